@@ -1,0 +1,208 @@
+#include "model/hoststate.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends one zeroed element; capacity doubles whenever n reaches a power of two. */
+static int grow(void **arr, size_t *n, size_t elem)
+{
+	if (*n == 0 || (*n & (*n - 1)) == 0) {
+		void *p = realloc(*arr, (*n == 0 ? 1 : *n * 2) * elem);
+		if (!p)
+			return -ENOMEM;
+		*arr = p;
+	}
+	memset((char *)*arr + *n * elem, 0, elem);
+	(*n)++;
+	return 0;
+}
+
+struct host_state *hoststate_new(void)
+{
+	return calloc(1, sizeof(struct host_state));
+}
+
+void hs_peer_clear(struct hs_peer *p)
+{
+	free(p->name);
+	free(p->allowed_ips);
+	sodium_memzero(p, sizeof(*p));
+}
+
+void hs_device_clear(struct hs_device *d)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		hs_peer_clear(&d->peers[i]);
+	free(d->peers);
+	free(d->addresses);
+	sodium_memzero(d, sizeof(*d));
+}
+
+void hoststate_free(struct host_state *hs)
+{
+	if (!hs)
+		return;
+	for (size_t i = 0; i < hs->n_devices; i++)
+		hs_device_clear(&hs->devices[i]);
+	free(hs->devices);
+	free(hs->routes);
+	for (size_t i = 0; i < hs->n_sysctls; i++) {
+		free(hs->sysctls[i].key);
+		free(hs->sysctls[i].value);
+	}
+	free(hs->sysctls);
+	free(hs->host_name);
+	free(hs);
+}
+
+struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname)
+{
+	struct hs_device *d;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return NULL;
+	if (grow((void **)&hs->devices, &hs->n_devices, sizeof(*hs->devices)) < 0)
+		return NULL;
+	d = &hs->devices[hs->n_devices - 1];
+	strcpy(d->ifname, ifname);
+	return d;
+}
+
+struct hs_peer *hs_device_add_peer(struct hs_device *d)
+{
+	if (grow((void **)&d->peers, &d->n_peers, sizeof(*d->peers)) < 0)
+		return NULL;
+	return &d->peers[d->n_peers - 1];
+}
+
+int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p)
+{
+	int r = grow((void **)&d->addresses, &d->n_addresses, sizeof(*d->addresses));
+
+	if (r < 0)
+		return r;
+	d->addresses[d->n_addresses - 1] = *p;
+	return 0;
+}
+
+int hs_peer_add_allowed_ip(struct hs_peer *p, const struct wgf_prefix *ip)
+{
+	int r = grow((void **)&p->allowed_ips, &p->n_allowed_ips, sizeof(*p->allowed_ips));
+
+	if (r < 0)
+		return r;
+	p->allowed_ips[p->n_allowed_ips - 1] = *ip;
+	return 0;
+}
+
+int hoststate_add_route(struct host_state *hs, const struct hs_route *rt)
+{
+	int r = grow((void **)&hs->routes, &hs->n_routes, sizeof(*hs->routes));
+
+	if (r < 0)
+		return r;
+	hs->routes[hs->n_routes - 1] = *rt;
+	return 0;
+}
+
+int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *value)
+{
+	struct hs_sysctl *s;
+	int r = grow((void **)&hs->sysctls, &hs->n_sysctls, sizeof(*hs->sysctls));
+
+	if (r < 0)
+		return r;
+	s = &hs->sysctls[hs->n_sysctls - 1];
+	s->key = strdup(key);
+	s->value = strdup(value);
+	if (!s->key || !s->value)
+		return -ENOMEM;
+	return 0;
+}
+
+static int prefix_qcmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static size_t sort_unique_prefixes(struct wgf_prefix *p, size_t n)
+{
+	size_t out = 0;
+
+	if (n < 2)
+		return n;
+	qsort(p, n, sizeof(*p), prefix_qcmp);
+	for (size_t i = 0; i < n; i++)
+		if (!out || !prefix_equal(&p[out - 1], &p[i]))
+			p[out++] = p[i];
+	return out;
+}
+
+int hs_peer_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct hs_peer *)a)->public_key, ((const struct hs_peer *)b)->public_key, WG_KEY_LEN);
+}
+
+static int device_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hs_device *)a)->ifname, ((const struct hs_device *)b)->ifname);
+}
+
+int hs_route_cmp(const void *pa, const void *pb)
+{
+	const struct hs_route *a = pa, *b = pb;
+	int r = strcmp(a->ifname, b->ifname);
+
+	if (r)
+		return r;
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	return prefix_cmp(&a->dst, &b->dst);
+}
+
+static int sysctl_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hs_sysctl *)a)->key, ((const struct hs_sysctl *)b)->key);
+}
+
+void hoststate_normalize(struct host_state *hs)
+{
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		struct hs_device *d = &hs->devices[i];
+		for (size_t j = 0; j < d->n_peers; j++) {
+			struct hs_peer *p = &d->peers[j];
+			p->n_allowed_ips = sort_unique_prefixes(p->allowed_ips, p->n_allowed_ips);
+			if (p->has_psk && key_is_zero(p->psk))
+				p->has_psk = false;
+		}
+		if (d->n_peers > 1)
+			qsort(d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
+		d->n_addresses = sort_unique_prefixes(d->addresses, d->n_addresses);
+	}
+	if (hs->n_devices > 1)
+		qsort(hs->devices, hs->n_devices, sizeof(*hs->devices), device_cmp);
+	if (hs->n_routes > 1)
+		qsort(hs->routes, hs->n_routes, sizeof(*hs->routes), hs_route_cmp);
+	if (hs->n_sysctls > 1)
+		qsort(hs->sysctls, hs->n_sysctls, sizeof(*hs->sysctls), sysctl_cmp);
+}
+
+struct hs_device *hoststate_find_device(const struct host_state *hs, const char *ifname)
+{
+	struct hs_device key;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return NULL;
+	strcpy(key.ifname, ifname);
+	return bsearch(&key, hs->devices, hs->n_devices, sizeof(*hs->devices), device_cmp);
+}
+
+struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub[WG_KEY_LEN])
+{
+	struct hs_peer key;
+
+	memcpy(key.public_key, pub, WG_KEY_LEN);
+	return bsearch(&key, d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
+}

@@ -1,0 +1,100 @@
+/* HostState: everything wgf manages on one host, as plain data.
+ *
+ * render/ produces the desired HostState from the Model; reconcile/observe
+ * produces the observed one from the kernel; reconcile/diff compares them.
+ * It lives in model/ because render/ (which may only use model/) builds it.
+ *
+ * Invariants after hoststate_normalize():
+ *  - devices sorted by ifname; each device's peers sorted by public key;
+ *    each peer's allowed_ips and each device's addresses sorted (prefix_cmp)
+ *    and free of duplicates; routes sorted by (ifname, dst); sysctls by key.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "model/key.h"
+#include "model/prefix.h"
+
+enum hs_backend {
+	HS_BACKEND_AUTO = 0,   /* desired: choose at apply time */
+	HS_BACKEND_KERNEL,     /* link kind "wireguard", generic netlink */
+	HS_BACKEND_USERSPACE,  /* wireguard-go, UAPI socket */
+};
+
+struct hs_peer {
+	char *name;                    /* model name; NULL when observed and unknown */
+	uint8_t public_key[WG_KEY_LEN];
+	bool has_psk;                  /* an all-zero PSK means none: has_psk false */
+	uint8_t psk[WG_KEY_LEN];
+	struct wgf_endpoint endpoint;  /* family 0 = none */
+	uint16_t keepalive;            /* seconds, 0 = off */
+	struct wgf_prefix *allowed_ips;
+	size_t n_allowed_ips;
+	/* observed-only status, never drift */
+	int64_t last_handshake_sec;
+	uint64_t rx_bytes, tx_bytes;
+};
+
+struct hs_device {
+	char ifname[IFNAMSIZ];
+	enum hs_backend backend;       /* observed: which one answered */
+	bool exists;                   /* observed: the link is there */
+	bool up;
+	uint32_t mtu;                  /* 0 = don't care */
+	bool has_private_key;
+	uint8_t private_key[WG_KEY_LEN];   /* secret: never printed, zeroed on free */
+	uint16_t listen_port;          /* 0 = random (desired: let the kernel pick) */
+	uint32_t fwmark;
+	struct hs_peer *peers;
+	size_t n_peers;
+	struct wgf_prefix *addresses;  /* interface addresses with their prefix length */
+	size_t n_addresses;
+	int ifindex;                   /* observed */
+};
+
+struct hs_route {
+	char ifname[IFNAMSIZ];
+	struct wgf_prefix dst;         /* network prefix (host bits zero) */
+	uint32_t table;                /* 254 = main */
+	uint32_t metric;
+};
+
+struct hs_sysctl {
+	char *key;                     /* "net.ipv4.ip_forward" */
+	char *value;                   /* "1" */
+};
+
+struct host_state {
+	char *host_name;               /* model name of the host */
+	struct hs_device *devices;
+	size_t n_devices;
+	struct hs_route *routes;
+	size_t n_routes;
+	struct hs_sysctl *sysctls;
+	size_t n_sysctls;
+};
+
+struct host_state *hoststate_new(void);
+void hoststate_free(struct host_state *hs);
+void hs_device_clear(struct hs_device *d);   /* frees contents, zeroes secrets */
+void hs_peer_clear(struct hs_peer *p);
+
+/* Append helpers: return a pointer to the new zeroed element, NULL on ENOMEM. */
+struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname);
+struct hs_peer *hs_device_add_peer(struct hs_device *d);
+int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p);
+int hs_peer_add_allowed_ip(struct hs_peer *p, const struct wgf_prefix *ip);
+int hoststate_add_route(struct host_state *hs, const struct hs_route *r);
+int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *value);
+
+void hoststate_normalize(struct host_state *hs);
+
+/* Lookups on a normalized state (binary search). */
+struct hs_device *hoststate_find_device(const struct host_state *hs, const char *ifname);
+struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub[WG_KEY_LEN]);
+
+int hs_peer_cmp(const void *a, const void *b);   /* by public key */
+int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */

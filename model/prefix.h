@@ -1,0 +1,51 @@
+/* IP prefixes and endpoints: parsing, formatting, containment, overlap. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define PREFIX_STRLEN 50   /* "ffff:...:ffff/128" + NUL, rounded up */
+#define ENDPOINT_STRLEN 56 /* "[v6]:65535" + NUL */
+
+struct wgf_prefix {
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	uint8_t len;           /* prefix length */
+	uint8_t addr[16];      /* network byte order; v4 uses the first 4 bytes, rest zero */
+};
+
+struct wgf_endpoint {
+	uint8_t family;        /* AF_INET, AF_INET6, or 0 for none */
+	uint16_t port;         /* host byte order */
+	uint8_t addr[16];
+};
+
+/* "10.0.0.1/24", "fd00::1/64"; with default_host, a bare address gets /32 or /128.
+ * Host bits are kept (interface addresses need them). */
+bool prefix_parse(const char *s, bool default_host, struct wgf_prefix *out);
+/* Writes "addr/len" into buf (PREFIX_STRLEN). Returns buf. */
+char *prefix_format(const struct wgf_prefix *p, char *buf);
+/* Writes only the address part. */
+char *prefix_format_addr(const struct wgf_prefix *p, char *buf);
+/* Clears the host bits. */
+void prefix_mask(struct wgf_prefix *p);
+/* The address as a full-length host prefix (/32 or /128). */
+struct wgf_prefix prefix_host(const struct wgf_prefix *p);
+/* True if host bits beyond len are zero. */
+bool prefix_is_network(const struct wgf_prefix *p);
+/* True if inner (its network part) lies inside outer's network. */
+bool prefix_contains(const struct wgf_prefix *outer, const struct wgf_prefix *inner);
+/* True if the two prefixes' networks share any address. */
+bool prefix_overlaps(const struct wgf_prefix *a, const struct wgf_prefix *b);
+/* Total order: family, address, length. */
+int prefix_cmp(const struct wgf_prefix *a, const struct wgf_prefix *b);
+bool prefix_equal(const struct wgf_prefix *a, const struct wgf_prefix *b);
+static inline size_t prefix_addr_len(uint8_t family) { return family == AF_INET6 ? 16 : 4; }
+static inline unsigned prefix_max_len(uint8_t family) { return family == AF_INET6 ? 128 : 32; }
+
+/* "192.0.2.1:51820", "[2001:db8::1]:51820" (numeric only). */
+bool endpoint_parse(const char *s, struct wgf_endpoint *out);
+char *endpoint_format(const struct wgf_endpoint *e, char *buf);
+bool endpoint_equal(const struct wgf_endpoint *a, const struct wgf_endpoint *b);
+void endpoint_to_sockaddr(const struct wgf_endpoint *e, struct sockaddr_storage *ss, socklen_t *len);
+bool endpoint_from_sockaddr(const struct sockaddr *sa, struct wgf_endpoint *out);

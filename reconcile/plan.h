@@ -1,0 +1,112 @@
+/* Plan: the ordered list of changes that turns an observed HostState into the
+ * desired one. Built by diff_host_states() (reconcile/diff.c), printed by
+ * plan_print_text()/plan_print_json(), carried out by apply_plan().
+ *
+ * Order (apply walks actions front to back):
+ *   1. removals, in reverse dependency order: routes, addresses, peers, links
+ *      (a link that goes away is one action: its peers/addresses/routes go with it)
+ *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
+ *      peers, addresses, routes, sysctls
+ * Within one object class, actions are sorted by interface then by name/key, so
+ * plans are deterministic.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "model/hoststate.h"
+
+enum plan_op {
+	PLAN_CREATE,   /* "+" */
+	PLAN_UPDATE,   /* "~" */
+	PLAN_DELETE,   /* "-" */
+};
+
+enum plan_obj {
+	PLAN_OBJ_LINK,     /* the interface itself (create/delete/mtu/up) */
+	PLAN_OBJ_DEVICE,   /* WireGuard device settings: private key, listen port, fwmark */
+	PLAN_OBJ_PEER,
+	PLAN_OBJ_ADDRESS,
+	PLAN_OBJ_ROUTE,
+	PLAN_OBJ_SYSCTL,
+};
+
+/* One field change, for display. Values are display strings that never contain
+ * secrets (private keys and PSKs are shown as "(sensitive)"). old is NULL for a
+ * create, new is NULL for a delete. */
+struct plan_change {
+	char *field;
+	char *old;
+	char *new;
+};
+
+struct plan_action {
+	enum plan_obj obj;
+	enum plan_op op;
+	char ifname[IFNAMSIZ];
+	char *name;            /* display name: peer name (or NULL if unknown), "10.0.0.1/24", sysctl key… */
+
+	/* Borrowed pointers into plan->desired / plan->observed; NULL where absent. */
+	const struct hs_device *dev_desired, *dev_observed;
+	const struct hs_peer *peer_desired, *peer_observed;
+
+	/* What exactly to send. */
+	union {
+		struct {       /* PLAN_OBJ_LINK */
+			bool set_mtu, set_up;
+			enum hs_backend backend;   /* create: AUTO lets apply choose */
+		} link;
+		struct {       /* PLAN_OBJ_DEVICE */
+			bool set_private_key, set_listen_port, set_fwmark;
+		} device;
+		struct {       /* PLAN_OBJ_PEER (update; create sends everything) */
+			bool set_psk, set_endpoint, set_keepalive, replace_allowed_ips;
+		} peer;
+		struct wgf_prefix address;     /* PLAN_OBJ_ADDRESS */
+		struct hs_route route;         /* PLAN_OBJ_ROUTE; update = replace */
+		struct {                       /* PLAN_OBJ_SYSCTL */
+			const char *key, *value;   /* borrowed from plan->desired */
+		} sysctl;
+	} u;
+
+	struct plan_change *changes;
+	size_t n_changes;
+};
+
+struct plan {
+	char *host_name;
+	char *source;          /* "commit 1a2b3c4d (main)" / "directory ./net" */
+	struct host_state *desired;    /* owned */
+	struct host_state *observed;   /* owned */
+	struct plan_action *actions;
+	size_t n_actions;
+	size_t n_create, n_update, n_delete;
+};
+
+struct diff_opts {
+	/* Interfaces wgf created earlier (from its state file) and may delete when no
+	 * longer desired. Interfaces not desired and not listed here are never touched. */
+	const char *const *owned_ifnames;
+	size_t n_owned;
+};
+
+/* Takes ownership of desired and observed (both normalized) whatever it returns.
+ * Returns 0 and *out, or a negative errno. */
+int diff_host_states(struct host_state *desired, struct host_state *observed,
+		     const struct diff_opts *opts, struct plan **out);
+void plan_free(struct plan *p);
+static inline bool plan_is_empty(const struct plan *p) { return p->n_actions == 0; }
+
+const char *plan_obj_name(enum plan_obj o);   /* "interface", "peer", … */
+const char *plan_op_name(enum plan_op o);     /* "create", "update", "delete" */
+
+struct plan_print_opts {
+	bool color;            /* ANSI colours (caller decides: isatty && !NO_COLOR) */
+	bool verbose;          /* also list unchanged fields? (reserved) */
+};
+void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f);
+/* One JSON object; json-c. Returns 0 or -ENOMEM. */
+int plan_print_json(const struct plan *p, FILE *f);
