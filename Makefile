@@ -21,6 +21,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+LAB_SRC  := $(sort $(wildcard tests/lab/*.c))
+LAB_BIN  := $(LAB_SRC:tests/lab/%.c=$(O)/lab/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # Debian packages the build, the tests and the demo need.
@@ -29,7 +31,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine
 
-.PHONY: all deps check unit lab test demo bench clean help install fuzz
+.PHONY: labbins all deps check unit lab test demo bench clean help install fuzz
 all: $(O)/wgf
 
 help:
@@ -64,13 +66,20 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libwgf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
 
+# Root-only helper programs the lab scripts drive (backend checks against real devices).
+$(O)/lab/%: tests/lab/%.c $(O)/libwgf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
+
+labbins: $(LAB_BIN)
+
 unit: $(UNIT_BIN) $(O)/wgf
 	@tests/unit/run $(O) $(UNIT_BIN)
 
 check: unit
 
-lab: $(O)/wgf
-	@tests/lab/run $(O)/wgf
+lab: $(O)/wgf $(LAB_BIN)
+	@tests/lab/run $(O)
 
 test: deps
 	@tests/run
