@@ -29,7 +29,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsodium-dev \
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
-            util-linux hyperfine
+            util-linux hyperfine strace python3-yaml
 
 .PHONY: labbins all deps check unit lab test demo bench clean help install fuzz
 all: $(O)/wgf

@@ -206,3 +206,75 @@ struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub
 	memcpy(key.public_key, pub, WG_KEY_LEN);
 	return bsearch(&key, d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
 }
+
+/* Capacity rounded up to a power of two, so grow() may append to the copy. */
+static void *dup_array(const void *src, size_t n, size_t elem)
+{
+	size_t cap = 1;
+	void *p;
+
+	if (!n)
+		return NULL;
+	while (cap < n)
+		cap *= 2;
+	p = malloc(cap * elem);
+	if (p)
+		memcpy(p, src, n * elem);
+	return p;
+}
+
+struct host_state *hoststate_dup(const struct host_state *hs)
+{
+	struct host_state *c = hoststate_new();
+
+	if (!c)
+		return NULL;
+	if (hs->host_name && !(c->host_name = strdup(hs->host_name)))
+		goto fail;
+	c->devices = dup_array(hs->devices, hs->n_devices, sizeof(*hs->devices));
+	if (hs->n_devices && !c->devices)
+		goto fail;
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		struct hs_device *d = &c->devices[i];
+		d->peers = NULL;
+		d->addresses = NULL;
+		d->n_peers = 0;
+		d->n_addresses = 0;
+	}
+	c->n_devices = hs->n_devices;
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		const struct hs_device *s = &hs->devices[i];
+		struct hs_device *d = &c->devices[i];
+		d->addresses = dup_array(s->addresses, s->n_addresses, sizeof(*s->addresses));
+		if (s->n_addresses && !d->addresses)
+			goto fail;
+		d->n_addresses = s->n_addresses;
+		d->peers = dup_array(s->peers, s->n_peers, sizeof(*s->peers));
+		if (s->n_peers && !d->peers)
+			goto fail;
+		for (size_t j = 0; j < s->n_peers; j++) {
+			struct hs_peer *p = &d->peers[j];
+			*p = s->peers[j];
+			p->name = NULL;
+			p->allowed_ips = NULL;
+			d->n_peers++;
+			if (s->peers[j].name && !(p->name = strdup(s->peers[j].name)))
+				goto fail;
+			p->allowed_ips = dup_array(s->peers[j].allowed_ips, s->peers[j].n_allowed_ips,
+						   sizeof(*p->allowed_ips));
+			if (p->n_allowed_ips && !p->allowed_ips)
+				goto fail;
+		}
+	}
+	c->routes = dup_array(hs->routes, hs->n_routes, sizeof(*hs->routes));
+	if (hs->n_routes && !c->routes)
+		goto fail;
+	c->n_routes = hs->n_routes;
+	for (size_t i = 0; i < hs->n_sysctls; i++)
+		if (hoststate_add_sysctl(c, hs->sysctls[i].key, hs->sysctls[i].value) < 0)
+			goto fail;
+	return c;
+fail:
+	hoststate_free(c);
+	return NULL;
+}

@@ -82,7 +82,8 @@ void hoststate_free(struct host_state *hs);
 void hs_device_clear(struct hs_device *d);   /* frees contents, zeroes secrets */
 void hs_peer_clear(struct hs_peer *p);
 
-/* Append helpers: return a pointer to the new zeroed element, NULL on ENOMEM. */
+/* Append helpers (arrays grow by doubling at powers of two: never append to an array
+ * that was allocated elsewhere with another capacity): return a pointer to the new zeroed element, NULL on ENOMEM. */
 struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname);
 struct hs_peer *hs_device_add_peer(struct hs_device *d);
 int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p);
@@ -98,3 +99,6 @@ struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub
 
 int hs_peer_cmp(const void *a, const void *b);   /* by public key */
 int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */
+
+/* Deep copy (for rollback: the observed state becomes the desired one). NULL on ENOMEM. */
+struct host_state *hoststate_dup(const struct host_state *hs);

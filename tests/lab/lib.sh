@@ -85,3 +85,83 @@ ok()   { LAB_PASSED=$((LAB_PASSED + 1)); echo "ok - $*"; }
 fail() { LAB_FAILED=$((LAB_FAILED + 1)); echo "not ok - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 lab_done() { echo "# $LAB_PASSED passed, $LAB_FAILED failed"; [ "$LAB_FAILED" -eq 0 ]; }
+
+# An "internet": one bridge in its own namespace that every host plugs into.
+lab_switch() {
+	lab_host sw || return 1
+	in_host sw ip link add br0 type bridge
+	in_host sw ip link set br0 up
+}
+
+# lab_port HOST ADDR4 [ADDR6]: plug HOST into the switch with these addresses.
+lab_port() {
+	local h=$1 a4=$2 a6=${3:-} ih ib
+	LAB_NLINK=$((LAB_NLINK + 1))
+	ih="u${LAB_NLINK}"; ib="p${LAB_NLINK}${h:0:8}"
+	ip link add "$ih" netns "$(lab_ns "$h")" type veth peer name "$ib" netns "$(lab_ns sw)" || return 1
+	in_host sw ip link set "$ib" master br0
+	in_host sw ip link set "$ib" up
+	in_host "$h" ip link set "$ih" name eth0
+	in_host "$h" ip addr add "$a4" dev eth0
+	[ -n "$a6" ] && in_host "$h" ip addr add "$a6" dev eth0 nodad
+	in_host "$h" ip link set eth0 up
+}
+
+# Runs wgf on a lab host with that host's own key file and state directory.
+# usage: wgf_on HOST SUBCOMMAND [ARGS...]
+WGF=${WGF:-wgf}
+wgf_on() {
+	local h=$1 sub=$2; shift 2
+	in_host "$h" env WGF_KEY_FILE="$LAB_DIR/$h.key" WGF_STATE_DIR="$LAB_DIR/state-$h" NO_COLOR=1 \
+		"$WGF" "$sub" --host "$h" "$@"
+}
+
+# wgf_host_key HOST: creates HOST's key with `wgf host init`, prints the public key.
+wgf_host_key() {
+	WGF_KEY_FILE="$LAB_DIR/$1.key" "$WGF" host init
+}
+
+# set_public_key DIR NAME KEY: puts KEY into the publicKey of the object named NAME,
+# in whichever YAML file (and document of it) below DIR defines it.
+set_public_key() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import pathlib, re, sys
+root, name, key = sys.argv[1:]
+hits = 0
+for f in sorted(pathlib.Path(root).rglob("*.y*ml")):
+    docs = re.split(r"(?m)^---\s*$", f.read_text())
+    for i, d in enumerate(docs):
+        if re.search(r"(?m)^\s+name:\s*%s\s*$" % re.escape(name), d):
+            docs[i] = re.sub(r"(?m)^(\s*publicKey:).*$", r"\g<1> " + key, d)
+            hits += 1
+    f.write_text("---".join(docs))
+sys.exit(0 if hits == 1 else 1)
+PY
+}
+
+# A device that does not run wgf, set up like wg-quick would: plain wg + ip.
+# usage: plain_peer HOST KEYFILE "ADDR4/len ADDR6/len" HUBKEY HUB_ENDPOINT "ALLOWED,IPS"
+plain_peer() {
+	local h=$1 key=$2 addrs=$3 hubkey=$4 ep=$5 allowed=$6 a
+	lab_wg_up "$h" wg0 || return 1
+	in_host "$h" wg set wg0 private-key "$key" peer "$hubkey" endpoint "$ep" \
+		allowed-ips "$allowed" persistent-keepalive 25 || return 1
+	for a in $addrs; do in_host "$h" ip addr add "$a" dev wg0; done
+	in_host "$h" ip link set wg0 up
+	local IFS=,
+	for a in $allowed; do
+		in_host "$h" ip route replace "$a" dev wg0 2>/dev/null
+	done
+}
+
+# retry N CMD...: runs CMD until it succeeds, at most N times, 0.5 s apart.
+retry() {
+	local n=$1 i; shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.5; done
+	return 1
+}
+
+# pings HOST ADDR: a tunnel ping that waits for the handshake.
+pings() {
+	retry 10 in_host "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}

@@ -1,0 +1,160 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/apply.h"
+#include "reconcile/state.h"
+
+static const char help[] =
+	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n\n"
+	"Makes this host match the repository: computes the same plan as `wgf plan`, prints\n"
+	"it, and carries it out in dependency order (interfaces, device, peers one by one,\n"
+	"addresses, routes, sysctls). On a terminal it asks before changing anything unless\n"
+	"--yes is given; elsewhere (CI, timers) it applies directly. A converged host\n"
+	"writes nothing. On a failure it undoes what it did, names the object and the\n"
+	"kernel's reason, and exits 1; running it again converges.\n\n"
+	"  --repo DIR         read from this git repository (no checkout needed)\n"
+	"  --ref REF          commit, branch or tag (default HEAD)\n"
+	"  --host NAME        the Host to apply (default: matched by key, then hostname)\n"
+	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	"  --state-dir DIR    wgf's records, lock and journal (default /var/lib/wgf, $WGF_STATE_DIR)\n"
+	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
+	"                     userspace), kernel, or userspace (wireguard-go)\n"
+	"  --wireguard-go P   userspace implementation to run (default wireguard-go, $WGF_WIREGUARD_GO)\n"
+	"  -y, --yes          do not ask for confirmation\n"
+	"  --json             print the plan and the result as one JSON object\n"
+	"  --no-color         no colours (also NO_COLOR=1)\n"
+	"  -h, --help         this help\n\n"
+	"Exit: 0 applied (or nothing to do), 1 error.\n";
+
+static bool confirm(void)
+{
+	char line[16];
+
+	fputs("\nApply these changes? Only 'yes' will be accepted: ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return !strcmp(line, "yes\n");
+}
+
+static void print_json(const struct plan *p, const struct apply_result *res, int r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	json_object *o = json_object_new_object(), *plan = NULL;
+
+	if (m) {
+		plan_print_json(p, m);
+		fclose(m);
+		plan = json_tokener_parse(buf);
+	}
+	json_object_object_add(o, "result", json_object_new_string(
+		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
+	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
+	if (res->error)
+		json_object_object_add(o, "error", json_object_new_string(res->error));
+	if (res->rollback_error)
+		json_object_object_add(o, "rollback_error", json_object_new_string(res->rollback_error));
+	json_object_object_add(o, "plan", plan);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	free(buf);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct plan_print_opts po = {0};
+	struct apply_opts ao = {0};
+	struct apply_result res = {0};
+	struct cmd_ctx c;
+	struct plan *p = NULL;
+	struct rtnl *rt = NULL;
+	int opt, r, lock = -1, ret = EXIT_ERROR;
+
+	cmd_ctx_init(&c, "apply");
+	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (opt == 'y')
+			opt = OPT_YES;
+		r = cmd_ctx_option(&c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (cmd_ctx_positional(&c, argc, argv) < 0)
+		return EXIT_ERROR;
+	lock = state_lock(c.state_dir);
+	if (lock < 0) {
+		if (lock == -EWOULDBLOCK)
+			cmd_error("another wgf is applying on this host (lock %s/lock held)", c.state_dir);
+		else
+			cmd_error("taking the lock in %s: %s", c.state_dir, strerror(-lock));
+		return EXIT_ERROR;
+	}
+	if (cmd_make_plan(&c, true, &p, &rt) < 0)
+		goto out;
+	if (plan_is_empty(p)) {
+		if (c.json)
+			print_json(p, &res, 0);
+		else
+			plan_print_text(p, &po, stdout);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (!c.json) {
+		po.color = c.color;
+		plan_print_text(p, &po, stdout);
+		fflush(stdout);
+	}
+	if (!c.yes && !c.json && isatty(STDIN_FILENO) && !confirm()) {
+		fputs("Apply cancelled; nothing was changed.\n", stderr);
+		goto out;
+	}
+	ao.backend = c.backend;
+	ao.wireguard_go = c.wireguard_go;
+	ao.state_dir = c.state_dir;
+	ao.log = c.json ? NULL : stdout;
+	ao.color = c.color;
+	ao.progress = isatty(STDERR_FILENO);
+	if (ao.log)
+		fputs("\n", ao.log);
+	r = apply_plan(rt, p, &ao, &res);
+	state_journal(c.state_dir, p->host_name, p->source, r == 0 ? "applied" : res.rolled_back ? "rolled-back" : "failed",
+		      p->n_create, p->n_update, p->n_delete, res.error);
+	if (c.json) {
+		print_json(p, &res, r);
+	} else if (r == 0) {
+		printf("\nApply complete: %zu added, %zu changed, %zu destroyed.\n", p->n_create, p->n_update, p->n_delete);
+	}
+	if (r < 0) {
+		cmd_error("apply failed: %s", res.error);
+		if (res.rolled_back)
+			fprintf(stderr, "wgf: the changes made before the failure were undone\n");
+		else if (res.rollback_error)
+			fprintf(stderr, "wgf: undoing the partial apply failed too: %s\n"
+				"wgf: run `wgf plan` to see where this host stands\n", res.rollback_error);
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	apply_result_clear(&res);
+	plan_free(p);
+	rtnl_free(rt);
+	state_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,294 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/keyfile.h"
+#include "reconcile/observe.h"
+#include "reconcile/state.h"
+#include "render/render.h"
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wgf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool cmd_color_enabled(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (nc && nc[0])
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fileno(f));
+}
+
+void cmd_ctx_init(struct cmd_ctx *c, const char *cmd)
+{
+	const char *now = getenv("WGF_NOW");
+
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	c->key_file = getenv("WGF_KEY_FILE") ? getenv("WGF_KEY_FILE") : WGF_DEFAULT_KEY_FILE;
+	c->state_dir = getenv("WGF_STATE_DIR") ? getenv("WGF_STATE_DIR") : WGF_DEFAULT_STATE_DIR;
+	c->wireguard_go = getenv("WGF_WIREGUARD_GO");
+	c->color = cmd_color_enabled(stdout);
+	/* WGF_NOW pins the clock for peer expiry (tests, and "what will this look like then") */
+	c->now = now ? strtoll(now, NULL, 10) : (int64_t)time(NULL);
+}
+
+int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_REPO: c->repo = arg; return 1;
+	case OPT_REF: c->ref = arg; return 1;
+	case OPT_HOST: c->host = arg; return 1;
+	case OPT_KEY_FILE: c->key_file = arg; return 1;
+	case OPT_STATE_DIR: c->state_dir = arg; return 1;
+	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
+	case OPT_JSON: c->json = true; return 1;
+	case OPT_NO_COLOR: c->color = false; return 1;
+	case OPT_YES: c->yes = true; return 1;
+	case OPT_BACKEND:
+		if (!strcmp(arg, "auto"))
+			c->backend = HS_BACKEND_AUTO;
+		else if (!strcmp(arg, "kernel"))
+			c->backend = HS_BACKEND_KERNEL;
+		else if (!strcmp(arg, "userspace"))
+			c->backend = HS_BACKEND_USERSPACE;
+		else {
+			cmd_error("--backend must be auto, kernel or userspace, not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (optind < argc)
+		c->path = argv[optind++];
+	if (optind < argc) {
+		cmd_error("%s: unexpected argument \"%s\" (see wgf %s --help)", c->cmd, argv[optind], c->cmd);
+		return -1;
+	}
+	if (c->ref && !c->repo)
+		c->repo = c->path ? c->path : ".";
+	if (c->repo && !c->ref)
+		c->ref = "HEAD";
+	if (!c->path)
+		c->path = ".";
+	return 0;
+}
+
+int cmd_load_model(const struct cmd_ctx *c, struct model **out)
+{
+	struct diag d;
+	int r;
+
+	diag_init(&d);
+	if (c->repo)
+		r = model_load_git(c->repo, c->ref, out, &d);
+	else
+		r = model_load_dir(c->path, out, &d);
+	if (r < 0) {
+		diag_sort(&d);
+		diag_print(&d, stderr);
+		if (d.n == 0)
+			cmd_error("loading %s: %s", c->repo ? c->repo : c->path, strerror(-r));
+		else
+			cmd_error("%zu error%s; nothing was changed", d.n, d.n == 1 ? "" : "s");
+	}
+	diag_free(&d);
+	return r;
+}
+
+const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct model *m,
+					 const uint8_t *priv)
+{
+	const struct model_host *h = NULL;
+	uint8_t pub[WG_KEY_LEN];
+	char hostname[256];
+
+	if (c->host) {
+		h = model_find_host(m, c->host);
+		if (!h)
+			cmd_error("no Host named \"%s\" in %s", c->host, m->source);
+		return h;
+	}
+	if (priv && key_public_from_private(pub, priv) == 0) {
+		h = model_find_host_by_key(m, pub);
+		if (h)
+			return h;
+	}
+	if (gethostname(hostname, sizeof(hostname)) == 0) {
+		hostname[sizeof(hostname) - 1] = '\0';
+		hostname[strcspn(hostname, ".")] = '\0';
+		h = model_find_host(m, hostname);
+		if (h)
+			return h;
+	}
+	cmd_error("which host is this? No Host matches the key in %s or the hostname \"%s\"; "
+		  "pass --host NAME", c->key_file, hostname);
+	return NULL;
+}
+
+static int check_key_matches(const struct model_host *h, const uint8_t priv[WG_KEY_LEN], const char *key_file)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN];
+
+	if (key_public_from_private(pub, priv) < 0)
+		return -EINVAL;
+	if (!memcmp(pub, h->public_key, WG_KEY_LEN))
+		return 0;
+	cmd_error("%s:%u:%u: Host \"%s\" declares publicKey %s, but the private key in %s belongs to %s",
+		  h->meta.loc.file, h->meta.loc.line, h->meta.loc.col, h->meta.name,
+		  key_to_base64(h->public_key, want), key_file, key_to_base64(pub, have));
+	return -EINVAL;
+}
+
+static int add_name(const char ***names, size_t *n, const char *name)
+{
+	const char **p;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*names)[i], name))
+			return 0;
+	p = realloc(*names, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*names = p;
+	p[(*n)++] = name;
+	return 0;
+}
+
+int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rtp)
+{
+	struct model *m = NULL;
+	const struct model_host *h;
+	struct host_state *desired = NULL, *observed = NULL;
+	struct state_owned owned = {0};
+	struct observe_opts oo = {0};
+	struct diff_opts dopts = {0};
+	struct render_opts ro = { .now = c->now };
+	struct rtnl *rt = NULL;
+	const char **names = NULL, **keys = NULL;
+	size_t n_names = 0;
+	uint8_t priv[WG_KEY_LEN];
+	bool have_key = false;
+	int r;
+
+	*plan = NULL;
+	*rtp = NULL;
+	r = cmd_load_model(c, &m);
+	if (r < 0)
+		goto out;
+	r = keyfile_read(c->key_file, priv);
+	if (r == 0) {
+		have_key = true;
+	} else if (r == -ENOENT && !need_key) {
+		fprintf(stderr, "wgf: warning: no private key at %s (run `wgf host init`); "
+			"the plan leaves the device key alone\n", c->key_file);
+	} else {
+		if (r == -EPERM)
+			cmd_error("%s is readable by group or others; run chmod 600 %s", c->key_file, c->key_file);
+		else if (r == -EINVAL)
+			cmd_error("%s does not hold a WireGuard private key (base64, 44 characters)", c->key_file);
+		else if (r == -ENOENT)
+			cmd_error("no private key at %s: run `wgf host init` first (or pass --key-file)", c->key_file);
+		else
+			cmd_error("reading %s: %s", c->key_file, strerror(-r));
+		goto out;
+	}
+	h = cmd_select_host(c, m, have_key ? priv : NULL);
+	if (!h) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (have_key) {
+		r = check_key_matches(h, priv, c->key_file);
+		if (r < 0)
+			goto out;
+	}
+	ro.private_key = have_key ? priv : NULL;
+	r = render_host(m, h, &ro, &desired);
+	if (r < 0) {
+		cmd_error("rendering host \"%s\": %s", h->meta.name, strerror(-r));
+		goto out;
+	}
+	free(desired->host_name);
+	desired->host_name = strdup(h->meta.name);
+
+	r = state_owned_load(c->state_dir, &owned);
+	if (r < 0) {
+		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < desired->n_devices; i++)
+		if ((r = add_name(&names, &n_names, desired->devices[i].ifname)) < 0)
+			goto out;
+	for (size_t i = 0; i < owned.n; i++)
+		if ((r = add_name(&names, &n_names, owned.ifnames[i])) < 0)
+			goto out;
+	keys = calloc(desired->n_sysctls + 1, sizeof(*keys));
+	if (!keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < desired->n_sysctls; i++)
+		keys[i] = desired->sysctls[i].key;
+
+	r = rtnl_open(&rt);
+	if (r < 0) {
+		cmd_error("opening rtnetlink: %s%s", strerror(-r), r == -EPERM ? " (wgf plan needs root)" : "");
+		goto out;
+	}
+	oo.ifnames = names;
+	oo.n_ifnames = n_names;
+	oo.sysctl_keys = keys;
+	oo.n_sysctl_keys = desired->n_sysctls;
+	r = observe_host(rt, &oo, &observed);
+	if (r < 0) {
+		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
+		goto out;
+	}
+	observed->host_name = strdup(h->meta.name);
+	dopts.owned_ifnames = (const char *const *)owned.ifnames;
+	dopts.n_owned = owned.n;
+	r = diff_host_states(desired, observed, &dopts, plan);
+	desired = observed = NULL;
+	if (r < 0) {
+		cmd_error("computing the plan: %s", strerror(-r));
+		goto out;
+	}
+	(*plan)->source = strdup(m->source);
+	free((*plan)->host_name);
+	(*plan)->host_name = strdup(h->meta.name);
+	*rtp = rt;
+	rt = NULL;
+out:
+	sodium_memzero(priv, sizeof(priv));
+	free(oo.error);
+	free(names);
+	free(keys);
+	state_owned_clear(&owned);
+	hoststate_free(desired);
+	hoststate_free(observed);
+	rtnl_free(rt);
+	model_free(m);
+	return r;
+}

@@ -1,0 +1,48 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/wgf.h"
+#include "model/key.h"
+
+static const struct cmd commands[] = {
+	{ "validate", cmd_validate, "check a repository: syntax, fields, keys, addresses, references" },
+	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
+	{ "apply",    cmd_apply,    "make this host match the repository" },
+	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
+	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
+	{ "version",  cmd_version,  "print the version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: wgf COMMAND [OPTIONS]\n\n"
+		"Declarative WireGuard networks from YAML in git.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun `wgf COMMAND --help` for a command's options; `man wgf` for everything.\n"
+		"Exit codes: 0 success (plan: no changes), 2 plan has changes, 1 error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(argc - 1, argv + 1);
+	if (key_init() < 0) {
+		cmd_error("libsodium failed to initialise");
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cmd_error("unknown command \"%s\"", argv[1]);
+	usage(stderr);
+	return EXIT_ERROR;
+}

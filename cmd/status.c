@@ -1,0 +1,209 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/observe.h"
+#include "reconcile/state.h"
+
+static const char help[] =
+	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
+	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
+	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
+	"allowed IPs, latest handshake and transfer. With a repository (PATH or --repo),\n"
+	"peers are named after the repository's Hosts and Peers and its interfaces are\n"
+	"included; without one, the interfaces wgf created are shown.\n\n"
+	"  --json          print as JSON\n"
+	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
+	"  -h, --help      this help\n";
+
+static const char *name_for(const struct model *m, const uint8_t pub[WG_KEY_LEN])
+{
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (!memcmp(m->hosts[i].public_key, pub, WG_KEY_LEN))
+			return m->hosts[i].meta.name;
+	for (size_t i = 0; i < m->n_peers; i++)
+		if (!memcmp(m->peers[i].public_key, pub, WG_KEY_LEN))
+			return m->peers[i].meta.name;
+	return NULL;
+}
+
+static void ago(int64_t t, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - t;
+
+	if (!t)
+		snprintf(buf, len, "never");
+	else if (d < 120)
+		snprintf(buf, len, "%llds ago", (long long)d);
+	else if (d < 7200)
+		snprintf(buf, len, "%lldm ago", (long long)(d / 60));
+	else
+		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
+}
+
+static void print_text(const struct host_state *hs, const struct model *m)
+{
+	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
+
+	if (hs->n_devices == 0)
+		puts("No wgf interfaces on this host.");
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		const struct hs_device *d = &hs->devices[i];
+		uint8_t pub[WG_KEY_LEN];
+		printf("interface %s: %s, %s, mtu %u\n", d->ifname,
+		       d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace (wireguard-go)",
+		       d->up ? "up" : "DOWN", d->mtu);
+		if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
+			printf("  public key:  %s\n", key_to_base64(pub, b64));
+		printf("  listen port: %u\n", d->listen_port);
+		printf("  addresses:  ");
+		for (size_t j = 0; j < d->n_addresses; j++)
+			printf(" %s", prefix_format(&d->addresses[j], buf));
+		printf("\n  peers:       %zu\n", d->n_peers);
+		for (size_t j = 0; j < d->n_peers; j++) {
+			const struct hs_peer *p = &d->peers[j];
+			const char *name = name_for(m, p->public_key);
+			char fp[WG_KEY_FP_LEN];
+			ago(p->last_handshake_sec, when, sizeof(when));
+			printf("  peer %s (%s)\n", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
+			printf("    endpoint: %s  handshake: %s  transfer: %llu B received, %llu B sent\n",
+			       endpoint_format(&p->endpoint, ep), when,
+			       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
+			printf("    allowed ips:");
+			for (size_t k = 0; k < p->n_allowed_ips && k < 8; k++)
+				printf(" %s", prefix_format(&p->allowed_ips[k], buf));
+			if (p->n_allowed_ips > 8)
+				printf(" … (+%zu more)", p->n_allowed_ips - 8);
+			putchar('\n');
+		}
+	}
+}
+
+static void print_json(const struct host_state *hs, const struct model *m)
+{
+	json_object *o = json_object_new_object(), *devs = json_object_new_array();
+	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		const struct hs_device *d = &hs->devices[i];
+		json_object *jd = json_object_new_object(), *addrs = json_object_new_array(),
+			    *peers = json_object_new_array();
+		uint8_t pub[WG_KEY_LEN];
+		json_object_object_add(jd, "interface", json_object_new_string(d->ifname));
+		json_object_object_add(jd, "backend", json_object_new_string(
+			d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace"));
+		json_object_object_add(jd, "up", json_object_new_boolean(d->up));
+		json_object_object_add(jd, "mtu", json_object_new_int64(d->mtu));
+		if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
+			json_object_object_add(jd, "public_key", json_object_new_string(key_to_base64(pub, b64)));
+		json_object_object_add(jd, "listen_port", json_object_new_int(d->listen_port));
+		for (size_t j = 0; j < d->n_addresses; j++)
+			json_object_array_add(addrs, json_object_new_string(prefix_format(&d->addresses[j], buf)));
+		json_object_object_add(jd, "addresses", addrs);
+		for (size_t j = 0; j < d->n_peers; j++) {
+			const struct hs_peer *p = &d->peers[j];
+			const char *name = name_for(m, p->public_key);
+			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
+			json_object_object_add(jp, "name", name ? json_object_new_string(name) : NULL);
+			json_object_object_add(jp, "public_key", json_object_new_string(key_to_base64(p->public_key, b64)));
+			json_object_object_add(jp, "endpoint", p->endpoint.family ?
+				json_object_new_string(endpoint_format(&p->endpoint, ep)) : NULL);
+			json_object_object_add(jp, "latest_handshake", json_object_new_int64(p->last_handshake_sec));
+			json_object_object_add(jp, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes));
+			json_object_object_add(jp, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes));
+			json_object_object_add(jp, "persistent_keepalive", json_object_new_int(p->keepalive));
+			for (size_t k = 0; k < p->n_allowed_ips; k++)
+				json_object_array_add(ips, json_object_new_string(prefix_format(&p->allowed_ips[k], buf)));
+			json_object_object_add(jp, "allowed_ips", ips);
+			json_object_array_add(peers, jp);
+		}
+		json_object_object_add(jd, "peers", peers);
+		json_object_array_add(devs, jd);
+	}
+	json_object_object_add(o, "interfaces", devs);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct cmd_ctx c;
+	struct model *m = NULL;
+	struct state_owned owned = {0};
+	struct observe_opts oo = {0};
+	struct host_state *hs = NULL;
+	struct rtnl *rt = NULL;
+	const char **names = NULL;
+	size_t n = 0;
+	bool have_source;
+	int opt, r, ret = EXIT_ERROR;
+
+	cmd_ctx_init(&c, "status");
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		r = cmd_ctx_option(&c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return EXIT_ERROR;
+		}
+	}
+	have_source = optind < argc || c.repo;
+	if (cmd_ctx_positional(&c, argc, argv) < 0)
+		return EXIT_ERROR;
+	if (have_source && cmd_load_model(&c, &m) < 0)
+		return EXIT_ERROR;
+	r = state_owned_load(c.state_dir, &owned);
+	if (r < 0) {
+		cmd_error("reading %s: %s", c.state_dir, strerror(-r));
+		goto out;
+	}
+	names = calloc(owned.n + (m ? m->n_hosts : 0) + 1, sizeof(*names));
+	if (!names)
+		goto out;
+	for (size_t i = 0; i < owned.n; i++)
+		names[n++] = owned.ifnames[i];
+	if (m) {
+		const struct model_host *h = c.host ? model_find_host(m, c.host) : NULL;
+		for (size_t i = 0; i < m->n_hosts; i++)
+			if (!h || h == &m->hosts[i])
+				names[n++] = m->hosts[i].ifname;
+	}
+	r = rtnl_open(&rt);
+	if (r < 0) {
+		cmd_error("opening rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	oo.ifnames = names;
+	oo.n_ifnames = n;
+	r = observe_host(rt, &oo, &hs);
+	if (r < 0) {
+		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
+		goto out;
+	}
+	if (c.json)
+		print_json(hs, m);
+	else
+		print_text(hs, m);
+	ret = EXIT_OK;
+out:
+	free(oo.error);
+	free(names);
+	hoststate_free(hs);
+	rtnl_free(rt);
+	state_owned_clear(&owned);
+	model_free(m);
+	return ret;
+}

@@ -1,0 +1,82 @@
+/* wgf's subcommands and what they share: options, loading, planning. */
+#pragma once
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model/hoststate.h"
+#include "model/model.h"
+#include "reconcile/plan.h"
+#include "reconcile/rtnl.h"
+
+/* Exit codes (documented in the README and wgf(8)). */
+#define EXIT_OK 0
+#define EXIT_ERROR 1
+#define EXIT_CHANGES 2
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_host(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Options shared by the commands that load a repository and look at this host. */
+struct cmd_ctx {
+	const char *cmd;               /* "plan", for messages */
+	const char *path;              /* directory (positional), default "." */
+	const char *repo, *ref;        /* git source */
+	const char *host;
+	const char *key_file;
+	const char *state_dir;
+	const char *wireguard_go;
+	enum hs_backend backend;
+	bool json;
+	bool color;                    /* stdout is a terminal and NO_COLOR is unset */
+	bool yes;
+	int64_t now;
+};
+
+enum {
+	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
+	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE,
+};
+
+#define CMD_SOURCE_OPTIONS \
+	{ "repo", required_argument, NULL, OPT_REPO }, \
+	{ "ref", required_argument, NULL, OPT_REF }
+#define CMD_HOST_OPTIONS \
+	{ "host", required_argument, NULL, OPT_HOST }, \
+	{ "key-file", required_argument, NULL, OPT_KEY_FILE }, \
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR }, \
+	{ "backend", required_argument, NULL, OPT_BACKEND }, \
+	{ "wireguard-go", required_argument, NULL, OPT_WIREGUARD_GO }
+#define CMD_OUTPUT_OPTIONS \
+	{ "json", no_argument, NULL, OPT_JSON }, \
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR }
+
+void cmd_ctx_init(struct cmd_ctx *c, const char *cmd);
+/* Handles one shared option; returns 1 if it was one, 0 if not, -1 on a bad value. */
+int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg);
+/* Takes the optional positional PATH; -1 (after a message) on extra arguments. */
+int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
+
+/* Loads and validates the repository, printing diagnostics to stderr. */
+int cmd_load_model(const struct cmd_ctx *c, struct model **out);
+/* --host, else the Host whose publicKey matches the key file, else the hostname. */
+const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct model *m,
+					 const uint8_t *priv /* may be NULL */);
+
+/* Everything plan and apply share: load, select the host, render, observe, diff.
+ * On success *plan and *rt are set (free both). need_key: fail without a key file. */
+int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt);
+
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool cmd_color_enabled(FILE *f);

@@ -1,0 +1,415 @@
+#include "reconcile/apply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/str.h"
+#include "reconcile/observe.h"
+#include "reconcile/state.h"
+#include "reconcile/wg.h"
+
+struct apply_ctx {
+	struct rtnl *rt;
+	const struct plan *plan;
+	const struct apply_opts *o;
+	struct apply_result *res;
+	char **created;        /* links this apply created (for rollback) */
+	size_t n_created;
+};
+
+static void logf_(const struct apply_ctx *c, const char *sign, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void logf_(const struct apply_ctx *c, const char *sign, const char *fmt, ...)
+{
+	const char *col = "", *reset = "";
+	va_list ap;
+
+	if (!c->o->log)
+		return;
+	if (c->o->color && sign) {
+		col = sign[0] == '+' ? "\033[32m" : sign[0] == '-' ? "\033[31m" : "\033[33m";
+		reset = "\033[0m";
+	}
+	if (sign)
+		fprintf(c->o->log, "%s%s%s ", col, sign, reset);
+	va_start(ap, fmt);
+	vfprintf(c->o->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->o->log);
+	fflush(c->o->log);
+}
+
+static const char *op_sign(enum plan_op op)
+{
+	return op == PLAN_CREATE ? "+" : op == PLAN_DELETE ? "-" : "~";
+}
+
+static int link_index(struct apply_ctx *c, const char *ifname)
+{
+	struct rtnl_link_info li;
+	int r = rtnl_link_get(c->rt, ifname, &li);
+
+	return r < 0 ? r : li.ifindex;
+}
+
+static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
+{
+	const char *kerr = rtnl_last_error(c->rt);
+	char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	free(c->res->error);
+	if (kerr && kerr[0])
+		c->res->error = str_printf("%s: %s (%s)", what ? what : "?", strerror(-r), kerr);
+	else
+		c->res->error = str_printf("%s: %s", what ? what : "?", strerror(-r));
+	free(what);
+	return r;
+}
+
+static int apply_link(struct apply_ctx *c, const struct plan_action *a)
+{
+	const struct hs_device *d = a->dev_desired;
+	enum hs_backend backend = c->o->backend;
+	int ifindex, r;
+
+	switch (a->op) {
+	case PLAN_CREATE:
+		if (backend == HS_BACKEND_AUTO)
+			backend = wg_kernel_available() ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
+		if (backend == HS_BACKEND_KERNEL) {
+			r = rtnl_link_add_wireguard(c->rt, a->ifname);
+			if (r < 0)
+				return fail(c, r, "creating interface %s (kernel WireGuard)", a->ifname);
+		} else {
+			r = wg_userspace_start(a->ifname, c->o->wireguard_go);
+			if (r < 0)
+				return fail(c, r, "creating interface %s (starting %s)", a->ifname,
+					    c->o->wireguard_go ? c->o->wireguard_go : "wireguard-go");
+		}
+		{
+			char **n = realloc(c->created, (c->n_created + 1) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			c->created = n;
+			c->created[c->n_created++] = strdup(a->ifname);
+		}
+		if (c->o->state_dir) {
+			r = state_owned_add(c->o->state_dir, a->ifname);
+			if (r < 0)
+				return fail(c, r, "recording interface %s in %s", a->ifname, c->o->state_dir);
+		}
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "interface %s after creating it", a->ifname);
+		r = rtnl_link_set(c->rt, ifindex, d ? d->mtu : 0, d ? d->up : true);
+		if (r < 0)
+			return fail(c, r, "setting mtu/up on %s", a->ifname);
+		logf_(c, "+", "interface %s (%s)", a->ifname,
+		      backend == HS_BACKEND_KERNEL ? "kernel" : "userspace, wireguard-go");
+		return 0;
+	case PLAN_UPDATE:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "interface %s", a->ifname);
+		r = rtnl_link_set(c->rt, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up);
+		if (r < 0)
+			return fail(c, r, "setting mtu/up on %s", a->ifname);
+		logf_(c, "~", "interface %s", a->ifname);
+		return 0;
+	case PLAN_DELETE:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex == -ENODEV)
+			ifindex = 0;
+		else if (ifindex < 0)
+			return fail(c, ifindex, "interface %s", a->ifname);
+		if (ifindex) {
+			r = rtnl_link_del(c->rt, ifindex);
+			if (r < 0)
+				return fail(c, r, "deleting interface %s", a->ifname);
+		}
+		if (c->o->state_dir)
+			state_owned_remove(c->o->state_dir, a->ifname);
+		logf_(c, "-", "interface %s", a->ifname);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool is_wg_action(const struct plan_action *a)
+{
+	return a->obj == PLAN_OBJ_DEVICE || a->obj == PLAN_OBJ_PEER;
+}
+
+/* Device settings and peer changes of one interface go out as one set request:
+ * peer by peer (never replace-peers), but in one UAPI write or netlink batch. */
+static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
+{
+	const struct plan_action *acts = c->plan->actions;
+	struct wg_device_set s = {0};
+	struct wg_peer_set *ps = NULL;
+	size_t n_ps = 0, added = 0, updated = 0, removed = 0;
+	const char *ifname = acts[first].ifname;
+	const char *one_name = NULL;
+	int r;
+
+	ps = calloc(end - first, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	for (size_t i = first; i < end; i++) {
+		const struct plan_action *a = &acts[i];
+		if (a->obj == PLAN_OBJ_DEVICE) {
+			const struct hs_device *d = a->dev_desired;
+			bool create = a->op == PLAN_CREATE;
+			if (!d)
+				continue;
+			s.set_private_key = d->has_private_key && (create || a->u.device.set_private_key);
+			s.private_key = d->private_key;
+			s.set_listen_port = create ? d->listen_port != 0 : a->u.device.set_listen_port;
+			s.listen_port = d->listen_port;
+			s.set_fwmark = create ? d->fwmark != 0 : a->u.device.set_fwmark;
+			s.fwmark = d->fwmark;
+			continue;
+		}
+		struct wg_peer_set *p = &ps[n_ps++];
+		one_name = a->name;
+		switch (a->op) {
+		case PLAN_DELETE:
+			p->peer = a->peer_observed;
+			p->remove = true;
+			removed++;
+			break;
+		case PLAN_CREATE:
+			p->peer = a->peer_desired;
+			p->set_psk = a->peer_desired->has_psk;
+			p->set_endpoint = a->peer_desired->endpoint.family != 0;
+			p->set_keepalive = a->peer_desired->keepalive != 0;
+			p->replace_allowed_ips = true;
+			added++;
+			break;
+		case PLAN_UPDATE:
+			p->peer = a->peer_desired;
+			p->update_only = true;
+			p->set_psk = a->u.peer.set_psk;
+			p->set_endpoint = a->u.peer.set_endpoint;
+			p->set_keepalive = a->u.peer.set_keepalive;
+			p->replace_allowed_ips = a->u.peer.replace_allowed_ips;
+			updated++;
+			break;
+		}
+	}
+	s.peers = ps;
+	s.n_peers = n_ps;
+	if (c->o->progress && n_ps > 1000)
+		fprintf(stderr, "%s: sending %zu peer changes…\n", ifname, n_ps);
+	r = wg_set_device(ifname, HS_BACKEND_AUTO, &s);
+	free(ps);
+	if (r < 0) {
+		if (n_ps == 1)
+			return fail(c, r, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
+		return fail(c, r, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
+	}
+	for (size_t i = first; i < end; i++) {
+		const struct plan_action *a = &acts[i];
+		char fp[WG_KEY_FP_LEN];
+		if (a->obj == PLAN_OBJ_DEVICE) {
+			logf_(c, op_sign(a->op), "device %s", ifname);
+			continue;
+		}
+		if (n_ps > 20)
+			break;
+		key_fingerprint(a->peer_desired ? a->peer_desired->public_key : a->peer_observed->public_key, fp);
+		logf_(c, op_sign(a->op), "peer %s%s%s (%s) on %s", a->name ? "\"" : "",
+		      a->name ? a->name : "(unknown)", a->name ? "\"" : "", fp, ifname);
+	}
+	if (n_ps > 20)
+		logf_(c, "~", "%s: %zu peers added, %zu updated, %zu removed", ifname, added, updated, removed);
+	return 0;
+}
+
+static int apply_one(struct apply_ctx *c, const struct plan_action *a)
+{
+	char buf[PREFIX_STRLEN];
+	int ifindex, r;
+
+	switch (a->obj) {
+	case PLAN_OBJ_LINK:
+		return apply_link(c, a);
+	case PLAN_OBJ_ADDRESS:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		if (a->op == PLAN_DELETE)
+			r = rtnl_addr_del(c->rt, ifindex, &a->u.address);
+		else
+			r = rtnl_addr_add(c->rt, ifindex, &a->u.address);
+		if (r < 0)
+			return fail(c, r, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		logf_(c, op_sign(a->op), "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		return 0;
+	case PLAN_OBJ_ROUTE:
+		ifindex = link_index(c, a->u.route.ifname);
+		if (ifindex < 0) {
+			/* a route whose interface is gone went with it */
+			if (a->op == PLAN_DELETE && ifindex == -ENODEV)
+				return 0;
+			return fail(c, ifindex, "route %s via %s", prefix_format(&a->u.route.dst, buf),
+				    a->u.route.ifname);
+		}
+		if (a->op == PLAN_DELETE)
+			r = rtnl_route_del(c->rt, ifindex, &a->u.route);
+		else
+			r = rtnl_route_replace(c->rt, ifindex, &a->u.route);
+		if (r < 0)
+			return fail(c, r, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+		return 0;
+	case PLAN_OBJ_SYSCTL:
+		r = sysctl_write(a->u.sysctl.key, a->u.sysctl.value);
+		if (r < 0)
+			return fail(c, r, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
+		logf_(c, "~", "sysctl %s = %s", a->u.sysctl.key, a->u.sysctl.value);
+		return 0;
+	case PLAN_OBJ_DEVICE:
+	case PLAN_OBJ_PEER:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int apply_actions(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	int r;
+
+	for (size_t i = 0; i < p->n_actions;) {
+		const struct plan_action *a = &p->actions[i];
+		if (is_wg_action(a)) {
+			size_t end = i + 1;
+			bool removal = a->op == PLAN_DELETE;
+			while (end < p->n_actions && is_wg_action(&p->actions[end]) &&
+			       !strcmp(p->actions[end].ifname, a->ifname) &&
+			       (p->actions[end].op == PLAN_DELETE) == removal)
+				end++;
+			r = apply_wg_batch(c, i, end);
+			if (r < 0)
+				return r;
+			c->res->done += end - i;
+			i = end;
+			continue;
+		}
+		r = apply_one(c, a);
+		if (r < 0)
+			return r;
+		c->res->done++;
+		i++;
+	}
+	return 0;
+}
+
+/* Undo: the state observed before this apply becomes the desired one, and the
+ * interfaces this apply created count as owned, so the diff removes them. */
+static int rollback(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	struct host_state *want = NULL, *now = NULL;
+	struct observe_opts oo = {0};
+	struct diff_opts dopts = {0};
+	struct apply_opts ro = *c->o;
+	struct apply_result rres = {0};
+	struct plan *undo = NULL;
+	const char **names = NULL, **keys = NULL;
+	size_t n_names = 0;
+	int r;
+
+	want = hoststate_dup(p->observed);
+	names = calloc(p->desired->n_devices + p->observed->n_devices + 1, sizeof(*names));
+	keys = calloc(p->observed->n_sysctls + 1, sizeof(*keys));
+	if (!want || !names || !keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < p->desired->n_devices; i++)
+		names[n_names++] = p->desired->devices[i].ifname;
+	for (size_t i = 0; i < p->observed->n_devices; i++)
+		names[n_names++] = p->observed->devices[i].ifname;
+	for (size_t i = 0; i < p->observed->n_sysctls; i++)
+		keys[i] = p->observed->sysctls[i].key;
+	oo.ifnames = names;
+	oo.n_ifnames = n_names;
+	oo.sysctl_keys = keys;
+	oo.n_sysctl_keys = p->observed->n_sysctls;
+	r = observe_host(c->rt, &oo, &now);
+	if (r < 0) {
+		c->res->rollback_error = oo.error ? oo.error : str_printf("observing: %s", strerror(-r));
+		oo.error = NULL;
+		goto out;
+	}
+	dopts.owned_ifnames = (const char *const *)c->created;
+	dopts.n_owned = c->n_created;
+	r = diff_host_states(want, now, &dopts, &undo);
+	want = now = NULL;
+	if (r < 0)
+		goto out;
+	ro.log = NULL;
+	ro.progress = false;
+	{
+		struct apply_ctx rc = { .rt = c->rt, .plan = undo, .o = &ro, .res = &rres };
+		r = apply_actions(&rc);
+		for (size_t i = 0; i < rc.n_created; i++)
+			free(rc.created[i]);
+		free(rc.created);
+	}
+	if (r < 0) {
+		c->res->rollback_error = rres.error;
+		rres.error = NULL;
+	} else {
+		c->res->rolled_back = true;
+	}
+out:
+	free(oo.error);
+	apply_result_clear(&rres);
+	plan_free(undo);
+	hoststate_free(want);
+	hoststate_free(now);
+	free(names);
+	free(keys);
+	return r;
+}
+
+int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+	       struct apply_result *res)
+{
+	struct apply_ctx c = { .rt = rt, .plan = p, .o = o, .res = res };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = apply_actions(&c);
+	if (r < 0) {
+		if (!res->error)
+			res->error = str_printf("%s", strerror(-r));
+		/* even with nothing done: a UAPI set that failed half-way was partly applied */
+		rollback(&c);
+	}
+	for (size_t i = 0; i < c.n_created; i++)
+		free(c.created[i]);
+	free(c.created);
+	return r;
+}
+
+void apply_result_clear(struct apply_result *res)
+{
+	free(res->error);
+	free(res->rollback_error);
+	memset(res, 0, sizeof(*res));
+}

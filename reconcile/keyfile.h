@@ -1,0 +1,12 @@
+/* The host's private key file: base64, one line, mode 0600, never in the repository. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/key.h"
+
+/* -ENOENT if missing; -EPERM if readable by group or others (like ssh); -EINVAL
+ * if it does not hold a key. */
+int keyfile_read(const char *path, uint8_t key[WG_KEY_LEN]);
+/* Creates a new key file (refuses to overwrite unless force). */
+int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN]);

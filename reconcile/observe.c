@@ -1,0 +1,99 @@
+#include "reconcile/observe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/str.h"
+#include "reconcile/wg.h"
+
+static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname, char **error)
+{
+	struct rtnl_link_info li;
+	struct hs_device *d;
+	enum hs_backend backend;
+	int r;
+
+	r = rtnl_link_get(rt, ifname, &li);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0) {
+		*error = str_printf("interface %s: reading the link: %s", ifname, strerror(-r));
+		return r;
+	}
+	if (!strcmp(li.kind, "wireguard")) {
+		backend = HS_BACKEND_KERNEL;
+	} else if (wg_backend_detect(ifname) == HS_BACKEND_USERSPACE) {
+		backend = HS_BACKEND_USERSPACE;
+	} else {
+		*error = str_printf("interface %s exists but is not a WireGuard device (kind \"%s\"); "
+			 "wgf will not take it over", ifname, li.kind[0] ? li.kind : "none");
+		return -EEXIST;
+	}
+	d = hoststate_add_device(hs, ifname);
+	if (!d)
+		return -ENOMEM;
+	d->exists = true;
+	d->backend = backend;
+	d->ifindex = li.ifindex;
+	d->mtu = li.mtu;
+	d->up = li.up;
+	r = wg_get_device(ifname, backend, d);
+	if (r < 0) {
+		*error = str_printf("interface %s: reading the WireGuard device (%s): %s", ifname,
+			 backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
+		return r;
+	}
+	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses);
+	if (r < 0) {
+		*error = str_printf("interface %s: reading addresses: %s", ifname, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out)
+{
+	struct host_state *hs = hoststate_new();
+	struct hs_route *routes = NULL;
+	size_t n_routes = 0;
+	char value[64];
+	int r = 0;
+
+	*out = NULL;
+	o->error = NULL;
+	if (!hs)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_ifnames; i++) {
+		if (hoststate_find_device(hs, o->ifnames[i]))
+			continue;
+		r = observe_device(rt, hs, o->ifnames[i], &o->error);
+		if (r < 0)
+			goto out;
+		hoststate_normalize(hs);
+	}
+	r = rtnl_route_list(rt, &routes, &n_routes);
+	if (r < 0) {
+		o->error = str_printf("reading routes: %s", strerror(-r));
+		goto out;
+	}
+	hs->routes = routes;
+	hs->n_routes = n_routes;
+	for (size_t i = 0; i < o->n_sysctl_keys; i++) {
+		r = sysctl_read(o->sysctl_keys[i], value, sizeof(value));
+		if (r < 0) {
+			o->error = str_printf("reading sysctl %s: %s", o->sysctl_keys[i], strerror(-r));
+			goto out;
+		}
+		r = hoststate_add_sysctl(hs, o->sysctl_keys[i], value);
+		if (r < 0)
+			goto out;
+	}
+	hoststate_normalize(hs);
+	*out = hs;
+	hs = NULL;
+out:
+	hoststate_free(hs);
+	return r;
+}

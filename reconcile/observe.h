@@ -1,0 +1,19 @@
+/* Observe: read what the kernel has for the interfaces wgf cares about. */
+#pragma once
+#include <stddef.h>
+
+#include "model/hoststate.h"
+#include "reconcile/rtnl.h"
+
+struct observe_opts {
+	const char *const *ifnames;    /* desired and owned interfaces */
+	size_t n_ifnames;
+	const char *const *sysctl_keys;
+	size_t n_sysctl_keys;
+	char *error;                   /* out: what failed, when the call returns < 0 (free it) */
+};
+
+/* Returns 0 and a normalized *out. An interface that exists but is not a WireGuard
+ * device (kernel kind "wireguard" or a userspace UAPI socket) is an error: wgf
+ * will not take over a link it cannot manage. */
+int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out);

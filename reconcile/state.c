@@ -1,0 +1,278 @@
+#include "reconcile/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OWNED_FILE "owned-interfaces"
+
+int state_mkdir(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int state_write_file(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd, r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto out;
+	}
+out:
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+static int owned_path(const char *state_dir, char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", state_dir, OWNED_FILE) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void state_owned_clear(struct state_owned *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->ifnames[i]);
+	free(o->ifnames);
+	o->ifnames = NULL;
+	o->n = 0;
+}
+
+int state_owned_load(const char *state_dir, struct state_owned *out)
+{
+	char path[PATH_MAX], line[64];
+	FILE *f;
+	int r = 0;
+
+	out->ifnames = NULL;
+	out->n = 0;
+	r = owned_path(state_dir, path, sizeof(path));
+	if (r < 0)
+		return r;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char **n;
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || strlen(line) >= 16)
+			continue;
+		n = realloc(out->ifnames, (out->n + 1) * sizeof(*n));
+		if (!n) {
+			r = -ENOMEM;
+			break;
+		}
+		out->ifnames = n;
+		if (!(out->ifnames[out->n] = strdup(line))) {
+			r = -ENOMEM;
+			break;
+		}
+		out->n++;
+	}
+	fclose(f);
+	if (r < 0)
+		state_owned_clear(out);
+	return r;
+}
+
+static int owned_save(const char *state_dir, const struct state_owned *o)
+{
+	char path[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int r;
+
+	r = owned_path(state_dir, path, sizeof(path));
+	if (r < 0)
+		return r;
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n; i++)
+		fprintf(m, "%s\n", o->ifnames[i]);
+	fclose(m);
+	r = state_mkdir(state_dir);
+	if (r >= 0)
+		r = state_write_file(path, buf, len, 0600);
+	free(buf);
+	return r;
+}
+
+int state_owned_add(const char *state_dir, const char *ifname)
+{
+	struct state_owned o;
+	char **n;
+	int r = state_owned_load(state_dir, &o);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o.n; i++)
+		if (!strcmp(o.ifnames[i], ifname))
+			goto out;
+	n = realloc(o.ifnames, (o.n + 1) * sizeof(*n));
+	if (!n) {
+		r = -ENOMEM;
+		goto out;
+	}
+	o.ifnames = n;
+	if (!(o.ifnames[o.n] = strdup(ifname))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	o.n++;
+	r = owned_save(state_dir, &o);
+out:
+	state_owned_clear(&o);
+	return r;
+}
+
+int state_owned_remove(const char *state_dir, const char *ifname)
+{
+	struct state_owned o;
+	size_t out = 0;
+	int r = state_owned_load(state_dir, &o);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o.n; i++) {
+		if (!strcmp(o.ifnames[i], ifname))
+			free(o.ifnames[i]);
+		else
+			o.ifnames[out++] = o.ifnames[i];
+	}
+	if (out != o.n) {
+		o.n = out;
+		r = owned_save(state_dir, &o);
+	}
+	state_owned_clear(&o);
+	return r;
+}
+
+int state_lock(const char *state_dir)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	r = state_mkdir(state_dir);
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(path, sizeof(path), "%s/lock", state_dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int state_journal(const char *state_dir, const char *host, const char *source,
+		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
+		  const char *error)
+{
+	char path[PATH_MAX], ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+	int r;
+
+	r = state_mkdir(state_dir);
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(path, sizeof(path), "%s/journal", state_dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "ae");
+	if (!f)
+		return -errno;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "{\"time\":\"%s\",\"host\":", ts);
+	json_string(f, host);
+	fputs(",\"source\":", f);
+	json_string(f, source);
+	fputs(",\"result\":", f);
+	json_string(f, result);
+	fprintf(f, ",\"create\":%zu,\"update\":%zu,\"delete\":%zu", n_create, n_update, n_delete);
+	if (error) {
+		fputs(",\"error\":", f);
+		json_string(f, error);
+	}
+	fputs("}\n", f);
+	r = fflush(f) ? -errno : 0;
+	fsync(fileno(f));
+	fclose(f);
+	return r;
+}

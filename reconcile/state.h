@@ -1,0 +1,35 @@
+/* wgf's own records on a host, in its state directory (default /var/lib/wgf):
+ * which interfaces it created, a lock against concurrent runs, and a journal. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WGF_DEFAULT_STATE_DIR "/var/lib/wgf"
+#define WGF_DEFAULT_KEY_FILE "/etc/wgf/private.key"
+
+struct state_owned {
+	char **ifnames;
+	size_t n;
+};
+
+/* Missing file = empty list. */
+int state_owned_load(const char *state_dir, struct state_owned *out);
+int state_owned_add(const char *state_dir, const char *ifname);
+int state_owned_remove(const char *state_dir, const char *ifname);
+void state_owned_clear(struct state_owned *o);
+
+/* Exclusive lock on <state_dir>/lock; returns an fd (>= 0) or a negative errno
+ * (-EWOULDBLOCK when another wgf holds it). */
+int state_lock(const char *state_dir);
+void state_unlock(int fd);
+
+/* Appends one JSON line to <state_dir>/journal. */
+int state_journal(const char *state_dir, const char *host, const char *source,
+		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
+		  const char *error);
+
+/* Creates the directory (0700) and its parents if missing. */
+int state_mkdir(const char *path);
+/* Writes data to path atomically (temp file in the same directory, fsync, rename),
+ * with the given mode. */
+int state_write_file(const char *path, const void *data, size_t len, unsigned mode);
