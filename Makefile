@@ -93,6 +93,10 @@ bench: deps $(O)/wgf
 install: $(O)/wgf
 	install -D -m 0755 $(O)/wgf $(DESTDIR)/usr/local/sbin/wgf
 	install -D -m 0644 cmd/wgf.8 $(DESTDIR)/usr/local/share/man/man8/wgf.8
+	install -D -m 0644 cmd/wgf-reconcile.service $(DESTDIR)/etc/systemd/system/wgf-reconcile.service
+	install -D -m 0644 cmd/wgf-reconcile.timer $(DESTDIR)/etc/systemd/system/wgf-reconcile.timer
+	install -d $(DESTDIR)/etc/iproute2/rt_protos.d
+	echo "157 wgf" > $(DESTDIR)/etc/iproute2/rt_protos.d/wgf.conf
 
 clean:
 	rm -rf $(O)
