@@ -1,0 +1,240 @@
+/* Terraform-like text rendering of a Plan, grouped by interface. */
+#include "reconcile/plan.h"
+#include "reconcile/rtnl.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define C_RESET  "\033[0m"
+#define C_BOLD   "\033[1m"
+#define C_GREEN  "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED    "\033[31m"
+
+struct text_out {
+	FILE *f;
+	bool color;
+};
+
+static const char *op_symbol(enum plan_op op)
+{
+	return op == PLAN_CREATE ? "+" : op == PLAN_UPDATE ? "~" : "-";
+}
+
+static const char *op_color(enum plan_op op)
+{
+	return op == PLAN_CREATE ? C_GREEN : op == PLAN_UPDATE ? C_YELLOW : C_RED;
+}
+
+static void put_symbol(const struct text_out *t, enum plan_op op)
+{
+	if (t->color)
+		fprintf(t->f, "%s%s%s", op_color(op), op_symbol(op), C_RESET);
+	else
+		fputs(op_symbol(op), t->f);
+}
+
+/* "interface wg0:", "host:" */
+static void put_heading(const struct text_out *t, const char *what, const char *name)
+{
+	fprintf(t->f, "\n%s%s%s%s:%s\n", t->color ? C_BOLD : "", what, *name ? " " : "", name,
+		t->color ? C_RESET : "");
+}
+
+static void print_table(FILE *f, uint32_t table)
+{
+	if (table == RT_TABLE_MAIN_ID)
+		fputs(" (table main)", f);
+	else
+		fprintf(f, " (table %u)", table);
+}
+
+static void print_peer_title(FILE *f, const struct plan_action *a)
+{
+	const struct hs_peer *p = a->peer_desired ? a->peer_desired : a->peer_observed;
+	char fp[WG_KEY_FP_LEN];
+
+	if (a->name)
+		fprintf(f, " \"%s\"", a->name);
+	else
+		fputs(" (unknown)", f);
+	if (p)
+		fprintf(f, " (%s)", key_fingerprint(p->public_key, fp));
+}
+
+static void print_title(const struct text_out *t, const struct plan_action *a)
+{
+	FILE *f = t->f;
+
+	fputs("  ", f);
+	put_symbol(t, a->op);
+	fprintf(f, " %s", plan_obj_name(a->obj));
+	switch (a->obj) {
+	case PLAN_OBJ_LINK:
+	case PLAN_OBJ_DEVICE:
+		fprintf(f, " %s", a->ifname);
+		break;
+	case PLAN_OBJ_PEER:
+		print_peer_title(f, a);
+		break;
+	case PLAN_OBJ_ADDRESS:
+		fprintf(f, " %s", a->name ? a->name : "?");
+		break;
+	case PLAN_OBJ_ROUTE:
+		fprintf(f, " %s", a->name ? a->name : "?");
+		print_table(f, a->u.route.table);
+		break;
+	case PLAN_OBJ_SYSCTL:
+		fprintf(f, " %s", a->name ? a->name : "?");
+		break;
+	}
+}
+
+/* "+ interface wg0 (mtu 1420, up)": a new link's settings fit on its line. */
+static void print_link_create(const struct text_out *t, const struct plan_action *a)
+{
+	const char *sep = " (";
+
+	print_title(t, a);
+	for (size_t i = 0; i < a->n_changes; i++) {
+		const struct plan_change *c = &a->changes[i];
+
+		if (!strcmp(c->field, "up"))
+			fprintf(t->f, "%sup", sep);
+		else
+			fprintf(t->f, "%s%s %s", sep, c->field, c->new ? c->new : "");
+		sep = ", ";
+	}
+	fputs(a->n_changes ? ")\n" : "\n", t->f);
+}
+
+static void print_sysctl(const struct text_out *t, const struct plan_action *a)
+{
+	const struct plan_change *c = a->n_changes ? &a->changes[0] : NULL;
+
+	print_title(t, a);
+	if (c) {
+		if (c->old)
+			fprintf(t->f, ": \"%s\" → ", c->old);
+		else
+			fputs(": (unset) → ", t->f);
+		fprintf(t->f, "\"%s\"", c->new ? c->new : "");
+	}
+	fputc('\n', t->f);
+}
+
+static void print_fields(const struct text_out *t, const struct plan_action *a)
+{
+	size_t width = 0;
+
+	if (a->op == PLAN_CREATE) {
+		for (size_t i = 0; i < a->n_changes; i++)
+			if (strlen(a->changes[i].field) > width)
+				width = strlen(a->changes[i].field);
+		for (size_t i = 0; i < a->n_changes; i++) {
+			const struct plan_change *c = &a->changes[i];
+			int pad = (int)(width - strlen(c->field));
+
+			fprintf(t->f, "      %s: %*s%s\n", c->field, pad, "", c->new ? c->new : "");
+		}
+		return;
+	}
+	for (size_t i = 0; i < a->n_changes; i++) {
+		const struct plan_change *c = &a->changes[i];
+
+		fputs("      ", t->f);
+		put_symbol(t, a->op);
+		fprintf(t->f, " %s: ", c->field);
+		if (c->old && c->new && strcmp(c->old, c->new))
+			fprintf(t->f, "%s → %s\n", c->old, c->new);
+		else
+			fprintf(t->f, "%s\n", c->new ? c->new : c->old ? c->old : "");
+	}
+}
+
+static void print_action(const struct text_out *t, const struct plan_action *a)
+{
+	if (a->obj == PLAN_OBJ_LINK && a->op == PLAN_CREATE) {
+		print_link_create(t, a);
+		return;
+	}
+	if (a->obj == PLAN_OBJ_SYSCTL) {
+		print_sysctl(t, a);
+		return;
+	}
+	print_title(t, a);
+	fputc('\n', t->f);
+	print_fields(t, a);
+}
+
+/* Interface name, then plan order: a stable grouping. */
+static int by_ifname(const void *pa, const void *pb, void *base)
+{
+	const struct plan_action *v = base;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int r = strcmp(v[a].ifname, v[b].ifname);
+
+	if (r)
+		return r;
+	return a < b ? -1 : a > b;
+}
+
+void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f)
+{
+	struct text_out t = { .f = f, .color = o && o->color };
+	const char *host = p->host_name ? p->host_name : "";
+	size_t *idx = NULL, n = 0;
+	bool any_sysctl = false;
+
+	if (plan_is_empty(p)) {
+		fprintf(f, "No changes. Host \"%s\" matches the desired state", host);
+		if (p->source)
+			fprintf(f, " (%s)", p->source);
+		fputs(".\n", f);
+		return;
+	}
+
+	fputs(t.color ? C_BOLD : "", f);
+	fprintf(f, "wgf plan for host \"%s\"", host);
+	if (p->source)
+		fprintf(f, " from %s", p->source);
+	fputs(t.color ? C_RESET "\n" : "\n", f);
+
+	idx = calloc(p->n_actions, sizeof(*idx));
+	for (size_t i = 0; i < p->n_actions; i++) {
+		if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
+			any_sysctl = true;
+		else if (idx)
+			idx[n++] = i;
+	}
+	/* Without memory for the index, print in plan order: still complete. */
+	if (idx)
+		qsort_r(idx, n, sizeof(*idx), by_ifname, p->actions);
+	else
+		n = p->n_actions;
+	for (size_t k = 0, prev = SIZE_MAX; k < n; k++) {
+		size_t i = idx ? idx[k] : k;
+
+		if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
+			continue;
+		if (prev == SIZE_MAX || strcmp(p->actions[prev].ifname, p->actions[i].ifname)) {
+			put_heading(&t, "interface", p->actions[i].ifname);
+		}
+		print_action(&t, &p->actions[i]);
+		prev = i;
+	}
+	free(idx);
+
+	if (any_sysctl) {
+		put_heading(&t, "host", "");
+		for (size_t i = 0; i < p->n_actions; i++)
+			if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
+				print_action(&t, &p->actions[i]);
+	}
+
+	fputc('\n', f);
+	fputs(t.color ? C_BOLD : "", f);
+	fprintf(f, "Plan: %zu to add, %zu to change, %zu to destroy.", p->n_create, p->n_update, p->n_delete);
+	fputs(t.color ? C_RESET "\n" : "\n", f);
+}

@@ -1,0 +1,371 @@
+/* plan_print_text / plan_print_json: golden text, no secrets, JSON round trip. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/hoststate.h"
+#include "reconcile/plan.h"
+#include "tests/unit/unit.h"
+
+static uint8_t priv_old[WG_KEY_LEN], priv_new[WG_KEY_LEN], psk[WG_KEY_LEN];
+
+static void pfx(const char *s, struct wgf_prefix *p)
+{
+	CHECK(prefix_parse(s, true, p));
+}
+
+static struct hs_peer *peer(struct hs_device *d, const char *name, uint8_t seed, const char *aip1, const char *aip2)
+{
+	struct hs_peer *p = hs_device_add_peer(d);
+	struct wgf_prefix ip;
+
+	p->name = name ? strdup(name) : NULL;
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		p->public_key[i] = (uint8_t)(seed + i);
+	pfx(aip1, &ip);
+	hs_peer_add_allowed_ip(p, &ip);
+	if (aip2) {
+		pfx(aip2, &ip);
+		hs_peer_add_allowed_ip(p, &ip);
+	}
+	return p;
+}
+
+static struct plan *sample_plan(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct hs_device *d;
+	struct hs_peer *p;
+	struct hs_route rt = { .ifname = "wg0", .table = 254 };
+	struct wgf_prefix a;
+	struct plan *plan = NULL;
+
+	want->host_name = strdup("hub");
+	d = hoststate_add_device(want, "wg0");
+	d->up = true;
+	d->mtu = 1420;
+	d->listen_port = 51820;
+	d->has_private_key = true;
+	memcpy(d->private_key, priv_new, WG_KEY_LEN);
+	pfx("10.10.0.1/24", &a);
+	hs_device_add_address(d, &a);
+	p = peer(d, "alice-laptop", 0x10, "10.10.0.10/32", "fd10:10::10/128");
+	CHECK(endpoint_parse("198.51.100.10:51820", &p->endpoint));
+	p->keepalive = 25;
+	p->has_psk = true;
+	memcpy(p->psk, psk, WG_KEY_LEN);
+	peer(d, "bob-phone", 0x20, "10.10.0.12/32", NULL);
+	pfx("192.168.50.0/24", &rt.dst);
+	hoststate_add_route(want, &rt);
+	hoststate_add_sysctl(want, "net.ipv4.ip_forward", "1");
+
+	d = hoststate_add_device(have, "wg0");
+	d->exists = true;
+	d->up = true;
+	d->mtu = 1420;
+	d->listen_port = 51821;
+	d->has_private_key = true;
+	memcpy(d->private_key, priv_old, WG_KEY_LEN);
+	peer(d, NULL, 0x20, "10.10.0.13/32", NULL);
+	peer(d, NULL, 0x30, "10.10.0.99/32", NULL)->has_psk = true;
+	memcpy(d->peers[1].psk, psk, WG_KEY_LEN);
+	hoststate_add_sysctl(have, "net.ipv4.ip_forward", "0");
+
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	CHECK_INT(diff_host_states(want, have, NULL, &plan), 0);
+	if (plan)
+		plan->source = strdup("commit 1a2b3c4d5e6f (main)");
+	return plan;
+}
+
+static char *capture_text(const struct plan *p, bool color)
+{
+	struct plan_print_opts o = { .color = color };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	plan_print_text(p, &o, f);
+	fclose(f);
+	return buf;
+}
+
+static char *capture_json(const struct plan *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CHECK_INT(plan_print_json(p, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_golden_text(void)
+{
+	struct plan *p = sample_plan();
+	char *out = capture_text(p, false);
+	char fp_old[WG_KEY_FP_LEN], fp_new[WG_KEY_FP_LEN], expected[2048];
+	uint8_t pub[WG_KEY_LEN];
+
+	key_public_from_private(pub, priv_old);
+	key_fingerprint(pub, fp_old);
+	key_public_from_private(pub, priv_new);
+	key_fingerprint(pub, fp_new);
+	snprintf(expected, sizeof(expected),
+		 "wgf plan for host \"hub\" from commit 1a2b3c4d5e6f (main)\n"
+		 "\n"
+		 "interface wg0:\n"
+		 "  - peer (unknown) (MDEyMzQ1…)\n"
+		 "  ~ device wg0\n"
+		 "      ~ listen_port: 51821 → 51820\n"
+		 "      ~ private_key: (sensitive)\n"
+		 "      ~ public_key: %s → %s\n"
+		 "  + peer \"alice-laptop\" (EBESExQV…)\n"
+		 "      allowed_ips:   10.10.0.10/32, fd10:10::10/128\n"
+		 "      endpoint:      198.51.100.10:51820\n"
+		 "      keepalive:     25\n"
+		 "      preshared_key: (sensitive)\n"
+		 "  ~ peer \"bob-phone\" (ICEiIyQl…)\n"
+		 "      ~ allowed_ips: +10.10.0.12/32 −10.10.0.13/32\n"
+		 "  + address 10.10.0.1/24\n"
+		 "  + route 192.168.50.0/24 (table main)\n"
+		 "\n"
+		 "host:\n"
+		 "  ~ sysctl net.ipv4.ip_forward: \"0\" → \"1\"\n"
+		 "\n"
+		 "Plan: 3 to add, 3 to change, 1 to destroy.\n", fp_old, fp_new);
+	CHECK_STR(out, expected);
+	free(out);
+
+	out = capture_text(p, true);
+	CHECK(strstr(out, "\033[32m+\033[0m peer \"alice-laptop\""));
+	CHECK(strstr(out, "\033[33m~\033[0m peer \"bob-phone\""));
+	CHECK(strstr(out, "\033[31m-\033[0m peer (unknown)"));
+	CHECK(strstr(out, "\033[1minterface wg0:\033[0m"));
+	free(out);
+	plan_free(p);
+}
+
+static void test_new_interface_text(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct hs_device *d;
+	struct plan *p = NULL;
+	char *out;
+
+	want->host_name = strdup("edge");
+	d = hoststate_add_device(want, "wg1");
+	d->up = true;
+	d->mtu = 1420;
+	d->listen_port = 51820;
+	d->fwmark = 81;
+	d = hoststate_add_device(want, "wg0");
+	d->up = true;
+	peer(d, "p", 0x40, "10.1.0.2/32", NULL);
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	out = capture_text(p, false);
+	CHECK_STR(out,
+		  "wgf plan for host \"edge\"\n"
+		  "\n"
+		  "interface wg0:\n"
+		  "  + interface wg0 (up)\n"
+		  "  + device wg0\n"
+		  "  + peer \"p\" (QEFCQ0RF…)\n"
+		  "      allowed_ips: 10.1.0.2/32\n"
+		  "\n"
+		  "interface wg1:\n"
+		  "  + interface wg1 (mtu 1420, up)\n"
+		  "  + device wg1\n"
+		  "      listen_port: 51820\n"
+		  "      fwmark:      81\n"
+		  "\n"
+		  "Plan: 3 to add, 0 to change, 0 to destroy.\n");
+	free(out);
+	plan_free(p);
+}
+
+static bool contains_secret(const char *out, const uint8_t key[WG_KEY_LEN])
+{
+	char b64[WG_KEY_B64_LEN], hex[WG_KEY_HEX_LEN];
+
+	key_to_base64(key, b64);
+	key_to_hex(key, hex);
+	return strstr(out, b64) || strstr(out, hex);
+}
+
+static void test_no_secrets(void)
+{
+	struct plan *p = sample_plan();
+	char *text = capture_text(p, false), *ctext = capture_text(p, true), *json = capture_json(p);
+	uint8_t clamped[WG_KEY_LEN];
+
+	/* the check itself can see a key */
+	CHECK(contains_secret(json, p->actions[0].peer_observed->public_key));
+	memcpy(clamped, priv_new, WG_KEY_LEN);
+	key_clamp(clamped);
+	for (int i = 0; i < 3; i++) {
+		const char *out = i == 0 ? text : i == 1 ? ctext : json;
+
+		CHECK(!contains_secret(out, priv_old));
+		CHECK(!contains_secret(out, priv_new));
+		CHECK(!contains_secret(out, clamped));
+		CHECK(!contains_secret(out, psk));
+	}
+	free(text);
+	free(ctext);
+	free(json);
+	plan_free(p);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static long jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1;
+	return (long)json_object_get_int64(v);
+}
+
+static void test_json(void)
+{
+	struct plan *p = sample_plan();
+	char *out = capture_json(p), b64[WG_KEY_B64_LEN];
+	struct json_object *root = json_tokener_parse(out), *summary = NULL, *changes = NULL, *c, *fields = NULL;
+	size_t len = strlen(out);
+
+	CHECK(strchr(out, '\n') == out + len - 1);
+	CHECK(root != NULL);
+	if (!root)
+		goto out;
+	CHECK_INT(jint(root, "format_version"), 1);
+	CHECK_STR(jstr(root, "host"), "hub");
+	CHECK_STR(jstr(root, "source"), "commit 1a2b3c4d5e6f (main)");
+	CHECK(json_object_object_get_ex(root, "summary", &summary));
+	CHECK_INT(jint(summary, "create"), 3);
+	CHECK_INT(jint(summary, "update"), 3);
+	CHECK_INT(jint(summary, "delete"), 1);
+	CHECK(json_object_object_get_ex(root, "changes", &changes) && json_object_is_type(changes, json_type_array));
+	CHECK_INT(json_object_array_length(changes), p->n_actions);
+	if (json_object_array_length(changes) != 7)
+		goto out;
+
+	c = json_object_array_get_idx(changes, 0);
+	CHECK_STR(jstr(c, "action"), "delete");
+	CHECK_STR(jstr(c, "object"), "peer");
+	CHECK_STR(jstr(c, "interface"), "wg0");
+	CHECK(jstr(c, "name") == NULL);
+	CHECK_STR(jstr(c, "public_key"), key_to_base64(p->actions[0].peer_observed->public_key, b64));
+
+	c = json_object_array_get_idx(changes, 3);
+	CHECK_STR(jstr(c, "action"), "update");
+	CHECK_STR(jstr(c, "name"), "bob-phone");
+	CHECK(json_object_object_get_ex(c, "fields", &fields) && json_object_array_length(fields) == 1);
+	c = json_object_array_get_idx(fields, 0);
+	CHECK_STR(jstr(c, "name"), "allowed_ips");
+	CHECK(jstr(c, "before") == NULL);
+	CHECK_STR(jstr(c, "after"), "+10.10.0.12/32 −10.10.0.13/32");
+
+	c = json_object_array_get_idx(changes, 5);
+	CHECK_STR(jstr(c, "object"), "route");
+	CHECK_STR(jstr(c, "name"), "192.168.50.0/24");
+	CHECK(!json_object_object_get_ex(c, "public_key", NULL));
+
+	c = json_object_array_get_idx(changes, 6);
+	CHECK_STR(jstr(c, "object"), "sysctl");
+	CHECK(json_object_object_get_ex(c, "fields", &fields));
+	c = json_object_array_get_idx(fields, 0);
+	CHECK_STR(jstr(c, "before"), "0");
+	CHECK_STR(jstr(c, "after"), "1");
+out:
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+}
+
+static void test_empty_plan(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct plan *p = NULL;
+	struct json_object *root, *changes = NULL;
+	char *out;
+
+	want->host_name = strdup("hub");
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	p->source = strdup("commit 1a2b3c4d5e6f (main)");
+	out = capture_text(p, true);
+	CHECK_STR(out, "No changes. Host \"hub\" matches the desired state (commit 1a2b3c4d5e6f (main)).\n");
+	free(out);
+	out = capture_json(p);
+	root = json_tokener_parse(out);
+	CHECK(root && json_object_object_get_ex(root, "changes", &changes) &&
+	      json_object_array_length(changes) == 0);
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+}
+
+static void test_many_peers_print(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct hs_device *d = hoststate_add_device(want, "wg0");
+	struct plan *p = NULL;
+	struct json_object *root;
+	char *out;
+	size_t lines = 0;
+
+	want->host_name = strdup("hub");
+	d->up = true;
+	for (unsigned i = 0; i < 10000; i++) {
+		struct hs_peer *hp = hs_device_add_peer(d);
+		struct wgf_prefix ip = { .family = AF_INET, .len = 32,
+					 .addr = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i } };
+
+		hp->public_key[0] = (uint8_t)(i >> 8);
+		hp->public_key[1] = (uint8_t)i;
+		hs_peer_add_allowed_ip(hp, &ip);
+	}
+	hoststate_normalize(want);
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	out = capture_text(p, false);
+	for (const char *s = out; (s = strchr(s, '\n')); s++)
+		lines++;
+	/* header 3 + link + device + 2 per peer + blank + summary */
+	CHECK_INT(lines, 3 + 2 + 20000 + 2);
+	CHECK(strstr(out, "Plan: 10001 to add, 0 to change, 0 to destroy.\n"));
+	free(out);
+	out = capture_json(p);
+	root = json_tokener_parse(out);
+	CHECK(root != NULL);
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+}
+
+int main(void)
+{
+	if (key_init() < 0)
+		return 1;
+	memset(priv_old, 0xa5, WG_KEY_LEN);
+	memset(priv_new, 0x5a, WG_KEY_LEN);
+	memset(psk, 0xc3, WG_KEY_LEN);
+	RUN(test_golden_text);
+	RUN(test_new_interface_text);
+	RUN(test_no_secrets);
+	RUN(test_json);
+	RUN(test_empty_plan);
+	RUN(test_many_peers_print);
+	UNIT_DONE();
+}
