@@ -448,6 +448,35 @@ static void test_addresses_and_routes(void)
 	plan_free(p);
 }
 
+static void test_ipv6_route_metric(void)
+{
+	struct host_state *want = base(false), *have = base(true);
+	struct plan *p;
+
+	/* the kernel reports an IPv6 route added with metric 0 as 1024 */
+	route(want, "wg0", "fd10:50::/64", 0);
+	route(have, "wg0", "fd10:50::/64", 1024);
+	p = diff(want, have, NULL);
+	CHECK_INT(p->n_actions, 0);
+	plan_free(p);
+
+	want = base(false);
+	have = base(true);
+	route(want, "wg0", "fd10:50::/64", 0);
+	route(have, "wg0", "fd10:50::/64", 5);
+	p = diff(want, have, NULL);
+	CHECK_STR(actions(p), "route update wg0 fd10:50::/64\n");
+	plan_free(p);
+
+	/* IPv4 has no such default */
+	want = base(false);
+	have = base(true);
+	have->routes[0].metric = 1024;
+	p = diff(want, have, NULL);
+	CHECK_INT(p->n_actions, 1);
+	plan_free(p);
+}
+
 static void test_created_peer_display(void)
 {
 	struct host_state *want = base(false), *have = base(true);
@@ -560,6 +589,7 @@ int main(void)
 	RUN(test_peer_update_rules);
 	RUN(test_device_rules);
 	RUN(test_addresses_and_routes);
+	RUN(test_ipv6_route_metric);
 	RUN(test_created_peer_display);
 	RUN(test_ten_thousand_peers);
 	RUN(test_names);
