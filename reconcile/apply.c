@@ -270,6 +270,9 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 			r = rtnl_route_del(c->rt, ifindex, &a->u.route);
 		else
 			r = rtnl_route_replace(c->rt, ifindex, &a->u.route);
+		if (r == -EEXIST)
+			return fail(c, r, "route %s via %s: a route to it that wgf did not create is in the way",
+				    prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		if (r < 0)
 			return fail(c, r, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
