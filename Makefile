@@ -29,7 +29,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsodium-dev \
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
-            util-linux hyperfine strace python3-yaml
+            util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time
 
 .PHONY: labbins all deps check unit lab test demo bench clean help install fuzz
 all: $(O)/wgf
@@ -72,6 +72,16 @@ $(O)/lab/%: tests/lab/%.c $(O)/libwgf.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
 
 labbins: $(LAB_BIN)
+
+# libFuzzer harnesses (clang): make fuzz, then e.g. build/fuzz/fuzz_model -max_total_time=60
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
 
 unit: $(UNIT_BIN) $(O)/wgf
 	@tests/unit/run $(O) $(UNIT_BIN)

@@ -73,6 +73,8 @@ void diag_sort(struct diag *d)
 {
 	size_t out = 0;
 
+	if (!d->n)
+		return;
 	qsort(d->entries, d->n, sizeof(*d->entries), entry_cmp);
 	for (size_t i = 0; i < d->n; i++) {
 		struct diag_entry *e = &d->entries[i];

@@ -1,0 +1,918 @@
+/* YAML documents -> typed model objects, field by field, with strict types. */
+#include "model/model_load.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum kind { KIND_NETWORK, KIND_HOST, KIND_PEER };
+
+static struct wgf_loc loc_of(const struct loader *l, const struct ynode *n)
+{
+	struct wgf_loc loc = { l->file, n ? n->line : 0, n ? n->col : 0 };
+
+	return loc;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void err(struct loader *l, const struct ynode *n, const char *fmt, ...)
+{
+	struct wgf_loc loc = loc_of(l, n);
+	va_list ap;
+
+	l->cur_failed = true;
+	l->n_errors++;
+	va_start(ap, fmt);
+	diag_vadd(l->d, &loc, fmt, ap);
+	va_end(ap);
+}
+
+static void *oom(struct loader *l)
+{
+	if (!l->oom)
+		diag_add(l->d, NULL, "out of memory");
+	l->oom = true;
+	l->cur_failed = true;
+	return NULL;
+}
+
+static char *xstrdup(struct loader *l, const char *s)
+{
+	char *r = strdup(s);
+
+	return r ? r : oom(l);
+}
+
+static void *xcalloc(struct loader *l, size_t n, size_t size)
+{
+	void *r = calloc(n ? n : 1, size);
+
+	return r ? r : oom(l);
+}
+
+/* Case-insensitive Levenshtein distance; only used on short field names. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65], prev;
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			row[j] = sub < best ? sub : best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+static const char *suggest(const char *word, const char *const *known)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; known[i]; i++) {
+		size_t dist = strcasecmp(word, known[i]) ? edit_distance(word, known[i]) : 0;
+		if (dist < best_d) {
+			best = known[i];
+			best_d = dist;
+		}
+	}
+	return best;
+}
+
+static void check_fields(struct loader *l, const struct ynode *map, const char *const *known,
+			 const char *where)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->pairs[i].key;
+		const char *s;
+		bool found = false;
+
+		if (k->type != YNODE_SCALAR)
+			continue;
+		for (size_t j = 0; known[j] && !found; j++)
+			found = strlen(known[j]) == k->len && !memcmp(known[j], k->value, k->len);
+		if (found)
+			continue;
+		s = suggest(k->value, known);
+		if (s)
+			err(l, k, "unknown field %s in %s (did you mean \"%s\"?)", diag_quote(k->value), where, s);
+		else
+			err(l, k, "unknown field %s in %s", diag_quote(k->value), where);
+	}
+}
+
+static const struct ynode *key_node(const struct ynode *map, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->pairs[i].key;
+		if (k->type == YNODE_SCALAR && k->len == len && !memcmp(k->value, key, len))
+			return k;
+	}
+	return NULL;
+}
+
+static bool is_null(const struct ynode *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+
+	if (n->type != YNODE_SCALAR || n->quoted)
+		return false;
+	for (size_t i = 0; nulls[i]; i++)
+		if (!strcmp(n->value, nulls[i]))
+			return true;
+	return false;
+}
+
+static bool want_string(struct loader *l, const struct ynode *n, const char *field, const char **out)
+{
+	if (n->type != YNODE_SCALAR) {
+		err(l, n, "\"%s\" must be a string, got %s", field, ynode_describe(n));
+		return false;
+	}
+	if (is_null(n)) {
+		err(l, n, "\"%s\" has no value", field);
+		return false;
+	}
+	if (strlen(n->value) != n->len) {
+		err(l, n, "\"%s\" must not contain NUL characters", field);
+		return false;
+	}
+	*out = n->value;
+	return true;
+}
+
+static bool want_uint(struct loader *l, const struct ynode *n, const char *field, uint64_t min,
+		      uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n->type != YNODE_SCALAR) {
+		err(l, n, "\"%s\" must be an integer, got %s", field, ynode_describe(n));
+		return false;
+	}
+	if (is_null(n)) {
+		err(l, n, "\"%s\" has no value", field);
+		return false;
+	}
+	if (n->quoted) {
+		err(l, n, "\"%s\" must be an integer, got the string %s", field, diag_quote(n->value));
+		return false;
+	}
+	if (n->len == 0 || (n->value[0] == '0' && n->len > 1) ||
+	    strspn(n->value, "0123456789") != n->len) {
+		err(l, n, "\"%s\" must be a plain decimal integer, got %s", field, diag_quote(n->value));
+		return false;
+	}
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned digit = (unsigned)(n->value[i] - '0');
+		if (v > (UINT64_MAX - digit) / 10) {
+			v = UINT64_MAX;
+			break;
+		}
+		v = v * 10 + digit;
+	}
+	if (v < min || v > max) {
+		err(l, n, "\"%s\" must be between %" PRIu64 " and %" PRIu64 ", got %s", field, min, max,
+		    diag_quote(n->value));
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool want_bool(struct loader *l, const struct ynode *n, const char *field, bool *out)
+{
+	if (n->type == YNODE_SCALAR && !n->quoted && (!strcmp(n->value, "true") || !strcmp(n->value, "false"))) {
+		*out = n->value[0] == 't';
+		return true;
+	}
+	if (n->type == YNODE_SCALAR && n->quoted)
+		err(l, n, "\"%s\" must be true or false, got the string %s", field, diag_quote(n->value));
+	else
+		err(l, n, "\"%s\" must be true or false, got %s", field, ynode_describe(n));
+	return false;
+}
+
+static bool want_type(struct loader *l, const struct ynode *n, const char *field, enum ynode_type t)
+{
+	if (n->type == t)
+		return true;
+	if (is_null(n))
+		err(l, n, "\"%s\" has no value", field);
+	else
+		err(l, n, "\"%s\" must be %s, got %s", field, t == YNODE_MAPPING ? "a mapping" : "a list",
+		    ynode_describe(n));
+	return false;
+}
+
+static void missing(struct loader *l, const struct ynode *map, const char *field, const char *where)
+{
+	err(l, map, "missing required field \"%s\" in %s", field, where);
+}
+
+static bool want_ifname(struct loader *l, const struct ynode *n, char ifname[IFNAMSIZ])
+{
+	const char *s;
+
+	if (!want_string(l, n, "interface", &s))
+		return false;
+	if (!model_ifname_ok(s)) {
+		err(l, n, "interface name %s is not valid (1-15 letters, digits, \"_\" or \"-\", "
+		    "starting with a letter)", diag_quote(s));
+		return false;
+	}
+	snprintf(ifname, IFNAMSIZ, "%s", s);
+	return true;
+}
+
+static bool want_port(struct loader *l, const struct ynode *n, uint16_t *out)
+{
+	uint64_t v;
+
+	if (!want_uint(l, n, "listenPort", 1, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+static bool want_mtu(struct loader *l, const struct ynode *n, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!want_uint(l, n, "mtu", 1280, 9000, &v))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool want_keepalive(struct loader *l, const struct ynode *n, uint16_t *out)
+{
+	uint64_t v;
+
+	if (!want_uint(l, n, "persistentKeepalive", 0, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+static void load_key(struct loader *l, const struct ynode *spec, const char *where,
+		     uint8_t key[WG_KEY_LEN], struct obj_extra *x)
+{
+	const struct ynode *n = ynode_get(spec, "publicKey");
+	const char *s;
+
+	if (!n) {
+		missing(l, spec, "publicKey", where);
+		return;
+	}
+	if (!want_string(l, n, "publicKey", &s))
+		return;
+	if (!key_from_base64(s, key)) {
+		err(l, n, "publicKey %s is not a WireGuard key (44 characters of base64 encoding 32 bytes)",
+		    diag_quote(s));
+		return;
+	}
+	x->has_key = true;
+	x->key_loc = loc_of(l, n);
+}
+
+static void load_endpoint(struct loader *l, const struct ynode *spec, struct wgf_endpoint *e)
+{
+	const struct ynode *n = ynode_get(spec, "endpoint");
+	const char *s;
+
+	if (!n || !want_string(l, n, "endpoint", &s))
+		return;
+	if (!endpoint_parse(s, e))
+		err(l, n, "\"endpoint\" must be IP:port or [IPv6]:port, got %s", diag_quote(s));
+}
+
+static void load_network_ref(struct loader *l, const struct ynode *spec, struct obj_extra *x)
+{
+	const struct ynode *n = ynode_get(spec, "network");
+	const char *s;
+
+	if (!n || !want_string(l, n, "network", &s))
+		return;
+	x->network = xstrdup(l, s);
+	x->has_network = x->network != NULL;
+	x->network_loc = loc_of(l, n);
+}
+
+enum prefix_use { USE_HOST_ADDRESS, USE_PEER_ADDRESS, USE_LAN };
+
+/* One list of prefixes: host addresses (length required, host bits kept),
+ * peer addresses (bare = single address) or LANs (network prefixes). */
+static void load_prefixes(struct loader *l, const struct ynode *spec, const char *field, bool required,
+			  const char *where, enum prefix_use use, struct wgf_prefix **out, size_t *n_out,
+			  struct wgf_loc **locs_out)
+{
+	const struct ynode *seq = ynode_get(spec, field);
+	const char *what = use == USE_LAN ? "LAN" : "address";
+
+	if (!seq) {
+		if (required)
+			missing(l, spec, field, where);
+		return;
+	}
+	if (!want_type(l, seq, field, YNODE_SEQUENCE))
+		return;
+	if (required && seq->n == 0) {
+		err(l, seq, "\"%s\" must list at least one address", field);
+		return;
+	}
+	*out = xcalloc(l, seq->n, sizeof(**out));
+	*locs_out = xcalloc(l, seq->n, sizeof(**locs_out));
+	if (!*out || !*locs_out)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *n = seq->items[i];
+		struct wgf_prefix p;
+		const char *s;
+		char buf[PREFIX_STRLEN];
+
+		if (!want_string(l, n, field, &s))
+			continue;
+		if (!prefix_parse(s, use != USE_HOST_ADDRESS, &p)) {
+			if (use == USE_HOST_ADDRESS && prefix_parse(s, true, &p))
+				err(l, n, "address %s needs its on-link prefix length, e.g. \"%s/%u\"",
+				    diag_quote(s), s, p.family == AF_INET ? 24 : 64);
+			else
+				err(l, n, "%s %s is not an IP address or prefix", what, diag_quote(s));
+			continue;
+		}
+		if (use != USE_HOST_ADDRESS && !prefix_is_network(&p)) {
+			struct wgf_prefix m = p;
+			prefix_mask(&m);
+			err(l, n, "%s %s has host bits set (did you mean %s?)", what, diag_quote(s),
+			    prefix_format(&m, buf));
+			continue;
+		}
+		(*out)[*n_out] = p;
+		(*locs_out)[*n_out] = loc_of(l, n);
+		(*n_out)++;
+	}
+}
+
+static void load_labels(struct loader *l, const struct ynode *map, struct model_meta *meta)
+{
+	if (!want_type(l, map, "metadata.labels", YNODE_MAPPING))
+		return;
+	meta->labels = xcalloc(l, map->n, sizeof(*meta->labels));
+	if (!meta->labels)
+		return;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->pairs[i].key, *v = map->pairs[i].value;
+		const char *ks, *vs;
+		struct model_label *lb;
+
+		if (k->type != YNODE_SCALAR || !want_string(l, k, "metadata.labels", &ks) ||
+		    !want_string(l, v, ks, &vs))
+			continue;
+		if (!model_label_ok(ks)) {
+			err(l, k, "label key %s is not valid (1-63 of A-Z a-z 0-9 . _ -, starting with a "
+			    "letter or digit)", diag_quote(ks));
+			continue;
+		}
+		if (!model_label_ok(vs)) {
+			err(l, v, "label value %s is not valid (1-63 of A-Z a-z 0-9 . _ -, starting with a "
+			    "letter or digit)", diag_quote(vs));
+			continue;
+		}
+		lb = &meta->labels[meta->n_labels];
+		lb->key = xstrdup(l, ks);
+		lb->value = xstrdup(l, vs);
+		meta->n_labels++;
+	}
+}
+
+static void load_meta(struct loader *l, const struct ynode *root, struct model_meta *meta,
+		      struct obj_extra *x)
+{
+	static const char *const fields[] = { "name", "labels", NULL };
+	const struct ynode *md = ynode_get(root, "metadata"), *n;
+	const char *s;
+
+	if (!md) {
+		missing(l, root, "metadata", "document");
+		return;
+	}
+	if (!want_type(l, md, "metadata", YNODE_MAPPING))
+		return;
+	check_fields(l, md, fields, "metadata");
+	n = ynode_get(md, "name");
+	if (!n) {
+		missing(l, md, "name", "metadata");
+	} else if (want_string(l, n, "metadata.name", &s)) {
+		if (!model_name_ok(s))
+			err(l, n, "name %s is not valid (1-63 lowercase letters, digits or \"-\", starting "
+			    "with a letter, not ending with \"-\")", diag_quote(s));
+		meta->name = xstrdup(l, s);
+		if (meta->name)
+			x->name_loc = loc_of(l, n);
+	}
+	n = ynode_get(md, "labels");
+	if (n)
+		load_labels(l, n, meta);
+}
+
+static void load_pool(struct loader *l, const struct ynode *pools, const char *field, uint8_t family,
+		      bool *has, struct wgf_prefix *pool, struct wgf_loc *loc)
+{
+	const struct ynode *n = ynode_get(pools, field + strlen("addressPools."));
+	const char *s;
+	char buf[PREFIX_STRLEN];
+	struct wgf_prefix p;
+
+	if (!n || !want_string(l, n, field, &s))
+		return;
+	if (!prefix_parse(s, false, &p) || p.family != family) {
+		err(l, n, "\"%s\" must be an %s prefix, got %s", field, family == AF_INET ? "IPv4" : "IPv6",
+		    diag_quote(s));
+		return;
+	}
+	if (!prefix_is_network(&p)) {
+		struct wgf_prefix m = p;
+		prefix_mask(&m);
+		err(l, n, "\"%s\" %s has host bits set (did you mean %s?)", field, diag_quote(s),
+		    prefix_format(&m, buf));
+		return;
+	}
+	*has = true;
+	*pool = p;
+	*loc = loc_of(l, n);
+}
+
+static void load_network_spec(struct loader *l, const struct ynode *spec, struct model_network *net,
+			      struct obj_extra *x)
+{
+	static const char *const fields[] = { "interface", "listenPort", "mtu", "persistentKeepalive",
+					      "fwmark", "addressPools", NULL };
+	static const char *const pool_fields[] = { "ipv4", "ipv6", NULL };
+	const struct ynode *n;
+	uint64_t v;
+
+	check_fields(l, spec, fields, "Network spec");
+	if ((n = ynode_get(spec, "interface")))
+		want_ifname(l, n, net->ifname);
+	if ((n = ynode_get(spec, "listenPort")))
+		want_port(l, n, &net->listen_port);
+	if ((n = ynode_get(spec, "mtu")))
+		want_mtu(l, n, &net->mtu);
+	if ((n = ynode_get(spec, "persistentKeepalive")))
+		want_keepalive(l, n, &net->keepalive);
+	if ((n = ynode_get(spec, "fwmark")) && want_uint(l, n, "fwmark", 0, UINT32_MAX, &v))
+		net->fwmark = (uint32_t)v;
+	n = ynode_get(spec, "addressPools");
+	if (!n) {
+		missing(l, spec, "addressPools", "Network spec");
+		return;
+	}
+	if (!want_type(l, n, "addressPools", YNODE_MAPPING))
+		return;
+	check_fields(l, n, pool_fields, "addressPools");
+	if (!ynode_get(n, "ipv4") && !ynode_get(n, "ipv6")) {
+		err(l, n, "\"addressPools\" needs \"ipv4\", \"ipv6\" or both");
+		return;
+	}
+	load_pool(l, n, "addressPools.ipv4", AF_INET, &net->has_pool4, &net->pool4, &x->pool4_loc);
+	load_pool(l, n, "addressPools.ipv6", AF_INET6, &net->has_pool6, &net->pool6, &x->pool6_loc);
+}
+
+static void load_host_spec(struct loader *l, const struct ynode *spec, struct model_host *h,
+			   struct obj_extra *x)
+{
+	static const char *const fields[] = { "network", "role", "publicKey", "endpoint", "addresses",
+					      "lans", "interface", "listenPort", "mtu", NULL };
+	static const char *const roles[] = { "member", "hub", "router", NULL };
+	const struct ynode *n;
+	const char *s;
+
+	check_fields(l, spec, fields, "Host spec");
+	load_network_ref(l, spec, x);
+	if ((n = ynode_get(spec, "role")) && want_string(l, n, "role", &s)) {
+		x->role_loc = loc_of(l, n);
+		if (!strcmp(s, "hub"))
+			h->role = HOST_ROLE_HUB;
+		else if (!strcmp(s, "router"))
+			h->role = HOST_ROLE_ROUTER;
+		else if (!strcmp(s, "member"))
+			h->role = HOST_ROLE_MEMBER;
+		else if (suggest(s, roles))
+			err(l, n, "\"role\" must be hub, router or member, got %s (did you mean \"%s\"?)",
+			    diag_quote(s), suggest(s, roles));
+		else
+			err(l, n, "\"role\" must be hub, router or member, got %s", diag_quote(s));
+	}
+	load_key(l, spec, "Host spec", h->public_key, x);
+	load_endpoint(l, spec, &h->endpoint);
+	load_prefixes(l, spec, "addresses", true, "Host spec", USE_HOST_ADDRESS, &h->addresses,
+		      &h->n_addresses, &x->addr_locs);
+	load_prefixes(l, spec, "lans", false, "Host spec", USE_LAN, &h->lans, &h->n_lans, &x->lan_locs);
+	if ((n = ynode_get(spec, "interface")))
+		x->has_ifname = want_ifname(l, n, h->ifname);
+	if ((n = ynode_get(spec, "listenPort")))
+		x->has_port = want_port(l, n, &h->listen_port);
+	if ((n = ynode_get(spec, "mtu")))
+		x->has_mtu = want_mtu(l, n, &h->mtu);
+}
+
+static bool is_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static unsigned num(const char *s, size_t n)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	return v;
+}
+
+/* Days since 1970-01-01 in the proleptic Gregorian calendar. Years are counted
+ * from March so that February, with the leap day, ends each year; a 400-year
+ * cycle has 146097 days. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t cycle, yoc, doy, doc;
+
+	if (m <= 2)
+		y--;
+	cycle = (y >= 0 ? y : y - 399) / 400;
+	yoc = y - cycle * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doc = yoc * 365 + yoc / 4 - yoc / 100 + doy;
+	return cycle * 146097 + doc - 719468;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+	static const unsigned char days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
+static bool parse_expires(const char *s, int64_t *out)
+{
+	size_t len = strlen(s);
+	unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+
+	if (len != 10 && len != 20)
+		return false;
+	if (!is_digits(s, 4) || s[4] != '-' || !is_digits(s + 5, 2) || s[7] != '-' || !is_digits(s + 8, 2))
+		return false;
+	if (len == 20) {
+		if (s[10] != 'T' || !is_digits(s + 11, 2) || s[13] != ':' || !is_digits(s + 14, 2) ||
+		    s[16] != ':' || !is_digits(s + 17, 2) || s[19] != 'Z')
+			return false;
+		h = num(s + 11, 2);
+		mi = num(s + 14, 2);
+		sec = num(s + 17, 2);
+	}
+	y = num(s, 4);
+	mo = num(s + 5, 2);
+	d = num(s + 8, 2);
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
+		return false;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return true;
+}
+
+static void load_hubs(struct loader *l, const struct ynode *spec, struct obj_extra *x)
+{
+	const struct ynode *seq = ynode_get(spec, "hubs");
+	const char *s;
+
+	if (!seq) {
+		missing(l, spec, "hubs", "Peer spec");
+		return;
+	}
+	if (!want_type(l, seq, "hubs", YNODE_SEQUENCE))
+		return;
+	if (seq->n == 0) {
+		err(l, seq, "\"hubs\" must list at least one hub");
+		return;
+	}
+	x->hub_names = xcalloc(l, seq->n, sizeof(*x->hub_names));
+	x->hub_locs = xcalloc(l, seq->n, sizeof(*x->hub_locs));
+	if (!x->hub_names || !x->hub_locs)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		if (!want_string(l, seq->items[i], "hubs", &s))
+			continue;
+		x->hub_names[x->n_hub_names] = xstrdup(l, s);
+		if (!x->hub_names[x->n_hub_names])
+			return;
+		x->hub_locs[x->n_hub_names++] = loc_of(l, seq->items[i]);
+	}
+}
+
+static void load_peer_spec(struct loader *l, const struct ynode *spec, struct model_peer *p,
+			   struct obj_extra *x)
+{
+	static const char *const fields[] = { "network", "publicKey", "addresses", "hubs", "lans",
+					      "persistentKeepalive", "endpoint", "enabled", "expires", NULL };
+	const struct ynode *n;
+	const char *s;
+
+	check_fields(l, spec, fields, "Peer spec");
+	load_network_ref(l, spec, x);
+	load_key(l, spec, "Peer spec", p->public_key, x);
+	load_prefixes(l, spec, "addresses", true, "Peer spec", USE_PEER_ADDRESS, &p->addresses,
+		      &p->n_addresses, &x->addr_locs);
+	load_hubs(l, spec, x);
+	load_prefixes(l, spec, "lans", false, "Peer spec", USE_LAN, &p->lans, &p->n_lans, &x->lan_locs);
+	if ((n = ynode_get(spec, "persistentKeepalive")))
+		want_keepalive(l, n, &p->keepalive);
+	load_endpoint(l, spec, &p->endpoint);
+	if ((n = ynode_get(spec, "enabled")))
+		want_bool(l, n, "enabled", &p->enabled);
+	if ((n = ynode_get(spec, "expires")) && want_string(l, n, "expires", &s)) {
+		p->has_expires = parse_expires(s, &p->expires);
+		if (!p->has_expires)
+			err(l, n, "\"expires\" must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got %s", diag_quote(s));
+	}
+}
+
+/* Grows one model array and its parallel extras to hold n + 1 elements. */
+static bool grow(struct loader *l, void **arr, size_t size, struct obj_extra **xs, size_t n, size_t *cap)
+{
+	size_t c;
+	void *a, *b;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 8;
+	a = reallocarray(*arr, c, size);
+	if (!a)
+		return oom(l), false;
+	*arr = a;
+	b = reallocarray(*xs, c, sizeof(**xs));
+	if (!b)
+		return oom(l), false;
+	*xs = b;
+	*cap = c;
+	return true;
+}
+
+static void extra_clear(struct obj_extra *x)
+{
+	free(x->network);
+	free(x->addr_locs);
+	free(x->lan_locs);
+	for (size_t i = 0; i < x->n_hub_names; i++)
+		free(x->hub_names[i]);
+	free(x->hub_names);
+	free(x->hub_locs);
+}
+
+static void meta_clear(struct model_meta *meta)
+{
+	for (size_t i = 0; i < meta->n_labels; i++) {
+		free(meta->labels[i].key);
+		free(meta->labels[i].value);
+	}
+	free(meta->labels);
+	free(meta->name);
+}
+
+static void load_document(struct loader *l, const struct ydoc *doc)
+{
+	static const char *const fields[] = { "apiVersion", "kind", "metadata", "spec", NULL };
+	static const char *const kinds[] = { "Network", "Host", "Peer", NULL };
+	const struct ynode *root = doc->root, *n, *spec;
+	struct model *m = l->m;
+	struct obj_extra x = { .seq = l->n_docs++ };
+	struct model_meta meta = { 0 };
+	bool was_incomplete = l->incomplete;
+	enum kind kind;
+	const char *s;
+
+	l->cur_failed = doc->bad;
+	if (doc->bad)
+		l->n_errors++;
+	/* Until the kind is known, nobody can tell what this document defines:
+	 * references that might point at it are not reported as missing. */
+	l->incomplete = true;
+	if (root->type != YNODE_MAPPING) {
+		err(l, root, "a document must be a mapping of apiVersion, kind, metadata and spec, got %s",
+		    ynode_describe(root));
+		return;
+	}
+	check_fields(l, root, fields, "document");
+	n = ynode_get(root, "apiVersion");
+	if (!n)
+		missing(l, root, "apiVersion", "document");
+	else if (want_string(l, n, "apiVersion", &s) && strcmp(s, MODEL_API_VERSION))
+		err(l, n, "unknown apiVersion %s (expected \"%s\")", diag_quote(s), MODEL_API_VERSION);
+	n = ynode_get(root, "kind");
+	if (!n) {
+		missing(l, root, "kind", "document");
+		return;
+	}
+	if (!want_string(l, n, "kind", &s))
+		return;
+	if (!strcmp(s, "Network")) {
+		kind = KIND_NETWORK;
+	} else if (!strcmp(s, "Host")) {
+		kind = KIND_HOST;
+	} else if (!strcmp(s, "Peer")) {
+		kind = KIND_PEER;
+	} else {
+		const char *sug = suggest(s, kinds);
+		if (sug)
+			err(l, n, "unknown kind %s (did you mean \"%s\"?)", diag_quote(s), sug);
+		else
+			err(l, n, "unknown kind %s (expected Network, Host or Peer)", diag_quote(s));
+		return;
+	}
+	l->incomplete = was_incomplete;
+	meta.loc = loc_of(l, key_node(root, "kind"));
+	load_meta(l, root, &meta, &x);
+	spec = ynode_get(root, "spec");
+	if (!spec)
+		missing(l, root, "spec", "document");
+	else if (!want_type(l, spec, "spec", YNODE_MAPPING))
+		spec = NULL;
+
+	switch (kind) {
+	case KIND_NETWORK: {
+		struct model_network net = { .listen_port = 51820, .mtu = 1420 };
+		snprintf(net.ifname, sizeof(net.ifname), "wg0");
+		if (spec)
+			load_network_spec(l, spec, &net, &x);
+		if (!grow(l, (void **)&m->networks, sizeof(*m->networks), &l->net_x, m->n_networks,
+			  &l->cap_networks))
+			goto fail;
+		net.meta = meta;
+		x.failed = l->cur_failed;
+		l->net_x[m->n_networks] = x;
+		m->networks[m->n_networks++] = net;
+		return;
+	}
+	case KIND_HOST: {
+		struct model_host h = { .role = HOST_ROLE_MEMBER };
+		if (spec)
+			load_host_spec(l, spec, &h, &x);
+		if (!grow(l, (void **)&m->hosts, sizeof(*m->hosts), &l->host_x, m->n_hosts, &l->cap_hosts)) {
+			free(h.addresses);
+			free(h.lans);
+			goto fail;
+		}
+		h.meta = meta;
+		x.failed = l->cur_failed;
+		l->host_x[m->n_hosts] = x;
+		m->hosts[m->n_hosts++] = h;
+		return;
+	}
+	case KIND_PEER: {
+		struct model_peer p = { .enabled = true };
+		if (spec)
+			load_peer_spec(l, spec, &p, &x);
+		if (!grow(l, (void **)&m->peers, sizeof(*m->peers), &l->peer_x, m->n_peers, &l->cap_peers)) {
+			free(p.addresses);
+			free(p.lans);
+			goto fail;
+		}
+		p.meta = meta;
+		x.failed = l->cur_failed;
+		l->peer_x[m->n_peers] = x;
+		m->peers[m->n_peers++] = p;
+		return;
+	}
+	}
+fail:
+	meta_clear(&meta);
+	extra_clear(&x);
+}
+
+int loader_init(struct loader *l, struct diag *d)
+{
+	memset(l, 0, sizeof(*l));
+	l->d = d;
+	if (key_init() < 0) {
+		diag_add(d, NULL, "cannot initialize libsodium");
+		return -EIO;
+	}
+	l->m = calloc(1, sizeof(*l->m));
+	if (!l->m) {
+		diag_add(d, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void loader_add_file(struct loader *l, const char *name, const char *buf, size_t len)
+{
+	struct model *m = l->m;
+	struct ytree t;
+	char **files;
+
+	files = reallocarray(m->files, m->n_files + 1, sizeof(*files));
+	if (!files) {
+		oom(l);
+		return;
+	}
+	m->files = files;
+	m->files[m->n_files] = strdup(name);
+	if (!m->files[m->n_files]) {
+		oom(l);
+		return;
+	}
+	l->file = m->files[m->n_files++];
+	l->total_size += len;
+	if (!ytree_parse(l->file, buf, len, &t, l->d)) {
+		l->incomplete = true;
+		return;
+	}
+	for (size_t i = 0; i < t.n_docs && !l->oom; i++)
+		load_document(l, &t.docs[i]);
+	ytree_free(&t);
+}
+
+static bool loader_failed(const struct loader *l)
+{
+	const struct model *m = l->m;
+
+	if (l->oom || l->incomplete)
+		return true;
+	for (size_t i = 0; i < m->n_networks; i++)
+		if (l->net_x[i].failed)
+			return true;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (l->host_x[i].failed)
+			return true;
+	for (size_t i = 0; i < m->n_peers; i++)
+		if (l->peer_x[i].failed)
+			return true;
+	return l->n_errors > 0;
+}
+
+static void extras_free(struct loader *l)
+{
+	const struct model *m = l->m;
+
+	for (size_t i = 0; m && i < m->n_networks; i++)
+		extra_clear(&l->net_x[i]);
+	for (size_t i = 0; m && i < m->n_hosts; i++)
+		extra_clear(&l->host_x[i]);
+	for (size_t i = 0; m && i < m->n_peers; i++)
+		extra_clear(&l->peer_x[i]);
+	free(l->net_x);
+	free(l->host_x);
+	free(l->peer_x);
+	l->net_x = l->host_x = l->peer_x = NULL;
+}
+
+void loader_free(struct loader *l)
+{
+	extras_free(l);
+	model_free(l->m);
+	memset(l, 0, sizeof(*l));
+}
+
+int loader_finish(struct loader *l, struct model **out)
+{
+	int r;
+
+	*out = NULL;
+	if (!l->oom)
+		model_validate(l);
+	if (l->d->n)
+		diag_sort(l->d);   /* qsort() on an empty (NULL) array is undefined */
+	if (l->oom)
+		r = -ENOMEM;
+	else if (loader_failed(l))
+		r = -EINVAL;
+	else {
+		extras_free(l);
+		*out = l->m;
+		l->m = NULL;
+		r = 0;
+	}
+	loader_free(l);
+	return r;
+}

@@ -1,0 +1,58 @@
+/* Loader internals shared by model_load.c (documents -> objects),
+ * model_validate.c (cross-object checks) and model_source.c (directories, git).
+ * Not part of the model API. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/model.h"
+#include "model/yaml_tree.h"
+
+/* What the loader knows about one object beyond the model: where each value
+ * was written, names still to resolve, and whether it parsed cleanly. */
+struct obj_extra {
+	bool failed;                   /* an error was reported inside this object */
+	size_t seq;                    /* document number across the source: definition order */
+	struct wgf_loc name_loc;       /* line 0: no usable name */
+	bool has_network;
+	char *network;
+	struct wgf_loc network_loc;
+	bool network_ok;               /* set by validation: ->network index is usable */
+	bool has_key;
+	struct wgf_loc key_loc;
+	struct wgf_loc role_loc;
+	struct wgf_loc *addr_locs;     /* parallel to addresses */
+	struct wgf_loc *lan_locs;      /* parallel to lans */
+	char **hub_names;
+	struct wgf_loc *hub_locs;
+	size_t n_hub_names;
+	bool has_ifname, has_port, has_mtu;
+	struct wgf_loc pool4_loc, pool6_loc;
+};
+
+struct loader {
+	struct model *m;
+	struct diag *d;
+	struct obj_extra *net_x, *host_x, *peer_x;  /* parallel to the model arrays */
+	size_t cap_networks, cap_hosts, cap_peers;
+	size_t n_docs;
+	size_t total_size;
+	size_t n_errors;               /* errors reported by the loader and the validator */
+	bool incomplete;               /* a file was unusable: some objects are unknown */
+	bool oom;
+	bool cur_failed;               /* errors seen in the document being loaded */
+	const char *file;              /* the file being loaded (owned by m->files) */
+};
+
+int loader_init(struct loader *l, struct diag *d);
+/* Parses one file and loads its documents; problems go to the diag. */
+void loader_add_file(struct loader *l, const char *name, const char *buf, size_t len);
+/* Cross-checks, sorts the diag, and hands over the model (0) or frees it (-EINVAL, -ENOMEM). */
+int loader_finish(struct loader *l, struct model **out);
+void loader_free(struct loader *l);
+
+/* model_validate.c */
+void model_validate(struct loader *l);
+bool model_name_ok(const char *s);
+bool model_ifname_ok(const char *s);
+bool model_label_ok(const char *s);

@@ -1,0 +1,455 @@
+/* Where desired state comes from: a directory tree, a git commit's tree, or memory. */
+#include "model/model_load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct src_file {
+	char *name;                    /* as reported: relative to the root, or as given */
+	char *path;                    /* directories: where to read it */
+	git_oid oid;                   /* git: the blob */
+};
+
+struct file_list {
+	struct src_file *f;
+	size_t n, cap;
+	bool too_many;
+};
+
+static void file_list_free(struct file_list *fl)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		free(fl->f[i].name);
+		free(fl->f[i].path);
+	}
+	free(fl->f);
+	memset(fl, 0, sizeof(*fl));
+}
+
+/* Takes ownership of name and path. */
+static int file_list_add(struct file_list *fl, char *name, char *path)
+{
+	if (!name) {
+		free(path);
+		return -ENOMEM;
+	}
+	if (fl->n == MODEL_MAX_FILES) {
+		fl->too_many = true;
+		free(name);
+		free(path);
+		return -E2BIG;
+	}
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? fl->cap * 2 : 32;
+		struct src_file *f = reallocarray(fl->f, cap, sizeof(*f));
+		if (!f) {
+			free(name);
+			free(path);
+			return -ENOMEM;
+		}
+		fl->f = f;
+		fl->cap = cap;
+	}
+	memset(&fl->f[fl->n], 0, sizeof(fl->f[fl->n]));
+	fl->f[fl->n].name = name;
+	fl->f[fl->n].path = path;
+	fl->n++;
+	return 0;
+}
+
+static int src_file_cmp(const void *pa, const void *pb)
+{
+	const struct src_file *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+static bool is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static void too_many_files(struct diag *d, const char *where)
+{
+	struct wgf_loc loc = { where, 0, 0 };
+
+	diag_add(d, &loc, "more than %d YAML files", MODEL_MAX_FILES);
+}
+
+/* Collects YAML files below dir; rel is dir's name relative to the root (NULL at the root).
+ * Hidden names are skipped and symlinked directories are not followed. */
+static int walk_dir(const char *dir, const char *rel, struct file_list *fl, struct diag *d)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!dh) {
+		struct wgf_loc loc = { rel ? rel : dir, 0, 0 };
+		r = -errno;
+		diag_add(d, &loc, "cannot read directory: %s", strerror(-r));
+		return r;
+	}
+	while (r == 0 && (errno = 0, de = readdir(dh))) {
+		char *path = NULL, *name = NULL;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (rel ? asprintf(&name, "%s/%s", rel, de->d_name) < 0 : !(name = strdup(de->d_name))) {
+			free(path);
+			r = -ENOMEM;
+			break;
+		}
+		if (lstat(path, &st) < 0) {
+			struct wgf_loc loc = { name, 0, 0 };
+			r = -errno;
+			diag_add(d, &loc, "cannot stat: %s", strerror(-r));
+		} else if (S_ISDIR(st.st_mode)) {
+			r = walk_dir(path, name, fl, d);
+		} else if (is_yaml_name(de->d_name) &&
+			   (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)))) {
+			r = file_list_add(fl, name, path);
+			path = name = NULL;
+		}
+		free(path);
+		free(name);
+	}
+	if (r == 0 && errno) {
+		struct wgf_loc loc = { rel ? rel : dir, 0, 0 };
+		r = -errno;
+		diag_add(d, &loc, "cannot read directory: %s", strerror(-r));
+	}
+	closedir(dh);
+	return r;
+}
+
+/* Reads one file within the size limits. On failure the error is in d. */
+static int read_file(struct loader *l, const struct src_file *f, char **buf, size_t *len)
+{
+	struct wgf_loc loc = { f->name, 0, 0 };
+	struct stat st;
+	size_t got = 0;
+	char *b = NULL;
+	int fd, r;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		diag_add(l->d, &loc, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		diag_add(l->d, &loc, "cannot stat: %s", strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		diag_add(l->d, &loc, "not a regular file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > MODEL_MAX_FILE_SIZE) {
+		r = -EFBIG;
+		diag_add(l->d, &loc, "file is larger than %u MiB", MODEL_MAX_FILE_SIZE >> 20);
+		goto out;
+	}
+	if (l->total_size + (size_t)st.st_size > MODEL_MAX_TOTAL_SIZE) {
+		r = -E2BIG;
+		diag_add(l->d, &loc, "the YAML files together are larger than %u MiB", MODEL_MAX_TOTAL_SIZE >> 20);
+		goto out;
+	}
+	b = malloc((size_t)st.st_size + 1);
+	if (!b) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* The file may change while we read it: never read past the size we checked. */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			diag_add(l->d, &loc, "cannot read: %s", strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	b = NULL;
+	r = 0;
+out:
+	free(b);
+	close(fd);
+	return r;
+}
+
+int model_load_dir(const char *path, struct model **out, struct diag *d)
+{
+	struct file_list fl = { 0 };
+	struct loader l;
+	struct wgf_loc loc = { path, 0, 0 };
+	struct stat st;
+	char *root = NULL;
+	int r;
+
+	*out = NULL;
+	r = loader_init(&l, d);
+	if (r < 0)
+		return r;
+	if (stat(path, &st) < 0) {
+		r = -errno;
+		diag_add(d, &loc, "cannot open: %s", strerror(-r));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		size_t n = strlen(path);
+		root = strdup(path);
+		if (!root) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		while (n > 1 && root[n - 1] == '/')
+			root[--n] = '\0';
+		r = walk_dir(root, NULL, &fl, d);
+	} else {
+		r = file_list_add(&fl, strdup(path), strdup(path));
+	}
+	if (fl.too_many)
+		too_many_files(d, path);
+	if (r < 0)
+		goto fail;
+	if (fl.n == 0) {
+		r = -ENOENT;
+		diag_add(d, &loc, "no *.yaml or *.yml files found");
+		goto fail;
+	}
+	qsort(fl.f, fl.n, sizeof(*fl.f), src_file_cmp);
+	if (asprintf(&l.m->source, "directory %s", path) < 0) {
+		l.m->source = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < fl.n && !l.oom; i++) {
+		char *buf;
+		size_t len;
+
+		r = read_file(&l, &fl.f[i], &buf, &len);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0) {
+			l.incomplete = true;
+			if (r == -E2BIG)
+				break;
+			continue;
+		}
+		loader_add_file(&l, fl.f[i].name, buf, len);
+		free(buf);
+	}
+	r = loader_finish(&l, out);
+	goto out;
+fail:
+	if (r == -ENOMEM)
+		diag_add(d, NULL, "out of memory");
+	loader_free(&l);
+out:
+	file_list_free(&fl);
+	free(root);
+	return r;
+}
+
+int model_load_buffers(const char *const *names, const char *const *bufs, const size_t *lens, size_t n,
+		       struct model **out, struct diag *d)
+{
+	struct loader l;
+	int r;
+
+	*out = NULL;
+	r = loader_init(&l, d);
+	if (r < 0)
+		return r;
+	if (n > MODEL_MAX_FILES) {
+		too_many_files(d, NULL);
+		loader_free(&l);
+		return -EINVAL;
+	}
+	l.m->source = strdup("memory");
+	if (!l.m->source) {
+		loader_free(&l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !l.oom; i++) {
+		if (l.total_size + lens[i] > MODEL_MAX_TOTAL_SIZE) {
+			struct wgf_loc loc = { names[i], 0, 0 };
+			diag_add(d, &loc, "the YAML files together are larger than %u MiB",
+				 MODEL_MAX_TOTAL_SIZE >> 20);
+			l.incomplete = true;
+			break;
+		}
+		loader_add_file(&l, names[i], bufs[i], lens[i]);
+	}
+	return loader_finish(&l, out);
+}
+
+/* --- git ---------------------------------------------------------------- */
+
+static const char *git_message(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
+static int tree_entry_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct file_list *fl = payload;
+	const char *name = git_tree_entry_name(entry);
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	char *path = NULL;
+
+	if (name[0] == '.')
+		return 1;       /* skip it, and a hidden tree's children */
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || !is_yaml_name(name) ||
+	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+		return 0;
+	if (asprintf(&path, "%s%s", root, name) < 0)
+		return -1;
+	if (file_list_add(fl, path, NULL) < 0)
+		return -1;
+	git_oid_cpy(&fl->f[fl->n - 1].oid, git_tree_entry_id(entry));
+	return 0;
+}
+
+static int load_git_files(struct loader *l, git_repository *repo, struct file_list *fl)
+{
+	for (size_t i = 0; i < fl->n && !l->oom; i++) {
+		struct wgf_loc loc = { fl->f[i].name, 0, 0 };
+		git_blob *blob = NULL;
+		size_t size;
+
+		if (git_blob_lookup(&blob, repo, &fl->f[i].oid) < 0) {
+			diag_add(l->d, &loc, "cannot read blob: %s", git_message());
+			l->incomplete = true;
+			continue;
+		}
+		size = (size_t)git_blob_rawsize(blob);
+		if (size > MODEL_MAX_FILE_SIZE) {
+			diag_add(l->d, &loc, "file is larger than %u MiB", MODEL_MAX_FILE_SIZE >> 20);
+			l->incomplete = true;
+		} else if (l->total_size + size > MODEL_MAX_TOTAL_SIZE) {
+			diag_add(l->d, &loc, "the YAML files together are larger than %u MiB",
+				 MODEL_MAX_TOTAL_SIZE >> 20);
+			l->incomplete = true;
+			git_blob_free(blob);
+			break;
+		} else {
+			/* Not NUL-terminated: the parser is given the length. */
+			loader_add_file(l, fl->f[i].name, git_blob_rawcontent(blob), size);
+		}
+		git_blob_free(blob);
+	}
+	return l->oom ? -ENOMEM : 0;
+}
+
+int model_load_git(const char *repo_path, const char *ref, struct model **out, struct diag *d)
+{
+	struct file_list fl = { 0 };
+	git_repository *repo = NULL;
+	git_object *obj = NULL, *cobj = NULL;
+	git_tree *tree = NULL;
+	struct loader l;
+	char hex[GIT_OID_HEXSZ + 1];
+	bool have_loader = false;
+	int r;
+
+	*out = NULL;
+	if (git_libgit2_init() < 0) {
+		diag_add(d, NULL, "cannot initialize libgit2: %s", git_message());
+		return -EIO;
+	}
+	r = loader_init(&l, d);
+	if (r < 0)
+		goto out;
+	have_loader = true;
+	if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		diag_add(d, NULL, "cannot open git repository %s: %s", repo_path, git_message());
+		r = -ENOENT;
+		goto out;
+	}
+	if (git_revparse_single(&obj, repo, ref) < 0) {
+		diag_add(d, NULL, "cannot resolve ref %s in %s: %s", diag_quote(ref), repo_path, git_message());
+		r = -ENOENT;
+		goto out;
+	}
+	if (git_object_peel(&cobj, obj, GIT_OBJECT_COMMIT) < 0) {
+		diag_add(d, NULL, "ref %s in %s is not a commit: %s", diag_quote(ref), repo_path, git_message());
+		r = -EINVAL;
+		goto out;
+	}
+	if (git_commit_tree(&tree, (git_commit *)cobj) < 0) {
+		diag_add(d, NULL, "cannot read the tree of %s in %s: %s", diag_quote(ref), repo_path, git_message());
+		r = -EIO;
+		goto out;
+	}
+	git_oid_tostr(hex, sizeof(hex), git_object_id(cobj));
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, tree_entry_cb, &fl) < 0) {
+		if (fl.too_many)
+			too_many_files(d, repo_path);
+		else
+			diag_add(d, NULL, "cannot walk the tree of %s in %s: %s", diag_quote(ref), repo_path,
+				 git_message());
+		r = fl.too_many ? -EINVAL : -EIO;
+		goto out;
+	}
+	if (fl.n == 0) {
+		diag_add(d, NULL, "no *.yaml or *.yml files in %s of %s", diag_quote(ref), repo_path);
+		r = -ENOENT;
+		goto out;
+	}
+	qsort(fl.f, fl.n, sizeof(*fl.f), src_file_cmp);
+	if (asprintf(&l.m->source, "commit %.12s (%s)", hex, ref) < 0) {
+		l.m->source = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	l.m->commit = strdup(hex);
+	if (!l.m->commit) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = load_git_files(&l, repo, &fl);
+	if (r < 0)
+		goto out;
+	have_loader = false;
+	r = loader_finish(&l, out);
+out:
+	if (have_loader)
+		loader_free(&l);
+	file_list_free(&fl);
+	git_tree_free(tree);
+	git_object_free(cobj);
+	git_object_free(obj);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return r;
+}
