@@ -193,7 +193,7 @@ struct hs_device *hoststate_find_device(const struct host_state *hs, const char 
 {
 	struct hs_device key;
 
-	if (strlen(ifname) >= IFNAMSIZ)
+	if (hs->n_devices == 0 || strlen(ifname) >= IFNAMSIZ)
 		return NULL;
 	strcpy(key.ifname, ifname);
 	return bsearch(&key, hs->devices, hs->n_devices, sizeof(*hs->devices), device_cmp);
@@ -203,6 +203,8 @@ struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub
 {
 	struct hs_peer key;
 
+	if (d->n_peers == 0)
+		return NULL;
 	memcpy(key.public_key, pub, WG_KEY_LEN);
 	return bsearch(&key, d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
 }
