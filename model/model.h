@@ -100,7 +100,7 @@ struct model {
 #define MODEL_MAX_FILE_SIZE   (64u << 20)  /* bytes per file */
 #define MODEL_MAX_TOTAL_SIZE  (256u << 20) /* bytes for the whole source */
 #define MODEL_MAX_DEPTH       32           /* YAML nesting */
-#define MODEL_MAX_FILES       10000
+#define MODEL_MAX_FILES       100000
 
 /* Load and validate. On success returns 0 and *out; on failure returns a negative
  * errno (-EINVAL for invalid input, with every problem found in d) and *out = NULL. */
