@@ -416,7 +416,11 @@ static void test_limits(void)
 	diag_init(&d);
 	r = model_load_buffers(names, bufs, lens, n, &m, &d);
 	CHECK_INT(r, -EINVAL);
-	CHECK(has_error(&d, NULL, 0, 0, "more than 10000 YAML files"));
+	{
+		char msg[64];
+		snprintf(msg, sizeof(msg), "more than %u YAML files", (unsigned)MODEL_MAX_FILES);
+		CHECK(has_error(&d, NULL, 0, 0, msg));
+	}
 	diag_free(&d);
 out:
 	free(buf);
