@@ -79,25 +79,12 @@ int cmd_apply(int argc, char **argv)
 	struct cmd_ctx c;
 	struct plan *p = NULL;
 	struct rtnl *rt = NULL;
-	int opt, r, lock = -1, ret = EXIT_ERROR;
+	int r, lock = -1, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "apply");
-	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (opt == 'y')
-			opt = OPT_YES;
-		r = cmd_ctx_option(&c, opt, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs(help, stderr);
-			return EXIT_ERROR;
-		}
-	}
-	if (cmd_ctx_positional(&c, argc, argv) < 0)
-		return EXIT_ERROR;
+	r = cmd_parse(&c, argc, argv, opts, help, true);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	lock = state_lock(c.state_dir);
 	if (lock < 0) {
 		if (lock == -EWOULDBLOCK)

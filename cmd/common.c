@@ -61,6 +61,7 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_JSON: c->json = true; return 1;
 	case OPT_NO_COLOR: c->color = false; return 1;
 	case OPT_YES: c->yes = true; return 1;
+	case OPT_FORCE: c->force = true; return 1;
 	case OPT_BACKEND:
 		if (!strcmp(arg, "auto"))
 			c->backend = HS_BACKEND_AUTO;
@@ -92,6 +93,37 @@ int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv)
 	if (!c->path)
 		c->path = ".";
 	return 0;
+}
+
+int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opts,
+	      const char *help, bool positional)
+{
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (opt == 'y') {
+			bool has_yes = false;
+			for (const struct option *o = opts; o->name; o++)
+				has_yes |= !strcmp(o->name, "yes");
+			if (!has_yes)
+				cmd_error("%s: -y is not an option of this command", c->cmd);
+			opt = has_yes ? OPT_YES : '?';
+		}
+		r = cmd_ctx_option(c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return -1;
+		}
+	}
+	if (positional)
+		return cmd_ctx_positional(c, argc, argv) < 0 ? -1 : 1;
+	return 1;
 }
 
 int cmd_load_model(const struct cmd_ctx *c, struct model **out)

@@ -28,31 +28,19 @@ int cmd_host(int argc, char **argv)
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
 	char b64[WG_KEY_B64_LEN];
 	const char *sub;
-	bool force = false;
-	int opt, r;
+	int r;
 
 	cmd_ctx_init(&c, "host");
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (opt == OPT_FORCE) {
-			force = true;
-			continue;
-		}
-		if (cmd_ctx_option(&c, opt, optarg) <= 0) {
-			fputs(help, stderr);
-			return EXIT_ERROR;
-		}
-	}
+	r = cmd_parse(&c, argc, argv, opts, help, false);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	if (optind + 1 != argc) {
 		fputs(help, stderr);
 		return EXIT_ERROR;
 	}
 	sub = argv[optind];
 	if (!strcmp(sub, "init")) {
-		r = keyfile_create(c.key_file, force, priv);
+		r = keyfile_create(c.key_file, c.force, priv);
 		if (r == -EEXIST) {
 			cmd_error("%s already exists; `wgf host pubkey` prints its public key "
 				  "(--force replaces it)", c.key_file);

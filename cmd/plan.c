@@ -28,23 +28,12 @@ int cmd_plan(int argc, char **argv)
 	struct cmd_ctx c;
 	struct plan *p = NULL;
 	struct rtnl *rt = NULL;
-	int opt, r;
+	int r;
 
 	cmd_ctx_init(&c, "plan");
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		r = cmd_ctx_option(&c, opt, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs(help, stderr);
-			return EXIT_ERROR;
-		}
-	}
-	if (cmd_ctx_positional(&c, argc, argv) < 0)
-		return EXIT_ERROR;
+	r = cmd_parse(&c, argc, argv, opts, help, true);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	if (cmd_make_plan(&c, false, &p, &rt) < 0)
 		return EXIT_ERROR;
 	po.color = c.color;

@@ -145,21 +145,12 @@ int cmd_status(int argc, char **argv)
 	const char **names = NULL;
 	size_t n = 0;
 	bool have_source;
-	int opt, r, ret = EXIT_ERROR;
+	int r, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "status");
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		r = cmd_ctx_option(&c, opt, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs(help, stderr);
-			return EXIT_ERROR;
-		}
-	}
+	r = cmd_parse(&c, argc, argv, opts, help, false);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	have_source = optind < argc || c.repo;
 	if (cmd_ctx_positional(&c, argc, argv) < 0)
 		return EXIT_ERROR;

@@ -41,6 +41,7 @@ struct cmd_ctx {
 	bool json;
 	bool color;                    /* stdout is a terminal and NO_COLOR is unset */
 	bool yes;
+	bool force;
 	int64_t now;
 };
 
@@ -67,6 +68,12 @@ void cmd_ctx_init(struct cmd_ctx *c, const char *cmd);
 int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg);
 /* Takes the optional positional PATH; -1 (after a message) on extra arguments. */
 int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
+
+/* Parses a command's options (shared ones, -h/--help, -y/--yes, --force) and the
+ * optional positional PATH. Returns 1 to go on, 0 when --help was printed (exit 0),
+ * -1 after a message on bad usage (exit 1). positional: accept PATH. */
+int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opts,
+	      const char *help, bool positional);
 
 /* Loads and validates the repository, printing diagnostics to stderr. */
 int cmd_load_model(const struct cmd_ctx *c, struct model **out);
