@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,12 +209,52 @@ static int add_name(const char ***names, size_t *n, const char *name)
 	return 0;
 }
 
+/* Reading wireguard-go's state of thousands of peers takes as long as loading the
+ * repository, and the two are independent for the interfaces wgf already owns: on a
+ * converged host those are all the desired ones. So they are observed on a second
+ * thread while the model loads; anything else is observed afterwards. */
+struct early_observe {
+	pthread_t thread;
+	bool started;
+	const char **names;
+	size_t n_names;
+	struct host_state *hs;
+	int r;
+};
+
+static void *early_observe_run(void *arg)
+{
+	struct early_observe *e = arg;
+	struct observe_opts oo = { .ifnames = e->names, .n_ifnames = e->n_names };
+	struct rtnl *rt = NULL;
+
+	e->r = rtnl_open(&rt);
+	if (e->r >= 0)
+		e->r = observe_host(rt, &oo, &e->hs);
+	free(oo.error);
+	rtnl_free(rt);
+	return NULL;
+}
+
+static bool covers(const struct early_observe *e, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < e->n_names && !found; j++)
+			found = !strcmp(names[i], e->names[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rtp)
 {
 	struct model *m = NULL;
 	const struct model_host *h;
 	struct host_state *desired = NULL, *observed = NULL;
 	struct state_owned owned = {0};
+	struct early_observe early = {0};
 	struct observe_opts oo = {0};
 	struct diff_opts dopts = {0};
 	struct render_opts ro = { .now = c->now };
@@ -226,6 +267,16 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 
 	*plan = NULL;
 	*rtp = NULL;
+	r = state_owned_load(c->state_dir, &owned);
+	if (r < 0) {
+		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
+		goto out;
+	}
+	if (owned.n) {
+		early.names = (const char **)owned.ifnames;
+		early.n_names = owned.n;
+		early.started = pthread_create(&early.thread, NULL, early_observe_run, &early) == 0;
+	}
 	r = cmd_load_model(c, &m);
 	if (r < 0)
 		goto out;
@@ -265,11 +316,6 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	free(desired->host_name);
 	desired->host_name = strdup(h->meta.name);
 
-	r = state_owned_load(c->state_dir, &owned);
-	if (r < 0) {
-		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
-		goto out;
-	}
 	for (size_t i = 0; i < desired->n_devices; i++)
 		if ((r = add_name(&names, &n_names, desired->devices[i].ifname)) < 0)
 			goto out;
@@ -289,14 +335,35 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		cmd_error("opening rtnetlink: %s%s", strerror(-r), r == -EPERM ? " (wgf plan needs root)" : "");
 		goto out;
 	}
-	oo.ifnames = names;
-	oo.n_ifnames = n_names;
-	oo.sysctl_keys = keys;
-	oo.n_sysctl_keys = desired->n_sysctls;
-	r = observe_host(rt, &oo, &observed);
-	if (r < 0) {
-		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
-		goto out;
+	if (early.started) {
+		pthread_join(early.thread, NULL);
+		early.started = false;
+		if (early.r >= 0 && covers(&early, names, n_names)) {
+			char value[64];
+			observed = early.hs;
+			early.hs = NULL;
+			for (size_t i = 0; i < desired->n_sysctls; i++) {
+				r = sysctl_read(keys[i], value, sizeof(value));
+				if (r < 0) {
+					cmd_error("observing this host: reading sysctl %s: %s", keys[i], strerror(-r));
+					goto out;
+				}
+				if ((r = hoststate_add_sysctl(observed, keys[i], value)) < 0)
+					goto out;
+			}
+			hoststate_normalize(observed);
+		}
+	}
+	if (!observed) {
+		oo.ifnames = names;
+		oo.n_ifnames = n_names;
+		oo.sysctl_keys = keys;
+		oo.n_sysctl_keys = desired->n_sysctls;
+		r = observe_host(rt, &oo, &observed);
+		if (r < 0) {
+			cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
+			goto out;
+		}
 	}
 	observed->host_name = strdup(h->meta.name);
 	dopts.owned_ifnames = (const char *const *)owned.ifnames;
@@ -313,6 +380,9 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	*rtp = rt;
 	rt = NULL;
 out:
+	if (early.started)
+		pthread_join(early.thread, NULL);
+	hoststate_free(early.hs);
 	sodium_memzero(priv, sizeof(priv));
 	free(oo.error);
 	free(names);

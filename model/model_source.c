@@ -114,7 +114,17 @@ static int walk_dir(const char *dir, const char *rel, struct file_list *fl, stru
 			r = -ENOMEM;
 			break;
 		}
-		if (lstat(path, &st) < 0) {
+		/* d_type spares a stat per file; only links and unknown types need one */
+		if (de->d_type == DT_DIR) {
+			r = walk_dir(path, name, fl, d);
+		} else if (de->d_type == DT_REG) {
+			if (is_yaml_name(de->d_name)) {
+				r = file_list_add(fl, name, path);
+				path = name = NULL;
+			}
+		} else if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) {
+			/* sockets, fifos, devices: not YAML */
+		} else if (lstat(path, &st) < 0) {
 			struct wgf_loc loc = { name, 0, 0 };
 			r = -errno;
 			diag_add(d, &loc, "cannot stat: %s", strerror(-r));
