@@ -107,8 +107,8 @@ void diag_print(const struct diag *d, void *fp)
 
 const char *diag_quote(const char *s)
 {
-	static char bufs[4][256];
-	static unsigned next;
+	static __thread char bufs[4][256];
+	static __thread unsigned next;
 	char *b = bufs[next++ % 4];
 	size_t o = 0, shown = 0;
 
@@ -132,4 +132,14 @@ const char *diag_quote(const char *s)
 	b[o++] = '"';
 	b[o] = '\0';
 	return b;
+}
+
+void diag_merge(struct diag *into, struct diag *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		struct diag_entry *e = &from->entries[i];
+		struct wgf_loc loc = { e->file, e->line, e->col };
+		diag_add(into, &loc, "%s", e->msg);
+	}
+	diag_free(from);
 }

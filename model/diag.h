@@ -27,10 +27,12 @@ __attribute__((format(printf, 3, 4)))
 void diag_add(struct diag *d, const struct wgf_loc *loc, const char *fmt, ...);
 void diag_vadd(struct diag *d, const struct wgf_loc *loc, const char *fmt, va_list ap);
 static inline bool diag_has_errors(const struct diag *d) { return d->n > 0; }
+/* Moves every entry of from into into (from is left empty). */
+void diag_merge(struct diag *into, struct diag *from);
 /* Sorts by file, line, column (stable) and drops exact duplicates. */
 void diag_sort(struct diag *d);
 /* Writes one "file:line:col: error: msg" line per entry. */
 void diag_print(const struct diag *d, void *file /* FILE* */);
 /* Quotes a user value for a message: printable ASCII kept, the rest escaped,
- * truncated to 60 characters. Returns a static buffer (one of 4 rotating). */
+ * truncated to 60 characters. Returns a thread-local buffer (one of 4 rotating). */
 const char *diag_quote(const char *s);

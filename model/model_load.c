@@ -825,32 +825,50 @@ int loader_init(struct loader *l, struct diag *d)
 	return 0;
 }
 
-void loader_add_file(struct loader *l, const char *name, const char *buf, size_t len)
+/* Registers the file name that locations in this file's objects point to. */
+static bool loader_register(struct loader *l, const char *name, size_t len)
 {
 	struct model *m = l->m;
-	struct ytree t;
 	char **files;
 
 	files = reallocarray(m->files, m->n_files + 1, sizeof(*files));
 	if (!files) {
 		oom(l);
-		return;
+		return false;
 	}
 	m->files = files;
 	m->files[m->n_files] = strdup(name);
 	if (!m->files[m->n_files]) {
 		oom(l);
-		return;
+		return false;
 	}
 	l->file = m->files[m->n_files++];
 	l->total_size += len;
-	if (!ytree_parse(l->file, buf, len, &t, l->d)) {
-		l->incomplete = true;
+	return true;
+}
+
+void loader_add_tree(struct loader *l, const char *name, struct ytree *t, size_t len)
+{
+	if (!loader_register(l, name, len) || !t) {
+		l->incomplete = l->incomplete || !t;
+		if (t)
+			ytree_free(t);
 		return;
 	}
-	for (size_t i = 0; i < t.n_docs && !l->oom; i++)
-		load_document(l, &t.docs[i]);
-	ytree_free(&t);
+	for (size_t i = 0; i < t->n_docs && !l->oom; i++)
+		load_document(l, &t->docs[i]);
+	ytree_free(t);
+}
+
+void loader_add_file(struct loader *l, const char *name, const char *buf, size_t len)
+{
+	struct ytree t;
+
+	if (!ytree_parse(name, buf, len, &t, l->d)) {
+		loader_add_tree(l, name, NULL, len);
+		return;
+	}
+	loader_add_tree(l, name, &t, len);
 }
 
 static bool loader_failed(const struct loader *l)

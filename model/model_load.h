@@ -47,6 +47,8 @@ struct loader {
 int loader_init(struct loader *l, struct diag *d);
 /* Parses one file and loads its documents; problems go to the diag. */
 void loader_add_file(struct loader *l, const char *name, const char *buf, size_t len);
+/* The same for a file already parsed (t may be NULL when parsing failed); frees t. */
+void loader_add_tree(struct loader *l, const char *name, struct ytree *t, size_t len);
 /* Cross-checks, sorts the diag, and hands over the model (0) or frees it (-EINVAL, -ENOMEM). */
 int loader_finish(struct loader *l, struct model **out);
 void loader_free(struct loader *l);
