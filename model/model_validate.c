@@ -220,19 +220,17 @@ static void check_address(struct loader *l, const struct model_network *n, const
 	char abuf[PREFIX_STRLEN], pbuf[PREFIX_STRLEN];
 	struct wgf_prefix single = prefix_host(a);
 
-	prefix_format(a, abuf);
 	if (!pool) {
-		verr(l, loc, "address \"%s\" is %s but Network %s has no %s pool", abuf, family_name(a->family),
-		     display_name(&n->meta), family_name(a->family));
+		verr(l, loc, "address \"%s\" is %s but Network %s has no %s pool", prefix_format(a, abuf),
+		     family_name(a->family), display_name(&n->meta), family_name(a->family));
 		return;
 	}
-	prefix_format(pool, pbuf);
 	if (!prefix_contains(pool, host ? &single : a))
-		verr(l, loc, "address \"%s\" is outside the network's %s pool %s", abuf,
-		     family_name(a->family), pbuf);
+		verr(l, loc, "address \"%s\" is outside the network's %s pool %s", prefix_format(a, abuf),
+		     family_name(a->family), prefix_format(pool, pbuf));
 	else if (host && a->len < pool->len)
-		verr(l, loc, "address \"%s\" has a wider on-link prefix than the network's %s pool %s", abuf,
-		     family_name(a->family), pbuf);
+		verr(l, loc, "address \"%s\" has a wider on-link prefix than the network's %s pool %s",
+		     prefix_format(a, abuf), family_name(a->family), prefix_format(pool, pbuf));
 }
 
 static void check_lans_vs_pools(struct loader *l, const struct model_network *n, const struct wgf_prefix *lans,

@@ -1,5 +1,6 @@
 #include "model/yaml_tree.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ struct frame {
 };
 
 struct builder {
+	struct ytree *t;
 	const char *file;
 	struct diag *d;
 	struct ydoc doc;
@@ -21,28 +23,53 @@ struct builder {
 	size_t depth;
 };
 
-void ynode_free(struct ynode *n)
+/* Nodes of one file live and die together: an arena makes freeing a tree of
+ * thousands of small nodes a few free() calls. */
+struct yarena {
+	struct yarena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define YARENA_CHUNK 8192
+
+static void *arena_alloc(struct ytree *t, size_t n)
 {
-	if (!n)
-		return;
-	for (size_t i = 0; n->type == YNODE_SEQUENCE && i < n->n; i++)
-		ynode_free(n->items[i]);
-	for (size_t i = 0; n->type == YNODE_MAPPING && i < n->n; i++) {
-		ynode_free(n->pairs[i].key);
-		ynode_free(n->pairs[i].value);
+	struct yarena *a = t->arena;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!a || a->size - a->used < n) {
+		size_t size = n > YARENA_CHUNK / 4 ? n : YARENA_CHUNK;
+		struct yarena *c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		if (a && size != YARENA_CHUNK) {
+			/* a big block gets a chunk of its own behind the current one */
+			c->next = a->next;
+			a->next = c;
+		} else {
+			c->next = a;
+			t->arena = c;
+		}
+		a = c;
 	}
-	free(n->items);
-	free(n->pairs);
-	free(n->value);
-	free(n);
+	p = (char *)a->data + a->used;
+	a->used += n;
+	return p;
 }
 
 void ytree_free(struct ytree *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n_docs; i++)
-		ynode_free(t->docs[i].root);
+	while (t->arena) {
+		struct yarena *next = t->arena->next;
+		free(t->arena);
+		t->arena = next;
+	}
 	free(t->docs);
 	t->docs = NULL;
 	t->n_docs = 0;
@@ -55,19 +82,20 @@ static void error_at(struct builder *b, const yaml_mark_t *m, const char *msg)
 	diag_add(b->d, &loc, "%s", msg);
 }
 
-static struct ynode *node_new(enum ynode_type type, const yaml_mark_t *m)
+static struct ynode *node_new(struct builder *b, enum ynode_type type, const yaml_mark_t *m)
 {
-	struct ynode *n = calloc(1, sizeof(*n));
+	struct ynode *n = arena_alloc(b->t, sizeof(*n));
 
 	if (!n)
 		return NULL;
+	memset(n, 0, sizeof(*n));
 	n->type = type;
 	n->line = (unsigned)m->line + 1;
 	n->col = (unsigned)m->column + 1;
 	return n;
 }
 
-static bool grow(void **arr, size_t *cap, size_t n, size_t size)
+static bool grow(struct builder *b, void **arr, size_t *cap, size_t n, size_t size)
 {
 	size_t c;
 	void *p;
@@ -75,9 +103,13 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t size)
 	if (n < *cap)
 		return true;
 	c = *cap ? *cap * 2 : 4;
-	p = reallocarray(*arr, c, size);
+	if (c > SIZE_MAX / size)
+		return false;
+	p = arena_alloc(b->t, c * size);
 	if (!p)
 		return false;
+	if (n)
+		memcpy(p, *arr, n * size);
 	*arr = p;
 	*cap = c;
 	return true;
@@ -91,25 +123,20 @@ static bool attach(struct builder *b, struct ynode *n)
 	struct ynode *p;
 
 	if (b->depth == 0) {
-		ynode_free(b->doc.root);
 		b->doc.root = n;
 		return true;
 	}
 	f = &b->stack[b->depth - 1];
 	p = f->node;
 	if (p->type == YNODE_SEQUENCE) {
-		if (!grow((void **)&p->items, &p->cap, p->n, sizeof(*p->items))) {
-			ynode_free(n);
+		if (!grow(b, (void **)&p->items, &p->cap, p->n, sizeof(*p->items)))
 			return false;
-		}
 		p->items[p->n++] = n;
 		return true;
 	}
 	if (!f->pending_key) {
-		if (!grow((void **)&p->pairs, &p->cap, p->n, sizeof(*p->pairs))) {
-			ynode_free(n);
+		if (!grow(b, (void **)&p->pairs, &p->cap, p->n, sizeof(*p->pairs)))
 			return false;
-		}
 		p->pairs[p->n].key = n;
 		p->pairs[p->n].value = NULL;
 		p->n++;
@@ -182,11 +209,8 @@ static bool check_duplicate_keys(struct builder *b, struct ynode *map)
 		b->doc.bad = true;
 	}
 	for (size_t i = 0; i < map->n; i++) {
-		if (drop[i]) {
-			ynode_free(map->pairs[i].key);
-			ynode_free(map->pairs[i].value);
+		if (drop[i])
 			continue;
-		}
 		map->pairs[out++] = map->pairs[i];
 	}
 	map->n = out;
@@ -221,7 +245,6 @@ static bool push_doc(struct builder *b, struct ytree *t)
 
 	/* An empty document ("---" alone, or only comments) is nothing to load. */
 	if (!r || (r->type == YNODE_SCALAR && !r->quoted && r->len == 0)) {
-		ynode_free(b->doc.root);
 		memset(&b->doc, 0, sizeof(b->doc));
 		return true;
 	}
@@ -270,7 +293,7 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p, const char *
 
 bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *out, struct diag *d)
 {
-	struct builder b = { .file = file, .d = d };
+	struct builder b = { .t = out, .file = file, .d = d };
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool have_event = false, done = false, ok = false;
@@ -311,22 +334,21 @@ bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *ou
 			error_at(&b, &ev.start_mark, "anchors and aliases are not allowed");
 			b.doc.bad = true;
 			/* A placeholder keeps the surrounding mapping well formed. */
-			n = node_new(YNODE_SCALAR, &ev.start_mark);
-			if (!n || !(n->value = strdup("")) || !attach(&b, n))
+			n = node_new(&b, YNODE_SCALAR, &ev.start_mark);
+			if (!n || !(n->value = arena_alloc(out, 1)) || !attach(&b, n))
 				goto oom;
+			n->value[0] = '\0';
 			break;
 		case YAML_SCALAR_EVENT:
 			check_props(&b, &ev, ev.data.scalar.anchor, ev.data.scalar.tag);
-			n = node_new(YNODE_SCALAR, &ev.start_mark);
+			n = node_new(&b, YNODE_SCALAR, &ev.start_mark);
 			if (!n)
 				goto oom;
 			n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 			n->len = ev.data.scalar.length;
-			n->value = malloc(n->len + 1);
-			if (!n->value) {
-				ynode_free(n);
+			n->value = arena_alloc(out, n->len + 1);
+			if (!n->value)
 				goto oom;
-			}
 			memcpy(n->value, ev.data.scalar.value, n->len);
 			n->value[n->len] = '\0';
 			if (!attach(&b, n))
@@ -344,7 +366,7 @@ bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *ou
 				diag_add(d, &loc, "nested deeper than %d levels", MODEL_MAX_DEPTH);
 				goto out;
 			}
-			n = node_new(ev.type == YAML_SEQUENCE_START_EVENT ? YNODE_SEQUENCE : YNODE_MAPPING,
+			n = node_new(&b, ev.type == YAML_SEQUENCE_START_EVENT ? YNODE_SEQUENCE : YNODE_MAPPING,
 				     &ev.start_mark);
 			if (!n || !attach(&b, n))
 				goto oom;
@@ -375,7 +397,6 @@ out:
 	if (have_event)
 		yaml_event_delete(&ev);
 	yaml_parser_delete(&parser);
-	ynode_free(b.doc.root);
 	if (!ok)
 		ytree_free(out);
 	return ok;

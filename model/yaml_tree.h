@@ -40,9 +40,12 @@ struct ydoc {
 	bool bad;                      /* a non-fatal error was reported in this document */
 };
 
+struct yarena;
+
 struct ytree {
 	struct ydoc *docs;             /* non-empty documents only */
 	size_t n_docs;
+	struct yarena *arena;          /* every node, string and child array of this tree */
 };
 
 /* Parses buf (len bytes, need not be NUL-terminated). file is used in messages
@@ -51,7 +54,6 @@ struct ytree {
  * non-fatal errors are kept and marked bad. */
 bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *out, struct diag *d);
 void ytree_free(struct ytree *t);
-void ynode_free(struct ynode *n);
 
 /* The value of key in a mapping, or NULL. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);
