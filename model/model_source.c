@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -219,10 +220,14 @@ out:
 }
 
 /* Reading and parsing are independent per file, and with thousands of small files
- * they are most of a plan's time: they run on two threads, each taking the next
- * file. Turning the trees into the model stays sequential, in file order, so the
- * result and the messages do not depend on the scheduling. */
+ * they are most of a plan's time, so two threads share them, each claiming the next
+ * file. Turning the trees into the model stays on this thread, in file order, so the
+ * result and the messages do not depend on the scheduling; parsing runs at most
+ * PARSE_AHEAD files ahead of it, which bounds the trees held in memory. */
+#define PARSE_AHEAD 256
+
 struct parsed_file {
+	_Atomic bool ready;
 	int r;                 /* reading: 0 or a negative errno */
 	bool parsed;
 	size_t len;
@@ -233,25 +238,45 @@ struct parsed_file {
 struct parse_job {
 	const struct file_list *fl;
 	struct parsed_file *pf;
-	_Atomic size_t next;
-	_Atomic size_t total;
+	_Atomic size_t next;       /* the next file to claim */
+	_Atomic size_t consumed;   /* files already turned into the model */
+	_Atomic size_t total;      /* bytes read */
+	_Atomic bool stop;
 };
+
+static void parse_one(struct parse_job *j, size_t i)
+{
+	struct parsed_file *p = &j->pf[i];
+	char *buf = NULL;
+
+	diag_init(&p->d);
+	p->r = read_file(&j->fl->f[i], &p->d, &j->total, &buf, &p->len);
+	if (p->r == 0)
+		p->parsed = ytree_parse(j->fl->f[i].name, buf, p->len, &p->t, &p->d);
+	free(buf);
+	atomic_store_explicit(&p->ready, true, memory_order_release);
+}
+
+/* Claims and parses one file if one is due; false when there is nothing to claim now. */
+static bool parse_next(struct parse_job *j)
+{
+	size_t i = atomic_load(&j->next);
+
+	do {
+		if (i >= j->fl->n || i >= atomic_load(&j->consumed) + PARSE_AHEAD)
+			return false;
+	} while (!atomic_compare_exchange_weak(&j->next, &i, i + 1));
+	parse_one(j, i);
+	return true;
+}
 
 static void *parse_worker(void *arg)
 {
 	struct parse_job *j = arg;
-	size_t i;
 
-	while ((i = atomic_fetch_add(&j->next, 1)) < j->fl->n) {
-		struct parsed_file *p = &j->pf[i];
-		char *buf = NULL;
-
-		diag_init(&p->d);
-		p->r = read_file(&j->fl->f[i], &p->d, &j->total, &buf, &p->len);
-		if (p->r == 0)
-			p->parsed = ytree_parse(j->fl->f[i].name, buf, p->len, &p->t, &p->d);
-		free(buf);
-	}
+	while (!atomic_load(&j->stop) && atomic_load(&j->next) < j->fl->n)
+		if (!parse_next(j))
+			sched_yield();
 	return NULL;
 }
 
@@ -266,12 +291,12 @@ static int load_files(struct loader *l, const struct file_list *fl)
 	if (!j.pf)
 		return -ENOMEM;
 	threaded = fl->n >= 64 && pthread_create(&helper, NULL, parse_worker, &j) == 0;
-	parse_worker(&j);
-	if (threaded)
-		pthread_join(helper, NULL);
 	for (size_t i = 0; i < fl->n; i++) {
 		struct parsed_file *p = &j.pf[i];
 
+		while (!atomic_load_explicit(&p->ready, memory_order_acquire))
+			if (!parse_next(&j))
+				sched_yield();
 		diag_merge(l->d, &p->d);
 		if (p->r == -ENOMEM)
 			r = -ENOMEM;
@@ -279,10 +304,14 @@ static int load_files(struct loader *l, const struct file_list *fl)
 			l->incomplete = true;
 			if (p->parsed)
 				ytree_free(&p->t);
-			continue;
+		} else {
+			loader_add_tree(l, fl->f[i].name, p->parsed ? &p->t : NULL, p->len);
 		}
-		loader_add_tree(l, fl->f[i].name, p->parsed ? &p->t : NULL, p->len);
+		atomic_store(&j.consumed, i + 1);
 	}
+	atomic_store(&j.stop, true);
+	if (threaded)
+		pthread_join(helper, NULL);
 	free(j.pf);
 	return r;
 }

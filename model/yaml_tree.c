@@ -1,5 +1,6 @@
 #include "model/yaml_tree.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,9 @@ struct yarena {
 	max_align_t data[];
 };
 
-#define YARENA_CHUNK 8192
+/* Most files are one small object: start small, double up to YARENA_CHUNK_MAX. */
+#define YARENA_CHUNK_MIN 1024
+#define YARENA_CHUNK_MAX 65536
 
 static void *arena_alloc(struct ytree *t, size_t n)
 {
@@ -40,13 +43,15 @@ static void *arena_alloc(struct ytree *t, size_t n)
 
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (!a || a->size - a->used < n) {
-		size_t size = n > YARENA_CHUNK / 4 ? n : YARENA_CHUNK;
+		size_t chunk = !a ? YARENA_CHUNK_MIN : a->size >= YARENA_CHUNK_MAX / 2 ? YARENA_CHUNK_MAX : a->size * 2;
+		bool own = n > chunk / 4;
+		size_t size = own ? n : chunk;
 		struct yarena *c = malloc(sizeof(*c) + size);
 		if (!c)
 			return NULL;
 		c->used = 0;
 		c->size = size;
-		if (a && size != YARENA_CHUNK) {
+		if (a && own) {
 			/* a big block gets a chunk of its own behind the current one */
 			c->next = a->next;
 			a->next = c;
