@@ -119,15 +119,22 @@ check "one-peer change: alice's handshake and counters untouched" test "${before
 check "alice still reaches bob" pings alice 10.10.0.11
 
 # invalid input changes nothing on the host
-# what wgf configures (endpoints roam on their own, so they are left out)
-snap() { in_host hub sh -c 'wg showconf wg0 | grep -v ^Endpoint; ip addr show dev wg0; ip route show proto 157'; }
+# what wgf configures: keys, port, peers with PSK, allowed IPs and keepalive (sorted:
+# wireguard-go lists peers in Go map order; endpoints roam on their own), addresses, routes
+snap() {
+	in_host hub sh -c 'wg show wg0 dump | awk "NR == 1 { print \$2, \$3, \$4; next } { print \$1, \$2, \$4, \$8 }" | sort;
+		ip addr show dev wg0; ip route show proto 157'
+}
 s1=$(snap)
 cp "$repo/peers/alice-laptop.yaml" "$LAB_DIR/alice.bak"
 printf 'extra: 1\nextra: 2\n' >>"$repo/peers/alice-laptop.yaml"
 wgf_on hub apply --yes "$repo" >"$LAB_DIR/bad" 2>&1; rc=$?
 check "invalid YAML: apply exits 1" test $rc -eq 1
 check "invalid YAML: error has file:line:col" grep -qE 'peers/alice-laptop.yaml:[0-9]+:[0-9]+: error' "$LAB_DIR/bad"
-check "invalid YAML: host unchanged" test "$s1" = "$(snap)"
+s2=$(snap)
+check "invalid YAML: host unchanged" test "$s1" = "$s2"
+[ "$s1" = "$s2" ] || diff <(echo "$s1") <(echo "$s2") | sed 's/^/    /'
+
 cp "$LAB_DIR/alice.bak" "$repo/peers/alice-laptop.yaml"
 
 # removing a peer from the YAML removes it from the hub, and only it
