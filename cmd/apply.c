@@ -96,6 +96,8 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_make_plan(&c, true, &p, &rt) < 0)
 		goto out;
 	if (plan_is_empty(p)) {
+		/* an older wgf may not have recorded the declared endpoints yet */
+		state_endpoints_save(c.state_dir, p->desired);
 		if (c.json)
 			print_json(p, &res, 0);
 		else
@@ -123,6 +125,11 @@ int cmd_apply(int argc, char **argv)
 	r = apply_plan(rt, p, &ao, &res);
 	state_journal(c.state_dir, p->host_name, p->source, r == 0 ? "applied" : res.rolled_back ? "rolled-back" : "failed",
 		      p->n_create, p->n_update, p->n_delete, res.error);
+	if (r == 0) {
+		int sr = state_endpoints_save(c.state_dir, p->desired);
+		if (sr < 0)
+			cmd_error("warning: recording the declared endpoints in %s: %s", c.state_dir, strerror(-sr));
+	}
 	if (c.json) {
 		print_json(p, &res, r);
 	} else if (r == 0) {

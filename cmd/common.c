@@ -252,7 +252,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 {
 	struct model *m = NULL;
 	const struct model_host *h;
-	struct host_state *desired = NULL, *observed = NULL;
+	struct host_state *desired = NULL, *observed = NULL, *declared = NULL;
 	struct state_owned owned = {0};
 	struct early_observe early = {0};
 	struct observe_opts oo = {0};
@@ -366,8 +366,14 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		}
 	}
 	observed->host_name = strdup(h->meta.name);
+	r = state_endpoints_load(c->state_dir, &declared);
+	if (r < 0) {
+		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
+		goto out;
+	}
 	dopts.owned_ifnames = (const char *const *)owned.ifnames;
 	dopts.n_owned = owned.n;
+	dopts.declared = declared;
 	r = diff_host_states(desired, observed, &dopts, plan);
 	desired = observed = NULL;
 	if (r < 0) {
@@ -383,6 +389,7 @@ out:
 	if (early.started)
 		pthread_join(early.thread, NULL);
 	hoststate_free(early.hs);
+	hoststate_free(declared);
 	sodium_memzero(priv, sizeof(priv));
 	free(oo.error);
 	free(names);

@@ -311,11 +311,17 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 		a.u.peer.set_psk = have->has_psk;
 	a.u.peer.replace_allowed_ips = !prefixes_equal(want->allowed_ips, want->n_allowed_ips,
 						       have->allowed_ips, have->n_allowed_ips);
-	/* A declared endpoint that differs from the observed one is taken as roamed:
-	 * without remembering the last declaration we cannot tell a changed
-	 * declaration from the peer having moved, and overwriting a roamed endpoint
-	 * would cut the tunnel. Only a missing endpoint is drift. */
-	a.u.peer.set_endpoint = want->endpoint.family && !have->endpoint.family;
+	/* An observed endpoint that differs from the declared one is taken as roamed
+	 * (overwriting it would cut the tunnel), unless the declaration changed since
+	 * wgf last applied it. A missing endpoint is drift. */
+	if (want->endpoint.family && have->endpoint.family && !endpoint_equal(&want->endpoint, &have->endpoint)) {
+		const struct hs_device *dd = c->opts && c->opts->declared ?
+			hoststate_find_device(c->opts->declared, d->ifname) : NULL;
+		const struct hs_peer *prev = dd ? hs_device_find_peer(dd, want->public_key) : NULL;
+		a.u.peer.set_endpoint = prev && !endpoint_equal(&prev->endpoint, &want->endpoint);
+	} else {
+		a.u.peer.set_endpoint = want->endpoint.family && !have->endpoint.family;
+	}
 	if (!a.u.peer.set_keepalive && !a.u.peer.set_psk && !a.u.peer.replace_allowed_ips &&
 	    !a.u.peer.set_endpoint)
 		return 0;
@@ -326,7 +332,8 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 				       prefix_delta_str(want->allowed_ips, want->n_allowed_ips,
 							have->allowed_ips, have->n_allowed_ips));
 	if (r >= 0 && a.u.peer.set_endpoint)
-		r = action_change(&a, "endpoint", "(none)", endpoint_format(&want->endpoint, b2));
+		r = action_change(&a, "endpoint", have->endpoint.family ? endpoint_format(&have->endpoint, b1) : "(none)",
+				  endpoint_format(&want->endpoint, b2));
 	if (r >= 0 && a.u.peer.set_keepalive)
 		r = action_change(&a, "keepalive", keepalive_str(have->keepalive, b1),
 				  keepalive_str(want->keepalive, b2));

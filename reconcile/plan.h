@@ -91,6 +91,10 @@ struct diff_opts {
 	 * longer desired. Interfaces not desired and not listed here are never touched. */
 	const char *const *owned_ifnames;
 	size_t n_owned;
+	/* The endpoints wgf declared when it last applied (state dir), or NULL. An
+	 * observed endpoint that differs from the desired one is a roam, not drift,
+	 * unless the declaration itself changed since then. */
+	const struct host_state *declared;
 };
 
 /* Takes ownership of desired and observed (both normalized) whatever it returns.

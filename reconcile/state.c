@@ -276,3 +276,106 @@ int state_journal(const char *state_dir, const char *host, const char *source,
 	fclose(f);
 	return r;
 }
+
+#define ENDPOINTS_FILE "declared-endpoints"
+
+int state_endpoints_load(const char *state_dir, struct host_state **out)
+{
+	char path[PATH_MAX], line[256];
+	struct host_state *hs;
+	FILE *f;
+	int r = 0;
+
+	*out = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, ENDPOINTS_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	hs = hoststate_new();
+	if (!hs) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char ifname[64], key[64], ep[64];
+		struct hs_device *d;
+		struct hs_peer *p;
+		struct wgf_endpoint e;
+		uint8_t pub[WG_KEY_LEN];
+
+		if (sscanf(line, "%63s %63s %63s", ifname, key, ep) != 3 || strlen(ifname) >= IFNAMSIZ ||
+		    !key_from_base64(key, pub) || !endpoint_parse(ep, &e))
+			continue;   /* a damaged line only loses what it recorded */
+		d = NULL;
+		for (size_t i = 0; i < hs->n_devices && !d; i++)
+			if (!strcmp(hs->devices[i].ifname, ifname))
+				d = &hs->devices[i];
+		if (!d && !(d = hoststate_add_device(hs, ifname))) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!(p = hs_device_add_peer(d))) {
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(p->public_key, pub, WG_KEY_LEN);
+		p->endpoint = e;
+	}
+	fclose(f);
+	if (r < 0) {
+		hoststate_free(hs);
+		return r;
+	}
+	hoststate_normalize(hs);
+	*out = hs;
+	return 0;
+}
+
+int state_endpoints_save(const char *state_dir, const struct host_state *desired)
+{
+	char path[PATH_MAX], *buf = NULL, *old = NULL;
+	size_t len = 0, old_len = 0;
+	FILE *m, *f;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, ENDPOINTS_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return -ENOMEM;
+	for (size_t i = 0; i < desired->n_devices; i++) {
+		const struct hs_device *d = &desired->devices[i];
+		for (size_t j = 0; j < d->n_peers; j++) {
+			char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+			if (!d->peers[j].endpoint.family)
+				continue;
+			fprintf(m, "%s %s %s\n", d->ifname, key_to_base64(d->peers[j].public_key, b64),
+				endpoint_format(&d->peers[j].endpoint, ep));
+		}
+	}
+	fclose(m);
+	f = fopen(path, "re");
+	if (f) {
+		m = open_memstream(&old, &old_len);
+		if (m) {
+			char chunk[4096];
+			size_t n;
+			while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+				fwrite(chunk, 1, n, m);
+			fclose(m);
+		}
+		fclose(f);
+	}
+	if (old && old_len == len && !memcmp(old, buf, len)) {
+		r = 0;
+		goto out;
+	}
+	r = state_mkdir(state_dir);
+	if (r >= 0)
+		r = state_write_file(path, buf, len, 0600);
+out:
+	free(buf);
+	free(old);
+	return r;
+}

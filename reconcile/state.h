@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/hoststate.h"
+
 #define WGF_DEFAULT_STATE_DIR "/var/lib/wgf"
 #define WGF_DEFAULT_KEY_FILE "/etc/wgf/private.key"
 
@@ -17,6 +19,12 @@ int state_owned_load(const char *state_dir, struct state_owned *out);
 int state_owned_add(const char *state_dir, const char *ifname);
 int state_owned_remove(const char *state_dir, const char *ifname);
 void state_owned_clear(struct state_owned *o);
+
+/* The endpoints of the desired state last applied ("declared-endpoints"): a
+ * host_state whose devices hold only peers with endpoints. Missing file = NULL. */
+int state_endpoints_load(const char *state_dir, struct host_state **out);
+/* Records desired's declared endpoints; writes only when they changed. */
+int state_endpoints_save(const char *state_dir, const struct host_state *desired);
 
 /* Exclusive lock on <state_dir>/lock; returns an fd (>= 0) or a negative errno
  * (-EWOULDBLOCK when another wgf holds it). */

@@ -28,6 +28,30 @@ for i in 1 2 3; do
 	check "node$i converged" test $? -eq 0
 done
 
+# node3 moves to another port: a changed declaration is applied (not taken for a roam)
+python3 - "$repo/hosts.yaml" <<'PY'
+import re, sys
+p = sys.argv[1]
+docs = re.split(r"(?m)^---\s*$", open(p).read())
+for i, d in enumerate(docs):
+    if "name: node3" in d:
+        d = d.replace("198.51.100.43:51830", "198.51.100.43:51831")
+        docs[i] = re.sub(r"(?m)^(\s*)endpoint:", r"\1listenPort: 51831\n\1endpoint:", d, count=1)
+open(p, "w").write("---".join(docs))
+PY
+wgf_on node1 plan "$repo" >"$LAB_DIR/plan-move" 2>&1; rc=$?
+check "node1 plan after node3 moved exits 2" test $rc -eq 2
+check "node1 plan changes node3's endpoint" grep -q 'endpoint: 198.51.100.43:51830 → 198.51.100.43:51831' "$LAB_DIR/plan-move"
+check "node1 plan changes only that" grep -q '^Plan: 0 to add, 1 to change, 0 to destroy' "$LAB_DIR/plan-move"
+for i in 1 2 3; do wgf_on node$i apply --yes "$repo" >/dev/null 2>&1; done
+check "node3 listens on the new port" test "$(in_host node3 wg show wgmesh listen-port)" = 51831
+check "node1 sends to node3's new endpoint" bash -c "grep -q '198.51.100.43:51831' <<<'$(in_host node1 wg show wgmesh endpoints)'"
+check "node1 reaches node3 after the move" pings node1 10.30.0.3
+for i in 1 2 3; do
+	wgf_on node$i plan "$repo" >/dev/null 2>&1
+	check "node$i converged after the move" test $? -eq 0
+done
+
 # node3 leaves: remove its document from the multi-document file
 python3 - "$repo/hosts.yaml" <<'PY'
 import re, sys

@@ -477,6 +477,54 @@ static void test_ipv6_route_metric(void)
 	plan_free(p);
 }
 
+static void test_declared_endpoint_changes(void)
+{
+	struct host_state *want, *have, *declared;
+	struct diff_opts o = {0};
+	struct plan *p;
+
+	/* observed differs from desired, declaration unchanged: a roam, no change */
+	want = base(false);
+	have = base(true);
+	declared = base(false);
+	hoststate_normalize(declared);
+	CHECK(endpoint_parse("203.0.113.9:40000", &have->devices[0].peers[0].endpoint));
+	o.declared = declared;
+	p = diff(want, have, &o);
+	CHECK_INT(p->n_actions, 0);
+	plan_free(p);
+
+	/* the declaration changed since the last apply: the new endpoint is sent */
+	want = base(false);
+	have = base(true);
+	hoststate_normalize(want);
+	for (size_t i = 0; i < want->devices[0].n_peers; i++)
+		if (want->devices[0].peers[i].endpoint.family)
+			CHECK(endpoint_parse("198.51.100.99:51821", &want->devices[0].peers[i].endpoint));
+	CHECK(endpoint_parse("203.0.113.9:40000", &have->devices[0].peers[0].endpoint));
+	p = diff(want, have, &o);
+	CHECK_INT(p->n_actions, 1);
+	if (p->n_actions == 1) {
+		const struct plan_change *ch = change(&p->actions[0], "endpoint");
+		CHECK(p->actions[0].u.peer.set_endpoint);
+		CHECK(ch && !strcmp(ch->new, "198.51.100.99:51821") && !strcmp(ch->old, "203.0.113.9:40000"));
+	}
+	plan_free(p);
+
+	/* without a record of the last declaration a difference stays a roam */
+	want = base(false);
+	have = base(true);
+	hoststate_normalize(want);
+	for (size_t i = 0; i < want->devices[0].n_peers; i++)
+		if (want->devices[0].peers[i].endpoint.family)
+			CHECK(endpoint_parse("198.51.100.99:51821", &want->devices[0].peers[i].endpoint));
+	o.declared = NULL;
+	p = diff(want, have, &o);
+	CHECK_INT(p->n_actions, 0);
+	plan_free(p);
+	hoststate_free(declared);
+}
+
 static void test_created_peer_display(void)
 {
 	struct host_state *want = base(false), *have = base(true);
@@ -590,6 +638,7 @@ int main(void)
 	RUN(test_device_rules);
 	RUN(test_addresses_and_routes);
 	RUN(test_ipv6_route_metric);
+	RUN(test_declared_endpoint_changes);
 	RUN(test_created_peer_display);
 	RUN(test_ten_thousand_peers);
 	RUN(test_names);
