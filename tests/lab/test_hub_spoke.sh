@@ -26,7 +26,7 @@ in_host nas ip -6 route add default via fd10:50::1
 set_public_key "$repo" hub "$(wgf_host_key hub)"
 set_public_key "$repo" homerouter "$(wgf_host_key homerouter)"
 for d in alice bob; do
-	wg genkey >"$LAB_DIR/$d.key"
+	(umask 077; wg genkey >"$LAB_DIR/$d.key")
 	wg pubkey <"$LAB_DIR/$d.key" >"$LAB_DIR/$d.pub"
 done
 set_public_key "$repo" alice-laptop "$(cat "$LAB_DIR/alice.pub")"

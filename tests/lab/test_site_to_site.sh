@@ -27,7 +27,7 @@ for pc in pca pcb; do
 done
 
 for h in site-a site-b hq-hub; do set_public_key "$work" "$h" "$(wgf_host_key "$h")"; done
-wg genkey >"$LAB_DIR/rw.key"
+(umask 077; wg genkey >"$LAB_DIR/rw.key")
 set_public_key "$work" road-warrior "$(wg pubkey <"$LAB_DIR/rw.key")"
 
 # the repository lives in git; wgf reads the commit, not the files
