@@ -237,6 +237,14 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	return 0;
 }
 
+/* wgf's routes as observed, never NULL (NULL would make rtnl list them again per route). */
+static const struct hs_route *observed_routes(const struct apply_ctx *c)
+{
+	static const struct hs_route none;
+
+	return c->plan->observed->routes ? c->plan->observed->routes : &none;
+}
+
 static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 {
 	char buf[PREFIX_STRLEN];
@@ -269,7 +277,8 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 		if (a->op == PLAN_DELETE)
 			r = rtnl_route_del(c->rt, ifindex, &a->u.route);
 		else
-			r = rtnl_route_replace(c->rt, ifindex, &a->u.route);
+			r = rtnl_route_replace(c->rt, ifindex, &a->u.route, observed_routes(c),
+					       c->plan->observed->n_routes);
 		if (r == -EEXIST)
 			return fail(c, r, "route %s via %s: a route to it that wgf did not create is in the way",
 				    prefix_format(&a->u.route.dst, buf), a->u.route.ifname);

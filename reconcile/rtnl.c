@@ -624,19 +624,24 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
  * exclusive, so a route someone else owns with the same key is left alone
  * and the caller gets -EEXIST.
  */
-int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt)
+int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
+		       const struct hs_route *known, size_t n_known)
 {
-	struct hs_route *have = NULL;
+	struct hs_route *listed = NULL;
+	const struct hs_route *have = known;
 	uint32_t metric = route_metric(rt);
 	bool exists = false;
-	size_t n = 0, i;
+	size_t n = n_known, i;
 	int ret;
 
 	if (ifindex <= 0)
 		return -EINVAL;
-	ret = rtnl_route_list(r, &have, &n);
-	if (ret < 0)
-		return ret;
+	if (!known) {
+		ret = rtnl_route_list(r, &listed, &n);
+		if (ret < 0)
+			return ret;
+		have = listed;
+	}
 	for (i = 0; i < n; i++)
 		if (route_same_dst(&have[i], rt) && route_metric(&have[i]) == metric)
 			exists = true;
@@ -656,7 +661,7 @@ int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt)
 			goto out;
 	}
 out:
-	free(have);
+	free(listed);
 	return ret;
 }
 

@@ -44,8 +44,11 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p);
 /* Routes with rtm_protocol == RTPROT_WGF, all tables, both families; ifname filled
  * from the output interface. */
 int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n);
-/* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF. */
-int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt);
+/* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF. have/n_have are
+ * wgf's routes as the caller last listed them (apply knows them from observing), so
+ * that a metric change can remove the old route; have NULL lists them here. */
+int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
+		       const struct hs_route *have, size_t n_have);
 int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt);
 
 /* sysctl by dotted key ("net.ipv4.ip_forward") through /proc/sys. */

@@ -165,7 +165,7 @@ static int run(struct rtnl *r, int argc, char **argv)
 		ret = resolve(r, argv[2], &ifindex);
 		if (ret < 0)
 			return ret;
-		return !strcmp(cmd, "route-replace") ? rtnl_route_replace(r, ifindex, &rt)
+		return !strcmp(cmd, "route-replace") ? rtnl_route_replace(r, ifindex, &rt, NULL, 0)
 						     : rtnl_route_del(r, ifindex, &rt);
 	}
 	if (!strcmp(cmd, "sysctl-read") && argc == 3) {
