@@ -300,7 +300,9 @@ static void load_endpoint(struct loader *l, const struct ynode *spec, struct wgf
 	if (!n || !want_string(l, n, "endpoint", &s))
 		return;
 	if (!endpoint_parse(s, e))
-		err(l, n, "\"endpoint\" must be IP:port or [IPv6]:port, got %s", diag_quote(s));
+		err(l, n, "\"endpoint\" must be IP:port or [IPv6]:port, got %s%s", diag_quote(s),
+		    strspn(s, "0123456789.:[]abcdefABCDEF") == strlen(s) ? "" :
+		    " (host names are not supported in wgf/v1: use the address)");
 }
 
 static void load_network_ref(struct loader *l, const struct ynode *spec, struct obj_extra *x)
