@@ -109,7 +109,6 @@ const char *plan_op_name(enum plan_op o);     /* "create", "update", "delete" */
 
 struct plan_print_opts {
 	bool color;            /* ANSI colours (caller decides: isatty && !NO_COLOR) */
-	bool verbose;          /* also list unchanged fields? (reserved) */
 };
 void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f);
 /* One JSON object; json-c. Returns 0 or -ENOMEM. */
