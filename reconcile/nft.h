@@ -1,0 +1,36 @@
+/* nftables through libnftables: the one table wgf owns, replaced atomically.
+ *
+ * Every function that talks to the kernel returns 0 or a negative errno and, when
+ * err is not NULL, sets *err to libnftables' error text (caller frees; NULL on
+ * success or when there is none). Names and families are checked before anything
+ * reaches the kernel. One libnftables context per call: not for concurrent use
+ * from several threads. */
+#pragma once
+#include <stdbool.h>
+
+/* ^[A-Za-z][A-Za-z0-9_]{0,30}$ and not an nft keyword (any case): safe to paste
+ * into nft text as a table, chain, set or map name. */
+bool nft_name_valid(const char *s);
+/* "inet", "ip" or "ip6". */
+bool nft_family_valid(const char *family);
+/* A table body that cannot leave its table block: braces balanced and never
+ * closing the table, strings and comments closed, no `include`, no control bytes
+ * but tab and newline. */
+bool nft_body_valid(const char *body);
+
+/* The table as `nft -s list table FAMILY NAME` prints it (no counters, no
+ * handles); -ENOENT when there is no such table. */
+int nft_table_get(const char *family, const char *name, char **text, char **err);
+/* The same as JSON (`nft -s -j`); note that JSON carries handles, which change on
+ * every replace. */
+int nft_table_get_json(const char *family, const char *name, char **json, char **err);
+/* One transaction: `add table` + `delete table` + `table FAMILY NAME { BODY }`.
+ * All or nothing: when the kernel or libnftables refuses the body, the table stays
+ * as it was (or absent). -EINVAL without a kernel call for a bad family, name or
+ * body. A refused body gives the errno its error text names (-ENOENT for a missing
+ * set or chain, -EPERM, …) or -EINVAL (syntax errors). */
+int nft_table_replace(const char *family, const char *name, const char *body, char **err);
+/* nft_table_replace in dry-run mode: checked against the kernel, never committed. */
+int nft_table_check(const char *family, const char *name, const char *body, char **err);
+/* Deletes only FAMILY NAME; -ENOENT when absent. */
+int nft_table_delete(const char *family, const char *name, char **err);
