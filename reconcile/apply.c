@@ -17,7 +17,20 @@ struct apply_ctx {
 	struct apply_result *res;
 	char **created;        /* links this apply created (for rollback) */
 	size_t n_created;
+	struct ifindex_entry {
+		char ifname[IFNAMSIZ];
+		int ifindex;
+	} *ifindexes;          /* looked up once per interface, not once per address or route */
+	size_t n_ifindexes;
 };
+
+static void apply_ctx_clear(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->n_created; i++)
+		free(c->created[i]);
+	free(c->created);
+	free(c->ifindexes);
+}
 
 static void logf_(const struct apply_ctx *c, const char *sign, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -50,9 +63,29 @@ static const char *op_sign(enum plan_op op)
 static int link_index(struct apply_ctx *c, const char *ifname)
 {
 	struct rtnl_link_info li;
-	int r = rtnl_link_get(c->rt, ifname, &li);
+	struct ifindex_entry *n;
+	int r;
 
-	return r < 0 ? r : li.ifindex;
+	for (size_t i = 0; i < c->n_ifindexes; i++)
+		if (!strcmp(c->ifindexes[i].ifname, ifname))
+			return c->ifindexes[i].ifindex;
+	r = rtnl_link_get(c->rt, ifname, &li);
+	if (r < 0)
+		return r;
+	n = realloc(c->ifindexes, (c->n_ifindexes + 1) * sizeof(*n));
+	if (n) {
+		c->ifindexes = n;
+		snprintf(n[c->n_ifindexes].ifname, IFNAMSIZ, "%s", ifname);
+		n[c->n_ifindexes++].ifindex = li.ifindex;
+	}
+	return li.ifindex;
+}
+
+static void link_index_forget(struct apply_ctx *c, const char *ifname)
+{
+	for (size_t i = 0; i < c->n_ifindexes; i++)
+		if (!strcmp(c->ifindexes[i].ifname, ifname))
+			c->ifindexes[i] = c->ifindexes[--c->n_ifindexes];
 }
 
 static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
@@ -138,6 +171,7 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 			if (r < 0)
 				return fail(c, r, "deleting interface %s", a->ifname);
 		}
+		link_index_forget(c, a->ifname);
 		if (c->o->state_dir)
 			state_owned_remove(c->o->state_dir, a->ifname);
 		logf_(c, "-", "interface %s", a->ifname);
@@ -378,9 +412,7 @@ static int rollback(struct apply_ctx *c)
 	{
 		struct apply_ctx rc = { .rt = c->rt, .plan = undo, .o = &ro, .res = &rres };
 		r = apply_actions(&rc);
-		for (size_t i = 0; i < rc.n_created; i++)
-			free(rc.created[i]);
-		free(rc.created);
+		apply_ctx_clear(&rc);
 	}
 	if (r < 0) {
 		c->res->rollback_error = rres.error;
@@ -413,9 +445,7 @@ int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o
 		/* even with nothing done: a UAPI set that failed half-way was partly applied */
 		rollback(&c);
 	}
-	for (size_t i = 0; i < c.n_created; i++)
-		free(c.created[i]);
-	free(c.created);
+	apply_ctx_clear(&c);
 	return r;
 }
 
