@@ -19,17 +19,40 @@ static const char help[] =
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
-static const char *name_for(const struct model *m, const uint8_t pub[WG_KEY_LEN])
+/* Public key -> model name, sorted once so thousands of peers are named in O(n log n). */
+struct key_name {
+	const uint8_t *key;
+	const char *name;
+};
+
+static int key_name_cmp(const void *a, const void *b)
 {
-	if (!m)
+	return memcmp(((const struct key_name *)a)->key, ((const struct key_name *)b)->key, WG_KEY_LEN);
+}
+
+static struct key_name *names_index(const struct model *m, size_t *n)
+{
+	struct key_name *idx;
+
+	*n = 0;
+	if (!m || !(idx = calloc(m->n_hosts + m->n_peers + 1, sizeof(*idx))))
 		return NULL;
 	for (size_t i = 0; i < m->n_hosts; i++)
-		if (!memcmp(m->hosts[i].public_key, pub, WG_KEY_LEN))
-			return m->hosts[i].meta.name;
+		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name };
 	for (size_t i = 0; i < m->n_peers; i++)
-		if (!memcmp(m->peers[i].public_key, pub, WG_KEY_LEN))
-			return m->peers[i].meta.name;
-	return NULL;
+		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name };
+	qsort(idx, *n, sizeof(*idx), key_name_cmp);
+	return idx;
+}
+
+static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
+{
+	struct key_name k = { pub, NULL }, *hit;
+
+	if (!idx || !n)
+		return NULL;
+	hit = bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
+	return hit ? hit->name : NULL;
 }
 
 static void ago(int64_t t, char *buf, size_t len)
@@ -46,7 +69,7 @@ static void ago(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
 }
 
-static void print_text(const struct host_state *hs, const struct model *m)
+static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx)
 {
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
@@ -67,7 +90,7 @@ static void print_text(const struct host_state *hs, const struct model *m)
 		printf("\n  peers:       %zu\n", d->n_peers);
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
-			const char *name = name_for(m, p->public_key);
+			const char *name = name_for(idx, n_idx, p->public_key);
 			char fp[WG_KEY_FP_LEN];
 			ago(p->last_handshake_sec, when, sizeof(when));
 			printf("  peer %s (%s)\n", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
@@ -84,7 +107,7 @@ static void print_text(const struct host_state *hs, const struct model *m)
 	}
 }
 
-static void print_json(const struct host_state *hs, const struct model *m)
+static void print_json(const struct host_state *hs, const struct key_name *idx, size_t n_idx)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
@@ -107,7 +130,7 @@ static void print_json(const struct host_state *hs, const struct model *m)
 		json_object_object_add(jd, "addresses", addrs);
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
-			const char *name = name_for(m, p->public_key);
+			const char *name = name_for(idx, n_idx, p->public_key);
 			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
 			json_object_object_add(jp, "name", name ? json_object_new_string(name) : NULL);
 			json_object_object_add(jp, "public_key", json_object_new_string(key_to_base64(p->public_key, b64)));
@@ -143,7 +166,8 @@ int cmd_status(int argc, char **argv)
 	struct host_state *hs = NULL;
 	struct rtnl *rt = NULL;
 	const char **names = NULL;
-	size_t n = 0;
+	struct key_name *idx = NULL;
+	size_t n = 0, n_idx = 0;
 	bool have_source;
 	int r, ret = EXIT_ERROR;
 
@@ -184,14 +208,16 @@ int cmd_status(int argc, char **argv)
 		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
 		goto out;
 	}
+	idx = names_index(m, &n_idx);
 	if (c.json)
-		print_json(hs, m);
+		print_json(hs, idx, n_idx);
 	else
-		print_text(hs, m);
+		print_text(hs, idx, n_idx);
 	ret = EXIT_OK;
 out:
 	free(oo.error);
 	free(names);
+	free(idx);
 	hoststate_free(hs);
 	rtnl_free(rt);
 	state_owned_clear(&owned);
