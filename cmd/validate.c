@@ -26,6 +26,8 @@ static void print_json(const struct model *m, const struct diag *d)
 		json_object_object_add(o, "networks", json_object_new_int64((int64_t)m->n_networks));
 		json_object_object_add(o, "hosts", json_object_new_int64((int64_t)m->n_hosts));
 		json_object_object_add(o, "peers", json_object_new_int64((int64_t)m->n_peers));
+		json_object_object_add(o, "tenants", json_object_new_int64((int64_t)m->n_tenants));
+		json_object_object_add(o, "policies", json_object_new_int64((int64_t)m->n_policies));
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_entry *e = &d->entries[i];
@@ -71,9 +73,14 @@ int cmd_validate(int argc, char **argv)
 		else
 			cmd_error("loading %s: %s", c.repo ? c.repo : c.path, strerror(-r));
 	} else {
-		printf("%s: valid (%zu network%s, %zu host%s, %zu peer%s)\n", m->source,
+		printf("%s: valid (%zu network%s, %zu host%s, %zu peer%s", m->source,
 		       m->n_networks, m->n_networks == 1 ? "" : "s", m->n_hosts, m->n_hosts == 1 ? "" : "s",
 		       m->n_peers, m->n_peers == 1 ? "" : "s");
+		if (m->n_tenants)
+			printf(", %zu tenant%s", m->n_tenants, m->n_tenants == 1 ? "" : "s");
+		if (m->n_policies)
+			printf(", %zu polic%s", m->n_policies, m->n_policies == 1 ? "y" : "ies");
+		printf(")\n");
 	}
 	diag_free(&d);
 	model_free(m);

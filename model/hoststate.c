@@ -53,8 +53,35 @@ void hoststate_free(struct host_state *hs)
 		free(hs->sysctls[i].value);
 	}
 	free(hs->sysctls);
+	hs_firewall_clear(&hs->firewall);
 	free(hs->host_name);
 	free(hs);
+}
+
+void hs_firewall_clear(struct hs_firewall *fw)
+{
+	for (size_t i = 0; i < fw->n_items; i++) {
+		free(fw->items[i].key);
+		free(fw->items[i].value);
+	}
+	free(fw->items);
+	free(fw->body);
+	memset(fw, 0, sizeof(*fw));
+}
+
+int hs_firewall_add_item(struct hs_firewall *fw, const char *key, const char *value)
+{
+	struct hs_fw_item *it;
+	int r = grow((void **)&fw->items, &fw->n_items, sizeof(*fw->items));
+
+	if (r < 0)
+		return r;
+	it = &fw->items[fw->n_items - 1];
+	it->key = strdup(key);
+	it->value = strdup(value);
+	if (!it->key || !it->value)
+		return -ENOMEM;
+	return 0;
 }
 
 struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname)
@@ -167,6 +194,11 @@ static int sysctl_cmp(const void *a, const void *b)
 	return strcmp(((const struct hs_sysctl *)a)->key, ((const struct hs_sysctl *)b)->key);
 }
 
+static int fw_item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hs_fw_item *)a)->key, ((const struct hs_fw_item *)b)->key);
+}
+
 void hoststate_normalize(struct host_state *hs)
 {
 	for (size_t i = 0; i < hs->n_devices; i++) {
@@ -187,6 +219,8 @@ void hoststate_normalize(struct host_state *hs)
 		qsort(hs->routes, hs->n_routes, sizeof(*hs->routes), hs_route_cmp);
 	if (hs->n_sysctls > 1)
 		qsort(hs->sysctls, hs->n_sysctls, sizeof(*hs->sysctls), sysctl_cmp);
+	if (hs->firewall.n_items > 1)
+		qsort(hs->firewall.items, hs->firewall.n_items, sizeof(*hs->firewall.items), fw_item_cmp);
 }
 
 struct hs_device *hoststate_find_device(const struct host_state *hs, const char *ifname)
@@ -274,6 +308,13 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 	c->n_routes = hs->n_routes;
 	for (size_t i = 0; i < hs->n_sysctls; i++)
 		if (hoststate_add_sysctl(c, hs->sysctls[i].key, hs->sysctls[i].value) < 0)
+			goto fail;
+	c->firewall.present = hs->firewall.present;
+	if (hs->firewall.body && !(c->firewall.body = strdup(hs->firewall.body)))
+		goto fail;
+	for (size_t i = 0; i < hs->firewall.n_items; i++)
+		if (hs_firewall_add_item(&c->firewall, hs->firewall.items[i].key,
+					 hs->firewall.items[i].value) < 0)
 			goto fail;
 	return c;
 fail:

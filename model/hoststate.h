@@ -67,6 +67,26 @@ struct hs_sysctl {
 	char *value;                   /* "1" */
 };
 
+/* One line of the firewall's readable summary, for plans: the key is a stable
+ * identity ("access/peer/alice", "forward/198.51.100.1/tcp/25565", …), the value
+ * says what it does ("vpn-only: tunnel addresses of tenant acme"). */
+struct hs_fw_item {
+	char *key;
+	char *value;
+};
+
+/* The nftables table wgf owns on the host (HS_FW_FAMILY HS_FW_TABLE). */
+#define HS_FW_FAMILY "inet"
+#define HS_FW_TABLE  "wgf"
+
+struct hs_firewall {
+	bool present;                  /* desired: wgf wants its table; observed: it exists */
+	char *body;                    /* desired: rendered body (inside `table inet wgf { }`);
+	                                  observed: the kernel's stateless listing (`nft -s list table`) */
+	struct hs_fw_item *items;      /* desired: the readable summary, sorted by key */
+	size_t n_items;
+};
+
 struct host_state {
 	char *host_name;               /* model name of the host */
 	struct hs_device *devices;
@@ -75,12 +95,16 @@ struct host_state {
 	size_t n_routes;
 	struct hs_sysctl *sysctls;
 	size_t n_sysctls;
+	struct hs_firewall firewall;
 };
 
 struct host_state *hoststate_new(void);
 void hoststate_free(struct host_state *hs);
 void hs_device_clear(struct hs_device *d);   /* frees contents, zeroes secrets */
 void hs_peer_clear(struct hs_peer *p);
+void hs_firewall_clear(struct hs_firewall *fw);
+/* Appends an item (copies key and value); hoststate_normalize sorts them. */
+int hs_firewall_add_item(struct hs_firewall *fw, const char *key, const char *value);
 
 /* Append helpers (arrays grow by doubling at powers of two: never append to an array
  * that was allocated elsewhere with another capacity): return a pointer to the new zeroed element, NULL on ENOMEM. */

@@ -1,4 +1,4 @@
-#include "model/model.h"
+#include "model/model_load.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,23 +13,73 @@ static void meta_free(struct model_meta *meta)
 	free(meta->name);
 }
 
+void model_host_clear(struct model_host *h)
+{
+	meta_free(&h->meta);
+	free(h->addresses);
+	free(h->lans);
+	free(h->public_addrs);
+	for (size_t i = 0; i < h->n_forwards; i++) {
+		free(h->forwards[i].name);
+		free(h->forwards[i].to);
+	}
+	free(h->forwards);
+}
+
+void model_peer_clear(struct model_peer *p)
+{
+	meta_free(&p->meta);
+	free(p->addresses);
+	free(p->lans);
+	free(p->hubs);
+	free(p->access_lans);
+}
+
+static void selectors_free(struct model_selector *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].name);
+		for (size_t j = 0; j < s[i].n_labels; j++) {
+			free(s[i].labels[j].key);
+			free(s[i].labels[j].value);
+		}
+		free(s[i].labels);
+	}
+	free(s);
+}
+
+void model_policy_clear(struct model_policy *pol)
+{
+	meta_free(&pol->meta);
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		selectors_free(pol->rules[i].from, pol->rules[i].n_from);
+		selectors_free(pol->rules[i].to, pol->rules[i].n_to);
+		free(pol->rules[i].ports);
+	}
+	free(pol->rules);
+	for (size_t i = 0; i < pol->n_tests; i++) {
+		free(pol->tests[i].from);
+		free(pol->tests[i].to);
+	}
+	free(pol->tests);
+}
+
 void model_free(struct model *m)
 {
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n_networks; i++)
 		meta_free(&m->networks[i].meta);
-	for (size_t i = 0; i < m->n_hosts; i++) {
-		meta_free(&m->hosts[i].meta);
-		free(m->hosts[i].addresses);
-		free(m->hosts[i].lans);
-	}
-	for (size_t i = 0; i < m->n_peers; i++) {
-		meta_free(&m->peers[i].meta);
-		free(m->peers[i].addresses);
-		free(m->peers[i].lans);
-		free(m->peers[i].hubs);
-	}
+	for (size_t i = 0; i < m->n_hosts; i++)
+		model_host_clear(&m->hosts[i]);
+	for (size_t i = 0; i < m->n_peers; i++)
+		model_peer_clear(&m->peers[i]);
+	for (size_t i = 0; i < m->n_tenants; i++)
+		meta_free(&m->tenants[i].meta);
+	for (size_t i = 0; i < m->n_policies; i++)
+		model_policy_clear(&m->policies[i]);
+	free(m->tenants);
+	free(m->policies);
 	for (size_t i = 0; i < m->n_files; i++)
 		free(m->files[i]);
 	free(m->networks);
@@ -66,6 +116,23 @@ const char *host_role_name(enum host_role r)
 		return "hub";
 	case HOST_ROLE_ROUTER:
 		return "router";
+	case HOST_ROLE_EXIT:
+		return "exit";
+	}
+	return "unknown";
+}
+
+const char *access_level_name(enum access_level a)
+{
+	switch (a) {
+	case ACCESS_FULL:
+		return "full";
+	case ACCESS_VPN_ONLY:
+		return "vpn-only";
+	case ACCESS_LAN_ONLY:
+		return "lan-only";
+	case ACCESS_CUSTOM:
+		return "custom";
 	}
 	return "unknown";
 }

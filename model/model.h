@@ -27,6 +27,26 @@ enum host_role {
 	HOST_ROLE_MEMBER = 0,  /* runs wgf, meshes with other hosts, routes nothing */
 	HOST_ROLE_HUB,         /* peers connect to it; forwards between them */
 	HOST_ROLE_ROUTER,      /* site router: announces LAN prefixes behind it */
+	HOST_ROLE_EXIT,        /* a hub that also routes its peers to the internet (masquerade) */
+};
+
+#define MODEL_NONE ((size_t)-1)   /* "no index" for optional references */
+
+/* What a peer may reach by itself (policies may add or take away, first match wins). */
+enum access_level {
+	ACCESS_FULL = 0,       /* its scope's tunnel addresses and LANs, the internet via an exit */
+	ACCESS_VPN_ONLY,       /* its scope's tunnel addresses only */
+	ACCESS_LAN_ONLY,       /* only the LAN prefixes in access_lans */
+	ACCESS_CUSTOM,         /* only what policies allow */
+};
+
+#define FW_PROTO_TCP  0x1
+#define FW_PROTO_UDP  0x2
+#define FW_PROTO_ICMP 0x4      /* ICMP for IPv4, ICMPv6 for IPv6 */
+#define FW_PROTO_ANY  0x7
+
+struct model_port_range {
+	uint16_t lo, hi;               /* inclusive; lo <= hi */
 };
 
 struct model_label {
@@ -51,9 +71,89 @@ struct model_network {
 	struct wgf_prefix pool4, pool6;    /* network prefixes */
 };
 
+/* A port forward on a host: traffic to public:port is sent to target (DNAT), with
+ * the host's tunnel address as source (masquerade) so replies come back through it. */
+struct model_forward {
+	struct wgf_loc loc;            /* the list item */
+	struct wgf_loc addr_loc, to_loc, port_loc;   /* where those were written (or the item) */
+	char *name;                    /* optional, NULL when not given */
+	char *to;                      /* as written: a Peer name or an address */
+	bool has_addr;                 /* "address" was given */
+	struct wgf_prefix public_addr; /* a host public address, /32 or /128 */
+	unsigned protos;               /* FW_PROTO_TCP | FW_PROTO_UDP */
+	struct model_port_range ports;
+	size_t peer;                   /* target peer, or MODEL_NONE for an address behind a router */
+	struct wgf_prefix target;      /* resolved target address (/32, /128), same family as public_addr */
+	uint16_t to_port;              /* 0 = the same port; else the port for ports.lo (ranges shift) */
+};
+
+/* A group of peers and hosts with its own address pools. Members reach only their
+ * own tenant (and, when not isolated, the untenanted part of the network). */
+struct model_tenant {
+	struct model_meta meta;
+	size_t network;
+	bool has_pool4, has_pool6;
+	struct wgf_prefix pool4, pool6;    /* network prefixes inside the network's pools */
+	bool isolated;                 /* default true */
+};
+
+enum model_selector_kind {
+	SEL_PEER,                      /* a peer's addresses and lans */
+	SEL_HOST,                      /* a host's tunnel addresses and lans */
+	SEL_TENANT,                    /* a tenant's pools and its members' lans */
+	SEL_LABELS,                    /* peers and hosts carrying every label given */
+	SEL_CIDR,                      /* any prefix, e.g. 0.0.0.0/0 */
+};
+
+struct model_selector {
+	struct wgf_loc loc;
+	enum model_selector_kind kind;
+	char *name;                    /* SEL_PEER/HOST/TENANT: as written */
+	size_t index;                  /* SEL_PEER/HOST/TENANT: index into the model arrays */
+	struct model_label *labels;    /* SEL_LABELS */
+	size_t n_labels;
+	struct wgf_prefix cidr;        /* SEL_CIDR (network prefix) */
+};
+
+struct model_rule {
+	struct wgf_loc loc;            /* the list item */
+	struct model_selector *from;   /* any one matches; none = any source */
+	size_t n_from;
+	struct model_selector *to;     /* any one matches; none = any destination */
+	size_t n_to;
+	unsigned protos;               /* FW_PROTO_* bits; FW_PROTO_ANY by default */
+	struct model_port_range *ports;    /* only with tcp/udp; none = every port */
+	size_t n_ports;
+	bool accept;                   /* action: accept or drop */
+};
+
+/* A `tests:` entry: the expected verdict for one connection attempt. */
+struct model_test {
+	struct wgf_loc loc;
+	struct wgf_loc from_loc, to_loc;
+	char *from, *to;               /* as written: a peer/host name or an address */
+	size_t from_peer, from_host;   /* what a name resolved to, else MODEL_NONE */
+	size_t to_peer, to_host;
+	struct wgf_prefix src, dst;    /* resolved addresses (/32 or /128), same family */
+	unsigned proto;                /* exactly one FW_PROTO_* bit */
+	uint16_t port;                 /* tcp/udp; 0 for icmp */
+	bool expect_accept;
+};
+
+struct model_policy {
+	struct model_meta meta;
+	size_t network;
+	int32_t priority;              /* lower first; default 100; ties by name */
+	struct model_rule *rules;
+	size_t n_rules;
+	struct model_test *tests;
+	size_t n_tests;
+};
+
 struct model_host {
 	struct model_meta meta;
 	size_t network;                /* index into model.networks */
+	size_t tenant;                 /* index into model.tenants, or MODEL_NONE */
 	enum host_role role;
 	uint8_t public_key[WG_KEY_LEN];
 	struct wgf_endpoint endpoint;  /* family 0 = none */
@@ -64,11 +164,20 @@ struct model_host {
 	char ifname[IFNAMSIZ];         /* resolved: override or the network's */
 	uint16_t listen_port;          /* resolved */
 	uint32_t mtu;                  /* resolved */
+	struct wgf_prefix *public_addrs;   /* /32 or /128; default: the endpoint's address */
+	size_t n_public_addrs;
+	bool masquerade;               /* router: masquerade tunnel traffic toward its LANs */
+	struct model_forward *forwards;
+	size_t n_forwards;
 };
 
 struct model_peer {
 	struct model_meta meta;
 	size_t network;
+	size_t tenant;                 /* index into model.tenants, or MODEL_NONE */
+	enum access_level access;      /* default full */
+	struct wgf_prefix *access_lans;    /* lan-only: LAN prefixes it may reach (resolved) */
+	size_t n_access_lans;
 	uint8_t public_key[WG_KEY_LEN];
 	struct wgf_prefix *addresses;  /* as written; a bare address is /32 or /128 */
 	size_t n_addresses;
@@ -90,6 +199,10 @@ struct model {
 	size_t n_hosts;
 	struct model_peer *peers;
 	size_t n_peers;
+	struct model_tenant *tenants;
+	size_t n_tenants;
+	struct model_policy *policies;     /* sorted by (network, priority, name) */
+	size_t n_policies;
 	char **files;                  /* owned file names; wgf_loc.file points into these */
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
@@ -114,3 +227,6 @@ void model_free(struct model *m);
 const struct model_host *model_find_host(const struct model *m, const char *name);
 const struct model_host *model_find_host_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
 const char *host_role_name(enum host_role r);
+const char *access_level_name(enum access_level a);
+/* Hubs and exits both take peers. */
+static inline bool host_role_takes_peers(enum host_role r) { return r == HOST_ROLE_HUB || r == HOST_ROLE_EXIT; }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum kind { KIND_NETWORK, KIND_HOST, KIND_PEER };
+enum kind { KIND_NETWORK, KIND_HOST, KIND_PEER, KIND_TENANT, KIND_POLICY };
 
 static struct wgf_loc loc_of(const struct loader *l, const struct ynode *n)
 {
@@ -317,7 +317,7 @@ static void load_network_ref(struct loader *l, const struct ynode *spec, struct 
 	x->network_loc = loc_of(l, n);
 }
 
-enum prefix_use { USE_HOST_ADDRESS, USE_PEER_ADDRESS, USE_LAN };
+enum prefix_use { USE_HOST_ADDRESS, USE_PEER_ADDRESS, USE_LAN, USE_PUBLIC };
 
 /* One list of prefixes: host addresses (length required, host bits kept),
  * peer addresses (bare = single address) or LANs (network prefixes). */
@@ -327,6 +327,7 @@ static void load_prefixes(struct loader *l, const struct ynode *spec, const char
 {
 	const struct ynode *seq = ynode_get(spec, field);
 	const char *what = use == USE_LAN ? "LAN" : "address";
+	bool single = use == USE_PUBLIC;
 
 	if (!seq) {
 		if (required)
@@ -357,6 +358,10 @@ static void load_prefixes(struct loader *l, const struct ynode *spec, const char
 				    diag_quote(s), s, p.family == AF_INET ? 24 : 64);
 			else
 				err(l, n, "%s %s is not an IP address or prefix", what, diag_quote(s));
+			continue;
+		}
+		if (single && p.len != prefix_max_len(p.family)) {
+			err(l, n, "%s %s must be a single address, without a prefix length", field, diag_quote(s));
 			continue;
 		}
 		if (use != USE_HOST_ADDRESS && !prefix_is_network(&p)) {
@@ -497,12 +502,386 @@ static void load_network_spec(struct loader *l, const struct ynode *spec, struct
 	load_pool(l, n, "addressPools.ipv6", AF_INET6, &net->has_pool6, &net->pool6, &x->pool6_loc);
 }
 
+static void load_tenant_ref(struct loader *l, const struct ynode *spec, struct obj_extra *x)
+{
+	const struct ynode *n = ynode_get(spec, "tenant");
+	const char *s;
+
+	if (!n || !want_string(l, n, "tenant", &s))
+		return;
+	x->tenant = xstrdup(l, s);
+	x->tenant_loc = loc_of(l, n);
+}
+
+static void load_access_lans(struct loader *l, const struct ynode *seq, struct obj_extra *x)
+{
+	const char *s;
+
+	x->has_access_lans = true;
+	if (!want_type(l, seq, "accessLans", YNODE_SEQUENCE))
+		return;
+	x->access_lans = xcalloc(l, seq->n, sizeof(*x->access_lans));
+	x->access_lan_locs = xcalloc(l, seq->n, sizeof(*x->access_lan_locs));
+	if (!x->access_lans || !x->access_lan_locs)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		if (!want_string(l, seq->items[i], "accessLans", &s))
+			continue;
+		x->access_lans[x->n_access_lans] = xstrdup(l, s);
+		x->access_lan_locs[x->n_access_lans++] = loc_of(l, seq->items[i]);
+	}
+}
+
+/* 443, or "8000-8100" (also unquoted: YAML reads it as a string). */
+static bool want_port_range(struct loader *l, const struct ynode *n, const char *field,
+			    struct model_port_range *out)
+{
+	unsigned long lo, hi;
+	char *end;
+	uint64_t v;
+
+	if (n->type == YNODE_SCALAR && !n->quoted && n->len && strspn(n->value, "0123456789") == n->len) {
+		if (!want_uint(l, n, field, 1, 65535, &v))
+			return false;
+		out->lo = out->hi = (uint16_t)v;
+		return true;
+	}
+	if (n->type != YNODE_SCALAR || is_null(n) || !isdigit((unsigned char)n->value[0])) {
+		err(l, n, "\"%s\" must be a port (1-65535) or a range \"lo-hi\", got %s", field,
+		    n->type == YNODE_SCALAR ? diag_quote(n->value) : ynode_describe(n));
+		return false;
+	}
+	errno = 0;
+	lo = strtoul(n->value, &end, 10);
+	if (*end != '-' || !isdigit((unsigned char)end[1]) || errno) {
+		err(l, n, "\"%s\" must be a port (1-65535) or a range \"lo-hi\", got %s", field, diag_quote(n->value));
+		return false;
+	}
+	hi = strtoul(end + 1, &end, 10);
+	if (*end || errno || lo < 1 || hi > 65535 || lo > hi) {
+		err(l, n, "\"%s\" range %s must be lo-hi with 1 <= lo <= hi <= 65535", field, diag_quote(n->value));
+		return false;
+	}
+	out->lo = (uint16_t)lo;
+	out->hi = (uint16_t)hi;
+	return true;
+}
+
+/* protocol names: forwards take tcp|udp|both, rules also icmp|any, tests tcp|udp|icmp. */
+static bool want_protocol(struct loader *l, const struct ynode *n, const char *const *allowed, unsigned *out)
+{
+	static const char *const names[] = { "tcp", "udp", "both", "icmp", "any", NULL };
+	static const unsigned bits[] = { FW_PROTO_TCP, FW_PROTO_UDP, FW_PROTO_TCP | FW_PROTO_UDP, FW_PROTO_ICMP,
+					 FW_PROTO_ANY };
+	char list[64] = "";
+	const char *s;
+
+	if (!want_string(l, n, "protocol", &s))
+		return false;
+	for (size_t i = 0; allowed[i]; i++) {
+		if (!strcmp(s, allowed[i])) {
+			for (size_t j = 0; names[j]; j++)
+				if (!strcmp(names[j], s))
+					*out = bits[j];
+			return true;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+	}
+	err(l, n, "\"protocol\" must be one of %s, got %s", list, diag_quote(s));
+	return false;
+}
+
+static void load_forwards(struct loader *l, const struct ynode *seq, struct model_host *h)
+{
+	static const char *const fields[] = { "name", "address", "protocol", "port", "to", "toPort", NULL };
+	static const char *const protos[] = { "tcp", "udp", "both", NULL };
+
+	if (!want_type(l, seq, "forwards", YNODE_SEQUENCE))
+		return;
+	h->forwards = xcalloc(l, seq->n, sizeof(*h->forwards));
+	if (!h->forwards)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *it = seq->items[i], *n;
+		struct model_forward *f = &h->forwards[h->n_forwards];
+		const char *s;
+		uint64_t v;
+
+		if (!want_type(l, it, "forwards item", YNODE_MAPPING))
+			continue;
+		h->n_forwards++;
+		f->peer = MODEL_NONE;
+		f->loc = f->addr_loc = f->to_loc = f->port_loc = loc_of(l, it);
+		check_fields(l, it, fields, "forward");
+		if ((n = ynode_get(it, "name")) && want_string(l, n, "name", &s)) {
+			if (!model_name_ok(s))
+				err(l, n, "forward name %s is not valid (1-63 lowercase letters, digits or \"-\", "
+				    "starting with a letter)", diag_quote(s));
+			else
+				f->name = xstrdup(l, s);
+		}
+		if ((n = ynode_get(it, "address")) && want_string(l, n, "address", &s)) {
+			f->addr_loc = loc_of(l, n);
+			if (!prefix_parse(s, true, &f->public_addr) ||
+			    f->public_addr.len != prefix_max_len(f->public_addr.family))
+				err(l, n, "forward address %s is not an IP address", diag_quote(s));
+			else
+				f->has_addr = true;
+		}
+		if (!(n = ynode_get(it, "protocol")))
+			missing(l, it, "protocol", "forward");
+		else
+			want_protocol(l, n, protos, &f->protos);
+		if (!(n = ynode_get(it, "port"))) {
+			missing(l, it, "port", "forward");
+		} else {
+			f->port_loc = loc_of(l, n);
+			want_port_range(l, n, "port", &f->ports);
+		}
+		if (!(n = ynode_get(it, "to"))) {
+			missing(l, it, "to", "forward");
+		} else if (want_string(l, n, "to", &s)) {
+			f->to = xstrdup(l, s);
+			f->to_loc = loc_of(l, n);
+		}
+		if ((n = ynode_get(it, "toPort")) && want_uint(l, n, "toPort", 1, 65535, &v))
+			f->to_port = (uint16_t)v;
+	}
+}
+
+static void load_tenant_spec(struct loader *l, const struct ynode *spec, struct model_tenant *t,
+			     struct obj_extra *x)
+{
+	static const char *const fields[] = { "network", "addressPools", "isolated", NULL };
+	static const char *const pool_fields[] = { "ipv4", "ipv6", NULL };
+	const struct ynode *n;
+
+	check_fields(l, spec, fields, "Tenant spec");
+	load_network_ref(l, spec, x);
+	if ((n = ynode_get(spec, "isolated")))
+		want_bool(l, n, "isolated", &t->isolated);
+	n = ynode_get(spec, "addressPools");
+	if (!n) {
+		missing(l, spec, "addressPools", "Tenant spec");
+		return;
+	}
+	if (!want_type(l, n, "addressPools", YNODE_MAPPING))
+		return;
+	check_fields(l, n, pool_fields, "addressPools");
+	if (!ynode_get(n, "ipv4") && !ynode_get(n, "ipv6")) {
+		err(l, n, "\"addressPools\" needs \"ipv4\", \"ipv6\" or both");
+		return;
+	}
+	load_pool(l, n, "addressPools.ipv4", AF_INET, &t->has_pool4, &t->pool4, &x->pool4_loc);
+	load_pool(l, n, "addressPools.ipv6", AF_INET6, &t->has_pool6, &t->pool6, &x->pool6_loc);
+}
+
+static bool load_selector(struct loader *l, const struct ynode *n, struct model_selector *sel)
+{
+	static const char *const kinds[] = { "peer", "host", "tenant", "labels", "cidr", NULL };
+	const struct ynode *k, *v;
+	const char *s;
+
+	sel->loc = loc_of(l, n);
+	if (n->type != YNODE_MAPPING || n->n != 1) {
+		err(l, n, "a selector is a mapping with exactly one of peer, host, tenant, labels or cidr, got %s",
+		    n->type == YNODE_MAPPING ? "several keys" : ynode_describe(n));
+		return false;
+	}
+	check_fields(l, n, kinds, "selector");
+	k = n->pairs[0].key;
+	v = n->pairs[0].value;
+	if (k->type != YNODE_SCALAR)
+		return false;
+	if (!strcmp(k->value, "labels")) {
+		struct model_meta tmp = { 0 };
+		if (!want_type(l, v, "labels", YNODE_MAPPING))
+			return false;
+		if (v->n == 0) {
+			err(l, v, "\"labels\" must name at least one label");
+			return false;
+		}
+		load_labels(l, v, &tmp);
+		sel->kind = SEL_LABELS;
+		sel->labels = tmp.labels;
+		sel->n_labels = tmp.n_labels;
+		return true;
+	}
+	if (!want_string(l, v, k->value, &s))
+		return false;
+	if (!strcmp(k->value, "cidr")) {
+		sel->kind = SEL_CIDR;
+		if (!prefix_parse(s, true, &sel->cidr)) {
+			err(l, v, "cidr %s is not an IP address or prefix", diag_quote(s));
+			return false;
+		}
+		if (!prefix_is_network(&sel->cidr)) {
+			char buf[PREFIX_STRLEN];
+			struct wgf_prefix m = sel->cidr;
+			prefix_mask(&m);
+			err(l, v, "cidr %s has host bits set (did you mean %s?)", diag_quote(s), prefix_format(&m, buf));
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(k->value, "peer"))
+		sel->kind = SEL_PEER;
+	else if (!strcmp(k->value, "host"))
+		sel->kind = SEL_HOST;
+	else if (!strcmp(k->value, "tenant"))
+		sel->kind = SEL_TENANT;
+	else
+		return false;   /* reported by check_fields */
+	sel->index = MODEL_NONE;
+	sel->name = xstrdup(l, s);
+	return sel->name != NULL;
+}
+
+/* from/to: one selector or a list of them. */
+static void load_selectors(struct loader *l, const struct ynode *n, struct model_selector **out, size_t *n_out)
+{
+	size_t cnt = n->type == YNODE_SEQUENCE ? n->n : 1;
+
+	if (n->type == YNODE_SEQUENCE && n->n == 0) {
+		err(l, n, "an empty selector list matches nothing (leave the field out to match anything)");
+		return;
+	}
+	*out = xcalloc(l, cnt, sizeof(**out));
+	if (!*out)
+		return;
+	for (size_t i = 0; i < cnt; i++)
+		if (load_selector(l, n->type == YNODE_SEQUENCE ? n->items[i] : n, &(*out)[*n_out]))
+			(*n_out)++;
+}
+
+static void load_rules(struct loader *l, const struct ynode *seq, struct model_policy *pol)
+{
+	static const char *const fields[] = { "from", "to", "protocol", "ports", "action", NULL };
+	static const char *const protos[] = { "tcp", "udp", "both", "icmp", "any", NULL };
+	static const char *const actions[] = { "accept", "drop", NULL };
+
+	if (!want_type(l, seq, "rules", YNODE_SEQUENCE))
+		return;
+	pol->rules = xcalloc(l, seq->n, sizeof(*pol->rules));
+	if (!pol->rules)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *it = seq->items[i], *n;
+		struct model_rule *r = &pol->rules[pol->n_rules];
+		const char *s;
+
+		if (!want_type(l, it, "rules item", YNODE_MAPPING))
+			continue;
+		pol->n_rules++;
+		r->loc = loc_of(l, it);
+		r->protos = FW_PROTO_ANY;
+		check_fields(l, it, fields, "rule");
+		if ((n = ynode_get(it, "from")))
+			load_selectors(l, n, &r->from, &r->n_from);
+		if ((n = ynode_get(it, "to")))
+			load_selectors(l, n, &r->to, &r->n_to);
+		if ((n = ynode_get(it, "protocol")))
+			want_protocol(l, n, protos, &r->protos);
+		if ((n = ynode_get(it, "ports")) && want_type(l, n, "ports", YNODE_SEQUENCE)) {
+			if (r->protos & ~(FW_PROTO_TCP | FW_PROTO_UDP) || !r->protos)
+				err(l, n, "\"ports\" needs \"protocol\" tcp, udp or both");
+			else if (n->n == 0)
+				err(l, n, "\"ports\" is empty: leave it out to match every port");
+			r->ports = xcalloc(l, n->n, sizeof(*r->ports));
+			for (size_t j = 0; r->ports && j < n->n; j++)
+				if (want_port_range(l, n->items[j], "ports", &r->ports[r->n_ports]))
+					r->n_ports++;
+		}
+		if (!(n = ynode_get(it, "action"))) {
+			missing(l, it, "action", "rule");
+		} else if (want_string(l, n, "action", &s)) {
+			if (!strcmp(s, "accept"))
+				r->accept = true;
+			else if (strcmp(s, "drop"))
+				err(l, n, "\"action\" must be accept or drop, got %s%s", diag_quote(s),
+				    suggest(s, actions) ? " (did you mean accept or drop?)" : "");
+		}
+	}
+}
+
+static void load_tests(struct loader *l, const struct ynode *seq, struct model_policy *pol)
+{
+	static const char *const fields[] = { "from", "to", "protocol", "port", "expect", NULL };
+	static const char *const protos[] = { "tcp", "udp", "icmp", NULL };
+
+	if (!want_type(l, seq, "tests", YNODE_SEQUENCE))
+		return;
+	pol->tests = xcalloc(l, seq->n, sizeof(*pol->tests));
+	if (!pol->tests)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *it = seq->items[i], *n, *pn;
+		struct model_test *t = &pol->tests[pol->n_tests];
+		const char *s;
+		uint64_t v;
+
+		if (!want_type(l, it, "tests item", YNODE_MAPPING))
+			continue;
+		pol->n_tests++;
+		t->loc = t->from_loc = t->to_loc = loc_of(l, it);
+		t->from_peer = t->from_host = t->to_peer = t->to_host = MODEL_NONE;
+		check_fields(l, it, fields, "test");
+		if (!(n = ynode_get(it, "from")))
+			missing(l, it, "from", "test");
+		else if (want_string(l, n, "from", &s))
+			t->from = xstrdup(l, s), t->from_loc = loc_of(l, n);
+		if (!(n = ynode_get(it, "to")))
+			missing(l, it, "to", "test");
+		else if (want_string(l, n, "to", &s))
+			t->to = xstrdup(l, s), t->to_loc = loc_of(l, n);
+		pn = ynode_get(it, "port");
+		if (pn && want_uint(l, pn, "port", 1, 65535, &v))
+			t->port = (uint16_t)v;
+		if ((n = ynode_get(it, "protocol"))) {
+			if (want_protocol(l, n, protos, &t->proto)) {
+				if (t->proto == FW_PROTO_ICMP && pn)
+					err(l, pn, "\"port\" does not apply to icmp");
+				else if (t->proto != FW_PROTO_ICMP && !pn)
+					missing(l, it, "port", "test (tcp and udp need one)");
+			}
+		} else {
+			t->proto = pn ? FW_PROTO_TCP : FW_PROTO_ICMP;
+		}
+		if (!(n = ynode_get(it, "expect"))) {
+			missing(l, it, "expect", "test");
+		} else if (want_string(l, n, "expect", &s)) {
+			if (!strcmp(s, "accept"))
+				t->expect_accept = true;
+			else if (strcmp(s, "drop"))
+				err(l, n, "\"expect\" must be accept or drop, got %s", diag_quote(s));
+		}
+	}
+}
+
+static void load_policy_spec(struct loader *l, const struct ynode *spec, struct model_policy *pol,
+			     struct obj_extra *x)
+{
+	static const char *const fields[] = { "network", "priority", "rules", "tests", NULL };
+	const struct ynode *n;
+	uint64_t v;
+
+	check_fields(l, spec, fields, "Policy spec");
+	load_network_ref(l, spec, x);
+	if ((n = ynode_get(spec, "priority")) && want_uint(l, n, "priority", 0, 65535, &v))
+		pol->priority = (int32_t)v;
+	if ((n = ynode_get(spec, "rules")))
+		load_rules(l, n, pol);
+	if ((n = ynode_get(spec, "tests")))
+		load_tests(l, n, pol);
+}
+
 static void load_host_spec(struct loader *l, const struct ynode *spec, struct model_host *h,
 			   struct obj_extra *x)
 {
 	static const char *const fields[] = { "network", "role", "publicKey", "endpoint", "addresses",
-					      "lans", "interface", "listenPort", "mtu", NULL };
-	static const char *const roles[] = { "member", "hub", "router", NULL };
+					      "lans", "interface", "listenPort", "mtu", "tenant",
+					      "publicAddresses", "forwards", "masquerade", NULL };
+	static const char *const roles[] = { "member", "hub", "exit", "router", NULL };
 	const struct ynode *n;
 	const char *s;
 
@@ -512,15 +891,17 @@ static void load_host_spec(struct loader *l, const struct ynode *spec, struct mo
 		x->role_loc = loc_of(l, n);
 		if (!strcmp(s, "hub"))
 			h->role = HOST_ROLE_HUB;
+		else if (!strcmp(s, "exit"))
+			h->role = HOST_ROLE_EXIT;
 		else if (!strcmp(s, "router"))
 			h->role = HOST_ROLE_ROUTER;
 		else if (!strcmp(s, "member"))
 			h->role = HOST_ROLE_MEMBER;
 		else if (suggest(s, roles))
-			err(l, n, "\"role\" must be hub, router or member, got %s (did you mean \"%s\"?)",
+			err(l, n, "\"role\" must be hub, exit, router or member, got %s (did you mean \"%s\"?)",
 			    diag_quote(s), suggest(s, roles));
 		else
-			err(l, n, "\"role\" must be hub, router or member, got %s", diag_quote(s));
+			err(l, n, "\"role\" must be hub, exit, router or member, got %s", diag_quote(s));
 	}
 	load_key(l, spec, "Host spec", h->public_key, x);
 	load_endpoint(l, spec, &h->endpoint);
@@ -533,6 +914,16 @@ static void load_host_spec(struct loader *l, const struct ynode *spec, struct mo
 		x->has_port = want_port(l, n, &h->listen_port);
 	if ((n = ynode_get(spec, "mtu")))
 		x->has_mtu = want_mtu(l, n, &h->mtu);
+	load_tenant_ref(l, spec, x);
+	if (ynode_get(spec, "publicAddresses")) {
+		x->has_public = true;
+		load_prefixes(l, spec, "publicAddresses", false, "Host spec", USE_PUBLIC, &h->public_addrs,
+			      &h->n_public_addrs, &x->public_locs);
+	}
+	if ((n = ynode_get(spec, "masquerade")) && want_bool(l, n, "masquerade", &h->masquerade))
+		x->masquerade_loc = loc_of(l, n);
+	if ((n = ynode_get(spec, "forwards")))
+		load_forwards(l, n, h);
 }
 
 static bool is_digits(const char *s, size_t n)
@@ -636,7 +1027,9 @@ static void load_peer_spec(struct loader *l, const struct ynode *spec, struct mo
 			   struct obj_extra *x)
 {
 	static const char *const fields[] = { "network", "publicKey", "addresses", "hubs", "lans",
-					      "persistentKeepalive", "endpoint", "enabled", "expires", NULL };
+					      "persistentKeepalive", "endpoint", "enabled", "expires", "tenant",
+					      "access", "accessLans", NULL };
+	static const char *const levels[] = { "full", "vpn-only", "lan-only", "custom", NULL };
 	const struct ynode *n;
 	const char *s;
 
@@ -657,6 +1050,22 @@ static void load_peer_spec(struct loader *l, const struct ynode *spec, struct mo
 		if (!p->has_expires)
 			err(l, n, "\"expires\" must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got %s", diag_quote(s));
 	}
+	load_tenant_ref(l, spec, x);
+	if ((n = ynode_get(spec, "access")) && want_string(l, n, "access", &s)) {
+		size_t i;
+		x->access_loc = loc_of(l, n);
+		for (i = 0; levels[i] && strcmp(levels[i], s); i++)
+			;
+		if (levels[i])
+			p->access = (enum access_level)i;
+		else if (suggest(s, levels))
+			err(l, n, "\"access\" must be full, vpn-only, lan-only or custom, got %s (did you mean \"%s\"?)",
+			    diag_quote(s), suggest(s, levels));
+		else
+			err(l, n, "\"access\" must be full, vpn-only, lan-only or custom, got %s", diag_quote(s));
+	}
+	if ((n = ynode_get(spec, "accessLans")))
+		load_access_lans(l, n, x);
 }
 
 /* Grows one model array and its parallel extras to hold n + 1 elements. */
@@ -683,6 +1092,12 @@ static bool grow(struct loader *l, void **arr, size_t size, struct obj_extra **x
 static void extra_clear(struct obj_extra *x)
 {
 	free(x->network);
+	free(x->tenant);
+	for (size_t i = 0; i < x->n_access_lans; i++)
+		free(x->access_lans[i]);
+	free(x->access_lans);
+	free(x->access_lan_locs);
+	free(x->public_locs);
 	free(x->addr_locs);
 	free(x->lan_locs);
 	for (size_t i = 0; i < x->n_hub_names; i++)
@@ -704,7 +1119,7 @@ static void meta_clear(struct model_meta *meta)
 static void load_document(struct loader *l, const struct ydoc *doc)
 {
 	static const char *const fields[] = { "apiVersion", "kind", "metadata", "spec", NULL };
-	static const char *const kinds[] = { "Network", "Host", "Peer", NULL };
+	static const char *const kinds[] = { "Network", "Host", "Peer", "Tenant", "Policy", NULL };
 	const struct ynode *root = doc->root, *n, *spec;
 	struct model *m = l->m;
 	struct obj_extra x = { .seq = l->n_docs++ };
@@ -743,12 +1158,16 @@ static void load_document(struct loader *l, const struct ydoc *doc)
 		kind = KIND_HOST;
 	} else if (!strcmp(s, "Peer")) {
 		kind = KIND_PEER;
+	} else if (!strcmp(s, "Tenant")) {
+		kind = KIND_TENANT;
+	} else if (!strcmp(s, "Policy")) {
+		kind = KIND_POLICY;
 	} else {
 		const char *sug = suggest(s, kinds);
 		if (sug)
 			err(l, n, "unknown kind %s (did you mean \"%s\"?)", diag_quote(s), sug);
 		else
-			err(l, n, "unknown kind %s (expected Network, Host or Peer)", diag_quote(s));
+			err(l, n, "unknown kind %s (expected Network, Host, Peer, Tenant or Policy)", diag_quote(s));
 		return;
 	}
 	l->incomplete = was_incomplete;
@@ -776,12 +1195,11 @@ static void load_document(struct loader *l, const struct ydoc *doc)
 		return;
 	}
 	case KIND_HOST: {
-		struct model_host h = { .role = HOST_ROLE_MEMBER };
+		struct model_host h = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE };
 		if (spec)
 			load_host_spec(l, spec, &h, &x);
 		if (!grow(l, (void **)&m->hosts, sizeof(*m->hosts), &l->host_x, m->n_hosts, &l->cap_hosts)) {
-			free(h.addresses);
-			free(h.lans);
+			model_host_clear(&h);
 			goto fail;
 		}
 		h.meta = meta;
@@ -791,18 +1209,44 @@ static void load_document(struct loader *l, const struct ydoc *doc)
 		return;
 	}
 	case KIND_PEER: {
-		struct model_peer p = { .enabled = true };
+		struct model_peer p = { .enabled = true, .tenant = MODEL_NONE };
 		if (spec)
 			load_peer_spec(l, spec, &p, &x);
 		if (!grow(l, (void **)&m->peers, sizeof(*m->peers), &l->peer_x, m->n_peers, &l->cap_peers)) {
-			free(p.addresses);
-			free(p.lans);
+			model_peer_clear(&p);
 			goto fail;
 		}
 		p.meta = meta;
 		x.failed = l->cur_failed;
 		l->peer_x[m->n_peers] = x;
 		m->peers[m->n_peers++] = p;
+		return;
+	}
+	case KIND_TENANT: {
+		struct model_tenant t = { .isolated = true };
+		if (spec)
+			load_tenant_spec(l, spec, &t, &x);
+		if (!grow(l, (void **)&m->tenants, sizeof(*m->tenants), &l->ten_x, m->n_tenants, &l->cap_tenants))
+			goto fail;
+		t.meta = meta;
+		x.failed = l->cur_failed;
+		l->ten_x[m->n_tenants] = x;
+		m->tenants[m->n_tenants++] = t;
+		return;
+	}
+	case KIND_POLICY: {
+		struct model_policy pol = { .priority = 100 };
+		if (spec)
+			load_policy_spec(l, spec, &pol, &x);
+		if (!grow(l, (void **)&m->policies, sizeof(*m->policies), &l->pol_x, m->n_policies,
+			  &l->cap_policies)) {
+			model_policy_clear(&pol);
+			goto fail;
+		}
+		pol.meta = meta;
+		x.failed = l->cur_failed;
+		l->pol_x[m->n_policies] = x;
+		m->policies[m->n_policies++] = pol;
 		return;
 	}
 	}
@@ -888,6 +1332,12 @@ static bool loader_failed(const struct loader *l)
 	for (size_t i = 0; i < m->n_peers; i++)
 		if (l->peer_x[i].failed)
 			return true;
+	for (size_t i = 0; i < m->n_tenants; i++)
+		if (l->ten_x[i].failed)
+			return true;
+	for (size_t i = 0; i < m->n_policies; i++)
+		if (l->pol_x[i].failed)
+			return true;
 	return l->n_errors > 0;
 }
 
@@ -901,10 +1351,16 @@ static void extras_free(struct loader *l)
 		extra_clear(&l->host_x[i]);
 	for (size_t i = 0; m && i < m->n_peers; i++)
 		extra_clear(&l->peer_x[i]);
+	for (size_t i = 0; m && i < m->n_tenants; i++)
+		extra_clear(&l->ten_x[i]);
+	for (size_t i = 0; m && i < m->n_policies; i++)
+		extra_clear(&l->pol_x[i]);
 	free(l->net_x);
 	free(l->host_x);
 	free(l->peer_x);
-	l->net_x = l->host_x = l->peer_x = NULL;
+	free(l->ten_x);
+	free(l->pol_x);
+	l->net_x = l->host_x = l->peer_x = l->ten_x = l->pol_x = NULL;
 }
 
 void loader_free(struct loader *l)

@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/model.h"
 #include "model/yaml_tree.h"
@@ -28,13 +29,23 @@ struct obj_extra {
 	size_t n_hub_names;
 	bool has_ifname, has_port, has_mtu;
 	struct wgf_loc pool4_loc, pool6_loc;
+	char *tenant;                  /* Host/Peer "tenant", still to resolve */
+	struct wgf_loc tenant_loc;
+	struct wgf_loc access_loc, masquerade_loc;
+	char **access_lans;            /* Peer "accessLans" as written: host names or prefixes */
+	struct wgf_loc *access_lan_locs;
+	size_t n_access_lans;
+	bool has_access_lans;
+	bool has_public;               /* Host "publicAddresses" given */
+	struct wgf_loc *public_locs;
 };
 
 struct loader {
 	struct model *m;
 	struct diag *d;
 	struct obj_extra *net_x, *host_x, *peer_x;  /* parallel to the model arrays */
-	size_t cap_networks, cap_hosts, cap_peers;
+	struct obj_extra *ten_x, *pol_x;
+	size_t cap_networks, cap_hosts, cap_peers, cap_tenants, cap_policies;
 	size_t n_docs;
 	size_t total_size;
 	size_t n_errors;               /* errors reported by the loader and the validator */
@@ -53,8 +64,41 @@ void loader_add_tree(struct loader *l, const char *name, struct ytree *t, size_t
 int loader_finish(struct loader *l, struct model **out);
 void loader_free(struct loader *l);
 
+/* model.c */
+void model_host_clear(struct model_host *h);
+void model_peer_clear(struct model_peer *p);
+void model_policy_clear(struct model_policy *pol);
+
 /* model_validate.c */
 void model_validate(struct loader *l);
+struct name_entry {
+	const char *name;
+	size_t idx;
+	size_t seq;
+};
+
+/* Objects of one kind sorted by name (duplicates reported when built). */
+struct name_index {
+	struct name_entry *e;
+	size_t n;
+};
+
+/* The first-defined object with this name, or -1. */
+long name_index_find(const struct name_index *ix, const char *name);
+__attribute__((format(printf, 3, 4)))
+void validate_err(struct loader *l, const struct wgf_loc *loc, const char *fmt, ...);
+const char *display_name(const struct model_meta *meta);
+/* The network whose pools may be trusted for this object's checks, or NULL. */
+const struct model_network *usable_network(const struct loader *l, const struct obj_extra *x, size_t net);
+const struct wgf_prefix *pool_for(const struct model_network *n, uint8_t family);
+const char *family_name(uint8_t family);
+/* Resolves x's "network" (or the only Network) into *net; reports problems. */
+void validate_network_ref(struct loader *l, const struct name_index *nets, const char *kind,
+			  const struct model_meta *meta, struct obj_extra *x, size_t *net);
+
+/* model_validate_access.c: tenants, access levels, forwards, policies, tests. */
+void model_validate_access(struct loader *l, const struct name_index *nets, const struct name_index *hosts,
+			   const struct name_index *peers, const struct name_index *tenants);
 bool model_name_ok(const char *s);
 bool model_ifname_ok(const char *s);
 bool model_label_ok(const char *s);

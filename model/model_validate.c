@@ -53,8 +53,7 @@ bool model_label_ok(const char *s)
 	return true;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void verr(struct loader *l, const struct wgf_loc *loc, const char *fmt, ...)
+void validate_err(struct loader *l, const struct wgf_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -64,7 +63,7 @@ static void verr(struct loader *l, const struct wgf_loc *loc, const char *fmt, .
 	va_end(ap);
 }
 
-static const char *display_name(const struct model_meta *meta)
+const char *display_name(const struct model_meta *meta)
 {
 	return diag_quote(meta->name ? meta->name : "");
 }
@@ -78,11 +77,6 @@ struct objref {
 
 /* --- names ------------------------------------------------------------- */
 
-struct name_entry {
-	const char *name;
-	size_t idx;
-	size_t seq;
-};
 
 static int name_entry_cmp(const void *pa, const void *pb)
 {
@@ -94,10 +88,6 @@ static int name_entry_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-struct name_index {
-	struct name_entry *e;
-	size_t n;
-};
 
 /* Sorts the named objects of one kind and reports duplicates at the later one. */
 static bool name_index_build(struct loader *l, struct name_index *ix, const char *kind, size_t n,
@@ -124,14 +114,14 @@ static bool name_index_build(struct loader *l, struct name_index *ix, const char
 		}
 		f = &xs[ix->e[first].idx].name_loc;
 		dup = &xs[ix->e[i].idx].name_loc;
-		verr(l, dup, "duplicate %s name %s (first defined at %s:%u:%u)", kind,
+		validate_err(l, dup, "duplicate %s name %s (first defined at %s:%u:%u)", kind,
 		     diag_quote(ix->e[i].name), f->file, f->line, f->col);
 	}
 	return true;
 }
 
 /* The first-defined object with this name, or -1. */
-static long name_index_find(const struct name_index *ix, const char *name)
+long name_index_find(const struct name_index *ix, const char *name)
 {
 	size_t lo = 0, hi = ix->n;
 
@@ -162,7 +152,25 @@ static const struct model_meta *peer_meta(const struct model *m, size_t i)
 	return &m->peers[i].meta;
 }
 
+static const struct model_meta *tenant_meta(const struct model *m, size_t i)
+{
+	return &m->tenants[i].meta;
+}
+
+static const struct model_meta *policy_meta(const struct model *m, size_t i)
+{
+	return &m->policies[i].meta;
+}
+
 /* --- references -------------------------------------------------------- */
+
+static void resolve_network(struct loader *l, const struct name_index *nets, struct objref o, size_t *net);
+
+void validate_network_ref(struct loader *l, const struct name_index *nets, const char *kind,
+			  const struct model_meta *meta, struct obj_extra *x, size_t *net)
+{
+	resolve_network(l, nets, (struct objref){ kind, meta, x }, net);
+}
 
 static void resolve_network(struct loader *l, const struct name_index *nets, struct objref o, size_t *net)
 {
@@ -173,7 +181,7 @@ static void resolve_network(struct loader *l, const struct name_index *nets, str
 		i = name_index_find(nets, o.x->network);
 		if (i < 0) {
 			if (!l->incomplete)
-				verr(l, &o.x->network_loc, "Network %s does not exist", diag_quote(o.x->network));
+				validate_err(l, &o.x->network_loc, "Network %s does not exist", diag_quote(o.x->network));
 			return;
 		}
 		*net = (size_t)i;
@@ -185,30 +193,30 @@ static void resolve_network(struct loader *l, const struct name_index *nets, str
 		o.x->network_ok = true;
 	} else if (m->n_networks == 0) {
 		if (!l->incomplete)
-			verr(l, &o.meta->loc, "%s %s belongs to no Network: there is none", o.kind,
+			validate_err(l, &o.meta->loc, "%s %s belongs to no Network: there is none", o.kind,
 			     display_name(o.meta));
 	} else {
-		verr(l, &o.meta->loc, "%s %s must name its \"network\": there are %zu Networks", o.kind,
+		validate_err(l, &o.meta->loc, "%s %s must name its \"network\": there are %zu Networks", o.kind,
 		     display_name(o.meta), m->n_networks);
 	}
 }
 
 /* The network whose pools may be trusted for this object's checks, or NULL. */
-static const struct model_network *usable_network(const struct loader *l, const struct obj_extra *x, size_t net)
+const struct model_network *usable_network(const struct loader *l, const struct obj_extra *x, size_t net)
 {
 	if (!x->network_ok || l->net_x[net].failed)
 		return NULL;
 	return &l->m->networks[net];
 }
 
-static const struct wgf_prefix *pool_for(const struct model_network *n, uint8_t family)
+const struct wgf_prefix *pool_for(const struct model_network *n, uint8_t family)
 {
 	if (family == AF_INET)
 		return n->has_pool4 ? &n->pool4 : NULL;
 	return n->has_pool6 ? &n->pool6 : NULL;
 }
 
-static const char *family_name(uint8_t family)
+const char *family_name(uint8_t family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
@@ -221,15 +229,15 @@ static void check_address(struct loader *l, const struct model_network *n, const
 	struct wgf_prefix single = prefix_host(a);
 
 	if (!pool) {
-		verr(l, loc, "address \"%s\" is %s but Network %s has no %s pool", prefix_format(a, abuf),
+		validate_err(l, loc, "address \"%s\" is %s but Network %s has no %s pool", prefix_format(a, abuf),
 		     family_name(a->family), display_name(&n->meta), family_name(a->family));
 		return;
 	}
 	if (!prefix_contains(pool, host ? &single : a))
-		verr(l, loc, "address \"%s\" is outside the network's %s pool %s", prefix_format(a, abuf),
+		validate_err(l, loc, "address \"%s\" is outside the network's %s pool %s", prefix_format(a, abuf),
 		     family_name(a->family), prefix_format(pool, pbuf));
 	else if (host && a->len < pool->len)
-		verr(l, loc, "address \"%s\" has a wider on-link prefix than the network's %s pool %s",
+		validate_err(l, loc, "address \"%s\" has a wider on-link prefix than the network's %s pool %s",
 		     prefix_format(a, abuf), family_name(a->family), prefix_format(pool, pbuf));
 }
 
@@ -241,7 +249,7 @@ static void check_lans_vs_pools(struct loader *l, const struct model_network *n,
 	for (size_t i = 0; i < n_lans; i++) {
 		const struct wgf_prefix *pool = pool_for(n, lans[i].family);
 		if (pool && prefix_overlaps(pool, &lans[i]))
-			verr(l, &locs[i], "LAN %s overlaps the network's %s pool %s", prefix_format(&lans[i], lbuf),
+			validate_err(l, &locs[i], "LAN %s overlaps the network's %s pool %s", prefix_format(&lans[i], lbuf),
 			     family_name(pool->family), prefix_format(pool, pbuf));
 	}
 }
@@ -256,8 +264,8 @@ static void check_hosts(struct loader *l, const struct name_index *nets)
 		const struct model_network *n;
 
 		resolve_network(l, nets, (struct objref){ "Host", &h->meta, x }, &h->network);
-		if (h->role == HOST_ROLE_HUB && !h->endpoint.family && !x->failed)
-			verr(l, x->role_loc.line ? &x->role_loc : &h->meta.loc,
+		if (host_role_takes_peers(h->role) && !h->endpoint.family && !x->failed)
+			validate_err(l, x->role_loc.line ? &x->role_loc : &h->meta.loc,
 			     "Host %s is a hub but has no \"endpoint\"", display_name(&h->meta));
 		if (!x->network_ok)
 			continue;
@@ -293,12 +301,12 @@ static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra 
 
 		if (hi < 0) {
 			if (!l->incomplete)
-				verr(l, &x->hub_locs[j], "hub %s: Host %s does not exist", diag_quote(x->hub_names[j]),
+				validate_err(l, &x->hub_locs[j], "hub %s: Host %s does not exist", diag_quote(x->hub_names[j]),
 				     diag_quote(x->hub_names[j]));
 			continue;
 		}
 		if (stamp[hi] == mark) {
-			verr(l, &x->hub_locs[j], "hub %s is listed twice", diag_quote(x->hub_names[j]));
+			validate_err(l, &x->hub_locs[j], "hub %s is listed twice", diag_quote(x->hub_names[j]));
 			continue;
 		}
 		stamp[hi] = mark;
@@ -306,11 +314,11 @@ static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra 
 		h = &m->hosts[hi];
 		if (l->host_x[hi].failed)
 			continue;
-		if (h->role != HOST_ROLE_HUB)
-			verr(l, &x->hub_locs[j], "hub %s: Host %s has role %s, not hub", diag_quote(x->hub_names[j]),
+		if (!host_role_takes_peers(h->role))
+			validate_err(l, &x->hub_locs[j], "hub %s: Host %s has role %s, not hub", diag_quote(x->hub_names[j]),
 			     display_name(&h->meta), host_role_name(h->role));
 		else if (x->network_ok && l->host_x[hi].network_ok && h->network != p->network)
-			verr(l, &x->hub_locs[j], "hub %s is in Network %s, not in Network %s",
+			validate_err(l, &x->hub_locs[j], "hub %s is in Network %s, not in Network %s",
 			     diag_quote(x->hub_names[j]), display_name(&m->networks[h->network].meta),
 			     display_name(&m->networks[p->network].meta));
 	}
@@ -435,7 +443,7 @@ static void check_overlaps(struct loader *l)
 			open = c;
 			continue;
 		}
-		verr(l, c->loc, "%s %s of %s %s overlaps %s%s%s of %s %s (%s:%u:%u)", c->what, prefix_format(&c->p, a),
+		validate_err(l, c->loc, "%s %s of %s %s overlaps %s%s%s of %s %s (%s:%u:%u)", c->what, prefix_format(&c->p, a),
 		     c->kind, display_name(c->meta), strcmp(c->what, open->what) ? open->what : "",
 		     strcmp(c->what, open->what) ? " " : "", prefix_format(&open->p, b), open->kind,
 		     display_name(open->meta), open->loc->file, open->loc->line, open->loc->col);
@@ -487,7 +495,7 @@ static void check_keys(struct loader *l)
 			first = i;
 			continue;
 		}
-		verr(l, e[i].loc, "duplicate publicKey: %s %s has the same key as %s %s (%s:%u:%u)", e[i].kind,
+		validate_err(l, e[i].loc, "duplicate publicKey: %s %s has the same key as %s %s (%s:%u:%u)", e[i].kind,
 		     display_name(e[i].meta), e[first].kind, display_name(e[first].meta), e[first].loc->file,
 		     e[first].loc->line, e[first].loc->col);
 	}
@@ -497,11 +505,13 @@ static void check_keys(struct loader *l)
 void model_validate(struct loader *l)
 {
 	const struct model *m = l->m;
-	struct name_index nets = { 0 }, hosts = { 0 }, peers = { 0 };
+	struct name_index nets = { 0 }, hosts = { 0 }, peers = { 0 }, tenants = { 0 }, policies = { 0 };
 
 	if (!name_index_build(l, &nets, "Network", m->n_networks, network_meta, l->net_x) ||
 	    !name_index_build(l, &hosts, "Host", m->n_hosts, host_meta, l->host_x) ||
-	    !name_index_build(l, &peers, "Peer", m->n_peers, peer_meta, l->peer_x)) {
+	    !name_index_build(l, &peers, "Peer", m->n_peers, peer_meta, l->peer_x) ||
+	    !name_index_build(l, &tenants, "Tenant", m->n_tenants, tenant_meta, l->ten_x) ||
+	    !name_index_build(l, &policies, "Policy", m->n_policies, policy_meta, l->pol_x)) {
 		l->oom = true;
 		goto out;
 	}
@@ -511,10 +521,13 @@ void model_validate(struct loader *l)
 		goto out;
 	check_overlaps(l);
 	check_keys(l);
+	model_validate_access(l, &nets, &hosts, &peers, &tenants);
 out:
 	if (l->oom)
 		diag_add(l->d, NULL, "out of memory");
 	free(nets.e);
 	free(hosts.e);
 	free(peers.e);
+	free(tenants.e);
+	free(policies.e);
 }

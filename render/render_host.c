@@ -83,7 +83,7 @@ static int render_host_peer(struct render_ctx *c, size_t xi)
 			return r;
 	}
 	r = add_allowed_list(hp, x->lans, x->n_lans);
-	if (r < 0 || x->role != HOST_ROLE_HUB)
+	if (r < 0 || !host_role_takes_peers(x->role))
 		return r;
 	for (size_t pi = c->head[xi]; pi; pi = c->next[pi - 1]) {
 		const struct model_peer *p = &c->m->peers[pi - 1];
@@ -202,7 +202,7 @@ static int render_sysctls(struct render_ctx *c)
 	bool v4 = false, v6 = false;
 	int r = 0;
 
-	if (c->h->role != HOST_ROLE_HUB && c->h->role != HOST_ROLE_ROUTER)
+	if (c->h->role == HOST_ROLE_MEMBER)
 		return 0;
 	for (size_t i = 0; i < c->h->n_addresses; i++) {
 		v4 |= c->h->addresses[i].family == AF_INET;

@@ -1,0 +1,67 @@
+/* Access control compiled from the model. Pure: no I/O, no clock, no root.
+ *
+ * Every host of a network enforces the same ordered decision on traffic that
+ * enters it from a tunnel (forward and input hooks, iif = the WireGuard
+ * interface); established/related traffic passes first:
+ *
+ *   1. Policy rules, in (priority, name, position) order: first match wins.
+ *   2. Access levels: each source address belongs to a peer or host (its tunnel
+ *      addresses and lans) with a level and a scope (its tenant, or the shared,
+ *      untenanted part of the network). The level says which destinations of the
+ *      scope it reaches: full = the scope's tunnel space, its hosts' and peers'
+ *      LANs, and the internet on an exit host; vpn-only = the scope's tunnel
+ *      space; lan-only = the named LAN prefixes; custom = nothing. Hosts are full.
+ *      A tenant that is not isolated also reaches and is reached by the shared scope.
+ *   3. Default drop.
+ *
+ * Per host: port forwards (DNAT from a public address, masquerade toward the
+ * tunnel so replies come back), masquerade toward a router's LANs when asked,
+ * and masquerade toward the internet on an exit.
+ *
+ * The nft table is rendered with sets and verdict maps: its number of rules
+ * depends on policy rules, tenants and distinct lan-only choices, never on the
+ * number of peers.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/diag.h"
+#include "model/hoststate.h"
+#include "model/model.h"
+
+struct fw_network;   /* one network's compiled policy (opaque) */
+
+/* Compiles network `network` of m. Peers disabled or expired at `now` are left
+ * out (as they are of WireGuard). Returns 0 and *out, or a negative errno. */
+int fw_compile(const struct model *m, size_t network, int64_t now, struct fw_network **out);
+void fw_network_free(struct fw_network *fw);
+
+/* Fills *out (present = true, body, items) for host h of the compiled network:
+ * the table body to put inside `table inet wgf { … }` and the readable summary.
+ * out must be zeroed or cleared; on failure it is left cleared. */
+int fw_render_host(const struct fw_network *fw, const struct model_host *h, struct hs_firewall *out);
+
+/* One connection attempt. src and dst are host prefixes of one family. */
+struct fw_query {
+	struct wgf_prefix src, dst;
+	unsigned proto;                /* one FW_PROTO_* bit */
+	uint16_t port;                 /* destination port for tcp/udp */
+};
+
+struct fw_decision {
+	bool accept;
+	char *why;                     /* "policy staff-nas rule 2", "access level vpn-only of peer bob (tunnel addresses of tenant acme)",
+	                                  "forward minecraft on host vps", "default drop: …" (owned) */
+	struct wgf_loc loc;            /* where the deciding rule was written; line 0 when implicit */
+	const char *host;              /* the host that decides (borrowed from the model), or NULL */
+	bool forwarded;                /* a port forward applied: target is where it went */
+	struct wgf_prefix target;
+	uint16_t target_port;
+};
+
+/* Decides q the way the rendered tables do on the data plane. Returns 0 and *out
+ * (clear it with fw_decision_clear), -EINVAL with a reason in out->why when the
+ * path crosses no wgf tunnel (e.g. a host talking to the internet), or -ENOMEM. */
+int fw_evaluate(const struct fw_network *fw, const struct fw_query *q, struct fw_decision *out);
+void fw_decision_clear(struct fw_decision *d);
