@@ -435,7 +435,7 @@ static void test_document_fields(void)
 	EXPECT_ERR("kind: Peer\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"apiVersion\" in document");
 	EXPECT_ERR("apiVersion: wgf/v1\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"kind\"");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Router\n", false, 2, 7,
-		   "unknown kind \"Router\" (expected Network, Host or Peer)");
+		   "unknown kind \"Router\" (expected Network, Host, Peer, Tenant or Policy)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: host\n", false, 2, 7, "unknown kind \"host\" (did you mean \"Host\"?)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: p}\nspec: {}\nstatus: {}\n", false, 5, 1,
 		   "unknown field \"status\" in document");
@@ -535,7 +535,7 @@ static void test_unknown_and_missing(void)
 	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  hubs: [hub]\n", true, 6, 3,
 		   "missing required field \"addresses\" in Peer spec");
 	EXPECT_ERR(HOST_HEAD "  publicKey: " K2 "\n  addresses: [10.10.0.2/24]\n  role: Hub\n", true, 8, 9,
-		   "\"role\" must be hub, router or member, got \"Hub\" (did you mean \"hub\"?)");
+		   "\"role\" must be hub, exit, router or member, got \"Hub\" (did you mean \"hub\"?)");
 }
 
 static void test_keys(void)
@@ -757,7 +757,7 @@ static void test_no_cascades(void)
 	CHECK_INT(load_files(3, names, texts, &m, &d), -EINVAL);
 	CHECK_INT(d.n, 2);
 	CHECK(has_error(&d, "hubs.yaml", 4, 86, "\"endpoint\" must be IP:port or [IPv6]:port, got \"192.0.2.1\""));
-	CHECK(has_error(&d, "hubs.yaml", 9, 14, "\"role\" must be hub, router or member, got \"hubb\" (did you mean \"hub\"?)"));
+	CHECK(has_error(&d, "hubs.yaml", 9, 14, "\"role\" must be hub, exit, router or member, got \"hubb\" (did you mean \"hub\"?)"));
 	if (d.n != 2)
 		dump(&d);
 	diag_free(&d);
