@@ -520,6 +520,10 @@ static void load_access_lans(struct loader *l, const struct ynode *seq, struct o
 	x->has_access_lans = true;
 	if (!want_type(l, seq, "accessLans", YNODE_SEQUENCE))
 		return;
+	if (seq->n == 0) {
+		err(l, seq, "\"accessLans\" is empty: leave it out to reach every LAN of the peer's scope");
+		return;
+	}
 	x->access_lans = xcalloc(l, seq->n, sizeof(*x->access_lans));
 	x->access_lan_locs = xcalloc(l, seq->n, sizeof(*x->access_lan_locs));
 	if (!x->access_lans || !x->access_lan_locs)
@@ -532,33 +536,59 @@ static void load_access_lans(struct loader *l, const struct ynode *seq, struct o
 	}
 }
 
-/* 443, or "8000-8100" (also unquoted: YAML reads it as a string). */
+/* "FIELD" must be EXPECTED, got "S", with a suggestion from known when one is close. */
+static void bad_choice(struct loader *l, const struct ynode *n, const char *field, const char *expected,
+		       const char *s, const char *const *known)
+{
+	const char *sug = suggest(s, known);
+
+	if (sug)
+		err(l, n, "\"%s\" must be %s, got %s (did you mean \"%s\"?)", field, expected, diag_quote(s), sug);
+	else
+		err(l, n, "\"%s\" must be %s, got %s", field, expected, diag_quote(s));
+}
+
+/* A port written in a range: plain decimal digits, no leading zero; large values
+ * saturate (they are out of range anyway). */
+static bool range_part(const char *s, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || (s[0] == '0' && n > 1) || strspn(s, "0123456789") < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v = v > 65535 ? v : v * 10 + (unsigned long)(s[i] - '0');
+	*out = v;
+	return true;
+}
+
+/* 443, or "8000-8100" (also unquoted: YAML reads it as a string). A quoted "443"
+ * is a string, as everywhere else. */
 static bool want_port_range(struct loader *l, const struct ynode *n, const char *field,
 			    struct model_port_range *out)
 {
 	unsigned long lo, hi;
-	char *end;
+	const char *dash;
 	uint64_t v;
 
-	if (n->type == YNODE_SCALAR && !n->quoted && n->len && strspn(n->value, "0123456789") == n->len) {
+	if (n->type == YNODE_SCALAR && n->len && strspn(n->value, "0123456789") == n->len) {
 		if (!want_uint(l, n, field, 1, 65535, &v))
 			return false;
 		out->lo = out->hi = (uint16_t)v;
 		return true;
 	}
-	if (n->type != YNODE_SCALAR || is_null(n) || !isdigit((unsigned char)n->value[0])) {
+	if (n->type == YNODE_SCALAR && is_null(n)) {
+		err(l, n, "\"%s\" has no value", field);
+		return false;
+	}
+	dash = n->type == YNODE_SCALAR && strlen(n->value) == n->len ? strchr(n->value, '-') : NULL;
+	if (!dash || !range_part(n->value, (size_t)(dash - n->value), &lo) ||
+	    !range_part(dash + 1, strlen(dash + 1), &hi)) {
 		err(l, n, "\"%s\" must be a port (1-65535) or a range \"lo-hi\", got %s", field,
 		    n->type == YNODE_SCALAR ? diag_quote(n->value) : ynode_describe(n));
 		return false;
 	}
-	errno = 0;
-	lo = strtoul(n->value, &end, 10);
-	if (*end != '-' || !isdigit((unsigned char)end[1]) || errno) {
-		err(l, n, "\"%s\" must be a port (1-65535) or a range \"lo-hi\", got %s", field, diag_quote(n->value));
-		return false;
-	}
-	hi = strtoul(end + 1, &end, 10);
-	if (*end || errno || lo < 1 || hi > 65535 || lo > hi) {
+	if (lo < 1 || hi > 65535 || lo > hi) {
 		err(l, n, "\"%s\" range %s must be lo-hi with 1 <= lo <= hi <= 65535", field, diag_quote(n->value));
 		return false;
 	}
@@ -573,7 +603,7 @@ static bool want_protocol(struct loader *l, const struct ynode *n, const char *c
 	static const char *const names[] = { "tcp", "udp", "both", "icmp", "any", NULL };
 	static const unsigned bits[] = { FW_PROTO_TCP, FW_PROTO_UDP, FW_PROTO_TCP | FW_PROTO_UDP, FW_PROTO_ICMP,
 					 FW_PROTO_ANY };
-	char list[64] = "";
+	char list[80] = "";
 	const char *s;
 
 	if (!want_string(l, n, "protocol", &s))
@@ -585,9 +615,9 @@ static bool want_protocol(struct loader *l, const struct ynode *n, const char *c
 					*out = bits[j];
 			return true;
 		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "one of ", allowed[i]);
 	}
-	err(l, n, "\"protocol\" must be one of %s, got %s", list, diag_quote(s));
+	bad_choice(l, n, "protocol", list, s, allowed);
 	return false;
 }
 
@@ -676,63 +706,82 @@ static void load_tenant_spec(struct loader *l, const struct ynode *spec, struct 
 	load_pool(l, n, "addressPools.ipv6", AF_INET6, &t->has_pool6, &t->pool6, &x->pool6_loc);
 }
 
+static bool load_selector_labels(struct loader *l, const struct ynode *v, struct model_selector *sel)
+{
+	struct model_meta tmp = { 0 };
+
+	if (!want_type(l, v, "labels", YNODE_MAPPING))
+		return false;
+	if (v->n == 0) {
+		err(l, v, "\"labels\" must name at least one label");
+		return false;
+	}
+	load_labels(l, v, &tmp);
+	sel->labels = tmp.labels;
+	sel->n_labels = tmp.n_labels;
+	return true;
+}
+
+static bool load_selector_cidr(struct loader *l, const struct ynode *v, const char *s, struct model_selector *sel)
+{
+	char buf[PREFIX_STRLEN];
+	struct wgf_prefix m;
+
+	if (!prefix_parse(s, true, &sel->cidr)) {
+		err(l, v, "cidr %s is not an IP address or prefix", diag_quote(s));
+		return false;
+	}
+	if (!prefix_is_network(&sel->cidr)) {
+		m = sel->cidr;
+		prefix_mask(&m);
+		err(l, v, "cidr %s has host bits set (did you mean %s?)", diag_quote(s), prefix_format(&m, buf));
+		return false;
+	}
+	return true;
+}
+
 static bool load_selector(struct loader *l, const struct ynode *n, struct model_selector *sel)
 {
 	static const char *const kinds[] = { "peer", "host", "tenant", "labels", "cidr", NULL };
+	static const enum model_selector_kind kind_of[] = { SEL_PEER, SEL_HOST, SEL_TENANT, SEL_LABELS, SEL_CIDR };
 	const struct ynode *k, *v;
 	const char *s;
+	size_t i;
 
 	sel->loc = loc_of(l, n);
-	if (n->type != YNODE_MAPPING || n->n != 1) {
+	sel->index = MODEL_NONE;
+	if (n->type != YNODE_MAPPING) {
 		err(l, n, "a selector is a mapping with exactly one of peer, host, tenant, labels or cidr, got %s",
-		    n->type == YNODE_MAPPING ? "several keys" : ynode_describe(n));
+		    ynode_describe(n));
 		return false;
 	}
-	check_fields(l, n, kinds, "selector");
+	if (n->n == 0) {
+		err(l, n, "a selector is a mapping with exactly one of peer, host, tenant, labels or cidr, got an empty "
+		    "mapping");
+		return false;
+	}
+	if (n->n > 1) {
+		err(l, n, "a selector is a mapping with exactly one of peer, host, tenant, labels or cidr, got %zu keys",
+		    n->n);
+		return false;
+	}
 	k = n->pairs[0].key;
 	v = n->pairs[0].value;
 	if (k->type != YNODE_SCALAR)
 		return false;
-	if (!strcmp(k->value, "labels")) {
-		struct model_meta tmp = { 0 };
-		if (!want_type(l, v, "labels", YNODE_MAPPING))
-			return false;
-		if (v->n == 0) {
-			err(l, v, "\"labels\" must name at least one label");
-			return false;
-		}
-		load_labels(l, v, &tmp);
-		sel->kind = SEL_LABELS;
-		sel->labels = tmp.labels;
-		sel->n_labels = tmp.n_labels;
-		return true;
+	for (i = 0; kinds[i] && strcmp(kinds[i], k->value); i++)
+		;
+	if (!kinds[i]) {
+		check_fields(l, n, kinds, "selector");
+		return false;
 	}
+	sel->kind = kind_of[i];
+	if (sel->kind == SEL_LABELS)
+		return load_selector_labels(l, v, sel);
 	if (!want_string(l, v, k->value, &s))
 		return false;
-	if (!strcmp(k->value, "cidr")) {
-		sel->kind = SEL_CIDR;
-		if (!prefix_parse(s, true, &sel->cidr)) {
-			err(l, v, "cidr %s is not an IP address or prefix", diag_quote(s));
-			return false;
-		}
-		if (!prefix_is_network(&sel->cidr)) {
-			char buf[PREFIX_STRLEN];
-			struct wgf_prefix m = sel->cidr;
-			prefix_mask(&m);
-			err(l, v, "cidr %s has host bits set (did you mean %s?)", diag_quote(s), prefix_format(&m, buf));
-			return false;
-		}
-		return true;
-	}
-	if (!strcmp(k->value, "peer"))
-		sel->kind = SEL_PEER;
-	else if (!strcmp(k->value, "host"))
-		sel->kind = SEL_HOST;
-	else if (!strcmp(k->value, "tenant"))
-		sel->kind = SEL_TENANT;
-	else
-		return false;   /* reported by check_fields */
-	sel->index = MODEL_NONE;
+	if (sel->kind == SEL_CIDR)
+		return load_selector_cidr(l, v, s, sel);
 	sel->name = xstrdup(l, s);
 	return sel->name != NULL;
 }
@@ -768,6 +817,7 @@ static void load_rules(struct loader *l, const struct ynode *seq, struct model_p
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct ynode *it = seq->items[i], *n;
 		struct model_rule *r = &pol->rules[pol->n_rules];
+		bool proto_ok = true;
 		const char *s;
 
 		if (!want_type(l, it, "rules item", YNODE_MAPPING))
@@ -781,9 +831,9 @@ static void load_rules(struct loader *l, const struct ynode *seq, struct model_p
 		if ((n = ynode_get(it, "to")))
 			load_selectors(l, n, &r->to, &r->n_to);
 		if ((n = ynode_get(it, "protocol")))
-			want_protocol(l, n, protos, &r->protos);
+			proto_ok = want_protocol(l, n, protos, &r->protos);
 		if ((n = ynode_get(it, "ports")) && want_type(l, n, "ports", YNODE_SEQUENCE)) {
-			if (r->protos & ~(FW_PROTO_TCP | FW_PROTO_UDP) || !r->protos)
+			if (proto_ok && (r->protos & ~(FW_PROTO_TCP | FW_PROTO_UDP) || !r->protos))
 				err(l, n, "\"ports\" needs \"protocol\" tcp, udp or both");
 			else if (n->n == 0)
 				err(l, n, "\"ports\" is empty: leave it out to match every port");
@@ -795,11 +845,9 @@ static void load_rules(struct loader *l, const struct ynode *seq, struct model_p
 		if (!(n = ynode_get(it, "action"))) {
 			missing(l, it, "action", "rule");
 		} else if (want_string(l, n, "action", &s)) {
-			if (!strcmp(s, "accept"))
-				r->accept = true;
-			else if (strcmp(s, "drop"))
-				err(l, n, "\"action\" must be accept or drop, got %s%s", diag_quote(s),
-				    suggest(s, actions) ? " (did you mean accept or drop?)" : "");
+			r->accept = !strcmp(s, "accept");
+			if (!r->accept && strcmp(s, "drop"))
+				bad_choice(l, n, "action", "accept or drop", s, actions);
 		}
 	}
 }
@@ -808,6 +856,7 @@ static void load_tests(struct loader *l, const struct ynode *seq, struct model_p
 {
 	static const char *const fields[] = { "from", "to", "protocol", "port", "expect", NULL };
 	static const char *const protos[] = { "tcp", "udp", "icmp", NULL };
+	static const char *const results[] = { "accept", "drop", NULL };
 
 	if (!want_type(l, seq, "tests", YNODE_SEQUENCE))
 		return;
@@ -850,10 +899,9 @@ static void load_tests(struct loader *l, const struct ynode *seq, struct model_p
 		if (!(n = ynode_get(it, "expect"))) {
 			missing(l, it, "expect", "test");
 		} else if (want_string(l, n, "expect", &s)) {
-			if (!strcmp(s, "accept"))
-				t->expect_accept = true;
-			else if (strcmp(s, "drop"))
-				err(l, n, "\"expect\" must be accept or drop, got %s", diag_quote(s));
+			t->expect_accept = !strcmp(s, "accept");
+			if (!t->expect_accept && strcmp(s, "drop"))
+				bad_choice(l, n, "expect", "accept or drop", s, results);
 		}
 	}
 }

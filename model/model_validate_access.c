@@ -42,12 +42,17 @@ static void check_tenants(struct loader *l, const struct name_index *nets)
 
 			if (!tp)
 				continue;
-			if (!np)
+			/* a pool found wrong marks its tenant failed: members are not checked against it */
+			if (!np) {
 				validate_err(l, loc, "Tenant %s has an %s pool but Network %s has none", display_name(&t->meta),
 					     family_name(fam), display_name(&n->meta));
-			else if (!prefix_contains(np, tp))
+				x->failed = true;
+			} else if (!prefix_contains(np, tp)) {
 				validate_err(l, loc, "tenant pool %s is outside the network's %s pool %s",
 					     prefix_format(tp, a), family_name(fam), prefix_format(np, b));
+				x->failed = true;
+				continue;
+			}
 			for (size_t j = 0; j < i; j++) {
 				const struct model_tenant *o = &m->tenants[j];
 				const struct wgf_prefix *op = tenant_pool(o, fam);
@@ -58,72 +63,98 @@ static void check_tenants(struct loader *l, const struct name_index *nets)
 				validate_err(l, loc, "tenant pool %s of Tenant %s overlaps pool %s of Tenant %s (%s:%u:%u)",
 					     prefix_format(tp, a), display_name(&t->meta), prefix_format(op, b),
 					     display_name(&o->meta), ol->file, ol->line, ol->col);
+				x->failed = true;
 			}
 		}
 	}
 }
 
-/* The tenant of network net whose pool contains a, or MODEL_NONE. */
-static size_t tenant_of_address(const struct loader *l, size_t net, const struct wgf_prefix *a)
+/* A tenant of network net other than skip whose pool overlaps a, or MODEL_NONE.
+ * Tenants whose pools are wrong are left out. */
+static size_t tenant_overlapping(const struct loader *l, size_t net, const struct wgf_prefix *a, size_t skip)
 {
 	const struct model *m = l->m;
-	struct wgf_prefix single = prefix_host(a);
 
 	for (size_t i = 0; i < m->n_tenants; i++) {
 		const struct wgf_prefix *p = tenant_pool(&m->tenants[i], a->family);
-		if (l->ten_x[i].network_ok && m->tenants[i].network == net && p && prefix_contains(p, &single))
+		if (i != skip && l->ten_x[i].network_ok && !l->ten_x[i].failed && m->tenants[i].network == net && p &&
+		    prefix_overlaps(p, a))
 			return i;
 	}
 	return MODEL_NONE;
 }
 
-static void check_member(struct loader *l, const struct name_index *tenants, const char *kind,
-			 const struct model_meta *meta, struct obj_extra *x, size_t net, size_t *tenant,
-			 const struct wgf_prefix *addrs, size_t n_addrs)
+static bool resolve_tenant(struct loader *l, const struct name_index *tenants, struct obj_extra *x, size_t net,
+			   size_t *tenant)
 {
 	struct model *m = l->m;
-	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	long ti;
 
-	if (x->tenant) {
-		long ti = name_index_find(tenants, x->tenant);
-		if (ti < 0) {
-			if (!l->incomplete)
-				validate_err(l, &x->tenant_loc, "Tenant %s does not exist", diag_quote(x->tenant));
-			return;
-		}
-		if (x->network_ok && l->ten_x[ti].network_ok && m->tenants[ti].network != net) {
-			validate_err(l, &x->tenant_loc, "Tenant %s is in Network %s, not in Network %s",
-				     diag_quote(x->tenant), display_name(&m->networks[m->tenants[ti].network].meta),
-				     display_name(&m->networks[net].meta));
-			return;
-		}
-		*tenant = (size_t)ti;
+	if (!x->tenant)
+		return true;
+	ti = name_index_find(tenants, x->tenant);
+	if (ti < 0) {
+		if (!l->incomplete)
+			validate_err(l, &x->tenant_loc, "Tenant %s does not exist", diag_quote(x->tenant));
+		return false;
 	}
-	if (!net_ok(l, x, net))
-		return;
-	for (size_t i = 0; i < n_addrs; i++) {
-		size_t in = tenant_of_address(l, net, &addrs[i]);
-		const struct wgf_loc *loc = &x->addr_locs[i];
+	if (x->network_ok && l->ten_x[ti].network_ok && m->tenants[ti].network != net) {
+		validate_err(l, &x->tenant_loc, "Tenant %s is in Network %s, not in Network %s",
+			     diag_quote(x->tenant), display_name(&m->networks[m->tenants[ti].network].meta),
+			     display_name(&m->networks[net].meta));
+		return false;
+	}
+	*tenant = (size_t)ti;
+	return true;
+}
 
-		if (in != MODEL_NONE && in != *tenant) {
+/* One address of a member or non-member: no other tenant's pool, and inside its own.
+ * Host addresses count as single addresses, peer addresses as the prefixes they are. */
+static void check_member_address(struct loader *l, const char *kind, const struct model_meta *meta,
+				 size_t net, size_t tenant, const struct wgf_prefix *addr, bool single,
+				 const struct wgf_loc *loc)
+{
+	struct model *m = l->m;
+	struct wgf_prefix a = single ? prefix_host(addr) : *addr;
+	size_t in = tenant_overlapping(l, net, &a, tenant);
+	char b1[PREFIX_STRLEN], b2[PREFIX_STRLEN];
+	const struct wgf_prefix *p;
+
+	if (in != MODEL_NONE) {
+		p = tenant_pool(&m->tenants[in], a.family);
+		if (prefix_contains(p, &a))
 			validate_err(l, loc, "address %s of %s %s is inside the pool of Tenant %s, but %s %s is %s",
-				     prefix_format(&addrs[i], a), kind, display_name(meta),
+				     prefix_format(addr, b1), kind, display_name(meta), display_name(&m->tenants[in].meta),
+				     kind, display_name(meta),
+				     tenant == MODEL_NONE ? "in no tenant (add \"tenant\")" : "in another tenant");
+		else
+			validate_err(l, loc, "address %s of %s %s overlaps the pool %s of Tenant %s, but %s %s is %s",
+				     prefix_format(addr, b1), kind, display_name(meta), prefix_format(p, b2),
 				     display_name(&m->tenants[in].meta), kind, display_name(meta),
-				     *tenant == MODEL_NONE ? "in no tenant (add \"tenant\")" : "in another tenant");
-		} else if (*tenant != MODEL_NONE && in == MODEL_NONE && !l->ten_x[*tenant].failed) {
-			const struct wgf_prefix *p = tenant_pool(&m->tenants[*tenant], addrs[i].family);
-			if (p)
-				validate_err(l, loc, "address %s of %s %s is outside the %s pool %s of its Tenant %s",
-					     prefix_format(&addrs[i], a), kind, display_name(meta),
-					     family_name(addrs[i].family), prefix_format(p, b),
-					     display_name(&m->tenants[*tenant].meta));
-			else
-				validate_err(l, loc, "address %s of %s %s is %s but its Tenant %s has no %s pool",
-					     prefix_format(&addrs[i], a), kind, display_name(meta),
-					     family_name(addrs[i].family), display_name(&m->tenants[*tenant].meta),
-					     family_name(addrs[i].family));
-		}
+				     tenant == MODEL_NONE ? "in no tenant" : "in another tenant");
+		return;
 	}
+	if (tenant == MODEL_NONE || l->ten_x[tenant].failed)
+		return;
+	p = tenant_pool(&m->tenants[tenant], a.family);
+	if (!p)
+		validate_err(l, loc, "address %s of %s %s is %s but its Tenant %s has no %s pool", prefix_format(addr, b1),
+			     kind, display_name(meta), family_name(a.family), display_name(&m->tenants[tenant].meta),
+			     family_name(a.family));
+	else if (!prefix_contains(p, &a))
+		validate_err(l, loc, "address %s of %s %s is outside the %s pool %s of its Tenant %s",
+			     prefix_format(addr, b1), kind, display_name(meta), family_name(a.family),
+			     prefix_format(p, b2), display_name(&m->tenants[tenant].meta));
+}
+
+static void check_member(struct loader *l, const struct name_index *tenants, const char *kind,
+			 const struct model_meta *meta, struct obj_extra *x, size_t net, size_t *tenant,
+			 const struct wgf_prefix *addrs, size_t n_addrs, bool single)
+{
+	if (!resolve_tenant(l, tenants, x, net, tenant) || !net_ok(l, x, net))
+		return;
+	for (size_t i = 0; i < n_addrs; i++)
+		check_member_address(l, kind, meta, net, *tenant, &addrs[i], single, &x->addr_locs[i]);
 }
 
 /* --- access levels ----------------------------------------------------- */
@@ -187,6 +218,8 @@ static void check_access_lans(struct loader *l, const struct name_index *hosts, 
 	if (!x->has_access_lans)
 		return;
 	if (p->access != ACCESS_LAN_ONLY) {
+		if (x->failed)
+			return;   /* e.g. a misspelt "access": the level is unknown */
 		validate_err(l, x->n_access_lans ? &x->access_lan_locs[0] : &p->meta.loc,
 			     "\"accessLans\" applies only to access: lan-only (Peer %s has access: %s)",
 			     display_name(&p->meta), access_level_name(p->access));
@@ -281,90 +314,112 @@ static bool reachable_address(const struct model *m, size_t net, const struct wg
 	return false;
 }
 
-static void resolve_forward(struct loader *l, const struct name_index *peers, const struct name_index *hosts,
-			    struct model_host *h, struct model_forward *f)
+static void check_forward_ports(struct loader *l, const struct model_forward *f)
 {
-	struct model *m = l->m;
-	char a[PREFIX_STRLEN];
-	struct wgf_prefix t;
-	uint8_t fam;
-	long i;
-
-	if (!f->has_addr) {
-		if (h->n_public_addrs != 1) {
-			validate_err(l, &f->loc, "forward needs \"address\": Host %s has %zu public addresses",
-				     display_name(&h->meta), h->n_public_addrs);
-			return;
-		}
-		f->public_addr = h->public_addrs[0];
-		f->has_addr = true;
-	} else {
-		bool found = false;
-		for (size_t j = 0; j < h->n_public_addrs && !found; j++)
-			found = prefix_equal(&h->public_addrs[j], &f->public_addr);
-		if (!found) {
-			validate_err(l, &f->addr_loc, "forward address %s is not one of Host %s's publicAddresses",
-				     prefix_format_addr(&f->public_addr, a), display_name(&h->meta));
-			f->has_addr = false;
-			return;
-		}
-	}
-	fam = f->public_addr.family;
 	if (f->to_port && (unsigned)f->to_port + (f->ports.hi - f->ports.lo) > 65535)
 		validate_err(l, &f->port_loc, "toPort %u shifts the range %u-%u beyond 65535", f->to_port,
 			     f->ports.lo, f->ports.hi);
 	if (f->to_port && f->to_port != f->ports.lo && f->ports.hi - f->ports.lo >= 4096)
 		validate_err(l, &f->port_loc, "a range with another toPort may span at most 4096 ports");
-	if (!f->to)
-		return;
-	if (prefix_parse(f->to, true, &t)) {
-		if (t.len != prefix_max_len(t.family)) {
-			validate_err(l, &f->to_loc, "forward target %s must be a single address", diag_quote(f->to));
-			return;
+}
+
+/* The public address: one of the host's, or its only one when none is written. */
+static bool forward_address(struct loader *l, const struct model_host *h, struct model_forward *f)
+{
+	char a[PREFIX_STRLEN];
+	bool found = false;
+
+	if (!f->has_addr) {
+		/* addr_loc moves off the item only when "address" was written (and reported bad) */
+		if (f->addr_loc.line != f->loc.line || f->addr_loc.col != f->loc.col)
+			return false;
+		if (h->n_public_addrs != 1) {
+			validate_err(l, &f->loc, "forward needs \"address\": Host %s has %zu public addresses",
+				     display_name(&h->meta), h->n_public_addrs);
+			return false;
 		}
-		if (t.family != fam) {
-			validate_err(l, &f->to_loc, "forward target %s is %s but the public address %s is %s",
-				     diag_quote(f->to), family_name(t.family), prefix_format_addr(&f->public_addr, a),
-				     family_name(fam));
-			return;
-		}
-		if (!reachable_address(m, h->network, &t)) {
-			validate_err(l, &f->to_loc, "forward target %s is neither a peer's address nor inside a host's lans",
-				     diag_quote(f->to));
-			return;
-		}
-		f->target = t;
-		return;
+		f->public_addr = h->public_addrs[0];
+		f->has_addr = true;
+		return true;
 	}
-	if ((i = name_index_find(peers, f->to)) >= 0) {
-		const struct model_peer *p = &m->peers[i];
-		if (p->network != h->network) {
+	for (size_t j = 0; j < h->n_public_addrs && !found; j++)
+		found = prefix_equal(&h->public_addrs[j], &f->public_addr);
+	if (!found) {
+		validate_err(l, &f->addr_loc, "forward address %s is not one of Host %s's publicAddresses",
+			     prefix_format_addr(&f->public_addr, a), display_name(&h->meta));
+		f->has_addr = false;
+	}
+	return found;
+}
+
+static void forward_to_address(struct loader *l, const struct model_host *h, struct model_forward *f,
+			       const struct wgf_prefix *t)
+{
+	uint8_t fam = f->public_addr.family;
+	char a[PREFIX_STRLEN];
+
+	if (t->len != prefix_max_len(t->family))
+		validate_err(l, &f->to_loc, "forward target %s must be a single address", diag_quote(f->to));
+	else if (t->family != fam)
+		validate_err(l, &f->to_loc, "forward target %s is %s but the public address %s is %s",
+			     diag_quote(f->to), family_name(t->family), prefix_format_addr(&f->public_addr, a),
+			     family_name(fam));
+	else if (!reachable_address(l->m, h->network, t))
+		validate_err(l, &f->to_loc, "forward target %s is neither a peer's address nor inside a host's lans",
+			     diag_quote(f->to));
+	else
+		f->target = *t;
+}
+
+static void forward_to_name(struct loader *l, const struct name_index *peers, const struct name_index *hosts,
+			    const struct model_host *h, struct model_forward *f)
+{
+	const struct model *m = l->m;
+	uint8_t fam = f->public_addr.family;
+	long pi = name_index_find(peers, f->to), hi = name_index_find(hosts, f->to);
+	char a[PREFIX_STRLEN];
+
+	if (pi >= 0 && hi >= 0) {
+		validate_err(l, &f->to_loc, "forward target %s names both a Peer and a Host: use an address",
+			     diag_quote(f->to));
+	} else if (pi >= 0) {
+		const struct model_peer *p = &m->peers[pi];
+		if (p->network != h->network)
 			validate_err(l, &f->to_loc, "forward target Peer %s is in another Network", diag_quote(f->to));
-			return;
-		}
-		if (!first_address(p->addresses, p->n_addresses, fam, &f->target)) {
+		else if (!first_address(p->addresses, p->n_addresses, fam, &f->target))
 			validate_err(l, &f->to_loc, "forward target Peer %s has no %s address for %s",
 				     diag_quote(f->to), family_name(fam), prefix_format_addr(&f->public_addr, a));
-			return;
-		}
-		f->peer = (size_t)i;
-		return;
-	}
-	if ((i = name_index_find(hosts, f->to)) >= 0) {
-		const struct model_host *o = &m->hosts[i];
+		else
+			f->peer = (size_t)pi;
+	} else if (hi >= 0) {
+		const struct model_host *o = &m->hosts[hi];
 		if (o->network != h->network || !first_address(o->addresses, o->n_addresses, fam, &f->target))
 			validate_err(l, &f->to_loc, "forward target Host %s has no %s address in this network",
 				     diag_quote(f->to), family_name(fam));
-		return;
-	}
-	if (!l->incomplete)
+	} else if (!l->incomplete) {
 		validate_err(l, &f->to_loc, "forward target %s is neither a Peer, a Host nor an IP address",
 			     diag_quote(f->to));
+	}
+}
+
+static void resolve_forward(struct loader *l, const struct name_index *peers, const struct name_index *hosts,
+			    struct model_host *h, struct model_forward *f)
+{
+	struct wgf_prefix t;
+
+	check_forward_ports(l, f);
+	if (!forward_address(l, h, f) || !f->to)
+		return;
+	if (prefix_parse(f->to, true, &t))
+		forward_to_address(l, h, f, &t);
+	else
+		forward_to_name(l, peers, hosts, h, f);
 }
 
 struct fwd_entry {
 	const struct model_forward *f;
 	const struct model_host *h;
+	size_t host, fwd;              /* definition order, for ties */
 	unsigned proto;
 };
 
@@ -379,7 +434,9 @@ static int fwd_entry_cmp(const void *pa, const void *pb)
 		return a->proto < b->proto ? -1 : 1;
 	if (a->f->ports.lo != b->f->ports.lo)
 		return a->f->ports.lo < b->f->ports.lo ? -1 : 1;
-	return a->f < b->f ? -1 : a->f > b->f;
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	return a->fwd < b->fwd ? -1 : a->fwd > b->fwd;
 }
 
 /* Same public address, protocol and an overlapping port: reported at the later one. */
@@ -403,7 +460,7 @@ static void check_forward_conflicts(struct loader *l)
 				continue;
 			for (unsigned b = FW_PROTO_TCP; b <= FW_PROTO_UDP; b <<= 1)
 				if (f->protos & b)
-					e[n++] = (struct fwd_entry){ f, &m->hosts[i], b };
+					e[n++] = (struct fwd_entry){ f, &m->hosts[i], i, j, b };
 		}
 	qsort(e, n, sizeof(*e), fwd_entry_cmp);
 	for (size_t i = 1, open = 0; i < n; i++) {
@@ -436,7 +493,7 @@ static void check_hosts_access(struct loader *l, const struct name_index *peers,
 		struct obj_extra *x = &l->host_x[i];
 
 		if (h->masquerade && h->role != HOST_ROLE_ROUTER)
-			validate_err(l, &x->masquerade_loc, "\"masquerade\" applies to role router (Host %s is a %s)",
+			validate_err(l, &x->masquerade_loc, "\"masquerade\" applies to role router (Host %s has role %s)",
 				     display_name(&h->meta), host_role_name(h->role));
 		if (!x->has_public && h->endpoint.family) {
 			h->public_addrs = calloc(1, sizeof(*h->public_addrs));
@@ -557,8 +614,9 @@ static void check_test(struct loader *l, const struct name_index *hosts, const s
 
 	if (!t->from || !t->to)
 		return;
-	if (!resolve_endpoint(l, hosts, peers, net, t->from, &t->from_loc, &t->src, &t->from_peer, &t->from_host) ||
-	    !resolve_endpoint(l, hosts, peers, net, t->to, &t->to_loc, &t->dst, &t->to_peer, &t->to_host))
+	from_name = resolve_endpoint(l, hosts, peers, net, t->from, &t->from_loc, &t->src, &t->from_peer, &t->from_host);
+	to_name = resolve_endpoint(l, hosts, peers, net, t->to, &t->to_loc, &t->dst, &t->to_peer, &t->to_host);
+	if (!from_name || !to_name)
 		return;
 	from_name = !t->src.family;
 	to_name = !t->dst.family;
@@ -662,12 +720,12 @@ void model_validate_access(struct loader *l, const struct name_index *nets, cons
 	for (size_t i = 0; i < m->n_hosts; i++) {
 		struct model_host *h = &m->hosts[i];
 		check_member(l, tenants, "Host", &h->meta, &l->host_x[i], h->network, &h->tenant, h->addresses,
-			     h->n_addresses);
+			     h->n_addresses, true);
 	}
 	for (size_t i = 0; i < m->n_peers; i++) {
 		struct model_peer *p = &m->peers[i];
 		check_member(l, tenants, "Peer", &p->meta, &l->peer_x[i], p->network, &p->tenant, p->addresses,
-			     p->n_addresses);
+			     p->n_addresses, false);
 	}
 	for (size_t i = 0; i < m->n_peers && !l->oom; i++)
 		check_access_lans(l, hosts, &m->peers[i], &l->peer_x[i]);
