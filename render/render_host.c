@@ -1,5 +1,6 @@
 /* Model -> desired HostState for one host (README "Topology: what each host gets"). */
 #include "render/render.h"
+#include "render/firewall.h"
 
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -215,6 +216,18 @@ static int render_sysctls(struct render_ctx *c)
 	return r;
 }
 
+static int render_firewall(const struct model *m, const struct model_host *h, int64_t now,
+			   struct host_state *hs)
+{
+	struct fw_network *fw = NULL;
+	int r = fw_compile(m, h->network, now, &fw);
+
+	if (r >= 0)
+		r = fw_render_host(fw, h, &hs->firewall);
+	fw_network_free(fw);
+	return r;
+}
+
 static int host_index(const struct model *m, const struct model_host *h, size_t *out)
 {
 	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts) {
@@ -276,6 +289,9 @@ int render_host(const struct model *m, const struct model_host *h,
 	if (r < 0)
 		goto out;
 	r = render_sysctls(&c);
+	if (r < 0)
+		goto out;
+	r = render_firewall(m, h, o ? o->now : 0, c.hs);
 	if (r < 0)
 		goto out;
 	hoststate_normalize(c.hs);
