@@ -6,6 +6,7 @@
 
 static const struct cmd commands[] = {
 	{ "validate", cmd_validate, "check a repository: syntax, fields, keys, addresses, references" },
+	{ "test",     cmd_test,     "evaluate the policies' tests: offline, says which rule decided" },
 	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
 	{ "apply",    cmd_apply,    "make this host match the repository" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },

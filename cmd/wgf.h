@@ -27,6 +27,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
