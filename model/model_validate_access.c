@@ -513,8 +513,15 @@ static void check_hosts_access(struct loader *l, const struct name_index *peers,
 						     prefix_format_addr(&h->public_addrs[j], a));
 		if (!x->network_ok)
 			continue;
-		for (size_t j = 0; j < h->n_forwards; j++)
+		for (size_t j = 0; j < h->n_forwards; j++) {
+			const struct model_forward *f = &h->forwards[j];
 			resolve_forward(l, peers, hosts, h, &h->forwards[j]);
+			for (size_t k = 0; f->name && k < j; k++)
+				if (h->forwards[k].name && !strcmp(h->forwards[k].name, f->name))
+					validate_err(l, &f->loc, "duplicate forward name %s on Host %s (first at %s:%u:%u)",
+						     diag_quote(f->name), display_name(&h->meta), h->forwards[k].loc.file,
+						     h->forwards[k].loc.line, h->forwards[k].loc.col);
+		}
 	}
 	check_forward_conflicts(l);
 }
