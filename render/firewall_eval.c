@@ -130,7 +130,7 @@ static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_
 		return decide(out, ru->rule->accept, "policy %s rule %zu", ru->policy->meta.name, ru->pos);
 	}
 
-	desc = fw_principal_describe(fw, p, exit);
+	desc = fw_class_describe(fw, p->cls, exit);
 	if (!desc)
 		return -ENOMEM;
 	what = strstr(desc, ": ");
@@ -248,7 +248,17 @@ static int eval_outside(const struct fw_network *fw, const struct fw_query *q, c
 		}
 	}
 	service(svc, sizeof(svc), q->proto, q->port);
-	return decide(out, false, "nothing is forwarded from outside to %s %s", prefix_format_addr(d, dst), svc);
+	for (size_t hi = 0; hi < m->n_hosts && !out->host; hi++)
+		for (size_t i = 0; m->hosts[hi].network == fw->network && i < m->hosts[hi].n_addresses; i++)
+			if (same_address(&m->hosts[hi].addresses[i], d))
+				out->host = m->hosts[hi].meta.name;
+	/* The host's own services are its own firewall's business, not wgf's. */
+	if (out->host)
+		return no_tunnel(decide(out, false, "not decided by wgf: %s is host %s's own address and no "
+					"forward matches %s; wgf does not filter what reaches a host itself from outside",
+					prefix_format_addr(d, dst), out->host, svc));
+	return decide(out, false, "nothing is forwarded from outside to %s %s, and only forwards enter the "
+		      "tunnel from outside", prefix_format_addr(d, dst), svc);
 }
 
 int fw_evaluate(const struct fw_network *fw, const struct fw_query *q, struct fw_decision *out)

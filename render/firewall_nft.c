@@ -410,7 +410,28 @@ static void print_filter_chains(struct nft_ctx *c)
 		"\tchain filter_forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n"
 		"\t\tct state established,related accept\n"
-		"\t\tiifname \"%s\" jump from_tunnel\n"
+		"\t\tiifname \"%s\" jump from_tunnel\n", wg);
+	/* From outside, only forwards (DNAT) and this host's own LANs may open
+	 * connections into the tunnel: anything else routed here toward the pools
+	 * would bypass every host's from_tunnel. */
+	fprintf(c->f, "\t\toifname \"%s\" ct status dnat accept comment \"forwards\"\n", wg);
+	for (size_t i = 0; i < 2; i++) {
+		char buf[PREFIX_STRLEN];
+		bool any = false;
+
+		for (size_t j = 0; j < c->h->n_lans; j++) {
+			if (c->h->lans[j].family != families[i])
+				continue;
+			if (!any)
+				fprintf(c->f, "\t\toifname \"%s\" %s saddr { ", wg, fam_ip(families[i]));
+			fprintf(c->f, "%s%s", any ? ", " : "", prefix_format(&c->h->lans[j], buf));
+			any = true;
+		}
+		if (any)
+			fputs(" } accept comment \"this host's LANs\"\n", c->f);
+	}
+	fprintf(c->f,
+		"\t\toifname \"%s\" counter drop comment \"nothing else enters the tunnel from outside\"\n"
 		"\t}\n\n"
 		"\tchain filter_input {\n"
 		"\t\ttype filter hook input priority filter; policy accept;\n"
@@ -523,34 +544,19 @@ static int items_principals(struct nft_ctx *c, struct hs_firewall *out)
 {
 	const struct fw_network *fw = c->fw;
 	char key[MODEL_NAME_MAX + 32];
-	char **desc;
-	char *custom = NULL;
-	int r = -ENOMEM;
 
-	/* one text per class, shared by its members */
-	desc = calloc(fw->n_cls + 1, sizeof(*desc));
-	if (!desc)
-		return -ENOMEM;
-	for (size_t j = 0; j < fw->n_cls; j++)
-		if (!(desc[j] = fw_class_describe(fw, j, c->exit)))
-			goto out;
-	if (!(custom = fw_class_describe(fw, FW_NONE, c->exit)))
-		goto out;
 	for (size_t i = 0; i < fw->n_pr; i++) {
 		const struct fw_principal *p = &fw->pr[i];
+		char *v = fw_principal_describe(fw, p, c->exit);
+		int r;
 
 		snprintf(key, sizeof(key), "access/%s/%s", p->is_host ? "host" : "peer", p->name);
-		r = add_item(out, key, p->cls == FW_NONE ? custom : desc[p->cls]);
+		r = add_item(out, key, v);
+		free(v);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	r = 0;
-out:
-	for (size_t j = 0; j < fw->n_cls; j++)
-		free(desc[j]);
-	free(desc);
-	free(custom);
-	return r;
+	return 0;
 }
 
 static int items_tenants(struct nft_ctx *c, struct hs_firewall *out)

@@ -130,9 +130,21 @@ char *fw_class_describe(const struct fw_network *fw, size_t cls, bool exit)
 	return memstream_done(f, &s);
 }
 
+/* The class, and the addresses it applies to: a peer that gains an address is a
+ * visible change of its access item. */
 char *fw_principal_describe(const struct fw_network *fw, const struct fw_principal *p, bool exit)
 {
-	return fw_class_describe(fw, p->cls, exit);
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	print_class(f, fw, p->cls, exit);
+	fputs(" (from ", f);
+	print_prefixes(f, &p->addrs, 4);
+	fputc(')', f);
+	return memstream_done(f, &s);
 }
 
 static const char *index_name(const void *base, size_t n, size_t size, size_t i)

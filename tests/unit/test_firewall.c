@@ -236,11 +236,11 @@ static void test_levels(void)
 	EXPECT(fw, "192.168.50.7", "8.8.8.8", "udp", 53, NO_TUNNEL, NULL);
 
 	render(fw, m, "hub", &out);
-	CHECK_STR(item(&out, "access/peer/alice"), "full: tunnel addresses and LANs of the shared scope");
-	CHECK_STR(item(&out, "access/peer/vic"), "vpn-only: tunnel addresses of the shared scope");
-	CHECK_STR(item(&out, "access/peer/lana"), "lan-only: LANs of the shared scope");
-	CHECK_STR(item(&out, "access/peer/lanb"), "lan-only: 192.168.50.0/24");
-	CHECK_STR(item(&out, "access/peer/cus"), "custom: only what policies allow");
+	CHECK_STR(item(&out, "access/peer/alice"), "full: tunnel addresses and LANs of the shared scope (from 10.0.0.10/32, fd00::10/128)");
+	CHECK_STR(item(&out, "access/peer/vic"), "vpn-only: tunnel addresses of the shared scope (from 10.0.0.11/32)");
+	CHECK_STR(item(&out, "access/peer/lana"), "lan-only: LANs of the shared scope (from 10.0.0.12/32)");
+	CHECK_STR(item(&out, "access/peer/lanb"), "lan-only: 192.168.50.0/24 (from 10.0.0.13/32)");
+	CHECK_STR(item(&out, "access/peer/cus"), "custom: only what policies allow (from 10.0.0.14/32)");
 	CHECK(item(&out, "access/host/router") != NULL);
 	CHECK(item(&out, "access/peer/dis") == NULL);
 	CHECK(item(&out, "access/peer/old") == NULL);
@@ -283,7 +283,7 @@ static void test_exit_internet(void)
 	CHECK_HAS(elements(out.body, "set", "internal4"), "192.168.60.0/24");
 	CHECK_STR(item(&out, "masquerade/internet"), "exit: peers → internet");
 	CHECK_STR(item(&out, "access/peer/alice"),
-		  "full: tunnel addresses and LANs of the shared scope, and the internet");
+		  "full: tunnel addresses and LANs of the shared scope, and the internet (from 10.0.0.10/32, fd00::10/128)");
 	hs_firewall_clear(&out);
 	/* the router of the same network is no exit */
 	render(fw, m, "router", &out);
@@ -369,13 +369,13 @@ static void test_tenants(void)
 	CHECK_HAS(elements(out.body, "set", "s1_lan4"), "192.168.10.0/24");
 	CHECK_STR(item(&out, "tenant/acme"), "pools 10.0.1.0/24, isolated");
 	CHECK_STR(item(&out, "tenant/beta"), "pools 10.0.2.0/24, not isolated");
-	CHECK_STR(item(&out, "access/peer/a2"), "vpn-only: tunnel addresses of tenant acme");
+	CHECK_STR(item(&out, "access/peer/a2"), "vpn-only: tunnel addresses of tenant acme (from 10.0.1.11/32)");
 	CHECK_STR(item(&out, "access/peer/b1"),
-		  "full: tunnel addresses and LANs of tenant beta and the shared scope, and the internet");
+		  "full: tunnel addresses and LANs of tenant beta and the shared scope, and the internet (from 10.0.2.10/32)");
 	CHECK_STR(item(&out, "access/peer/s1"), "full: tunnel addresses and LANs of the shared scope, "
-		  "tenant beta and tenant gamma, and the internet");
+		  "tenant beta and tenant gamma, and the internet (from 10.0.0.10/32)");
 	CHECK_STR(item(&out, "access/host/acme-gw"),
-		  "full: tunnel addresses and LANs of tenant acme, and the internet");
+		  "full: tunnel addresses and LANs of tenant acme, and the internet (from 10.0.1.2/32, 192.168.10.0/24)");
 	/* the policy's destination: acme's pool and its members' LANs */
 	CHECK_HAS(elements(out.body, "set", "r0_dst4"), "10.0.1.0/24,");
 	CHECK_HAS(elements(out.body, "set", "r0_dst4"), "192.168.10.0/24");
@@ -597,11 +597,12 @@ static void test_forwards(void)
 	CHECK_FORWARD(fw, "198.51.100.2", "tcp", 2222, "10.0.0.10", 2222);
 	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 25565, ACCEPT, "forward mc on host vps → 10.0.0.10:25565");
 	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 80, ACCEPT, "forward 198.51.100.1 tcp/80 on host vps");
-	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 27015, DROP, "nothing is forwarded");
-	EXPECT(fw, "203.0.113.5", "198.51.100.1", "udp", 27021, DROP, NULL);
-	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 8003, DROP, NULL);
-	EXPECT(fw, "203.0.113.5", "198.51.100.2", "tcp", 80, DROP, NULL);
-	EXPECT(fw, "203.0.113.5", "198.51.100.1", "icmp", 0, DROP, NULL);
+	/* not forwarded: the host's own address is its own firewall's business */
+	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 27015, NO_TUNNEL, "not decided by wgf");
+	EXPECT(fw, "203.0.113.5", "198.51.100.1", "udp", 27021, NO_TUNNEL, NULL);
+	EXPECT(fw, "203.0.113.5", "198.51.100.1", "tcp", 8003, NO_TUNNEL, NULL);
+	EXPECT(fw, "203.0.113.5", "198.51.100.2", "tcp", 80, NO_TUNNEL, NULL);
+	EXPECT(fw, "203.0.113.5", "198.51.100.1", "icmp", 0, NO_TUNNEL, NULL);
 	EXPECT(fw, "203.0.113.5", "10.0.0.10", "tcp", 25565, DROP, "nothing is forwarded from outside to 10.0.0.10");
 	/* the target's hub filters what the forwarding host sends it */
 	EXPECT(fw, "203.0.113.5", "198.51.100.2", "tcp", 22, DROP, "but host hub2 drops it");
