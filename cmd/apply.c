@@ -12,10 +12,11 @@ static const char help[] =
 	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n\n"
 	"Makes this host match the repository: computes the same plan as `wgf plan`, prints\n"
 	"it, and carries it out in dependency order (interfaces, device, peers one by one,\n"
-	"addresses, routes, sysctls). On a terminal it asks before changing anything unless\n"
-	"--yes is given; elsewhere (CI, timers) it applies directly. A converged host\n"
-	"writes nothing. On a failure it undoes what it did, names the object and the\n"
-	"kernel's reason, and exits 1; running it again converges.\n\n"
+	"addresses, routes, sysctls, then the nftables table in one transaction). On a\n"
+	"terminal it asks before changing anything unless --yes is given; elsewhere (CI,\n"
+	"timers) it applies directly. A converged host writes nothing. On a failure it\n"
+	"undoes what it did, names the object and the kernel's reason, and exits 1;\n"
+	"running it again converges.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
 	"  --host NAME        the Host to apply (default: matched by key, then hostname)\n"
@@ -60,10 +61,20 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 		json_object_object_add(o, "error", json_object_new_string(res->error));
 	if (res->rollback_error)
 		json_object_object_add(o, "rollback_error", json_object_new_string(res->rollback_error));
+	if (res->warning)
+		json_object_object_add(o, "warning", json_object_new_string(res->warning));
 	json_object_object_add(o, "plan", plan);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	free(buf);
+}
+
+/* A record of a table that is neither wanted nor there any more is stale: without
+ * it, a table someone else creates under that name later is never deleted. */
+static void forget_firewall(const struct cmd_ctx *c, const struct plan *p)
+{
+	if (!p->desired->firewall.present && !p->observed->firewall.present)
+		state_firewall_remove(c->state_dir);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -98,6 +109,7 @@ int cmd_apply(int argc, char **argv)
 	if (plan_is_empty(p)) {
 		/* an older wgf may not have recorded the declared endpoints yet */
 		state_endpoints_save(c.state_dir, p->desired);
+		forget_firewall(&c, p);
 		if (c.json)
 			print_json(p, &res, 0);
 		else
@@ -129,6 +141,9 @@ int cmd_apply(int argc, char **argv)
 		int sr = state_endpoints_save(c.state_dir, p->desired);
 		if (sr < 0)
 			cmd_error("warning: recording the declared endpoints in %s: %s", c.state_dir, strerror(-sr));
+		forget_firewall(&c, p);
+		if (res.warning)
+			cmd_error("warning: %s", res.warning);
 	}
 	if (c.json) {
 		print_json(p, &res, r);

@@ -253,6 +253,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	struct model *m = NULL;
 	const struct model_host *h;
 	struct host_state *desired = NULL, *observed = NULL, *declared = NULL;
+	struct fw_record *fw_applied = NULL;
 	struct state_owned owned = {0};
 	struct early_observe early = {0};
 	struct observe_opts oo = {0};
@@ -371,9 +372,28 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
 		goto out;
 	}
+	r = state_firewall_load(c->state_dir, &fw_applied);
+	if (r == -EBADMSG) {
+		fprintf(stderr, "wgf: warning: %s/firewall is damaged; the nftables table is treated as "
+			"not recorded (replaced if wanted, never deleted)\n", c->state_dir);
+	} else if (r < 0) {
+		cmd_error("reading %s/firewall: %s", c->state_dir, strerror(-r));
+		goto out;
+	}
+	/* the table is looked at only when wgf wants it or made it */
+	if (desired->firewall.present || fw_applied) {
+		char *err = NULL;
+		r = observe_firewall(&observed->firewall, &err);
+		if (r < 0) {
+			cmd_error("observing this host: %s", err ? err : strerror(-r));
+			free(err);
+			goto out;
+		}
+	}
 	dopts.owned_ifnames = (const char *const *)owned.ifnames;
 	dopts.n_owned = owned.n;
 	dopts.declared = declared;
+	dopts.fw_applied = fw_applied;
 	r = diff_host_states(desired, observed, &dopts, plan);
 	desired = observed = NULL;
 	if (r < 0) {
@@ -390,6 +410,7 @@ out:
 		pthread_join(early.thread, NULL);
 	hoststate_free(early.hs);
 	hoststate_free(declared);
+	fw_record_free(fw_applied);
 	sodium_memzero(priv, sizeof(priv));
 	free(oo.error);
 	free(names);

@@ -12,9 +12,10 @@ static const char help[] =
 	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
 	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
 	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
-	"allowed IPs, latest handshake and transfer. With a repository (PATH or --repo),\n"
-	"peers are named after the repository's Hosts and Peers and its interfaces are\n"
-	"included; without one, the interfaces wgf created are shown.\n\n"
+	"allowed IPs, latest handshake and transfer; and whether the nftables table\n"
+	"inet wgf is as wgf applied it. With a repository (PATH or --repo), peers are\n"
+	"named after the repository's Hosts and Peers and its interfaces are included;\n"
+	"without one, the interfaces wgf created are shown.\n\n"
 	"  --json          print as JSON\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
@@ -69,7 +70,19 @@ static void ago(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
 }
 
-static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx)
+/* The nftables table wgf owns, compared with what wgf recorded applying. */
+static const char *firewall_state(const struct hs_firewall *fw, const struct fw_record *rec)
+{
+	if (!fw->present)
+		return rec ? "deleted-outside-wgf" : "absent";
+	if (!rec)
+		return "not-applied-by-wgf";
+	return strcmp(fw->body ? fw->body : "", rec->listing ? rec->listing : "") ?
+	       "changed-outside-wgf" : "as-applied";
+}
+
+static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
+		       const char *fw_state)
 {
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
@@ -105,9 +118,17 @@ static void print_text(const struct host_state *hs, const struct key_name *idx, 
 			putchar('\n');
 		}
 	}
+	if (fw_state) {
+		char words[32];
+		snprintf(words, sizeof(words), "%s", fw_state);
+		for (char *w = words; *w; w++)
+			*w = *w == '-' ? ' ' : *w;
+		printf("nftables table %s %s: %s\n", HS_FW_FAMILY, HS_FW_TABLE, words);
+	}
 }
 
-static void print_json(const struct host_state *hs, const struct key_name *idx, size_t n_idx)
+static void print_json(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
+		       const char *fw_state)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
@@ -149,6 +170,13 @@ static void print_json(const struct host_state *hs, const struct key_name *idx, 
 		json_object_array_add(devs, jd);
 	}
 	json_object_object_add(o, "interfaces", devs);
+	if (fw_state) {
+		json_object *fw = json_object_new_object();
+		json_object_object_add(fw, "table", json_object_new_string(HS_FW_FAMILY " " HS_FW_TABLE));
+		json_object_object_add(fw, "present", json_object_new_boolean(hs->firewall.present));
+		json_object_object_add(fw, "state", json_object_new_string(fw_state));
+		json_object_object_add(o, "firewall", fw);
+	}
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -164,7 +192,10 @@ int cmd_status(int argc, char **argv)
 	struct state_owned owned = {0};
 	struct observe_opts oo = {0};
 	struct host_state *hs = NULL;
+	struct fw_record *fw_rec = NULL;
 	struct rtnl *rt = NULL;
+	const char *fw_state = NULL;
+	char *fw_err = NULL;
 	const char **names = NULL;
 	struct key_name *idx = NULL;
 	size_t n = 0, n_idx = 0;
@@ -208,14 +239,22 @@ int cmd_status(int argc, char **argv)
 		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
 		goto out;
 	}
+	/* a damaged record reads as none; a table that cannot be read is left out */
+	if (state_firewall_load(c.state_dir, &fw_rec) == -ENOMEM ||
+	    observe_firewall(&hs->firewall, &fw_err) == -ENOMEM)
+		goto out;
+	if (!fw_err)
+		fw_state = firewall_state(&hs->firewall, fw_rec);
 	idx = names_index(m, &n_idx);
 	if (c.json)
-		print_json(hs, idx, n_idx);
+		print_json(hs, idx, n_idx, fw_state);
 	else
-		print_text(hs, idx, n_idx);
+		print_text(hs, idx, n_idx, fw_state);
 	ret = EXIT_OK;
 out:
 	free(oo.error);
+	free(fw_err);
+	fw_record_free(fw_rec);
 	free(names);
 	free(idx);
 	hoststate_free(hs);

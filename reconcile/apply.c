@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/str.h"
+#include "reconcile/nft.h"
 #include "reconcile/observe.h"
 #include "reconcile/state.h"
 #include "reconcile/wg.h"
@@ -22,6 +23,8 @@ struct apply_ctx {
 		int ifindex;
 	} *ifindexes;          /* looked up once per interface, not once per address or route */
 	size_t n_ifindexes;
+	const struct plan_action *fw_done;   /* the nftables change this apply made */
+	bool fw_refused;                     /* the nftables transaction failed: it changed nothing */
 };
 
 static void apply_ctx_clear(struct apply_ctx *c)
@@ -107,6 +110,23 @@ static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
 	else
 		c->res->error = str_printf("%s: %s", what ? what : "?", strerror(-r));
 	free(what);
+	return r;
+}
+
+/* "nftables table inet wgf: Invalid argument: wgf-nft-batch:7:3-9: Error: …", the
+ * line libnftables quotes, and how many more errors it reported. */
+static int fail_nft(struct apply_ctx *c, int r, const char *when, const char *nft_err)
+{
+	size_t more = 0;
+	char *first = nft_err ? nft_error_first(nft_err, &more) : NULL;
+	char n[48] = "";
+
+	if (more)
+		snprintf(n, sizeof(n), "\n(and %zu more error%s)", more, more == 1 ? "" : "s");
+	free(c->res->error);
+	c->res->error = str_printf("nftables table %s %s%s: %s%s%s%s", HS_FW_FAMILY, HS_FW_TABLE, when,
+				   strerror(-r), first && first[0] ? ": " : "", first ? first : "", n);
+	free(first);
 	return r;
 }
 
@@ -271,6 +291,31 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	return 0;
 }
 
+/* The whole table in one transaction: when libnftables or the kernel refuses it,
+ * the table stays as it was. */
+static int apply_firewall(struct apply_ctx *c, const struct plan_action *a)
+{
+	char *err = NULL;
+	int r;
+
+	if (a->op == PLAN_DELETE) {
+		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		if (r == -ENOENT)
+			r = 0;
+	} else {
+		r = nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+	}
+	if (r < 0) {
+		fail_nft(c, r, "", err);
+		c->fw_refused = true;
+		free(err);
+		return r;
+	}
+	c->fw_done = a;
+	logf_(c, op_sign(a->op), "nftables table %s %s", HS_FW_FAMILY, HS_FW_TABLE);
+	return 0;
+}
+
 /* wgf's routes as observed, never NULL (NULL would make rtnl list them again per route). */
 static const struct hs_route *observed_routes(const struct apply_ctx *c)
 {
@@ -326,6 +371,8 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 			return fail(c, r, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
 		logf_(c, "~", "sysctl %s = %s", a->u.sysctl.key, a->u.sysctl.value);
 		return 0;
+	case PLAN_OBJ_FIREWALL:
+		return apply_firewall(c, a);
 	case PLAN_OBJ_DEVICE:
 	case PLAN_OBJ_PEER:
 		break;
@@ -363,6 +410,42 @@ static int apply_actions(struct apply_ctx *c)
 	return 0;
 }
 
+/* The table inside a listing: "table inet wgf {\n BODY }\n" -> BODY. */
+static char *listing_body(const char *listing)
+{
+	const char *open = strchr(listing, '{'), *close = strrchr(listing, '}');
+
+	if (!open || !close || close < open)
+		return NULL;
+	return strndup(open + 1, (size_t)(close - open - 1));
+}
+
+/* Puts back the table observed before this apply (from its listing), or deletes
+ * the one this apply created. */
+static int firewall_restore(struct apply_ctx *c, char **error)
+{
+	const struct hs_firewall *before = &c->plan->observed->firewall;
+	char *body = NULL, *err = NULL;
+	int r;
+
+	if (!c->fw_done)
+		return 0;
+	if (before->present) {
+		body = before->body ? listing_body(before->body) : NULL;
+		r = body ? nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
+	} else {
+		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0)
+		*error = str_printf("nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+				    strerror(-r), err ? ": " : "", err ? err : "");
+	free(body);
+	free(err);
+	return r;
+}
+
 /* Undo: the state observed before this apply becomes the desired one, and the
  * interfaces this apply created count as owned, so the diff removes them. */
 static int rollback(struct apply_ctx *c)
@@ -375,10 +458,14 @@ static int rollback(struct apply_ctx *c)
 	struct apply_result rres = {0};
 	struct plan *undo = NULL;
 	const char **names = NULL, **keys = NULL;
+	char *fw_error = NULL;
 	size_t n_names = 0;
-	int r;
+	int r, fr;
 
+	fr = firewall_restore(c, &fw_error);
 	want = hoststate_dup(p->observed);
+	if (want)
+		hs_firewall_clear(&want->firewall);   /* firewall_restore() put it back */
 	names = calloc(p->desired->n_devices + p->observed->n_devices + 1, sizeof(*names));
 	keys = calloc(p->observed->n_sysctls + 1, sizeof(*keys));
 	if (!want || !names || !keys) {
@@ -417,10 +504,15 @@ static int rollback(struct apply_ctx *c)
 	if (r < 0) {
 		c->res->rollback_error = rres.error;
 		rres.error = NULL;
+	} else if (fr < 0) {
+		c->res->rollback_error = fw_error;
+		fw_error = NULL;
+		r = fr;
 	} else {
 		c->res->rolled_back = true;
 	}
 out:
+	free(fw_error);
 	free(oo.error);
 	apply_result_clear(&rres);
 	plan_free(undo);
@@ -431,6 +523,59 @@ out:
 	return r;
 }
 
+/* A body the kernel refuses fails the apply before anything else changed: checked
+ * (dry run) when other changes come before the firewall's own transaction. */
+static int firewall_check(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	char *err = NULL;
+	int r;
+
+	for (size_t i = 1; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+
+		if (a->obj != PLAN_OBJ_FIREWALL || a->op == PLAN_DELETE)
+			continue;
+		r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+		if (r < 0)
+			fail_nft(c, r, " (checked before any change; nothing was changed)", err);
+		free(err);
+		return r;
+	}
+	return 0;
+}
+
+/* What wgf applied, for the next diff: the desired items and body and the
+ * kernel's listing of the table now. */
+static int firewall_record(struct apply_ctx *c)
+{
+	const struct hs_firewall *fw = &c->plan->desired->firewall;
+	struct fw_record *rec = NULL;
+	char *listing = NULL, *err = NULL;
+	int r;
+
+	if (!c->fw_done || !c->o->state_dir)
+		return 0;
+	if (c->fw_done->op == PLAN_DELETE) {
+		r = state_firewall_remove(c->o->state_dir);
+		goto out;
+	}
+	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	if (r >= 0)
+		r = fw_record_new(fw, listing, &rec);
+	if (r >= 0)
+		r = state_firewall_save(c->o->state_dir, rec);
+out:
+	if (r < 0)
+		c->res->warning = str_printf("recording the nftables table %s %s in %s: %s%s%s; "
+					     "the next plan replaces it again", HS_FW_FAMILY, HS_FW_TABLE,
+					     c->o->state_dir, strerror(-r), err ? ": " : "", err ? err : "");
+	fw_record_free(rec);
+	free(listing);
+	free(err);
+	return r;
+}
+
 int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res)
 {
@@ -438,13 +583,21 @@ int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	r = firewall_check(&c);
+	if (r < 0)
+		goto out;
 	r = apply_actions(&c);
 	if (r < 0) {
 		if (!res->error)
 			res->error = str_printf("%s", strerror(-r));
 		/* even with nothing done: a UAPI set that failed half-way was partly applied */
-		rollback(&c);
+		if (!(c.fw_refused && res->done == 0))
+			rollback(&c);
+		goto out;
 	}
+	/* the kernel has it all: a record that cannot be written is only a warning */
+	firewall_record(&c);
+out:
 	apply_ctx_clear(&c);
 	return r;
 }
@@ -453,5 +606,6 @@ void apply_result_clear(struct apply_result *res)
 {
 	free(res->error);
 	free(res->rollback_error);
+	free(res->warning);
 	memset(res, 0, sizeof(*res));
 }

@@ -20,11 +20,14 @@ struct apply_result {
 	char *error;                   /* "peer "alice" on wg0: <kernel's reason>"; free it */
 	bool rolled_back;              /* the partial apply was undone */
 	char *rollback_error;          /* set when undoing failed too */
+	char *warning;                 /* applied, but something worth saying went wrong */
 };
 
 /* Returns 0, or a negative errno with res->error set. On failure it undoes what this
  * apply did where it can (interfaces it created are deleted, changed objects are set
- * back to what was observed) and says so in res. */
+ * back to what was observed, the nftables table is restored from its listing) and
+ * says so in res. A table body the kernel refuses fails before anything changes.
+ * After changing the nftables table it records it in o->state_dir (state.h). */
 int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res);
 void apply_result_clear(struct apply_result *res);

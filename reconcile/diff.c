@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/nft_listing.h"
+#include "reconcile/state.h"
+
 #define DISPLAY_LIST_MAX 8
+#define DRIFT_LINES_MAX 10
 
 /* Apply order (see plan.h): removals first, innermost objects first, then the rest. */
 enum diff_bucket {
-	B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
-	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_SYSCTL,
+	B_DEL_FIREWALL, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
+	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_SYSCTL, B_FIREWALL,
 	B_MAX
 };
 
@@ -88,15 +92,20 @@ static void plan_action_clear(struct plan_action *a)
 	free(a->name);
 }
 
-static int action_change(struct plan_action *a, const char *field, const char *old, const char *new)
+static int action_change_kind(struct plan_action *a, enum plan_change_kind kind, const char *field,
+			      const char *old, const char *new)
 {
-	struct plan_change *c = reallocarray(a->changes, a->n_changes + 1, sizeof(*c));
+	struct plan_change *c;
 
-	if (!c)
-		return -ENOMEM;
-	a->changes = c;
-	c = &c[a->n_changes];
-	*c = (struct plan_change){ 0 };
+	/* grows at powers of two: a new table lists one item per peer */
+	if (!(a->n_changes & (a->n_changes - 1))) {
+		c = reallocarray(a->changes, a->n_changes ? a->n_changes * 2 : 1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		a->changes = c;
+	}
+	c = &a->changes[a->n_changes];
+	*c = (struct plan_change){ .kind = kind };
 	c->field = strdup(field);
 	c->old = old ? strdup(old) : NULL;
 	c->new = new ? strdup(new) : NULL;
@@ -104,6 +113,11 @@ static int action_change(struct plan_action *a, const char *field, const char *o
 	if (!c->field || (old && !c->old) || (new && !c->new))
 		return -ENOMEM;
 	return 0;
+}
+
+static int action_change(struct plan_action *a, const char *field, const char *old, const char *new)
+{
+	return action_change_kind(a, PLAN_CHANGE_FIELD, field, old, new);
 }
 
 /* Same, taking ownership of an already built new value (NULL = ENOMEM). */
@@ -637,6 +651,96 @@ static int diff_sysctls(struct diff_ctx *c)
 	return r;
 }
 
+/* Item changes from the items applied (old) to the desired ones; both sorted by key. */
+static int fw_item_changes(struct plan_action *a, const struct hs_fw_item *old, size_t no,
+			   const struct hs_fw_item *new, size_t nn, size_t *n_changed)
+{
+	size_t i = 0, j = 0, n0 = a->n_changes;
+	int r = 0;
+
+	while (r >= 0 && (i < no || j < nn)) {
+		int cmp = i == no ? 1 : j == nn ? -1 : strcmp(old[i].key, new[j].key);
+
+		if (cmp < 0)
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, old[i].key, old[i].value, NULL);
+		else if (cmp > 0)
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, NULL, new[j].value);
+		else if (strcmp(old[i].value, new[j].value))
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, old[i].value, new[j].value);
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	*n_changed = a->n_changes - n0;
+	return r;
+}
+
+/* What differs between two texts of the table (listings, or rendered bodies). */
+static int fw_text_changes(struct plan_action *a, enum plan_change_kind kind, const char *field,
+			   const char *old, const char *new)
+{
+	char **lines = NULL;
+	size_t n = 0;
+	int r;
+
+	r = nft_listing_diff(old, new, DRIFT_LINES_MAX, &lines, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = action_change_kind(a, kind, field, NULL, lines[i]);
+	nft_listing_lines_free(lines, n);
+	return r;
+}
+
+static int fw_action_init(struct plan_action *a, enum plan_op op, const struct hs_firewall *want)
+{
+	action_init(a, PLAN_OBJ_FIREWALL, op, NULL);
+	a->u.firewall.body = op == PLAN_DELETE ? NULL : want->body ? want->body : "";
+	a->name = strdup(HS_FW_FAMILY " " HS_FW_TABLE);
+	return a->name ? 0 : -ENOMEM;
+}
+
+/* wgf replaces its table when what it wants differs from what it applied last, or
+ * when the kernel's table differs from what it listed right after that apply. */
+static int diff_firewall(struct diff_ctx *c)
+{
+	const struct hs_firewall *want = &c->desired->firewall, *have = &c->observed->firewall;
+	const struct fw_record *rec = c->opts ? c->opts->fw_applied : NULL;
+	struct plan_action a;
+	bool body_changed, drift;
+	size_t n_items = 0;
+	int r;
+
+	if (!want->present) {
+		if (!have->present || !rec)
+			return 0;
+		return push(c, B_DEL_FIREWALL, &a, fw_action_init(&a, PLAN_DELETE, want));
+	}
+	if (!have->present) {
+		r = fw_action_init(&a, PLAN_CREATE, want);
+		a.u.firewall.drift = rec != NULL;
+		if (r >= 0 && rec)
+			r = action_change_kind(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", NULL, "table deleted");
+		if (r >= 0)
+			r = fw_item_changes(&a, NULL, 0, want->items, want->n_items, &n_items);
+		return push(c, B_FIREWALL, &a, r);
+	}
+	body_changed = !rec || strcmp(rec->body ? rec->body : "", want->body ? want->body : "");
+	drift = rec && strcmp(rec->listing ? rec->listing : "", have->body ? have->body : "");
+	if (!body_changed && !drift)
+		return 0;
+	r = fw_action_init(&a, PLAN_UPDATE, want);
+	a.u.firewall.drift = drift;
+	if (r >= 0 && !rec)
+		r = action_change_kind(&a, PLAN_CHANGE_NOTE, "no record of what wgf applied: replaced as a whole",
+				       NULL, NULL);
+	if (r >= 0 && rec)
+		r = fw_item_changes(&a, rec->items, rec->n_items, want->items, want->n_items, &n_items);
+	/* addresses and LANs are set elements, not items; a new wgf may lay it out anew */
+	if (r >= 0 && body_changed && rec && !n_items)
+		r = fw_text_changes(&a, PLAN_CHANGE_RULESET, "ruleset", rec->body, want->body);
+	if (r >= 0 && drift)
+		r = fw_text_changes(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", rec->listing, have->body);
+	return push(c, B_FIREWALL, &a, r);
+}
+
 static int plan_assemble(struct plan *p, struct diff_ctx *c)
 {
 	size_t n = 0;
@@ -700,6 +804,8 @@ int diff_host_states(struct host_state *desired, struct host_state *observed,
 	if (r >= 0)
 		r = diff_sysctls(&c);
 	if (r >= 0)
+		r = diff_firewall(&c);
+	if (r >= 0)
 		r = plan_assemble(p, &c);
 	if (r < 0)
 		goto out;
@@ -739,6 +845,7 @@ const char *plan_obj_name(enum plan_obj o)
 	case PLAN_OBJ_ADDRESS: return "address";
 	case PLAN_OBJ_ROUTE:   return "route";
 	case PLAN_OBJ_SYSCTL:  return "sysctl";
+	case PLAN_OBJ_FIREWALL: return "nftables table";
 	}
 	return "unknown";
 }

@@ -335,3 +335,26 @@ int nft_table_delete(const char *family, const char *name, char **err)
 	free(cmd);
 	return ret;
 }
+
+static bool error_head(const char *line)
+{
+	return !strncmp(line, NFT_BATCH_NAME ":", strlen(NFT_BATCH_NAME ":")) ||
+	       !strncmp(line, "Error: ", strlen("Error: "));
+}
+
+char *nft_error_first(const char *err, size_t *n_more)
+{
+	const char *end = NULL;
+
+	*n_more = 0;
+	if (!err)
+		return strdup("");
+	for (const char *p = strchr(err, '\n'); p; p = strchr(p + 1, '\n')) {
+		if (!error_head(p + 1))
+			continue;
+		if (!end)
+			end = p;
+		(*n_more)++;
+	}
+	return end ? strndup(err, (size_t)(end - err)) : strdup(err);
+}

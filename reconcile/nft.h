@@ -7,6 +7,7 @@
  * from several threads. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 /* ^[A-Za-z][A-Za-z0-9_]{0,30}$ and not an nft keyword (any case): safe to paste
  * into nft text as a table, chain, set or map name. */
@@ -32,5 +33,9 @@ int nft_table_get_json(const char *family, const char *name, char **json, char *
 int nft_table_replace(const char *family, const char *name, const char *body, char **err);
 /* nft_table_replace in dry-run mode: checked against the kernel, never committed. */
 int nft_table_check(const char *family, const char *name, const char *body, char **err);
+/* The first error of an error text (where, the line quoted, the carets), and in
+ * *n_more how many follow it: the kernel answers each message of a refused batch,
+ * so an EPERM comes once per set, chain and rule. NULL on ENOMEM. */
+char *nft_error_first(const char *err, size_t *n_more);
 /* Deletes only FAMILY NAME; -ENOENT when absent. */
 int nft_table_delete(const char *family, const char *name, char **err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/str.h"
+#include "reconcile/nft.h"
 #include "reconcile/wg.h"
 
 static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname, char **error)
@@ -95,5 +96,28 @@ int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **ou
 	hs = NULL;
 out:
 	hoststate_free(hs);
+	return r;
+}
+
+int observe_firewall(struct hs_firewall *out, char **error)
+{
+	char *listing = NULL, *err = NULL;
+	int r;
+
+	*error = NULL;
+	hs_firewall_clear(out);
+	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	if (r == -ENOENT) {
+		r = 0;
+	} else if (r < 0) {
+		*error = str_printf("reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+				    strerror(-r), err ? ": " : "", err ? err : "");
+	} else {
+		out->present = true;
+		out->body = listing;
+		listing = NULL;
+	}
+	free(listing);
+	free(err);
 	return r;
 }

@@ -17,3 +17,8 @@ struct observe_opts {
  * device (kernel kind "wireguard" or a userspace UAPI socket) is an error: wgf
  * will not take over a link it cannot manage. */
 int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out);
+
+/* The nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE) as the kernel lists it
+ * (stateless): present and body set when it exists. Returns 0 or a negative errno
+ * with *error set (free it). */
+int observe_firewall(struct hs_firewall *out, char **error);

@@ -3,10 +3,11 @@
  * plan_print_text()/plan_print_json(), carried out by apply_plan().
  *
  * Order (apply walks actions front to back):
- *   1. removals, in reverse dependency order: routes, addresses, peers, links
- *      (a link that goes away is one action: its peers/addresses/routes go with it)
+ *   1. removals, in reverse dependency order: the nftables table, routes,
+ *      addresses, peers, links (a link that goes away is one action: its
+ *      peers/addresses/routes go with it)
  *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
- *      peers, addresses, routes, sysctls
+ *      peers, addresses, routes, sysctls, the nftables table
  * Within one object class, actions are sorted by interface then by name/key, so
  * plans are deterministic.
  */
@@ -18,6 +19,8 @@
 #include <net/if.h>
 
 #include "model/hoststate.h"
+
+struct fw_record;   /* reconcile/state.h */
 
 enum plan_op {
 	PLAN_CREATE,   /* "+" */
@@ -32,12 +35,22 @@ enum plan_obj {
 	PLAN_OBJ_ADDRESS,
 	PLAN_OBJ_ROUTE,
 	PLAN_OBJ_SYSCTL,
+	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
+};
+
+enum plan_change_kind {
+	PLAN_CHANGE_FIELD,     /* a setting: old → new */
+	PLAN_CHANGE_ITEM,      /* a firewall summary item: field = its key; old NULL = added, new NULL = removed */
+	PLAN_CHANGE_DRIFT,     /* made outside wgf: new = "+ chain x: tcp dport 22 accept", "- set y: element z" */
+	PLAN_CHANGE_RULESET,   /* the rendered ruleset, when no item changed: new = "+ set x: element 10.0.0.5" */
+	PLAN_CHANGE_NOTE,      /* why, in words: field = "no record of what wgf applied: …" */
 };
 
 /* One field change, for display. Values are display strings that never contain
  * secrets (private keys and PSKs are shown as "(sensitive)"). old is NULL for a
  * create, new is NULL for a delete. */
 struct plan_change {
+	enum plan_change_kind kind;
 	char *field;
 	char *old;
 	char *new;
@@ -70,6 +83,10 @@ struct plan_action {
 		struct {                       /* PLAN_OBJ_SYSCTL */
 			const char *key, *value;   /* borrowed from plan->desired */
 		} sysctl;
+		struct {                       /* PLAN_OBJ_FIREWALL */
+			const char *body;          /* create/update: borrowed from plan->desired */
+			bool drift;                /* the kernel's table is not what wgf applied */
+		} firewall;
 	} u;
 
 	struct plan_change *changes;
@@ -95,6 +112,9 @@ struct diff_opts {
 	 * observed endpoint that differs from the desired one is a roam, not drift,
 	 * unless the declaration itself changed since then. */
 	const struct host_state *declared;
+	/* What wgf applied to its nftables table (state dir), or NULL when it has no
+	 * record. Without one, a table that is not desired is never deleted. */
+	const struct fw_record *fw_applied;
 };
 
 /* Takes ownership of desired and observed (both normalized) whatever it returns.

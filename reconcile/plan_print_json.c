@@ -49,6 +49,74 @@ static struct json_object *change_json(const struct plan_change *c)
 	return o;
 }
 
+static struct json_object *item_json(const struct plan_change *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "key", c->field) < 0 ||
+	    (c->old && c->new && (add_str(o, "before", c->old) < 0 || add_str(o, "after", c->new) < 0)) ||
+	    (!(c->old && c->new) && add_str(o, "value", c->new ? c->new : c->old) < 0)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "items": {"added": [{key, value}], "removed": [{key, value}], "changed": [{key,
+ * before, after}]}, "ruleset": ["+ set s0_tun4: element 10.0.0.0/24"], "drift":
+ * ["+ chain from_tunnel: tcp dport 22 accept"], "notes": ["no record of …"]. */
+static int add_firewall(struct json_object *o, const struct plan_action *a)
+{
+	static const char *const names[] = { "added", "removed", "changed" };
+	struct json_object *items = json_object_new_object(), *lists[3] = { 0 };
+	struct json_object *ruleset = NULL, *drift = NULL, *notes = NULL;
+	int r = -ENOMEM;
+
+	if (!items)
+		return -ENOMEM;
+	for (int k = 0; k < 3; k++) {
+		lists[k] = json_object_new_array();
+		if (add(items, names[k], lists[k]) < 0)
+			goto out;
+	}
+	if (add(o, "items", items) < 0) {
+		items = NULL;
+		goto out;
+	}
+	items = NULL;
+	if (add(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
+	    add(o, "drift", drift = json_object_new_array()) < 0 ||
+	    add(o, "notes", notes = json_object_new_array()) < 0)
+		goto out;
+	for (size_t i = 0; i < a->n_changes; i++) {
+		const struct plan_change *c = &a->changes[i];
+
+		switch (c->kind) {
+		case PLAN_CHANGE_ITEM:
+			if (append(lists[!c->old ? 0 : !c->new ? 1 : 2], item_json(c)) < 0)
+				goto out;
+			break;
+		case PLAN_CHANGE_RULESET:
+		case PLAN_CHANGE_DRIFT:
+			if (append(c->kind == PLAN_CHANGE_DRIFT ? drift : ruleset,
+				   json_object_new_string(c->new ? c->new : "")) < 0)
+				goto out;
+			break;
+		case PLAN_CHANGE_NOTE:
+		case PLAN_CHANGE_FIELD:
+			if (append(notes, json_object_new_string(c->field)) < 0)
+				goto out;
+			break;
+		}
+	}
+	r = 0;
+out:
+	json_object_put(items);
+	return r;
+}
+
 static struct json_object *action_json(const struct plan_action *a)
 {
 	const struct hs_peer *peer = a->peer_desired ? a->peer_desired : a->peer_observed;
@@ -59,11 +127,13 @@ static struct json_object *action_json(const struct plan_action *a)
 		return NULL;
 	if (add_str(o, "action", plan_op_name(a->op)) < 0 ||
 	    add_str(o, "object", plan_obj_name(a->obj)) < 0 ||
-	    add_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL ? NULL : a->ifname) < 0 ||
+	    add_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ? NULL : a->ifname) < 0 ||
 	    add_str(o, "name", a->name) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_PEER && peer &&
 	    add_str(o, "public_key", key_to_base64(peer->public_key, b64)) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_FIREWALL && add_firewall(o, a) < 0)
 		goto fail;
 	fields = json_object_new_array();
 	if (!fields)

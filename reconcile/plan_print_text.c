@@ -86,6 +86,7 @@ static void print_title(const struct text_out *t, const struct plan_action *a)
 		print_table(f, a->u.route.table);
 		break;
 	case PLAN_OBJ_SYSCTL:
+	case PLAN_OBJ_FIREWALL:
 		fprintf(f, " %s", a->name ? a->name : "?");
 		break;
 	}
@@ -122,6 +123,73 @@ static void print_sysctl(const struct text_out *t, const struct plan_action *a)
 		fprintf(t->f, "\"%s\"", c->new ? c->new : "");
 	}
 	fputc('\n', t->f);
+}
+
+/* An item's key as people read it: "access/peer/bob" -> "access peer bob",
+ * "forward/198.51.100.7/tcp/25565" -> "forward 198.51.100.7 tcp/25565" (the
+ * key's kind and first part are words, the rest stays as written). */
+static void print_item_key(FILE *f, const char *key)
+{
+	int slashes = 0;
+
+	for (const char *p = key; *p; p++)
+		fputc(*p == '/' && slashes++ < 2 ? ' ' : *p, f);
+}
+
+/* A forward's value says where it goes ("→ gameserver 10.0.0.5:25565"): it
+ * follows the key without a colon, and without its arrow between old and new. */
+static const char *item_value(const char *v)
+{
+	return strncmp(v, "→ ", strlen("→ ")) ? v : v + strlen("→ ");
+}
+
+/*   ~ nftables table inet wgf
+ *       ~ access peer bob: full → vpn-only
+ *       + forward 198.51.100.7 tcp/25565 → gameserver 10.0.0.5:25565
+ *       ~ ruleset: + set s0_tun4: element 10.0.0.0/24    (only when no item changed)
+ *       ! changed outside wgf: + chain from_tunnel: tcp dport 22 accept */
+static void print_firewall_item(const struct text_out *t, const struct plan_change *c)
+{
+	const char *v = c->new ? c->new : c->old;
+
+	put_symbol(t, !c->old ? PLAN_CREATE : !c->new ? PLAN_DELETE : PLAN_UPDATE);
+	fputc(' ', t->f);
+	print_item_key(t->f, c->field);
+	if (c->old && c->new)
+		fprintf(t->f, ": %s → %s\n", item_value(c->old), item_value(c->new));
+	else if (item_value(v) != v)
+		fprintf(t->f, " %s\n", v);
+	else
+		fprintf(t->f, ": %s\n", v);
+}
+
+static void print_firewall(const struct text_out *t, const struct plan_action *a)
+{
+	print_title(t, a);
+	fputc('\n', t->f);
+	for (size_t i = 0; i < a->n_changes; i++) {
+		const struct plan_change *c = &a->changes[i];
+
+		fputs("      ", t->f);
+		switch (c->kind) {
+		case PLAN_CHANGE_ITEM:
+			print_firewall_item(t, c);
+			break;
+		case PLAN_CHANGE_DRIFT:
+			fprintf(t->f, "%s!%s %s: %s\n", t->color ? C_RED : "", t->color ? C_RESET : "",
+				c->field, c->new ? c->new : "");
+			break;
+		case PLAN_CHANGE_RULESET:
+			put_symbol(t, PLAN_UPDATE);
+			fprintf(t->f, " %s: %s\n", c->field, c->new ? c->new : "");
+			break;
+		case PLAN_CHANGE_NOTE:
+		case PLAN_CHANGE_FIELD:
+			put_symbol(t, PLAN_UPDATE);
+			fprintf(t->f, " %s\n", c->field);
+			break;
+		}
+	}
 }
 
 static void print_fields(const struct text_out *t, const struct plan_action *a)
@@ -163,9 +231,19 @@ static void print_action(const struct text_out *t, const struct plan_action *a)
 		print_sysctl(t, a);
 		return;
 	}
+	if (a->obj == PLAN_OBJ_FIREWALL) {
+		print_firewall(t, a);
+		return;
+	}
 	print_title(t, a);
 	fputc('\n', t->f);
 	print_fields(t, a);
+}
+
+/* Shown under "host:", not under an interface. */
+static bool is_host_action(const struct plan_action *a)
+{
+	return a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL;
 }
 
 /* Interface name, then plan order: a stable grouping. */
@@ -185,7 +263,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	struct text_out t = { .f = f, .color = o && o->color };
 	const char *host = p->host_name ? p->host_name : "";
 	size_t *idx = NULL, n = 0;
-	bool any_sysctl = false;
+	bool any_host = false;
 
 	if (plan_is_empty(p)) {
 		fprintf(f, "No changes. Host \"%s\" matches the desired state", host);
@@ -203,8 +281,8 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 
 	idx = calloc(p->n_actions, sizeof(*idx));
 	for (size_t i = 0; i < p->n_actions; i++) {
-		if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
-			any_sysctl = true;
+		if (is_host_action(&p->actions[i]))
+			any_host = true;
 		else if (idx)
 			idx[n++] = i;
 	}
@@ -216,7 +294,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	for (size_t k = 0, prev = SIZE_MAX; k < n; k++) {
 		size_t i = idx ? idx[k] : k;
 
-		if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
+		if (is_host_action(&p->actions[i]))
 			continue;
 		if (prev == SIZE_MAX || strcmp(p->actions[prev].ifname, p->actions[i].ifname)) {
 			put_heading(&t, "interface", p->actions[i].ifname);
@@ -226,10 +304,10 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	}
 	free(idx);
 
-	if (any_sysctl) {
+	if (any_host) {
 		put_heading(&t, "host", "");
 		for (size_t i = 0; i < p->n_actions; i++)
-			if (p->actions[i].obj == PLAN_OBJ_SYSCTL)
+			if (is_host_action(&p->actions[i]))
 				print_action(&t, &p->actions[i]);
 	}
 

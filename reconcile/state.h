@@ -26,6 +26,26 @@ int state_endpoints_load(const char *state_dir, struct host_state **out);
 /* Records desired's declared endpoints; writes only when they changed. */
 int state_endpoints_save(const char *state_dir, const struct host_state *desired);
 
+/* The nftables table wgf last applied ("firewall"): the rendered body it sent,
+ * the summary items, and the kernel's stateless listing read right after. Two
+ * listings of an unchanged table are byte-identical, but a listing is never the
+ * rendered body: drift is the kernel's listing differing from this one. */
+struct fw_record {
+	char *body;
+	struct hs_fw_item *items;              /* sorted by key */
+	size_t n_items;
+	char *listing;
+};
+
+/* A record of fw (a desired firewall: body and items) read back as listing. */
+int fw_record_new(const struct hs_firewall *fw, const char *listing, struct fw_record **out);
+void fw_record_free(struct fw_record *r);
+/* Missing file = NULL; a damaged one = -EBADMSG. */
+int state_firewall_load(const char *state_dir, struct fw_record **out);
+int state_firewall_save(const char *state_dir, const struct fw_record *r);
+/* Missing file = 0. */
+int state_firewall_remove(const char *state_dir);
+
 /* Exclusive lock on <state_dir>/lock; returns an fd (>= 0) or a negative errno
  * (-EWOULDBLOCK when another wgf holds it). */
 int state_lock(const char *state_dir);

@@ -107,7 +107,10 @@ before=$(hs_alice)
 sed -i 's|- 10.10.0.11$|- 10.10.0.11\n    - 10.10.0.13|' "$repo/peers/bob-phone.yaml"
 grep -q 10.10.0.13 "$repo/peers/bob-phone.yaml" || sed -i 's|10.10.0.11|10.10.0.11, 10.10.0.13|' "$repo/peers/bob-phone.yaml"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan3" 2>&1
-check "one-peer change: plan changes exactly bob" grep -q '^Plan: 0 to add, 1 to change, 0 to destroy' "$LAB_DIR/plan3"
+# bob's peer, and his source addresses in the nftables table
+check "one-peer change: plan changes exactly bob" grep -q '^Plan: 0 to add, 2 to change, 0 to destroy' "$LAB_DIR/plan3"
+check "one-peer change: the table changes bob's access only" test "$(grep -cE '^      [-+~!] ' "$LAB_DIR/plan3")" = 2 -a \
+	"$(grep -c '^      ~ access peer bob-phone: ' "$LAB_DIR/plan3")" = 1
 check "one-peer change: plan shows the new address" grep -q '+10.10.0.13/32' "$LAB_DIR/plan3"
 # (LeakSanitizer cannot run under ptrace: leak checks are off for the traced runs only)
 in_host hub strace -f -qq -e trace=write,sendto,sendmsg -e signal=none -s 100000 -o "$LAB_DIR/strace3" \
@@ -140,7 +143,8 @@ cp "$LAB_DIR/alice.bak" "$repo/peers/alice-laptop.yaml"
 # removing a peer from the YAML removes it from the hub, and only it
 rm "$repo/peers/bob-phone.yaml"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan4" 2>&1
-check "removed peer: plan destroys one peer" grep -q '^Plan: 0 to add, 0 to change, 1 to destroy' "$LAB_DIR/plan4"
+check "removed peer: plan destroys one peer" grep -q '^Plan: 0 to add, 1 to change, 1 to destroy' "$LAB_DIR/plan4"
+check "removed peer: and its access in the nftables table" grep -q '^      - access peer bob-phone: ' "$LAB_DIR/plan4"
 wgf_on hub apply --yes "$repo" >/dev/null 2>&1
 peers=$(in_host hub wg show wg0 peers)
 check "removed peer: the hub still answers" test -n "$peers"

@@ -60,7 +60,8 @@ docs = re.split(r"(?m)^---\s*$", open(p).read())
 open(p, "w").write("---".join(d for d in docs if "name: node3" not in d))
 PY
 wgf_on node1 plan "$repo" >"$LAB_DIR/plan" 2>&1
-check "node1 plan removes one peer" grep -q '^Plan: 0 to add, 0 to change, 1 to destroy' "$LAB_DIR/plan"
+check "node1 plan removes one peer" grep -q '^Plan: 0 to add, 1 to change, 1 to destroy' "$LAB_DIR/plan"
+check "node1 plan removes node3's access from the nftables table" grep -q '^      - access host node3: ' "$LAB_DIR/plan"
 wgf_on node1 apply --yes "$repo" >/dev/null 2>&1
 check "node1 has one peer left" test "$(in_host node1 wg show wgmesh peers | wc -l)" -eq 1
 check "node1 still reaches node2" pings node1 10.30.0.2

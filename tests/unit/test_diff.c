@@ -621,6 +621,7 @@ static void test_names(void)
 	CHECK_STR(plan_obj_name(PLAN_OBJ_ADDRESS), "address");
 	CHECK_STR(plan_obj_name(PLAN_OBJ_ROUTE), "route");
 	CHECK_STR(plan_obj_name(PLAN_OBJ_SYSCTL), "sysctl");
+	CHECK_STR(plan_obj_name(PLAN_OBJ_FIREWALL), "nftables table");
 	CHECK_STR(plan_op_name(PLAN_CREATE), "create");
 	CHECK_STR(plan_op_name(PLAN_UPDATE), "update");
 	CHECK_STR(plan_op_name(PLAN_DELETE), "delete");

@@ -5,6 +5,7 @@
 
 #include "model/hoststate.h"
 #include "reconcile/plan.h"
+#include "reconcile/state.h"
 #include "tests/unit/unit.h"
 
 static uint8_t priv_old[WG_KEY_LEN], priv_new[WG_KEY_LEN], psk[WG_KEY_LEN];
@@ -354,6 +355,120 @@ static void test_many_peers_print(void)
 	plan_free(p);
 }
 
+/* sample_plan's changes plus a firewall update: an item changed, one added, one
+ * removed, and a rule added by hand. */
+static struct plan *firewall_plan(void)
+{
+	static const char kernel[] = "table inet wgf {\n\tchain from_tunnel {\n\t\tct state established accept\n"
+				     "\t\ttcp dport 22 accept\n\t}\n}\n";
+	struct host_state *want = hoststate_new(), *have = hoststate_new(), *applied = hoststate_new();
+	struct diff_opts o = { 0 };
+	struct fw_record *rec = NULL;
+	struct hs_device *d;
+	struct hs_peer *pe;
+	struct plan *p = NULL;
+
+	want->host_name = strdup("vps");
+	d = hoststate_add_device(want, "wg0");
+	d->up = true;
+	d->has_private_key = true;
+	memcpy(d->private_key, priv_new, WG_KEY_LEN);
+	pe = peer(d, "bob", 0x20, "10.0.0.3/32", NULL);
+	pe->has_psk = true;
+	memcpy(pe->psk, psk, WG_KEY_LEN);
+	want->firewall.present = true;
+	want->firewall.body = strdup("chain from_tunnel {\n}\n");
+	hs_firewall_add_item(&want->firewall, "access/peer/bob", "vpn-only");
+	hs_firewall_add_item(&want->firewall, "forward/198.51.100.7/tcp/25565", "→ gameserver 10.0.0.5:25565");
+
+	applied->firewall.body = strdup("old");
+	hs_firewall_add_item(&applied->firewall, "access/peer/bob", "full");
+	hs_firewall_add_item(&applied->firewall, "access/peer/carol", "lan-only: 192.168.50.0/24");
+	CHECK_INT(fw_record_new(&applied->firewall, "table inet wgf {\n\tchain from_tunnel {\n"
+			       "\t\tct state established accept\n\t}\n}\n", &rec), 0);
+
+	d = hoststate_add_device(have, "wg0");
+	d->exists = true;
+	d->up = true;
+	d->has_private_key = true;
+	memcpy(d->private_key, priv_old, WG_KEY_LEN);
+	have->firewall.present = true;
+	have->firewall.body = strdup(kernel);
+
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	o.fw_applied = rec;
+	CHECK_INT(diff_host_states(want, have, &o, &p), 0);
+	fw_record_free(rec);
+	hoststate_free(applied);
+	return p;
+}
+
+static void test_firewall_text(void)
+{
+	struct plan *p = firewall_plan();
+	char *out = capture_text(p, false);
+
+	CHECK(strstr(out,
+		     "\nhost:\n"
+		     "  ~ nftables table inet wgf\n"
+		     "      ~ access peer bob: full → vpn-only\n"
+		     "      - access peer carol: lan-only: 192.168.50.0/24\n"
+		     "      + forward 198.51.100.7 tcp/25565 → gameserver 10.0.0.5:25565\n"
+		     "      ! changed outside wgf: + chain from_tunnel: tcp dport 22 accept\n"
+		     "\n"
+		     "Plan: 1 to add, 2 to change, 0 to destroy.\n"));
+	free(out);
+	out = capture_text(p, true);
+	CHECK(strstr(out, "  \033[33m~\033[0m nftables table inet wgf\n"));
+	CHECK(strstr(out, "      \033[31m!\033[0m changed outside wgf: + chain"));
+	CHECK(strstr(out, "      \033[32m+\033[0m forward 198"));
+	free(out);
+	plan_free(p);
+}
+
+static void test_firewall_json(void)
+{
+	struct plan *p = firewall_plan();
+	char *out = capture_json(p);
+	struct json_object *root = json_tokener_parse(out), *changes = NULL, *c, *items = NULL, *v = NULL, *e;
+
+	CHECK(root != NULL);
+	CHECK(!contains_secret(out, priv_old));
+	CHECK(!contains_secret(out, priv_new));
+	CHECK(!contains_secret(out, psk));
+	if (!root || !json_object_object_get_ex(root, "changes", &changes))
+		goto out;
+	c = json_object_array_get_idx(changes, json_object_array_length(changes) - 1);
+	CHECK_STR(jstr(c, "object"), "nftables table");
+	CHECK_STR(jstr(c, "action"), "update");
+	CHECK_STR(jstr(c, "name"), "inet wgf");
+	CHECK(json_object_object_get_ex(c, "interface", &v) && v == NULL);
+	CHECK(json_object_object_get_ex(c, "items", &items));
+	CHECK(json_object_object_get_ex(items, "added", &v) && json_object_array_length(v) == 1);
+	e = json_object_array_get_idx(v, 0);
+	CHECK_STR(jstr(e, "key"), "forward/198.51.100.7/tcp/25565");
+	CHECK_STR(jstr(e, "value"), "→ gameserver 10.0.0.5:25565");
+	CHECK(json_object_object_get_ex(items, "removed", &v) && json_object_array_length(v) == 1);
+	CHECK_STR(jstr(json_object_array_get_idx(v, 0), "key"), "access/peer/carol");
+	CHECK(json_object_object_get_ex(items, "changed", &v) && json_object_array_length(v) == 1);
+	e = json_object_array_get_idx(v, 0);
+	CHECK_STR(jstr(e, "key"), "access/peer/bob");
+	CHECK_STR(jstr(e, "before"), "full");
+	CHECK_STR(jstr(e, "after"), "vpn-only");
+	CHECK(json_object_object_get_ex(c, "drift", &v) && json_object_array_length(v) == 1);
+	CHECK_STR(json_object_get_string(json_object_array_get_idx(v, 0)), "+ chain from_tunnel: tcp dport 22 accept");
+	CHECK(json_object_object_get_ex(c, "notes", &v) && json_object_array_length(v) == 0);
+	/* every change is in "fields" too, like any other object's */
+	CHECK(json_object_object_get_ex(c, "fields", &v) && json_object_array_length(v) == 4);
+	/* the kernel's listing is not the plan's business */
+	CHECK(!strstr(out, "ct state established"));
+out:
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -367,5 +482,7 @@ int main(void)
 	RUN(test_json);
 	RUN(test_empty_plan);
 	RUN(test_many_peers_print);
+	RUN(test_firewall_text);
+	RUN(test_firewall_json);
 	UNIT_DONE();
 }

@@ -1,0 +1,285 @@
+/* The record of the nftables table wgf applied: <state_dir>/firewall, JSON. */
+#include "reconcile/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#define FIREWALL_FILE "firewall"
+/* A listing of a table with a million set elements is about 20 MiB. */
+#define FIREWALL_FILE_MAX (256u << 20)
+
+void fw_record_free(struct fw_record *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_items; i++) {
+		free(r->items[i].key);
+		free(r->items[i].value);
+	}
+	free(r->items);
+	free(r->body);
+	free(r->listing);
+	free(r);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hs_fw_item *)a)->key, ((const struct hs_fw_item *)b)->key);
+}
+
+static int record_add_item(struct fw_record *r, const char *key, const char *value)
+{
+	struct hs_fw_item *it = &r->items[r->n_items];
+
+	it->key = strdup(key);
+	it->value = strdup(value);
+	r->n_items++;
+	return it->key && it->value ? 0 : -ENOMEM;
+}
+
+int fw_record_new(const struct hs_firewall *fw, const char *listing, struct fw_record **out)
+{
+	struct fw_record *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->body = strdup(fw->body ? fw->body : "");
+	r->listing = strdup(listing ? listing : "");
+	if (!r->body || !r->listing)
+		goto fail;
+	if (fw->n_items && !(r->items = calloc(fw->n_items, sizeof(*r->items))))
+		goto fail;
+	for (size_t i = 0; i < fw->n_items; i++)
+		if (record_add_item(r, fw->items[i].key, fw->items[i].value) < 0)
+			goto fail;
+	if (r->n_items > 1)
+		qsort(r->items, r->n_items, sizeof(*r->items), item_cmp);
+	*out = r;
+	return 0;
+fail:
+	fw_record_free(r);
+	return -ENOMEM;
+}
+
+static int firewall_path(const char *state_dir, char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", state_dir, FIREWALL_FILE) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int read_file(const char *path, char **out)
+{
+	char *buf = NULL, *n;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+	int fd, r = 0;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > FIREWALL_FILE_MAX) {
+				r = -EFBIG;
+				goto out;
+			}
+			n = realloc(buf, cap);
+			if (!n) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = n;
+		}
+		got = read(fd, buf + len, cap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int record_from_json(struct json_object *root, struct fw_record *r)
+{
+	struct json_object *items;
+	const char *body = jstr(root, "body"), *listing = jstr(root, "listing");
+	const char *table = jstr(root, "table");
+	size_t n;
+
+	if (!body || !listing || !table || strcmp(table, HS_FW_FAMILY " " HS_FW_TABLE) ||
+	    !json_object_object_get_ex(root, "items", &items) || !json_object_is_type(items, json_type_array))
+		return -EBADMSG;
+	r->body = strdup(body);
+	r->listing = strdup(listing);
+	if (!r->body || !r->listing)
+		return -ENOMEM;
+	n = json_object_array_length(items);
+	if (n && !(r->items = calloc(n, sizeof(*r->items))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		const char *key = jstr(it, "key"), *value = jstr(it, "value");
+
+		if (!key || !value)
+			return -EBADMSG;
+		if (record_add_item(r, key, value) < 0)
+			return -ENOMEM;
+	}
+	if (r->n_items > 1)
+		qsort(r->items, r->n_items, sizeof(*r->items), item_cmp);
+	return 0;
+}
+
+int state_firewall_load(const char *state_dir, struct fw_record **out)
+{
+	char path[PATH_MAX], *text = NULL;
+	struct json_tokener *tok = NULL;
+	struct json_object *root = NULL;
+	struct fw_record *r = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = firewall_path(state_dir, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	ret = read_file(path, &text);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	tok = json_tokener_new();
+	r = calloc(1, sizeof(*r));
+	if (!tok || !r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(root, json_type_object)) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = record_from_json(root, r);
+	if (ret < 0)
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	json_object_put(root);
+	if (tok)
+		json_tokener_free(tok);
+	fw_record_free(r);
+	free(text);
+	return ret;
+}
+
+static int add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *record_json(const struct fw_record *r)
+{
+	struct json_object *root = json_object_new_object(), *items = NULL, *it;
+
+	if (!root)
+		return NULL;
+	if (add(root, "table", json_object_new_string(HS_FW_FAMILY " " HS_FW_TABLE)) < 0 ||
+	    add(root, "body", json_object_new_string(r->body ? r->body : "")) < 0)
+		goto fail;
+	items = json_object_new_array();
+	if (!items)
+		goto fail;
+	for (size_t i = 0; i < r->n_items; i++) {
+		it = json_object_new_object();
+		if (!it || json_object_array_add(items, it) < 0) {
+			json_object_put(it);
+			goto fail;
+		}
+		if (add(it, "key", json_object_new_string(r->items[i].key)) < 0 ||
+		    add(it, "value", json_object_new_string(r->items[i].value)) < 0)
+			goto fail;
+	}
+	if (add(root, "items", items) < 0) {
+		items = NULL;
+		goto fail;
+	}
+	items = NULL;
+	if (add(root, "listing", json_object_new_string(r->listing ? r->listing : "")) < 0)
+		goto fail;
+	return root;
+fail:
+	json_object_put(items);
+	json_object_put(root);
+	return NULL;
+}
+
+int state_firewall_save(const char *state_dir, const struct fw_record *r)
+{
+	struct json_object *root = record_json(r);
+	char path[PATH_MAX];
+	const char *text;
+	int ret = -ENOMEM;
+
+	if (!root)
+		return -ENOMEM;
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		goto out;
+	ret = firewall_path(state_dir, path, sizeof(path));
+	if (ret >= 0)
+		ret = state_mkdir(state_dir);
+	if (ret >= 0)
+		ret = state_write_file(path, text, strlen(text), 0600);
+out:
+	json_object_put(root);
+	return ret;
+}
+
+int state_firewall_remove(const char *state_dir)
+{
+	char path[PATH_MAX];
+	int r = firewall_path(state_dir, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
