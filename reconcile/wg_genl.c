@@ -135,10 +135,12 @@ static int genl_resolve(struct genl *g)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct genl_reply rep = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *gh;
 	int r;
 
+	memset(buf, 0, sizeof(buf));   /* attribute padding goes to the kernel as is */
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++g->seq;

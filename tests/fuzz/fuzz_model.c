@@ -1,4 +1,6 @@
-/* libFuzzer harness for the YAML loader and validator (one file per input).
+/* libFuzzer harness for the YAML loader and validator (one file per input); a
+ * model that loads is also rendered for every host (WireGuard state and the nft
+ * table body, which must stay inside its table) and its tests are evaluated.
  *
  * `make fuzz` builds it as build/fuzz/fuzz_model; `make test` runs it briefly. By hand:
  *   clang -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -fsanitize=fuzzer,address,undefined \
@@ -9,8 +11,41 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "model/model.h"
+#include "reconcile/nft.h"
+#include "render/firewall.h"
+#include "render/render.h"
+
+static void exercise(const struct model *m)
+{
+	struct render_opts o = { .now = 1700000000 };
+
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		struct host_state *hs = NULL;
+
+		if (render_host(m, &m->hosts[i], &o, &hs) == 0 && hs->firewall.body &&
+		    !nft_body_valid(hs->firewall.body))
+			abort();   /* a hostile model escaped its table */
+		hoststate_free(hs);
+	}
+	for (size_t i = 0; i < m->n_policies; i++) {
+		struct fw_network *fw = NULL;
+
+		if (!m->policies[i].n_tests || fw_compile(m, m->policies[i].network, o.now, &fw) < 0)
+			continue;
+		for (size_t j = 0; j < m->policies[i].n_tests; j++) {
+			const struct model_test *t = &m->policies[i].tests[j];
+			struct fw_query q = { t->src, t->dst, t->proto, t->port };
+			struct fw_decision dec;
+
+			fw_evaluate(fw, &q, &dec);
+			fw_decision_clear(&dec);
+		}
+		fw_network_free(fw);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d;
 
 	diag_init(&d);
-	model_load_buffers(&name, &buf, &size, 1, &m, &d);
+	if (model_load_buffers(&name, &buf, &size, 1, &m, &d) == 0)
+		exercise(m);
 	model_free(m);
 	diag_free(&d);
 	return 0;
