@@ -383,7 +383,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	/* the table is looked at only when wgf wants it or made it */
 	if (desired->firewall.present || fw_applied) {
 		char *err = NULL;
-		r = observe_firewall(&observed->firewall, &err);
+		r = observe_firewall(&observed->firewall, fw_applied, &err);
 		if (r < 0) {
 			cmd_error("observing this host: %s", err ? err : strerror(-r));
 			free(err);

@@ -241,7 +241,7 @@ int cmd_status(int argc, char **argv)
 	}
 	/* a damaged record reads as none; a table that cannot be read is left out */
 	if (state_firewall_load(c.state_dir, &fw_rec) == -ENOMEM ||
-	    observe_firewall(&hs->firewall, &fw_err) == -ENOMEM)
+	    observe_firewall(&hs->firewall, NULL, &fw_err) == -ENOMEM)
 		goto out;
 	if (!fw_err)
 		fw_state = firewall_state(&hs->firewall, fw_rec);

@@ -551,6 +551,8 @@ static int firewall_record(struct apply_ctx *c)
 {
 	const struct hs_firewall *fw = &c->plan->desired->firewall;
 	struct fw_record *rec = NULL;
+	struct nft_stamp stamp;
+	bool have_stamp;
 	char *listing = NULL, *err = NULL;
 	int r;
 
@@ -560,11 +562,17 @@ static int firewall_record(struct apply_ctx *c)
 		r = state_firewall_remove(c->o->state_dir);
 		goto out;
 	}
+	/* stamp first: a change after it but before the listing makes the next
+	 * plan compare listings instead of trusting the stamp */
+	have_stamp = nft_ruleset_stamp(&stamp) == 0;
 	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
 	if (r >= 0)
 		r = fw_record_new(fw, listing, &rec);
-	if (r >= 0)
+	if (r >= 0) {
+		rec->has_stamp = have_stamp;
+		rec->stamp = stamp;
 		r = state_firewall_save(c->o->state_dir, rec);
+	}
 out:
 	if (r < 0)
 		c->res->warning = str_printf("recording the nftables table %s %s in %s: %s%s%s; "

@@ -7,6 +7,7 @@
  * from several threads. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 /* ^[A-Za-z][A-Za-z0-9_]{0,30}$ and not an nft keyword (any case): safe to paste
@@ -39,3 +40,14 @@ int nft_table_check(const char *family, const char *name, const char *body, char
 char *nft_error_first(const char *err, size_t *n_more);
 /* Deletes only FAMILY NAME; -ENOENT when absent. */
 int nft_table_delete(const char *family, const char *name, char **err);
+
+/* Identifies the loaded ruleset: equal stamps mean no nftables transaction was
+ * committed in this network namespace in between (the kernel's generation id,
+ * the namespace and the boot). */
+struct nft_stamp {
+	uint32_t genid;
+	uint64_t netns;                /* inode of /proc/self/ns/net */
+	char boot_id[40];
+};
+int nft_ruleset_stamp(struct nft_stamp *out);
+bool nft_stamp_equal(const struct nft_stamp *a, const struct nft_stamp *b);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "model/hoststate.h"
+#include "reconcile/state.h"
 #include "reconcile/rtnl.h"
 
 struct observe_opts {
@@ -19,6 +20,8 @@ struct observe_opts {
 int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out);
 
 /* The nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE) as the kernel lists it
- * (stateless): present and body set when it exists. Returns 0 or a negative errno
- * with *error set (free it). */
-int observe_firewall(struct hs_firewall *out, char **error);
+ * (stateless): present and body set when it exists. When applied (wgf's record,
+ * may be NULL) carries the ruleset stamp of its listing and the kernel's stamp is
+ * still the same, the recorded listing is used without reading the table. Returns
+ * 0 or a negative errno with *error set (free it). */
+int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, char **error);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "model/hoststate.h"
+#include "reconcile/nft.h"
 
 #define WGF_DEFAULT_STATE_DIR "/var/lib/wgf"
 #define WGF_DEFAULT_KEY_FILE "/etc/wgf/private.key"
@@ -35,6 +36,8 @@ struct fw_record {
 	struct hs_fw_item *items;              /* sorted by key */
 	size_t n_items;
 	char *listing;
+	bool has_stamp;                        /* the ruleset's stamp, read just before listing */
+	struct nft_stamp stamp;
 };
 
 /* A record of fw (a desired firewall: body and items) read back as listing. */

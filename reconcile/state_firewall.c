@@ -129,6 +129,26 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* Optional: a record without a stamp makes the next plan read the listing. */
+static int stamp_from_json(struct json_object *root, struct fw_record *r)
+{
+	struct json_object *st, *g, *ns;
+	const char *boot;
+
+	if (!json_object_object_get_ex(root, "stamp", &st))
+		return 0;
+	boot = jstr(st, "boot_id");
+	if (!json_object_object_get_ex(st, "genid", &g) || !json_object_is_type(g, json_type_int) ||
+	    !json_object_object_get_ex(st, "netns", &ns) || !json_object_is_type(ns, json_type_int) ||
+	    !boot || strlen(boot) >= sizeof(r->stamp.boot_id))
+		return -EBADMSG;
+	r->stamp.genid = (uint32_t)json_object_get_int64(g);
+	r->stamp.netns = (uint64_t)json_object_get_int64(ns);
+	strcpy(r->stamp.boot_id, boot);
+	r->has_stamp = true;
+	return 0;
+}
+
 static int record_from_json(struct json_object *root, struct fw_record *r)
 {
 	struct json_object *items;
@@ -157,7 +177,7 @@ static int record_from_json(struct json_object *root, struct fw_record *r)
 	}
 	if (r->n_items > 1)
 		qsort(r->items, r->n_items, sizeof(*r->items), item_cmp);
-	return 0;
+	return stamp_from_json(root, r);
 }
 
 int state_firewall_load(const char *state_dir, struct fw_record **out)
@@ -243,6 +263,14 @@ static struct json_object *record_json(const struct fw_record *r)
 	items = NULL;
 	if (add(root, "listing", json_object_new_string(r->listing ? r->listing : "")) < 0)
 		goto fail;
+	if (r->has_stamp) {
+		struct json_object *st = json_object_new_object();
+		if (add(root, "stamp", st) < 0 ||
+		    add(st, "genid", json_object_new_int64(r->stamp.genid)) < 0 ||
+		    add(st, "netns", json_object_new_int64((int64_t)r->stamp.netns)) < 0 ||
+		    add(st, "boot_id", json_object_new_string(r->stamp.boot_id)) < 0)
+			goto fail;
+	}
 	return root;
 fail:
 	json_object_put(items);

@@ -88,6 +88,20 @@ check "second apply succeeds with no changes" bash -c "[ $rc -eq 0 ] && grep -q 
 check "second apply: nft monitor saw no event" bash -c "! [ -s '$LAB_DIR/mon2' ] || { sed 's/^/#   /' '$LAB_DIR/mon2'; false; }"
 check "second apply: table, chain, rule and set handles unchanged" same "$(nft_vps -a list table inet wgf)" "$handles"
 
+# --- converged and nothing committed since: the plan does not list the table
+# (the record's ruleset stamp still matches); after a commit to a foreign table it
+# lists it again, and finds no drift
+elems() { in_host vps strace -f -e trace=sendto,sendmsg -o "$LAB_DIR/$1.strace" env \
+	WGF_KEY_FILE="$LAB_DIR/vps.key" WGF_STATE_DIR="$state" NO_COLOR=1 "$WGF" plan --host vps "$repo" >/dev/null 2>&1
+	grep -c 'NFT_MSG_GETSETELEM\|NFT_MSG_GETRULE' "$LAB_DIR/$1.strace"; }
+check "the record carries the ruleset stamp" grep -q '"stamp"' "$state/firewall"
+check "converged plan: the table is not listed (stamp unchanged)" test "$(elems fast1)" -eq 0
+nft_vps add table inet other2
+check "after a foreign commit: the plan lists the table again" test "$(elems slow1)" -gt 0
+plan plan3; rc=$?
+check "... and finds no drift (exit 0)" test $rc -eq 0
+nft_vps delete table inet other2
+
 status() { wgf_on vps status "$repo" 2>&1 | grep '^nftables table'; }
 check "status: the table is as applied" test "$(status)" = "nftables table inet wgf: as applied"
 
