@@ -302,6 +302,8 @@ static int apply_firewall(struct apply_ctx *c, const struct plan_action *a)
 		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
 		if (r == -ENOENT)
 			r = 0;
+	} else if (a->u.firewall.patch) {
+		r = nft_table_patch(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
 	} else {
 		r = nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 	}
@@ -536,7 +538,10 @@ static int firewall_check(struct apply_ctx *c)
 
 		if (a->obj != PLAN_OBJ_FIREWALL || a->op == PLAN_DELETE)
 			continue;
-		r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+		if (a->u.firewall.patch)
+			r = nft_table_patch_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+		else
+			r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 		if (r < 0)
 			fail_nft(c, r, " (checked before any change; nothing was changed)", err);
 		free(err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/nft_delta.h"
 #include "reconcile/nft_listing.h"
 #include "reconcile/state.h"
 
@@ -90,6 +91,8 @@ static void plan_action_clear(struct plan_action *a)
 	}
 	free(a->changes);
 	free(a->name);
+	if (a->obj == PLAN_OBJ_FIREWALL)
+		free(a->u.firewall.patch);
 }
 
 static int action_change_kind(struct plan_action *a, enum plan_change_kind kind, const char *field,
@@ -738,6 +741,11 @@ static int diff_firewall(struct diff_ctx *c)
 		r = fw_text_changes(&a, PLAN_CHANGE_RULESET, "ruleset", rec->body, want->body);
 	if (r >= 0 && drift)
 		r = fw_text_changes(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", rec->listing, have->body);
+	/* the kernel holds exactly what wgf applied: when only set elements differ,
+	 * changing those leaves every other element (and the table) alone */
+	if (r >= 0 && rec && rec->body && !drift)
+		r = nft_delta_patch(HS_FW_FAMILY, HS_FW_TABLE, rec->body, want->body ? want->body : "",
+				    &a.u.firewall.patch);
 	return push(c, B_FIREWALL, &a, r);
 }
 

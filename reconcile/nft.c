@@ -358,3 +358,57 @@ char *nft_error_first(const char *err, size_t *n_more)
 	}
 	return end ? strndup(err, (size_t)(end - err)) : strdup(err);
 }
+
+/* Only "add element F N …" and "delete element F N …" lines, each a valid body. */
+static bool patch_valid(const char *family, const char *name, const char *cmds)
+{
+	char add[64], del[64];
+
+	snprintf(add, sizeof(add), "add element %s %s ", family, name);
+	snprintf(del, sizeof(del), "delete element %s %s ", family, name);
+	for (const char *p = cmds; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line;
+		bool ok;
+
+		if (strncmp(p, add, strlen(add)) && strncmp(p, del, strlen(del)))
+			return false;
+		line = strndup(p, len);
+		ok = line && nft_body_valid(line);
+		free(line);
+		if (!ok)
+			return false;
+		p += len + (nl ? 1 : 0);
+	}
+	return true;
+}
+
+static int nft_table_patch_run(const char *family, const char *name, const char *cmds, bool dry_run,
+			       char **err)
+{
+	int ret;
+
+	if (err)
+		*err = NULL;
+	ret = nft_check_args(family, name, err);
+	if (ret < 0)
+		return ret;
+	if (!patch_valid(family, name, cmds)) {
+		set_err(err, "nft: invalid element changes");
+		return -EINVAL;
+	}
+	if (!*cmds)
+		return 0;
+	return nft_run(cmds, 0, dry_run, NULL, err);
+}
+
+int nft_table_patch(const char *family, const char *name, const char *cmds, char **err)
+{
+	return nft_table_patch_run(family, name, cmds, false, err);
+}
+
+int nft_table_patch_check(const char *family, const char *name, const char *cmds, char **err)
+{
+	return nft_table_patch_run(family, name, cmds, true, err);
+}

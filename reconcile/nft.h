@@ -38,6 +38,12 @@ int nft_table_check(const char *family, const char *name, const char *body, char
  * *n_more how many follow it: the kernel answers each message of a refused batch,
  * so an EPERM comes once per set, chain and rule. NULL on ENOMEM. */
 char *nft_error_first(const char *err, size_t *n_more);
+/* Element changes to FAMILY NAME in one transaction (see nft_delta.h): only
+ * `add element FAMILY NAME …` and `delete element FAMILY NAME …` lines are
+ * accepted (-EINVAL otherwise, without a kernel call); "" sends nothing. */
+int nft_table_patch(const char *family, const char *name, const char *cmds, char **err);
+/* nft_table_patch in dry-run mode. */
+int nft_table_patch_check(const char *family, const char *name, const char *cmds, char **err);
 /* Deletes only FAMILY NAME; -ENOENT when absent. */
 int nft_table_delete(const char *family, const char *name, char **err);
 

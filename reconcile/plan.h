@@ -86,6 +86,8 @@ struct plan_action {
 		struct {                       /* PLAN_OBJ_FIREWALL */
 			const char *body;          /* create/update: borrowed from plan->desired */
 			bool drift;                /* the kernel's table is not what wgf applied */
+			char *patch;               /* update: element changes that suffice instead of
+			                              replacing (owned; NULL: replace) */
 		} firewall;
 	} u;
 
