@@ -338,7 +338,8 @@ bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *ou
 		case YAML_ALIAS_EVENT:
 			error_at(&b, &ev.start_mark, "anchors and aliases are not allowed");
 			b.doc.bad = true;
-			/* A placeholder keeps the surrounding mapping well formed. */
+			/* Reported above; an empty scalar stands in for the alias so the mapping
+			 * around it keeps its key/value pairs (the document is already bad). */
 			n = node_new(&b, YNODE_SCALAR, &ev.start_mark);
 			if (!n || !(n->value = arena_alloc(out, 1)) || !attach(&b, n))
 				goto oom;

@@ -257,23 +257,31 @@ static int nft_check_args(const char *family, const char *name, char **err)
 	return 0;
 }
 
-static int nft_table_list(const char *family, const char *name, unsigned int flags,
-			  char **text, char **err)
+/* "VERB table FAMILY NAME", e.g. list or delete; out may be NULL. */
+static int nft_table_cmd(const char *verb, const char *family, const char *name, unsigned int flags,
+			 char **out, char **err)
 {
 	char *cmd = NULL;
 	int ret;
 
-	*text = NULL;
+	if (out)
+		*out = NULL;
 	if (err)
 		*err = NULL;
 	ret = nft_check_args(family, name, err);
 	if (ret < 0)
 		return ret;
-	if (asprintf(&cmd, "list table %s %s\n", family, name) < 0)
+	if (asprintf(&cmd, "%s table %s %s\n", verb, family, name) < 0)
 		return -ENOMEM;
-	ret = nft_run(cmd, flags | NFT_CTX_OUTPUT_STATELESS, false, text, err);
+	ret = nft_run(cmd, flags, false, out, err);
 	free(cmd);
 	return ret;
+}
+
+static int nft_table_list(const char *family, const char *name, unsigned int flags,
+			  char **text, char **err)
+{
+	return nft_table_cmd("list", family, name, flags | NFT_CTX_OUTPUT_STATELESS, text, err);
 }
 
 int nft_table_get(const char *family, const char *name, char **text, char **err)
@@ -321,19 +329,7 @@ int nft_table_check(const char *family, const char *name, const char *body, char
 
 int nft_table_delete(const char *family, const char *name, char **err)
 {
-	char *cmd = NULL;
-	int ret;
-
-	if (err)
-		*err = NULL;
-	ret = nft_check_args(family, name, err);
-	if (ret < 0)
-		return ret;
-	if (asprintf(&cmd, "delete table %s %s\n", family, name) < 0)
-		return -ENOMEM;
-	ret = nft_run(cmd, 0, false, NULL, err);
-	free(cmd);
-	return ret;
+	return nft_table_cmd("delete", family, name, 0, NULL, err);
 }
 
 static bool error_head(const char *line)

@@ -1,5 +1,6 @@
 /* Element-level changes between two rendered table bodies. */
 #include "reconcile/nft_delta.h"
+#include "reconcile/nft_text.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -11,7 +12,7 @@ struct set_elems {
 	const char *name;              /* points into the body */
 	size_t name_len;
 	char **v;                      /* element texts, sorted */
-	size_t n;
+	size_t n, cap;
 };
 
 struct parsed {
@@ -36,53 +37,33 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_space(char c)
+static int push_element(const char *e, size_t n, void *data)
 {
-	return c == ' ' || c == '\t' || c == '\n';
+	struct set_elems *set = data;
+	char **v;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		v = reallocarray(set->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		set->v = v;
+		set->cap = cap;
+	}
+	if (!(set->v[set->n] = strndup(e, n)))
+		return -ENOMEM;
+	set->n++;
+	return 0;
 }
 
-/* Splits "a, b : jump x, c" (between the braces of an elements clause) at its
- * top-level commas. */
+/* The elements between the braces of an elements clause, sorted. */
 static int split_elements(const char *s, const char *end, struct set_elems *set)
 {
-	size_t cap = 0;
-	bool quoted = false;
-	int depth = 0;
+	int r = nft_split_elements(s, (size_t)(end - s), push_element, set);
 
-	for (const char *p = s, *start = s; p <= end; p++) {
-		const char *a = start, *b = p;
-		char **v;
-
-		if (p < end) {
-			if (*p == '"')
-				quoted = !quoted;
-			else if (!quoted && *p == '{')
-				depth++;
-			else if (!quoted && *p == '}')
-				depth--;
-			if (quoted || depth || *p != ',')
-				continue;
-		}
-		start = p + 1;
-		while (a < b && is_space(*a))
-			a++;
-		while (b > a && is_space(b[-1]))
-			b--;
-		if (a == b)
-			continue;
-		if (set->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = reallocarray(set->v, cap, sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			set->v = v;
-		}
-		if (!(set->v[set->n] = strndup(a, (size_t)(b - a))))
-			return -ENOMEM;
-		set->n++;
-	}
-	qsort(set->v, set->n, sizeof(*set->v), str_cmp);
-	return 0;
+	if (r == 0)
+		qsort(set->v, set->n, sizeof(*set->v), str_cmp);
+	return r;
 }
 
 /* The name after "\tset " or "\tmap " at the start of a line, or NULL. */

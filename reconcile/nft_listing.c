@@ -1,5 +1,6 @@
 /* Readable differences between two listings of one nftables table. */
 #include "reconcile/nft_listing.h"
+#include "reconcile/nft_text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -95,12 +96,24 @@ static const char *comment_start(const char *s, const char *end)
 	return end;
 }
 
+struct element_ctx {
+	struct entries *e;
+	const char *where;
+};
+
+static int add_element(const char *el, size_t n, void *data)
+{
+	struct element_ctx *c = data;
+
+	entries_addf(c->e, "%s: element %.*s", c->where, (int)n, el);
+	return 0;
+}
+
 /* "elements = { a, b : jump x, c comment "p, q" }": one entry per element. */
 static void add_elements(struct entries *e, const char *where, const char *s, size_t len)
 {
-	const char *open = memchr(s, '{', len), *end = s + len, *start;
-	bool quoted = false;
-	long depth = 0;
+	const char *open = memchr(s, '{', len), *end = s + len;
+	struct element_ctx c = { e, where };
 
 	while (end > open && end[-1] != '}')
 		end--;
@@ -108,29 +121,7 @@ static void add_elements(struct entries *e, const char *where, const char *s, si
 		entries_addf(e, "%s: %.*s", where, (int)len, s);
 		return;
 	}
-	end--;
-	start = open + 1;
-	for (const char *p = start; p <= end; p++) {
-		const char *a = start, *b = p;
-
-		if (p < end) {
-			if (*p == '"')
-				quoted = !quoted;
-			else if (!quoted && *p == '{')
-				depth++;
-			else if (!quoted && *p == '}')
-				depth--;
-			if (quoted || depth || *p != ',')
-				continue;
-		}
-		while (a < b && is_space(*a))
-			a++;
-		while (b > a && is_space(b[-1]))
-			b--;
-		if (b > a)
-			entries_addf(e, "%s: element %.*s", where, (int)(b - a), a);
-		start = p + 1;
-	}
+	nft_split_elements(open + 1, (size_t)(end - 1 - (open + 1)), add_element, &c);
 }
 
 static void add_statement(struct entries *e, const char *where, const char *s, size_t len)

@@ -238,6 +238,9 @@ static int eval_outside(const struct fw_network *fw, const struct fw_query *q, c
 		for (size_t i = 0; i < h->n_public_addrs; i++)
 			if (same_address(&h->public_addrs[i], d))
 				out->host = h->meta.name;
+		for (size_t i = 0; i < h->n_addresses; i++)
+			if (same_address(&h->addresses[i], d))
+				out->host = h->meta.name;
 		for (size_t i = 0; i < h->n_forwards; i++) {
 			const struct model_forward *f = &h->forwards[i];
 
@@ -248,10 +251,6 @@ static int eval_outside(const struct fw_network *fw, const struct fw_query *q, c
 		}
 	}
 	service(svc, sizeof(svc), q->proto, q->port);
-	for (size_t hi = 0; hi < m->n_hosts && !out->host; hi++)
-		for (size_t i = 0; m->hosts[hi].network == fw->network && i < m->hosts[hi].n_addresses; i++)
-			if (same_address(&m->hosts[hi].addresses[i], d))
-				out->host = m->hosts[hi].meta.name;
 	/* The host's own services are its own firewall's business, not wgf's. */
 	if (out->host)
 		return no_tunnel(decide(out, false, "not decided by wgf: %s is host %s's own address and no "

@@ -95,7 +95,7 @@ bool fw_family_internal(const struct fw_network *fw, int family);
 
 /* Readable text (for items and decisions); each returns a new string or NULL on ENOMEM. */
 char *fw_class_describe(const struct fw_network *fw, size_t cls, bool exit);
-char *fw_principal_describe(const struct fw_network *fw, const struct fw_principal *p, bool exit);
+char *fw_principal_describe(const char *class_text, const struct fw_principal *p);
 char *fw_rule_describe(const struct fw_network *fw, const struct fw_rule *r);
 /* Writes "tcp/445,8000-8100", "tcp+udp", "icmp" or "" (any) for r. */
 void fw_print_proto_ports(FILE *f, const struct fw_rule *r);

@@ -544,19 +544,31 @@ static int items_principals(struct nft_ctx *c, struct hs_firewall *out)
 {
 	const struct fw_network *fw = c->fw;
 	char key[MODEL_NAME_MAX + 32];
+	char **desc;                   /* per class, the last one for custom */
+	int r = -ENOMEM;
 
+	desc = calloc(fw->n_cls + 1, sizeof(*desc));
+	if (!desc)
+		return -ENOMEM;
+	for (size_t j = 0; j <= fw->n_cls; j++)
+		if (!(desc[j] = fw_class_describe(fw, j < fw->n_cls ? j : FW_NONE, c->exit)))
+			goto out;
 	for (size_t i = 0; i < fw->n_pr; i++) {
 		const struct fw_principal *p = &fw->pr[i];
-		char *v = fw_principal_describe(fw, p, c->exit);
-		int r;
+		char *v = fw_principal_describe(desc[p->cls == FW_NONE ? fw->n_cls : p->cls], p);
 
 		snprintf(key, sizeof(key), "access/%s/%s", p->is_host ? "host" : "peer", p->name);
 		r = add_item(out, key, v);
 		free(v);
 		if (r < 0)
-			return r;
+			goto out;
 	}
-	return 0;
+	r = 0;
+out:
+	for (size_t j = 0; j <= fw->n_cls; j++)
+		free(desc[j]);
+	free(desc);
+	return r;
 }
 
 static int items_tenants(struct nft_ctx *c, struct hs_firewall *out)

@@ -130,9 +130,9 @@ char *fw_class_describe(const struct fw_network *fw, size_t cls, bool exit)
 	return memstream_done(f, &s);
 }
 
-/* The class, and the addresses it applies to: a peer that gains an address is a
- * visible change of its access item. */
-char *fw_principal_describe(const struct fw_network *fw, const struct fw_principal *p, bool exit)
+/* The class's text, and the addresses it applies to: a peer that gains an address
+ * is a visible change of its access item. */
+char *fw_principal_describe(const char *class_text, const struct fw_principal *p)
 {
 	char *s = NULL;
 	size_t len;
@@ -140,8 +140,7 @@ char *fw_principal_describe(const struct fw_network *fw, const struct fw_princip
 
 	if (!f)
 		return NULL;
-	print_class(f, fw, p->cls, exit);
-	fputs(" (from ", f);
+	fprintf(f, "%s (from ", class_text);
 	print_prefixes(f, &p->addrs, 4);
 	fputc(')', f);
 	return memstream_done(f, &s);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "model/model.h"
+#include "tests/unit/diag_check.h"
 #include "tests/unit/unit.h"
 
 #define FIXTURES "tests/unit/fixtures/model"
@@ -57,27 +58,6 @@ static int load_case(const char *text, bool with_base, struct model **m, struct 
 	if (with_base)
 		return load_files(3, names, texts, m, d);
 	return load_files(1, names + 2, texts + 2, m, d);
-}
-
-static bool has_error(const struct diag *d, const char *file, unsigned line, unsigned col, const char *sub)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct diag_entry *e = &d->entries[i];
-		if (file && (!e->file || strcmp(e->file, file)))
-			continue;
-		if (line && (e->line != line || e->col != col))
-			continue;
-		if (strstr(e->msg, sub))
-			return true;
-	}
-	return false;
-}
-
-static void dump(const struct diag *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "    | %s:%u:%u: %s\n", d->entries[i].file ? d->entries[i].file : "-",
-			d->entries[i].line, d->entries[i].col, d->entries[i].msg);
 }
 
 /* Expects the load to fail with (among others) this error at t.yaml:line:col (line 0: anywhere). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "tests/unit/diag_check.h"
 #include "tests/unit/unit.h"
 
 #define K1 "ZB+ahxcBMlCTz5dIn6mPUEXZxaeoNYIxzP0WTdRd+bY="
@@ -96,27 +97,6 @@ static int load_case(const char *text, bool world, struct model **m, struct diag
 	const char *texts[] = { WORLD, text };
 
 	return world ? load(2, names, texts, m, d) : load(1, names + 1, texts + 1, m, d);
-}
-
-static bool has_error(const struct diag *d, const char *file, unsigned line, unsigned col, const char *sub)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct diag_entry *e = &d->entries[i];
-		if (file && (!e->file || strcmp(e->file, file)))
-			continue;
-		if (line && (e->line != line || e->col != col))
-			continue;
-		if (strstr(e->msg, sub))
-			return true;
-	}
-	return false;
-}
-
-static void dump(const struct diag *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "    | %s:%u:%u: %s\n", d->entries[i].file ? d->entries[i].file : "-",
-			d->entries[i].line, d->entries[i].col, d->entries[i].msg);
 }
 
 /* The load fails with an error at file:line:col containing sub; with only, it is
