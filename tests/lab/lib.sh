@@ -12,6 +12,9 @@
 # mount namespaces, also when the test fails.
 
 LAB_RUN=${LAB_RUN:-w$$}
+# Which WireGuard the hosts use: userspace (wireguard-go, the default here) or
+# kernel (the module; tests/vm/ runs the lab that way in a qemu guest).
+LAB_WG=${LAB_WG:-userspace}
 LAB_DIR=$(mktemp -d /tmp/wgf-lab.XXXXXX)
 LAB_HOSTS=()
 LAB_NLINK=0
@@ -54,9 +57,29 @@ lab_link() {
 	echo "$ia $ib"
 }
 
-# lab_wg_up HOST IFNAME: start wireguard-go for a plain (non-wgf) device.
+# lab_wg_up HOST IFNAME: a plain (non-wgf) WireGuard device, as LAB_WG says.
 lab_wg_up() {
-	in_host "$1" wireguard-go "$2" >/dev/null 2>&1
+	if [ "$LAB_WG" = kernel ]; then
+		in_host "$1" ip link add "$2" type wireguard
+	else
+		in_host "$1" wireguard-go "$2" >/dev/null 2>&1
+	fi
+}
+
+# wgf_traced HOST OUT SUBCOMMAND [ARGS...]: wgf_on under strace, which records in
+# OUT what wgf sends (writes and netlink messages); wg_writes OUT reads it.
+# (LeakSanitizer cannot run under ptrace: leak checks are off for the traced runs only)
+wgf_traced() {
+	local h=$1 out=$2 sub=$3; shift 3
+	in_host "$h" strace -f -qq -xx -s 100000 -e trace=write,sendto,sendmsg -e signal=none -o "$out" \
+		env ASAN_OPTIONS=detect_leaks=0 WGF_KEY_FILE="$LAB_DIR/$h.key" WGF_STATE_DIR="$LAB_DIR/state-$h" \
+		NO_COLOR=1 "$WGF" "$sub" --host "$h" "$@"
+}
+
+# wg_writes OUT: "SETS PEERS", the configuration writes to WireGuard (UAPI or
+# generic netlink) in a wgf_traced record and the distinct peers they carried.
+wg_writes() {
+	python3 "$(dirname "${BASH_SOURCE[0]}")/wg_writes.py" "$1"
 }
 
 lab_cleanup() {
@@ -83,7 +106,15 @@ trap 'exit 130' INT TERM
 LAB_PASSED=0 LAB_FAILED=0
 ok()   { LAB_PASSED=$((LAB_PASSED + 1)); echo "ok - $*"; }
 fail() { LAB_FAILED=$((LAB_FAILED + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; lab_time; }
+# LAB_TIMES=1: after each check, the seconds since the previous one (slow spots)
+LAB_T0=$(date +%s%N)
+lab_time() {
+	[ "${LAB_TIMES:-0}" = 1 ] || return 0
+	local now; now=$(date +%s%N)
+	echo "#   $(( (now - LAB_T0) / 1000000 )) ms"
+	LAB_T0=$now
+}
 lab_done() { echo "# $LAB_PASSED passed, $LAB_FAILED failed"; [ "$LAB_FAILED" -eq 0 ]; }
 
 # An "internet": one bridge in its own namespace that every host plugs into.

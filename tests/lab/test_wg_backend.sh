@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The WireGuard UAPI backend (reconcile/wg_uapi.c, wg.c) against real wireguard-go,
+# A WireGuard backend (reconcile/wg.c and wg_uapi.c against real wireguard-go, or
+# wg_genl.c against the kernel module when LAB_WG=kernel, as in tests/vm/),
 # checked with wg(8): device fields, peers, explicit resets, roaming, 10,000 peers,
 # and traffic between two hosts configured only through the backend.
 # usage: tests/lab/test_wg_backend.sh [BUILD_DIR]   (root)
@@ -62,8 +63,23 @@ quiet() { "$@" >/dev/null 2>&1; }
 eq() { [ "$1" = "$2" ] || { echo "  got '$1', want '$2'" >&2; return 1; }; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-# ---- starting wireguard-go ----
+# wg_dev HOST IF: a device for the backend under test
+wg_dev() {
+	if [ "$LAB_WG" = kernel ]; then
+		in_host "$1" ip link add "$2" type wireguard
+	else
+		in_host "$1" "${CHK_CMD[@]}" start "$2"
+	fi
+}
+
 lab_host a
+if [ "$LAB_WG" = kernel ]; then
+# ---- the kernel module ----
+check "kernel: ip link add type wireguard" wg_dev a wgf0
+check "kernel: wg(8) sees wgf0" quiet in_host a wg show wgf0
+check "kernel: no UAPI socket, so wgf0 is served by the kernel" in_host a test ! -e /run/wireguard/wgf0.sock
+else
+# ---- starting wireguard-go ----
 check "start: wg_userspace_start brings up wgf0 and its UAPI socket answers" \
 	in_host a "${CHK_CMD[@]}" start wgf0
 check "start: wg(8) sees wgf0" quiet in_host a wg show wgf0
@@ -77,6 +93,7 @@ for bad in "" "a/b" "." ".." "abcdefghijklmnop"; do
 done
 out=$(in_host a "${CHK_CMD[@]}" start wgf0 2>&1)
 check "start: a running device is not started twice (EEXIST)" grep -q "File exists" <<<"$out"
+fi
 out=$(in_host a "${CHK_CMD[@]}" get nosuchwg 2>&1)
 check "get: absent device gives ENODEV" grep -q "No such device" <<<"$out"
 # Kernel backend: without the module (here) or with it (vm), an absent device is ENODEV.
@@ -179,7 +196,7 @@ check "set: absent device gives ENODEV" grep -q "No such device" <<<"$out"
 N=10000
 lab_host big
 "${CHK_CMD[@]}" gen $N "$LAB_DIR/big.desc" "$LAB_DIR/big.conf"
-in_host big "${CHK_CMD[@]}" start wgbig1 && in_host big "${CHK_CMD[@]}" start wgbig2
+wg_dev big wgbig1 && wg_dev big wgbig2
 t=$(date +%s%N); in_host big "${CHK_CMD[@]}" set -t wgbig1 "$LAB_DIR/big.desc" 2>"$LAB_DIR/t"; rc=$?; set_ms=$(ms_since "$t")
 check "big: set of $N peers in one message" eq "$rc" 0
 t=$(date +%s%N); in_host big wg setconf wgbig2 "$LAB_DIR/big.conf"; setconf_ms=$(ms_since "$t")
@@ -193,12 +210,62 @@ t=$(date +%s%N); in_host big wg showconf wgbig2 >/dev/null; showconf_ms=$(ms_sin
 sed 's/^/# /' "$LAB_DIR/t"
 echo "# $N peers, wall time incl. process start: wgf set ${set_ms} ms, wg setconf ${setconf_ms} ms; wgf get ${get_ms} ms, wg showconf ${showconf_ms} ms"
 
+# ---- one peer with 130,560 allowed IPs ----
+# The kernel takes them in page-sized messages (the first carries the peer's
+# flags, the rest only its key and more allowed IPs) and dumps them back split
+# across messages too; wireguard-go takes one request.
+python3 - "$LAB_DIR/wide.desc" "$LAB_DIR/wide.conf" "$(wg genkey | wg pubkey)" <<'PY'
+import ipaddress, sys
+desc, conf, key = sys.argv[1:]
+base = int(ipaddress.IPv4Address("10.128.0.0"))
+v4 = ["%s/32" % ipaddress.IPv4Address(base + i) for i in range(65280)]
+v6 = ["fd00:%x::/32" % i for i in range(65280)]   # 2 x 65,280 = 130,560
+ips = ",".join(v4 + v6)
+open(desc, "w").write("peer %s\nallowed_ips %s\n" % (key, ips))
+open(conf, "w").write("[Peer]\nPublicKey = %s\nAllowedIPs = %s\n" % (key, ips))
+PY
+wg_dev big wgwide1 && wg_dev big wgwide2
+in_host big strace -qq -e trace=sendto,sendmsg,write -o "$LAB_DIR/wide.strace" \
+	"${CHK_CMD[@]}" set wgwide1 "$LAB_DIR/wide.desc"
+check "wide: set of one peer with 130,560 allowed IPs" test $? -eq 0
+in_host big wg setconf wgwide2 "$LAB_DIR/wide.conf"
+check "wide: wg(8) shows 130,560 allowed IPs" test "$(in_host big wg show wgwide1 allowed-ips | awk '{ print NF - 1 }')" -eq 130560
+a=$(in_host big wg show wgwide1 dump | norm --hash | tail -n +2)
+b=$(in_host big wg show wgwide2 dump | norm --hash | tail -n +2)
+check "wide: same as wg setconf of the same peer" eq "$(md5sum <<<"$a")" "$(md5sum <<<"$b")"
+check "wide: get merges the split dump back, exactly as wg show dump" get_matches_wg big wgwide1
+if [ "$LAB_WG" = kernel ]; then
+	msgs=$(grep -c 'nlmsg_type=wireguard' "$LAB_DIR/wide.strace")
+	echo "# wide: $msgs generic netlink messages"
+	check "wide: sent in page-sized messages" test "$msgs" -gt 100
+fi
+in_host big ip link del wgwide1; in_host big ip link del wgwide2
+
+if [ "$LAB_WG" = kernel ]; then
+	# A dump that a change interrupts (NLM_F_DUMP_INTR) is read again, whole: get
+	# the 10,000 peers while another process changes one of them twice a second,
+	# until some get needed more than one dump (strace counts them).
+	one=$(in_host big wg show wgbig1 peers | head -n 1)
+	in_host big sh -c "i=0; while [ ! -e '$LAB_DIR/stop' ]; do i=\$((i % 100 + 1));
+		wg set wgbig1 peer '$one' persistent-keepalive \$i; sleep 0.5; done" & chg=$!
+	gets=0 complete=0 retried=0
+	while [ $gets -lt 40 ] && [ $retried -eq 0 ]; do
+		gets=$((gets + 1))
+		in_host big strace -qq -e trace=sendto -o "$LAB_DIR/dump" "${CHK_CMD[@]}" get wgbig1 >"$LAB_DIR/get" 2>&1 &&
+			[ "$(wc -l <"$LAB_DIR/get")" -eq $((N + 1)) ] && complete=$((complete + 1))
+		[ "$(grep -c 'nlmsg_type=wireguard' "$LAB_DIR/dump")" -gt 1 ] && retried=1
+	done
+	touch "$LAB_DIR/stop"; wait "$chg"
+	check "interrupted dump: every get under changes returned all $N peers ($complete of $gets)" test $complete -eq $gets
+	check "interrupted dump: a get that was interrupted dumped again (after $gets gets)" test $retried -eq 1
+fi
+
 # ---- traffic between two hosts configured only through the backend ----
 lab_host t1; lab_host t2
 lab_link t1 198.51.100.1/24 t2 198.51.100.2/24 2001:db8:100::1/64 2001:db8:100::2/64 >/dev/null
 K1=$(wg genkey); K2=$(wg genkey); P1=$(wg pubkey <<<"$K1"); P2=$(wg pubkey <<<"$K2")
 D=$(wg genkey | wg pubkey); SPSK=$(wg genpsk)
-in_host t1 "${CHK_CMD[@]}" start wgt && in_host t2 "${CHK_CMD[@]}" start wgt
+wg_dev t1 wgt && wg_dev t2 wgt
 # t1's endpoint for t2 names a wrong port: t1 must learn the real one when t2 connects.
 set_desc t1 wgt <<EOF
 private_key $K1
