@@ -29,9 +29,10 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsodium-dev \
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
-            util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time
+            util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
+            qemu-system-x86 busybox cpio kmod
 
-.PHONY: labbins all deps check unit lab test demo bench clean help install fuzz
+.PHONY: labbins all deps check unit lab vm test demo bench clean help install fuzz
 all: $(O)/wgf
 
 help:
@@ -40,6 +41,7 @@ help:
 	@echo "make test       install missing packages, build, run every test (unit, sanitizers, schema, lab)"
 	@echo "make unit       unit tests only (no root)"
 	@echo "make lab        lab tests only (root: namespaces + wireguard-go)"
+	@echo "make vm         the lab against kernel WireGuard, in a qemu guest (root)"
 	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick"
 	@echo "make deps       install missing Debian packages"
 	@echo "options: O=DIR (build directory), SAN=1 (ASan+UBSan)"
@@ -90,6 +92,9 @@ check: unit
 
 lab: $(O)/wgf $(LAB_BIN)
 	@tests/lab/run $(O)
+
+vm: deps $(O)/wgf $(LAB_BIN)
+	@tests/vm/run $(O)
 
 test: deps
 	@tests/run
