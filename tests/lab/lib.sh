@@ -70,8 +70,10 @@ lab_wg_up() {
 # OUT what wgf sends (writes and netlink messages); wg_writes OUT reads it.
 # (LeakSanitizer cannot run under ptrace: leak checks are off for the traced runs only)
 wgf_traced() {
-	local h=$1 out=$2 sub=$3; shift 3
-	in_host "$h" strace -f -qq -xx -s 100000 -e trace=write,sendto,sendmsg -e signal=none -o "$out" \
+	local h=$1 out=$2 sub=$3 calls=write,sendto,sendmsg; shift 3
+	# generic netlink goes out with sendto; tracing less keeps big applies fast
+	[ "$LAB_WG" = kernel ] && calls=sendto
+	in_host "$h" strace -f -qq -xx -s 100000 -e trace=$calls -e signal=none -o "$out" \
 		env ASAN_OPTIONS=detect_leaks=0 WGF_KEY_FILE="$LAB_DIR/$h.key" WGF_STATE_DIR="$LAB_DIR/state-$h" \
 		NO_COLOR=1 "$WGF" "$sub" --host "$h" "$@"
 }
