@@ -495,6 +495,10 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p)
 struct route_list {
 	struct hs_route *v;
 	size_t n, cap;
+	/* the last interface name looked up: if_indextoname() costs three
+	 * syscalls, and wgf's routes nearly all leave by the same device */
+	uint32_t oif;
+	char oif_name[IF_NAMESIZE];
 };
 
 static int route_list_cb(const struct nlmsghdr *nlh, void *data)
@@ -520,8 +524,16 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 		rt.table = rtm->rtm_table;
 	attr_u32(tb[RTA_PRIORITY], &rt.metric);
 	/* A multipath route has no RTA_OIF; its ifname stays "". */
-	if (attr_u32(tb[RTA_OIF], &oif) && !if_indextoname(oif, rt.ifname))
-		rt.ifname[0] = '\0';
+	if (attr_u32(tb[RTA_OIF], &oif)) {
+		char name[IF_NAMESIZE];
+
+		if (oif != l->oif && if_indextoname(oif, name)) {
+			memcpy(l->oif_name, name, sizeof(name));
+			l->oif = oif;
+		}
+		if (oif == l->oif)
+			memcpy(rt.ifname, l->oif_name, sizeof(rt.ifname));
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		struct hs_route *v = reallocarray(l->v, cap, sizeof(*v));
