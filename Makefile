@@ -32,7 +32,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod
 
-.PHONY: labbins all deps check unit lab vm test demo bench clean help install fuzz
+.PHONY: labbins all deps check unit lab vm test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf
 
 help:
@@ -43,6 +43,7 @@ help:
 	@echo "make lab        lab tests only (root: namespaces + wireguard-go)"
 	@echo "make vm         the lab against kernel WireGuard, in a qemu guest (root)"
 	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick"
+	@echo "make bench-vm   the same on kernel WireGuard in the qemu guest (ratios only)"
 	@echo "make deps       install missing Debian packages"
 	@echo "options: O=DIR (build directory), SAN=1 (ASan+UBSan)"
 
@@ -104,6 +105,9 @@ demo: deps $(O)/wgf
 
 bench: deps $(O)/wgf
 	@tests/bench/run $(O)/wgf
+
+bench-vm: deps $(O)/wgf $(LAB_BIN)
+	@tests/bench/vm $(O)
 
 install: $(O)/wgf
 	install -D -m 0755 $(O)/wgf $(DESTDIR)/usr/local/sbin/wgf
