@@ -1,4 +1,5 @@
 #include "model/diag.h"
+#include "model/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,8 @@ void diag_vadd(struct diag *d, const struct wgf_loc *loc, const char *fmt, va_li
 		d->entries = n;
 		d->cap = cap;
 	}
-	if (vasprintf(&msg, fmt, ap) < 0)
+	msg = str_vprintf(fmt, ap);
+	if (!msg)
 		return;
 	e = &d->entries[d->n++];
 	e->file = loc && loc->file ? strdup(loc->file) : NULL;

@@ -97,12 +97,11 @@ static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
 static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
 {
 	const char *kerr = rtnl_last_error(c->rt);
-	char *what = NULL;
+	char *what;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) < 0)
-		what = NULL;
+	what = str_vprintf(fmt, ap);
 	va_end(ap);
 	free(c->res->error);
 	if (kerr && kerr[0])

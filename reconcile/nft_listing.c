@@ -1,6 +1,7 @@
 /* Readable differences between two listings of one nftables table. */
 #include "reconcile/nft_listing.h"
 #include "reconcile/nft_text.h"
+#include "model/str.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,12 +46,11 @@ static void entries_addf(struct entries *e, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = str_vprintf(fmt, ap);
 	va_end(ap);
-	entries_push(e, n < 0 ? NULL : s);
+	entries_push(e, s);
 }
 
 static void entries_clear(struct entries *e)

@@ -1,6 +1,7 @@
 /* One connection attempt, decided the way the rendered tables decide it: where the
  * packet first enters a wgf host from a tunnel, that host's from_tunnel chain rules. */
 #include "render/firewall_int.h"
+#include "model/str.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,12 +13,11 @@ static int decide(struct fw_decision *out, bool accept, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = str_vprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!s)
 		return -ENOMEM;
 	free(out->why);
 	out->why = s;

@@ -187,6 +187,9 @@ plain_peer() {
 	done
 }
 
+# ms_since T0: milliseconds since T0 (a `date +%s%N` reading)
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
 # retry N CMD...: runs CMD until it succeeds, at most N times, 0.5 s apart.
 retry() {
 	local n=$1 i; shift

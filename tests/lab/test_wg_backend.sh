@@ -61,7 +61,6 @@ set_desc() {   # HOST IF, description on stdin
 }
 quiet() { "$@" >/dev/null 2>&1; }
 eq() { [ "$1" = "$2" ] || { echo "  got '$1', want '$2'" >&2; return 1; }; }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # wg_dev HOST IF: a device for the backend under test
 wg_dev() {

@@ -15,7 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lab/lib.sh"
 WGF=$(cd "${1:-build}" && pwd)/wgf
 N=${LARGE_PEERS:-2000} BIG=${LARGE_ALLOWED_IPS:-130560}
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 lab_host hub
 # an unclamped key: low three bits and the top bit set
