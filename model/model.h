@@ -207,6 +207,7 @@ struct model {
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
 	char *commit;                  /* full hex commit id for git sources, else NULL */
+	size_t n_documents;            /* YAML documents loaded; 0: the source is empty */
 };
 
 /* Limits applied while loading (untrusted input). */
@@ -214,6 +215,8 @@ struct model {
 #define MODEL_MAX_TOTAL_SIZE  (256u << 20) /* bytes for the whole source */
 #define MODEL_MAX_DEPTH       32           /* YAML nesting */
 #define MODEL_MAX_FILES       100000
+#define MODEL_MAX_NODES       2000000      /* YAML values of the whole source (see ybudget) */
+#define MODEL_MAX_DIR_DEPTH   32           /* directories below the root */
 
 /* Load and validate. On success returns 0 and *out; on failure returns a negative
  * errno (-EINVAL for invalid input, with every problem found in d) and *out = NULL. */

@@ -1183,8 +1183,9 @@ static void load_document(struct loader *l, const struct ydoc *doc)
 	 * references that might point at it are not reported as missing. */
 	l->incomplete = true;
 	if (root->type != YNODE_MAPPING) {
+		/* not quoted: a file that is not a manifest (a key, a secret) stays out of messages */
 		err(l, root, "a document must be a mapping of apiVersion, kind, metadata and spec, got %s",
-		    ynode_describe(root));
+		    root->type == YNODE_SCALAR ? "a single value" : ynode_describe(root));
 		return;
 	}
 	check_fields(l, root, fields, "document");
@@ -1307,6 +1308,7 @@ int loader_init(struct loader *l, struct diag *d)
 {
 	memset(l, 0, sizeof(*l));
 	l->d = d;
+	ybudget_init(&l->budget, MODEL_MAX_NODES);
 	if (key_init() < 0) {
 		diag_add(d, NULL, "cannot initialize libsodium");
 		return -EIO;
@@ -1325,12 +1327,16 @@ static bool loader_register(struct loader *l, const char *name, size_t len)
 	struct model *m = l->m;
 	char **files;
 
-	files = reallocarray(m->files, m->n_files + 1, sizeof(*files));
-	if (!files) {
-		oom(l);
-		return false;
+	if (m->n_files == l->cap_files) {
+		size_t cap = l->cap_files ? l->cap_files * 2 : 16;
+		files = reallocarray(m->files, cap, sizeof(*files));
+		if (!files) {
+			oom(l);
+			return false;
+		}
+		m->files = files;
+		l->cap_files = cap;
 	}
-	m->files = files;
 	m->files[m->n_files] = strdup(name);
 	if (!m->files[m->n_files]) {
 		oom(l);
@@ -1358,7 +1364,7 @@ void loader_add_file(struct loader *l, const char *name, const char *buf, size_t
 {
 	struct ytree t;
 
-	if (!ytree_parse(name, buf, len, &t, l->d)) {
+	if (!ytree_parse(name, buf, len, &l->budget, &t, l->d)) {
 		loader_add_tree(l, name, NULL, len);
 		return;
 	}
@@ -1433,6 +1439,7 @@ int loader_finish(struct loader *l, struct model **out)
 		r = -EINVAL;
 	else {
 		extras_free(l);
+		l->m->n_documents = l->n_docs;
 		*out = l->m;
 		l->m = NULL;
 		r = 0;

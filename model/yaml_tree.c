@@ -19,6 +19,9 @@ struct builder {
 	struct ytree *t;
 	const char *file;
 	struct diag *d;
+	struct ybudget *budget;
+	bool over_budget;
+	size_t cap_docs;
 	struct ydoc doc;
 	struct frame stack[MODEL_MAX_DEPTH];
 	size_t depth;
@@ -87,10 +90,35 @@ static void error_at(struct builder *b, const yaml_mark_t *m, const char *msg)
 	diag_add(b->d, &loc, "%s", msg);
 }
 
+void ybudget_init(struct ybudget *b, size_t max)
+{
+	atomic_init(&b->used, 0);
+	b->max = max;
+	atomic_flag_clear(&b->reported);
+}
+
+/* Takes one node from the budget; false (reported once per budget) when it is spent. */
+static bool budget_take(struct builder *b, const yaml_mark_t *m)
+{
+	if (atomic_fetch_add_explicit(&b->budget->used, 1, memory_order_relaxed) < b->budget->max)
+		return true;
+	b->over_budget = true;
+	if (!atomic_flag_test_and_set(&b->budget->reported)) {
+		struct wgf_loc loc = { b->file, (unsigned)m->line + 1, (unsigned)m->column + 1 };
+		diag_add(b->d, &loc, "too many YAML values: the repository may hold at most %zu "
+			 "(scalars, lists, mappings and documents together); nothing more is read",
+			 b->budget->max);
+	}
+	return false;
+}
+
 static struct ynode *node_new(struct builder *b, enum ynode_type type, const yaml_mark_t *m)
 {
-	struct ynode *n = arena_alloc(b->t, sizeof(*n));
+	struct ynode *n;
 
+	if (!budget_take(b, m))
+		return NULL;
+	n = arena_alloc(b->t, sizeof(*n));
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof(*n));
@@ -243,23 +271,60 @@ static void check_props(struct builder *b, const yaml_event_t *ev, const yaml_ch
 	}
 }
 
-static bool push_doc(struct builder *b, struct ytree *t)
+static bool push_doc(struct builder *b, struct ytree *t, const yaml_mark_t *m)
 {
 	struct ydoc *docs;
 	const struct ynode *r = b->doc.root;
 
+	/* empty documents cost nothing to keep, but a budget still bounds their number */
+	if (!budget_take(b, m))
+		return false;
 	/* An empty document ("---" alone, or only comments) is nothing to load. */
 	if (!r || (r->type == YNODE_SCALAR && !r->quoted && r->len == 0)) {
 		memset(&b->doc, 0, sizeof(b->doc));
 		return true;
 	}
-	docs = reallocarray(t->docs, t->n_docs + 1, sizeof(*docs));
-	if (!docs)
-		return false;
-	t->docs = docs;
+	if (t->n_docs == b->cap_docs) {
+		size_t cap = b->cap_docs ? b->cap_docs * 2 : 4;
+		docs = reallocarray(t->docs, cap, sizeof(*docs));
+		if (!docs)
+			return false;
+		t->docs = docs;
+		b->cap_docs = cap;
+	}
 	t->docs[t->n_docs++] = b->doc;
 	memset(&b->doc, 0, sizeof(b->doc));
 	return true;
+}
+
+/* The line and column (1-based, in characters) of byte off of buf. */
+static void offset_loc(const char *buf, size_t off, struct wgf_loc *loc)
+{
+	loc->line = 1;
+	loc->col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			loc->line++;
+			loc->col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			loc->col++;
+		}
+	}
+}
+
+/* A byte-order mark anywhere but at the very start (files glued together by an
+ * editor or a script) confuses the YAML parser into an unrelated syntax error. */
+static bool check_stray_bom(struct builder *b, const char *buf, size_t len)
+{
+	const char *p = len > 3 ? memmem(buf + 1, len - 1, "\xef\xbb\xbf", 3) : NULL;
+	struct wgf_loc loc = { b->file, 0, 0 };
+
+	if (!p)
+		return true;
+	offset_loc(buf, (size_t)(p - buf), &loc);
+	diag_add(b->d, &loc, "a byte-order mark (U+FEFF) in the middle of the file: remove it "
+		 "(it is allowed only as the first character)");
+	return false;
 }
 
 static void syntax_error(struct builder *b, const yaml_parser_t *p, const char *buf, size_t len)
@@ -272,17 +337,7 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p, const char *
 	}
 	if (p->error == YAML_READER_ERROR) {
 		/* Reader errors carry a byte offset, not a mark. */
-		size_t off = p->problem_offset < len ? p->problem_offset : len;
-		loc.line = 1;
-		loc.col = 1;
-		for (size_t i = 0; i < off; i++) {
-			if (buf[i] == '\n') {
-				loc.line++;
-				loc.col = 1;
-			} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-				loc.col++;
-			}
-		}
+		offset_loc(buf, p->problem_offset < len ? p->problem_offset : len, &loc);
 		diag_add(b->d, &loc, "YAML syntax error: %s", p->problem ? p->problem : "invalid input");
 		return;
 	}
@@ -296,19 +351,27 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p, const char *
 		diag_add(b->d, &loc, "YAML syntax error: %s", p->problem ? p->problem : "invalid input");
 }
 
-bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *out, struct diag *d)
+bool ytree_parse(const char *file, const char *buf, size_t len, struct ybudget *budget,
+		 struct ytree *out, struct diag *d)
 {
-	struct builder b = { .t = out, .file = file, .d = d };
+	struct ybudget own;
+	struct builder b = { .t = out, .file = file, .d = d, .budget = budget };
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	bool have_event = false, done = false, ok = false;
 
 	memset(out, 0, sizeof(*out));
+	if (!budget) {
+		ybudget_init(&own, MODEL_MAX_NODES);
+		b.budget = &own;
+	}
 	if (len > MODEL_MAX_FILE_SIZE) {
 		struct wgf_loc loc = { file, 0, 0 };
 		diag_add(d, &loc, "file is larger than %u MiB", MODEL_MAX_FILE_SIZE >> 20);
 		return false;
 	}
+	if (!check_stray_bom(&b, buf, len))
+		return false;
 	if (!yaml_parser_initialize(&parser)) {
 		diag_add(d, NULL, "cannot initialize the YAML parser");
 		return false;
@@ -332,7 +395,7 @@ bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *ou
 			b.depth = 0;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			if (!push_doc(&b, out))
+			if (!push_doc(&b, out, &ev.start_mark))
 				goto oom;
 			break;
 		case YAML_ALIAS_EVENT:
@@ -398,7 +461,8 @@ bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *ou
 	ok = true;
 	goto out;
 oom:
-	diag_add(d, NULL, "out of memory while parsing %s", file);
+	if (!b.over_budget)
+		diag_add(d, NULL, "out of memory while parsing %s", file);
 out:
 	if (have_event)
 		yaml_event_delete(&ev);

@@ -3,9 +3,11 @@
  *
  * Rejected while building (reported to the diag): syntax errors, anchors and
  * aliases, explicit tags, duplicate mapping keys, non-scalar mapping keys,
- * nesting deeper than MODEL_MAX_DEPTH, input over MODEL_MAX_FILE_SIZE.
+ * nesting deeper than MODEL_MAX_DEPTH, input over MODEL_MAX_FILE_SIZE, and more
+ * nodes than the budget allows (MODEL_MAX_NODES for a whole repository).
  */
 #pragma once
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -48,11 +50,24 @@ struct ytree {
 	struct yarena *arena;          /* every node, string and child array of this tree */
 };
 
+/* How many nodes (scalars, lists, mappings, documents) every file of one source
+ * may build together: memory is bounded by what the input builds, not only by its
+ * bytes (a 60 MiB flow list of 1s is 30 million nodes). Shared by parser threads. */
+struct ybudget {
+	_Atomic size_t used;
+	size_t max;
+	atomic_flag reported;          /* the first file over the budget says so; the rest fail quietly */
+};
+
+void ybudget_init(struct ybudget *b, size_t max);
+
 /* Parses buf (len bytes, need not be NUL-terminated). file is used in messages
- * and must outlive nothing: it is copied by diag. Returns false on a fatal error
- * (the whole file is unusable; *out is empty), true otherwise; documents with
- * non-fatal errors are kept and marked bad. */
-bool ytree_parse(const char *file, const char *buf, size_t len, struct ytree *out, struct diag *d);
+ * and must outlive nothing: it is copied by diag. budget may be NULL (a budget of
+ * MODEL_MAX_NODES for this file alone). Returns false on a fatal error (the whole
+ * file is unusable; *out is empty), true otherwise; documents with non-fatal
+ * errors are kept and marked bad. */
+bool ytree_parse(const char *file, const char *buf, size_t len, struct ybudget *budget,
+		 struct ytree *out, struct diag *d);
 void ytree_free(struct ytree *t);
 
 /* The value of key in a mapping, or NULL. */

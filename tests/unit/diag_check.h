@@ -8,10 +8,13 @@
 #include "model/diag.h"
 
 /* file NULL: any file; line 0: any place. */
-static inline bool has_error(const struct diag *d, const char *file, unsigned line, unsigned col, const char *sub)
+static inline bool has_entry(const struct diag *d, bool warning, const char *file, unsigned line, unsigned col,
+			     const char *sub)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_entry *e = &d->entries[i];
+		if (e->warning != warning)
+			continue;
 		if (file && (!e->file || strcmp(e->file, file)))
 			continue;
 		if (line && (e->line != line || e->col != col))
@@ -20,6 +23,16 @@ static inline bool has_error(const struct diag *d, const char *file, unsigned li
 			return true;
 	}
 	return false;
+}
+
+static inline bool has_error(const struct diag *d, const char *file, unsigned line, unsigned col, const char *sub)
+{
+	return has_entry(d, false, file, line, col, sub);
+}
+
+static inline bool has_warning(const struct diag *d, const char *file, unsigned line, unsigned col, const char *sub)
+{
+	return has_entry(d, true, file, line, col, sub);
 }
 
 static inline void dump(const struct diag *d)

@@ -279,14 +279,18 @@ static void test_directory_sources(void)
 	CHECK(has_error(&d, "/nonexistent/wgf", 0, 0, "cannot open: No such file or directory"));
 	diag_free(&d);
 
-	/* no YAML at all */
+	/* no YAML at all: an empty model (whether that is allowed is the caller's to say) */
 	diag_init(&d);
 	r = model_load_dir(dir, &m, &d);
-	CHECK(r < 0 && m == NULL);
-	CHECK(has_error(&d, dir, 0, 0, "no *.yaml or *.yml files"));
+	CHECK_INT(r, 0);
+	CHECK(m && m->n_documents == 0 && m->n_files == 0);
+	CHECK_INT(d.n, 0);
+	model_free(m);
+	m = NULL;
 	diag_free(&d);
 
-	/* a symlinked directory full of errors is not followed; a symlinked file is read */
+	/* links are never followed: a symlinked directory is a warning, a symlinked
+	 * YAML file an error (it would have been loaded and cannot be) */
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sub && ln -s %s/" FIXTURES "/errors %s/linked && "
 		 "ln -s %s/" FIXTURES "/valid/network.yaml %s/sub/net.yaml", dir, cwd, dir, cwd, dir);
@@ -302,8 +306,24 @@ static void test_directory_sources(void)
 	diag_init(&d);
 	snprintf(path, sizeof(path), "%s/", dir);
 	r = model_load_dir(path, &m, &d);
+	CHECK_INT(r, -EINVAL);
+	CHECK(m == NULL);
+	CHECK(has_error(&d, "sub/net.yaml", 0, 0, "is a symbolic link: wgf never follows links"));
+	CHECK(has_warning(&d, "linked", 0, 0, "symbolic link not followed"));
+	CHECK_INT(d.n_errors, 1);
+	CHECK_INT(d.n_warnings, 1);
+	diag_free(&d);
+
+	/* the file itself in place of the link is read; the linked directory stays a warning */
+	snprintf(cmd, sizeof(cmd), "rm %s/sub/net.yaml && cp %s/" FIXTURES "/valid/network.yaml %s/sub/net.yaml",
+		 dir, cwd, dir);
+	CHECK(system(cmd) == 0);
+	diag_init(&d);
+	r = model_load_dir(path, &m, &d);
 	CHECK_INT(r, 0);
 	dump(&d);
+	CHECK_INT(d.n_errors, 0);
+	CHECK(has_warning(&d, "linked", 0, 0, "symbolic link not followed"));
 	if (m) {
 		CHECK_INT(m->n_files, 2);
 		CHECK_STR(m->files[0], "hub.yaml");
@@ -915,7 +935,7 @@ static void test_git(void)
 	write_file(dir, "hosts/hub.yaml", HUB);
 	write_file(dir, ".github/ci.yaml", "not: [yaml\n");
 	write_file(dir, "README.md", "hello\n");
-	CHECK(run("ln -s network.yaml %s/link.yaml && git -C %s add -A && git -C %s commit -qm one", dir, dir, dir) == 0);
+	CHECK(run("ln -s network.yaml %s/link.md && git -C %s add -A && git -C %s commit -qm one", dir, dir, dir) == 0);
 	write_file(dir, "peers/alice.yaml", PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.10]\n  hubs: [hub]\n");
 	CHECK(run("git -C %s add -A && git -C %s commit -qm two", dir, dir) == 0);
 	/* a branch with a broken file; the work tree is left on it, which must not matter */
@@ -988,6 +1008,17 @@ static void test_git(void)
 	CHECK(r < 0 && m == NULL);
 	snprintf(source, sizeof(source), "cannot resolve ref \"nope\" in %s: ", dir);
 	CHECK(has_error(&d, NULL, 0, 0, source));
+	diag_free(&d);
+
+	/* the same rule as directories: a link named like YAML is an error, others a warning */
+	CHECK(run("git -C %s checkout -q main && ln -s network.yaml %s/link.yaml && git -C %s add -A && "
+		  "git -C %s commit -qm link", dir, dir, dir, dir) == 0);
+	diag_init(&d);
+	r = model_load_git(dir, "main", &m, &d);
+	CHECK_INT(r, -EINVAL);
+	CHECK(m == NULL);
+	CHECK(has_error(&d, "link.yaml", 0, 0, "is a symbolic link: wgf never follows links"));
+	CHECK(has_warning(&d, "link.md", 0, 0, "symbolic link not followed"));
 	diag_free(&d);
 
 	diag_init(&d);
