@@ -71,6 +71,60 @@ bool key_is_zero(const uint8_t key[WG_KEY_LEN])
 	return sodium_is_zero(key, WG_KEY_LEN);
 }
 
+/* p = 2^255 - 19, little-endian: ed ff .. ff 7f. */
+static bool at_least_p(const uint8_t k[WG_KEY_LEN])
+{
+	if (k[31] != 0x7f || k[0] < 0xed)
+		return false;
+	for (size_t i = 1; i < 31; i++)
+		if (k[i] != 0xff)
+			return false;
+	return true;
+}
+
+void key_public_canonical(uint8_t out[WG_KEY_LEN], const uint8_t key[WG_KEY_LEN])
+{
+	memcpy(out, key, WG_KEY_LEN);
+	out[31] &= 0x7f;
+	if (at_least_p(out)) {
+		/* p <= u < 2^255: u - p = out[0] - 0xed, a number below 19 */
+		uint8_t low = (uint8_t)(out[0] - 0xed);
+		memset(out, 0, WG_KEY_LEN);
+		out[0] = low;
+	}
+}
+
+/* The u-coordinates of the points of small order, in canonical form: the
+ * points of libsodium's blocklist (crypto_scalarmult/curve25519/ref10) once
+ * bit 255 is cleared and p, p + 1 are reduced to 0, 1. */
+static const uint8_t low_order[][WG_KEY_LEN] = {
+	{ 0 },                                                     /* 0, order 4 */
+	{ 1 },                                                     /* 1, order 1 */
+	{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+	  0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+	{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+	  0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },  /* p - 1, order 2 */
+};
+
+enum key_public_problem key_public_check(const uint8_t key[WG_KEY_LEN])
+{
+	uint8_t c[WG_KEY_LEN];
+
+	if (key_is_zero(key))
+		return KEY_PUBLIC_ZERO;
+	key_public_canonical(c, key);
+	for (size_t i = 0; i < sizeof(low_order) / sizeof(low_order[0]); i++)
+		if (!memcmp(c, low_order[i], WG_KEY_LEN))
+			return KEY_PUBLIC_LOW_ORDER;
+	if (key[31] & 0x80)
+		return KEY_PUBLIC_TOP_BIT;
+	if (memcmp(c, key, WG_KEY_LEN))
+		return KEY_PUBLIC_NOT_REDUCED;
+	return KEY_PUBLIC_OK;
+}
+
 void key_generate_private(uint8_t key[WG_KEY_LEN])
 {
 	randombytes_buf(key, WG_KEY_LEN);

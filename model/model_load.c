@@ -78,10 +78,13 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* The closest known word, if it is close for a word of this length: one edit
+ * for up to 4 characters, two up to 8, three beyond ("dns" is not "lans"). */
 static const char *suggest(const char *word, const char *const *known)
 {
+	size_t len = strlen(word), limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t best_d = limit + 1;
 
 	for (size_t i = 0; known[i]; i++) {
 		size_t dist = strcasecmp(word, known[i]) ? edit_distance(word, known[i]) : 0;
@@ -93,25 +96,78 @@ static const char *suggest(const char *word, const char *const *known)
 	return best;
 }
 
+/* Fields people write from habit (wg-quick, other tools) and what wgf wants
+ * instead. An entry is offered only where its "scope" field is known, so that
+ * it applies to the kinds that have the field it points to. */
+struct field_alias {
+	const char *wrong;             /* compared ignoring case */
+	const char *scope;
+	const char *hint;              /* NULL: did you mean "scope"? */
+};
+
+#define ALLOWED_IPS_HINT "wgf derives allowed IPs: did you mean \"addresses\"? (networks behind it go in \"lans\")"
+#define DNS_HINT "DNS settings are not supported in wgf/v1"
+
+static const struct field_alias field_aliases[] = {
+	{ "allowedIPs", "addresses", ALLOWED_IPS_HINT },
+	{ "allowed_ips", "addresses", ALLOWED_IPS_HINT },
+	{ "allowed-ips", "addresses", ALLOWED_IPS_HINT },
+	{ "keepalive", "persistentKeepalive", NULL },
+	{ "persistent_keepalive", "persistentKeepalive", NULL },
+	{ "disabled", "enabled", "did you mean \"enabled: false\"?" },
+	{ "disable", "enabled", "did you mean \"enabled: false\"?" },
+	{ "port", "listenPort", NULL },
+	{ "listen_port", "listenPort", NULL },
+	{ "dns", "publicKey", DNS_HINT },
+	{ "dns", "addressPools", DNS_HINT },
+	{ "privateKey", "publicKey", "private keys never go in the repository: write the host's \"publicKey\" "
+				     "(wgf host init prints it)" },
+	{ "private_key", "publicKey", "private keys never go in the repository: write the host's \"publicKey\" "
+				      "(wgf host init prints it)" },
+};
+
+static bool is_known(const char *const *known, const char *field)
+{
+	for (size_t i = 0; known[i]; i++)
+		if (!strcmp(known[i], field))
+			return true;
+	return false;
+}
+
+static void unknown_field(struct loader *l, const struct ynode *k, const char *const *known, const char *where)
+{
+	const char *s;
+
+	for (size_t i = 0; i < sizeof(field_aliases) / sizeof(field_aliases[0]); i++) {
+		const struct field_alias *a = &field_aliases[i];
+		if (strcasecmp(k->value, a->wrong) || !is_known(known, a->scope))
+			continue;
+		if (a->hint)
+			err(l, k, "unknown field %s in %s (%s)", diag_quote(k->value), where, a->hint);
+		else
+			err(l, k, "unknown field %s in %s (did you mean \"%s\"?)", diag_quote(k->value), where, a->scope);
+		return;
+	}
+	s = suggest(k->value, known);
+	if (s)
+		err(l, k, "unknown field %s in %s (did you mean \"%s\"?)", diag_quote(k->value), where, s);
+	else
+		err(l, k, "unknown field %s in %s", diag_quote(k->value), where);
+}
+
 static void check_fields(struct loader *l, const struct ynode *map, const char *const *known,
 			 const char *where)
 {
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ynode *k = map->pairs[i].key;
-		const char *s;
 		bool found = false;
 
 		if (k->type != YNODE_SCALAR)
 			continue;
 		for (size_t j = 0; known[j] && !found; j++)
 			found = strlen(known[j]) == k->len && !memcmp(known[j], k->value, k->len);
-		if (found)
-			continue;
-		s = suggest(k->value, known);
-		if (s)
-			err(l, k, "unknown field %s in %s (did you mean \"%s\"?)", diag_quote(k->value), where, s);
-		else
-			err(l, k, "unknown field %s in %s", diag_quote(k->value), where);
+		if (!found)
+			unknown_field(l, k, known, where);
 	}
 }
 
@@ -228,13 +284,17 @@ static void missing(struct loader *l, const struct ynode *map, const char *field
 
 static bool want_ifname(struct loader *l, const struct ynode *n, char ifname[IFNAMSIZ])
 {
-	const char *s;
+	const char *s, *why;
 
 	if (!want_string(l, n, "interface", &s))
 		return false;
 	if (!model_ifname_ok(s)) {
 		err(l, n, "interface name %s is not valid (1-15 letters, digits, \"_\" or \"-\", "
 		    "starting with a letter)", diag_quote(s));
+		return false;
+	}
+	if ((why = model_ifname_reserved(s))) {
+		err(l, n, "interface name %s is reserved: %s", diag_quote(s), why);
 		return false;
 	}
 	snprintf(ifname, IFNAMSIZ, "%s", s);
@@ -271,6 +331,35 @@ static bool want_keepalive(struct loader *l, const struct ynode *n, uint16_t *ou
 	return true;
 }
 
+/* A key that decodes but can be no peer's: all zeros, a point of small order,
+ * or a non-canonical encoding. A non-canonical key is still a key (for the
+ * duplicate check, which compares canonical forms). */
+static bool want_public_key(struct loader *l, const struct ynode *n, const char *s, const uint8_t key[WG_KEY_LEN])
+{
+	uint8_t c[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+
+	switch (key_public_check(key)) {
+	case KEY_PUBLIC_OK:
+		return true;
+	case KEY_PUBLIC_ZERO:
+		err(l, n, "publicKey %s is all zeros: a placeholder, not the key of any device", diag_quote(s));
+		return false;
+	case KEY_PUBLIC_LOW_ORDER:
+		err(l, n, "publicKey %s is a point of small order on Curve25519: no private key has it, and "
+		    "WireGuard refuses handshakes with it", diag_quote(s));
+		return false;
+	case KEY_PUBLIC_TOP_BIT:
+	case KEY_PUBLIC_NOT_REDUCED:
+		key_public_canonical(c, key);
+		err(l, n, "publicKey %s is not canonical (%s): the same key is written %s", diag_quote(s),
+		    key_public_check(key) == KEY_PUBLIC_TOP_BIT ? "the top bit of its last byte is set" :
+		    "it is not below 2^255-19", key_to_base64(c, b64));
+		return true;
+	}
+	return false;
+}
+
 static void load_key(struct loader *l, const struct ynode *spec, const char *where,
 		     uint8_t key[WG_KEY_LEN], struct obj_extra *x)
 {
@@ -288,21 +377,44 @@ static void load_key(struct loader *l, const struct ynode *spec, const char *whe
 		    diag_quote(s));
 		return;
 	}
+	if (!want_public_key(l, n, s, key))
+		return;
 	x->has_key = true;
 	x->key_loc = loc_of(l, n);
 }
 
-static void load_endpoint(struct loader *l, const struct ynode *spec, struct wgf_endpoint *e)
+/* An address other machines send to (an endpoint, a public address) must be unicast and routable. */
+static bool want_unicast(struct loader *l, const struct ynode *n, const char *field, const char *s,
+			 const struct wgf_prefix *a)
+{
+	const struct prefix_special *sp = prefix_special_find(a, PREFIX_REFUSE_ENDPOINT);
+	char abuf[PREFIX_STRLEN], rbuf[PREFIX_STRLEN];
+
+	if (!sp)
+		return true;
+	err(l, n, "\"%s\" %s: %s is a special-purpose address (%s, %s): %s", field, diag_quote(s),
+	    prefix_format_addr(a, abuf), sp->name, prefix_format(&sp->range, rbuf), sp->why);
+	return false;
+}
+
+static void load_endpoint(struct loader *l, const struct ynode *spec, struct wgf_endpoint *e, struct obj_extra *x)
 {
 	const struct ynode *n = ynode_get(spec, "endpoint");
+	struct wgf_prefix a;
 	const char *s;
 
 	if (!n || !want_string(l, n, "endpoint", &s))
 		return;
-	if (!endpoint_parse(s, e))
+	if (!endpoint_parse(s, e)) {
 		err(l, n, "\"endpoint\" must be IP:port or [IPv6]:port, got %s%s", diag_quote(s),
 		    strspn(s, "0123456789.:[]abcdefABCDEF") == strlen(s) ? "" :
 		    " (host names are not supported in wgf/v1: use the address)");
+		return;
+	}
+	a = endpoint_prefix(e);
+	x->endpoint_loc = loc_of(l, n);
+	if (!want_unicast(l, n, "endpoint", s, &a))
+		memset(e, 0, sizeof(*e));
 }
 
 static void load_network_ref(struct loader *l, const struct ynode *spec, struct obj_extra *x)
@@ -315,6 +427,51 @@ static void load_network_ref(struct loader *l, const struct ynode *spec, struct 
 	x->network = xstrdup(l, s);
 	x->has_network = x->network != NULL;
 	x->network_loc = loc_of(l, n);
+}
+
+/* A LAN or pool: not the whole address space, and clear of special-purpose ranges. */
+static bool want_routable(struct loader *l, const struct ynode *n, const char *what, const char *s,
+			  const struct wgf_prefix *p, unsigned use)
+{
+	const struct prefix_special *sp;
+	char rbuf[PREFIX_STRLEN];
+
+	if (p->len == 0) {
+		err(l, n, "%s %s is every %s address: %s", what, diag_quote(s), p->family == AF_INET ? "IPv4" : "IPv6",
+		    use == PREFIX_REFUSE_LAN ? "a LAN is a network behind one host (to send the internet through "
+		    "a host, give it role exit)" : "a pool must leave the internet and the LANs outside it");
+		return false;
+	}
+	sp = prefix_special_find(p, use);
+	if (!sp)
+		return true;
+	err(l, n, "%s %s overlaps a special-purpose range (%s, %s): %s", what, diag_quote(s), sp->name,
+	    prefix_format(&sp->range, rbuf), sp->why);
+	return false;
+}
+
+/* A tunnel address with its on-link prefix must not be the prefix's network or
+ * broadcast address (IPv4, up to /30), nor the subnet-router anycast address
+ * (IPv6, the all-zero host part, up to /126). */
+static bool want_host_part(struct loader *l, const struct ynode *n, const char *s, const struct wgf_prefix *p)
+{
+	unsigned max = prefix_max_len(p->family);
+	struct wgf_prefix net = *p;
+	char buf[PREFIX_STRLEN];
+	const char *what;
+
+	if ((unsigned)p->len + 2 > max)
+		return true;
+	if (prefix_is_network(p))
+		what = p->family == AF_INET ? "the network address" : "the subnet-router anycast address (all-zero host part)";
+	else if (p->family == AF_INET && prefix_host_all_ones(p))
+		what = "the broadcast address";
+	else
+		return true;
+	prefix_mask(&net);
+	err(l, n, "address %s is %s of %s: a host needs an address inside it", diag_quote(s), what,
+	    prefix_format(&net, buf));
+	return false;
 }
 
 enum prefix_use { USE_HOST_ADDRESS, USE_PEER_ADDRESS, USE_LAN, USE_PUBLIC };
@@ -371,10 +528,93 @@ static void load_prefixes(struct loader *l, const struct ynode *spec, const char
 			    prefix_format(&m, buf));
 			continue;
 		}
+		if ((use == USE_LAN && !want_routable(l, n, "LAN", s, &p, PREFIX_REFUSE_LAN)) ||
+		    (use == USE_PUBLIC && !want_unicast(l, n, field, s, &p)) ||
+		    (use == USE_HOST_ADDRESS && !want_host_part(l, n, s, &p)))
+			continue;
 		(*out)[*n_out] = p;
 		(*locs_out)[*n_out] = loc_of(l, n);
 		(*n_out)++;
 	}
+}
+
+static bool all_of(const char *s, size_t n, const char *set)
+{
+	return n > 0 && strspn(s, set) >= n;
+}
+
+/* A decimal float as YAML 1.1 or 1.2 reads it: digits (and "_"), a dot or an
+ * exponent or both ("1.5", "1.", "1e3", "1.5e-3"). */
+static bool yaml_float(const char *s)
+{
+	size_t i = strspn(s, "0123456789_"), f;
+	bool dot = s[i] == '.', ex;
+
+	if (i == 0 || s[0] == '_')
+		return false;
+	if (dot)
+		i += 1 + strspn(s + i + 1, "0123456789_");
+	ex = s[i] == 'e' || s[i] == 'E';
+	if (ex) {
+		i++;
+		if (s[i] == '-' || s[i] == '+')
+			i++;
+		f = strspn(s + i, "0123456789");
+		if (!f)
+			return false;
+		i += f;
+	}
+	return (dot || ex) && s[i] == '\0';
+}
+
+/* What YAML (1.1 or the 1.2 core schema, as other tools read the same file)
+ * makes of a plain scalar, when it is not a string; NULL for a string. Only
+ * called with label-safe text (A-Z a-z 0-9 . _ -, starting alphanumeric). */
+static const char *yaml_plain_type(const char *s)
+{
+	/* YAML 1.1's words, without the single letters y and n that PyYAML and
+	 * go-yaml v3 read as strings */
+	static const char *const bools[] = { "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
+					     "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", NULL };
+	size_t n = strlen(s);
+
+	for (size_t i = 0; bools[i]; i++)
+		if (!strcmp(s, bools[i]))
+			return "a boolean";
+	if (!strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
+		return "null";
+	if (all_of(s, n, "0123456789_") ||
+	    (n > 2 && s[0] == '0' && s[1] == 'x' && all_of(s + 2, n - 2, "0123456789abcdefABCDEF_")) ||
+	    (n > 2 && s[0] == '0' && s[1] == 'o' && all_of(s + 2, n - 2, "01234567_")) ||
+	    (n > 2 && s[0] == '0' && s[1] == 'b' && all_of(s + 2, n - 2, "01_")))
+		return "an integer";
+	if (yaml_float(s))
+		return "a number";
+	if (n >= 8 && n <= 10 && all_of(s, 4, "0123456789") && s[4] == '-') {
+		size_t m = strspn(s + 5, "0123456789");
+		if (m >= 1 && m <= 2 && s[5 + m] == '-' && strspn(s + 6 + m, "0123456789") == n - 6 - m &&
+		    n - 6 - m >= 1 && n - 6 - m <= 2)
+			return "a date";
+	}
+	return NULL;
+}
+
+/* Labels are strings: a plain scalar that YAML reads as something else
+ * (other tools, and later wgf versions, would see 1.5 or true) must be quoted. */
+static bool want_plain_string(struct loader *l, const struct ynode *n, const char *part, const char *key,
+			      const char *s)
+{
+	const char *type = n->quoted ? NULL : yaml_plain_type(s);
+
+	if (!type)
+		return true;
+	if (!strcmp(part, "key"))
+		err(l, n, "label key %s is read by YAML as %s, not a string: quote it (\"%s\")", diag_quote(s),
+		    type, s);
+	else
+		err(l, n, "label %s has the value %s, which YAML reads as %s, not a string: quote it (\"%s\")",
+		    diag_quote(key), s, type, s);
+	return false;
 }
 
 static void load_labels(struct loader *l, const struct ynode *map, struct model_meta *meta)
@@ -402,6 +642,8 @@ static void load_labels(struct loader *l, const struct ynode *map, struct model_
 			    "letter or digit)", diag_quote(vs));
 			continue;
 		}
+		if (!want_plain_string(l, k, "key", ks, ks) || !want_plain_string(l, v, "value", ks, vs))
+			continue;
 		lb = &meta->labels[meta->n_labels];
 		lb->key = xstrdup(l, ks);
 		lb->value = xstrdup(l, vs);
@@ -439,6 +681,15 @@ static void load_meta(struct loader *l, const struct ynode *root, struct model_m
 		load_labels(l, n, meta);
 }
 
+/* "field" in quotes, for a message that starts with the field. */
+static const char *field_q(const char *field)
+{
+	static __thread char buf[64];
+
+	snprintf(buf, sizeof(buf), "\"%s\"", field);
+	return buf;
+}
+
 static void load_pool(struct loader *l, const struct ynode *pools, const char *field, uint8_t family,
 		      bool *has, struct wgf_prefix *pool, struct wgf_loc *loc)
 {
@@ -461,6 +712,8 @@ static void load_pool(struct loader *l, const struct ynode *pools, const char *f
 		    prefix_format(&m, buf));
 		return;
 	}
+	if (!want_routable(l, n, field_q(field), s, &p, PREFIX_REFUSE_POOL))
+		return;
 	*has = true;
 	*pool = p;
 	*loc = loc_of(l, n);
@@ -952,7 +1205,7 @@ static void load_host_spec(struct loader *l, const struct ynode *spec, struct mo
 			err(l, n, "\"role\" must be hub, exit, router or member, got %s", diag_quote(s));
 	}
 	load_key(l, spec, "Host spec", h->public_key, x);
-	load_endpoint(l, spec, &h->endpoint);
+	load_endpoint(l, spec, &h->endpoint, x);
 	load_prefixes(l, spec, "addresses", true, "Host spec", USE_HOST_ADDRESS, &h->addresses,
 		      &h->n_addresses, &x->addr_locs);
 	load_prefixes(l, spec, "lans", false, "Host spec", USE_LAN, &h->lans, &h->n_lans, &x->lan_locs);
@@ -1090,7 +1343,7 @@ static void load_peer_spec(struct loader *l, const struct ynode *spec, struct mo
 	load_prefixes(l, spec, "lans", false, "Peer spec", USE_LAN, &p->lans, &p->n_lans, &x->lan_locs);
 	if ((n = ynode_get(spec, "persistentKeepalive")))
 		want_keepalive(l, n, &p->keepalive);
-	load_endpoint(l, spec, &p->endpoint);
+	load_endpoint(l, spec, &p->endpoint, x);
 	if ((n = ynode_get(spec, "enabled")))
 		want_bool(l, n, "enabled", &p->enabled);
 	if ((n = ynode_get(spec, "expires")) && want_string(l, n, "expires", &s)) {

@@ -21,6 +21,7 @@ struct obj_extra {
 	bool network_ok;               /* set by validation: ->network index is usable */
 	bool has_key;
 	struct wgf_loc key_loc;
+	struct wgf_loc endpoint_loc;   /* line 0: no usable endpoint */
 	struct wgf_loc role_loc;
 	struct wgf_loc *addr_locs;     /* parallel to addresses */
 	struct wgf_loc *lan_locs;      /* parallel to lans */
@@ -30,6 +31,7 @@ struct obj_extra {
 	bool has_ifname, has_port, has_mtu;
 	struct wgf_loc pool4_loc, pool6_loc;
 	char *tenant;                  /* Host/Peer "tenant", still to resolve */
+	bool tenant_failed;            /* set by validation: "tenant" names no usable Tenant */
 	struct wgf_loc tenant_loc;
 	struct wgf_loc access_loc, masquerade_loc;
 	char **access_lans;            /* Peer "accessLans" as written: host names or prefixes */
@@ -89,6 +91,19 @@ long name_index_find(const struct name_index *ix, const char *name);
 __attribute__((format(printf, 3, 4)))
 void validate_err(struct loader *l, const struct wgf_loc *loc, const char *fmt, ...);
 const char *display_name(const struct model_meta *meta);
+/* How many addresses that belong in one pool lie inside and outside it. */
+struct pool_fit {
+	size_t inside, outside;
+	const char *kind;              /* the first address outside, for the message */
+	const struct model_meta *meta;
+	const struct wgf_prefix *addr;
+	const struct wgf_loc *loc;
+};
+void pool_fit_count(struct pool_fit *f, const struct wgf_prefix *pool, const struct wgf_prefix *a, bool single,
+		    const char *kind, const struct model_meta *meta, const struct wgf_loc *loc);
+/* Most of them outside (at least 2): the pool is wrong. Reports it once at loc; true then. */
+bool pool_fit_wrong(struct loader *l, const struct pool_fit *f, const char *what, const struct wgf_prefix *pool,
+		    const struct wgf_loc *loc, const char *whose);
 /* The network whose pools may be trusted for this object's checks, or NULL. */
 const struct model_network *usable_network(const struct loader *l, const struct obj_extra *x, size_t net);
 const struct wgf_prefix *pool_for(const struct model_network *n, uint8_t family);
@@ -102,4 +117,6 @@ void model_validate_access(struct loader *l, const struct name_index *nets, cons
 			   const struct name_index *peers, const struct name_index *tenants);
 bool model_name_ok(const char *s);
 bool model_ifname_ok(const char *s);
+/* Why a valid interface name must not be used (the kernel's own names), or NULL. */
+const char *model_ifname_reserved(const char *s);
 bool model_label_ok(const char *s);

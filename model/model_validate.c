@@ -41,6 +41,25 @@ bool model_ifname_ok(const char *s)
 	return true;
 }
 
+/* Names that exist on every Linux host, or that the kernel keeps for itself:
+ * wgf owns the interfaces it is given, and writes sysctls under their names. */
+const char *model_ifname_reserved(const char *s)
+{
+	static const struct {
+		const char *name, *why;
+	} reserved[] = {
+		{ "lo", "it is the loopback interface every host has" },
+		{ "all", "net.ipv4.conf.all and net.ipv6.conf.all set every interface's sysctls" },
+		{ "default", "net.ipv4.conf.default and net.ipv6.conf.default are the sysctls of new interfaces" },
+		{ "bonding_masters", "/sys/class/net/bonding_masters is the bonding driver's control file" },
+	};
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(s, reserved[i].name))
+			return reserved[i].why;
+	return NULL;
+}
+
 bool model_label_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -221,6 +240,24 @@ const char *family_name(uint8_t family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
+/* What a single address is to the pool when no device may have it: its network
+ * address (IPv4; the subnet-router anycast address in IPv6) or its IPv4
+ * broadcast address. NULL otherwise, and for /31, /32, /127, /128 pools. */
+static const char *pool_reserved_address(const struct wgf_prefix *pool, const struct wgf_prefix *a)
+{
+	unsigned max = prefix_max_len(a->family);
+	struct wgf_prefix in = *a;
+
+	if (a->len != max || (unsigned)pool->len + 2 > max)
+		return NULL;
+	in.len = pool->len;
+	if (prefix_is_network(&in))
+		return a->family == AF_INET ? "the network address" : "the subnet-router anycast address";
+	if (a->family == AF_INET && prefix_host_all_ones(&in))
+		return "the broadcast address";
+	return NULL;
+}
+
 static void check_address(struct loader *l, const struct model_network *n, const struct wgf_prefix *a,
 			  const struct wgf_loc *loc, bool host)
 {
@@ -239,6 +276,10 @@ static void check_address(struct loader *l, const struct model_network *n, const
 	else if (host && a->len < pool->len)
 		validate_err(l, loc, "address \"%s\" has a wider on-link prefix than the network's %s pool %s",
 		     prefix_format(a, abuf), family_name(a->family), prefix_format(pool, pbuf));
+	else if (!host && pool_reserved_address(pool, a))
+		validate_err(l, loc, "address \"%s\" is %s of the network's %s pool %s: no peer can use it",
+		     prefix_format(a, abuf), pool_reserved_address(pool, a), family_name(a->family),
+		     prefix_format(pool, pbuf));
 }
 
 static void check_lans_vs_pools(struct loader *l, const struct model_network *n, const struct wgf_prefix *lans,
@@ -254,14 +295,42 @@ static void check_lans_vs_pools(struct loader *l, const struct model_network *n,
 	}
 }
 
-static void check_hosts(struct loader *l, const struct name_index *nets)
+/* An endpoint is where the tunnel's own UDP packets go: never an address the
+ * tunnel itself carries. */
+static void check_endpoint(struct loader *l, const struct model_network *n, const char *kind,
+			   const struct model_meta *meta, const struct wgf_endpoint *e, const struct obj_extra *x,
+			   const struct wgf_prefix *own, size_t n_own)
+{
+	struct wgf_prefix a = endpoint_prefix(e);
+	char ebuf[ENDPOINT_STRLEN], pbuf[PREFIX_STRLEN];
+	const struct wgf_prefix *pool;
+
+	if (!e->family)
+		return;
+	for (size_t i = 0; i < n_own; i++) {
+		struct wgf_prefix o = prefix_host(&own[i]);
+		if (prefix_equal(&o, &a)) {
+			validate_err(l, &x->endpoint_loc, "\"endpoint\" %s is %s %s's own tunnel address (%s): the tunnel "
+				     "cannot carry its own packets", endpoint_format(e, ebuf), kind, display_name(meta),
+				     prefix_format(&own[i], pbuf));
+			return;
+		}
+	}
+	pool = n ? pool_for(n, a.family) : NULL;
+	if (pool && prefix_contains(pool, &a))
+		validate_err(l, &x->endpoint_loc, "\"endpoint\" %s is inside the network's %s pool %s: the tunnel "
+			     "cannot carry its own packets", endpoint_format(e, ebuf), family_name(a.family),
+			     prefix_format(pool, pbuf));
+}
+
+/* Networks, and what hosts take from them; before any check that needs pools. */
+static void resolve_hosts(struct loader *l, const struct name_index *nets)
 {
 	struct model *m = l->m;
 
 	for (size_t i = 0; i < m->n_hosts; i++) {
 		struct model_host *h = &m->hosts[i];
 		struct obj_extra *x = &l->host_x[i];
-		const struct model_network *n;
 
 		resolve_network(l, nets, (struct objref){ "Host", &h->meta, x }, &h->network);
 		if (host_role_takes_peers(h->role) && !h->endpoint.family && !x->failed)
@@ -275,7 +344,19 @@ static void check_hosts(struct loader *l, const struct name_index *nets)
 			h->listen_port = m->networks[h->network].listen_port;
 		if (!x->has_mtu)
 			h->mtu = m->networks[h->network].mtu;
-		n = usable_network(l, x, h->network);
+	}
+}
+
+static void check_hosts(struct loader *l)
+{
+	struct model *m = l->m;
+
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		struct model_host *h = &m->hosts[i];
+		struct obj_extra *x = &l->host_x[i];
+		const struct model_network *n = x->network_ok ? usable_network(l, x, h->network) : NULL;
+
+		check_endpoint(l, n, "Host", &h->meta, &h->endpoint, x, h->addresses, h->n_addresses);
 		if (!n)
 			continue;
 		for (size_t j = 0; j < h->n_addresses; j++)
@@ -284,10 +365,110 @@ static void check_hosts(struct loader *l, const struct name_index *nets)
 	}
 }
 
+/* --- pools that hold none of their addresses ----------------------------- */
+
+void pool_fit_count(struct pool_fit *f, const struct wgf_prefix *pool, const struct wgf_prefix *a, bool single,
+		    const char *kind, const struct model_meta *meta, const struct wgf_loc *loc)
+{
+	struct wgf_prefix s = single ? prefix_host(a) : *a;
+
+	if (prefix_contains(pool, &s)) {
+		f->inside++;
+		return;
+	}
+	if (!f->outside++)
+		*f = (struct pool_fit){ f->inside, f->outside, kind, meta, a, loc };
+}
+
+/* When most of the addresses that belong in a pool lie outside it, the pool is
+ * what is wrong: say so once, and the caller checks nothing against it. */
+bool pool_fit_wrong(struct loader *l, const struct pool_fit *f, const char *what, const struct wgf_prefix *pool,
+		    const struct wgf_loc *loc, const char *whose)
+{
+	char pbuf[PREFIX_STRLEN], abuf[PREFIX_STRLEN];
+
+	if (f->outside < 2 || f->outside <= f->inside)
+		return false;
+	validate_err(l, loc, "%s %s does not hold %zu of the %zu %s addresses of %s (e.g. %s of %s %s, %s:%u:%u): "
+		     "fix the pool first (addresses are not checked against it until then)", what,
+		     prefix_format(pool, pbuf), f->outside, f->inside + f->outside, family_name(pool->family), whose,
+		     prefix_format(f->addr, abuf), f->kind, display_name(f->meta), f->loc->file, f->loc->line,
+		     f->loc->col);
+	return true;
+}
+
+static void check_network_pools(struct loader *l)
+{
+	struct model *m = l->m;
+	struct pool_fit *fit = calloc(2 * m->n_networks + 1, sizeof(*fit));
+
+	if (!fit) {
+		l->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		const struct model_host *h = &m->hosts[i];
+		const struct obj_extra *x = &l->host_x[i];
+		const struct model_network *n = x->network_ok ? usable_network(l, x, h->network) : NULL;
+		for (size_t j = 0; n && j < h->n_addresses; j++) {
+			const struct wgf_prefix *pool = pool_for(n, h->addresses[j].family);
+			if (pool)
+				pool_fit_count(&fit[2 * h->network + (pool->family == AF_INET6)], pool, &h->addresses[j],
+					       true, "Host", &h->meta, &x->addr_locs[j]);
+		}
+	}
+	for (size_t i = 0; i < m->n_peers; i++) {
+		const struct model_peer *p = &m->peers[i];
+		const struct obj_extra *x = &l->peer_x[i];
+		const struct model_network *n = x->network_ok ? usable_network(l, x, p->network) : NULL;
+		for (size_t j = 0; n && j < p->n_addresses; j++) {
+			const struct wgf_prefix *pool = pool_for(n, p->addresses[j].family);
+			if (pool)
+				pool_fit_count(&fit[2 * p->network + (pool->family == AF_INET6)], pool, &p->addresses[j],
+					       false, "Peer", &p->meta, &x->addr_locs[j]);
+		}
+	}
+	for (size_t i = 0; i < m->n_networks; i++) {
+		const struct model_network *n = &m->networks[i];
+		struct obj_extra *x = &l->net_x[i];
+		char whose[128];
+
+		if (x->failed)
+			continue;
+		snprintf(whose, sizeof(whose), "Network %s's hosts and peers", display_name(&n->meta));
+		if ((n->has_pool4 && pool_fit_wrong(l, &fit[2 * i], "\"addressPools.ipv4\"", &n->pool4, &x->pool4_loc,
+						    whose)) |
+		    (n->has_pool6 && pool_fit_wrong(l, &fit[2 * i + 1], "\"addressPools.ipv6\"", &n->pool6,
+						    &x->pool6_loc, whose)))
+			x->failed = true;
+	}
+	free(fit);
+}
+
 /* stamp[host] == mark when the host is already among this peer's hubs. */
-static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra *x, const struct name_index *hosts,
+/* The name indexes of every kind, to say what a wrong reference names instead. */
+struct kind_indexes {
+	const struct name_index *nets, *hosts, *peers, *tenants, *policies;
+};
+
+/* The kind of another object with this name, or NULL. */
+static const char *other_kind(const struct kind_indexes *k, const char *name)
+{
+	if (name_index_find(k->peers, name) >= 0)
+		return "a Peer";
+	if (name_index_find(k->nets, name) >= 0)
+		return "a Network";
+	if (name_index_find(k->tenants, name) >= 0)
+		return "a Tenant";
+	if (name_index_find(k->policies, name) >= 0)
+		return "a Policy";
+	return NULL;
+}
+
+static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra *x, const struct kind_indexes *k,
 		       size_t *stamp, size_t mark)
 {
+	const struct name_index *hosts = k->hosts;
 	struct model *m = l->m;
 
 	p->hubs = calloc(x->n_hub_names ? x->n_hub_names : 1, sizeof(*p->hubs));
@@ -300,7 +481,11 @@ static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra 
 		const struct model_host *h;
 
 		if (hi < 0) {
-			if (!l->incomplete)
+			const char *other = other_kind(k, x->hub_names[j]);
+			if (other)
+				validate_err(l, &x->hub_locs[j], "hub %s is %s, not a Host: \"hubs\" lists Hosts with role "
+					     "hub or exit", diag_quote(x->hub_names[j]), other);
+			else if (!l->incomplete)
 				validate_err(l, &x->hub_locs[j], "hub %s: Host %s does not exist", diag_quote(x->hub_names[j]),
 				     diag_quote(x->hub_names[j]));
 			continue;
@@ -324,7 +509,16 @@ static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra 
 	}
 }
 
-static void check_peers(struct loader *l, const struct name_index *nets, const struct name_index *hosts)
+static void resolve_peers(struct loader *l, const struct name_index *nets)
+{
+	struct model *m = l->m;
+
+	for (size_t i = 0; i < m->n_peers; i++)
+		resolve_network(l, nets, (struct objref){ "Peer", &m->peers[i].meta, &l->peer_x[i] },
+				&m->peers[i].network);
+}
+
+static void check_peers(struct loader *l, const struct kind_indexes *k)
 {
 	struct model *m = l->m;
 	size_t *stamp = calloc(m->n_hosts ? m->n_hosts : 1, sizeof(*stamp));
@@ -338,9 +532,9 @@ static void check_peers(struct loader *l, const struct name_index *nets, const s
 		struct obj_extra *x = &l->peer_x[i];
 		const struct model_network *n;
 
-		resolve_network(l, nets, (struct objref){ "Peer", &p->meta, x }, &p->network);
-		check_hubs(l, p, x, hosts, stamp, i + 1);
-		n = usable_network(l, x, p->network);
+		check_hubs(l, p, x, k, stamp, i + 1);
+		n = x->network_ok ? usable_network(l, x, p->network) : NULL;
+		check_endpoint(l, n, "Peer", &p->meta, &p->endpoint, x, p->addresses, p->n_addresses);
 		if (!n)
 			continue;
 		for (size_t j = 0; j < p->n_addresses; j++)
@@ -348,6 +542,101 @@ static void check_peers(struct loader *l, const struct name_index *nets, const s
 		check_lans_vs_pools(l, n, p->lans, p->n_lans, x->lan_locs);
 	}
 	free(stamp);
+}
+
+/* --- routing loops: a LAN that holds an endpoint ------------------------- */
+
+struct ep_entry {
+	size_t net;
+	struct wgf_prefix a;           /* the endpoint's address, /32 or /128 */
+	const struct wgf_endpoint *e;
+	const char *kind;
+	const struct model_meta *meta;
+	const struct wgf_loc *loc;
+	size_t seq;
+};
+
+static int ep_entry_cmp(const void *pa, const void *pb)
+{
+	const struct ep_entry *a = pa, *b = pb;
+	int r;
+
+	if (a->net != b->net)
+		return a->net < b->net ? -1 : 1;
+	r = prefix_cmp(&a->a, &b->a);
+	if (r)
+		return r;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The first endpoint (by address) of network net inside lan, or NULL. */
+static const struct ep_entry *ep_in(const struct ep_entry *e, size_t n, size_t net, const struct wgf_prefix *lan)
+{
+	struct ep_entry key = { .net = net, .a = *lan };
+	size_t lo = 0, hi = n;
+
+	key.a.len = 0;   /* sorts before every address of the LAN */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ep_entry_cmp(&e[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && e[lo].net == net && prefix_contains(lan, &e[lo].a))
+		return &e[lo];
+	return NULL;
+}
+
+static void check_lan_loops(struct loader *l, const struct ep_entry *e, size_t n, size_t net, const char *kind,
+			    const struct model_meta *meta, const struct wgf_prefix *lans, size_t n_lans,
+			    const struct wgf_loc *locs)
+{
+	char lbuf[PREFIX_STRLEN], ebuf[ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < n_lans; i++) {
+		const struct ep_entry *in = ep_in(e, n, net, &lans[i]);
+		if (!in)
+			continue;
+		validate_err(l, &locs[i], "LAN %s of %s %s holds the endpoint %s of %s %s (%s:%u:%u): the tunnel's "
+			     "packets to it would be routed into the tunnel", prefix_format(&lans[i], lbuf), kind,
+			     display_name(meta), endpoint_format(in->e, ebuf), in->kind, display_name(in->meta),
+			     in->loc->file, in->loc->line, in->loc->col);
+	}
+}
+
+/* Every host routes every LAN of its network into the tunnel: an endpoint
+ * inside one would be reached through the tunnel it carries. */
+static void check_loops(struct loader *l)
+{
+	const struct model *m = l->m;
+	struct ep_entry *e = calloc(m->n_hosts + m->n_peers + 1, sizeof(*e));
+	size_t n = 0;
+
+	if (!e) {
+		l->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (l->host_x[i].network_ok && m->hosts[i].endpoint.family)
+			e[n++] = (struct ep_entry){ m->hosts[i].network, endpoint_prefix(&m->hosts[i].endpoint),
+						    &m->hosts[i].endpoint, "Host", &m->hosts[i].meta,
+						    &l->host_x[i].endpoint_loc, l->host_x[i].seq };
+	for (size_t i = 0; i < m->n_peers; i++)
+		if (l->peer_x[i].network_ok && m->peers[i].endpoint.family)
+			e[n++] = (struct ep_entry){ m->peers[i].network, endpoint_prefix(&m->peers[i].endpoint),
+						    &m->peers[i].endpoint, "Peer", &m->peers[i].meta,
+						    &l->peer_x[i].endpoint_loc, l->peer_x[i].seq };
+	qsort(e, n, sizeof(*e), ep_entry_cmp);
+	for (size_t i = 0; n && i < m->n_hosts; i++)
+		if (l->host_x[i].network_ok)
+			check_lan_loops(l, e, n, m->hosts[i].network, "Host", &m->hosts[i].meta, m->hosts[i].lans,
+					m->hosts[i].n_lans, l->host_x[i].lan_locs);
+	for (size_t i = 0; n && i < m->n_peers; i++)
+		if (l->peer_x[i].network_ok)
+			check_lan_loops(l, e, n, m->peers[i].network, "Peer", &m->peers[i].meta, m->peers[i].lans,
+					m->peers[i].n_lans, l->peer_x[i].lan_locs);
+	free(e);
 }
 
 /* --- overlaps ---------------------------------------------------------- */
@@ -454,7 +743,7 @@ static void check_overlaps(struct loader *l)
 /* --- keys -------------------------------------------------------------- */
 
 struct key_entry {
-	const uint8_t *key;
+	uint8_t key[WG_KEY_LEN];       /* canonical form: a key with bit 255 set is the same key */
 	const char *kind;
 	const struct model_meta *meta;
 	const struct wgf_loc *loc;
@@ -482,13 +771,17 @@ static void check_keys(struct loader *l)
 		return;
 	}
 	for (size_t i = 0; i < m->n_hosts; i++)
-		if (l->host_x[i].has_key)
-			e[n++] = (struct key_entry){ m->hosts[i].public_key, "Host", &m->hosts[i].meta,
-						     &l->host_x[i].key_loc, l->host_x[i].seq };
+		if (l->host_x[i].has_key) {
+			e[n] = (struct key_entry){ .kind = "Host", .meta = &m->hosts[i].meta,
+						   .loc = &l->host_x[i].key_loc, .seq = l->host_x[i].seq };
+			key_public_canonical(e[n++].key, m->hosts[i].public_key);
+		}
 	for (size_t i = 0; i < m->n_peers; i++)
-		if (l->peer_x[i].has_key)
-			e[n++] = (struct key_entry){ m->peers[i].public_key, "Peer", &m->peers[i].meta,
-						     &l->peer_x[i].key_loc, l->peer_x[i].seq };
+		if (l->peer_x[i].has_key) {
+			e[n] = (struct key_entry){ .kind = "Peer", .meta = &m->peers[i].meta,
+						   .loc = &l->peer_x[i].key_loc, .seq = l->peer_x[i].seq };
+			key_public_canonical(e[n++].key, m->peers[i].public_key);
+		}
 	qsort(e, n, sizeof(*e), key_entry_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		if (memcmp(e[first].key, e[i].key, WG_KEY_LEN)) {
@@ -515,11 +808,17 @@ void model_validate(struct loader *l)
 		l->oom = true;
 		goto out;
 	}
-	check_hosts(l, &nets);
-	check_peers(l, &nets, &hosts);
+	resolve_hosts(l, &nets);
+	resolve_peers(l, &nets);
+	check_network_pools(l);
+	if (l->oom)
+		goto out;
+	check_hosts(l);
+	check_peers(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies });
 	if (l->oom)
 		goto out;
 	check_overlaps(l);
+	check_loops(l);
 	check_keys(l);
 	model_validate_access(l, &nets, &hosts, &peers, &tenants);
 out:

@@ -63,7 +63,9 @@ static void check_tenants(struct loader *l, const struct name_index *nets)
 				validate_err(l, loc, "tenant pool %s of Tenant %s overlaps pool %s of Tenant %s (%s:%u:%u)",
 					     prefix_format(tp, a), display_name(&t->meta), prefix_format(op, b),
 					     display_name(&o->meta), ol->file, ol->line, ol->col);
+				/* either may be the wrong one: members are checked against neither */
 				x->failed = true;
+				l->ten_x[j].failed = true;
 			}
 		}
 	}
@@ -147,14 +149,62 @@ static void check_member_address(struct loader *l, const char *kind, const struc
 			     prefix_format(p, b2), display_name(&m->tenants[tenant].meta));
 }
 
-static void check_member(struct loader *l, const struct name_index *tenants, const char *kind,
-			 const struct model_meta *meta, struct obj_extra *x, size_t net, size_t *tenant,
-			 const struct wgf_prefix *addrs, size_t n_addrs, bool single)
+static void check_member(struct loader *l, const char *kind, const struct model_meta *meta, struct obj_extra *x,
+			 size_t net, size_t tenant, const struct wgf_prefix *addrs, size_t n_addrs, bool single)
 {
-	if (!resolve_tenant(l, tenants, x, net, tenant) || !net_ok(l, x, net))
+	if (x->tenant_failed || !net_ok(l, x, net))
 		return;
 	for (size_t i = 0; i < n_addrs; i++)
-		check_member_address(l, kind, meta, net, *tenant, &addrs[i], single, &x->addr_locs[i]);
+		check_member_address(l, kind, meta, net, tenant, &addrs[i], single, &x->addr_locs[i]);
+}
+
+static void count_member(struct loader *l, struct pool_fit *fit, const char *kind, const struct model_meta *meta,
+			 const struct obj_extra *x, size_t net, size_t tenant, const struct wgf_prefix *addrs,
+			 size_t n_addrs, bool single)
+{
+	const struct model_tenant *t;
+
+	if (tenant == MODEL_NONE || x->tenant_failed || l->ten_x[tenant].failed || !net_ok(l, x, net))
+		return;
+	t = &l->m->tenants[tenant];
+	for (size_t i = 0; i < n_addrs; i++) {
+		const struct wgf_prefix *p = tenant_pool(t, addrs[i].family);
+		if (p)
+			pool_fit_count(&fit[2 * tenant + (p->family == AF_INET6)], p, &addrs[i], single, kind, meta,
+				       &x->addr_locs[i]);
+	}
+}
+
+/* A tenant pool that most of its members' addresses lie outside is wrong:
+ * reported once, and the tenant is failed (its members are not checked). */
+static void check_tenant_pools_fit(struct loader *l)
+{
+	struct model *m = l->m;
+	struct pool_fit *fit = calloc(2 * m->n_tenants + 1, sizeof(*fit));
+
+	if (!fit) {
+		l->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < m->n_hosts; i++)
+		count_member(l, fit, "Host", &m->hosts[i].meta, &l->host_x[i], m->hosts[i].network, m->hosts[i].tenant,
+			     m->hosts[i].addresses, m->hosts[i].n_addresses, true);
+	for (size_t i = 0; i < m->n_peers; i++)
+		count_member(l, fit, "Peer", &m->peers[i].meta, &l->peer_x[i], m->peers[i].network, m->peers[i].tenant,
+			     m->peers[i].addresses, m->peers[i].n_addresses, false);
+	for (size_t i = 0; i < m->n_tenants; i++) {
+		struct model_tenant *t = &m->tenants[i];
+		struct obj_extra *x = &l->ten_x[i];
+		char whose[128];
+
+		if (x->failed)
+			continue;
+		snprintf(whose, sizeof(whose), "Tenant %s's members", display_name(&t->meta));
+		if ((t->has_pool4 && pool_fit_wrong(l, &fit[2 * i], "tenant pool", &t->pool4, &x->pool4_loc, whose)) |
+		    (t->has_pool6 && pool_fit_wrong(l, &fit[2 * i + 1], "tenant pool", &t->pool6, &x->pool6_loc, whose)))
+			x->failed = true;
+	}
+	free(fit);
 }
 
 /* --- access levels ----------------------------------------------------- */
@@ -416,6 +466,63 @@ static void resolve_forward(struct loader *l, const struct name_index *peers, co
 		forward_to_name(l, peers, hosts, h, f);
 }
 
+/* Services of the host itself that a forward on its public address takes away
+ * (DNAT happens before the host sees the packet): a warning, not an error. */
+static const struct {
+	uint16_t port;
+	unsigned proto;
+	const char *name;
+} host_service_ports[] = {
+	{ 22, FW_PROTO_TCP, "ssh" },
+	{ 23, FW_PROTO_TCP, "telnet" },
+	{ 161, FW_PROTO_UDP, "SNMP" },
+	{ 830, FW_PROTO_TCP, "NETCONF" },
+	{ 9090, FW_PROTO_TCP, "Cockpit" },
+};
+
+static const char *port_text(const struct model_port_range *r, char buf[16])
+{
+	if (r->lo == r->hi)
+		snprintf(buf, 16, "%u", r->lo);
+	else
+		snprintf(buf, 16, "%u-%u", r->lo, r->hi);
+	return buf;
+}
+
+/* A forward must not take the host's own WireGuard port (an error: the tunnel
+ * breaks), and should not take every port or a management port (warnings). */
+static void check_forward_takeover(struct loader *l, const struct model_host *h, const struct model_forward *f)
+{
+	char pbuf[16], abuf[PREFIX_STRLEN];
+
+	if (!f->protos || !f->ports.lo)
+		return;
+	if ((f->protos & FW_PROTO_UDP) && f->ports.lo <= h->listen_port && h->listen_port <= f->ports.hi) {
+		validate_err(l, &f->port_loc, "forward port %s (udp) takes Host %s's WireGuard listenPort %u: the "
+			     "tunnel's own packets would be sent to the target", port_text(&f->ports, pbuf),
+			     display_name(&h->meta), h->listen_port);
+		return;
+	}
+	if (!f->has_addr)
+		return;
+	if (f->ports.lo == 1 && f->ports.hi == 65535) {
+		diag_warn(l->d, &f->port_loc, "forward port 1-65535 takes every port of %s: nothing on Host %s "
+			  "itself (ssh included) is reachable at that address", prefix_format_addr(&f->public_addr, abuf),
+			  display_name(&h->meta));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(host_service_ports) / sizeof(host_service_ports[0]); i++) {
+		uint16_t p = host_service_ports[i].port;
+		if (!(f->protos & host_service_ports[i].proto) || p < f->ports.lo || p > f->ports.hi)
+			continue;
+		diag_warn(l->d, &f->port_loc, "forward port %s (%s) takes port %u (%s) of %s: Host %s's own %s is "
+			  "not reachable at that address", port_text(&f->ports, pbuf),
+			  host_service_ports[i].proto == FW_PROTO_TCP ? "tcp" : "udp", p, host_service_ports[i].name,
+			  prefix_format_addr(&f->public_addr, abuf), display_name(&h->meta), host_service_ports[i].name);
+		return;
+	}
+}
+
 struct fwd_entry {
 	const struct model_forward *f;
 	const struct model_host *h;
@@ -516,6 +623,7 @@ static void check_hosts_access(struct loader *l, const struct name_index *peers,
 		for (size_t j = 0; j < h->n_forwards; j++) {
 			const struct model_forward *f = &h->forwards[j];
 			resolve_forward(l, peers, hosts, h, &h->forwards[j]);
+			check_forward_takeover(l, h, f);
 			for (size_t k = 0; f->name && k < j; k++)
 				if (h->forwards[k].name && !strcmp(h->forwards[k].name, f->name))
 					validate_err(l, &f->loc, "duplicate forward name %s on Host %s (first at %s:%u:%u)",
@@ -724,15 +832,24 @@ void model_validate_access(struct loader *l, const struct name_index *nets, cons
 	struct model *m = l->m;
 
 	check_tenants(l, nets);
+	for (size_t i = 0; i < m->n_hosts; i++)
+		l->host_x[i].tenant_failed = !resolve_tenant(l, tenants, &l->host_x[i], m->hosts[i].network,
+							     &m->hosts[i].tenant);
+	for (size_t i = 0; i < m->n_peers; i++)
+		l->peer_x[i].tenant_failed = !resolve_tenant(l, tenants, &l->peer_x[i], m->peers[i].network,
+							     &m->peers[i].tenant);
+	check_tenant_pools_fit(l);
+	if (l->oom)
+		return;
 	for (size_t i = 0; i < m->n_hosts; i++) {
 		struct model_host *h = &m->hosts[i];
-		check_member(l, tenants, "Host", &h->meta, &l->host_x[i], h->network, &h->tenant, h->addresses,
-			     h->n_addresses, true);
+		check_member(l, "Host", &h->meta, &l->host_x[i], h->network, h->tenant, h->addresses, h->n_addresses,
+			     true);
 	}
 	for (size_t i = 0; i < m->n_peers; i++) {
 		struct model_peer *p = &m->peers[i];
-		check_member(l, tenants, "Peer", &p->meta, &l->peer_x[i], p->network, &p->tenant, p->addresses,
-			     p->n_addresses, false);
+		check_member(l, "Peer", &p->meta, &l->peer_x[i], p->network, p->tenant, p->addresses, p->n_addresses,
+			     false);
 	}
 	for (size_t i = 0; i < m->n_peers && !l->oom; i++)
 		check_access_lans(l, hosts, &m->peers[i], &l->peer_x[i]);

@@ -110,6 +110,16 @@ bool prefix_is_network(const struct wgf_prefix *p)
 	return memcmp(m.addr, p->addr, 16) == 0;
 }
 
+bool prefix_host_all_ones(const struct wgf_prefix *p)
+{
+	unsigned max = prefix_max_len(p->family);
+
+	for (unsigned bit = p->len; bit < max; bit++)
+		if (!(p->addr[bit / 8] & (0x80 >> (bit % 8))))
+			return false;
+	return true;
+}
+
 static bool same_bits(const uint8_t *a, const uint8_t *b, unsigned len)
 {
 	unsigned full = len / 8, rest = len % 8;
@@ -153,6 +163,50 @@ int prefix_cmp(const struct wgf_prefix *a, const struct wgf_prefix *b)
 bool prefix_equal(const struct wgf_prefix *a, const struct wgf_prefix *b)
 {
 	return prefix_cmp(a, b) == 0;
+}
+
+#define V4(a, b, c, d, l) { AF_INET, l, { a, b, c, d } }
+#define V6(l, ...) { AF_INET6, l, { __VA_ARGS__ } }
+
+static const struct prefix_special specials[] = {
+	{ V4(0, 0, 0, 0, 32), "unspecified", "it means \"any address\", nobody can send to it",
+	  PREFIX_REFUSE_ENDPOINT },
+	{ V4(0, 0, 0, 0, 8), "\"this network\" (RFC 1122)", "it is never a destination",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V4(127, 0, 0, 0, 8), "loopback", "it never leaves the machine",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V4(169, 254, 0, 0, 16), "link-local", "it is never routed beyond one link",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL },
+	{ V4(224, 0, 0, 0, 4), "multicast", "WireGuard carries unicast only",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V4(255, 255, 255, 255, 32), "broadcast", "it is never routed", PREFIX_REFUSE_ENDPOINT },
+	{ V4(240, 0, 0, 0, 4), "reserved", "hosts do not route it",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V6(128), "unspecified", "it means \"any address\", nobody can send to it",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V6(128, [15] = 1), "loopback", "it never leaves the machine",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V6(96, [10] = 0xff, [11] = 0xff), "IPv4-mapped IPv6", "Linux never routes it as IPv6: write the IPv4 form",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V6(10, 0xfe, 0x80), "link-local", "it is never routed beyond one link (and an endpoint would need a zone)",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+	{ V6(8, 0xff), "multicast", "WireGuard carries unicast only",
+	  PREFIX_REFUSE_LAN | PREFIX_REFUSE_POOL | PREFIX_REFUSE_ENDPOINT },
+};
+
+const struct prefix_special *prefix_special_find(const struct wgf_prefix *p, unsigned use)
+{
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+		if ((specials[i].refuse & use) && prefix_overlaps(&specials[i].range, p))
+			return &specials[i];
+	return NULL;
+}
+
+bool prefix_is_v4mapped(const struct wgf_prefix *p)
+{
+	static const struct wgf_prefix mapped = V6(96, [10] = 0xff, [11] = 0xff);
+
+	return prefix_contains(&mapped, p);
 }
 
 bool endpoint_parse(const char *s, struct wgf_endpoint *out)
@@ -209,6 +263,14 @@ char *endpoint_format(const struct wgf_endpoint *e, char *buf)
 	else
 		snprintf(buf, ENDPOINT_STRLEN, "%s:%u", a, e->port);
 	return buf;
+}
+
+struct wgf_prefix endpoint_prefix(const struct wgf_endpoint *e)
+{
+	struct wgf_prefix p = { .family = e->family, .len = (uint8_t)prefix_max_len(e->family) };
+
+	memcpy(p.addr, e->addr, sizeof(p.addr));
+	return p;
 }
 
 bool endpoint_equal(const struct wgf_endpoint *a, const struct wgf_endpoint *b)

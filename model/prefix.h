@@ -33,6 +33,8 @@ void prefix_mask(struct wgf_prefix *p);
 struct wgf_prefix prefix_host(const struct wgf_prefix *p);
 /* True if host bits beyond len are zero. */
 bool prefix_is_network(const struct wgf_prefix *p);
+/* True if the host bits beyond len are all ones (an IPv4 broadcast address). */
+bool prefix_host_all_ones(const struct wgf_prefix *p);
 /* True if inner (its network part) lies inside outer's network. */
 bool prefix_contains(const struct wgf_prefix *outer, const struct wgf_prefix *inner);
 /* True if the two prefixes' networks share any address. */
@@ -43,9 +45,30 @@ bool prefix_equal(const struct wgf_prefix *a, const struct wgf_prefix *b);
 static inline size_t prefix_addr_len(uint8_t family) { return family == AF_INET6 ? 16 : 4; }
 static inline unsigned prefix_max_len(uint8_t family) { return family == AF_INET6 ? 128 : 32; }
 
+/* Special-purpose address ranges (RFC 6890 and friends) that wgf refuses,
+ * and for which uses. A LAN or pool is refused when it overlaps one, an
+ * endpoint or public address when it lies inside one. */
+#define PREFIX_REFUSE_LAN      0x1   /* lans: routed into the tunnel */
+#define PREFIX_REFUSE_POOL     0x2   /* addressPools: tunnel addresses */
+#define PREFIX_REFUSE_ENDPOINT 0x4   /* endpoints, publicAddresses: where packets are sent */
+
+struct prefix_special {
+	struct wgf_prefix range;
+	const char *name;              /* "loopback", "multicast", ... */
+	const char *why;               /* the reason, for the message */
+	unsigned refuse;               /* PREFIX_REFUSE_* */
+};
+
+/* The first special range refused for use (PREFIX_REFUSE_*) that p overlaps, or NULL. */
+const struct prefix_special *prefix_special_find(const struct wgf_prefix *p, unsigned use);
+/* An IPv4-mapped IPv6 prefix (inside ::ffff:0:0/96)? */
+bool prefix_is_v4mapped(const struct wgf_prefix *p);
+
 /* "192.0.2.1:51820", "[2001:db8::1]:51820" (numeric only). */
 bool endpoint_parse(const char *s, struct wgf_endpoint *out);
 char *endpoint_format(const struct wgf_endpoint *e, char *buf);
+/* The endpoint's address as a /32 or /128 prefix. */
+struct wgf_prefix endpoint_prefix(const struct wgf_endpoint *e);
 bool endpoint_equal(const struct wgf_endpoint *a, const struct wgf_endpoint *b);
 void endpoint_to_sockaddr(const struct wgf_endpoint *e, struct sockaddr_storage *ss, socklen_t *len);
 bool endpoint_from_sockaddr(const struct sockaddr *sa, struct wgf_endpoint *out);

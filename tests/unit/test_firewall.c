@@ -35,6 +35,7 @@ static const char *key(void)
 		k[i] = (uint8_t)(yseed * 13 + i * 7);
 	k[0] = (uint8_t)(yseed >> 8);
 	k[1] = (uint8_t)yseed;
+	k[31] &= 0x7f;         /* a canonical Curve25519 key: wgf refuses the others */
 	return key_to_base64(k, buf);
 }
 

@@ -917,6 +917,190 @@ static void rev_parse(const char *dir, const char *ref, char out[41])
 	pclose(p);
 }
 
+/* Values that parse but can be no peer's, no route, no interface (part 3 of "Hostile repositories"). */
+static void test_hostile_values(void)
+{
+	/* keys: all zeros, small order, not canonical; the top-bit twin is a duplicate */
+	EXPECT_ERR(PEER_HEAD "  publicKey: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n", true, 6, 14, "is all zeros: a placeholder, not the key of any device");
+	EXPECT_ERR(PEER_HEAD "  publicKey: X5yVvKNQjCSx0LFVnIPvWwREXMRYHI6G2CJO3dCfEVc=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n", true, 6, 14, "is a point of small order on Curve25519");
+	EXPECT_ERR(PEER_HEAD "  publicKey: 7f///////////////////////////////////////38=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n", true, 6, 14, "is a point of small order on Curve25519");
+	EXPECT_ERR(PEER_HEAD "  publicKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLcw=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n", true, 6, 14, "is not canonical (the top bit of its last byte is set): the same key "
+		   "is written sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw=");
+	EXPECT_ERR(PEER_HEAD "  publicKey: 7////////////////////////////////////////38=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n", true, 6, 14, "is not canonical (it is not below 2^255-19)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw=\n  addresses: [10.10.0.5]\n"
+		   "  hubs: [hub]\n---\napiVersion: wgf/v1\nkind: Peer\nmetadata: {name: q}\nspec:\n"
+		   "  publicKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLcw=\n  addresses: [10.10.0.6]\n  hubs: [hub]\n",
+		   true, 14, 14, "duplicate publicKey: Peer \"q\" has the same key as Peer \"p\" (t.yaml:6:14)");
+	/* endpoints */
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 0.0.0.0:1\n", true, 9,
+		   13, "\"endpoint\" \"0.0.0.0:1\": 0.0.0.0 is a special-purpose address (unspecified, 0.0.0.0/32)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: \"[::]:1\"\n", true,
+		   9, 13, "\"endpoint\" \"[::]:1\": :: is a special-purpose address (unspecified, ::/128)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 255.255.255.255:1\n",
+		   true, 9, 13, "(broadcast, 255.255.255.255/32): it is never routed");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 239.1.1.1:1\n",
+		   true, 9, 13, "(multicast, 224.0.0.0/4): WireGuard carries unicast only");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 127.0.0.2:1\n",
+		   true, 9, 13, "(loopback, 127.0.0.0/8)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 10.10.0.9:1\n",
+		   true, 9, 13, "\"endpoint\" 10.10.0.9:1 is inside the network's IPv4 pool 10.10.0.0/24: the tunnel cannot "
+		   "carry its own packets");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  endpoint: 10.10.0.5:1\n",
+		   true, 9, 13, "\"endpoint\" 10.10.0.5:1 is Peer \"p\"'s own tunnel address (10.10.0.5/32)");
+	/* a LAN holding an endpoint: a routing loop */
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [192.0.2.0/24]\n",
+		   true, 9, 10, "LAN 192.0.2.0/24 of Peer \"p\" holds the endpoint 192.0.2.1:51820 of Host \"hub\" "
+		   "(hub.yaml:4:86): the tunnel's packets to it would be routed into the tunnel");
+	EXPECT_OK(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [192.0.3.0/24]\n", true);
+	/* LANs and pools in special-purpose ranges, or everything */
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [127.0.0.0/8]\n",
+		   true, 9, 10, "LAN \"127.0.0.0/8\" overlaps a special-purpose range (loopback, 127.0.0.0/8)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [\"fe80::/64\"]\n",
+		   true, 9, 10, "(link-local, fe80::/10)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [\"::ffff:10.10.0.0/120\"]\n",
+		   true, 9, 10, "(IPv4-mapped IPv6, ::ffff:0.0.0.0/96): Linux never routes it as IPv6: write the IPv4 form");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  lans: [0.0.0.0/0]\n",
+		   true, 9, 10, "LAN \"0.0.0.0/0\" is every IPv4 address: a LAN is a network behind one host");
+	EXPECT_ERR(NET_HEAD "  addressPools: {ipv4: 0.0.0.0/0}\n", false, 6, 24,
+		   "\"addressPools.ipv4\" \"0.0.0.0/0\" is every IPv4 address: a pool must leave the internet");
+	EXPECT_ERR(NET_HEAD "  addressPools: {ipv6: \"::/0\"}\n", false, 6, 24, "is every IPv6 address");
+	EXPECT_ERR(NET_HEAD "  addressPools: {ipv4: 224.1.0.0/16}\n", false, 6, 24,
+		   "\"addressPools.ipv4\" \"224.1.0.0/16\" overlaps a special-purpose range (multicast, 224.0.0.0/4)");
+	EXPECT_ERR(NET_HEAD "  addressPools: {ipv6: \"::ffff:10.1.0.0/120\"}\n", false, 6, 24, "(IPv4-mapped IPv6");
+	/* network, broadcast and subnet-router anycast addresses */
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.0/24]\n", true, 7, 15,
+		   "address \"10.10.0.0/24\" is the network address of 10.10.0.0/24: a host needs an address inside it");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.127/25]\n", true, 7, 15,
+		   "address \"10.10.0.127/25\" is the broadcast address of 10.10.0.0/25");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [\"fd00:10::/64\"]\n", true, 7, 15,
+		   "is the subnet-router anycast address (all-zero host part) of fd00:10::/64");
+	EXPECT_OK(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.4/31, \"fd00:10::/127\"]\n", true);
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.0]\n  hubs: [hub]\n", true, 7, 15,
+		   "address \"10.10.0.0/32\" is the network address of the network's IPv4 pool 10.10.0.0/24: no peer can use it");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.255]\n  hubs: [hub]\n", true, 7, 15,
+		   "is the broadcast address of the network's IPv4 pool 10.10.0.0/24");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [\"fd00:10::\"]\n  hubs: [hub]\n", true, 7, 15,
+		   "is the subnet-router anycast address of the network's IPv6 pool fd00:10::/64");
+	/* interface names of the kernel's own */
+	EXPECT_ERR(NET_HEAD "  interface: all\n  addressPools: {ipv4: 10.0.0.0/24}\n", false, 6, 14,
+		   "interface name \"all\" is reserved: net.ipv4.conf.all");
+	EXPECT_ERR(NET_HEAD "  interface: default\n  addressPools: {ipv4: 10.0.0.0/24}\n", false, 6, 14, "is reserved");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  interface: lo\n", true, 8, 14,
+		   "interface name \"lo\" is reserved: it is the loopback interface every host has");
+	/* labels are strings */
+	EXPECT_ERR("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {v: 1.5}}\n"
+		   "spec: {addressPools: {ipv4: 10.0.0.0/24}}\n", false, 3, 33,
+		   "label \"v\" has the value 1.5, which YAML reads as a number, not a string: quote it (\"1.5\")");
+	EXPECT_ERR("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {v: On}}\n"
+		   "spec: {addressPools: {ipv4: 10.0.0.0/24}}\n", false, 3, 33, "which YAML reads as a boolean");
+	EXPECT_ERR("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {v: 0o17}}\n"
+		   "spec: {addressPools: {ipv4: 10.0.0.0/24}}\n", false, 3, 33, "which YAML reads as an integer");
+	EXPECT_ERR("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {v: 2024-1-31}}\n"
+		   "spec: {addressPools: {ipv4: 10.0.0.0/24}}\n", false, 3, 33, "which YAML reads as a date");
+	EXPECT_ERR("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {10: x}}\n"
+		   "spec: {addressPools: {ipv4: 10.0.0.0/24}}\n", false, 3, 30,
+		   "label key \"10\" is read by YAML as an integer, not a string: quote it (\"10\")");
+	EXPECT_OK("apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n, labels: {v: \"1.5\", w: '10', x: v1.5, "
+		  "y: 1.2.3, z: y, n: n, \"on\": a1, t: 1e, u: 2024-01-01x}}\nspec: {addressPools: {ipv4: 10.0.0.0/24}}\n",
+		  false);
+	/* hubs naming something that is not a Host */
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [home]\n", true, 8, 10,
+		   "hub \"home\" is a Network, not a Host: \"hubs\" lists Hosts with role hub or exit");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub, q]\n---\n"
+		   "apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: q}\nspec: {publicKey: " K4 ", addresses: [10.10.0.6], "
+		   "hubs: [hub]}\n", true, 8, 15, "hub \"q\" is a Peer, not a Host");
+}
+
+/* Unknown fields: aliases of habit first, then a close spelling, else nothing. */
+static void test_suggestions(void)
+{
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  AllowedIPs: [10.10.0.5/32]\n",
+		   true, 9, 3, "unknown field \"AllowedIPs\" in Peer spec (wgf derives allowed IPs: did you mean "
+		   "\"addresses\"? (networks behind it go in \"lans\"))");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  keepalive: 25\n", true, 9,
+		   3, "unknown field \"keepalive\" in Peer spec (did you mean \"persistentKeepalive\"?)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  disabled: true\n", true, 9,
+		   3, "unknown field \"disabled\" in Peer spec (did you mean \"enabled: false\"?)");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  dns: [1.1.1.1]\n", true, 9,
+		   3, "unknown field \"dns\" in Peer spec (DNS settings are not supported in wgf/v1)");
+	EXPECT_ERR(NET_HEAD "  DNS: x\n  addressPools: {ipv4: 10.0.0.0/24}\n", false, 6, 3,
+		   "unknown field \"DNS\" in Network spec (DNS settings are not supported in wgf/v1)");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  privateKey: x\n", true, 8, 3,
+		   "(private keys never go in the repository");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  port: 51820\n", true, 8, 3,
+		   "unknown field \"port\" in Host spec (did you mean \"listenPort\"?)");
+	/* keepalive points at a field a Host does not have: no alias there */
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  keepalive: 25\n", true, 8, 3,
+		   "unknown field \"keepalive\" in Host spec");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  lan: []\n", true, 8, 3,
+		   "(did you mean \"lans\"?)");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  adresses: []\n", true, 8, 3,
+		   "(did you mean \"addresses\"?)");
+	/* too far for its length: no suggestion at all */
+	{
+		struct model *m = NULL;
+		struct diag d;
+
+		load_case(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  keepalive: 25\n  xyz: 1\n", true, &m,
+			  &d);
+		for (size_t i = 0; i < d.n; i++)
+			CHECK(!strstr(d.entries[i].msg, "did you mean"));
+		model_free(m);
+		diag_free(&d);
+	}
+}
+
+/* One wrong pool is one error: its consequences are not reported. */
+static void test_root_cause_once(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct model *m = NULL;
+	struct diag d;
+	char b64[WG_KEY_B64_LEN];
+	uint8_t key[WG_KEY_LEN] = { 0 };
+	const char *name = "t.yaml";
+
+	fprintf(f, "apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n}\nspec:\n  addressPools: {ipv4: 10.99.0.0/24}\n"
+		"---\napiVersion: wgf/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  addressPools: {ipv4: 10.99.0.128/26}\n");
+	for (int i = 1; i <= 50; i++) {
+		key[0] = (uint8_t)i;
+		key[2] = 1;
+		fprintf(f, "---\napiVersion: wgf/v1\nkind: Peer\nmetadata: {name: p%d}\nspec: {tenant: t, publicKey: %s, "
+			"addresses: [10.99.0.%d], hubs: [hub]}\n", i, key_to_base64(key, b64), 10 + i);
+	}
+	fprintf(f, "---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: hub}\nspec: {role: hub, publicKey: " K1
+		", endpoint: \"192.0.2.1:1\", addresses: [10.99.0.1/24]}\n");
+	fclose(f);
+	/* the tenant pool holds none of its members' addresses */
+	diag_init(&d);
+	CHECK_INT(model_load_buffers(&name, (const char *const *)&text, &len, 1, &m, &d), -EINVAL);
+	CHECK_INT(d.n_errors, 1);
+	CHECK(has_error(&d, "t.yaml", 11, 24, "tenant pool 10.99.0.128/26 does not hold 50 of the 50 IPv4 addresses of "
+			"Tenant \"t\"'s members (e.g. 10.99.0.11/32 of Peer \"p1\", t.yaml:16:88): fix the pool first"));
+	if (d.n_errors != 1)
+		dump(&d);
+	diag_free(&d);
+	/* the network pool holds one address of 51 */
+	memcpy(strstr(text, "10.99.0.0/24"), "10.98.0.0/24", 12);
+	memcpy(strstr(text, "10.99.0.128/26"), "10.98.0.128/26", 14);
+	diag_init(&d);
+	CHECK_INT(model_load_buffers(&name, (const char *const *)&text, &len, 1, &m, &d), -EINVAL);
+	CHECK_INT(d.n_errors, 1);
+	CHECK(has_error(&d, "t.yaml", 5, 24, "\"addressPools.ipv4\" 10.98.0.0/24 does not hold 51 of the 51 IPv4 addresses "
+			"of Network \"n\"'s hosts and peers"));
+	if (d.n_errors != 1)
+		dump(&d);
+	diag_free(&d);
+	free(text);
+}
+
 static void test_git(void)
 {
 	char tmpl[] = "/tmp/wgf-test-git-XXXXXX";
@@ -1003,13 +1187,6 @@ static void test_git(void)
 	m = NULL;
 	diag_free(&d);
 
-	diag_init(&d);
-	r = model_load_git(dir, "nope", &m, &d);
-	CHECK(r < 0 && m == NULL);
-	snprintf(source, sizeof(source), "cannot resolve ref \"nope\" in %s: ", dir);
-	CHECK(has_error(&d, NULL, 0, 0, source));
-	diag_free(&d);
-
 	/* the same rule as directories: a link named like YAML is an error, others a warning */
 	CHECK(run("git -C %s checkout -q main && ln -s network.yaml %s/link.yaml && git -C %s add -A && "
 		  "git -C %s commit -qm link", dir, dir, dir, dir) == 0);
@@ -1019,6 +1196,13 @@ static void test_git(void)
 	CHECK(m == NULL);
 	CHECK(has_error(&d, "link.yaml", 0, 0, "is a symbolic link: wgf never follows links"));
 	CHECK(has_warning(&d, "link.md", 0, 0, "symbolic link not followed"));
+	diag_free(&d);
+
+	diag_init(&d);
+	r = model_load_git(dir, "nope", &m, &d);
+	CHECK(r < 0 && m == NULL);
+	snprintf(source, sizeof(source), "cannot resolve ref \"nope\" in %s: ", dir);
+	CHECK(has_error(&d, NULL, 0, 0, source));
 	diag_free(&d);
 
 	diag_init(&d);
@@ -1051,6 +1235,9 @@ int main(void)
 	RUN(test_no_cascades);
 	RUN(test_many_errors_one_run);
 	RUN(test_ten_thousand_peers);
+	RUN(test_hostile_values);
+	RUN(test_suggestions);
+	RUN(test_root_cause_once);
 	RUN(test_git);
 	UNIT_DONE();
 }

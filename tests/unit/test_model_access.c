@@ -12,11 +12,11 @@
 #include "tests/unit/diag_check.h"
 #include "tests/unit/unit.h"
 
-#define K1 "ZB+ahxcBMlCTz5dIn6mPUEXZxaeoNYIxzP0WTdRd+bY="
-#define K2 "ZWKa+ol3PqWAF2VSF1o5qAAEo69hhlDOIr9Tmr1vV9w="
+#define K1 "ZB+ahxcBMlCTz5dIn6mPUEXZxaeoNYIxzP0WTdRd+TY="
+#define K2 "ZWKa+ol3PqWAF2VSF1o5qAAEo69hhlDOIr9Tmr1vV1w="
 #define K3 "bWTrHuvag4CBOLxowO3TenS8Rl0cAdfaP2B4hMtqpwo="
-#define K4 "ANhoCHKBwFpQJyzfuBuwXM1mtaNZNhzuDji99fsZn6c="
-#define K5 "JVcesRp5QGHphrMz8uzSUpgh3kk33Zwf+wzmAYfZ+L8="
+#define K4 "ANhoCHKBwFpQJyzfuBuwXM1mtaNZNhzuDji99fsZnyc="
+#define K5 "JVcesRp5QGHphrMz8uzSUpgh3kk33Zwf+wzmAYfZ+D8="
 #define K6 "lhF47vV9cXT/f39G0W8lbrFzGH1sHXlE4w7NXVFweHw="
 #define K7 "7cp0gvlpRxdH6kzCtFRc8MUCYyEFl3vn50UF+WOdcXs="
 #define K8 "+RTYBnLRBfPTkJ+IQ3+75UunOh+xAb7zWMA1DDZMti0="
@@ -108,7 +108,7 @@ static void expect_err(int at, const char *text, bool world, const char *file, u
 	struct diag d;
 	int r = load_case(text, world, &m, &d);
 
-	if (r != -EINVAL || m || !has_error(&d, file, line, col, sub) || (only && d.n != 1)) {
+	if (r != -EINVAL || m || !has_error(&d, file, line, col, sub) || (only && d.n_errors != 1)) {
 		fprintf(stderr, "  test_model_access.c:%d: expected %s%s:%u:%u: ...%s... (r=%d), got:\n", at,
 			only ? "only " : "", file, line, col, sub, r);
 		dump(&d);
@@ -132,7 +132,7 @@ static struct model *load_ok(int at, const char *text)
 	struct diag d;
 	int r = load_case(text, true, &m, &d);
 
-	if (r != 0 || !m || d.n) {
+	if (r != 0 || !m || d.n_errors) {
 		fprintf(stderr, "  test_model_access.c:%d: expected success (r=%d), got:\n", at, r);
 		dump(&d);
 		unit_failed_checks++;
@@ -787,7 +787,7 @@ static void test_forward_conflicts(void)
 				  FWD("198.51.100.7", "tcp", "60", "alice"), true, &m, &d);
 
 		CHECK_INT(r, -EINVAL);
-		CHECK_INT(d.n, 2);
+		CHECK_INT(d.n_errors, 2);
 		CHECK(has_error(&d, "t.yaml", 18, 13, "tcp/50 conflicts with the forward of Host \"h\" at t.yaml:14:13"));
 		CHECK(has_error(&d, "t.yaml", 22, 13, "tcp/60 conflicts with the forward of Host \"h\" at t.yaml:14:13"));
 		if (d.n != 2)
@@ -1250,6 +1250,65 @@ static void test_everything_valid(void)
 	model_free(m);
 }
 
+/* Loads world.yaml and text: valid, with exactly this one warning at t.yaml:line:col. */
+static void expect_warn(int at, const char *text, unsigned line, unsigned col, const char *sub)
+{
+	struct model *m = NULL;
+	struct diag d;
+	int r = load_case(text, true, &m, &d);
+
+	if (r != 0 || !m || d.n_errors || d.n_warnings != 1 || !has_warning(&d, "t.yaml", line, col, sub)) {
+		fprintf(stderr, "  test_model_access.c:%d: expected valid with the warning t.yaml:%u:%u: ...%s... (r=%d, "
+			"%zu errors, %zu warnings), got:\n", at, line, col, sub, r, d.n_errors, d.n_warnings);
+		dump(&d);
+		unit_failed_checks++;
+	}
+	model_free(m);
+	diag_free(&d);
+}
+
+/* A forward must leave the tunnel its port; taking every port or ssh is a warning. */
+static void test_forward_takeover(void)
+{
+	EXPECT_ONLY(EDGE FWD("198.51.100.7", "udp", "51820", "alice"), 14, 13,
+		    "forward port 51820 (udp) takes Host \"h\"'s WireGuard listenPort 51820: the tunnel's own packets "
+		    "would be sent to the target");
+	EXPECT_ONLY(EDGE FWD("198.51.100.8", "both", "\"50000-60000\"", "alice"), 14, 13,
+		    "forward port 50000-60000 (udp) takes Host \"h\"'s WireGuard listenPort 51820");
+	EXPECT_ONLY(EDGE "    - protocol: udp\n      port: 1-65535\n      to: alice\n      address: 198.51.100.7\n", 13,
+		    13, "forward port 1-65535 (udp) takes Host \"h\"'s WireGuard listenPort 51820");
+	EXPECT_OK(EDGE FWD("198.51.100.7", "tcp", "51820", "alice"));
+	expect_warn(__LINE__, EDGE FWD("198.51.100.7", "tcp", "22", "alice"), 14, 13,
+		    "forward port 22 (tcp) takes port 22 (ssh) of 198.51.100.7: Host \"h\"'s own ssh is not reachable at "
+		    "that address");
+	expect_warn(__LINE__, EDGE FWD("198.51.100.7", "tcp", "1-65535", "alice"), 14, 13,
+		    "forward port 1-65535 takes every port of 198.51.100.7: nothing on Host \"h\" itself (ssh included) is "
+		    "reachable at that address");
+	expect_warn(__LINE__, EDGE FWD("198.51.100.7", "udp", "100-200", "alice"), 14, 13,
+		    "forward port 100-200 (udp) takes port 161 (SNMP) of 198.51.100.7");
+	/* ssh is tcp: a udp forward of 22 takes nothing from it */
+	EXPECT_OK(EDGE FWD("198.51.100.7", "udp", "22", "alice"));
+}
+
+/* Two overlapping tenant pools: one error, and neither is trusted for members. */
+static void test_tenant_overlap_once(void)
+{
+	struct model *m = NULL;
+	struct diag d;
+	int r = load_case("apiVersion: wgf/v1\nkind: Tenant\nmetadata: {name: t1}\nspec: {addressPools: {ipv4: 10.10.160.0/19}}\n"
+			  "---\napiVersion: wgf/v1\nkind: Tenant\nmetadata: {name: t2}\nspec: {addressPools: {ipv4: 10.10.128.0/18}}\n",
+			  true, &m, &d);
+
+	CHECK_INT(r, -EINVAL);
+	CHECK_INT(d.n_errors, 1);
+	CHECK(has_error(&d, "t.yaml", 9, 29, "tenant pool 10.10.128.0/18 of Tenant \"t2\" overlaps pool 10.10.160.0/19 of "
+			"Tenant \"t1\" (t.yaml:4:29)"));
+	if (d.n_errors != 1)
+		dump(&d);
+	model_free(m);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -1269,5 +1328,7 @@ int main(void)
 	RUN(test_many_errors_one_run);
 	RUN(test_incomplete_source);
 	RUN(test_everything_valid);
+	RUN(test_forward_takeover);
+	RUN(test_tenant_overlap_once);
 	UNIT_DONE();
 }
