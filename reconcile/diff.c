@@ -841,6 +841,7 @@ void plan_free(struct plan *p)
 	hoststate_free(p->observed);
 	free(p->host_name);
 	free(p->source);
+	peer_notices_clear(&p->notices);
 	free(p);
 }
 

@@ -19,6 +19,7 @@
 #include <net/if.h>
 
 #include "model/hoststate.h"
+#include "render/render.h"
 
 struct fw_record;   /* reconcile/state.h */
 
@@ -103,6 +104,9 @@ struct plan {
 	struct plan_action *actions;
 	size_t n_actions;
 	size_t n_create, n_update, n_delete;
+	/* Peers of this host that the desired state leaves out (disabled, expired) or
+	 * that expire soon: why, for the printers. Owned; filled by the caller of the diff. */
+	struct peer_notices notices;
 };
 
 struct diff_opts {
@@ -135,3 +139,7 @@ struct plan_print_opts {
 void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f);
 /* One JSON object; json-c. Returns 0 or -ENOMEM. */
 int plan_print_json(const struct plan *p, FILE *f);
+/* The "peer_notices" array plan_print_json writes (validate --json writes it too):
+ * [{"peer", "public_key", "state", "expires" (date or null), "days_left" (expiring, else null),
+ *   "severity", "message", "file", "line", "column"}]. NULL when out of memory. */
+struct json_object *peer_notices_json(const struct peer_notices *n);

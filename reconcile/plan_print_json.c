@@ -152,6 +152,44 @@ fail:
 	return NULL;
 }
 
+static struct json_object *notice_json(const struct peer_notice *n)
+{
+	struct json_object *o = json_object_new_object();
+	char date[PEER_NOTICE_DATE_LEN], msg[PEER_NOTICE_MSG_LEN], b64[WG_KEY_B64_LEN];
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "peer", n->peer) < 0 ||
+	    add_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
+	    add_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
+	    add_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
+	    (n->state == PEER_NOTICE_EXPIRING ? add(o, "days_left", json_object_new_int64(n->days_left))
+					      : add_str(o, "days_left", NULL)) < 0 ||
+	    add_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
+	    add_str(o, "message", peer_notice_message(n, msg)) < 0 ||
+	    add_str(o, "file", n->file) < 0 ||
+	    add(o, "line", json_object_new_int64(n->line)) < 0 ||
+	    add(o, "column", json_object_new_int64(n->col)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *peer_notices_json(const struct peer_notices *n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < n->n; i++)
+		if (append(arr, notice_json(&n->items[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	return arr;
+}
+
 static struct json_object *plan_json(const struct plan *p)
 {
 	struct json_object *root = json_object_new_object(), *summary = NULL, *changes = NULL;
@@ -182,6 +220,9 @@ static struct json_object *plan_json(const struct plan *p)
 		changes = NULL;
 		goto fail;
 	}
+	changes = NULL;
+	if (add(root, "peer_notices", peer_notices_json(&p->notices)) < 0)
+		goto fail;
 	return root;
 fail:
 	json_object_put(summary);

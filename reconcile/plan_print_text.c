@@ -15,6 +15,7 @@
 struct text_out {
 	FILE *f;
 	bool color;
+	const struct peer_notices *notices;
 };
 
 static const char *op_symbol(enum plan_op op)
@@ -50,17 +51,30 @@ static void print_table(FILE *f, uint32_t table)
 		fprintf(f, " (table %u)", table);
 }
 
-static void print_peer_title(FILE *f, const struct plan_action *a)
+/* A removed peer that the repository still declares says why it goes:
+ * "- peer "guest-tablet" (KUXPjYpq…): expired on 2026-01-31". */
+static void print_peer_title(const struct text_out *t, const struct plan_action *a)
 {
 	const struct hs_peer *p = a->peer_desired ? a->peer_desired : a->peer_observed;
-	char fp[WG_KEY_FP_LEN];
+	const struct peer_notice *n = NULL;
+	char fp[WG_KEY_FP_LEN], why[PEER_NOTICE_MSG_LEN];
+	const char *name = a->name;
 
-	if (a->name)
-		fprintf(f, " \"%s\"", a->name);
+	if (p && a->op == PLAN_DELETE) {
+		n = peer_notices_find_key(t->notices, p->public_key);
+		if (n && !peer_notice_skipped(n))
+			n = NULL;
+	}
+	if (!name && n)
+		name = n->peer;
+	if (name)
+		fprintf(t->f, " \"%s\"", name);
 	else
-		fputs(" (unknown)", f);
+		fputs(" (unknown)", t->f);
 	if (p)
-		fprintf(f, " (%s)", key_fingerprint(p->public_key, fp));
+		fprintf(t->f, " (%s)", key_fingerprint(p->public_key, fp));
+	if (n)
+		fprintf(t->f, ": %s", peer_notice_reason(n, why));
 }
 
 static void print_title(const struct text_out *t, const struct plan_action *a)
@@ -76,7 +90,7 @@ static void print_title(const struct text_out *t, const struct plan_action *a)
 		fprintf(f, " %s", a->ifname);
 		break;
 	case PLAN_OBJ_PEER:
-		print_peer_title(f, a);
+		print_peer_title(t, a);
 		break;
 	case PLAN_OBJ_ADDRESS:
 		fprintf(f, " %s", a->name ? a->name : "?");
@@ -258,9 +272,41 @@ static int by_ifname(const void *pa, const void *pb, void *base)
 	return a < b ? -1 : a > b;
 }
 
+/* "Skipped peers:" (disabled, expired) or "Expiring peers:", one line each:
+ *   guest-tablet: expired on 2026-01-31 (peers/guest-tablet.yaml:5:1) */
+static void print_notice_section(const struct text_out *t, bool skipped)
+{
+	const struct peer_notices *ns = t->notices;
+	char why[PEER_NOTICE_MSG_LEN];
+	bool any = false;
+
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct peer_notice *n = &ns->items[i];
+
+		if (peer_notice_skipped(n) != skipped)
+			continue;
+		if (!any)
+			fprintf(t->f, "\n%s%s%s\n", t->color ? C_BOLD : "",
+				skipped ? "Skipped peers:" : "Expiring peers:", t->color ? C_RESET : "");
+		any = true;
+		fprintf(t->f, "  %s: %s", n->peer, peer_notice_reason(n, why));
+		if (n->file)
+			fprintf(t->f, " (%s:%u:%u)", n->file, n->line, n->col);
+		fputc('\n', t->f);
+	}
+}
+
+static void print_notices(const struct text_out *t)
+{
+	if (!t->notices || !t->notices->n)
+		return;
+	print_notice_section(t, true);
+	print_notice_section(t, false);
+}
+
 void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f)
 {
-	struct text_out t = { .f = f, .color = o && o->color };
+	struct text_out t = { .f = f, .color = o && o->color, .notices = &p->notices };
 	const char *host = p->host_name ? p->host_name : "";
 	size_t *idx = NULL, n = 0;
 	bool any_host = false;
@@ -270,6 +316,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 		if (p->source)
 			fprintf(f, " (%s)", p->source);
 		fputs(".\n", f);
+		print_notices(&t);
 		return;
 	}
 
@@ -311,6 +358,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 				print_action(&t, &p->actions[i]);
 	}
 
+	print_notices(&t);
 	fputc('\n', f);
 	fputs(t.color ? C_BOLD : "", f);
 	fprintf(f, "Plan: %zu to add, %zu to change, %zu to destroy.", p->n_create, p->n_update, p->n_delete);

@@ -1,5 +1,7 @@
 /* Model -> desired HostState for one host. Pure: no I/O, no clock, no root. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/hoststate.h"
@@ -13,3 +15,63 @@ struct render_opts {
 /* Returns 0 and a normalized *out, or a negative errno. */
 int render_host(const struct model *m, const struct model_host *h,
 		const struct render_opts *o, struct host_state **out);
+
+/* A Peer is configured on its hubs while it is enabled and has not expired. */
+bool render_peer_active(const struct model_peer *p, int64_t now);
+
+/* Peers the repository declares but no host configures, and why; and peers that
+ * will drop out soon. Data for validate and plan to show (README "Using wgf"). */
+enum peer_notice_state {
+	PEER_NOTICE_DISABLED,          /* enabled: false (whatever expires says) */
+	PEER_NOTICE_EXPIRED,           /* expires at or before now */
+	PEER_NOTICE_EXPIRING,          /* expires after now, within the warning horizon */
+};
+
+struct peer_notice {
+	char *peer;                    /* owned: the Peer's name */
+	uint8_t public_key[WG_KEY_LEN]; /* to say why a plan removes it */
+	char *file;                    /* owned: where its document is, safe to print; NULL when unknown */
+	unsigned line, col;
+	enum peer_notice_state state;
+	bool has_expires;
+	int64_t expires;               /* unix seconds, UTC, when has_expires */
+	unsigned days_left;            /* EXPIRING: whole days until then, rounded up (>= 1) */
+};
+
+/* Owns its entries and their strings: it outlives the model (a plan carries it). */
+struct peer_notices {
+	struct peer_notice *items;     /* sorted by file, line, column, then name */
+	size_t n;
+};
+
+struct peer_notice_opts {
+	int64_t now;                   /* unix seconds */
+	unsigned warn_days;            /* EXPIRING when expires - now <= this many days; 0: never */
+	const struct model_host *host; /* only peers whose hubs include it; NULL: every peer */
+};
+
+/* Sets *out (what it held is not freed). Returns 0, or -ENOMEM and an empty *out. */
+int peer_notices_collect(const struct model *m, const struct peer_notice_opts *o,
+			 struct peer_notices *out);
+void peer_notices_clear(struct peer_notices *n);
+/* The notice about the peer with this key, or NULL. */
+const struct peer_notice *peer_notices_find_key(const struct peer_notices *n,
+						const uint8_t pub[WG_KEY_LEN]);
+static inline bool peer_notice_skipped(const struct peer_notice *n)
+{
+	return n->state != PEER_NOTICE_EXPIRING;
+}
+
+#define PEER_NOTICE_DATE_LEN 32
+#define PEER_NOTICE_MSG_LEN 256
+const char *peer_notice_state_name(enum peer_notice_state s);  /* "disabled", "expired", "expiring" */
+const char *peer_notice_severity(enum peer_notice_state s);    /* "note" (disabled), "warning" */
+/* "2026-01-31" for a midnight UTC, else "2026-01-31T12:30:00Z". */
+const char *peer_notice_date(int64_t t, char buf[PEER_NOTICE_DATE_LEN]);
+/* Why, after the name: "disabled", "expired on 2026-01-31",
+ * "expires on 2026-01-31, in 3 days". */
+const char *peer_notice_reason(const struct peer_notice *n, char buf[PEER_NOTICE_MSG_LEN]);
+/* The whole sentence: "peer \"guest-tablet\" expired on 2026-01-31 and is not configured",
+ * "peer \"x\" is disabled (enabled: false) and is not configured", "peer \"x\" expires
+ * on 2026-01-31, in 3 days, and is then no longer configured". */
+const char *peer_notice_message(const struct peer_notice *n, char buf[PEER_NOTICE_MSG_LEN]);

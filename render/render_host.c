@@ -19,7 +19,7 @@ struct render_ctx {
 	size_t *next;
 };
 
-static bool peer_active(const struct model_peer *p, int64_t now)
+bool render_peer_active(const struct model_peer *p, int64_t now)
 {
 	return p->enabled && !(p->has_expires && p->expires <= now);
 }
@@ -126,7 +126,7 @@ static int render_peers(struct render_ctx *c, int64_t now)
 	for (size_t i = m->n_peers; i-- > 0;) {
 		const struct model_peer *p = &m->peers[i];
 
-		if (p->network != c->h->network || !peer_active(p, now) || p->n_hubs == 0)
+		if (p->network != c->h->network || !render_peer_active(p, now) || p->n_hubs == 0)
 			continue;
 		if (peer_attached_to(p, c->host_index))
 			continue;
@@ -145,7 +145,7 @@ static int render_peers(struct render_ctx *c, int64_t now)
 	for (size_t i = 0; i < m->n_peers; i++) {
 		const struct model_peer *p = &m->peers[i];
 
-		if (p->network != c->h->network || !peer_active(p, now) ||
+		if (p->network != c->h->network || !render_peer_active(p, now) ||
 		    !peer_attached_to(p, c->host_index))
 			continue;
 		r = render_spoke_peer(c, p);

@@ -39,7 +39,8 @@ check "validate accepts the example" "$WGF" validate "$repo"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan1" 2>&1; rc=$?
 check "first plan on hub exits 2 (changes)" test $rc -eq 2
 check "first plan creates wg0 and peers" grep -q '+ peer "alice-laptop"' "$LAB_DIR/plan1"
-check "expired guest-tablet is not planned" bash -c "! grep -q guest-tablet '$LAB_DIR/plan1'"
+check "expired guest-tablet is not planned" bash -c "! grep -q 'peer \"guest-tablet\"' '$LAB_DIR/plan1'"
+check "... and the plan says why" grep -qx '  guest-tablet: expired on 2026-01-31 (peers/guest-tablet.yaml:5:1)' "$LAB_DIR/plan1"
 check "apply on hub" wgf_on hub apply --yes "$repo"
 check "apply on homerouter" wgf_on homerouter apply --yes "$repo"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan2" 2>&1; rc=$?
@@ -133,6 +134,14 @@ check "invalid YAML: host unchanged" test "$s1" = "$s2"
 [ "$s1" = "$s2" ] || diff <(echo "$s1") <(echo "$s2") | sed 's/^/    /'
 
 cp "$LAB_DIR/alice.bak" "$repo/peers/alice-laptop.yaml"
+
+# a peer that expires: the plan removes it and says why (the file is put back after)
+cp "$repo/peers/bob-phone.yaml" "$LAB_DIR/bob.bak"
+printf '  expires: "2026-01-01"\n' >>"$repo/peers/bob-phone.yaml"
+wgf_on hub plan "$repo" >"$LAB_DIR/plan-exp" 2>&1
+check "expired peer: the removal says why" grep -qE '^  - peer "bob-phone" \([^)]*\): expired on 2026-01-01$' "$LAB_DIR/plan-exp"
+check "expired peer: listed as skipped" grep -qx '  bob-phone: expired on 2026-01-01 (peers/bob-phone.yaml:3:1)' "$LAB_DIR/plan-exp"
+cp "$LAB_DIR/bob.bak" "$repo/peers/bob-phone.yaml"
 
 # removing a peer from the YAML removes it from the hub, and only it
 rm "$repo/peers/bob-phone.yaml"

@@ -469,6 +469,142 @@ out:
 	plan_free(p);
 }
 
+static void add_notice(struct plan *p, const char *name, uint8_t seed, enum peer_notice_state state,
+		       int64_t expires, unsigned days_left)
+{
+	struct peer_notice *n;
+	char file[64];
+
+	p->notices.items = realloc(p->notices.items, (p->notices.n + 1) * sizeof(*n));
+	n = &p->notices.items[p->notices.n++];
+	memset(n, 0, sizeof(*n));
+	n->peer = strdup(name);
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		n->public_key[i] = (uint8_t)(seed + i);
+	snprintf(file, sizeof(file), "peers/%s.yaml", name);
+	n->file = strdup(file);
+	n->line = 5;
+	n->col = 1;
+	n->state = state;
+	n->has_expires = expires != 0;
+	n->expires = expires;
+	n->days_left = days_left;
+}
+
+/* Skipped and expiring peers: a section before the summary, and a removal says why. */
+static void test_peer_notices_text(void)
+{
+	struct plan *p = sample_plan();
+	char *out;
+
+	add_notice(p, "kid", 0x70, PEER_NOTICE_DISABLED, 0, 0);
+	add_notice(p, "old-guest", 0x30, PEER_NOTICE_EXPIRED, 1769817600, 0);      /* 2026-01-31 */
+	add_notice(p, "alice-laptop", 0x10, PEER_NOTICE_EXPIRING, 1770681600, 13); /* 2026-02-10 */
+	out = capture_text(p, false);
+	/* the observed peer with old-guest's key is removed: the plan names it and says why */
+	CHECK(strstr(out, "\n  - peer \"old-guest\" (MDEyMzQ1…): expired on 2026-01-31\n"));
+	/* a peer that is created is not annotated, even when it expires soon */
+	CHECK(strstr(out, "\n  + peer \"alice-laptop\" (EBESExQV…)\n"));
+	CHECK(strstr(out, "  ~ sysctl net.ipv4.ip_forward: \"0\" → \"1\"\n"
+			  "\n"
+			  "Skipped peers:\n"
+			  "  kid: disabled (peers/kid.yaml:5:1)\n"
+			  "  old-guest: expired on 2026-01-31 (peers/old-guest.yaml:5:1)\n"
+			  "\n"
+			  "Expiring peers:\n"
+			  "  alice-laptop: expires on 2026-02-10, in 13 days (peers/alice-laptop.yaml:5:1)\n"
+			  "\n"
+			  "Plan: 3 to add, 3 to change, 1 to destroy.\n"));
+	/* the lab counts the lines of a table change: notices never look like one */
+	CHECK(!strstr(out, "\n      - kid"));
+	free(out);
+
+	out = capture_text(p, true);
+	CHECK(strstr(out, "\n\033[1mSkipped peers:\033[0m\n"));
+	CHECK(strstr(out, "\n\033[1mExpiring peers:\033[0m\n"));
+	free(out);
+	plan_free(p);
+}
+
+static void test_peer_notices_empty_plan(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct plan *p = NULL;
+	char *out;
+
+	want->host_name = strdup("hub");
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	p->source = strdup("directory net");
+	add_notice(p, "guest-tablet", 0x50, PEER_NOTICE_EXPIRED, 1769817600, 0);
+	out = capture_text(p, false);
+	CHECK_STR(out, "No changes. Host \"hub\" matches the desired state (directory net).\n"
+		       "\n"
+		       "Skipped peers:\n"
+		       "  guest-tablet: expired on 2026-01-31 (peers/guest-tablet.yaml:5:1)\n");
+	free(out);
+	plan_free(p);
+
+	/* only expiring ones: no "Skipped peers:" heading */
+	want = hoststate_new();
+	have = hoststate_new();
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	add_notice(p, "bob", 0x50, PEER_NOTICE_EXPIRING, 1769817600 + 3600, 1);
+	out = capture_text(p, false);
+	CHECK_STR(out, "No changes. Host \"\" matches the desired state.\n"
+		       "\n"
+		       "Expiring peers:\n"
+		       "  bob: expires on 2026-01-31T01:00:00Z, in 1 day (peers/bob.yaml:5:1)\n");
+	free(out);
+	plan_free(p);
+}
+
+static void test_peer_notices_json(void)
+{
+	struct plan *p = sample_plan();
+	struct json_object *root, *arr = NULL, *n, *v = NULL;
+	char *out;
+
+	add_notice(p, "kid", 0x70, PEER_NOTICE_DISABLED, 0, 0);
+	add_notice(p, "alice-laptop", 0x10, PEER_NOTICE_EXPIRING, 1770681600, 13);
+	out = capture_json(p);
+	root = json_tokener_parse(out);
+	CHECK(root);
+	/* the existing fields are still there */
+	CHECK(json_object_object_get_ex(root, "format_version", NULL));
+	CHECK(json_object_object_get_ex(root, "summary", NULL));
+	CHECK(json_object_object_get_ex(root, "changes", &v) && json_object_array_length(v) == p->n_actions);
+	CHECK(json_object_object_get_ex(root, "peer_notices", &arr) && json_object_array_length(arr) == 2);
+	n = json_object_array_get_idx(arr, 0);
+	CHECK_STR(jstr(n, "peer"), "kid");
+	CHECK_STR(jstr(n, "state"), "disabled");
+	CHECK_STR(jstr(n, "severity"), "note");
+	CHECK_STR(jstr(n, "message"), "peer \"kid\" is disabled (enabled: false) and is not configured");
+	CHECK(json_object_object_get_ex(n, "expires", &v) && v == NULL);
+	CHECK(json_object_object_get_ex(n, "days_left", &v) && v == NULL);
+	n = json_object_array_get_idx(arr, 1);
+	CHECK_STR(jstr(n, "peer"), "alice-laptop");
+	CHECK_STR(jstr(n, "public_key"), "EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8=");
+	CHECK_STR(jstr(n, "state"), "expiring");
+	CHECK_STR(jstr(n, "expires"), "2026-02-10");
+	CHECK_STR(jstr(n, "severity"), "warning");
+	CHECK_STR(jstr(n, "file"), "peers/alice-laptop.yaml");
+	CHECK(json_object_object_get_ex(n, "days_left", &v) && json_object_get_int(v) == 13);
+	CHECK(json_object_object_get_ex(n, "line", &v) && json_object_get_int(v) == 5);
+	CHECK(json_object_object_get_ex(n, "column", &v) && json_object_get_int(v) == 1);
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+
+	/* no notices: an empty array */
+	p = sample_plan();
+	out = capture_json(p);
+	root = json_tokener_parse(out);
+	CHECK(root && json_object_object_get_ex(root, "peer_notices", &arr) && json_object_array_length(arr) == 0);
+	json_object_put(root);
+	free(out);
+	plan_free(p);
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -484,5 +620,8 @@ int main(void)
 	RUN(test_many_peers_print);
 	RUN(test_firewall_text);
 	RUN(test_firewall_json);
+	RUN(test_peer_notices_text);
+	RUN(test_peer_notices_empty_plan);
+	RUN(test_peer_notices_json);
 	UNIT_DONE();
 }

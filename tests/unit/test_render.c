@@ -487,6 +487,150 @@ static void test_many_peers(void)
 	mb_free(m);
 }
 
+/* A peer with a place: "peers/NAME.yaml:5:1" (the loader's file names live in the model). */
+static struct model_peer *mb_peer_at(struct model *m, const char *name, const char *addr, const char *hub,
+				     const char *file)
+{
+	struct model_peer *p = mb_peer(m, name, L(addr), NONE, L(hub));
+
+	p->meta.loc.file = file;
+	p->meta.loc.line = 5;
+	p->meta.loc.col = 1;
+	return p;
+}
+
+static const struct peer_notice *notice_of(const struct peer_notices *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (!strcmp(ns->items[i].peer, name))
+			return &ns->items[i];
+	return NULL;
+}
+
+static const char *notice_msg(const struct peer_notices *ns, const char *name)
+{
+	static char buf[PEER_NOTICE_MSG_LEN];
+	const struct peer_notice *n = notice_of(ns, name);
+
+	return n ? peer_notice_message(n, buf) : "(no notice)";
+}
+
+static void test_peer_notices(void)
+{
+	const int64_t day = 86400, now = 1769594400;   /* 2026-01-28T10:00:00Z */
+	struct peer_notice_opts o = { .now = now, .warn_days = 14 };
+	struct peer_notices ns = { .n = 99 };
+	struct model *m = mb_new();
+	struct model_peer *p;
+	char date[PEER_NOTICE_DATE_LEN];
+
+	mb_host(m, "hub", HOST_ROLE_HUB, L("10.10.0.1/24"), NONE, "192.0.2.1:51820");
+	mb_host(m, "hub2", HOST_ROLE_HUB, L("10.10.0.2/24"), NONE, "192.0.2.2:51820");
+	mb_peer_at(m, "forever", "10.10.0.10", "hub", "peers/forever.yaml");
+	p = mb_peer_at(m, "off", "10.10.0.11", "hub", "peers/off.yaml");
+	p->enabled = false;
+	p = mb_peer_at(m, "off-and-expired", "10.10.0.12", "hub", "peers/off-and-expired.yaml");
+	p->enabled = false;
+	p->has_expires = true;
+	p->expires = now - day;
+	p = mb_peer_at(m, "guest", "10.10.0.13", "hub", "peers/guest.yaml");
+	p->has_expires = true;
+	p->expires = 1769817600;                    /* 2026-01-31: in 2.6 days */
+	p = mb_peer_at(m, "gone", "10.10.0.14", "hub", "peers/gone.yaml");
+	p->has_expires = true;
+	p->expires = now;                           /* expired this very second */
+	p = mb_peer_at(m, "edge", "10.10.0.15", "hub", "peers/edge.yaml");
+	p->has_expires = true;
+	p->expires = now + 14 * day;                /* the last instant of the horizon */
+	p = mb_peer_at(m, "later", "10.10.0.16", "hub", "peers/later.yaml");
+	p->has_expires = true;
+	p->expires = now + 14 * day + 1;
+	p = mb_peer_at(m, "other-hub", "10.10.0.17", "hub2", "peers/a-other-hub.yaml");
+	p->has_expires = true;
+	p->expires = 1767225600 + 3600 + 120 + 3;   /* 2026-01-01T01:02:03Z */
+	p = mb_peer_at(m, "tomorrow", "10.10.0.18", "hub", "peers/tomorrow.yaml");
+	p->has_expires = true;
+	p->expires = now + 1;
+
+	/* every peer of the repository (validate) */
+	CHECK_INT(peer_notices_collect(m, &o, &ns), 0);
+	CHECK_INT(ns.n, 7);
+	CHECK(!notice_of(&ns, "forever"));
+	CHECK(!notice_of(&ns, "later"));
+	/* sorted by place */
+	CHECK_STR(ns.items[0].peer, "other-hub");
+	CHECK_STR(ns.items[0].file, "peers/a-other-hub.yaml");
+	CHECK_INT(ns.items[0].line, 5);
+	CHECK_INT(ns.items[0].col, 1);
+	CHECK_STR(ns.items[6].peer, "tomorrow");
+	CHECK_INT(notice_of(&ns, "off")->state, PEER_NOTICE_DISABLED);
+	CHECK_INT(notice_of(&ns, "off-and-expired")->state, PEER_NOTICE_DISABLED);
+	CHECK_INT(notice_of(&ns, "gone")->state, PEER_NOTICE_EXPIRED);
+	CHECK_INT(notice_of(&ns, "guest")->state, PEER_NOTICE_EXPIRING);
+	CHECK_INT(notice_of(&ns, "guest")->days_left, 3);
+	CHECK_INT(notice_of(&ns, "edge")->state, PEER_NOTICE_EXPIRING);
+	CHECK_INT(notice_of(&ns, "edge")->days_left, 14);
+	CHECK_INT(notice_of(&ns, "tomorrow")->days_left, 1);
+	CHECK(!memcmp(notice_of(&ns, "gone")->public_key, m->peers[4].public_key, WG_KEY_LEN));
+	CHECK(peer_notices_find_key(&ns, m->peers[4].public_key) == notice_of(&ns, "gone"));
+	CHECK(!peer_notices_find_key(&ns, m->peers[0].public_key));
+	CHECK_STR(notice_msg(&ns, "off"), "peer \"off\" is disabled (enabled: false) and is not configured");
+	CHECK_STR(notice_msg(&ns, "other-hub"), "peer \"other-hub\" expired on 2026-01-01T01:02:03Z and is not configured");
+	CHECK_STR(notice_msg(&ns, "guest"),
+		  "peer \"guest\" expires on 2026-01-31, in 3 days, and is then no longer configured");
+	CHECK_STR(notice_msg(&ns, "tomorrow"),
+		  "peer \"tomorrow\" expires on 2026-01-28T10:00:01Z, in 1 day, and is then no longer configured");
+	CHECK_STR(peer_notice_state_name(PEER_NOTICE_EXPIRING), "expiring");
+	CHECK_STR(peer_notice_severity(PEER_NOTICE_DISABLED), "note");
+	CHECK_STR(peer_notice_severity(PEER_NOTICE_EXPIRED), "warning");
+	CHECK_STR(peer_notice_date(0, date), "1970-01-01");
+
+	/* the notices own their strings: they outlive the model's */
+	m->peers[4].meta.loc.file = "changed";
+	CHECK_STR(notice_of(&ns, "gone")->file, "peers/gone.yaml");
+
+	/* one host (plan): only the peers whose hubs include it */
+	peer_notices_clear(&ns);
+	o.host = &m->hosts[host_idx(m, "hub2")];
+	CHECK_INT(peer_notices_collect(m, &o, &ns), 0);
+	CHECK_INT(ns.n, 1);
+	CHECK_STR(ns.items[0].peer, "other-hub");
+	peer_notices_clear(&ns);
+	o.host = &m->hosts[host_idx(m, "hub")];
+	CHECK_INT(peer_notices_collect(m, &o, &ns), 0);
+	CHECK_INT(ns.n, 6);
+	CHECK(!notice_of(&ns, "other-hub"));
+
+	/* no horizon: only the skipped ones */
+	peer_notices_clear(&ns);
+	o.warn_days = 0;
+	CHECK_INT(peer_notices_collect(m, &o, &ns), 0);
+	CHECK_INT(ns.n, 3);
+	for (size_t i = 0; i < ns.n; i++)
+		CHECK(peer_notice_skipped(&ns.items[i]));
+
+	/* the same rule as render: what is skipped is exactly what render leaves out */
+	peer_notices_clear(&ns);
+	o.host = NULL;
+	CHECK_INT(peer_notices_collect(m, &o, &ns), 0);
+	{
+		struct host_state *hs = render(m, "hub", now);
+
+		for (size_t i = 0; i < m->n_peers; i++) {
+			const struct peer_notice *n = notice_of(&ns, m->peers[i].meta.name);
+			bool skipped = n && peer_notice_skipped(n);
+
+			if (m->peers[i].hubs[0] == host_idx(m, "hub"))
+				CHECK(skipped == !find_peer_named(hs, m->peers[i].meta.name));
+		}
+		hoststate_free(hs);
+	}
+	peer_notices_clear(&ns);
+	CHECK_INT(ns.n, 0);
+	peer_notices_clear(&ns);
+	mb_free(m);
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -501,5 +645,6 @@ int main(void)
 	RUN(test_sysctls_per_role_and_family);
 	RUN(test_ipv6_only);
 	RUN(test_many_peers);
+	RUN(test_peer_notices);
 	UNIT_DONE();
 }
