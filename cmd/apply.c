@@ -19,12 +19,15 @@ static const char help[] =
 	"running it again converges.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
+	"  --allow-empty      a repository with no YAML documents is not an error\n"
 	"  --host NAME        the Host to apply (default: matched by key, then hostname)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
 	"  --state-dir DIR    wgf's records, lock and journal (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
 	"                     userspace), kernel, or userspace (wireguard-go)\n"
 	"  --wireguard-go P   userspace implementation to run (default wireguard-go, $WGF_WIREGUARD_GO)\n"
+	"  --expiry-warning DAYS\n"
+	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  -y, --yes          do not ask for confirmation\n"
 	"  --json             print the plan and the result as one JSON object\n"
 	"  --no-color         no colours (also NO_COLOR=1)\n"
@@ -77,10 +80,18 @@ static void forget_firewall(const struct cmd_ctx *c, const struct plan *p)
 		state_firewall_remove(c->state_dir);
 }
 
+void cmd_apply_lock_error(const struct cmd_ctx *c, int r)
+{
+	if (r == -EWOULDBLOCK)
+		cmd_error("another wgf is applying on this host (lock %s/lock held)", c->state_dir);
+	else
+		cmd_error("taking the lock in %s: %s", c->state_dir, strerror(-r));
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
@@ -96,14 +107,14 @@ int cmd_apply(int argc, char **argv)
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
-	lock = state_lock(c.state_dir);
-	if (lock < 0) {
-		if (lock == -EWOULDBLOCK)
-			cmd_error("another wgf is applying on this host (lock %s/lock held)", c.state_dir);
-		else
-			cmd_error("taking the lock in %s: %s", c.state_dir, strerror(-lock));
+	/* A first apply finds no lock to take: the state directory is made only once
+	 * the repository has loaded, so a broken one leaves the host as it was. */
+	lock = state_lock(c.state_dir, false);
+	if (lock < 0 && lock != -ENOENT) {
+		cmd_apply_lock_error(&c, lock);
 		return EXIT_ERROR;
 	}
+	c.lock = &lock;
 	if (cmd_make_plan(&c, true, &p, &rt) < 0)
 		goto out;
 	if (plan_is_empty(p)) {

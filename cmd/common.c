@@ -43,11 +43,28 @@ void cmd_ctx_init(struct cmd_ctx *c, const char *cmd)
 	memset(c, 0, sizeof(*c));
 	c->cmd = cmd;
 	c->key_file = getenv("WGF_KEY_FILE") ? getenv("WGF_KEY_FILE") : WGF_DEFAULT_KEY_FILE;
+	c->key_file_given = getenv("WGF_KEY_FILE") != NULL;
 	c->state_dir = getenv("WGF_STATE_DIR") ? getenv("WGF_STATE_DIR") : WGF_DEFAULT_STATE_DIR;
 	c->wireguard_go = getenv("WGF_WIREGUARD_GO");
 	c->color = cmd_color_enabled(stdout);
+	c->expiry_warning = WGF_EXPIRY_WARNING_DAYS;
 	/* WGF_NOW pins the clock for peer expiry (tests, and "what will this look like then") */
 	c->now = now ? strtoll(now, NULL, 10) : (int64_t)time(NULL);
+}
+
+/* 0 to 36500 days, digits only. */
+static bool cmd_parse_days(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (unsigned)(*s - '0')) > 36500)
+			return false;
+	}
+	*out = v;
+	return true;
 }
 
 int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
@@ -56,13 +73,20 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_REPO: c->repo = arg; return 1;
 	case OPT_REF: c->ref = arg; return 1;
 	case OPT_HOST: c->host = arg; return 1;
-	case OPT_KEY_FILE: c->key_file = arg; return 1;
+	case OPT_KEY_FILE: c->key_file = arg; c->key_file_given = true; return 1;
+	case OPT_ALLOW_EMPTY: c->allow_empty = true; return 1;
 	case OPT_STATE_DIR: c->state_dir = arg; return 1;
 	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
 	case OPT_JSON: c->json = true; return 1;
 	case OPT_NO_COLOR: c->color = false; return 1;
 	case OPT_YES: c->yes = true; return 1;
 	case OPT_FORCE: c->force = true; return 1;
+	case OPT_EXPIRY_WARNING:
+		if (!cmd_parse_days(arg, &c->expiry_warning)) {
+			cmd_error("--expiry-warning takes a number of days (0 turns it off), not \"%s\"", arg);
+			return -1;
+		}
+		return 1;
 	case OPT_BACKEND:
 		if (!strcmp(arg, "auto"))
 			c->backend = HS_BACKEND_AUTO;
@@ -127,24 +151,43 @@ int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opt
 	return 1;
 }
 
+int cmd_load(const struct cmd_ctx *c, struct model **out, struct diag *d)
+{
+	int r;
+
+	if (c->repo)
+		r = model_load_git(c->repo, c->ref, out, d);
+	else
+		r = model_load_dir(c->path, out, d);
+	if (r == 0 && (*out)->n_documents == 0 && !c->allow_empty) {
+		struct wgf_loc loc = { c->repo ? c->repo : c->path, 0, 0 };
+		diag_add(d, &loc, "the repository is empty: %s holds no YAML documents "
+			 "(pass --allow-empty if that is meant)", (*out)->source);
+		model_free(*out);
+		*out = NULL;
+		r = -ENOENT;
+	}
+	diag_sort(d);
+	return r;
+}
+
 int cmd_load_model(const struct cmd_ctx *c, struct model **out)
 {
 	struct diag d;
+	char *sum;
 	int r;
 
 	diag_init(&d);
-	if (c->repo)
-		r = model_load_git(c->repo, c->ref, out, &d);
-	else
-		r = model_load_dir(c->path, out, &d);
-	if (r < 0) {
-		diag_sort(&d);
-		diag_print(&d, stderr);
-		if (d.n == 0)
-			cmd_error("loading %s: %s", c->repo ? c->repo : c->path, strerror(-r));
-		else
-			cmd_error("%zu error%s; nothing was changed", d.n, d.n == 1 ? "" : "s");
-	}
+	r = cmd_load(c, out, &d);
+	diag_print(&d, stderr);
+	sum = diag_summary(&d);
+	if (r < 0 && !diag_has_errors(&d))
+		cmd_error("loading %s: %s", c->repo ? c->repo : c->path, strerror(-r));
+	else if (r < 0)
+		cmd_error("%s; nothing was changed", sum ? sum : "errors");
+	else if (d.n_warnings)
+		cmd_error("%s", sum ? sum : "warnings");
+	free(sum);
 	diag_free(&d);
 	return r;
 }
@@ -259,6 +302,8 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	struct observe_opts oo = {0};
 	struct diff_opts dopts = {0};
 	struct render_opts ro = { .now = c->now };
+	struct peer_notice_opts no = { .now = c->now, .warn_days = c->expiry_warning };
+	struct peer_notices notices = {0};
 	struct rtnl *rt = NULL;
 	const char **names = NULL, **keys = NULL;
 	size_t n_names = 0;
@@ -281,21 +326,24 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	r = cmd_load_model(c, &m);
 	if (r < 0)
 		goto out;
+	if (c->lock && *c->lock < 0) {
+		r = *c->lock = state_lock(c->state_dir, true);
+		if (r < 0) {
+			cmd_apply_lock_error(c, r);
+			goto out;
+		}
+	}
 	r = keyfile_read(c->key_file, priv);
 	if (r == 0) {
 		have_key = true;
-	} else if (r == -ENOENT && !need_key) {
+	} else if (r == -ENOENT && !need_key && !c->key_file_given) {
 		fprintf(stderr, "wgf: warning: no private key at %s (run `wgf host init`); "
 			"the plan leaves the device key alone\n", c->key_file);
 	} else {
 		if (r == -EPERM)
 			cmd_error("%s is readable by group or others; run chmod 600 %s", c->key_file, c->key_file);
-		else if (r == -EINVAL)
-			cmd_error("%s does not hold a WireGuard private key (base64, 44 characters)", c->key_file);
-		else if (r == -ENOENT)
-			cmd_error("no private key at %s: run `wgf host init` first (or pass --key-file)", c->key_file);
 		else
-			cmd_error("reading %s: %s", c->key_file, strerror(-r));
+			cmd_error("key file %s: %s", c->key_file, keyfile_strerror(r));
 		goto out;
 	}
 	h = cmd_select_host(c, m, have_key ? priv : NULL);
@@ -316,6 +364,12 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	}
 	free(desired->host_name);
 	desired->host_name = strdup(h->meta.name);
+	no.host = h;
+	r = peer_notices_collect(m, &no, &notices);
+	if (r < 0) {
+		cmd_error("listing the peers left out: %s", strerror(-r));
+		goto out;
+	}
 
 	for (size_t i = 0; i < desired->n_devices; i++)
 		if ((r = add_name(&names, &n_names, desired->devices[i].ifname)) < 0)
@@ -401,6 +455,8 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		goto out;
 	}
 	(*plan)->source = strdup(m->source);
+	(*plan)->notices = notices;
+	notices = (struct peer_notices){0};
 	free((*plan)->host_name);
 	(*plan)->host_name = strdup(h->meta.name);
 	*rtp = rt;
@@ -418,6 +474,7 @@ out:
 	state_owned_clear(&owned);
 	hoststate_free(desired);
 	hoststate_free(observed);
+	peer_notices_clear(&notices);
 	rtnl_free(rt);
 	model_free(m);
 	return r;

@@ -53,8 +53,7 @@ int cmd_host(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (r < 0) {
-		cmd_error("%s: %s", c.key_file, r == -EPERM ? "readable by group or others (chmod 600)" :
-			  r == -EINVAL ? "not a WireGuard private key" : strerror(-r));
+		cmd_error("%s: %s", c.key_file, keyfile_strerror(r));
 		sodium_memzero(priv, sizeof(priv));
 		return EXIT_ERROR;
 	}

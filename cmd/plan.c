@@ -6,13 +6,18 @@ static const char help[] =
 	"Usage: wgf plan [PATH] [--repo DIR --ref REF] [--host NAME] [--json] [options]\n\n"
 	"Shows what `wgf apply` would change on this host: renders the desired state of\n"
 	"the host from the repository, reads what the kernel has, and prints the difference\n"
-	"grouped by interface (+ add, ~ change, - remove). Changes nothing.\n\n"
+	"grouped by interface (+ add, ~ change, - remove). Changes nothing.\n"
+	"Then the host's peers that are not configured (disabled, expired) and those that\n"
+	"expire within DAYS are listed, and why.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
+	"  --allow-empty      a repository with no YAML documents is not an error\n"
 	"  --host NAME        the Host to plan for (default: the one whose publicKey matches\n"
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
+	"  --expiry-warning DAYS\n"
+	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --json             print the plan as JSON\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
@@ -21,7 +26,7 @@ static const char help[] =
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};

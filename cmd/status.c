@@ -16,6 +16,7 @@ static const char help[] =
 	"inet wgf is as wgf applied it. With a repository (PATH or --repo), peers are\n"
 	"named after the repository's Hosts and Peers and its interfaces are included;\n"
 	"without one, the interfaces wgf created are shown.\n\n"
+	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";

@@ -14,6 +14,7 @@ static const char help[] =
 	"forward or the default drop). Use it to gate pull requests.\n\n"
 	"  --repo DIR     read from this git repository instead of a directory\n"
 	"  --ref REF      commit, branch or tag to read (default HEAD)\n"
+	"  --allow-empty  a repository with no YAML documents is not an error\n"
 	"  --json         print the results as JSON\n"
 	"  --no-color     no colours (also when NO_COLOR is set or not on a terminal)\n"
 	"  -h, --help     this help\n\n"

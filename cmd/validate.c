@@ -9,16 +9,36 @@ static const char help[] =
 	"Loads every *.yaml/*.yml under PATH (default .), or the tree of commit REF in\n"
 	"the git repository DIR without a checkout, and checks it: YAML syntax, kinds and\n"
 	"fields, keys, names, addresses and pools, overlaps, references.\n"
-	"Every problem is reported as file:line:col: error: message.\n\n"
+	"Every problem is reported as file:line:col: error: message.\n"
+	"Peers that no host configures are named, and why (note: disabled; warning:\n"
+	"expired), and so are those that expire within DAYS (warning: expiring).\n\n"
 	"  --repo DIR     read from this git repository instead of a directory\n"
 	"  --ref REF      commit, branch or tag to read (default HEAD)\n"
+	"  --allow-empty  a source without any YAML document is valid (else an error)\n"
+	"  --expiry-warning DAYS\n"
+	"                 name peers that expire within DAYS (default 14; 0: none)\n"
 	"  --json         print the result as JSON\n"
 	"  -h, --help     this help\n\n"
 	"Exit: 0 valid, 1 invalid or unreadable.\n";
 
-static void print_json(const struct model *m, const struct diag *d)
+/* "peers/guest-tablet.yaml:5:1: warning: peer "guest-tablet" expired on 2026-01-31 and is not configured" */
+static void print_notices(const struct peer_notices *ns, FILE *f)
+{
+	char msg[PEER_NOTICE_MSG_LEN];
+
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct peer_notice *n = &ns->items[i];
+
+		if (n->file)
+			fprintf(f, "%s:%u:%u: ", n->file, n->line, n->col);
+		fprintf(f, "%s: %s\n", peer_notice_severity(n->state), peer_notice_message(n, msg));
+	}
+}
+
+static void print_json(const struct model *m, const struct diag *d, const struct peer_notices *ns)
 {
 	json_object *o = json_object_new_object(), *errs = json_object_new_array();
+	json_object *warns = json_object_new_array();
 
 	json_object_object_add(o, "valid", json_object_new_boolean(m != NULL));
 	if (m) {
@@ -36,9 +56,15 @@ static void print_json(const struct model *m, const struct diag *d)
 		json_object_object_add(je, "line", json_object_new_int((int)e->line));
 		json_object_object_add(je, "column", json_object_new_int((int)e->col));
 		json_object_object_add(je, "message", json_object_new_string(e->msg));
-		json_object_array_add(errs, je);
+		json_object_array_add(e->warning ? warns : errs, je);
 	}
 	json_object_object_add(o, "errors", errs);
+	json_object_object_add(o, "warnings", warns);
+	/* the lists stop at DIAG_LIMIT entries; the counts do not */
+	json_object_object_add(o, "error_count", json_object_new_int64((int64_t)d->n_errors));
+	json_object_object_add(o, "warning_count", json_object_new_int64((int64_t)d->n_warnings));
+	json_object_object_add(o, "truncated", json_object_new_boolean(diag_not_listed(d) > 0));
+	json_object_object_add(o, "peer_notices", peer_notices_json(ns));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -46,31 +72,43 @@ static void print_json(const struct model *m, const struct diag *d)
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_OUTPUT_OPTIONS,
+		CMD_SOURCE_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
+	struct peer_notice_opts no = {0};
+	struct peer_notices notices = {0};
 	struct cmd_ctx c;
 	struct model *m = NULL;
 	struct diag d;
-	int r;
+	int r, nr = 0;
 
 	cmd_ctx_init(&c, "validate");
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	diag_init(&d);
-	if (c.repo)
-		r = model_load_git(c.repo, c.ref, &m, &d);
-	else
-		r = model_load_dir(c.path, &m, &d);
-	diag_sort(&d);
-	if (c.json) {
-		print_json(m, &d);
-	} else if (r < 0) {
+	r = cmd_load(&c, &m, &d);
+	if (r == 0) {
+		/* every peer of the repository, whichever host it is on */
+		no.now = c.now;
+		no.warn_days = c.expiry_warning;
+		nr = peer_notices_collect(m, &no, &notices);
+		if (nr < 0)
+			cmd_error("listing the peers left out: %s", strerror(-nr));
+	}
+	if (!c.json) {
 		diag_print(&d, stderr);
-		if (d.n)
-			fprintf(stderr, "%zu error%s\n", d.n, d.n == 1 ? "" : "s");
-		else
+		print_notices(&notices, stderr);
+	}
+	if (!c.json && (d.n_errors || d.n_warnings)) {
+		char *sum = diag_summary(&d);
+		fprintf(stderr, "%s\n", sum ? sum : "errors");
+		free(sum);
+	}
+	if (c.json) {
+		print_json(m, &d, &notices);
+	} else if (r < 0) {
+		if (!diag_has_errors(&d))
 			cmd_error("loading %s: %s", c.repo ? c.repo : c.path, strerror(-r));
 	} else {
 		printf("%s: valid (%zu network%s, %zu host%s, %zu peer%s", m->source,
@@ -82,7 +120,8 @@ int cmd_validate(int argc, char **argv)
 			printf(", %zu polic%s", m->n_policies, m->n_policies == 1 ? "y" : "ies");
 		printf(")\n");
 	}
+	peer_notices_clear(&notices);
 	diag_free(&d);
 	model_free(m);
-	return r < 0 ? EXIT_ERROR : EXIT_OK;
+	return r < 0 || nr < 0 ? EXIT_ERROR : EXIT_OK;
 }

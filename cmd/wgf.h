@@ -36,6 +36,9 @@ struct cmd_ctx {
 	const char *repo, *ref;        /* git source */
 	const char *host;
 	const char *key_file;
+	bool key_file_given;           /* --key-file or $WGF_KEY_FILE: a missing file is an error */
+	bool allow_empty;              /* --allow-empty: a source with no documents is valid */
+	int *lock;                     /* apply: the state lock, taken (if < 0) once the model loaded */
 	const char *state_dir;
 	const char *wireguard_go;
 	enum hs_backend backend;
@@ -44,22 +47,28 @@ struct cmd_ctx {
 	bool yes;
 	bool force;
 	int64_t now;
+	unsigned expiry_warning;       /* --expiry-warning: days ahead to name expiring peers (0: off) */
 };
 
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
-	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE,
+	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
+	OPT_EXPIRY_WARNING,
 };
 
 #define CMD_SOURCE_OPTIONS \
 	{ "repo", required_argument, NULL, OPT_REPO }, \
-	{ "ref", required_argument, NULL, OPT_REF }
+	{ "ref", required_argument, NULL, OPT_REF }, \
+	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY }
 #define CMD_HOST_OPTIONS \
 	{ "host", required_argument, NULL, OPT_HOST }, \
 	{ "key-file", required_argument, NULL, OPT_KEY_FILE }, \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR }, \
 	{ "backend", required_argument, NULL, OPT_BACKEND }, \
 	{ "wireguard-go", required_argument, NULL, OPT_WIREGUARD_GO }
+#define WGF_EXPIRY_WARNING_DAYS 14
+#define CMD_NOTICE_OPTIONS \
+	{ "expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING }
 #define CMD_OUTPUT_OPTIONS \
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR }
@@ -76,7 +85,10 @@ int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
 int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opts,
 	      const char *help, bool positional);
 
-/* Loads and validates the repository, printing diagnostics to stderr. */
+/* Loads and validates the repository into *out, diagnostics into d (sorted); an
+ * empty source is an error unless --allow-empty. */
+int cmd_load(const struct cmd_ctx *c, struct model **out, struct diag *d);
+/* The same, printing the diagnostics (errors and warnings) to stderr. */
 int cmd_load_model(const struct cmd_ctx *c, struct model **out);
 /* --host, else the Host whose publicKey matches the key file, else the hostname. */
 const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct model *m,
@@ -87,4 +99,5 @@ const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct m
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_apply_lock_error(const struct cmd_ctx *c, int r);
 bool cmd_color_enabled(FILE *f);

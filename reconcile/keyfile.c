@@ -18,7 +18,7 @@ int keyfile_read(const char *path, uint8_t key[WG_KEY_LEN])
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -26,7 +26,7 @@ int keyfile_read(const char *path, uint8_t key[WG_KEY_LEN])
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
+		r = -EBADFD;
 		goto out;
 	}
 	if (st.st_mode & 077) {
@@ -46,6 +46,18 @@ out:
 	sodium_memzero(buf, sizeof(buf));
 	close(fd);
 	return r;
+}
+
+const char *keyfile_strerror(int r)
+{
+	switch (r) {
+	case -ENOENT: return "no such file (run `wgf host init`, or pass --key-file)";
+	case -EPERM: return "readable by group or others (chmod 600)";
+	case -EINVAL: return "not a WireGuard private key (base64, 44 characters)";
+	case -EBADFD: return "not a regular file";
+	case -ELOOP: return "a symbolic link (give the file itself)";
+	default: return strerror(-r);
+	}
 }
 
 int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN])

@@ -197,17 +197,19 @@ int state_owned_remove(const char *state_dir, const char *ifname)
 	return r;
 }
 
-int state_lock(const char *state_dir)
+int state_lock(const char *state_dir, bool create)
 {
 	char path[PATH_MAX];
 	int fd, r;
 
-	r = state_mkdir(state_dir);
-	if (r < 0)
-		return r;
+	if (create) {
+		r = state_mkdir(state_dir);
+		if (r < 0)
+			return r;
+	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/lock", state_dir) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

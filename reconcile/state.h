@@ -50,8 +50,9 @@ int state_firewall_save(const char *state_dir, const struct fw_record *r);
 int state_firewall_remove(const char *state_dir);
 
 /* Exclusive lock on <state_dir>/lock; returns an fd (>= 0) or a negative errno
- * (-EWOULDBLOCK when another wgf holds it). */
-int state_lock(const char *state_dir);
+ * (-EWOULDBLOCK when another wgf holds it). create: make the directory and the
+ * file if missing; else a missing one is -ENOENT and nothing is written. */
+int state_lock(const char *state_dir, bool create);
 void state_unlock(int fd);
 
 /* Appends one JSON line to <state_dir>/journal. */
