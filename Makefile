@@ -78,7 +78,7 @@ labbins: $(LAB_BIN)
 
 # libFuzzer harnesses (clang): make fuzz, then e.g. build/fuzz/fuzz_model -max_total_time=60
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard model/*.h render/*.h reconcile/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. \
 		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined \

@@ -66,6 +66,20 @@ static int split_elements(const char *s, const char *end, struct set_elems *set)
 	return r;
 }
 
+/* nft's identifiers: what rendered bodies name their sets and maps. */
+static bool is_identifier(const char *s, size_t len)
+{
+	if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static const struct set_elems *find_set(const struct parsed *p, const struct set_elems *like);
+
 /* The name after "\tset " or "\tmap " at the start of a line, or NULL. */
 static const char *set_header(const char *line, size_t *len)
 {
@@ -95,6 +109,12 @@ static int parse(const char *body, struct parsed *out)
 		size_t line_len = (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p)), name_len;
 
 		if ((name = set_header(p, &name_len))) {
+			struct set_elems like = { .name = name, .name_len = name_len };
+
+			/* the patch names sets as they are written here: only plain
+			 * names, each once, are known to mean one set */
+			if (!is_identifier(name, name_len) || find_set(out, &like))
+				return -EINVAL;
 			if (out->n_sets == cap) {
 				struct set_elems *s;
 				cap = cap ? cap * 2 : 16;
@@ -118,6 +138,11 @@ static int parse(const char *body, struct parsed *out)
 			for (; c < end; c++) {
 				if (*c == '"')
 					quoted = !quoted;
+				else if (!quoted && *c == '#')
+					/* nft reads a comment to the end of the line, quotes
+					 * and braces in it included: an element with one could
+					 * end the command early and start another */
+					return -EINVAL;
 				else if (!quoted && *c == '{')
 					depth++;
 				else if (!quoted && *c == '}' && --depth == 0)
@@ -189,8 +214,10 @@ int nft_delta_patch(const char *family, const char *table, const char *old, cons
 	r = parse(old, &a);
 	if (r == 0)
 		r = parse(new, &b);
-	if (r == -EINVAL)
-		r = 0;   /* not a body this knows how to read: replace */
+	if (r == -EINVAL) {
+		r = 0;   /* not a body this knows how to read (its skeleton is unfinished): replace */
+		goto out;
+	}
 	if (r < 0 || !a.skeleton || !b.skeleton || strcmp(a.skeleton, b.skeleton) || a.n_sets != b.n_sets)
 		goto out;
 	f = open_memstream(&text, &len);

@@ -86,40 +86,73 @@ void state_owned_clear(struct state_owned *o)
 	o->n = 0;
 }
 
+/* Calls fn for each line of buf[0..len) (without its '\n'; a last line may lack
+ * one). Stops at fn's first non-zero return and returns it. */
+static int for_each_line(const char *buf, size_t len, int (*fn)(const char *line, size_t n, void *data),
+			 void *data)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int r = fn(p, n, data);
+
+		if (r)
+			return r;
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int owned_line(const char *line, size_t n, void *data)
+{
+	struct state_owned *o = data;
+	char **v;
+
+	/* a damaged line (empty, too long for an interface name, a NUL in it) is skipped */
+	if (n == 0 || n >= IFNAMSIZ || memchr(line, '\0', n))
+		return 0;
+	v = realloc(o->ifnames, (o->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	o->ifnames = v;
+	if (!(o->ifnames[o->n] = strndup(line, n)))
+		return -ENOMEM;
+	o->n++;
+	return 0;
+}
+
+int state_owned_parse(const char *buf, size_t len, struct state_owned *out)
+{
+	int r;
+
+	out->ifnames = NULL;
+	out->n = 0;
+	r = for_each_line(buf, len, owned_line, out);
+	if (r < 0)
+		state_owned_clear(out);
+	return r;
+}
+
 int state_owned_load(const char *state_dir, struct state_owned *out)
 {
-	char path[PATH_MAX], line[64];
-	FILE *f;
-	int r = 0;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	int r;
 
 	out->ifnames = NULL;
 	out->n = 0;
 	r = owned_path(state_dir, path, sizeof(path));
 	if (r < 0)
 		return r;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char **n;
-		line[strcspn(line, "\n")] = '\0';
-		if (!line[0] || strlen(line) >= 16)
-			continue;
-		n = realloc(out->ifnames, (out->n + 1) * sizeof(*n));
-		if (!n) {
-			r = -ENOMEM;
-			break;
-		}
-		out->ifnames = n;
-		if (!(out->ifnames[out->n] = strdup(line))) {
-			r = -ENOMEM;
-			break;
-		}
-		out->n++;
-	}
-	fclose(f);
+	r = state_read_file(path, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0)
-		state_owned_clear(out);
+		return r;
+	r = state_owned_parse(buf, len, out);
+	free(buf);
 	return r;
 }
 
@@ -281,50 +314,48 @@ int state_journal(const char *state_dir, const char *host, const char *source,
 
 #define ENDPOINTS_FILE "declared-endpoints"
 
-int state_endpoints_load(const char *state_dir, struct host_state **out)
+/* A line is "IFNAME BASE64-KEY ENDPOINT". */
+#define ENDPOINTS_LINE_MAX 256
+
+static int endpoints_line(const char *text, size_t n, void *data)
 {
-	char path[PATH_MAX], line[256];
+	struct host_state *hs = data;
+	char line[ENDPOINTS_LINE_MAX], ifname[64], key[64], ep[64];
+	struct hs_device *d = NULL;
+	struct hs_peer *p;
+	struct wgf_endpoint e;
+	uint8_t pub[WG_KEY_LEN];
+
+	/* a damaged line only loses what it recorded */
+	if (n >= sizeof(line))
+		return 0;
+	memcpy(line, text, n);
+	line[n] = '\0';
+	if (sscanf(line, "%63s %63s %63s", ifname, key, ep) != 3 || strlen(ifname) >= IFNAMSIZ ||
+	    !key_from_base64(key, pub) || !endpoint_parse(ep, &e))
+		return 0;
+	for (size_t i = 0; i < hs->n_devices && !d; i++)
+		if (!strcmp(hs->devices[i].ifname, ifname))
+			d = &hs->devices[i];
+	if (!d && !(d = hoststate_add_device(hs, ifname)))
+		return -ENOMEM;
+	if (!(p = hs_device_add_peer(d)))
+		return -ENOMEM;
+	memcpy(p->public_key, pub, WG_KEY_LEN);
+	p->endpoint = e;
+	return 0;
+}
+
+int state_endpoints_parse(const char *buf, size_t len, struct host_state **out)
+{
 	struct host_state *hs;
-	FILE *f;
-	int r = 0;
+	int r;
 
 	*out = NULL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, ENDPOINTS_FILE) >= sizeof(path))
-		return -ENAMETOOLONG;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
 	hs = hoststate_new();
-	if (!hs) {
-		fclose(f);
+	if (!hs)
 		return -ENOMEM;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char ifname[64], key[64], ep[64];
-		struct hs_device *d;
-		struct hs_peer *p;
-		struct wgf_endpoint e;
-		uint8_t pub[WG_KEY_LEN];
-
-		if (sscanf(line, "%63s %63s %63s", ifname, key, ep) != 3 || strlen(ifname) >= IFNAMSIZ ||
-		    !key_from_base64(key, pub) || !endpoint_parse(ep, &e))
-			continue;   /* a damaged line only loses what it recorded */
-		d = NULL;
-		for (size_t i = 0; i < hs->n_devices && !d; i++)
-			if (!strcmp(hs->devices[i].ifname, ifname))
-				d = &hs->devices[i];
-		if (!d && !(d = hoststate_add_device(hs, ifname))) {
-			r = -ENOMEM;
-			break;
-		}
-		if (!(p = hs_device_add_peer(d))) {
-			r = -ENOMEM;
-			break;
-		}
-		memcpy(p->public_key, pub, WG_KEY_LEN);
-		p->endpoint = e;
-	}
-	fclose(f);
+	r = for_each_line(buf, len, endpoints_line, hs);
 	if (r < 0) {
 		hoststate_free(hs);
 		return r;
@@ -334,15 +365,33 @@ int state_endpoints_load(const char *state_dir, struct host_state **out)
 	return 0;
 }
 
-int state_endpoints_save(const char *state_dir, const struct host_state *desired)
+int state_endpoints_load(const char *state_dir, struct host_state **out)
 {
-	char path[PATH_MAX], *buf = NULL, *old = NULL;
-	size_t len = 0, old_len = 0;
-	FILE *m, *f;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
 	int r;
 
+	*out = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, ENDPOINTS_FILE) >= sizeof(path))
 		return -ENAMETOOLONG;
+	r = state_read_file(path, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = state_endpoints_parse(buf, len, out);
+	free(buf);
+	return r;
+}
+
+int state_endpoints_format(const struct host_state *desired, char **out, size_t *out_len)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	*out = NULL;
+	*out_len = 0;
 	m = open_memstream(&buf, &len);
 	if (!m)
 		return -ENOMEM;
@@ -356,7 +405,27 @@ int state_endpoints_save(const char *state_dir, const struct host_state *desired
 				endpoint_format(&d->peers[j].endpoint, ep));
 		}
 	}
-	fclose(m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int state_endpoints_save(const char *state_dir, const struct host_state *desired)
+{
+	char path[PATH_MAX], *buf = NULL, *old = NULL;
+	size_t len = 0, old_len = 0;
+	FILE *m, *f;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, ENDPOINTS_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = state_endpoints_format(desired, &buf, &len);
+	if (r < 0)
+		return r;
 	f = fopen(path, "re");
 	if (f) {
 		m = open_memstream(&old, &old_len);

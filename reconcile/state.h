@@ -17,6 +17,9 @@ struct state_owned {
 
 /* Missing file = empty list. */
 int state_owned_load(const char *state_dir, struct state_owned *out);
+/* The file's text: one name a line; damaged lines (empty, IFNAMSIZ or longer, a
+ * NUL in them) are skipped. 0 or -ENOMEM. */
+int state_owned_parse(const char *buf, size_t len, struct state_owned *out);
 int state_owned_add(const char *state_dir, const char *ifname);
 int state_owned_remove(const char *state_dir, const char *ifname);
 void state_owned_clear(struct state_owned *o);
@@ -24,8 +27,13 @@ void state_owned_clear(struct state_owned *o);
 /* The endpoints of the desired state last applied ("declared-endpoints"): a
  * host_state whose devices hold only peers with endpoints. Missing file = NULL. */
 int state_endpoints_load(const char *state_dir, struct host_state **out);
+/* The file's text: "IFNAME BASE64-KEY ENDPOINT" lines; a damaged line only loses
+ * what it recorded. *out is normalized. 0 or -ENOMEM. */
+int state_endpoints_parse(const char *buf, size_t len, struct host_state **out);
 /* Records desired's declared endpoints; writes only when they changed. */
 int state_endpoints_save(const char *state_dir, const struct host_state *desired);
+/* The text state_endpoints_save writes (the caller frees *out). 0 or -ENOMEM. */
+int state_endpoints_format(const struct host_state *desired, char **out, size_t *out_len);
 
 /* The nftables table wgf last applied ("firewall"): the rendered body it sent,
  * the summary items, and the kernel's stateless listing read right after. Two
@@ -46,6 +54,10 @@ void fw_record_free(struct fw_record *r);
 /* Missing file = NULL; a damaged one = -EBADMSG. */
 int state_firewall_load(const char *state_dir, struct fw_record **out);
 int state_firewall_save(const char *state_dir, const struct fw_record *r);
+/* The file's JSON text (up to a NUL, if any): 0, -EBADMSG or -ENOMEM. */
+int state_firewall_parse(const char *text, size_t len, struct fw_record **out);
+/* The JSON text state_firewall_save writes; NULL on ENOMEM. The caller frees it. */
+char *state_firewall_format(const struct fw_record *r);
 /* Missing file = 0. */
 int state_firewall_remove(const char *state_dir);
 
@@ -59,6 +71,10 @@ void state_unlock(int fd);
 int state_journal(const char *state_dir, const char *host, const char *source,
 		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
 		  const char *error);
+
+/* Reads a whole file (at most 256 MiB, else -EFBIG) into *out, NUL-terminated;
+ * the caller frees it. 0 or a negative errno (-ENOENT when it is missing). */
+int state_read_file(const char *path, char **out, size_t *out_len);
 
 /* Creates the directory (0700) and its parents if missing. */
 int state_mkdir(const char *path);

@@ -12,7 +12,7 @@
 
 #define FIREWALL_FILE "firewall"
 /* A listing of a table with a million set elements is about 20 MiB. */
-#define FIREWALL_FILE_MAX (256u << 20)
+#define STATE_FILE_MAX (256u << 20)
 
 void fw_record_free(struct fw_record *r)
 {
@@ -75,7 +75,7 @@ static int firewall_path(const char *state_dir, char *buf, size_t len)
 	return 0;
 }
 
-static int read_file(const char *path, char **out)
+int state_read_file(const char *path, char **out, size_t *out_len)
 {
 	char *buf = NULL, *n;
 	size_t len = 0, cap = 0;
@@ -83,13 +83,14 @@ static int read_file(const char *path, char **out)
 	int fd, r = 0;
 
 	*out = NULL;
+	*out_len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
 		if (len + 1 >= cap) {
 			cap = cap ? cap * 2 : 65536;
-			if (cap > FIREWALL_FILE_MAX) {
+			if (cap > STATE_FILE_MAX) {
 				r = -EFBIG;
 				goto out;
 			}
@@ -113,6 +114,7 @@ static int read_file(const char *path, char **out)
 	}
 	buf[len] = '\0';
 	*out = buf;
+	*out_len = len;
 	buf = NULL;
 out:
 	free(buf);
@@ -180,30 +182,22 @@ static int record_from_json(struct json_object *root, struct fw_record *r)
 	return stamp_from_json(root, r);
 }
 
-int state_firewall_load(const char *state_dir, struct fw_record **out)
+int state_firewall_parse(const char *text, size_t len, struct fw_record **out)
 {
-	char path[PATH_MAX], *text = NULL;
 	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL;
 	struct fw_record *r = NULL;
 	int ret;
 
 	*out = NULL;
-	ret = firewall_path(state_dir, path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_file(path, &text);
-	if (ret == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return ret;
 	tok = json_tokener_new();
 	r = calloc(1, sizeof(*r));
 	if (!tok || !r) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	/* what follows a NUL is not part of the record */
+	root = json_tokener_parse_ex(tok, text, (int)strnlen(text, len));
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(root, json_type_object)) {
 		ret = -EBADMSG;
@@ -219,6 +213,25 @@ out:
 	if (tok)
 		json_tokener_free(tok);
 	fw_record_free(r);
+	return ret;
+}
+
+int state_firewall_load(const char *state_dir, struct fw_record **out)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	*out = NULL;
+	ret = firewall_path(state_dir, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	ret = state_read_file(path, &text, &len);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	ret = state_firewall_parse(text, len, out);
 	free(text);
 	return ret;
 }
@@ -278,25 +291,34 @@ fail:
 	return NULL;
 }
 
-int state_firewall_save(const char *state_dir, const struct fw_record *r)
+char *state_firewall_format(const struct fw_record *r)
 {
 	struct json_object *root = record_json(r);
-	char path[PATH_MAX];
 	const char *text;
-	int ret = -ENOMEM;
+	char *copy = NULL;
 
 	if (!root)
-		return -ENOMEM;
+		return NULL;
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text)
+		copy = strdup(text);
+	json_object_put(root);
+	return copy;
+}
+
+int state_firewall_save(const char *state_dir, const struct fw_record *r)
+{
+	char path[PATH_MAX], *text = state_firewall_format(r);
+	int ret;
+
 	if (!text)
-		goto out;
+		return -ENOMEM;
 	ret = firewall_path(state_dir, path, sizeof(path));
 	if (ret >= 0)
 		ret = state_mkdir(state_dir);
 	if (ret >= 0)
 		ret = state_write_file(path, text, strlen(text), 0600);
-out:
-	json_object_put(root);
+	free(text);
 	return ret;
 }
 

@@ -29,11 +29,16 @@ bool wg_ifname_valid(const char *ifname)
 	       strcmp(ifname, ".") && strcmp(ifname, "..");
 }
 
-void wg_device_take(struct hs_device *out, struct hs_device *from, enum hs_backend backend)
+int wg_device_take(struct hs_device *out, struct hs_device *from, enum hs_backend backend)
 {
 	struct host_state tmp = { .devices = from, .n_devices = 1 };
 
 	hoststate_normalize(&tmp);
+	/* Neither the kernel nor wireguard-go lists a peer twice; a reply that does
+	 * would make the diff update one copy and remove the other. */
+	for (size_t i = 1; i < from->n_peers; i++)
+		if (!hs_peer_cmp(&from->peers[i - 1], &from->peers[i]))
+			return -EPROTO;
 	for (size_t i = 0; i < out->n_peers; i++)
 		hs_peer_clear(&out->peers[i]);
 	free(out->peers);
@@ -47,6 +52,7 @@ void wg_device_take(struct hs_device *out, struct hs_device *from, enum hs_backe
 	from->peers = NULL;
 	from->n_peers = 0;
 	sodium_memzero(from->private_key, WG_KEY_LEN);
+	return 0;
 }
 
 enum hs_backend wg_backend_detect(const char *ifname)

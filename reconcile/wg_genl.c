@@ -2,6 +2,7 @@
 #include "reconcile/wg_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/genetlink.h>
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
@@ -20,6 +21,15 @@ struct genl {
 	uint16_t family;
 };
 
+/* The errno in an NLMSG_ERROR or NLMSG_DONE payload, as a negative errno (a
+ * value no errno has is a malformed reply). */
+static int reply_errno(int err)
+{
+	if (err < -4095 || err > 4095)
+		return -EPROTO;
+	return err < 0 ? err : -err;
+}
+
 /* Shared by the data and control callbacks of one request. */
 struct genl_reply {
 	int error;                 /* negative errno from NLMSG_ERROR / NLMSG_DONE / parsing */
@@ -37,7 +47,7 @@ static int ctl_error_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	}
 	if (e->error) {
-		rep->error = e->error < 0 ? e->error : -e->error;
+		rep->error = reply_errno(e->error);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -52,7 +62,7 @@ static int ctl_done_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)))
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err) {
-		rep->error = err < 0 ? err : -err;
+		rep->error = reply_errno(err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -86,6 +96,44 @@ static int genl_open(struct genl *g)
 	return 0;
 }
 
+/* libmnl 1.0.4 compares a message's length with what is left of the buffer as
+ * an int: a length of 2 GiB or more passes and is read far past the buffer.
+ * True when every message libmnl would look at fits. */
+static bool msgs_fit(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step = MNL_ALIGN((size_t)nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len > len)
+			return nlh->nlmsg_len <= INT_MAX;   /* libmnl stops here */
+		if (nlh->nlmsg_len < sizeof(struct nlmsghdr) || step >= len)
+			return true;
+		p += step;
+		len -= step;
+	}
+	return true;
+}
+
+/* One received buffer: 1 when more follow, 0 when the reply is complete (ACK,
+ * error or DONE), or a negative errno. */
+static int genl_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, mnl_cb_t data_cb,
+		    struct genl_reply *rep)
+{
+	int r;
+
+	if (!msgs_fit(buf, len))
+		return -EPROTO;
+	errno = 0;
+	r = mnl_cb_run2(buf, len, seq, portid, data_cb, rep, ctl_cbs, NLMSG_MIN_TYPE);
+	if (r < 0)
+		/* libmnl reports NLM_F_DUMP_INTR as EINTR */
+		return rep->error ? rep->error : errno ? -errno : -EPROTO;
+	return r == MNL_CB_STOP ? 0 : 1;
+}
+
 /* Receives until the reply to seq is complete (ACK, error or DONE). */
 static int genl_recv(struct genl *g, uint32_t seq, mnl_cb_t data_cb, struct genl_reply *rep)
 {
@@ -100,16 +148,9 @@ static int genl_recv(struct genl *g, uint32_t seq, mnl_cb_t data_cb, struct genl
 			r = -errno;
 			break;
 		}
-		r = mnl_cb_run2(buf, (size_t)n, seq, g->portid, data_cb, rep, ctl_cbs, NLMSG_MIN_TYPE);
-		if (r < 0) {
-			/* libmnl reports NLM_F_DUMP_INTR as EINTR */
-			r = rep->error ? rep->error : -errno;
+		r = genl_run(buf, (size_t)n, seq, g->portid, data_cb, rep);
+		if (r <= 0)
 			break;
-		}
-		if (r == MNL_CB_STOP) {
-			r = 0;
-			break;
-		}
 	}
 	/* a device dump carries the private key */
 	sodium_memzero(buf, MNL_SOCKET_DUMP_SIZE);
@@ -276,7 +317,12 @@ static int parse_peer(const struct nlattr *a, void *data)
 		    (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)) {
 			struct sockaddr_storage ss = { 0 };
 			memcpy(&ss, sa, len);
-			if (!endpoint_from_sockaddr((struct sockaddr *)&ss, &peer->endpoint))
+			/* as the UAPI backend does: what wgf_endpoint cannot say (a
+			 * scoped link-local address) or endpoint_parse refuses (port 0)
+			 * is observed as none */
+			if (!endpoint_from_sockaddr((struct sockaddr *)&ss, &peer->endpoint) ||
+			    peer->endpoint.port == 0 ||
+			    (ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_scope_id))
 				memset(&peer->endpoint, 0, sizeof(peer->endpoint));
 		}
 	}
@@ -361,6 +407,13 @@ static int dump_data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int wg_genl_parse_dump(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct hs_device *dev)
+{
+	struct genl_reply rep = { .dev = dev };
+
+	return genl_run(buf, len, seq, portid, dump_data_cb, &rep);
+}
+
 static int genl_get_once(const char *ifname, struct hs_device *dev)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -403,7 +456,7 @@ int wg_genl_get_device(const char *ifname, struct hs_device *out)
 		memset(&dev, 0, sizeof(dev));
 		r = genl_get_once(ifname, &dev);
 		if (r == 0)
-			wg_device_take(out, &dev, HS_BACKEND_KERNEL);
+			r = wg_device_take(out, &dev, HS_BACKEND_KERNEL);
 		hs_device_clear(&dev);
 	}
 	return r;

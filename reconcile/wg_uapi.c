@@ -273,7 +273,7 @@ int wg_uapi_parse_get(char *buf, size_t len, struct hs_device *out)
 		r = -abs(err);
 		goto out;
 	}
-	wg_device_take(out, &dev, HS_BACKEND_USERSPACE);
+	r = wg_device_take(out, &dev, HS_BACKEND_USERSPACE);
 out:
 	hs_device_clear(&dev);
 	return r;
@@ -419,17 +419,17 @@ int wg_uapi_build_set(const struct wg_device_set *s, char **out, size_t *out_len
 	return 0;
 }
 
-static int parse_set_reply(char *buf, size_t len)
+int wg_uapi_parse_set_reply(const char *buf, size_t len)
 {
 	static const char pfx[] = "errno=";
-	char *nl;
+	const char *nl;
 	int err;
 
 	/* The reply is exactly "errno=N\n\n". */
 	if (len < sizeof(pfx) + 1 || memcmp(buf, pfx, sizeof(pfx) - 1))
 		return -EPROTO;
 	nl = memchr(buf, '\n', len);
-	if (!parse_errno(buf + sizeof(pfx) - 1, (size_t)(nl - buf) - (sizeof(pfx) - 1), &err))
+	if (!nl || !parse_errno(buf + sizeof(pfx) - 1, (size_t)(nl - buf) - (sizeof(pfx) - 1), &err))
 		return -EPROTO;
 	return -abs(err);
 }
@@ -456,7 +456,7 @@ int wg_uapi_set_device(const char *ifname, const struct wg_device_set *s)
 	wr = uapi_write_all(fd, req, req_len);
 	r = uapi_read_reply(fd, &reply, &reply_len, &reply_cap);
 	if (r == 0)
-		r = parse_set_reply(reply, reply_len);
+		r = wg_uapi_parse_set_reply(reply, reply_len);
 	else if (wr < 0)
 		r = wr;
 out:

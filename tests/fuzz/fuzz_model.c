@@ -2,12 +2,11 @@
  * model that loads is also rendered for every host (WireGuard state and the nft
  * table body, which must stay inside its table) and its tests are evaluated.
  *
- * `make fuzz` builds it as build/fuzz/fuzz_model; `make test` runs it briefly. By hand:
- *   clang -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -fsanitize=fuzzer,address,undefined \
- *     -o fuzz_model tests/fuzz/fuzz_model.c model/?*.c \
- *     $(pkg-config --cflags --libs yaml-0.1 libgit2 libsodium)
- *   mkdir -p corpus && cp tests/unit/fixtures/model/valid/hosts/?* tests/unit/fixtures/model/valid/peers/?* corpus/
- *   ./fuzz_model -max_total_time=60 -max_len=65536 corpus
+ * `make fuzz O=build-fz` builds it as build-fz/fuzz/fuzz_model; tests/run runs it
+ * briefly, seeded from the model fixtures and the examples. By hand (new inputs
+ * go to the first directory, so keep it out of the git tree):
+ *   mkdir -p /tmp/c && cp tests/unit/fixtures/model/valid/hosts/?* tests/unit/fixtures/model/valid/peers/?* /tmp/c/
+ *   build-fz/fuzz/fuzz_model -max_total_time=600 -max_len=65536 -rss_limit_mb=2048 /tmp/c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -72,10 +72,60 @@ static void test_structure_changes_replace(void)
 	free(new);
 }
 
+/* Found by fuzz_nft: the old body comes from the firewall record. nft reads '#'
+ * to the end of the line, quotes included; a quote after one hid the real end
+ * of the element list, and the patch carried "delete table inet other" as a
+ * command of its own. */
+static void test_comment_cannot_smuggle_a_command(void)
+{
+	const char *new = "\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 }\n\t}\n"
+			  "\tchain c {\n\t\tip saddr @s accept\n\t}\n";
+	const char *old = "\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1, 10.0.0.2 # \"\n }\n"
+			  "delete table inet other # \"\n}\n\t}\n"
+			  "\tchain c {\n\t\tip saddr @s accept\n\t}\n";
+	char *p = patch_of(old, new);
+
+	CHECK(p == NULL);   /* not a body it can read: the table is replaced */
+	free(p);
+}
+
+/* Found by fuzz_nft: two sets of one name made equal bodies differ. */
+static void test_set_names(void)
+{
+	const char *twice = "\tset a {\n\t\telements = { 1 }\n\t}\n\tset a {\n\t\telements = { 2 }\n\t}\n";
+	const char *odd = "\tset a;b {\n\t\telements = { 1 }\n\t}\n";
+	char *p = patch_of(twice, twice);
+
+	CHECK(p == NULL);
+	free(p);
+	p = patch_of(odd, odd);
+	CHECK(p == NULL);
+	free(p);
+}
+
+/* Found by fuzz_nft: a body it cannot read left its skeleton unfinished (not
+ * NUL-terminated), and comparing it with the other one read past its end. */
+static void test_unreadable_new_body(void)
+{
+	char old[200], *p;
+
+	memset(old, 0xbe, sizeof(old) - 1);
+	old[sizeof(old) - 1] = '\0';
+	p = patch_of(old, "set a;b {\n");
+	CHECK(p == NULL);
+	free(p);
+	p = patch_of(old, "\tset a {\n\t\telements = { 1\n");   /* never closed */
+	CHECK(p == NULL);
+	free(p);
+}
+
 int main(void)
 {
 	RUN(test_elements_only);
 	RUN(test_equal_and_empty_sets);
 	RUN(test_structure_changes_replace);
+	RUN(test_comment_cannot_smuggle_a_command);
+	RUN(test_set_names);
+	RUN(test_unreadable_new_body);
 	UNIT_DONE();
 }

@@ -469,6 +469,103 @@ static void test_parse_split_dump(void)
 	}
 }
 
+/* Runs one buffer holding msg and an NLMSG_DONE through the dump receive path. */
+static int feed(struct nlmsghdr *msg, struct hs_device *d)
+{
+	char buf[4096];
+	struct nlmsghdr *done;
+	size_t len = MNL_ALIGN(msg->nlmsg_len);
+
+	memcpy(buf, msg, msg->nlmsg_len);
+	done = (struct nlmsghdr *)(buf + len);
+	memset(done, 0, MNL_NLMSG_HDRLEN + sizeof(int));
+	done->nlmsg_len = MNL_NLMSG_HDRLEN + sizeof(int);
+	done->nlmsg_type = NLMSG_DONE;
+	done->nlmsg_flags = NLM_F_MULTI;
+	return wg_genl_parse_dump(buf, len + done->nlmsg_len, 0, 0, d);
+}
+
+static void put_peer(struct nlmsghdr *m, uint8_t key, const void *sa, size_t sa_len)
+{
+	uint8_t k[WG_KEY_LEN];
+	struct nlattr *peer = mnl_attr_nest_start(m, 0);
+
+	memset(k, key, sizeof(k));
+	mnl_attr_put(m, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, k);
+	if (sa)
+		mnl_attr_put(m, WGPEER_A_ENDPOINT, sa_len, sa);
+	mnl_attr_nest_end(m, peer);
+}
+
+/* Found by fuzz_genl. */
+static void test_parse_dump_hostile(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(0x0a000001) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(51820), .sin6_scope_id = 2 };
+	struct hs_device d = { 0 }, out = { 0 };
+	char b[4096];
+	struct nlmsghdr *m;
+	struct nlattr *peers;
+
+	/* a peer listed again after another: refused, not observed twice */
+	m = dump_msg(b);
+	peers = mnl_attr_nest_start(m, WGDEVICE_A_PEERS);
+	put_peer(m, 0x41, NULL, 0);
+	put_peer(m, 0x42, NULL, 0);
+	put_peer(m, 0x41, NULL, 0);
+	mnl_attr_nest_end(m, peers);
+	CHECK_INT(feed(m, &d), 0);
+	CHECK_INT(wg_device_take(&out, &d, HS_BACKEND_KERNEL), -EPROTO);
+	CHECK_INT(out.n_peers, 0);
+	hs_device_clear(&d);
+
+	/* endpoints the UAPI backend observes as none (port 0, a scoped
+	 * link-local address) are none here too */
+	sin6.sin6_addr.s6_addr[0] = 0xfe;
+	sin6.sin6_addr.s6_addr[1] = 0x80;
+	sin6.sin6_addr.s6_addr[15] = 1;
+	m = dump_msg(b);
+	peers = mnl_attr_nest_start(m, WGDEVICE_A_PEERS);
+	put_peer(m, 0x41, &sin, sizeof(sin));
+	put_peer(m, 0x42, &sin6, sizeof(sin6));
+	mnl_attr_nest_end(m, peers);
+	CHECK_INT(feed(m, &d), 0);
+	CHECK_INT(wg_device_take(&out, &d, HS_BACKEND_KERNEL), 0);
+	CHECK_INT(out.n_peers, 2);
+	if (out.n_peers == 2) {
+		CHECK_INT(out.peers[0].endpoint.family, 0);
+		CHECK_INT(out.peers[1].endpoint.family, 0);
+	}
+	hs_device_clear(&d);
+	hs_device_clear(&out);
+
+	/* a message claiming 2 GiB or more: libmnl 1.0.4 compares its length as
+	 * an int and would read far past the buffer */
+	memset(b, 0, sizeof(b));
+	m = dump_msg(b);
+	{
+		size_t len = MNL_ALIGN(m->nlmsg_len);
+		struct nlmsghdr *huge = (struct nlmsghdr *)(b + len);
+
+		huge->nlmsg_len = 0x80000300;
+		huge->nlmsg_type = FAMILY;
+		CHECK_INT(wg_genl_parse_dump(b, len + MNL_NLMSG_HDRLEN + 8, 0, 0, &d), -EPROTO);
+		hs_device_clear(&d);
+	}
+
+	/* an error code no errno has */
+	{
+		struct nlmsghdr *e = mnl_nlmsg_put_header(b);
+		struct nlmsgerr *err = mnl_nlmsg_put_extra_header(e, sizeof(*err));
+
+		e->nlmsg_type = NLMSG_ERROR;
+		err->error = -2147483647 - 1;
+		CHECK_INT(wg_genl_parse_dump(b, e->nlmsg_len, 0, 0, &d), -EPROTO);
+		err->error = -ENODEV;
+		CHECK_INT(wg_genl_parse_dump(b, e->nlmsg_len, 0, 0, &d), -ENODEV);
+	}
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -477,5 +574,6 @@ int main(void)
 	RUN(test_many_peers);
 	RUN(test_build_errors);
 	RUN(test_parse_split_dump);
+	RUN(test_parse_dump_hostile);
 	UNIT_DONE();
 }

@@ -127,6 +127,34 @@ static void test_parse_errors(void)
 	hs_device_clear(&d);
 }
 
+/* Found by fuzz_uapi: no wireguard-go lists a peer twice, and the diff would
+ * update one copy and remove the other. */
+static void test_parse_duplicate_peer(void)
+{
+	struct hs_device d = { 0 };
+	char *buf = dup_str("public_key=" HEX("a") "\nallowed_ip=10.0.0.1/32\n"
+			    "public_key=" HEX("b") "\n"
+			    "public_key=" HEX("a") "\nallowed_ip=10.0.0.2/32\nerrno=0\n\n");
+
+	d.listen_port = 7;
+	CHECK_INT(wg_uapi_parse_get(buf, strlen(buf), &d), -EPROTO);
+	CHECK_INT(d.listen_port, 7);
+	CHECK_INT(d.n_peers, 0);
+	hs_device_clear(&d);
+	free(buf);
+}
+
+static void test_parse_set_reply(void)
+{
+	CHECK_INT(wg_uapi_parse_set_reply("errno=0\n\n", 9), 0);
+	CHECK_INT(wg_uapi_parse_set_reply("errno=-22\n\n", 11), -22);
+	CHECK_INT(wg_uapi_parse_set_reply("errno=5\n\n", 9), -5);
+	CHECK_INT(wg_uapi_parse_set_reply("errno=00000", 11), -EPROTO);   /* no newline at all */
+	CHECK_INT(wg_uapi_parse_set_reply("errno=4096\n\n", 12), -EPROTO);
+	CHECK_INT(wg_uapi_parse_set_reply("errno=\n\n", 8), -EPROTO);
+	CHECK_INT(wg_uapi_parse_set_reply("listen_port=1\n\n", 15), -EPROTO);
+}
+
 static void test_build_set(void)
 {
 	struct hs_peer p[4] = { 0 };
@@ -244,6 +272,8 @@ int main(void)
 		return 1;
 	RUN(test_parse_get);
 	RUN(test_parse_errors);
+	RUN(test_parse_duplicate_peer);
+	RUN(test_parse_set_reply);
 	RUN(test_build_set);
 	RUN(test_parse_big);
 	UNIT_DONE();
