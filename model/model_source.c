@@ -84,6 +84,9 @@ static int src_file_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 enum yaml_name { NOT_YAML, YAML_NAME, YAML_NAME_ODD_CASE };
 
 static enum yaml_name yaml_name_kind(const char *name)
@@ -158,7 +161,8 @@ static mode_t dirent_type(const struct dirent *de)
 	}
 }
 
-/* An error about rel (r < 0: with its reason), or a warning (r == 0). */
+/* An error about rel (r < 0: with its reason; r == 1: without one), or a
+ * warning (r == 0). */
 static void walk_error(struct diag *d, const char *rel, const char *what, int r)
 {
 	char *name = str_escape_display(rel ? rel : ".");
@@ -166,6 +170,8 @@ static void walk_error(struct diag *d, const char *rel, const char *what, int r)
 
 	if (r < 0)
 		diag_add(d, &loc, "%s: %s", what, strerror(-r));
+	else if (r > 0)
+		diag_add(d, &loc, "%s", what);
 	else
 		diag_warn(d, &loc, "%s", what);
 	free(name);
@@ -211,7 +217,8 @@ static int walk_dir(int dfd, const char *rel, unsigned depth, struct file_list *
 		if (S_ISDIR(type)) {
 			int sub;
 			if (depth == MODEL_MAX_DIR_DEPTH) {
-				walk_error(fl->d, path, "directories nested too deep", -ELOOP);
+				walk_error(fl->d, path, "directories nested deeper than "
+					   STRINGIFY(MODEL_MAX_DIR_DEPTH) " levels below the root", 1);
 				r = -ELOOP;
 			} else if ((sub = openat(dirfd(dh), de->d_name,
 						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {

@@ -107,7 +107,7 @@ chmod 755 "$R/locked"
 
 hcase "directories nested deeper than 32 levels are refused"
 d=$R; for i in $(seq 1 34); do d=$d/d; done; mkdir -p "$d"
-hcheck 1 "$(printf 'd/%.0s' $(seq 1 32))d" "error: directories nested too deep"
+hcheck 1 "$(printf 'd/%.0s' $(seq 1 32))d" "error: directories nested deeper than 32 levels below the root$"
 
 hcase "a hidden directory is skipped silently (documented)"
 mkdir -p "$R/.github"; printf 'not: [yaml\n' >"$R/.github/ci.yaml"

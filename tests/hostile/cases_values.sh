@@ -59,18 +59,7 @@ hcheck 1 "peers/bob.yaml:6:14" 'error: duplicate publicKey: Peer "bob" has the s
 # --- forwards --------------------------------------------------------------
 
 hcase "a udp forward on the host's own listenPort is refused (it would hijack the tunnel)"
-hfile hosts/hub.yaml <<'Y'
-apiVersion: wgf/v1
-kind: Host
-metadata:
-  name: hub
-spec:
-  role: hub
-  publicKey: MQJftZ6yLHIQqikBnHn8qc2bs94bcn2kMkzJr6CNJhU=
-  endpoint: 198.51.100.1:51820
-  addresses:
-    - 10.20.0.1/24
-    - fd20::1/64
+happend hosts/hub.yaml <<'Y'
   forwards:
     - protocol: udp
       port: 51820
@@ -79,18 +68,7 @@ Y
 hcheck 1 "hosts/hub.yaml:14:13" "error: forward port 51820 \(udp\) takes Host \"hub\"'s WireGuard listenPort 51820: the tunnel's own packets"
 
 hcase "a forward range over the listenPort is refused too, with both protocols"
-hfile hosts/hub.yaml <<'Y'
-apiVersion: wgf/v1
-kind: Host
-metadata:
-  name: hub
-spec:
-  role: hub
-  publicKey: MQJftZ6yLHIQqikBnHn8qc2bs94bcn2kMkzJr6CNJhU=
-  endpoint: 198.51.100.1:51820
-  addresses:
-    - 10.20.0.1/24
-    - fd20::1/64
+happend hosts/hub.yaml <<'Y'
   forwards:
     - protocol: both
       port: 51000-52000
@@ -99,18 +77,7 @@ Y
 hcheck 1 "hosts/hub.yaml:14:13" "error: forward port 51000-52000 \(udp\) takes Host \"hub\"'s WireGuard listenPort 51820"
 
 hcase "a tcp forward on the listen port does not touch WireGuard (udp): valid"
-hfile hosts/hub.yaml <<'Y'
-apiVersion: wgf/v1
-kind: Host
-metadata:
-  name: hub
-spec:
-  role: hub
-  publicKey: MQJftZ6yLHIQqikBnHn8qc2bs94bcn2kMkzJr6CNJhU=
-  endpoint: 198.51.100.1:51820
-  addresses:
-    - 10.20.0.1/24
-    - fd20::1/64
+happend hosts/hub.yaml <<'Y'
   forwards:
     - protocol: tcp
       port: 51820
@@ -119,18 +86,7 @@ Y
 hnone error
 
 hcase "a forward of ssh (22/tcp) is a warning, not an error"
-hfile hosts/hub.yaml <<'Y'
-apiVersion: wgf/v1
-kind: Host
-metadata:
-  name: hub
-spec:
-  role: hub
-  publicKey: MQJftZ6yLHIQqikBnHn8qc2bs94bcn2kMkzJr6CNJhU=
-  endpoint: 198.51.100.1:51820
-  addresses:
-    - 10.20.0.1/24
-    - fd20::1/64
+happend hosts/hub.yaml <<'Y'
   forwards:
     - protocol: tcp
       port: 22
@@ -139,18 +95,7 @@ Y
 hcheck 0 "hosts/hub.yaml:14:13" "warning: forward port 22 \(tcp\) takes port 22 \(ssh\) of 198.51.100.1: Host \"hub\"'s own ssh is not reachable"
 
 hcase "a tcp forward of every port is a warning"
-hfile hosts/hub.yaml <<'Y'
-apiVersion: wgf/v1
-kind: Host
-metadata:
-  name: hub
-spec:
-  role: hub
-  publicKey: MQJftZ6yLHIQqikBnHn8qc2bs94bcn2kMkzJr6CNJhU=
-  endpoint: 198.51.100.1:51820
-  addresses:
-    - 10.20.0.1/24
-    - fd20::1/64
+happend hosts/hub.yaml <<'Y'
   forwards:
     - protocol: tcp
       port: 1-65535

@@ -3,6 +3,7 @@
 #
 #   hcase NAME                 start a case: $R is a fresh copy of base/ (a valid repository)
 #   hfile PATH <<'Y' … Y       write PATH (relative to $R) from standard input
+#   happend PATH <<'Y' … Y     append standard input to PATH (a base file keeps its locations)
 #   hrun [ARGS…]               run wgf ARGS (default: validate $R) with a deadline;
 #                              sets $RC, and $OUT / $ERR (files holding stdout / stderr)
 #   hcheck EXIT LOC MSG [ARGS…]
@@ -25,6 +26,10 @@ hcase() {
 hfile() {
 	mkdir -p "$(dirname "$R/$1")"
 	cat >"$R/$1"
+}
+
+happend() {
+	cat >>"$R/$1"
 }
 
 hrun() {
