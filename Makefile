@@ -15,7 +15,7 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard model/*.c render/*.c reconcile/*.c))
+LIB_SRC  := $(sort $(wildcard model/*.c render/*.c reconcile/*/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
@@ -78,7 +78,7 @@ labbins: $(LAB_BIN)
 
 # libFuzzer harnesses (clang): make fuzz, then e.g. build/fuzz/fuzz_model -max_total_time=60
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard model/*.h render/*.h reconcile/*.h tests/fuzz/*.h)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard model/*.h render/*.h reconcile/*/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. \
 		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined \

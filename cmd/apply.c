@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/apply.h"
-#include "reconcile/state.h"
+#include "reconcile/host/apply.h"
+#include "reconcile/host/statedir.h"
 
 static const char help[] =
 	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n\n"
@@ -77,7 +77,7 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 static void forget_firewall(const struct cmd_ctx *c, const struct plan *p)
 {
 	if (!p->desired->firewall.present && !p->observed->firewall.present)
-		state_firewall_remove(c->state_dir);
+		statedir_firewall_remove(c->state_dir);
 }
 
 void cmd_apply_lock_error(const struct cmd_ctx *c, int r)
@@ -109,7 +109,7 @@ int cmd_apply(int argc, char **argv)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	/* A first apply finds no lock to take: the state directory is made only once
 	 * the repository has loaded, so a broken one leaves the host as it was. */
-	lock = state_lock(c.state_dir, false);
+	lock = statedir_lock(c.state_dir, false);
 	if (lock < 0 && lock != -ENOENT) {
 		cmd_apply_lock_error(&c, lock);
 		return EXIT_ERROR;
@@ -119,7 +119,7 @@ int cmd_apply(int argc, char **argv)
 		goto out;
 	if (plan_is_empty(p)) {
 		/* an older wgf may not have recorded the declared endpoints yet */
-		state_endpoints_save(c.state_dir, p->desired);
+		statedir_endpoints_save(c.state_dir, p->desired);
 		forget_firewall(&c, p);
 		if (c.json)
 			print_json(p, &res, 0);
@@ -146,10 +146,10 @@ int cmd_apply(int argc, char **argv)
 	if (ao.log)
 		fputs("\n", ao.log);
 	r = apply_plan(rt, p, &ao, &res);
-	state_journal(c.state_dir, p->host_name, p->source, r == 0 ? "applied" : res.rolled_back ? "rolled-back" : "failed",
+	statedir_journal(c.state_dir, p->host_name, p->source, r == 0 ? "applied" : res.rolled_back ? "rolled-back" : "failed",
 		      p->n_create, p->n_update, p->n_delete, res.error);
 	if (r == 0) {
-		int sr = state_endpoints_save(c.state_dir, p->desired);
+		int sr = statedir_endpoints_save(c.state_dir, p->desired);
 		if (sr < 0)
 			cmd_error("warning: recording the declared endpoints in %s: %s", c.state_dir, strerror(-sr));
 		forget_firewall(&c, p);
@@ -175,6 +175,6 @@ out:
 	apply_result_clear(&res);
 	plan_free(p);
 	rtnl_free(rt);
-	state_unlock(lock);
+	statedir_unlock(lock);
 	return ret;
 }

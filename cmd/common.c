@@ -9,9 +9,10 @@
 #include <sodium.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/keyfile.h"
-#include "reconcile/observe.h"
-#include "reconcile/state.h"
+#include "reconcile/host/keyfile.h"
+#include "reconcile/host/observe.h"
+#include "reconcile/kernel/sysctl.h"
+#include "reconcile/host/statedir.h"
 #include "render/render.h"
 
 void cmd_error(const char *fmt, ...)
@@ -297,7 +298,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	const struct model_host *h;
 	struct host_state *desired = NULL, *observed = NULL, *declared = NULL;
 	struct fw_record *fw_applied = NULL;
-	struct state_owned owned = {0};
+	struct statedir_owned owned = {0};
 	struct early_observe early = {0};
 	struct observe_opts oo = {0};
 	struct diff_opts dopts = {0};
@@ -313,7 +314,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 
 	*plan = NULL;
 	*rtp = NULL;
-	r = state_owned_load(c->state_dir, &owned);
+	r = statedir_owned_load(c->state_dir, &owned);
 	if (r < 0) {
 		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
 		goto out;
@@ -327,7 +328,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	if (r < 0)
 		goto out;
 	if (c->lock && *c->lock < 0) {
-		r = *c->lock = state_lock(c->state_dir, true);
+		r = *c->lock = statedir_lock(c->state_dir, true);
 		if (r < 0) {
 			cmd_apply_lock_error(c, r);
 			goto out;
@@ -421,12 +422,12 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		}
 	}
 	observed->host_name = strdup(h->meta.name);
-	r = state_endpoints_load(c->state_dir, &declared);
+	r = statedir_endpoints_load(c->state_dir, &declared);
 	if (r < 0) {
 		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
 		goto out;
 	}
-	r = state_firewall_load(c->state_dir, &fw_applied);
+	r = statedir_firewall_load(c->state_dir, &fw_applied);
 	if (r == -EBADMSG) {
 		fprintf(stderr, "wgf: warning: %s/firewall is damaged; the nftables table is treated as "
 			"not recorded (replaced if wanted, never deleted)\n", c->state_dir);
@@ -471,7 +472,7 @@ out:
 	free(oo.error);
 	free(names);
 	free(keys);
-	state_owned_clear(&owned);
+	statedir_owned_clear(&owned);
 	hoststate_free(desired);
 	hoststate_free(observed);
 	peer_notices_clear(&notices);

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/keyfile.h"
-#include "reconcile/state.h"
+#include "reconcile/host/keyfile.h"
+#include "reconcile/host/statedir.h"
 
 static const char help[] =
 	"Usage: wgf host init [--key-file FILE] [--force]\n"

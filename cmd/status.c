@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/observe.h"
-#include "reconcile/state.h"
+#include "reconcile/host/observe.h"
+#include "reconcile/host/statedir.h"
 
 static const char help[] =
 	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
@@ -190,7 +190,7 @@ int cmd_status(int argc, char **argv)
 	};
 	struct cmd_ctx c;
 	struct model *m = NULL;
-	struct state_owned owned = {0};
+	struct statedir_owned owned = {0};
 	struct observe_opts oo = {0};
 	struct host_state *hs = NULL;
 	struct fw_record *fw_rec = NULL;
@@ -212,7 +212,7 @@ int cmd_status(int argc, char **argv)
 		return EXIT_ERROR;
 	if (have_source && cmd_load_model(&c, &m) < 0)
 		return EXIT_ERROR;
-	r = state_owned_load(c.state_dir, &owned);
+	r = statedir_owned_load(c.state_dir, &owned);
 	if (r < 0) {
 		cmd_error("reading %s: %s", c.state_dir, strerror(-r));
 		goto out;
@@ -241,7 +241,7 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	/* a damaged record reads as none; a table that cannot be read is left out */
-	if (state_firewall_load(c.state_dir, &fw_rec) == -ENOMEM ||
+	if (statedir_firewall_load(c.state_dir, &fw_rec) == -ENOMEM ||
 	    observe_firewall(&hs->firewall, NULL, &fw_err) == -ENOMEM)
 		goto out;
 	if (!fw_err)
@@ -260,7 +260,7 @@ out:
 	free(idx);
 	hoststate_free(hs);
 	rtnl_free(rt);
-	state_owned_clear(&owned);
+	statedir_owned_clear(&owned);
 	model_free(m);
 	return ret;
 }

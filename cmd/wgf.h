@@ -7,8 +7,8 @@
 
 #include "model/hoststate.h"
 #include "model/model.h"
-#include "reconcile/plan.h"
-#include "reconcile/rtnl.h"
+#include "reconcile/plan/plan.h"
+#include "reconcile/kernel/rtnl.h"
 
 /* Exit codes (documented in the README and wgf(8)). */
 #define EXIT_OK 0

@@ -55,10 +55,13 @@ struct hs_device {
 	int ifindex;                   /* observed */
 };
 
+/* The kernel's main routing table (RT_TABLE_MAIN). */
+#define HS_ROUTE_TABLE_MAIN 254
+
 struct hs_route {
 	char ifname[IFNAMSIZ];
 	struct wgf_prefix dst;         /* network prefix (host bits zero) */
-	uint32_t table;                /* 254 = main */
+	uint32_t table;                /* HS_ROUTE_TABLE_MAIN = main */
 	uint32_t metric;
 };
 
@@ -85,6 +88,15 @@ struct hs_firewall {
 	                                  observed: the kernel's stateless listing (`nft -s list table`) */
 	struct hs_fw_item *items;      /* desired: the readable summary, sorted by key */
 	size_t n_items;
+};
+
+/* Identifies the loaded nftables ruleset: equal stamps mean no nftables
+ * transaction was committed in this network namespace in between (the kernel's
+ * generation id, the namespace and the boot). */
+struct hs_fw_stamp {
+	uint32_t genid;
+	uint64_t netns;                /* inode of /proc/self/ns/net */
+	char boot_id[40];
 };
 
 struct host_state {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "model/model.h"
-#include "reconcile/nft.h"
+#include "reconcile/kernel/nft.h"
 #include "render/firewall.h"
 #include "render/render.h"
 

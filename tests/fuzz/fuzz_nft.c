@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/nft_delta.h"
-#include "reconcile/nft_listing.h"
-#include "reconcile/nft_text.h"
+#include "reconcile/plan/nft_delta.h"
+#include "reconcile/plan/nft_listing.h"
+#include "reconcile/plan/nft_text.h"
 
 static bool sign_is(const char *line, char c)
 {

@@ -1,13 +1,13 @@
 /* libFuzzer harness for wgf's records in its state directory, read back on every
- * plan: owned-interfaces (state_owned_parse), declared-endpoints
- * (state_endpoints_parse) and the firewall record (state_firewall_parse, JSON).
+ * plan: owned-interfaces (statedir_owned_parse), declared-endpoints
+ * (statedir_endpoints_parse) and the firewall record (statedir_firewall_parse, JSON).
  * Each input is given to all three, as the whole file's content. (The journal
  * is only ever appended to, never read.)
  *
  * Invariants: owned names are 1..15 bytes without newline or NUL, and writing
  * them back reads back the same; the endpoints file, written by the project's
  * own formatter and read again, is a fixed point; a firewall record written by
- * state_firewall_format reads back as the same record.
+ * statedir_firewall_format reads back as the same record.
  *
  * `make fuzz O=build-fz` builds it as build-fz/fuzz/fuzz_state; tests/run runs it
  * briefly from tests/fuzz/corpus/fuzz_state/. By hand (new inputs go to the
@@ -24,16 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/state.h"
+#include "reconcile/host/statedir.h"
 
 static void check_owned(const char *buf, size_t size)
 {
-	struct state_owned o, back;
+	struct statedir_owned o, back;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m;
 
-	if (state_owned_parse(buf, size, &o) < 0)
+	if (statedir_owned_parse(buf, size, &o) < 0)
 		return;
 	m = open_memstream(&text, &len);
 	if (!m)
@@ -45,16 +45,16 @@ static void check_owned(const char *buf, size_t size)
 		fprintf(m, "%s\n", o.ifnames[i]);   /* as owned_save writes it */
 	}
 	fclose(m);
-	if (state_owned_parse(text, len, &back) == 0) {
+	if (statedir_owned_parse(text, len, &back) == 0) {
 		if (back.n != o.n)
 			abort();
 		for (size_t i = 0; i < o.n; i++)
 			if (strcmp(o.ifnames[i], back.ifnames[i]))
 				abort();
-		state_owned_clear(&back);
+		statedir_owned_clear(&back);
 	}
 	free(text);
-	state_owned_clear(&o);
+	statedir_owned_clear(&o);
 }
 
 static void check_endpoints(const char *buf, size_t size)
@@ -63,10 +63,10 @@ static void check_endpoints(const char *buf, size_t size)
 	char *t1 = NULL, *t2 = NULL;
 	size_t l1 = 0, l2 = 0;
 
-	if (state_endpoints_parse(buf, size, &a) < 0)
+	if (statedir_endpoints_parse(buf, size, &a) < 0)
 		return;
-	if (state_endpoints_format(a, &t1, &l1) == 0 && state_endpoints_parse(t1, l1, &b) == 0 &&
-	    state_endpoints_format(b, &t2, &l2) == 0) {
+	if (statedir_endpoints_format(a, &t1, &l1) == 0 && statedir_endpoints_parse(t1, l1, &b) == 0 &&
+	    statedir_endpoints_format(b, &t2, &l2) == 0) {
 		size_t n_a = 0, n_b = 0;
 
 		for (size_t i = 0; i < a->n_devices; i++)
@@ -87,16 +87,16 @@ static void check_firewall(const char *buf, size_t size)
 {
 	struct fw_record *r = NULL, *back = NULL;
 	char *text;
-	int ret = state_firewall_parse(buf, size, &r);
+	int ret = statedir_firewall_parse(buf, size, &r);
 
 	if (ret < 0) {
 		if (ret != -EBADMSG && ret != -ENOMEM)
 			abort();
 		return;
 	}
-	text = state_firewall_format(r);
+	text = statedir_firewall_format(r);
 	if (text) {
-		if (state_firewall_parse(text, strlen(text), &back) != 0)
+		if (statedir_firewall_parse(text, strlen(text), &back) != 0)
 			abort();
 		if (strcmp(r->body, back->body) || strcmp(r->listing, back->listing) ||
 		    r->n_items != back->n_items || r->has_stamp != back->has_stamp ||

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "reconcile/wg_internal.h"
+#include "reconcile/kernel/wg_genl.h"
+#include "reconcile/kernel/wg_uapi.h"
 
 #define CHECK_ERRNO_RANGE(r) do { if ((r) > 0 || (r) < -4095) abort(); } while (0)
 

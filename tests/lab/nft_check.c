@@ -1,4 +1,4 @@
-/* nft_check: drives reconcile/nft.h for tests/lab/test_nft.sh.
+/* nft_check: drives reconcile/kernel/nft.h for tests/lab/test_nft.sh.
  *
  *   nft_check get FAMILY NAME                 the listing on stdout
  *   nft_check get-json FAMILY NAME
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "reconcile/nft.h"
+#include "reconcile/kernel/nft.h"
 
 static int usage(void)
 {

@@ -1,4 +1,4 @@
-/* rtnl_check: drives reconcile/rtnl.h for tests/lab/test_rtnl.sh.
+/* rtnl_check: drives reconcile/kernel/rtnl.h for tests/lab/test_rtnl.sh.
  *
  *   rtnl_check link-get NAME                 ifindex=N name=NAME kind=K mtu=M up=0|1
  *   rtnl_check link-add-wg NAME
@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/rtnl.h"
+#include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/sysctl.h"
 
 static int usage(void)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lab test of reconcile/nft.c: drives $BUILD/lab/nft_check inside a namespace host
+# Lab test of reconcile/kernel/nft.c: drives $BUILD/lab/nft_check inside a namespace host
 # and compares every result with nft(8); a second host proves the rules on packets.
 # usage: tests/lab/test_nft.sh [BUILD_DIR]     (root; VALGRIND=1 runs the checker under valgrind)
 set -u

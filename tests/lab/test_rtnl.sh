@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lab test of reconcile/rtnl.c and reconcile/sysctl.c: drives $BUILD/lab/rtnl_check
+# Lab test of reconcile/kernel/rtnl.c and reconcile/kernel/sysctl.c: drives $BUILD/lab/rtnl_check
 # inside a namespace host and compares every result with iproute2 (ip -j).
 # usage: tests/lab/test_rtnl.sh [BUILD_DIR]     (root; VALGRIND=1 runs the checker under valgrind)
 set -u

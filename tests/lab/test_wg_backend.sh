@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A WireGuard backend (reconcile/wg.c and wg_uapi.c against real wireguard-go, or
+# A WireGuard backend (reconcile/kernel/wg.c and wg_uapi.c against real wireguard-go, or
 # wg_genl.c against the kernel module when LAB_WG=kernel, as in tests/vm/),
 # checked with wg(8): device fields, peers, explicit resets, roaming, 10,000 peers,
 # and traffic between two hosts configured only through the backend.

@@ -1,4 +1,4 @@
-/* Drives reconcile/wg.h against real devices for tests/lab/test_wg_backend.sh.
+/* Drives reconcile/kernel/wg.h against real devices for tests/lab/test_wg_backend.sh.
  *
  *   wg_backend_check start IF [WIREGUARD_GO]
  *   wg_backend_check set [-t] [-b kernel|userspace] IF FILE     apply a description (below)
@@ -14,7 +14,7 @@
  * get prints secrets as the first 16 hex digits of their SHA-256, never as
  * themselves; the lab script hashes `wg show dump`'s the same way. -t prints
  * the time the backend call took on stderr. */
-#include "reconcile/wg.h"
+#include "reconcile/kernel/wg.h"
 
 #include <errno.h>
 #include <sodium.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "model/hoststate.h"
-#include "reconcile/plan.h"
+#include "reconcile/plan/plan.h"
 #include "tests/unit/unit.h"
 
 #define L(...) ((const char *[]){ __VA_ARGS__, NULL })

@@ -10,7 +10,7 @@
 #include "model/key.h"
 #include "model/model.h"
 #include "render/firewall.h"
-#include "reconcile/nft.h"   /* nft_body_valid: what the apply side checks */
+#include "reconcile/kernel/nft.h"   /* nft_body_valid: what the apply side checks */
 #include "render/render.h"
 #include "tests/unit/unit.h"
 

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "model/hoststate.h"
-#include "reconcile/nft.h"
-#include "reconcile/nft_listing.h"
-#include "reconcile/plan.h"
-#include "reconcile/state.h"
+#include "reconcile/kernel/nft.h"
+#include "reconcile/plan/nft_listing.h"
+#include "reconcile/plan/plan.h"
+#include "reconcile/host/statedir.h"
 #include "tests/unit/unit.h"
 
 #define BODY "chain from_tunnel {\n\ttype filter hook forward priority 0; policy drop;\n}\n"
@@ -451,12 +451,12 @@ static void test_record_file(void)
 	FILE *f;
 
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK_INT(state_firewall_load(dir, &back), 0);
+	CHECK_INT(statedir_firewall_load(dir, &back), 0);
 	CHECK(back == NULL);
-	CHECK_INT(state_firewall_save(dir, rec), 0);
+	CHECK_INT(statedir_firewall_save(dir, rec), 0);
 	snprintf(path, sizeof(path), "%s/firewall", dir);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-	CHECK_INT(state_firewall_load(dir, &back), 0);
+	CHECK_INT(statedir_firewall_load(dir, &back), 0);
 	CHECK(back != NULL);
 	if (back) {
 		CHECK_STR(back->body, BODY);
@@ -479,28 +479,28 @@ static void test_record_file(void)
 	f = fopen(path, "w");
 	fputs("{\"table\":\"inet wgf\",\"items\":[]", f);
 	fclose(f);
-	CHECK_INT(state_firewall_load(dir, &back), -EBADMSG);
+	CHECK_INT(statedir_firewall_load(dir, &back), -EBADMSG);
 	CHECK(back == NULL);
 	f = fopen(path, "w");
 	fputs("{\"table\":\"ip other\",\"body\":\"\",\"items\":[],\"listing\":\"\"}", f);
 	fclose(f);
-	CHECK_INT(state_firewall_load(dir, &back), -EBADMSG);
+	CHECK_INT(statedir_firewall_load(dir, &back), -EBADMSG);
 	/* a table without items */
 	{
 		struct hs_firewall empty = { .present = true, .body = (char *)"" };
 		struct fw_record *e = NULL;
 
 		CHECK_INT(fw_record_new(&empty, "table inet wgf {\n}\n", &e), 0);
-		CHECK_INT(state_firewall_save(dir, e), 0);
-		CHECK_INT(state_firewall_load(dir, &back), 0);
+		CHECK_INT(statedir_firewall_save(dir, e), 0);
+		CHECK_INT(statedir_firewall_load(dir, &back), 0);
 		CHECK(back && back->n_items == 0 && !strcmp(back->listing, "table inet wgf {\n}\n"));
 		fw_record_free(back);
 		fw_record_free(e);
 		back = NULL;
 	}
-	CHECK_INT(state_firewall_remove(dir), 0);
-	CHECK_INT(state_firewall_remove(dir), 0);
-	CHECK_INT(state_firewall_load(dir, &back), 0);
+	CHECK_INT(statedir_firewall_remove(dir), 0);
+	CHECK_INT(statedir_firewall_remove(dir), 0);
+	CHECK_INT(statedir_firewall_load(dir, &back), 0);
 	CHECK(back == NULL);
 	rmdir(dir);
 	fw_record_free(rec);

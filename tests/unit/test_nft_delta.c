@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/nft_delta.h"
+#include "reconcile/plan/nft_delta.h"
 #include "tests/unit/unit.h"
 
 static const char OLD[] =

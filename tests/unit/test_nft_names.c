@@ -2,7 +2,7 @@
  * fail before any kernel call. */
 #include <errno.h>
 
-#include "reconcile/nft.h"
+#include "reconcile/kernel/nft.h"
 #include "tests/unit/unit.h"
 
 static void test_names_good(void)

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "model/hoststate.h"
-#include "reconcile/plan.h"
-#include "reconcile/state.h"
+#include "reconcile/plan/plan.h"
+#include "reconcile/host/statedir.h"
 #include "tests/unit/unit.h"
 
 static uint8_t priv_old[WG_KEY_LEN], priv_new[WG_KEY_LEN], psk[WG_KEY_LEN];

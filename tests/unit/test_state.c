@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/state.h"
+#include "reconcile/host/statedir.h"
 #include "tests/unit/unit.h"
 
 static void test_owned_parse(void)
@@ -12,18 +12,18 @@ static void test_owned_parse(void)
 	 * tail became a name wgf believed it created (and would delete) */
 	static const char text[] = "wg0\n\n0123456789012345678901234567890123456789012345678901234567890123eth0\n"
 				   "wg\0x\nwg-office";
-	struct state_owned o;
+	struct statedir_owned o;
 
-	CHECK_INT(state_owned_parse(text, sizeof(text) - 1, &o), 0);
+	CHECK_INT(statedir_owned_parse(text, sizeof(text) - 1, &o), 0);
 	CHECK_INT(o.n, 2);
 	if (o.n == 2) {
 		CHECK_STR(o.ifnames[0], "wg0");
 		CHECK_STR(o.ifnames[1], "wg-office");   /* the last line needs no newline */
 	}
-	state_owned_clear(&o);
-	CHECK_INT(state_owned_parse("", 0, &o), 0);
+	statedir_owned_clear(&o);
+	CHECK_INT(statedir_owned_parse("", 0, &o), 0);
 	CHECK_INT(o.n, 0);
-	state_owned_clear(&o);
+	statedir_owned_clear(&o);
 }
 
 static void test_endpoints_roundtrip(void)
@@ -40,12 +40,12 @@ static void test_endpoints_roundtrip(void)
 		abort();
 	memset(padded, ' ', 260);
 	strcpy(padded + 260, line);
-	CHECK_INT(state_endpoints_parse(line, strlen(line), &hs), 0);
+	CHECK_INT(statedir_endpoints_parse(line, strlen(line), &hs), 0);
 	CHECK_INT(hs->n_devices, 2);
-	CHECK_INT(state_endpoints_format(hs, &text, &len), 0);
+	CHECK_INT(statedir_endpoints_format(hs, &text, &len), 0);
 	CHECK_STR(text, "wg0 QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU= 198.51.100.7:51820\n"
 			"wg1 YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY= [2001:db8::1]:4500\n");
-	CHECK_INT(state_endpoints_parse(padded, strlen(padded), &back), 0);
+	CHECK_INT(statedir_endpoints_parse(padded, strlen(padded), &back), 0);
 	CHECK_INT(back->n_devices, 1);   /* the first line, 260 blanks longer, is dropped */
 	hoststate_free(hs);
 	hoststate_free(back);

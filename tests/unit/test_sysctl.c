@@ -1,7 +1,7 @@
 /* sysctl_read/sysctl_write: key validation and reading (no writes to real keys). */
 #include <errno.h>
 
-#include "reconcile/rtnl.h"
+#include "reconcile/kernel/sysctl.h"
 #include "tests/unit/unit.h"
 
 static void test_bad_keys(void)

@@ -1,6 +1,6 @@
 /* Generic netlink set-message fragmentation and dump parsing, without a kernel:
  * messages are built into buffers and parsed back. */
-#include "reconcile/wg_internal.h"
+#include "reconcile/kernel/wg_genl.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* UAPI text protocol: parsing "get" replies and building "set" requests. */
-#include "reconcile/wg_internal.h"
+#include "reconcile/kernel/wg_uapi.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -1,0 +1,624 @@
+#include "reconcile/host/apply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/str.h"
+#include "reconcile/kernel/nft.h"
+#include "reconcile/host/observe.h"
+#include "reconcile/host/statedir.h"
+#include "reconcile/kernel/wg.h"
+#include "reconcile/kernel/sysctl.h"
+
+struct apply_ctx {
+	struct rtnl *rt;
+	const struct plan *plan;
+	const struct apply_opts *o;
+	struct apply_result *res;
+	char **created;        /* links this apply created (for rollback) */
+	size_t n_created;
+	struct ifindex_entry {
+		char ifname[IFNAMSIZ];
+		int ifindex;
+	} *ifindexes;          /* looked up once per interface, not once per address or route */
+	size_t n_ifindexes;
+	const struct plan_action *fw_done;   /* the nftables change this apply made */
+	bool fw_refused;                     /* the nftables transaction failed: it changed nothing */
+};
+
+static void apply_ctx_clear(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->n_created; i++)
+		free(c->created[i]);
+	free(c->created);
+	free(c->ifindexes);
+}
+
+static void logf_(const struct apply_ctx *c, const char *sign, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void logf_(const struct apply_ctx *c, const char *sign, const char *fmt, ...)
+{
+	const char *col = "", *reset = "";
+	va_list ap;
+
+	if (!c->o->log)
+		return;
+	if (c->o->color && sign) {
+		col = sign[0] == '+' ? "\033[32m" : sign[0] == '-' ? "\033[31m" : "\033[33m";
+		reset = "\033[0m";
+	}
+	if (sign)
+		fprintf(c->o->log, "%s%s%s ", col, sign, reset);
+	va_start(ap, fmt);
+	vfprintf(c->o->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->o->log);
+	fflush(c->o->log);
+}
+
+static const char *op_sign(enum plan_op op)
+{
+	return op == PLAN_CREATE ? "+" : op == PLAN_DELETE ? "-" : "~";
+}
+
+static int link_index(struct apply_ctx *c, const char *ifname)
+{
+	struct rtnl_link_info li;
+	struct ifindex_entry *n;
+	int r;
+
+	for (size_t i = 0; i < c->n_ifindexes; i++)
+		if (!strcmp(c->ifindexes[i].ifname, ifname))
+			return c->ifindexes[i].ifindex;
+	r = rtnl_link_get(c->rt, ifname, &li);
+	if (r < 0)
+		return r;
+	n = realloc(c->ifindexes, (c->n_ifindexes + 1) * sizeof(*n));
+	if (n) {
+		c->ifindexes = n;
+		snprintf(n[c->n_ifindexes].ifname, IFNAMSIZ, "%s", ifname);
+		n[c->n_ifindexes++].ifindex = li.ifindex;
+	}
+	return li.ifindex;
+}
+
+static void link_index_forget(struct apply_ctx *c, const char *ifname)
+{
+	for (size_t i = 0; i < c->n_ifindexes; i++)
+		if (!strcmp(c->ifindexes[i].ifname, ifname))
+			c->ifindexes[i] = c->ifindexes[--c->n_ifindexes];
+}
+
+static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
+{
+	const char *kerr = rtnl_last_error(c->rt);
+	char *what;
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = str_vprintf(fmt, ap);
+	va_end(ap);
+	free(c->res->error);
+	if (kerr && kerr[0])
+		c->res->error = str_printf("%s: %s (%s)", what ? what : "?", strerror(-r), kerr);
+	else
+		c->res->error = str_printf("%s: %s", what ? what : "?", strerror(-r));
+	free(what);
+	return r;
+}
+
+/* "nftables table inet wgf: Invalid argument: wgf-nft-batch:7:3-9: Error: …", the
+ * line libnftables quotes, and how many more errors it reported. */
+static int fail_nft(struct apply_ctx *c, int r, const char *when, const char *nft_err)
+{
+	size_t more = 0;
+	char *first = nft_err ? nft_error_first(nft_err, &more) : NULL;
+	char n[48] = "";
+
+	if (more)
+		snprintf(n, sizeof(n), "\n(and %zu more error%s)", more, more == 1 ? "" : "s");
+	free(c->res->error);
+	c->res->error = str_printf("nftables table %s %s%s: %s%s%s%s", HS_FW_FAMILY, HS_FW_TABLE, when,
+				   strerror(-r), first && first[0] ? ": " : "", first ? first : "", n);
+	free(first);
+	return r;
+}
+
+static int apply_link(struct apply_ctx *c, const struct plan_action *a)
+{
+	const struct hs_device *d = a->dev_desired;
+	enum hs_backend backend = c->o->backend;
+	int ifindex, r;
+
+	switch (a->op) {
+	case PLAN_CREATE:
+		if (backend == HS_BACKEND_AUTO)
+			backend = wg_kernel_available() ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
+		if (backend == HS_BACKEND_KERNEL) {
+			r = rtnl_link_add_wireguard(c->rt, a->ifname);
+			if (r < 0)
+				return fail(c, r, "creating interface %s (kernel WireGuard)", a->ifname);
+		} else {
+			r = wg_userspace_start(a->ifname, c->o->wireguard_go);
+			if (r < 0)
+				return fail(c, r, "creating interface %s (starting %s)", a->ifname,
+					    c->o->wireguard_go ? c->o->wireguard_go : "wireguard-go");
+		}
+		{
+			char **n = realloc(c->created, (c->n_created + 1) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			c->created = n;
+			c->created[c->n_created++] = strdup(a->ifname);
+		}
+		if (c->o->state_dir) {
+			r = statedir_owned_add(c->o->state_dir, a->ifname);
+			if (r < 0)
+				return fail(c, r, "recording interface %s in %s", a->ifname, c->o->state_dir);
+		}
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "interface %s after creating it", a->ifname);
+		r = rtnl_link_set(c->rt, ifindex, d ? d->mtu : 0, d ? d->up : true);
+		if (r < 0)
+			return fail(c, r, "setting mtu/up on %s", a->ifname);
+		logf_(c, "+", "interface %s (%s)", a->ifname,
+		      backend == HS_BACKEND_KERNEL ? "kernel" : "userspace, wireguard-go");
+		return 0;
+	case PLAN_UPDATE:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "interface %s", a->ifname);
+		r = rtnl_link_set(c->rt, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up);
+		if (r < 0)
+			return fail(c, r, "setting mtu/up on %s", a->ifname);
+		logf_(c, "~", "interface %s", a->ifname);
+		return 0;
+	case PLAN_DELETE:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex == -ENODEV)
+			ifindex = 0;
+		else if (ifindex < 0)
+			return fail(c, ifindex, "interface %s", a->ifname);
+		if (ifindex) {
+			r = rtnl_link_del(c->rt, ifindex);
+			if (r < 0)
+				return fail(c, r, "deleting interface %s", a->ifname);
+		}
+		link_index_forget(c, a->ifname);
+		if (c->o->state_dir)
+			statedir_owned_remove(c->o->state_dir, a->ifname);
+		logf_(c, "-", "interface %s", a->ifname);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool is_wg_action(const struct plan_action *a)
+{
+	return a->obj == PLAN_OBJ_DEVICE || a->obj == PLAN_OBJ_PEER;
+}
+
+/* Device settings and peer changes of one interface go out as one set request:
+ * peer by peer (never replace-peers), but in one UAPI write or netlink batch. */
+static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
+{
+	const struct plan_action *acts = c->plan->actions;
+	struct wg_device_set s = {0};
+	struct wg_peer_set *ps = NULL;
+	size_t n_ps = 0, added = 0, updated = 0, removed = 0;
+	const char *ifname = acts[first].ifname;
+	const char *one_name = NULL;
+	int r;
+
+	ps = calloc(end - first, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	for (size_t i = first; i < end; i++) {
+		const struct plan_action *a = &acts[i];
+		if (a->obj == PLAN_OBJ_DEVICE) {
+			const struct hs_device *d = a->dev_desired;
+			bool create = a->op == PLAN_CREATE;
+			if (!d)
+				continue;
+			s.set_private_key = d->has_private_key && (create || a->u.device.set_private_key);
+			s.private_key = d->private_key;
+			s.set_listen_port = create ? d->listen_port != 0 : a->u.device.set_listen_port;
+			s.listen_port = d->listen_port;
+			s.set_fwmark = create ? d->fwmark != 0 : a->u.device.set_fwmark;
+			s.fwmark = d->fwmark;
+			continue;
+		}
+		struct wg_peer_set *p = &ps[n_ps++];
+		one_name = a->name;
+		switch (a->op) {
+		case PLAN_DELETE:
+			p->peer = a->peer_observed;
+			p->remove = true;
+			removed++;
+			break;
+		case PLAN_CREATE:
+			p->peer = a->peer_desired;
+			p->set_psk = a->peer_desired->has_psk;
+			p->set_endpoint = a->peer_desired->endpoint.family != 0;
+			p->set_keepalive = a->peer_desired->keepalive != 0;
+			p->replace_allowed_ips = true;
+			added++;
+			break;
+		case PLAN_UPDATE:
+			p->peer = a->peer_desired;
+			p->update_only = true;
+			p->set_psk = a->u.peer.set_psk;
+			p->set_endpoint = a->u.peer.set_endpoint;
+			p->set_keepalive = a->u.peer.set_keepalive;
+			p->replace_allowed_ips = a->u.peer.replace_allowed_ips;
+			updated++;
+			break;
+		}
+	}
+	s.peers = ps;
+	s.n_peers = n_ps;
+	if (c->o->progress && n_ps > 1000)
+		fprintf(stderr, "%s: sending %zu peer changes…\n", ifname, n_ps);
+	r = wg_set_device(ifname, HS_BACKEND_AUTO, &s);
+	free(ps);
+	if (r < 0) {
+		if (n_ps == 1)
+			return fail(c, r, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
+		return fail(c, r, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
+	}
+	for (size_t i = first; i < end; i++) {
+		const struct plan_action *a = &acts[i];
+		char fp[WG_KEY_FP_LEN];
+		if (a->obj == PLAN_OBJ_DEVICE) {
+			logf_(c, op_sign(a->op), "device %s", ifname);
+			continue;
+		}
+		if (n_ps > 20)
+			break;
+		key_fingerprint(a->peer_desired ? a->peer_desired->public_key : a->peer_observed->public_key, fp);
+		logf_(c, op_sign(a->op), "peer %s%s%s (%s) on %s", a->name ? "\"" : "",
+		      a->name ? a->name : "(unknown)", a->name ? "\"" : "", fp, ifname);
+	}
+	if (n_ps > 20)
+		logf_(c, "~", "%s: %zu peers added, %zu updated, %zu removed", ifname, added, updated, removed);
+	return 0;
+}
+
+/* The whole table in one transaction: when libnftables or the kernel refuses it,
+ * the table stays as it was. */
+static int apply_firewall(struct apply_ctx *c, const struct plan_action *a)
+{
+	char *err = NULL;
+	int r;
+
+	if (a->op == PLAN_DELETE) {
+		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		if (r == -ENOENT)
+			r = 0;
+	} else if (a->u.firewall.patch) {
+		r = nft_table_patch(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+	} else {
+		r = nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+	}
+	if (r < 0) {
+		fail_nft(c, r, "", err);
+		c->fw_refused = true;
+		free(err);
+		return r;
+	}
+	c->fw_done = a;
+	logf_(c, op_sign(a->op), "nftables table %s %s", HS_FW_FAMILY, HS_FW_TABLE);
+	return 0;
+}
+
+/* wgf's routes as observed, never NULL (NULL would make rtnl list them again per route). */
+static const struct hs_route *observed_routes(const struct apply_ctx *c)
+{
+	static const struct hs_route none;
+
+	return c->plan->observed->routes ? c->plan->observed->routes : &none;
+}
+
+static int apply_one(struct apply_ctx *c, const struct plan_action *a)
+{
+	char buf[PREFIX_STRLEN];
+	int ifindex, r;
+
+	switch (a->obj) {
+	case PLAN_OBJ_LINK:
+		return apply_link(c, a);
+	case PLAN_OBJ_ADDRESS:
+		ifindex = link_index(c, a->ifname);
+		if (ifindex < 0)
+			return fail(c, ifindex, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		if (a->op == PLAN_DELETE)
+			r = rtnl_addr_del(c->rt, ifindex, &a->u.address);
+		else
+			r = rtnl_addr_add(c->rt, ifindex, &a->u.address);
+		if (r < 0)
+			return fail(c, r, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		logf_(c, op_sign(a->op), "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+		return 0;
+	case PLAN_OBJ_ROUTE:
+		ifindex = link_index(c, a->u.route.ifname);
+		if (ifindex < 0) {
+			/* a route whose interface is gone went with it */
+			if (a->op == PLAN_DELETE && ifindex == -ENODEV)
+				return 0;
+			return fail(c, ifindex, "route %s via %s", prefix_format(&a->u.route.dst, buf),
+				    a->u.route.ifname);
+		}
+		if (a->op == PLAN_DELETE)
+			r = rtnl_route_del(c->rt, ifindex, &a->u.route);
+		else
+			r = rtnl_route_replace(c->rt, ifindex, &a->u.route, observed_routes(c),
+					       c->plan->observed->n_routes);
+		if (r == -EEXIST)
+			return fail(c, r, "route %s via %s: a route to it that wgf did not create is in the way",
+				    prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+		if (r < 0)
+			return fail(c, r, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+		return 0;
+	case PLAN_OBJ_SYSCTL:
+		r = sysctl_write(a->u.sysctl.key, a->u.sysctl.value);
+		if (r < 0)
+			return fail(c, r, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
+		logf_(c, "~", "sysctl %s = %s", a->u.sysctl.key, a->u.sysctl.value);
+		return 0;
+	case PLAN_OBJ_FIREWALL:
+		return apply_firewall(c, a);
+	case PLAN_OBJ_DEVICE:
+	case PLAN_OBJ_PEER:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int apply_actions(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	int r;
+
+	for (size_t i = 0; i < p->n_actions;) {
+		const struct plan_action *a = &p->actions[i];
+		if (is_wg_action(a)) {
+			size_t end = i + 1;
+			bool removal = a->op == PLAN_DELETE;
+			while (end < p->n_actions && is_wg_action(&p->actions[end]) &&
+			       !strcmp(p->actions[end].ifname, a->ifname) &&
+			       (p->actions[end].op == PLAN_DELETE) == removal)
+				end++;
+			r = apply_wg_batch(c, i, end);
+			if (r < 0)
+				return r;
+			c->res->done += end - i;
+			i = end;
+			continue;
+		}
+		r = apply_one(c, a);
+		if (r < 0)
+			return r;
+		c->res->done++;
+		i++;
+	}
+	return 0;
+}
+
+/* The table inside a listing: "table inet wgf {\n BODY }\n" -> BODY. */
+static char *listing_body(const char *listing)
+{
+	const char *open = strchr(listing, '{'), *close = strrchr(listing, '}');
+
+	if (!open || !close || close < open)
+		return NULL;
+	return strndup(open + 1, (size_t)(close - open - 1));
+}
+
+/* Puts back the table observed before this apply (from its listing), or deletes
+ * the one this apply created. */
+static int firewall_restore(struct apply_ctx *c, char **error)
+{
+	const struct hs_firewall *before = &c->plan->observed->firewall;
+	char *body = NULL, *err = NULL;
+	int r;
+
+	if (!c->fw_done)
+		return 0;
+	if (before->present) {
+		body = before->body ? listing_body(before->body) : NULL;
+		r = body ? nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
+	} else {
+		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0)
+		*error = str_printf("nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+				    strerror(-r), err ? ": " : "", err ? err : "");
+	free(body);
+	free(err);
+	return r;
+}
+
+/* Undo: the state observed before this apply becomes the desired one, and the
+ * interfaces this apply created count as owned, so the diff removes them. */
+static int rollback(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	struct host_state *want = NULL, *now = NULL;
+	struct observe_opts oo = {0};
+	struct diff_opts dopts = {0};
+	struct apply_opts ro = *c->o;
+	struct apply_result rres = {0};
+	struct plan *undo = NULL;
+	const char **names = NULL, **keys = NULL;
+	char *fw_error = NULL;
+	size_t n_names = 0;
+	int r, fr;
+
+	fr = firewall_restore(c, &fw_error);
+	want = hoststate_dup(p->observed);
+	if (want)
+		hs_firewall_clear(&want->firewall);   /* firewall_restore() put it back */
+	names = calloc(p->desired->n_devices + p->observed->n_devices + 1, sizeof(*names));
+	keys = calloc(p->observed->n_sysctls + 1, sizeof(*keys));
+	if (!want || !names || !keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < p->desired->n_devices; i++)
+		names[n_names++] = p->desired->devices[i].ifname;
+	for (size_t i = 0; i < p->observed->n_devices; i++)
+		names[n_names++] = p->observed->devices[i].ifname;
+	for (size_t i = 0; i < p->observed->n_sysctls; i++)
+		keys[i] = p->observed->sysctls[i].key;
+	oo.ifnames = names;
+	oo.n_ifnames = n_names;
+	oo.sysctl_keys = keys;
+	oo.n_sysctl_keys = p->observed->n_sysctls;
+	r = observe_host(c->rt, &oo, &now);
+	if (r < 0) {
+		c->res->rollback_error = oo.error ? oo.error : str_printf("observing: %s", strerror(-r));
+		oo.error = NULL;
+		goto out;
+	}
+	dopts.owned_ifnames = (const char *const *)c->created;
+	dopts.n_owned = c->n_created;
+	r = diff_host_states(want, now, &dopts, &undo);
+	want = now = NULL;
+	if (r < 0)
+		goto out;
+	ro.log = NULL;
+	ro.progress = false;
+	{
+		struct apply_ctx rc = { .rt = c->rt, .plan = undo, .o = &ro, .res = &rres };
+		r = apply_actions(&rc);
+		apply_ctx_clear(&rc);
+	}
+	if (r < 0) {
+		c->res->rollback_error = rres.error;
+		rres.error = NULL;
+	} else if (fr < 0) {
+		c->res->rollback_error = fw_error;
+		fw_error = NULL;
+		r = fr;
+	} else {
+		c->res->rolled_back = true;
+	}
+out:
+	free(fw_error);
+	free(oo.error);
+	apply_result_clear(&rres);
+	plan_free(undo);
+	hoststate_free(want);
+	hoststate_free(now);
+	free(names);
+	free(keys);
+	return r;
+}
+
+/* A body the kernel refuses fails the apply before anything else changed: checked
+ * (dry run) when other changes come before the firewall's own transaction. */
+static int firewall_check(struct apply_ctx *c)
+{
+	const struct plan *p = c->plan;
+	char *err = NULL;
+	int r;
+
+	for (size_t i = 1; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+
+		if (a->obj != PLAN_OBJ_FIREWALL || a->op == PLAN_DELETE)
+			continue;
+		if (a->u.firewall.patch)
+			r = nft_table_patch_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+		else
+			r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+		if (r < 0)
+			fail_nft(c, r, " (checked before any change; nothing was changed)", err);
+		free(err);
+		return r;
+	}
+	return 0;
+}
+
+/* What wgf applied, for the next diff: the desired items and body and the
+ * kernel's listing of the table now. */
+static int firewall_record(struct apply_ctx *c)
+{
+	const struct hs_firewall *fw = &c->plan->desired->firewall;
+	struct fw_record *rec = NULL;
+	struct hs_fw_stamp stamp;
+	bool have_stamp;
+	char *listing = NULL, *err = NULL;
+	int r;
+
+	if (!c->fw_done || !c->o->state_dir)
+		return 0;
+	if (c->fw_done->op == PLAN_DELETE) {
+		r = statedir_firewall_remove(c->o->state_dir);
+		goto out;
+	}
+	/* stamp first: a change after it but before the listing makes the next
+	 * plan compare listings instead of trusting the stamp */
+	have_stamp = nft_ruleset_stamp(&stamp) == 0;
+	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	if (r >= 0)
+		r = fw_record_new(fw, listing, &rec);
+	if (r >= 0) {
+		rec->has_stamp = have_stamp;
+		rec->stamp = stamp;
+		r = statedir_firewall_save(c->o->state_dir, rec);
+	}
+out:
+	if (r < 0)
+		c->res->warning = str_printf("recording the nftables table %s %s in %s: %s%s%s; "
+					     "the next plan replaces it again", HS_FW_FAMILY, HS_FW_TABLE,
+					     c->o->state_dir, strerror(-r), err ? ": " : "", err ? err : "");
+	fw_record_free(rec);
+	free(listing);
+	free(err);
+	return r;
+}
+
+int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+	       struct apply_result *res)
+{
+	struct apply_ctx c = { .rt = rt, .plan = p, .o = o, .res = res };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = firewall_check(&c);
+	if (r < 0)
+		goto out;
+	r = apply_actions(&c);
+	if (r < 0) {
+		if (!res->error)
+			res->error = str_printf("%s", strerror(-r));
+		/* even with nothing done: a UAPI set that failed half-way was partly applied */
+		if (!(c.fw_refused && res->done == 0))
+			rollback(&c);
+		goto out;
+	}
+	/* the kernel has it all: a record that cannot be written is only a warning */
+	firewall_record(&c);
+out:
+	apply_ctx_clear(&c);
+	return r;
+}
+
+void apply_result_clear(struct apply_result *res)
+{
+	free(res->error);
+	free(res->rollback_error);
+	free(res->warning);
+	memset(res, 0, sizeof(*res));
+}

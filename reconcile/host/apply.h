@@ -1,0 +1,33 @@
+/* Apply: carry out a plan against the kernel, in the plan's order. */
+#pragma once
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "reconcile/plan/plan.h"
+#include "reconcile/kernel/rtnl.h"
+
+struct apply_opts {
+	enum hs_backend backend;       /* for new links: AUTO = kernel if available, else userspace */
+	const char *wireguard_go;      /* NULL = $WGF_WIREGUARD_GO or "wireguard-go" */
+	const char *state_dir;         /* records the interfaces wgf created */
+	FILE *log;                     /* step-by-step report; NULL = quiet */
+	bool color;
+	bool progress;                 /* a terminal: show progress of long steps on stderr */
+};
+
+struct apply_result {
+	size_t done;                   /* actions carried out */
+	char *error;                   /* "peer "alice" on wg0: <kernel's reason>"; free it */
+	bool rolled_back;              /* the partial apply was undone */
+	char *rollback_error;          /* set when undoing failed too */
+	char *warning;                 /* applied, but something worth saying went wrong */
+};
+
+/* Returns 0, or a negative errno with res->error set. On failure it undoes what this
+ * apply did where it can (interfaces it created are deleted, changed objects are set
+ * back to what was observed, the nftables table is restored from its listing) and
+ * says so in res. A table body the kernel refuses fails before anything changes.
+ * After changing the nftables table it records it in o->state_dir (state.h). */
+int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+	       struct apply_result *res);
+void apply_result_clear(struct apply_result *res);

@@ -1,0 +1,12 @@
+/* Whole files, for wgf's own records and key files. */
+#pragma once
+#include <stddef.h>
+
+/* Reads a whole file (at most 256 MiB, else -EFBIG) into *out, NUL-terminated;
+ * the caller frees it. 0 or a negative errno (-ENOENT when it is missing). */
+int fileio_read(const char *path, char **out, size_t *out_len);
+/* Creates the directory (0700) and its parents if missing. */
+int fileio_mkdir(const char *path);
+/* Writes data to path atomically (temp file in the same directory, fsync, rename),
+ * with the given mode. */
+int fileio_write(const char *path, const void *data, size_t len, unsigned mode);

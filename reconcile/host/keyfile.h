@@ -1,0 +1,17 @@
+/* The host's private key file: base64, one line, mode 0600, never in the repository. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/key.h"
+
+#define WGF_DEFAULT_KEY_FILE "/etc/wgf/private.key"
+
+/* -ENOENT if missing; -EPERM if readable by group or others (like ssh); -EINVAL
+ * if it does not hold a key; -EBADFD if it is not a regular file (never waits on a
+ * FIFO); -ELOOP if it is a symbolic link. */
+int keyfile_read(const char *path, uint8_t key[WG_KEY_LEN]);
+/* What went wrong reading a key file, for a message after the path. */
+const char *keyfile_strerror(int r);
+/* Creates a new key file (refuses to overwrite unless force). */
+int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN]);

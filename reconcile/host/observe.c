@@ -1,0 +1,133 @@
+#include "reconcile/host/observe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/str.h"
+#include "reconcile/kernel/nft.h"
+#include "reconcile/kernel/wg.h"
+#include "reconcile/kernel/sysctl.h"
+
+static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname, char **error)
+{
+	struct rtnl_link_info li;
+	struct hs_device *d;
+	enum hs_backend backend;
+	int r;
+
+	r = rtnl_link_get(rt, ifname, &li);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0) {
+		*error = str_printf("interface %s: reading the link: %s", ifname, strerror(-r));
+		return r;
+	}
+	if (!strcmp(li.kind, "wireguard")) {
+		backend = HS_BACKEND_KERNEL;
+	} else if (wg_backend_detect(ifname) == HS_BACKEND_USERSPACE) {
+		backend = HS_BACKEND_USERSPACE;
+	} else {
+		*error = str_printf("interface %s exists but is not a WireGuard device (kind \"%s\"); "
+			 "wgf will not take it over", ifname, li.kind[0] ? li.kind : "none");
+		return -EEXIST;
+	}
+	d = hoststate_add_device(hs, ifname);
+	if (!d)
+		return -ENOMEM;
+	d->exists = true;
+	d->backend = backend;
+	d->ifindex = li.ifindex;
+	d->mtu = li.mtu;
+	d->up = li.up;
+	r = wg_get_device(ifname, backend, d);
+	if (r < 0) {
+		*error = str_printf("interface %s: reading the WireGuard device (%s): %s", ifname,
+			 backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
+		return r;
+	}
+	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses);
+	if (r < 0) {
+		*error = str_printf("interface %s: reading addresses: %s", ifname, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out)
+{
+	struct host_state *hs = hoststate_new();
+	struct hs_route *routes = NULL;
+	size_t n_routes = 0;
+	char value[64];
+	int r = 0;
+
+	*out = NULL;
+	o->error = NULL;
+	if (!hs)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_ifnames; i++) {
+		if (hoststate_find_device(hs, o->ifnames[i]))
+			continue;
+		r = observe_device(rt, hs, o->ifnames[i], &o->error);
+		if (r < 0)
+			goto out;
+		hoststate_normalize(hs);
+	}
+	r = rtnl_route_list(rt, &routes, &n_routes);
+	if (r < 0) {
+		o->error = str_printf("reading routes: %s", strerror(-r));
+		goto out;
+	}
+	hs->routes = routes;
+	hs->n_routes = n_routes;
+	for (size_t i = 0; i < o->n_sysctl_keys; i++) {
+		r = sysctl_read(o->sysctl_keys[i], value, sizeof(value));
+		if (r < 0) {
+			o->error = str_printf("reading sysctl %s: %s", o->sysctl_keys[i], strerror(-r));
+			goto out;
+		}
+		r = hoststate_add_sysctl(hs, o->sysctl_keys[i], value);
+		if (r < 0)
+			goto out;
+	}
+	hoststate_normalize(hs);
+	*out = hs;
+	hs = NULL;
+out:
+	hoststate_free(hs);
+	return r;
+}
+
+int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, char **error)
+{
+	char *listing = NULL, *err = NULL;
+	struct hs_fw_stamp now;
+	int r;
+
+	*error = NULL;
+	hs_firewall_clear(out);
+	/* Nothing was committed since wgf read its table back: it is still the
+	 * recorded listing, and reading a big table costs more than the plan. */
+	if (applied && applied->has_stamp && applied->listing && nft_ruleset_stamp(&now) == 0 &&
+	    nft_stamp_equal(&now, &applied->stamp)) {
+		out->present = true;
+		out->body = strdup(applied->listing);
+		return out->body ? 0 : -ENOMEM;
+	}
+	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	if (r == -ENOENT) {
+		r = 0;
+	} else if (r < 0) {
+		*error = str_printf("reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+				    strerror(-r), err ? ": " : "", err ? err : "");
+	} else {
+		out->present = true;
+		out->body = listing;
+		listing = NULL;
+	}
+	free(listing);
+	free(err);
+	return r;
+}

@@ -1,0 +1,690 @@
+/* rtnetlink through libmnl: links, addresses and wgf's own routes. */
+#include "reconcile/kernel/rtnl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#ifndef MNL_SOCKET_DUMP_SIZE
+#define MNL_SOCKET_DUMP_SIZE 32768
+#endif
+#define RTNL_REQ_SIZE 1024
+#define RTNL_ERR_LEN 256
+#define RTNL_DUMP_TRIES 5
+/* The kernel stores an IPv6 route added with metric 0 as IP6_RT_PRIO_USER. */
+#define RTNL_IP6_DEFAULT_METRIC 1024
+
+struct rtnl {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	uint32_t seq;
+	char last_error[RTNL_ERR_LEN];
+	char req[RTNL_REQ_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char buf[MNL_SOCKET_DUMP_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+};
+
+/* Returns 0 or a negative errno; called for each reply message of the request. */
+typedef int (*rtnl_data_fn)(const struct nlmsghdr *nlh, void *data);
+
+struct rtnl_ctx {
+	struct rtnl *r;
+	uint32_t seq;
+	rtnl_data_fn fn;
+	void *data;
+	int err;
+	bool done;       /* the ack, error or NLMSG_DONE of this request was read */
+};
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int rtnl_socket_open(struct rtnl *r)
+{
+	int one = 1, ret;
+
+	r->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!r->nl)
+		return -errno;
+	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		mnl_socket_close(r->nl);
+		r->nl = NULL;
+		return ret;
+	}
+	/* Best effort: kernels before 4.12 have no extended acks, errors still work. */
+	mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	r->portid = mnl_socket_get_portid(r->nl);
+	return 0;
+}
+
+static void rtnl_socket_close(struct rtnl *r)
+{
+	if (r->nl)
+		mnl_socket_close(r->nl);
+	r->nl = NULL;
+}
+
+int rtnl_open(struct rtnl **out)
+{
+	struct rtnl *r;
+	int ret;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = rtnl_socket_open(r);
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
+	r->seq = (uint32_t)time(NULL);
+	*out = r;
+	return 0;
+}
+
+void rtnl_free(struct rtnl *r)
+{
+	if (!r)
+		return;
+	rtnl_socket_close(r);
+	free(r);
+}
+
+const char *rtnl_last_error(const struct rtnl *r)
+{
+	return r ? r->last_error : "";
+}
+
+static int attr_table_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
+			const struct nlattr **tb, unsigned int max)
+{
+	struct attr_table t = { .tb = tb, .max = max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_parse(nlh, (unsigned int)hdrlen, attr_table_cb, &t);
+}
+
+static bool attr_u32(const struct nlattr *attr, uint32_t *out)
+{
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return false;
+	*out = mnl_attr_get_u32(attr);
+	return true;
+}
+
+static bool attr_addr(const struct nlattr *attr, uint8_t family, uint8_t out[16])
+{
+	size_t alen = prefix_addr_len(family);
+
+	if (!attr || mnl_attr_get_payload_len(attr) != alen)
+		return false;
+	memset(out, 0, 16);
+	memcpy(out, mnl_attr_get_payload(attr), alen);
+	return true;
+}
+
+static int ext_ack_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl *r = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(r->last_error, sizeof(r->last_error), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* The extended-ack TLVs start at offset off of nlh's payload. */
+static void read_ext_ack(struct rtnl *r, const struct nlmsghdr *nlh, size_t off)
+{
+	size_t len = mnl_nlmsg_get_payload_len(nlh);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= len)
+		return;
+	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
+			       len - off, ext_ack_cb, r);
+}
+
+static int cb_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_ctx *c = data;
+	int ret;
+
+	if (nlh->nlmsg_seq != c->seq || !c->fn)
+		return MNL_CB_OK;
+	ret = c->fn(nlh, c->data);
+	if (ret < 0) {
+		c->err = ret;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static int cb_error(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_ctx *c = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+
+	if (nlh->nlmsg_seq != c->seq)
+		return MNL_CB_OK;
+	c->done = true;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		c->err = -EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	c->err = e->error < 0 ? e->error : -e->error;
+	/* The error echoes our request: only its header when capped, else all of it. */
+	if (nlh->nlmsg_flags & NLM_F_CAPPED)
+		off = sizeof(*e);
+	else
+		off = MNL_ALIGN(sizeof(e->error) + e->msg.nlmsg_len);
+	read_ext_ack(c->r, nlh, off);
+	return MNL_CB_ERROR;
+}
+
+static int cb_done(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_ctx *c = data;
+	int err;
+
+	if (nlh->nlmsg_seq != c->seq)
+		return MNL_CB_OK;
+	c->done = true;
+	/* A dump's NLMSG_DONE carries its status, and the ext-ack TLVs after it. */
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+		if (err < 0) {
+			c->err = err;
+			read_ext_ack(c->r, nlh, MNL_ALIGN(sizeof(err)));
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+static const mnl_cb_t cb_ctl[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = cb_error,
+	[NLMSG_DONE] = cb_done,
+};
+
+static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->req);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	return nlh;
+}
+
+/* Sends the request in r->req and reads replies until its ack, error or NLMSG_DONE. */
+static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, rtnl_data_fn fn, void *data)
+{
+	struct rtnl_ctx c = { .r = r, .fn = fn, .data = data };
+	ssize_t n;
+	int ret;
+
+	r->last_error[0] = '\0';
+	if (!r->nl) {
+		ret = rtnl_socket_open(r);
+		if (ret < 0)
+			return ret;
+	}
+	if (++r->seq == 0)
+		r->seq = 1;
+	c.seq = nlh->nlmsg_seq = r->seq;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (!c.done) {
+		n = mnl_socket_recvfrom(r->nl, r->buf, sizeof(r->buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run2(r->buf, (size_t)n, 0, r->portid, cb_data, &c,
+				  (mnl_cb_t *)cb_ctl, NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_ERROR) {
+			/* Without our own error: libmnl's, e.g. EINTR for NLM_F_DUMP_INTR. */
+			ret = c.err ? c.err : (errno ? -errno : -EIO);
+			goto out;
+		}
+	}
+	ret = c.err;
+out:
+	if (!c.done) {
+		/* Replies to this request may still be queued (an interrupted or failed
+		 * dump): a fresh socket is the only clean way to drop them. */
+		rtnl_socket_close(r);
+		rtnl_socket_open(r);
+	}
+	if (ret == 0)
+		r->last_error[0] = '\0';
+	return ret;
+}
+
+static bool ifname_valid(const char *ifname)
+{
+	return ifname && ifname[0] && strlen(ifname) < IFNAMSIZ;
+}
+
+static int link_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_link_info *out = data;
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct attr_table t = { .tb = info, .max = IFLA_INFO_MAX };
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return 0;
+	parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	out->ifindex = ifi->ifi_index;
+	out->up = ifi->ifi_flags & IFF_UP;
+	if (tb[IFLA_IFNAME] && mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(out->ifname, sizeof(out->ifname), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	attr_u32(tb[IFLA_MTU], &out->mtu);
+	if (tb[IFLA_LINKINFO] && mnl_attr_validate(tb[IFLA_LINKINFO], MNL_TYPE_NESTED) >= 0) {
+		memset(info, 0, sizeof(info));
+		mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_table_cb, &t);
+		if (info[IFLA_INFO_KIND] && mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(out->kind, sizeof(out->kind), "%s", mnl_attr_get_str(info[IFLA_INFO_KIND]));
+	}
+	return 0;
+}
+
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!ifname_valid(ifname))
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_GETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = rtnl_talk(r, nlh, link_get_cb, out);
+	if (ret == 0 && out->ifindex <= 0)
+		ret = -ENODEV;
+	if (ret < 0)
+		memset(out, 0, sizeof(*out));
+	return ret;
+}
+
+int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *linkinfo;
+
+	if (!ifname_valid(ifname))
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "wireguard");
+	mnl_attr_nest_end(nlh, linkinfo);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_link_del(struct rtnl *r, int ifindex)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_DELLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	if (!mtu && !up)
+		return 0;
+	nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+struct addr_list {
+	int ifindex;
+	struct wgf_prefix *v;
+	size_t n, cap;
+};
+
+static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_list *l = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1];
+	struct wgf_prefix p = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return 0;
+	if ((int)ifa->ifa_index != l->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return 0;
+	parse_attrs(nlh, sizeof(*ifa), tb, IFA_MAX);
+	p.family = ifa->ifa_family;
+	p.len = ifa->ifa_prefixlen;
+	/* IFA_LOCAL is the local address whenever a peer is set (IFA_ADDRESS is then
+	 * the peer); a plain IPv6 address comes as IFA_ADDRESS alone. */
+	if (!attr_addr(tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS], p.family, p.addr))
+		return 0;
+	if (p.family == AF_INET6 && p.addr[0] == 0xfe && (p.addr[1] & 0xc0) == 0x80)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct wgf_prefix *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = p;
+	return 0;
+}
+
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n)
+{
+	struct addr_list l = { .ifindex = ifindex };
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int ret, tries = RTNL_DUMP_TRIES;
+
+	*out = NULL;
+	*n = 0;
+	do {
+		l.n = 0;
+		nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_UNSPEC;
+		ret = rtnl_talk(r, nlh, addr_list_cb, &l);
+	} while (ret == -EINTR && --tries);
+	if (ret < 0) {
+		free(l.v);
+		return ret;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+static int addr_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
+		    const struct wgf_prefix *p)
+{
+	size_t alen;
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (ifindex <= 0 || (p->family != AF_INET && p->family != AF_INET6) ||
+	    p->len > prefix_max_len(p->family))
+		return -EINVAL;
+	alen = prefix_addr_len(p->family);
+	nlh = rtnl_msg(r, type, flags);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = p->family;
+	ifa->ifa_prefixlen = p->len;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, p->addr);
+	/* IPv4: IFA_ADDRESS is the peer on point-to-point links; the same value
+	 * means no peer. */
+	if (p->family == AF_INET)
+		mnl_attr_put(nlh, IFA_ADDRESS, alen, p->addr);
+	else if (type == RTM_NEWADDR)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p)
+{
+	return addr_msg(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, p);
+}
+
+int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p)
+{
+	return addr_msg(r, RTM_DELADDR, 0, ifindex, p);
+}
+
+struct route_list {
+	struct hs_route *v;
+	size_t n, cap;
+	/* the last interface name looked up: if_indextoname() costs three
+	 * syscalls, and wgf's routes nearly all leave by the same device */
+	uint32_t oif;
+	char oif_name[IF_NAMESIZE];
+};
+
+static int route_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_list *l = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct hs_route rt = { 0 };
+	uint32_t oif;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return 0;
+	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+	    rtm->rtm_protocol != RTPROT_WGF || rtm->rtm_type != RTN_UNICAST ||
+	    (rtm->rtm_flags & RTM_F_CLONED) || rtm->rtm_dst_len > prefix_max_len(rtm->rtm_family))
+		return 0;
+	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
+	rt.dst.family = rtm->rtm_family;
+	rt.dst.len = rtm->rtm_dst_len;
+	if (tb[RTA_DST] && !attr_addr(tb[RTA_DST], rt.dst.family, rt.dst.addr))
+		return 0;
+	if (!attr_u32(tb[RTA_TABLE], &rt.table))
+		rt.table = rtm->rtm_table;
+	attr_u32(tb[RTA_PRIORITY], &rt.metric);
+	/* A multipath route has no RTA_OIF; its ifname stays "". */
+	if (attr_u32(tb[RTA_OIF], &oif)) {
+		char name[IF_NAMESIZE];
+
+		if (oif != l->oif && if_indextoname(oif, name)) {
+			memcpy(l->oif_name, name, sizeof(name));
+			l->oif = oif;
+		}
+		if (oif == l->oif)
+			memcpy(rt.ifname, l->oif_name, sizeof(rt.ifname));
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct hs_route *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = rt;
+	return 0;
+}
+
+int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n)
+{
+	struct route_list l = { 0 };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int ret, tries = RTNL_DUMP_TRIES;
+
+	*out = NULL;
+	*n = 0;
+	do {
+		l.n = 0;
+		nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = AF_UNSPEC;
+		ret = rtnl_talk(r, nlh, route_list_cb, &l);
+	} while (ret == -EINTR && --tries);
+	if (ret < 0) {
+		free(l.v);
+		return ret;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+static uint32_t route_table(const struct hs_route *rt)
+{
+	return rt->table ? rt->table : RT_TABLE_MAIN;
+}
+
+static uint32_t route_metric(const struct hs_route *rt)
+{
+	if (rt->dst.family == AF_INET6 && rt->metric == 0)
+		return RTNL_IP6_DEFAULT_METRIC;
+	return rt->metric;
+}
+
+static bool route_same_dst(const struct hs_route *a, const struct hs_route *b)
+{
+	struct wgf_prefix da = a->dst, db = b->dst;
+
+	prefix_mask(&da);
+	prefix_mask(&db);
+	return route_table(a) == route_table(b) && prefix_equal(&da, &db);
+}
+
+static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
+		     const struct hs_route *rt, uint32_t metric)
+{
+	struct wgf_prefix dst = rt->dst;
+	uint32_t table = route_table(rt);
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if ((dst.family != AF_INET && dst.family != AF_INET6) ||
+	    dst.len > prefix_max_len(dst.family))
+		return -EINVAL;
+	prefix_mask(&dst);
+	nlh = rtnl_msg(r, type, flags);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst.family;
+	rtm->rtm_dst_len = dst.len;
+	rtm->rtm_protocol = RTPROT_WGF;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	if (table >= 256)
+		mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (dst.len)
+		mnl_attr_put(nlh, RTA_DST, prefix_addr_len(dst.family), dst.addr);
+	if (ifindex > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	if (metric)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+/*
+ * NLM_F_REPLACE replaces the route with the same key, and the metric is part of
+ * the key (IPv4: table, dst, tos, priority; IPv6: table, dst, metric). A new
+ * metric therefore adds a second route next to the old one instead of changing
+ * it. So: add or replace the route with the wanted metric first (no gap in
+ * forwarding), then delete wgf's routes to the same table and dst that carry
+ * another metric.
+ *
+ * Only an existing wgf route is replaced: when none has the key, the add is
+ * exclusive, so a route someone else owns with the same key is left alone
+ * and the caller gets -EEXIST.
+ */
+int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
+		       const struct hs_route *known, size_t n_known)
+{
+	struct hs_route *listed = NULL;
+	const struct hs_route *have = known;
+	uint32_t metric = route_metric(rt);
+	bool exists = false;
+	size_t n = n_known, i;
+	int ret;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	if (!known) {
+		ret = rtnl_route_list(r, &listed, &n);
+		if (ret < 0)
+			return ret;
+		have = listed;
+	}
+	for (i = 0; i < n; i++)
+		if (route_same_dst(&have[i], rt) && route_metric(&have[i]) == metric)
+			exists = true;
+	ret = route_msg(r, RTM_NEWROUTE, NLM_F_CREATE | (exists ? NLM_F_REPLACE : NLM_F_EXCL),
+			ifindex, rt, rt->metric);
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!route_same_dst(&have[i], rt) || route_metric(&have[i]) == metric)
+			continue;
+		/* IPv4 metric 0 matches any metric on delete, but the kernel keeps
+		 * aliases sorted by metric, so the first match is the metric-0 one. */
+		ret = route_msg(r, RTM_DELROUTE, 0, 0, &have[i], have[i].metric);
+		if (ret == -ESRCH)
+			ret = 0;
+		if (ret < 0)
+			goto out;
+	}
+out:
+	free(listed);
+	return ret;
+}
+
+/*
+ * The kernel deletes the first route matching the keys given; rtm_protocol
+ * limits that to wgf's routes. Metric 0 is a wildcard for IPv4 (the lowest
+ * metric, so the metric-0 route when there is one); for IPv6 metric 0 is
+ * sent as the kernel's default 1024, which is what an IPv6 route added with
+ * metric 0 carries.
+ */
+int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt)
+{
+	return route_msg(r, RTM_DELROUTE, 0, ifindex, rt, route_metric(rt));
+}

@@ -1,0 +1,51 @@
+/* rtnetlink through libmnl: links, addresses, wgf's own routes.
+ * All functions return 0 or a negative errno; on a kernel error the kernel's
+ * extended-ack text, when it sent one, is kept in rtnl_last_error(). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "model/hoststate.h"
+#include "model/prefix.h"
+
+/* wgf's routing protocol number (rtm_protocol): wgf lists and deletes only routes
+ * carrying it. Listed in /etc/iproute2/rt_protos.d/wgf.conf by `make install`. */
+#define RTPROT_WGF 157
+
+struct rtnl;
+
+struct rtnl_link_info {
+	int ifindex;
+	char ifname[IFNAMSIZ];
+	char kind[32];         /* IFLA_INFO_KIND: "wireguard", "tun", "" … */
+	uint32_t mtu;
+	bool up;               /* IFF_UP */
+};
+
+int rtnl_open(struct rtnl **out);
+void rtnl_free(struct rtnl *r);
+const char *rtnl_last_error(const struct rtnl *r);   /* "" when none */
+
+/* -ENODEV if absent. */
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out);
+int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname);
+int rtnl_link_del(struct rtnl *r, int ifindex);
+/* mtu 0 = leave; up: set IFF_UP when true (never takes a link down). */
+int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up);
+
+/* Global (scope universe) addresses on ifindex; IPv6 link-local is skipped. */
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n);
+int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p);
+int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p);
+
+/* Routes with rtm_protocol == RTPROT_WGF, all tables, both families; ifname filled
+ * from the output interface. */
+int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n);
+/* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF. have/n_have are
+ * wgf's routes as the caller last listed them (apply knows them from observing), so
+ * that a metric change can remove the old route; have NULL lists them here. */
+int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
+		       const struct hs_route *have, size_t n_have);
+int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt);

@@ -1,0 +1,870 @@
+/* Observed HostState + desired HostState -> ordered Plan. Pure: no I/O.
+ * Both inputs are normalized, so every comparison is a merge walk. */
+#include "reconcile/plan/plan.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/plan/nft_delta.h"
+#include "reconcile/plan/nft_listing.h"
+#include "reconcile/plan/fw_record.h"
+
+#define DISPLAY_LIST_MAX 8
+#define DRIFT_LINES_MAX 10
+
+/* Apply order (see plan.h): removals first, innermost objects first, then the rest. */
+enum diff_bucket {
+	B_DEL_FIREWALL, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
+	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_SYSCTL, B_FIREWALL,
+	B_MAX
+};
+
+struct action_list {
+	struct plan_action *v;
+	size_t n, cap;
+};
+
+struct diff_ctx {
+	const struct diff_opts *opts;
+	const struct host_state *desired, *observed;
+	struct action_list b[B_MAX];
+};
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap <= b->len + (size_t)n)
+			cap *= 2;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+/* Returns the string (caller frees), or NULL on ENOMEM. */
+static char *sb_take(struct sbuf *b)
+{
+	if (b->oom || !b->s) {
+		free(b->s);
+		return b->oom ? NULL : strdup("");
+	}
+	return b->s;
+}
+
+static void plan_action_clear(struct plan_action *a)
+{
+	for (size_t i = 0; i < a->n_changes; i++) {
+		free(a->changes[i].field);
+		free(a->changes[i].old);
+		free(a->changes[i].new);
+	}
+	free(a->changes);
+	free(a->name);
+	if (a->obj == PLAN_OBJ_FIREWALL)
+		free(a->u.firewall.patch);
+}
+
+static int action_change_kind(struct plan_action *a, enum plan_change_kind kind, const char *field,
+			      const char *old, const char *new)
+{
+	struct plan_change *c;
+
+	/* grows at powers of two: a new table lists one item per peer */
+	if (!(a->n_changes & (a->n_changes - 1))) {
+		c = reallocarray(a->changes, a->n_changes ? a->n_changes * 2 : 1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		a->changes = c;
+	}
+	c = &a->changes[a->n_changes];
+	*c = (struct plan_change){ .kind = kind };
+	c->field = strdup(field);
+	c->old = old ? strdup(old) : NULL;
+	c->new = new ? strdup(new) : NULL;
+	a->n_changes++;
+	if (!c->field || (old && !c->old) || (new && !c->new))
+		return -ENOMEM;
+	return 0;
+}
+
+static int action_change(struct plan_action *a, const char *field, const char *old, const char *new)
+{
+	return action_change_kind(a, PLAN_CHANGE_FIELD, field, old, new);
+}
+
+/* Same, taking ownership of an already built new value (NULL = ENOMEM). */
+static int action_change_take(struct plan_action *a, const char *field, const char *old, char *new)
+{
+	int r;
+
+	if (!new)
+		return -ENOMEM;
+	r = action_change(a, field, old, new);
+	free(new);
+	return r;
+}
+
+static int action_change_uint(struct plan_action *a, const char *field, bool has_old,
+			      unsigned long old, bool has_new, unsigned long new)
+{
+	char o[24], n[24];
+
+	snprintf(o, sizeof(o), "%lu", old);
+	snprintf(n, sizeof(n), "%lu", new);
+	return action_change(a, field, has_old ? o : NULL, has_new ? n : NULL);
+}
+
+static void action_init(struct plan_action *a, enum plan_obj obj, enum plan_op op, const char *ifname)
+{
+	*a = (struct plan_action){ .obj = obj, .op = op };
+	if (ifname)
+		snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+}
+
+/* Takes ownership of *a whatever it returns. */
+static int push(struct diff_ctx *c, enum diff_bucket b, struct plan_action *a, int r)
+{
+	struct action_list *l = &c->b[b];
+
+	if (r < 0)
+		goto fail;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct plan_action *v = reallocarray(l->v, cap, sizeof(*v));
+		if (!v) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+fail:
+	plan_action_clear(a);
+	return r;
+}
+
+static const char *keepalive_str(uint16_t k, char buf[8])
+{
+	if (!k)
+		return "off";
+	snprintf(buf, 8, "%u", k);
+	return buf;
+}
+
+static char *prefix_list_str(const struct wgf_prefix *v, size_t n)
+{
+	struct sbuf b = { 0 };
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < n && i < DISPLAY_LIST_MAX; i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", prefix_format(&v[i], buf));
+	if (n > DISPLAY_LIST_MAX)
+		sb_printf(&b, ", … (+%zu more)", n - DISPLAY_LIST_MAX);
+	if (!n)
+		sb_printf(&b, "(none)");
+	return sb_take(&b);
+}
+
+/* "+added … −removed …", at most DISPLAY_LIST_MAX entries. */
+static char *prefix_delta_str(const struct wgf_prefix *want, size_t nw,
+			      const struct wgf_prefix *have, size_t nh)
+{
+	struct sbuf b = { 0 };
+	char buf[PREFIX_STRLEN];
+	size_t shown = 0, hidden = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t i = 0, j = 0;
+
+		while (i < nw || j < nh) {
+			int cmp = i == nw ? 1 : j == nh ? -1 : prefix_cmp(&want[i], &have[j]);
+			const struct wgf_prefix *x = NULL;
+
+			if (cmp == 0) {
+				i++, j++;
+				continue;
+			}
+			if (cmp < 0) {
+				if (pass == 0)
+					x = &want[i];
+				i++;
+			} else {
+				if (pass == 1)
+					x = &have[j];
+				j++;
+			}
+			if (!x)
+				continue;
+			if (shown == DISPLAY_LIST_MAX) {
+				hidden++;
+				continue;
+			}
+			sb_printf(&b, "%s%s%s", shown ? " " : "", pass == 0 ? "+" : "−", prefix_format(x, buf));
+			shown++;
+		}
+	}
+	if (hidden)
+		sb_printf(&b, " … (+%zu more)", hidden);
+	return sb_take(&b);
+}
+
+static bool prefixes_equal(const struct wgf_prefix *a, size_t na, const struct wgf_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!prefix_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool is_owned(const struct diff_opts *o, const char *ifname)
+{
+	for (size_t i = 0; o && i < o->n_owned; i++)
+		if (o->owned_ifnames[i] && !strcmp(o->owned_ifnames[i], ifname))
+			return true;
+	return false;
+}
+
+static bool link_deleted(const struct diff_ctx *c, const char *ifname)
+{
+	const struct hs_device *o = hoststate_find_device(c->observed, ifname);
+
+	return o && o->exists && !hoststate_find_device(c->desired, ifname) && is_owned(c->opts, ifname);
+}
+
+static int peer_name_dup(struct plan_action *a, const struct hs_peer *p)
+{
+	if (!p->name)
+		return 0;
+	a->name = strdup(p->name);
+	return a->name ? 0 : -ENOMEM;
+}
+
+static int diff_peer_create(struct diff_ctx *c, const struct hs_device *d, const struct hs_peer *p)
+{
+	struct plan_action a;
+	char buf[ENDPOINT_STRLEN];
+	int r;
+
+	action_init(&a, PLAN_OBJ_PEER, PLAN_CREATE, d->ifname);
+	a.dev_desired = d;
+	a.peer_desired = p;
+	a.u.peer.set_psk = p->has_psk;
+	a.u.peer.set_endpoint = p->endpoint.family != 0;
+	a.u.peer.set_keepalive = p->keepalive != 0;
+	a.u.peer.replace_allowed_ips = true;
+	r = peer_name_dup(&a, p);
+	if (r >= 0)
+		r = action_change_take(&a, "allowed_ips", NULL, prefix_list_str(p->allowed_ips, p->n_allowed_ips));
+	if (r >= 0 && p->endpoint.family)
+		r = action_change(&a, "endpoint", NULL, endpoint_format(&p->endpoint, buf));
+	if (r >= 0 && p->keepalive)
+		r = action_change_uint(&a, "keepalive", false, 0, true, p->keepalive);
+	if (r >= 0 && p->has_psk)
+		r = action_change(&a, "preshared_key", NULL, "(sensitive)");
+	return push(c, B_PEER, &a, r);
+}
+
+static int diff_peer_delete(struct diff_ctx *c, const struct hs_device *o, const struct hs_peer *p)
+{
+	struct plan_action a;
+
+	action_init(&a, PLAN_OBJ_PEER, PLAN_DELETE, o->ifname);
+	a.dev_observed = o;
+	a.peer_observed = p;
+	return push(c, B_DEL_PEER, &a, peer_name_dup(&a, p));
+}
+
+static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o,
+			    const struct hs_peer *want, const struct hs_peer *have)
+{
+	struct plan_action a;
+	char b1[ENDPOINT_STRLEN], b2[ENDPOINT_STRLEN];
+	int r = 0;
+
+	action_init(&a, PLAN_OBJ_PEER, PLAN_UPDATE, d->ifname);
+	a.dev_desired = d;
+	a.dev_observed = o;
+	a.peer_desired = want;
+	a.peer_observed = have;
+	a.u.peer.set_keepalive = want->keepalive != have->keepalive;
+	if (want->has_psk)
+		a.u.peer.set_psk = !have->has_psk || sodium_memcmp(want->psk, have->psk, WG_KEY_LEN);
+	else
+		a.u.peer.set_psk = have->has_psk;
+	a.u.peer.replace_allowed_ips = !prefixes_equal(want->allowed_ips, want->n_allowed_ips,
+						       have->allowed_ips, have->n_allowed_ips);
+	/* An observed endpoint that differs from the declared one is taken as roamed
+	 * (overwriting it would cut the tunnel), unless the declaration changed since
+	 * wgf last applied it. A missing endpoint is drift. */
+	if (want->endpoint.family && have->endpoint.family && !endpoint_equal(&want->endpoint, &have->endpoint)) {
+		const struct hs_device *dd = c->opts && c->opts->declared ?
+			hoststate_find_device(c->opts->declared, d->ifname) : NULL;
+		const struct hs_peer *prev = dd ? hs_device_find_peer(dd, want->public_key) : NULL;
+		a.u.peer.set_endpoint = prev && !endpoint_equal(&prev->endpoint, &want->endpoint);
+	} else {
+		a.u.peer.set_endpoint = want->endpoint.family && !have->endpoint.family;
+	}
+	if (!a.u.peer.set_keepalive && !a.u.peer.set_psk && !a.u.peer.replace_allowed_ips &&
+	    !a.u.peer.set_endpoint)
+		return 0;
+
+	r = peer_name_dup(&a, want);
+	if (r >= 0 && a.u.peer.replace_allowed_ips)
+		r = action_change_take(&a, "allowed_ips", NULL,
+				       prefix_delta_str(want->allowed_ips, want->n_allowed_ips,
+							have->allowed_ips, have->n_allowed_ips));
+	if (r >= 0 && a.u.peer.set_endpoint)
+		r = action_change(&a, "endpoint", have->endpoint.family ? endpoint_format(&have->endpoint, b1) : "(none)",
+				  endpoint_format(&want->endpoint, b2));
+	if (r >= 0 && a.u.peer.set_keepalive)
+		r = action_change(&a, "keepalive", keepalive_str(have->keepalive, b1),
+				  keepalive_str(want->keepalive, b2));
+	if (r >= 0 && a.u.peer.set_psk)
+		r = action_change(&a, "preshared_key", have->has_psk ? "(sensitive)" : "(none)",
+				  want->has_psk ? "(sensitive)" : "(none)");
+	return push(c, B_PEER, &a, r);
+}
+
+static int diff_peers(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o)
+{
+	size_t i = 0, j = 0, no = o ? o->n_peers : 0;
+	int r = 0;
+
+	while (r >= 0 && (i < d->n_peers || j < no)) {
+		int cmp = i == d->n_peers ? 1 : j == no ? -1 : hs_peer_cmp(&d->peers[i], &o->peers[j]);
+
+		if (cmp < 0)
+			r = diff_peer_create(c, d, &d->peers[i++]);
+		else if (cmp > 0)
+			r = diff_peer_delete(c, o, &o->peers[j++]);
+		else
+			r = diff_peer_update(c, d, o, &d->peers[i++], &o->peers[j++]);
+	}
+	return r;
+}
+
+static int diff_address(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o,
+			const struct wgf_prefix *p, enum plan_op op)
+{
+	struct plan_action a;
+	char buf[PREFIX_STRLEN];
+
+	action_init(&a, PLAN_OBJ_ADDRESS, op, d ? d->ifname : o->ifname);
+	a.dev_desired = d;
+	a.dev_observed = o;
+	a.u.address = *p;
+	a.name = strdup(prefix_format(p, buf));
+	return push(c, op == PLAN_DELETE ? B_DEL_ADDRESS : B_ADDRESS, &a, a.name ? 0 : -ENOMEM);
+}
+
+static int diff_addresses(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o)
+{
+	size_t i = 0, j = 0, no = o ? o->n_addresses : 0;
+	int r = 0;
+
+	while (r >= 0 && (i < d->n_addresses || j < no)) {
+		int cmp = i == d->n_addresses ? 1 : j == no ? -1 :
+			  prefix_cmp(&d->addresses[i], &o->addresses[j]);
+
+		if (cmp < 0)
+			r = diff_address(c, d, o, &d->addresses[i++], PLAN_CREATE);
+		else if (cmp > 0)
+			r = diff_address(c, NULL, o, &o->addresses[j++], PLAN_DELETE);
+		else
+			i++, j++;
+	}
+	return r;
+}
+
+static int device_changes_key(struct plan_action *a, const struct hs_device *d, const struct hs_device *o)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char fo[WG_KEY_FP_LEN] = "(none)", fn[WG_KEY_FP_LEN];
+	bool had = o && o->has_private_key;
+	int r;
+
+	r = action_change(a, "private_key", o ? (had ? "(sensitive)" : "(none)") : NULL, "(sensitive)");
+	if (r < 0)
+		return r;
+	if (had) {
+		if (key_public_from_private(pub, o->private_key) < 0)
+			return -EINVAL;
+		key_fingerprint(pub, fo);
+	}
+	if (key_public_from_private(pub, d->private_key) < 0)
+		return -EINVAL;
+	key_fingerprint(pub, fn);
+	sodium_memzero(pub, sizeof(pub));
+	return action_change(a, "public_key", o ? fo : NULL, fn);
+}
+
+static int diff_link_create(struct diff_ctx *c, const struct hs_device *d)
+{
+	struct plan_action a;
+	int r = 0;
+
+	action_init(&a, PLAN_OBJ_LINK, PLAN_CREATE, d->ifname);
+	a.dev_desired = d;
+	a.u.link.backend = HS_BACKEND_AUTO;
+	a.u.link.set_mtu = d->mtu != 0;
+	a.u.link.set_up = d->up;
+	a.name = strdup(d->ifname);
+	if (!a.name)
+		r = -ENOMEM;
+	if (r >= 0 && d->mtu)
+		r = action_change_uint(&a, "mtu", false, 0, true, d->mtu);
+	if (r >= 0 && d->up)
+		r = action_change(&a, "up", NULL, "true");
+	r = push(c, B_LINK, &a, r);
+	if (r < 0)
+		return r;
+
+	/* The device action of a new link shows (and sends) what it is set up with. */
+	action_init(&a, PLAN_OBJ_DEVICE, PLAN_CREATE, d->ifname);
+	a.dev_desired = d;
+	a.u.device.set_private_key = d->has_private_key;
+	a.u.device.set_listen_port = d->listen_port != 0;
+	a.u.device.set_fwmark = d->fwmark != 0;
+	a.name = strdup(d->ifname);
+	if (!a.name)
+		r = -ENOMEM;
+	if (r >= 0 && d->listen_port)
+		r = action_change_uint(&a, "listen_port", false, 0, true, d->listen_port);
+	if (r >= 0 && d->fwmark)
+		r = action_change_uint(&a, "fwmark", false, 0, true, d->fwmark);
+	if (r >= 0 && d->has_private_key)
+		r = device_changes_key(&a, d, NULL);
+	r = push(c, B_DEVICE, &a, r);
+	if (r < 0)
+		return r;
+
+	r = diff_peers(c, d, NULL);
+	if (r < 0)
+		return r;
+	return diff_addresses(c, d, NULL);
+}
+
+static int diff_link_update(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o)
+{
+	struct plan_action a;
+	int r = 0;
+
+	action_init(&a, PLAN_OBJ_LINK, PLAN_UPDATE, d->ifname);
+	a.dev_desired = d;
+	a.dev_observed = o;
+	a.u.link.backend = o->backend;
+	a.u.link.set_mtu = d->mtu && d->mtu != o->mtu;
+	a.u.link.set_up = d->up && !o->up;
+	if (a.u.link.set_mtu || a.u.link.set_up) {
+		a.name = strdup(d->ifname);
+		if (!a.name)
+			r = -ENOMEM;
+		if (r >= 0 && a.u.link.set_mtu)
+			r = action_change_uint(&a, "mtu", true, o->mtu, true, d->mtu);
+		if (r >= 0 && a.u.link.set_up)
+			r = action_change(&a, "up", "false", "true");
+		r = push(c, B_LINK, &a, r);
+		if (r < 0)
+			return r;
+	}
+
+	action_init(&a, PLAN_OBJ_DEVICE, PLAN_UPDATE, d->ifname);
+	a.dev_desired = d;
+	a.dev_observed = o;
+	a.u.device.set_private_key = d->has_private_key &&
+		(!o->has_private_key || !key_private_equal(d->private_key, o->private_key));
+	a.u.device.set_listen_port = d->listen_port && d->listen_port != o->listen_port;
+	a.u.device.set_fwmark = d->fwmark != o->fwmark;
+	if (a.u.device.set_private_key || a.u.device.set_listen_port || a.u.device.set_fwmark) {
+		a.name = strdup(d->ifname);
+		if (!a.name)
+			r = -ENOMEM;
+		if (r >= 0 && a.u.device.set_listen_port)
+			r = action_change_uint(&a, "listen_port", true, o->listen_port, true, d->listen_port);
+		if (r >= 0 && a.u.device.set_fwmark)
+			r = action_change_uint(&a, "fwmark", true, o->fwmark, true, d->fwmark);
+		if (r >= 0 && a.u.device.set_private_key)
+			r = device_changes_key(&a, d, o);
+		r = push(c, B_DEVICE, &a, r);
+		if (r < 0)
+			return r;
+	}
+
+	r = diff_peers(c, d, o);
+	if (r < 0)
+		return r;
+	return diff_addresses(c, d, o);
+}
+
+static int diff_link_delete(struct diff_ctx *c, const struct hs_device *o)
+{
+	struct plan_action a;
+
+	action_init(&a, PLAN_OBJ_LINK, PLAN_DELETE, o->ifname);
+	a.dev_observed = o;
+	a.u.link.backend = o->backend;
+	a.name = strdup(o->ifname);
+	return push(c, B_DEL_LINK, &a, a.name ? 0 : -ENOMEM);
+}
+
+static int diff_devices(struct diff_ctx *c)
+{
+	const struct host_state *want = c->desired, *have = c->observed;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r >= 0 && (i < want->n_devices || j < have->n_devices)) {
+		const struct hs_device *d = i < want->n_devices ? &want->devices[i] : NULL;
+		const struct hs_device *o = j < have->n_devices ? &have->devices[j] : NULL;
+		int cmp = !d ? 1 : !o ? -1 : strcmp(d->ifname, o->ifname);
+
+		if (cmp < 0) {
+			r = diff_link_create(c, d);
+			i++;
+		} else if (cmp > 0) {
+			if (o->exists && is_owned(c->opts, o->ifname))
+				r = diff_link_delete(c, o);
+			j++;
+		} else {
+			r = o->exists ? diff_link_update(c, d, o) : diff_link_create(c, d);
+			i++, j++;
+		}
+	}
+	return r;
+}
+
+/* The kernel stores an IPv6 route added with metric 0 as 1024 (IP6_RT_PRIO_USER). */
+static uint32_t route_metric(const struct hs_route *rt)
+{
+	return rt->dst.family == AF_INET6 && rt->metric == 0 ? 1024 : rt->metric;
+}
+
+static int diff_route(struct diff_ctx *c, const struct hs_route *want, const struct hs_route *have)
+{
+	const struct hs_route *rt = want ? want : have;
+	enum plan_op op = !want ? PLAN_DELETE : !have ? PLAN_CREATE : PLAN_UPDATE;
+	struct plan_action a;
+	char buf[PREFIX_STRLEN];
+	int r = 0;
+
+	if (op == PLAN_UPDATE && route_metric(want) == route_metric(have))
+		return 0;
+	if (op == PLAN_DELETE && link_deleted(c, have->ifname))
+		return 0;
+	action_init(&a, PLAN_OBJ_ROUTE, op, rt->ifname);
+	a.u.route = *rt;
+	a.name = strdup(prefix_format(&rt->dst, buf));
+	if (!a.name)
+		r = -ENOMEM;
+	if (r >= 0 && op == PLAN_UPDATE)
+		r = action_change_uint(&a, "metric", true, route_metric(have), true, route_metric(want));
+	return push(c, op == PLAN_DELETE ? B_DEL_ROUTE : B_ROUTE, &a, r);
+}
+
+static int diff_routes(struct diff_ctx *c)
+{
+	const struct host_state *want = c->desired, *have = c->observed;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r >= 0 && (i < want->n_routes || j < have->n_routes)) {
+		int cmp = i == want->n_routes ? 1 : j == have->n_routes ? -1 :
+			  hs_route_cmp(&want->routes[i], &have->routes[j]);
+
+		if (cmp < 0)
+			r = diff_route(c, &want->routes[i++], NULL);
+		else if (cmp > 0)
+			r = diff_route(c, NULL, &have->routes[j++]);
+		else
+			r = diff_route(c, &want->routes[i++], &have->routes[j++]);
+	}
+	return r;
+}
+
+static int diff_sysctl(struct diff_ctx *c, const struct hs_sysctl *want, const struct hs_sysctl *have)
+{
+	struct plan_action a;
+	int r = 0;
+
+	if (have && !strcmp(want->value, have->value))
+		return 0;
+	action_init(&a, PLAN_OBJ_SYSCTL, PLAN_UPDATE, NULL);
+	a.u.sysctl.key = want->key;
+	a.u.sysctl.value = want->value;
+	a.name = strdup(want->key);
+	if (!a.name)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = action_change(&a, "value", have ? have->value : NULL, want->value);
+	return push(c, B_SYSCTL, &a, r);
+}
+
+/* Only sysctls wgf wants are compared; others observed are not its business. */
+static int diff_sysctls(struct diff_ctx *c)
+{
+	const struct host_state *want = c->desired, *have = c->observed;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r >= 0 && i < want->n_sysctls) {
+		int cmp = j == have->n_sysctls ? -1 : strcmp(want->sysctls[i].key, have->sysctls[j].key);
+
+		if (cmp < 0)
+			r = diff_sysctl(c, &want->sysctls[i++], NULL);
+		else if (cmp > 0)
+			j++;
+		else
+			r = diff_sysctl(c, &want->sysctls[i++], &have->sysctls[j++]);
+	}
+	return r;
+}
+
+/* Item changes from the items applied (old) to the desired ones; both sorted by key. */
+static int fw_item_changes(struct plan_action *a, const struct hs_fw_item *old, size_t no,
+			   const struct hs_fw_item *new, size_t nn, size_t *n_changed)
+{
+	size_t i = 0, j = 0, n0 = a->n_changes;
+	int r = 0;
+
+	while (r >= 0 && (i < no || j < nn)) {
+		int cmp = i == no ? 1 : j == nn ? -1 : strcmp(old[i].key, new[j].key);
+
+		if (cmp < 0)
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, old[i].key, old[i].value, NULL);
+		else if (cmp > 0)
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, NULL, new[j].value);
+		else if (strcmp(old[i].value, new[j].value))
+			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, old[i].value, new[j].value);
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	*n_changed = a->n_changes - n0;
+	return r;
+}
+
+/* What differs between two texts of the table (listings, or rendered bodies). */
+static int fw_text_changes(struct plan_action *a, enum plan_change_kind kind, const char *field,
+			   const char *old, const char *new)
+{
+	char **lines = NULL;
+	size_t n = 0;
+	int r;
+
+	r = nft_listing_diff(old, new, DRIFT_LINES_MAX, &lines, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = action_change_kind(a, kind, field, NULL, lines[i]);
+	nft_listing_lines_free(lines, n);
+	return r;
+}
+
+static int fw_action_init(struct plan_action *a, enum plan_op op, const struct hs_firewall *want)
+{
+	action_init(a, PLAN_OBJ_FIREWALL, op, NULL);
+	a->u.firewall.body = op == PLAN_DELETE ? NULL : want->body ? want->body : "";
+	a->name = strdup(HS_FW_FAMILY " " HS_FW_TABLE);
+	return a->name ? 0 : -ENOMEM;
+}
+
+/* wgf replaces its table when what it wants differs from what it applied last, or
+ * when the kernel's table differs from what it listed right after that apply. */
+static int diff_firewall(struct diff_ctx *c)
+{
+	const struct hs_firewall *want = &c->desired->firewall, *have = &c->observed->firewall;
+	const struct fw_record *rec = c->opts ? c->opts->fw_applied : NULL;
+	struct plan_action a;
+	bool body_changed, drift;
+	size_t n_items = 0;
+	int r;
+
+	if (!want->present) {
+		if (!have->present || !rec)
+			return 0;
+		return push(c, B_DEL_FIREWALL, &a, fw_action_init(&a, PLAN_DELETE, want));
+	}
+	if (!have->present) {
+		r = fw_action_init(&a, PLAN_CREATE, want);
+		a.u.firewall.drift = rec != NULL;
+		if (r >= 0 && rec)
+			r = action_change_kind(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", NULL, "table deleted");
+		if (r >= 0)
+			r = fw_item_changes(&a, NULL, 0, want->items, want->n_items, &n_items);
+		return push(c, B_FIREWALL, &a, r);
+	}
+	body_changed = !rec || strcmp(rec->body ? rec->body : "", want->body ? want->body : "");
+	drift = rec && strcmp(rec->listing ? rec->listing : "", have->body ? have->body : "");
+	if (!body_changed && !drift)
+		return 0;
+	r = fw_action_init(&a, PLAN_UPDATE, want);
+	a.u.firewall.drift = drift;
+	if (r >= 0 && !rec)
+		r = action_change_kind(&a, PLAN_CHANGE_NOTE, "no record of what wgf applied: replaced as a whole",
+				       NULL, NULL);
+	if (r >= 0 && rec)
+		r = fw_item_changes(&a, rec->items, rec->n_items, want->items, want->n_items, &n_items);
+	/* addresses and LANs are set elements, not items; a new wgf may lay it out anew */
+	if (r >= 0 && body_changed && rec && !n_items)
+		r = fw_text_changes(&a, PLAN_CHANGE_RULESET, "ruleset", rec->body, want->body);
+	if (r >= 0 && drift)
+		r = fw_text_changes(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", rec->listing, have->body);
+	/* the kernel holds exactly what wgf applied: when only set elements differ,
+	 * changing those leaves every other element (and the table) alone */
+	if (r >= 0 && rec && rec->body && !drift)
+		r = nft_delta_patch(HS_FW_FAMILY, HS_FW_TABLE, rec->body, want->body ? want->body : "",
+				    &a.u.firewall.patch);
+	return push(c, B_FIREWALL, &a, r);
+}
+
+static int plan_assemble(struct plan *p, struct diff_ctx *c)
+{
+	size_t n = 0;
+
+	for (int b = 0; b < B_MAX; b++)
+		n += c->b[b].n;
+	if (n) {
+		p->actions = calloc(n, sizeof(*p->actions));
+		if (!p->actions)
+			return -ENOMEM;
+	}
+	for (int b = 0; b < B_MAX; b++) {
+		for (size_t i = 0; i < c->b[b].n; i++) {
+			struct plan_action *a = &c->b[b].v[i];
+
+			p->actions[p->n_actions++] = *a;
+			/* The device settings of a new link are part of creating it. */
+			if (a->obj == PLAN_OBJ_DEVICE && a->op == PLAN_CREATE)
+				continue;
+			if (a->op == PLAN_CREATE)
+				p->n_create++;
+			else if (a->op == PLAN_UPDATE)
+				p->n_update++;
+			else
+				p->n_delete++;
+		}
+		free(c->b[b].v);
+		c->b[b] = (struct action_list){ 0 };
+	}
+	return 0;
+}
+
+int diff_host_states(struct host_state *desired, struct host_state *observed,
+		     const struct diff_opts *opts, struct plan **out)
+{
+	struct diff_ctx c = { .opts = opts, .desired = desired, .observed = observed };
+	struct plan *p;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		hoststate_free(desired);
+		hoststate_free(observed);
+		return -ENOMEM;
+	}
+	p->desired = desired;
+	p->observed = observed;
+	if (!desired || !observed) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (desired->host_name) {
+		p->host_name = strdup(desired->host_name);
+		if (!p->host_name)
+			goto out;
+	}
+	r = diff_devices(&c);
+	if (r >= 0)
+		r = diff_routes(&c);
+	if (r >= 0)
+		r = diff_sysctls(&c);
+	if (r >= 0)
+		r = diff_firewall(&c);
+	if (r >= 0)
+		r = plan_assemble(p, &c);
+	if (r < 0)
+		goto out;
+	*out = p;
+	p = NULL;
+	r = 0;
+out:
+	for (int b = 0; b < B_MAX; b++) {
+		for (size_t i = 0; i < c.b[b].n; i++)
+			plan_action_clear(&c.b[b].v[i]);
+		free(c.b[b].v);
+	}
+	plan_free(p);
+	return r;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_actions; i++)
+		plan_action_clear(&p->actions[i]);
+	free(p->actions);
+	hoststate_free(p->desired);
+	hoststate_free(p->observed);
+	free(p->host_name);
+	free(p->source);
+	peer_notices_clear(&p->notices);
+	free(p);
+}
+
+const char *plan_obj_name(enum plan_obj o)
+{
+	switch (o) {
+	case PLAN_OBJ_LINK:    return "interface";
+	case PLAN_OBJ_DEVICE:  return "device";
+	case PLAN_OBJ_PEER:    return "peer";
+	case PLAN_OBJ_ADDRESS: return "address";
+	case PLAN_OBJ_ROUTE:   return "route";
+	case PLAN_OBJ_SYSCTL:  return "sysctl";
+	case PLAN_OBJ_FIREWALL: return "nftables table";
+	}
+	return "unknown";
+}
+
+const char *plan_op_name(enum plan_op o)
+{
+	switch (o) {
+	case PLAN_CREATE: return "create";
+	case PLAN_UPDATE: return "update";
+	case PLAN_DELETE: return "delete";
+	}
+	return "unknown";
+}

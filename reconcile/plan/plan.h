@@ -1,0 +1,145 @@
+/* Plan: the ordered list of changes that turns an observed HostState into the
+ * desired one. Built by diff_host_states() (reconcile/diff.c), printed by
+ * plan_print_text()/plan_print_json(), carried out by apply_plan().
+ *
+ * Order (apply walks actions front to back):
+ *   1. removals, in reverse dependency order: the nftables table, routes,
+ *      addresses, peers, links (a link that goes away is one action: its
+ *      peers/addresses/routes go with it)
+ *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
+ *      peers, addresses, routes, sysctls, the nftables table
+ * Within one object class, actions are sorted by interface then by name/key, so
+ * plans are deterministic.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "model/hoststate.h"
+#include "render/render.h"
+
+struct fw_record;   /* reconcile/plan/fw_record.h */
+
+enum plan_op {
+	PLAN_CREATE,   /* "+" */
+	PLAN_UPDATE,   /* "~" */
+	PLAN_DELETE,   /* "-" */
+};
+
+enum plan_obj {
+	PLAN_OBJ_LINK,     /* the interface itself (create/delete/mtu/up) */
+	PLAN_OBJ_DEVICE,   /* WireGuard device settings: private key, listen port, fwmark */
+	PLAN_OBJ_PEER,
+	PLAN_OBJ_ADDRESS,
+	PLAN_OBJ_ROUTE,
+	PLAN_OBJ_SYSCTL,
+	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
+};
+
+enum plan_change_kind {
+	PLAN_CHANGE_FIELD,     /* a setting: old → new */
+	PLAN_CHANGE_ITEM,      /* a firewall summary item: field = its key; old NULL = added, new NULL = removed */
+	PLAN_CHANGE_DRIFT,     /* made outside wgf: new = "+ chain x: tcp dport 22 accept", "- set y: element z" */
+	PLAN_CHANGE_RULESET,   /* the rendered ruleset, when no item changed: new = "+ set x: element 10.0.0.5" */
+	PLAN_CHANGE_NOTE,      /* why, in words: field = "no record of what wgf applied: …" */
+};
+
+/* One field change, for display. Values are display strings that never contain
+ * secrets (private keys and PSKs are shown as "(sensitive)"). old is NULL for a
+ * create, new is NULL for a delete. */
+struct plan_change {
+	enum plan_change_kind kind;
+	char *field;
+	char *old;
+	char *new;
+};
+
+struct plan_action {
+	enum plan_obj obj;
+	enum plan_op op;
+	char ifname[IFNAMSIZ];
+	char *name;            /* display name: peer name (or NULL if unknown), "10.0.0.1/24", sysctl key… */
+
+	/* Borrowed pointers into plan->desired / plan->observed; NULL where absent. */
+	const struct hs_device *dev_desired, *dev_observed;
+	const struct hs_peer *peer_desired, *peer_observed;
+
+	/* What exactly to send. */
+	union {
+		struct {       /* PLAN_OBJ_LINK */
+			bool set_mtu, set_up;
+			enum hs_backend backend;   /* create: AUTO lets apply choose */
+		} link;
+		struct {       /* PLAN_OBJ_DEVICE */
+			bool set_private_key, set_listen_port, set_fwmark;
+		} device;
+		struct {       /* PLAN_OBJ_PEER (update; create sends everything) */
+			bool set_psk, set_endpoint, set_keepalive, replace_allowed_ips;
+		} peer;
+		struct wgf_prefix address;     /* PLAN_OBJ_ADDRESS */
+		struct hs_route route;         /* PLAN_OBJ_ROUTE; update = replace */
+		struct {                       /* PLAN_OBJ_SYSCTL */
+			const char *key, *value;   /* borrowed from plan->desired */
+		} sysctl;
+		struct {                       /* PLAN_OBJ_FIREWALL */
+			const char *body;          /* create/update: borrowed from plan->desired */
+			bool drift;                /* the kernel's table is not what wgf applied */
+			char *patch;               /* update: element changes that suffice instead of
+			                              replacing (owned; NULL: replace) */
+		} firewall;
+	} u;
+
+	struct plan_change *changes;
+	size_t n_changes;
+};
+
+struct plan {
+	char *host_name;
+	char *source;          /* "commit 1a2b3c4d (main)" / "directory ./net" */
+	struct host_state *desired;    /* owned */
+	struct host_state *observed;   /* owned */
+	struct plan_action *actions;
+	size_t n_actions;
+	size_t n_create, n_update, n_delete;
+	/* Peers of this host that the desired state leaves out (disabled, expired) or
+	 * that expire soon: why, for the printers. Owned; filled by the caller of the diff. */
+	struct peer_notices notices;
+};
+
+struct diff_opts {
+	/* Interfaces wgf created earlier (from its state file) and may delete when no
+	 * longer desired. Interfaces not desired and not listed here are never touched. */
+	const char *const *owned_ifnames;
+	size_t n_owned;
+	/* The endpoints wgf declared when it last applied (state dir), or NULL. An
+	 * observed endpoint that differs from the desired one is a roam, not drift,
+	 * unless the declaration itself changed since then. */
+	const struct host_state *declared;
+	/* What wgf applied to its nftables table (state dir), or NULL when it has no
+	 * record. Without one, a table that is not desired is never deleted. */
+	const struct fw_record *fw_applied;
+};
+
+/* Takes ownership of desired and observed (both normalized) whatever it returns.
+ * Returns 0 and *out, or a negative errno. */
+int diff_host_states(struct host_state *desired, struct host_state *observed,
+		     const struct diff_opts *opts, struct plan **out);
+void plan_free(struct plan *p);
+static inline bool plan_is_empty(const struct plan *p) { return p->n_actions == 0; }
+
+const char *plan_obj_name(enum plan_obj o);   /* "interface", "peer", … */
+const char *plan_op_name(enum plan_op o);     /* "create", "update", "delete" */
+
+struct plan_print_opts {
+	bool color;            /* ANSI colours (caller decides: isatty && !NO_COLOR) */
+};
+void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f);
+/* One JSON object; json-c. Returns 0 or -ENOMEM. */
+int plan_print_json(const struct plan *p, FILE *f);
+/* The "peer_notices" array plan_print_json writes (validate --json writes it too):
+ * [{"peer", "public_key", "state", "expires" (date or null), "days_left" (expiring, else null),
+ *   "severity", "message", "file", "line", "column"}]. NULL when out of memory. */
+struct json_object *peer_notices_json(const struct peer_notices *n);

@@ -1,0 +1,251 @@
+/* A Plan as one JSON object (format_version 1). Never carries secrets: the
+ * change strings are display strings that already say "(sensitive)". */
+#include "reconcile/plan/plan.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+
+static int add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A JSON string, or null for NULL (json-c represents null as a NULL object). */
+static int add_str(struct json_object *obj, const char *key, const char *s)
+{
+	if (!s)
+		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
+	return add(obj, key, json_object_new_string(s));
+}
+
+static int append(struct json_object *arr, struct json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_array_add(arr, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *change_json(const struct plan_change *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "name", c->field) < 0 || add_str(o, "before", c->old) < 0 ||
+	    add_str(o, "after", c->new) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *item_json(const struct plan_change *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "key", c->field) < 0 ||
+	    (c->old && c->new && (add_str(o, "before", c->old) < 0 || add_str(o, "after", c->new) < 0)) ||
+	    (!(c->old && c->new) && add_str(o, "value", c->new ? c->new : c->old) < 0)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "items": {"added": [{key, value}], "removed": [{key, value}], "changed": [{key,
+ * before, after}]}, "ruleset": ["+ set s0_tun4: element 10.0.0.0/24"], "drift":
+ * ["+ chain from_tunnel: tcp dport 22 accept"], "notes": ["no record of …"]. */
+static int add_firewall(struct json_object *o, const struct plan_action *a)
+{
+	static const char *const names[] = { "added", "removed", "changed" };
+	struct json_object *items = json_object_new_object(), *lists[3] = { 0 };
+	struct json_object *ruleset = NULL, *drift = NULL, *notes = NULL;
+	int r = -ENOMEM;
+
+	if (!items)
+		return -ENOMEM;
+	for (int k = 0; k < 3; k++) {
+		lists[k] = json_object_new_array();
+		if (add(items, names[k], lists[k]) < 0)
+			goto out;
+	}
+	if (add(o, "items", items) < 0) {
+		items = NULL;
+		goto out;
+	}
+	items = NULL;
+	if (add(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
+	    add(o, "drift", drift = json_object_new_array()) < 0 ||
+	    add(o, "notes", notes = json_object_new_array()) < 0)
+		goto out;
+	for (size_t i = 0; i < a->n_changes; i++) {
+		const struct plan_change *c = &a->changes[i];
+
+		switch (c->kind) {
+		case PLAN_CHANGE_ITEM:
+			if (append(lists[!c->old ? 0 : !c->new ? 1 : 2], item_json(c)) < 0)
+				goto out;
+			break;
+		case PLAN_CHANGE_RULESET:
+		case PLAN_CHANGE_DRIFT:
+			if (append(c->kind == PLAN_CHANGE_DRIFT ? drift : ruleset,
+				   json_object_new_string(c->new ? c->new : "")) < 0)
+				goto out;
+			break;
+		case PLAN_CHANGE_NOTE:
+		case PLAN_CHANGE_FIELD:
+			if (append(notes, json_object_new_string(c->field)) < 0)
+				goto out;
+			break;
+		}
+	}
+	r = 0;
+out:
+	json_object_put(items);
+	return r;
+}
+
+static struct json_object *action_json(const struct plan_action *a)
+{
+	const struct hs_peer *peer = a->peer_desired ? a->peer_desired : a->peer_observed;
+	struct json_object *o = json_object_new_object(), *fields = NULL;
+	char b64[WG_KEY_B64_LEN];
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "action", plan_op_name(a->op)) < 0 ||
+	    add_str(o, "object", plan_obj_name(a->obj)) < 0 ||
+	    add_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ? NULL : a->ifname) < 0 ||
+	    add_str(o, "name", a->name) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_PEER && peer &&
+	    add_str(o, "public_key", key_to_base64(peer->public_key, b64)) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_FIREWALL && add_firewall(o, a) < 0)
+		goto fail;
+	fields = json_object_new_array();
+	if (!fields)
+		goto fail;
+	for (size_t i = 0; i < a->n_changes; i++)
+		if (append(fields, change_json(&a->changes[i])) < 0)
+			goto fail;
+	if (add(o, "fields", fields) < 0) {
+		fields = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	json_object_put(fields);
+	json_object_put(o);
+	return NULL;
+}
+
+static struct json_object *notice_json(const struct peer_notice *n)
+{
+	struct json_object *o = json_object_new_object();
+	char date[PEER_NOTICE_DATE_LEN], msg[PEER_NOTICE_MSG_LEN], b64[WG_KEY_B64_LEN];
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "peer", n->peer) < 0 ||
+	    add_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
+	    add_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
+	    add_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
+	    (n->state == PEER_NOTICE_EXPIRING ? add(o, "days_left", json_object_new_int64(n->days_left))
+					      : add_str(o, "days_left", NULL)) < 0 ||
+	    add_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
+	    add_str(o, "message", peer_notice_message(n, msg)) < 0 ||
+	    add_str(o, "file", n->file) < 0 ||
+	    add(o, "line", json_object_new_int64(n->line)) < 0 ||
+	    add(o, "column", json_object_new_int64(n->col)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *peer_notices_json(const struct peer_notices *n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < n->n; i++)
+		if (append(arr, notice_json(&n->items[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+static struct json_object *plan_json(const struct plan *p)
+{
+	struct json_object *root = json_object_new_object(), *summary = NULL, *changes = NULL;
+
+	if (!root)
+		return NULL;
+	if (add(root, "format_version", json_object_new_int(1)) < 0 ||
+	    add_str(root, "host", p->host_name) < 0 ||
+	    add_str(root, "source", p->source) < 0)
+		goto fail;
+	summary = json_object_new_object();
+	if (!summary || add(summary, "create", json_object_new_int64((int64_t)p->n_create)) < 0 ||
+	    add(summary, "update", json_object_new_int64((int64_t)p->n_update)) < 0 ||
+	    add(summary, "delete", json_object_new_int64((int64_t)p->n_delete)) < 0)
+		goto fail;
+	if (add(root, "summary", summary) < 0) {
+		summary = NULL;
+		goto fail;
+	}
+	summary = NULL;
+	changes = json_object_new_array();
+	if (!changes)
+		goto fail;
+	for (size_t i = 0; i < p->n_actions; i++)
+		if (append(changes, action_json(&p->actions[i])) < 0)
+			goto fail;
+	if (add(root, "changes", changes) < 0) {
+		changes = NULL;
+		goto fail;
+	}
+	changes = NULL;
+	if (add(root, "peer_notices", peer_notices_json(&p->notices)) < 0)
+		goto fail;
+	return root;
+fail:
+	json_object_put(summary);
+	json_object_put(changes);
+	json_object_put(root);
+	return NULL;
+}
+
+int plan_print_json(const struct plan *p, FILE *f)
+{
+	struct json_object *root = plan_json(p);
+	const char *s;
+	int r = -ENOMEM;
+
+	if (!root)
+		return -ENOMEM;
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		goto out;
+	fputs(s, f);
+	fputc('\n', f);
+	r = 0;
+out:
+	json_object_put(root);
+	return r;
+}
