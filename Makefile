@@ -32,7 +32,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod
 
-.PHONY: labbins all deps check unit lab vm test demo bench bench-vm clean help install fuzz
+.PHONY: labbins all deps check check-layers unit lab vm test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf
 
 help:
@@ -40,6 +40,7 @@ help:
 	@echo "make demo       install missing packages, build, run the demo network in namespaces"
 	@echo "make test       install missing packages, build, run every test (unit, sanitizers, schema, lab)"
 	@echo "make unit       unit tests only (no root)"
+	@echo "make check-layers  the layering rules: includes and calls point one way, pure code stays pure"
 	@echo "make lab        lab tests only (root: namespaces + wireguard-go)"
 	@echo "make vm         the lab against kernel WireGuard, in a qemu guest (root)"
 	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick"
@@ -89,7 +90,11 @@ fuzz: $(FUZZ_BIN)
 unit: $(UNIT_BIN) $(O)/wgf
 	@tests/unit/run $(O) $(UNIT_BIN)
 
-check: unit
+check: unit check-layers
+
+# Dependencies point one way, pure code stays pure, no cycles (tests/check-layers).
+check-layers: $(LIB_OBJ) $(CMD_OBJ)
+	@tests/check-layers --self-test $(O)
 
 lab: $(O)/wgf $(LAB_BIN)
 	@tests/lab/run $(O)

@@ -5,8 +5,7 @@
 #include <unistd.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/host/apply.h"
-#include "reconcile/host/statedir.h"
+#include "reconcile/host/pipeline.h"
 
 static const char help[] =
 	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n\n"
@@ -72,20 +71,9 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 	free(buf);
 }
 
-/* A record of a table that is neither wanted nor there any more is stale: without
- * it, a table someone else creates under that name later is never deleted. */
-static void forget_firewall(const struct cmd_ctx *c, const struct plan *p)
+static void apply_warn(const char *msg)
 {
-	if (!p->desired->firewall.present && !p->observed->firewall.present)
-		statedir_firewall_remove(c->state_dir);
-}
-
-void cmd_apply_lock_error(const struct cmd_ctx *c, int r)
-{
-	if (r == -EWOULDBLOCK)
-		cmd_error("another wgf is applying on this host (lock %s/lock held)", c->state_dir);
-	else
-		cmd_error("taking the lock in %s: %s", c->state_dir, strerror(-r));
+	cmd_error("warning: %s", msg);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -111,16 +99,17 @@ int cmd_apply(int argc, char **argv)
 	 * the repository has loaded, so a broken one leaves the host as it was. */
 	lock = statedir_lock(c.state_dir, false);
 	if (lock < 0 && lock != -ENOENT) {
-		cmd_apply_lock_error(&c, lock);
+		cmd_lock_error(&c, lock);
 		return EXIT_ERROR;
 	}
 	c.lock = &lock;
 	if (cmd_make_plan(&c, true, &p, &rt) < 0)
 		goto out;
+	ao.backend = c.backend;
+	ao.wireguard_go = c.wireguard_go;
+	ao.state_dir = c.state_dir;
 	if (plan_is_empty(p)) {
-		/* an older wgf may not have recorded the declared endpoints yet */
-		statedir_endpoints_save(c.state_dir, p->desired);
-		forget_firewall(&c, p);
+		pipeline_apply(rt, p, &ao, NULL, &res);
 		if (c.json)
 			print_json(p, &res, 0);
 		else
@@ -137,25 +126,12 @@ int cmd_apply(int argc, char **argv)
 		fputs("Apply cancelled; nothing was changed.\n", stderr);
 		goto out;
 	}
-	ao.backend = c.backend;
-	ao.wireguard_go = c.wireguard_go;
-	ao.state_dir = c.state_dir;
 	ao.log = c.json ? NULL : stdout;
 	ao.color = c.color;
 	ao.progress = isatty(STDERR_FILENO);
 	if (ao.log)
 		fputs("\n", ao.log);
-	r = apply_plan(rt, p, &ao, &res);
-	statedir_journal(c.state_dir, p->host_name, p->source, r == 0 ? "applied" : res.rolled_back ? "rolled-back" : "failed",
-		      p->n_create, p->n_update, p->n_delete, res.error);
-	if (r == 0) {
-		int sr = statedir_endpoints_save(c.state_dir, p->desired);
-		if (sr < 0)
-			cmd_error("warning: recording the declared endpoints in %s: %s", c.state_dir, strerror(-sr));
-		forget_firewall(&c, p);
-		if (res.warning)
-			cmd_error("warning: %s", res.warning);
-	}
+	r = pipeline_apply(rt, p, &ao, apply_warn, &res);
 	if (c.json) {
 		print_json(p, &res, r);
 	} else if (r == 0) {

@@ -1,19 +1,14 @@
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "cmd/wgf.h"
 #include "reconcile/host/keyfile.h"
-#include "reconcile/host/observe.h"
-#include "reconcile/kernel/sysctl.h"
+#include "reconcile/host/pipeline.h"
 #include "reconcile/host/statedir.h"
-#include "render/render.h"
 
 void cmd_error(const char *fmt, ...)
 {
@@ -193,290 +188,62 @@ int cmd_load_model(const struct cmd_ctx *c, struct model **out)
 	return r;
 }
 
-const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct model *m,
-					 const uint8_t *priv)
+static void cmd_warn(const char *msg)
 {
-	const struct model_host *h = NULL;
-	uint8_t pub[WG_KEY_LEN];
-	char hostname[256];
-
-	if (c->host) {
-		h = model_find_host(m, c->host);
-		if (!h)
-			cmd_error("no Host named \"%s\" in %s", c->host, m->source);
-		return h;
-	}
-	if (priv && key_public_from_private(pub, priv) == 0) {
-		h = model_find_host_by_key(m, pub);
-		if (h)
-			return h;
-	}
-	if (gethostname(hostname, sizeof(hostname)) == 0) {
-		hostname[sizeof(hostname) - 1] = '\0';
-		hostname[strcspn(hostname, ".")] = '\0';
-		h = model_find_host(m, hostname);
-		if (h)
-			return h;
-	}
-	cmd_error("which host is this? No Host matches the key in %s or the hostname \"%s\"; "
-		  "pass --host NAME", c->key_file, hostname);
-	return NULL;
+	fprintf(stderr, "wgf: warning: %s\n", msg);
 }
 
-static int check_key_matches(const struct model_host *h, const uint8_t priv[WG_KEY_LEN], const char *key_file)
+void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o)
 {
-	uint8_t pub[WG_KEY_LEN];
-	char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN];
-
-	if (key_public_from_private(pub, priv) < 0)
-		return -EINVAL;
-	if (!memcmp(pub, h->public_key, WG_KEY_LEN))
-		return 0;
-	cmd_error("%s:%u:%u: Host \"%s\" declares publicKey %s, but the private key in %s belongs to %s",
-		  h->meta.loc.file, h->meta.loc.line, h->meta.loc.col, h->meta.name,
-		  key_to_base64(h->public_key, want), key_file, key_to_base64(pub, have));
-	return -EINVAL;
+	memset(o, 0, sizeof(*o));
+	o->state_dir = c->state_dir;
+	o->key_file = c->key_file;
+	o->key_file_given = c->key_file_given;
+	o->host = c->host;
+	o->now = c->now;
+	o->expiry_warning = c->expiry_warning;
+	o->warn = cmd_warn;
 }
 
-static int add_name(const char ***names, size_t *n, const char *name)
+void cmd_lock_error(const struct cmd_ctx *c, int r)
 {
-	const char **p;
-
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*names)[i], name))
-			return 0;
-	p = realloc(*names, (*n + 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	*names = p;
-	p[(*n)++] = name;
-	return 0;
+	if (r == -EWOULDBLOCK)
+		cmd_error("another wgf is applying on this host (lock %s/lock held)", c->state_dir);
+	else
+		cmd_error("taking the lock in %s: %s", c->state_dir, strerror(-r));
 }
 
-/* Reading wireguard-go's state of thousands of peers takes as long as loading the
- * repository, and the two are independent for the interfaces wgf already owns: on a
- * converged host those are all the desired ones. So they are observed on a second
- * thread while the model loads; anything else is observed afterwards. */
-struct early_observe {
-	pthread_t thread;
-	bool started;
-	const char **names;
-	size_t n_names;
-	struct host_state *hs;
-	int r;
-};
-
-static void *early_observe_run(void *arg)
+int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt)
 {
-	struct early_observe *e = arg;
-	struct observe_opts oo = { .ifnames = e->names, .n_ifnames = e->n_names };
-	struct rtnl *rt = NULL;
-
-	e->r = rtnl_open(&rt);
-	if (e->r >= 0)
-		e->r = observe_host(rt, &oo, &e->hs);
-	free(oo.error);
-	rtnl_free(rt);
-	return NULL;
-}
-
-static bool covers(const struct early_observe *e, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (size_t j = 0; j < e->n_names && !found; j++)
-			found = !strcmp(names[i], e->names[j]);
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rtp)
-{
+	struct pipeline_opts o;
+	struct pipeline *pl = NULL;
+	struct wgf_error err = {0};
 	struct model *m = NULL;
-	const struct model_host *h;
-	struct host_state *desired = NULL, *observed = NULL, *declared = NULL;
-	struct fw_record *fw_applied = NULL;
-	struct statedir_owned owned = {0};
-	struct early_observe early = {0};
-	struct observe_opts oo = {0};
-	struct diff_opts dopts = {0};
-	struct render_opts ro = { .now = c->now };
-	struct peer_notice_opts no = { .now = c->now, .warn_days = c->expiry_warning };
-	struct peer_notices notices = {0};
-	struct rtnl *rt = NULL;
-	const char **names = NULL, **keys = NULL;
-	size_t n_names = 0;
-	uint8_t priv[WG_KEY_LEN];
-	bool have_key = false;
 	int r;
 
 	*plan = NULL;
-	*rtp = NULL;
-	r = statedir_owned_load(c->state_dir, &owned);
-	if (r < 0) {
-		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
+	*rt = NULL;
+	cmd_pipeline_opts(c, &o);
+	o.need_key = need_key;
+	r = pipeline_begin(c->state_dir, &pl, &err);
+	if (r < 0)
 		goto out;
-	}
-	if (owned.n) {
-		early.names = (const char **)owned.ifnames;
-		early.n_names = owned.n;
-		early.started = pthread_create(&early.thread, NULL, early_observe_run, &early) == 0;
-	}
 	r = cmd_load_model(c, &m);
 	if (r < 0)
 		goto out;
 	if (c->lock && *c->lock < 0) {
 		r = *c->lock = statedir_lock(c->state_dir, true);
 		if (r < 0) {
-			cmd_apply_lock_error(c, r);
+			cmd_lock_error(c, r);
 			goto out;
 		}
 	}
-	r = keyfile_read(c->key_file, priv);
-	if (r == 0) {
-		have_key = true;
-	} else if (r == -ENOENT && !need_key && !c->key_file_given) {
-		fprintf(stderr, "wgf: warning: no private key at %s (run `wgf host init`); "
-			"the plan leaves the device key alone\n", c->key_file);
-	} else {
-		if (r == -EPERM)
-			cmd_error("%s is readable by group or others; run chmod 600 %s", c->key_file, c->key_file);
-		else
-			cmd_error("key file %s: %s", c->key_file, keyfile_strerror(r));
-		goto out;
-	}
-	h = cmd_select_host(c, m, have_key ? priv : NULL);
-	if (!h) {
-		r = -ENOENT;
-		goto out;
-	}
-	if (have_key) {
-		r = check_key_matches(h, priv, c->key_file);
-		if (r < 0)
-			goto out;
-	}
-	ro.private_key = have_key ? priv : NULL;
-	r = render_host(m, h, &ro, &desired);
-	if (r < 0) {
-		cmd_error("rendering host \"%s\": %s", h->meta.name, strerror(-r));
-		goto out;
-	}
-	free(desired->host_name);
-	desired->host_name = strdup(h->meta.name);
-	no.host = h;
-	r = peer_notices_collect(m, &no, &notices);
-	if (r < 0) {
-		cmd_error("listing the peers left out: %s", strerror(-r));
-		goto out;
-	}
-
-	for (size_t i = 0; i < desired->n_devices; i++)
-		if ((r = add_name(&names, &n_names, desired->devices[i].ifname)) < 0)
-			goto out;
-	for (size_t i = 0; i < owned.n; i++)
-		if ((r = add_name(&names, &n_names, owned.ifnames[i])) < 0)
-			goto out;
-	keys = calloc(desired->n_sysctls + 1, sizeof(*keys));
-	if (!keys) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < desired->n_sysctls; i++)
-		keys[i] = desired->sysctls[i].key;
-
-	r = rtnl_open(&rt);
-	if (r < 0) {
-		cmd_error("opening rtnetlink: %s%s", strerror(-r), r == -EPERM ? " (wgf plan needs root)" : "");
-		goto out;
-	}
-	if (early.started) {
-		pthread_join(early.thread, NULL);
-		early.started = false;
-		if (early.r >= 0 && covers(&early, names, n_names)) {
-			char value[64];
-			observed = early.hs;
-			early.hs = NULL;
-			for (size_t i = 0; i < desired->n_sysctls; i++) {
-				r = sysctl_read(keys[i], value, sizeof(value));
-				if (r < 0) {
-					cmd_error("observing this host: reading sysctl %s: %s", keys[i], strerror(-r));
-					goto out;
-				}
-				if ((r = hoststate_add_sysctl(observed, keys[i], value)) < 0)
-					goto out;
-			}
-			hoststate_normalize(observed);
-		}
-	}
-	if (!observed) {
-		oo.ifnames = names;
-		oo.n_ifnames = n_names;
-		oo.sysctl_keys = keys;
-		oo.n_sysctl_keys = desired->n_sysctls;
-		r = observe_host(rt, &oo, &observed);
-		if (r < 0) {
-			cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
-			goto out;
-		}
-	}
-	observed->host_name = strdup(h->meta.name);
-	r = statedir_endpoints_load(c->state_dir, &declared);
-	if (r < 0) {
-		cmd_error("reading %s: %s", c->state_dir, strerror(-r));
-		goto out;
-	}
-	r = statedir_firewall_load(c->state_dir, &fw_applied);
-	if (r == -EBADMSG) {
-		fprintf(stderr, "wgf: warning: %s/firewall is damaged; the nftables table is treated as "
-			"not recorded (replaced if wanted, never deleted)\n", c->state_dir);
-	} else if (r < 0) {
-		cmd_error("reading %s/firewall: %s", c->state_dir, strerror(-r));
-		goto out;
-	}
-	/* the table is looked at only when wgf wants it or made it */
-	if (desired->firewall.present || fw_applied) {
-		char *err = NULL;
-		r = observe_firewall(&observed->firewall, fw_applied, &err);
-		if (r < 0) {
-			cmd_error("observing this host: %s", err ? err : strerror(-r));
-			free(err);
-			goto out;
-		}
-	}
-	dopts.owned_ifnames = (const char *const *)owned.ifnames;
-	dopts.n_owned = owned.n;
-	dopts.declared = declared;
-	dopts.fw_applied = fw_applied;
-	r = diff_host_states(desired, observed, &dopts, plan);
-	desired = observed = NULL;
-	if (r < 0) {
-		cmd_error("computing the plan: %s", strerror(-r));
-		goto out;
-	}
-	(*plan)->source = strdup(m->source);
-	(*plan)->notices = notices;
-	notices = (struct peer_notices){0};
-	free((*plan)->host_name);
-	(*plan)->host_name = strdup(h->meta.name);
-	*rtp = rt;
-	rt = NULL;
+	r = pipeline_plan(pl, m, &o, plan, rt, &err);
 out:
-	if (early.started)
-		pthread_join(early.thread, NULL);
-	hoststate_free(early.hs);
-	hoststate_free(declared);
-	fw_record_free(fw_applied);
-	sodium_memzero(priv, sizeof(priv));
-	free(oo.error);
-	free(names);
-	free(keys);
-	statedir_owned_clear(&owned);
-	hoststate_free(desired);
-	hoststate_free(observed);
-	peer_notices_clear(&notices);
-	rtnl_free(rt);
+	if (wgf_error_is_set(&err))
+		cmd_error("%s", wgf_error_message(&err));
+	wgf_error_clear(&err);
+	pipeline_free(pl);
 	model_free(m);
 	return r;
 }

@@ -5,8 +5,6 @@
 #include <time.h>
 
 #include "cmd/wgf.h"
-#include "reconcile/host/observe.h"
-#include "reconcile/host/statedir.h"
 
 static const char help[] =
 	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
@@ -69,17 +67,6 @@ static void ago(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lldm ago", (long long)(d / 60));
 	else
 		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
-}
-
-/* The nftables table wgf owns, compared with what wgf recorded applying. */
-static const char *firewall_state(const struct hs_firewall *fw, const struct fw_record *rec)
-{
-	if (!fw->present)
-		return rec ? "deleted-outside-wgf" : "absent";
-	if (!rec)
-		return "not-applied-by-wgf";
-	return strcmp(fw->body ? fw->body : "", rec->listing ? rec->listing : "") ?
-	       "changed-outside-wgf" : "as-applied";
 }
 
 static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
@@ -190,18 +177,13 @@ int cmd_status(int argc, char **argv)
 	};
 	struct cmd_ctx c;
 	struct model *m = NULL;
-	struct statedir_owned owned = {0};
-	struct observe_opts oo = {0};
 	struct host_state *hs = NULL;
-	struct fw_record *fw_rec = NULL;
-	struct rtnl *rt = NULL;
-	const char *fw_state = NULL;
-	char *fw_err = NULL;
+	struct wgf_error err = {0};
 	const char **names = NULL;
 	struct key_name *idx = NULL;
 	size_t n = 0, n_idx = 0;
+	int r, fw_drift, ret = EXIT_ERROR;
 	bool have_source;
-	int r, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "status");
 	r = cmd_parse(&c, argc, argv, opts, help, false);
@@ -212,55 +194,32 @@ int cmd_status(int argc, char **argv)
 		return EXIT_ERROR;
 	if (have_source && cmd_load_model(&c, &m) < 0)
 		return EXIT_ERROR;
-	r = statedir_owned_load(c.state_dir, &owned);
-	if (r < 0) {
-		cmd_error("reading %s: %s", c.state_dir, strerror(-r));
-		goto out;
-	}
-	names = calloc(owned.n + (m ? m->n_hosts : 0) + 1, sizeof(*names));
-	if (!names)
-		goto out;
-	for (size_t i = 0; i < owned.n; i++)
-		names[n++] = owned.ifnames[i];
 	if (m) {
 		const struct model_host *h = c.host ? model_find_host(m, c.host) : NULL;
+		names = calloc(m->n_hosts + 1, sizeof(*names));
+		if (!names) {
+			cmd_error("%s", strerror(ENOMEM));
+			goto out;
+		}
 		for (size_t i = 0; i < m->n_hosts; i++)
 			if (!h || h == &m->hosts[i])
 				names[n++] = m->hosts[i].ifname;
 	}
-	r = rtnl_open(&rt);
-	if (r < 0) {
-		cmd_error("opening rtnetlink: %s", strerror(-r));
+	if (pipeline_status(c.state_dir, names, n, &hs, &fw_drift, &err) < 0) {
+		cmd_error("%s", wgf_error_message(&err));
 		goto out;
 	}
-	oo.ifnames = names;
-	oo.n_ifnames = n;
-	r = observe_host(rt, &oo, &hs);
-	if (r < 0) {
-		cmd_error("observing this host: %s", oo.error ? oo.error : strerror(-r));
-		goto out;
-	}
-	/* a damaged record reads as none; a table that cannot be read is left out */
-	if (statedir_firewall_load(c.state_dir, &fw_rec) == -ENOMEM ||
-	    observe_firewall(&hs->firewall, NULL, &fw_err) == -ENOMEM)
-		goto out;
-	if (!fw_err)
-		fw_state = firewall_state(&hs->firewall, fw_rec);
 	idx = names_index(m, &n_idx);
 	if (c.json)
-		print_json(hs, idx, n_idx, fw_state);
+		print_json(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift));
 	else
-		print_text(hs, idx, n_idx, fw_state);
+		print_text(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift));
 	ret = EXIT_OK;
 out:
-	free(oo.error);
-	free(fw_err);
-	fw_record_free(fw_rec);
+	wgf_error_clear(&err);
 	free(names);
 	free(idx);
 	hoststate_free(hs);
-	rtnl_free(rt);
-	statedir_owned_clear(&owned);
 	model_free(m);
 	return ret;
 }

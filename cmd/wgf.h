@@ -7,8 +7,9 @@
 
 #include "model/hoststate.h"
 #include "model/model.h"
-#include "reconcile/plan/plan.h"
+#include "reconcile/host/pipeline.h"
 #include "reconcile/kernel/rtnl.h"
+#include "reconcile/plan/plan.h"
 
 /* Exit codes (documented in the README and wgf(8)). */
 #define EXIT_OK 0
@@ -90,14 +91,13 @@ int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opt
 int cmd_load(const struct cmd_ctx *c, struct model **out, struct diag *d);
 /* The same, printing the diagnostics (errors and warnings) to stderr. */
 int cmd_load_model(const struct cmd_ctx *c, struct model **out);
-/* --host, else the Host whose publicKey matches the key file, else the hostname. */
-const struct model_host *cmd_select_host(const struct cmd_ctx *c, const struct model *m,
-					 const uint8_t *priv /* may be NULL */);
-
-/* Everything plan and apply share: load, select the host, render, observe, diff.
- * On success *plan and *rt are set (free both). need_key: fail without a key file. */
+/* The pipeline's options from the command's (reconcile/host/pipeline.h). */
+void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o);
+/* Everything plan and apply share: load the repository (then take c->lock),
+ * and the pipeline for this host. On success *plan and *rt are set (free both).
+ * need_key: fail without a key file. Prints what went wrong. */
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cmd_apply_lock_error(const struct cmd_ctx *c, int r);
+void cmd_lock_error(const struct cmd_ctx *c, int r);
 bool cmd_color_enabled(FILE *f);

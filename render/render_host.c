@@ -3,7 +3,6 @@
 #include "render/firewall.h"
 
 #include <errno.h>
-#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,7 +175,7 @@ static int render_routes(struct render_ctx *c)
 		const struct hs_peer *hp = &c->dev->peers[i];
 
 		for (size_t j = 0; j < hp->n_allowed_ips; j++) {
-			struct hs_route rt = { .table = RT_TABLE_MAIN, .metric = 0 };
+			struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .metric = 0 };
 			int r;
 
 			if (on_link(c->h, &hp->allowed_ips[j]))

@@ -455,6 +455,7 @@ static int rollback(struct apply_ctx *c)
 	const struct plan *p = c->plan;
 	struct host_state *want = NULL, *now = NULL;
 	struct observe_opts oo = {0};
+	struct wgf_error oerr = {0};
 	struct diff_opts dopts = {0};
 	struct apply_opts ro = *c->o;
 	struct apply_result rres = {0};
@@ -484,10 +485,10 @@ static int rollback(struct apply_ctx *c)
 	oo.n_ifnames = n_names;
 	oo.sysctl_keys = keys;
 	oo.n_sysctl_keys = p->observed->n_sysctls;
-	r = observe_host(c->rt, &oo, &now);
+	r = observe_host(c->rt, &oo, &now, &oerr);
 	if (r < 0) {
-		c->res->rollback_error = oo.error ? oo.error : str_printf("observing: %s", strerror(-r));
-		oo.error = NULL;
+		c->res->rollback_error = oerr.msg ? oerr.msg : str_printf("observing: %s", strerror(-r));
+		oerr.msg = NULL;
 		goto out;
 	}
 	dopts.owned_ifnames = (const char *const *)c->created;
@@ -515,7 +516,7 @@ static int rollback(struct apply_ctx *c)
 	}
 out:
 	free(fw_error);
-	free(oo.error);
+	wgf_error_clear(&oerr);
 	apply_result_clear(&rres);
 	plan_free(undo);
 	hoststate_free(want);

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/str.h"
 #include "reconcile/kernel/nft.h"
 #include "reconcile/kernel/wg.h"
 #include "reconcile/kernel/sysctl.h"
 
-static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname, char **error)
+static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname,
+			  struct wgf_error *err)
 {
 	struct rtnl_link_info li;
 	struct hs_device *d;
@@ -20,18 +20,15 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	r = rtnl_link_get(rt, ifname, &li);
 	if (r == -ENODEV)
 		return 0;
-	if (r < 0) {
-		*error = str_printf("interface %s: reading the link: %s", ifname, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return wgf_error_set(err, r, "interface %s: reading the link: %s", ifname, strerror(-r));
 	if (!strcmp(li.kind, "wireguard")) {
 		backend = HS_BACKEND_KERNEL;
 	} else if (wg_backend_detect(ifname) == HS_BACKEND_USERSPACE) {
 		backend = HS_BACKEND_USERSPACE;
 	} else {
-		*error = str_printf("interface %s exists but is not a WireGuard device (kind \"%s\"); "
-			 "wgf will not take it over", ifname, li.kind[0] ? li.kind : "none");
-		return -EEXIST;
+		return wgf_error_set(err, -EEXIST, "interface %s exists but is not a WireGuard device "
+				     "(kind \"%s\"); wgf will not take it over", ifname, li.kind[0] ? li.kind : "none");
 	}
 	d = hoststate_add_device(hs, ifname);
 	if (!d)
@@ -42,20 +39,17 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	d->mtu = li.mtu;
 	d->up = li.up;
 	r = wg_get_device(ifname, backend, d);
-	if (r < 0) {
-		*error = str_printf("interface %s: reading the WireGuard device (%s): %s", ifname,
-			 backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return wgf_error_set(err, r, "interface %s: reading the WireGuard device (%s): %s", ifname,
+				     backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
 	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses);
-	if (r < 0) {
-		*error = str_printf("interface %s: reading addresses: %s", ifname, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return wgf_error_set(err, r, "interface %s: reading addresses: %s", ifname, strerror(-r));
 	return 0;
 }
 
-int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out)
+int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_state **out,
+		 struct wgf_error *err)
 {
 	struct host_state *hs = hoststate_new();
 	struct hs_route *routes = NULL;
@@ -64,20 +58,21 @@ int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **ou
 	int r = 0;
 
 	*out = NULL;
-	o->error = NULL;
 	if (!hs)
-		return -ENOMEM;
+		return wgf_error_set(err, -ENOMEM, NULL);
 	for (size_t i = 0; i < o->n_ifnames; i++) {
 		if (hoststate_find_device(hs, o->ifnames[i]))
 			continue;
-		r = observe_device(rt, hs, o->ifnames[i], &o->error);
-		if (r < 0)
+		r = observe_device(rt, hs, o->ifnames[i], err);
+		if (r < 0) {
+			wgf_error_set(err, r, NULL);
 			goto out;
+		}
 		hoststate_normalize(hs);
 	}
 	r = rtnl_route_list(rt, &routes, &n_routes);
 	if (r < 0) {
-		o->error = str_printf("reading routes: %s", strerror(-r));
+		wgf_error_set(err, r, "reading routes: %s", strerror(-r));
 		goto out;
 	}
 	hs->routes = routes;
@@ -85,12 +80,14 @@ int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **ou
 	for (size_t i = 0; i < o->n_sysctl_keys; i++) {
 		r = sysctl_read(o->sysctl_keys[i], value, sizeof(value));
 		if (r < 0) {
-			o->error = str_printf("reading sysctl %s: %s", o->sysctl_keys[i], strerror(-r));
+			wgf_error_set(err, r, "reading sysctl %s: %s", o->sysctl_keys[i], strerror(-r));
 			goto out;
 		}
 		r = hoststate_add_sysctl(hs, o->sysctl_keys[i], value);
-		if (r < 0)
+		if (r < 0) {
+			wgf_error_set(err, r, NULL);
 			goto out;
+		}
 	}
 	hoststate_normalize(hs);
 	*out = hs;
@@ -100,13 +97,12 @@ out:
 	return r;
 }
 
-int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, char **error)
+int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, struct wgf_error *err)
 {
-	char *listing = NULL, *err = NULL;
+	char *listing = NULL, *nft_err = NULL;
 	struct hs_fw_stamp now;
 	int r;
 
-	*error = NULL;
 	hs_firewall_clear(out);
 	/* Nothing was committed since wgf read its table back: it is still the
 	 * recorded listing, and reading a big table costs more than the plan. */
@@ -114,20 +110,20 @@ int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, c
 	    nft_stamp_equal(&now, &applied->stamp)) {
 		out->present = true;
 		out->body = strdup(applied->listing);
-		return out->body ? 0 : -ENOMEM;
+		return out->body ? 0 : wgf_error_set(err, -ENOMEM, NULL);
 	}
-	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &nft_err);
 	if (r == -ENOENT) {
 		r = 0;
 	} else if (r < 0) {
-		*error = str_printf("reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
-				    strerror(-r), err ? ": " : "", err ? err : "");
+		wgf_error_set(err, r, "reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+			      strerror(-r), nft_err ? ": " : "", nft_err ? nft_err : "");
 	} else {
 		out->present = true;
 		out->body = listing;
 		listing = NULL;
 	}
 	free(listing);
-	free(err);
+	free(nft_err);
 	return r;
 }

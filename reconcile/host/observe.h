@@ -2,8 +2,9 @@
 #pragma once
 #include <stddef.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
-#include "reconcile/host/statedir.h"
+#include "reconcile/plan/fw_record.h"
 #include "reconcile/kernel/rtnl.h"
 
 struct observe_opts {
@@ -11,17 +12,17 @@ struct observe_opts {
 	size_t n_ifnames;
 	const char *const *sysctl_keys;
 	size_t n_sysctl_keys;
-	char *error;                   /* out: what failed, when the call returns < 0 (free it) */
 };
 
 /* Returns 0 and a normalized *out. An interface that exists but is not a WireGuard
  * device (kernel kind "wireguard" or a userspace UAPI socket) is an error: wgf
  * will not take over a link it cannot manage. */
-int observe_host(struct rtnl *rt, struct observe_opts *o, struct host_state **out);
+int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_state **out,
+		 struct wgf_error *err);
 
 /* The nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE) as the kernel lists it
  * (stateless): present and body set when it exists. When applied (wgf's record,
  * may be NULL) carries the ruleset stamp of its listing and the kernel's stamp is
  * still the same, the recorded listing is used without reading the table. Returns
- * 0 or a negative errno with *error set (free it). */
-int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, char **error);
+ * 0 or a negative errno, said in err. */
+int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, struct wgf_error *err);

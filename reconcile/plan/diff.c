@@ -726,7 +726,7 @@ static int diff_firewall(struct diff_ctx *c)
 		return push(c, B_FIREWALL, &a, r);
 	}
 	body_changed = !rec || strcmp(rec->body ? rec->body : "", want->body ? want->body : "");
-	drift = rec && strcmp(rec->listing ? rec->listing : "", have->body ? have->body : "");
+	drift = fw_record_drift(have, rec) == FW_DRIFT_CHANGED;
 	if (!body_changed && !drift)
 		return 0;
 	r = fw_action_init(&a, PLAN_UPDATE, want);

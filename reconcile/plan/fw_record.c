@@ -63,3 +63,25 @@ fail:
 	fw_record_free(r);
 	return -ENOMEM;
 }
+
+enum fw_drift fw_record_drift(const struct hs_firewall *observed, const struct fw_record *rec)
+{
+	if (!observed->present)
+		return rec ? FW_DRIFT_DELETED : FW_DRIFT_ABSENT;
+	if (!rec)
+		return FW_DRIFT_NOT_APPLIED;
+	return strcmp(observed->body ? observed->body : "", rec->listing ? rec->listing : "") ?
+	       FW_DRIFT_CHANGED : FW_DRIFT_AS_APPLIED;
+}
+
+const char *fw_drift_name(enum fw_drift d)
+{
+	static const char *const names[] = {
+		[FW_DRIFT_ABSENT] = "absent",
+		[FW_DRIFT_NOT_APPLIED] = "not-applied-by-wgf",
+		[FW_DRIFT_AS_APPLIED] = "as-applied",
+		[FW_DRIFT_CHANGED] = "changed-outside-wgf",
+		[FW_DRIFT_DELETED] = "deleted-outside-wgf",
+	};
+	return (unsigned)d < sizeof(names) / sizeof(names[0]) ? names[d] : "unknown";
+}

@@ -24,3 +24,15 @@ void fw_record_free(struct fw_record *r);
 /* Appends a copy of key and value to r->items, which has room for it. 0 or -ENOMEM. */
 int fw_record_add_item(struct fw_record *r, const char *key, const char *value);
 void fw_record_sort_items(struct fw_record *r);
+
+/* The table the kernel has, against wgf's record of it. */
+enum fw_drift {
+	FW_DRIFT_ABSENT,               /* neither there nor recorded */
+	FW_DRIFT_NOT_APPLIED,          /* there, but wgf has no record of applying it */
+	FW_DRIFT_AS_APPLIED,
+	FW_DRIFT_CHANGED,              /* the kernel's listing differs from the recorded one */
+	FW_DRIFT_DELETED,              /* recorded, but not there */
+};
+enum fw_drift fw_record_drift(const struct hs_firewall *observed, const struct fw_record *rec);
+/* "absent", "not-applied-by-wgf", "as-applied", "changed-outside-wgf", "deleted-outside-wgf" */
+const char *fw_drift_name(enum fw_drift d);

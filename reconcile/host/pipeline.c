@@ -1,0 +1,517 @@
+#include "reconcile/host/pipeline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "model/str.h"
+#include "reconcile/host/keyfile.h"
+#include "reconcile/host/observe.h"
+#include "reconcile/kernel/sysctl.h"
+
+void host_records_clear(struct host_records *r)
+{
+	statedir_owned_clear(&r->owned);
+	hoststate_free(r->declared);
+	fw_record_free(r->fw_applied);
+	r->declared = NULL;
+	r->fw_applied = NULL;
+}
+
+void pipeline_host_clear(struct pipeline_host *ph)
+{
+	sodium_memzero(ph->private_key, sizeof(ph->private_key));
+	ph->has_private_key = false;
+	ph->host = NULL;
+}
+
+static void warnf(const struct pipeline_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warnf(const struct pipeline_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (!o->warn)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		o->warn(msg);
+	va_end(ap);
+	free(msg);
+}
+
+static int select_host(const struct model *m, const struct pipeline_opts *o, const uint8_t *priv,
+		       const struct model_host **out, struct wgf_error *err)
+{
+	const struct model_host *h;
+	uint8_t pub[WG_KEY_LEN];
+	char hostname[256] = "";
+
+	if (o->host) {
+		*out = model_find_host(m, o->host);
+		if (!*out)
+			return wgf_error_set(err, -ENOENT, "no Host named \"%s\" in %s", o->host, m->source);
+		return 0;
+	}
+	if (priv && key_public_from_private(pub, priv) == 0) {
+		*out = model_find_host_by_key(m, pub);
+		if (*out)
+			return 0;
+	}
+	if (gethostname(hostname, sizeof(hostname)) == 0) {
+		hostname[sizeof(hostname) - 1] = '\0';
+		hostname[strcspn(hostname, ".")] = '\0';
+		h = model_find_host(m, hostname);
+		if (h) {
+			*out = h;
+			return 0;
+		}
+	}
+	return wgf_error_set(err, -ENOENT, "which host is this? No Host matches the key in %s or the "
+			     "hostname \"%s\"; pass --host NAME", o->key_file, hostname);
+}
+
+static int check_key_matches(const struct model_host *h, const uint8_t priv[WG_KEY_LEN], const char *key_file,
+			     struct wgf_error *err)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN];
+
+	if (key_public_from_private(pub, priv) < 0)
+		return wgf_error_set(err, -EINVAL, NULL);
+	if (!memcmp(pub, h->public_key, WG_KEY_LEN))
+		return 0;
+	return wgf_error_set(err, -EINVAL, "%s:%u:%u: Host \"%s\" declares publicKey %s, but the private "
+			     "key in %s belongs to %s", h->meta.loc.file, h->meta.loc.line, h->meta.loc.col,
+			     h->meta.name, key_to_base64(h->public_key, want), key_file,
+			     key_to_base64(pub, have));
+}
+
+int pipeline_identify(const struct model *m, const struct pipeline_opts *o, struct pipeline_host *out,
+		      struct wgf_error *err)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = keyfile_read(o->key_file, out->private_key);
+	if (r == 0) {
+		out->has_private_key = true;
+	} else if (r == -ENOENT && !o->need_key && !o->key_file_given) {
+		warnf(o, "no private key at %s (run `wgf host init`); the plan leaves the device key alone",
+		      o->key_file);
+	} else if (r == -EPERM) {
+		return wgf_error_set(err, r, "%s is readable by group or others; run chmod 600 %s",
+				     o->key_file, o->key_file);
+	} else {
+		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
+	}
+	r = select_host(m, o, out->has_private_key ? out->private_key : NULL, &out->host, err);
+	if (r == 0 && out->has_private_key)
+		r = check_key_matches(out->host, out->private_key, o->key_file, err);
+	if (r < 0)
+		pipeline_host_clear(out);
+	return r;
+}
+
+/* The desired state of ph's Host and the notices about its peers. */
+static int render_desired(const struct model *m, const struct pipeline_host *ph, const struct pipeline_opts *o,
+			  struct host_state **desired, struct peer_notices *notices, struct wgf_error *err)
+{
+	struct render_opts ro = { .now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL };
+	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
+	int r;
+
+	r = render_host(m, ph->host, &ro, desired);
+	if (r < 0)
+		return wgf_error_set(err, r, "rendering host \"%s\": %s", ph->host->meta.name, strerror(-r));
+	free((*desired)->host_name);
+	(*desired)->host_name = strdup(ph->host->meta.name);
+	if (!(*desired)->host_name)
+		return wgf_error_set(err, -ENOMEM, NULL);
+	r = peer_notices_collect(m, &no, notices);
+	if (r < 0)
+		return wgf_error_set(err, r, "listing the peers left out: %s", strerror(-r));
+	return 0;
+}
+
+/* Takes desired, observed and notices whatever it returns. */
+static int diff_desired(const struct model *m, const struct model_host *h, struct host_state *desired,
+			struct host_state *observed, const struct host_records *rec, struct peer_notices *notices,
+			struct plan **plan, struct wgf_error *err)
+{
+	struct diff_opts dopts = {0};
+	int r;
+
+	if (rec) {
+		dopts.owned_ifnames = (const char *const *)rec->owned.ifnames;
+		dopts.n_owned = rec->owned.n;
+		dopts.declared = rec->declared;
+		dopts.fw_applied = rec->fw_applied;
+	}
+	free(observed->host_name);
+	observed->host_name = strdup(h->meta.name);
+	r = diff_host_states(desired, observed, &dopts, plan);
+	if (r < 0) {
+		peer_notices_clear(notices);
+		return wgf_error_set(err, r, "computing the plan: %s", strerror(-r));
+	}
+	(*plan)->notices = *notices;
+	*notices = (struct peer_notices){0};
+	free((*plan)->host_name);
+	(*plan)->host_name = strdup(h->meta.name);
+	(*plan)->source = strdup(m->source);
+	if (!(*plan)->host_name || !(*plan)->source) {
+		plan_free(*plan);
+		*plan = NULL;
+		return wgf_error_set(err, -ENOMEM, NULL);
+	}
+	return 0;
+}
+
+int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph,
+			   const struct pipeline_opts *o, struct host_state *observed,
+			   const struct host_records *rec, struct plan **plan, struct wgf_error *err)
+{
+	struct host_state *desired = NULL;
+	struct peer_notices notices = {0};
+	int r;
+
+	*plan = NULL;
+	r = render_desired(m, ph, o, &desired, &notices, err);
+	if (r < 0) {
+		hoststate_free(desired);
+		hoststate_free(observed);
+		peer_notices_clear(&notices);
+		return r;
+	}
+	return diff_desired(m, ph->host, desired, observed, rec, &notices, plan, err);
+}
+
+/* Reading wireguard-go's state of thousands of peers takes as long as loading the
+ * repository, and the two are independent for the interfaces wgf already owns: on a
+ * converged host those are all the desired ones. So they are observed on a second
+ * thread while the model loads; anything else is observed afterwards. */
+struct pipeline {
+	const char *state_dir;
+	struct host_records rec;
+	pthread_t thread;
+	bool started;
+	struct host_state *early;      /* what the thread observed */
+	int early_r;
+};
+
+static void *early_observe_run(void *arg)
+{
+	struct pipeline *pl = arg;
+	struct observe_opts oo = {
+		.ifnames = (const char *const *)pl->rec.owned.ifnames, .n_ifnames = pl->rec.owned.n,
+	};
+	struct rtnl *rt = NULL;
+
+	pl->early_r = rtnl_open(&rt);
+	if (pl->early_r >= 0)
+		pl->early_r = observe_host(rt, &oo, &pl->early, NULL);
+	rtnl_free(rt);
+	return NULL;
+}
+
+static void early_join(struct pipeline *pl)
+{
+	if (pl->started)
+		pthread_join(pl->thread, NULL);
+	pl->started = false;
+}
+
+int pipeline_begin(const char *state_dir, struct pipeline **out, struct wgf_error *err)
+{
+	struct pipeline *pl = calloc(1, sizeof(*pl));
+	int r;
+
+	*out = NULL;
+	if (!pl)
+		return wgf_error_set(err, -ENOMEM, NULL);
+	pl->state_dir = state_dir;
+	r = statedir_owned_load(state_dir, &pl->rec.owned);
+	if (r < 0) {
+		free(pl);
+		return wgf_error_set(err, r, "reading %s: %s", state_dir, strerror(-r));
+	}
+	if (pl->rec.owned.n)
+		pl->started = pthread_create(&pl->thread, NULL, early_observe_run, pl) == 0;
+	*out = pl;
+	return 0;
+}
+
+void pipeline_free(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	early_join(pl);
+	hoststate_free(pl->early);
+	host_records_clear(&pl->rec);
+	free(pl);
+}
+
+static int add_name(const char ***names, size_t *n, const char *name)
+{
+	const char **p;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*names)[i], name))
+			return 0;
+	p = realloc(*names, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*names = p;
+	p[(*n)++] = name;
+	return 0;
+}
+
+static bool early_covers(const struct pipeline *pl, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < pl->rec.owned.n && !found; j++)
+			found = !strcmp(names[i], pl->rec.owned.ifnames[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The early observation completed with this host's sysctls: the same as one
+ * observe_host() of every name. */
+static int take_early(struct pipeline *pl, const struct host_state *desired, struct host_state **out,
+		      struct wgf_error *err)
+{
+	char value[64];
+	int r;
+
+	for (size_t i = 0; i < desired->n_sysctls; i++) {
+		const char *key = desired->sysctls[i].key;
+		r = sysctl_read(key, value, sizeof(value));
+		if (r < 0)
+			return wgf_error_set(err, r, "observing this host: reading sysctl %s: %s", key, strerror(-r));
+		if ((r = hoststate_add_sysctl(pl->early, key, value)) < 0)
+			return wgf_error_set(err, r, NULL);
+	}
+	hoststate_normalize(pl->early);
+	*out = pl->early;
+	pl->early = NULL;
+	return 0;
+}
+
+/* This host's interfaces (desired and owned), wgf's sysctls, and its table. */
+static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, struct rtnl *rt,
+			 const struct host_state *desired, struct host_state **out, struct wgf_error *err)
+{
+	struct observe_opts oo = {0};
+	const char **names = NULL, **keys = NULL;
+	size_t n_names = 0;
+	int r = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < desired->n_devices && r >= 0; i++)
+		r = add_name(&names, &n_names, desired->devices[i].ifname);
+	for (size_t i = 0; i < pl->rec.owned.n && r >= 0; i++)
+		r = add_name(&names, &n_names, pl->rec.owned.ifnames[i]);
+	keys = calloc(desired->n_sysctls + 1, sizeof(*keys));
+	if (r < 0 || !keys) {
+		r = wgf_error_set(err, -ENOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < desired->n_sysctls; i++)
+		keys[i] = desired->sysctls[i].key;
+	early_join(pl);
+	if (pl->early && pl->early_r >= 0 && early_covers(pl, names, n_names)) {
+		r = take_early(pl, desired, out, err);
+		if (r < 0)
+			goto out;
+	} else {
+		oo.ifnames = names;
+		oo.n_ifnames = n_names;
+		oo.sysctl_keys = keys;
+		oo.n_sysctl_keys = desired->n_sysctls;
+		r = observe_host(rt, &oo, out, err);
+		if (r < 0) {
+			wgf_error_prefix(err, "observing this host");
+			goto out;
+		}
+	}
+	r = statedir_endpoints_load(pl->state_dir, &pl->rec.declared);
+	if (r < 0) {
+		wgf_error_set(err, r, "reading %s: %s", pl->state_dir, strerror(-r));
+		goto out;
+	}
+	r = statedir_firewall_load(pl->state_dir, &pl->rec.fw_applied);
+	if (r == -EBADMSG) {
+		warnf(o, "%s/firewall is damaged; the nftables table is treated as not recorded "
+		      "(replaced if wanted, never deleted)", pl->state_dir);
+		r = 0;
+	} else if (r < 0) {
+		wgf_error_set(err, r, "reading %s/firewall: %s", pl->state_dir, strerror(-r));
+		goto out;
+	}
+	/* the table is looked at only when wgf wants it or made it */
+	if (desired->firewall.present || pl->rec.fw_applied) {
+		r = observe_firewall(&(*out)->firewall, pl->rec.fw_applied, err);
+		if (r < 0)
+			wgf_error_prefix(err, "observing this host");
+	}
+out:
+	if (r < 0) {
+		hoststate_free(*out);
+		*out = NULL;
+	}
+	free(names);
+	free(keys);
+	return r;
+}
+
+int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
+		  struct plan **plan, struct rtnl **rtp, struct wgf_error *err)
+{
+	struct pipeline_host ph = {0};
+	struct host_state *desired = NULL, *observed = NULL;
+	struct peer_notices notices = {0};
+	struct rtnl *rt = NULL;
+	int r;
+
+	*plan = NULL;
+	*rtp = NULL;
+	r = pipeline_identify(m, o, &ph, err);
+	if (r < 0)
+		goto out;
+	r = render_desired(m, &ph, o, &desired, &notices, err);
+	if (r < 0)
+		goto out;
+	r = rtnl_open(&rt);
+	if (r < 0) {
+		wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
+			      r == -EPERM ? " (wgf plan needs root)" : "");
+		goto out;
+	}
+	r = observe_local(pl, o, rt, desired, &observed, err);
+	if (r < 0)
+		goto out;
+	r = diff_desired(m, ph.host, desired, observed, &pl->rec, &notices, plan, err);
+	desired = observed = NULL;
+	if (r < 0)
+		goto out;
+	*rtp = rt;
+	rt = NULL;
+out:
+	pipeline_host_clear(&ph);
+	hoststate_free(desired);
+	hoststate_free(observed);
+	peer_notices_clear(&notices);
+	rtnl_free(rt);
+	return r;
+}
+
+/* A record of a table that is neither wanted nor there any more is stale: without
+ * it, a table someone else creates under that name later is never deleted. */
+static void forget_firewall(const char *state_dir, const struct plan *p)
+{
+	if (!p->desired->firewall.present && !p->observed->firewall.present)
+		statedir_firewall_remove(state_dir);
+}
+
+int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opts *ao,
+		   void (*warn)(const char *msg), struct apply_result *res)
+{
+	char *msg;
+	int r, sr;
+
+	if (plan_is_empty(p)) {
+		/* an older wgf may not have recorded the declared endpoints yet */
+		statedir_endpoints_save(ao->state_dir, p->desired);
+		forget_firewall(ao->state_dir, p);
+		return 0;
+	}
+	r = apply_plan(rt, p, ao, res);
+	statedir_journal(ao->state_dir, p->host_name, p->source,
+			 r == 0 ? "applied" : res->rolled_back ? "rolled-back" : "failed",
+			 p->n_create, p->n_update, p->n_delete, res->error);
+	if (r < 0)
+		return r;
+	sr = statedir_endpoints_save(ao->state_dir, p->desired);
+	if (sr < 0 && warn && (msg = str_printf("recording the declared endpoints in %s: %s", ao->state_dir,
+						strerror(-sr)))) {
+		warn(msg);
+		free(msg);
+	}
+	forget_firewall(ao->state_dir, p);
+	if (res->warning && warn)
+		warn(res->warning);
+	return 0;
+}
+
+int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames,
+		    struct host_state **out, int *fw_drift, struct wgf_error *err)
+{
+	struct statedir_owned owned = {0};
+	struct observe_opts oo = {0};
+	struct fw_record *rec = NULL;
+	struct wgf_error fw_err = {0};
+	struct rtnl *rt = NULL;
+	const char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	*fw_drift = -1;
+	r = statedir_owned_load(state_dir, &owned);
+	if (r < 0) {
+		wgf_error_set(err, r, "reading %s: %s", state_dir, strerror(-r));
+		goto out;
+	}
+	r = -ENOMEM;
+	for (size_t i = 0; i < owned.n; i++)
+		if (add_name(&names, &n, owned.ifnames[i]) < 0)
+			goto out;
+	for (size_t i = 0; i < n_ifnames; i++)
+		if (add_name(&names, &n, ifnames[i]) < 0)
+			goto out;
+	r = rtnl_open(&rt);
+	if (r < 0) {
+		wgf_error_set(err, r, "opening rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	oo.ifnames = names;
+	oo.n_ifnames = n;
+	r = observe_host(rt, &oo, out, err);
+	if (r < 0) {
+		wgf_error_prefix(err, "observing this host");
+		goto out;
+	}
+	/* a damaged record reads as none; a table that cannot be read is left out */
+	r = statedir_firewall_load(state_dir, &rec);
+	if (r == -ENOMEM)
+		goto out;
+	r = observe_firewall(&(*out)->firewall, NULL, &fw_err);
+	if (r == -ENOMEM)
+		goto out;
+	if (r == 0)
+		*fw_drift = (int)fw_record_drift(&(*out)->firewall, rec);
+	r = 0;
+out:
+	if (r == -ENOMEM)
+		wgf_error_set(err, r, NULL);
+	if (r < 0) {
+		hoststate_free(*out);
+		*out = NULL;
+	}
+	wgf_error_clear(&fw_err);
+	fw_record_free(rec);
+	free(names);
+	rtnl_free(rt);
+	statedir_owned_clear(&owned);
+	return r;
+}

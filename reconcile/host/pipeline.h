@@ -1,0 +1,81 @@
+/* The pipeline: which host this is, its desired state rendered from the Model,
+ * its observed state (from this kernel, or given as data), wgf's records, and
+ * the diff of the two: a Plan. Then carrying a plan out and recording it. cmd/
+ * calls these and prints; nothing here prints but through opts->warn. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/error.h"
+#include "model/hoststate.h"
+#include "model/model.h"
+#include "reconcile/host/apply.h"
+#include "reconcile/host/statedir.h"
+#include "reconcile/kernel/rtnl.h"
+#include "reconcile/plan/plan.h"
+#include "render/render.h"
+
+struct pipeline_opts {
+	const char *state_dir;
+	const char *key_file;
+	bool key_file_given;           /* named by the user: a missing file is an error */
+	bool need_key;                 /* apply: the private key is required */
+	const char *host;              /* the Host to plan for; NULL: by key, then by hostname */
+	int64_t now;                   /* unix seconds, for peer expiry */
+	unsigned expiry_warning;       /* days ahead to name expiring peers; 0: off */
+	/* Something worth saying that does not stop the plan ("no private key at …"). */
+	void (*warn)(const char *msg);
+};
+
+/* What wgf recorded on this host (reconcile/host/statedir.h), as the diff needs it. */
+struct host_records {
+	struct statedir_owned owned;   /* interfaces wgf created */
+	struct host_state *declared;   /* endpoints declared at the last apply, or NULL */
+	struct fw_record *fw_applied;  /* the nftables table wgf applied, or NULL */
+};
+void host_records_clear(struct host_records *r);
+
+/* The host a plan is for: a Host of the Model and, when the key file was read,
+ * its private key (zeroed by pipeline_host_clear). */
+struct pipeline_host {
+	const struct model_host *host;
+	bool has_private_key;
+	uint8_t private_key[WG_KEY_LEN];
+};
+/* Reads the key file and picks the Host: opts->host, else the one whose
+ * publicKey matches the key, else the one named like this machine. A key that
+ * belongs to another Host than the one picked is an error. */
+int pipeline_identify(const struct model *m, const struct pipeline_opts *o, struct pipeline_host *out,
+		      struct wgf_error *err);
+void pipeline_host_clear(struct pipeline_host *ph);
+
+/* Planning for this host. pipeline_begin reads which interfaces wgf owns and
+ * starts observing them while the caller loads the Model (that is what a
+ * converged host spends its time on); pipeline_plan does the rest. */
+struct pipeline;
+int pipeline_begin(const char *state_dir, struct pipeline **out, struct wgf_error *err);
+/* *plan and *rt (the rtnetlink handle apply goes on with) are set on success. */
+int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
+		  struct plan **plan, struct rtnl **rt, struct wgf_error *err);
+void pipeline_free(struct pipeline *pl);
+
+/* The pure part: renders ph's desired state and diffs it against observed
+ * (taken, whatever is returned) with the records rec (may be NULL: none). No
+ * kernel, no root: this plans for any host from any observed state. */
+int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph,
+			   const struct pipeline_opts *o, struct host_state *observed,
+			   const struct host_records *rec, struct plan **plan, struct wgf_error *err);
+
+/* Carries p out (apply_plan), then journals the result and records what was
+ * applied (declared endpoints; a firewall record that went stale is removed).
+ * A converged plan is not carried out: it only brings the records up to date.
+ * res as for apply_plan; warn (may be NULL) hears what could not be recorded
+ * and res->warning. */
+int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opts *ao,
+		   void (*warn)(const char *msg), struct apply_result *res);
+
+/* What `wgf status` shows: these interfaces and those wgf owns, as the kernel
+ * has them, and wgf's nftables table against its record (*fw_drift stays -1
+ * when the table cannot be read). */
+int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames,
+		    struct host_state **out, int *fw_drift, struct wgf_error *err);
