@@ -55,6 +55,22 @@ struct hs_device {
 	int ifindex;                   /* observed */
 };
 
+/* Which settings of a WireGuard device a change sends: diff decides, apply and
+ * the backends send exactly these. */
+struct hs_device_fields {
+	bool set_private_key;
+	bool set_listen_port;
+	bool set_fwmark;
+};
+
+/* Which settings of a peer a change sends (its public key always goes). */
+struct hs_peer_fields {
+	bool set_psk;                  /* the PSK, or zeros to clear it when !has_psk */
+	bool set_endpoint;             /* the endpoint (only when it has one) */
+	bool set_keepalive;            /* the keepalive (0 clears it) */
+	bool replace_allowed_ips;      /* the whole list of allowed IPs */
+};
+
 /* The kernel's main routing table (RT_TABLE_MAIN). */
 #define HS_ROUTE_TABLE_MAIN 254
 

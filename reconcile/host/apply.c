@@ -224,14 +224,11 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 		const struct plan_action *a = &acts[i];
 		if (a->obj == PLAN_OBJ_DEVICE) {
 			const struct hs_device *d = a->dev_desired;
-			bool create = a->op == PLAN_CREATE;
 			if (!d)
 				continue;
-			s.set_private_key = d->has_private_key && (create || a->u.device.set_private_key);
+			s.send = a->u.device;
 			s.private_key = d->private_key;
-			s.set_listen_port = create ? d->listen_port != 0 : a->u.device.set_listen_port;
 			s.listen_port = d->listen_port;
-			s.set_fwmark = create ? d->fwmark != 0 : a->u.device.set_fwmark;
 			s.fwmark = d->fwmark;
 			continue;
 		}
@@ -245,19 +242,13 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 			break;
 		case PLAN_CREATE:
 			p->peer = a->peer_desired;
-			p->set_psk = a->peer_desired->has_psk;
-			p->set_endpoint = a->peer_desired->endpoint.family != 0;
-			p->set_keepalive = a->peer_desired->keepalive != 0;
-			p->replace_allowed_ips = true;
+			p->send = a->u.peer;
 			added++;
 			break;
 		case PLAN_UPDATE:
 			p->peer = a->peer_desired;
 			p->update_only = true;
-			p->set_psk = a->u.peer.set_psk;
-			p->set_endpoint = a->u.peer.set_endpoint;
-			p->set_keepalive = a->u.peer.set_keepalive;
-			p->replace_allowed_ips = a->u.peer.replace_allowed_ips;
+			p->send = a->u.peer;
 			updated++;
 			break;
 		}

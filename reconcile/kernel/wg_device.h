@@ -13,18 +13,13 @@ struct wg_peer_set {
 	const struct hs_peer *peer;    /* public key and the values to send */
 	bool remove;                   /* remove this peer (nothing else is sent) */
 	bool update_only;              /* do not create the peer if it is absent */
-	bool set_psk;                  /* send peer->psk, or zeros to clear when !has_psk */
-	bool set_endpoint;             /* send peer->endpoint (only when family != 0) */
-	bool set_keepalive;            /* send peer->keepalive (0 clears) */
-	bool replace_allowed_ips;      /* replace the list with peer->allowed_ips */
+	struct hs_peer_fields send;    /* which of peer's values go out */
 };
 
 struct wg_device_set {
-	bool set_private_key;
+	struct hs_device_fields send;  /* which of the values below go out */
 	const uint8_t *private_key;    /* WG_KEY_LEN bytes */
-	bool set_listen_port;
 	uint16_t listen_port;
-	bool set_fwmark;
 	uint32_t fwmark;
 	const struct wg_peer_set *peers;
 	size_t n_peers;

@@ -491,21 +491,21 @@ static bool put_peer_first(struct nlmsghdr *nlh, size_t len, const struct wg_pee
 		return mnl_attr_put_u32_check(nlh, len, WGPEER_A_FLAGS, WGPEER_F_REMOVE_ME);
 	if (ps->update_only)
 		flags |= WGPEER_F_UPDATE_ONLY;
-	if (ps->replace_allowed_ips)
+	if (ps->send.replace_allowed_ips)
 		flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
 	if (flags && !mnl_attr_put_u32_check(nlh, len, WGPEER_A_FLAGS, flags))
 		return false;
-	if (ps->set_psk &&
+	if (ps->send.set_psk &&
 	    !mnl_attr_put_check(nlh, len, WGPEER_A_PRESHARED_KEY, WG_KEY_LEN, p->has_psk ? p->psk : zero))
 		return false;
-	if (ps->set_endpoint && p->endpoint.family) {
+	if (ps->send.set_endpoint && p->endpoint.family) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
 		endpoint_to_sockaddr(&p->endpoint, &ss, &sl);
 		if (!mnl_attr_put_check(nlh, len, WGPEER_A_ENDPOINT, sl, &ss))
 			return false;
 	}
-	if (ps->set_keepalive &&
+	if (ps->send.set_keepalive &&
 	    !mnl_attr_put_u16_check(nlh, len, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p->keepalive))
 		return false;
 	return true;
@@ -527,12 +527,12 @@ static struct nlmsghdr *set_msg_start(void *buf, uint16_t family_id, const char 
 
 static bool put_device_attrs(struct nlmsghdr *nlh, size_t len, const struct wg_device_set *s)
 {
-	if (s->set_private_key &&
+	if (s->send.set_private_key &&
 	    !mnl_attr_put_check(nlh, len, WGDEVICE_A_PRIVATE_KEY, WG_KEY_LEN, s->private_key))
 		return false;
-	if (s->set_listen_port && !mnl_attr_put_u16_check(nlh, len, WGDEVICE_A_LISTEN_PORT, s->listen_port))
+	if (s->send.set_listen_port && !mnl_attr_put_u16_check(nlh, len, WGDEVICE_A_LISTEN_PORT, s->listen_port))
 		return false;
-	if (s->set_fwmark && !mnl_attr_put_u32_check(nlh, len, WGDEVICE_A_FWMARK, s->fwmark))
+	if (s->send.set_fwmark && !mnl_attr_put_u32_check(nlh, len, WGDEVICE_A_FWMARK, s->fwmark))
 		return false;
 	return true;
 }
@@ -545,7 +545,7 @@ int wg_genl_build_set(const char *ifname, uint16_t family_id, const struct wg_de
 	bool first = true;
 	int r = 0;
 
-	if (!wg_ifname_valid(ifname) || (s->set_private_key && !s->private_key))
+	if (!wg_ifname_valid(ifname) || (s->send.set_private_key && !s->private_key))
 		return -EINVAL;
 	for (size_t i = 0; i < s->n_peers; i++)
 		if (!s->peers[i].peer)
@@ -569,7 +569,7 @@ int wg_genl_build_set(const char *ifname, uint16_t family_id, const struct wg_de
 		while (peers && pi < s->n_peers) {
 			const struct wg_peer_set *ps = &s->peers[pi];
 			const struct hs_peer *p = ps->peer;
-			bool send_aips = !ps->remove && ps->replace_allowed_ips;
+			bool send_aips = !ps->remove && ps->send.replace_allowed_ips;
 			bool full = false;
 			size_t ai_start = ai;
 			struct nlattr *peer, *aips;
@@ -651,7 +651,7 @@ int wg_genl_set_device(const char *ifname, const struct wg_device_set *s)
 
 	if (!wg_ifname_valid(ifname))
 		return -EINVAL;
-	if (!s->set_private_key && !s->set_listen_port && !s->set_fwmark && !s->n_peers)
+	if (!s->send.set_private_key && !s->send.set_listen_port && !s->send.set_fwmark && !s->n_peers)
 		return 0;
 	r = genl_open_wg(&g);
 	if (r < 0)

@@ -364,15 +364,15 @@ static int build_peer(struct strbuf *sb, const struct wg_peer_set *ps)
 		return sb_printf(sb, "remove=true\n");
 	if (ps->update_only && (r = sb_printf(sb, "update_only=true\n")) < 0)
 		return r;
-	if (ps->set_psk && (r = sb_put_key(sb, "preshared_key", p->has_psk ? p->psk : zero)) < 0)
+	if (ps->send.set_psk && (r = sb_put_key(sb, "preshared_key", p->has_psk ? p->psk : zero)) < 0)
 		return r;
-	if (ps->set_endpoint && p->endpoint.family &&
+	if (ps->send.set_endpoint && p->endpoint.family &&
 	    (r = sb_printf(sb, "endpoint=%s\n", endpoint_format(&p->endpoint, tmp))) < 0)
 		return r;
-	if (ps->set_keepalive &&
+	if (ps->send.set_keepalive &&
 	    (r = sb_printf(sb, "persistent_keepalive_interval=%u\n", p->keepalive)) < 0)
 		return r;
-	if (!ps->replace_allowed_ips)
+	if (!ps->send.replace_allowed_ips)
 		return 0;
 	if ((r = sb_printf(sb, "replace_allowed_ips=true\n")) < 0)
 		return r;
@@ -392,18 +392,18 @@ int wg_uapi_build_set(const struct wg_device_set *s, char **out, size_t *out_len
 	for (size_t i = 0; i < s->n_peers; i++)
 		if (!s->peers[i].peer)
 			return -EINVAL;
-	if (s->set_private_key && !s->private_key)
+	if (s->send.set_private_key && !s->private_key)
 		return -EINVAL;
 	sb.cap = set_size_bound(s);
 	sb.buf = malloc(sb.cap);
 	if (!sb.buf)
 		return -ENOMEM;
 	r = sb_printf(&sb, "set=1\n");
-	if (r == 0 && s->set_private_key)
+	if (r == 0 && s->send.set_private_key)
 		r = sb_put_key(&sb, "private_key", s->private_key);
-	if (r == 0 && s->set_listen_port)
+	if (r == 0 && s->send.set_listen_port)
 		r = sb_printf(&sb, "listen_port=%u\n", s->listen_port);
-	if (r == 0 && s->set_fwmark)
+	if (r == 0 && s->send.set_fwmark)
 		r = sb_printf(&sb, "fwmark=%u\n", s->fwmark);
 	for (size_t i = 0; r == 0 && i < s->n_peers; i++)
 		r = build_peer(&sb, &s->peers[i]);
@@ -440,7 +440,7 @@ int wg_uapi_set_device(const char *ifname, const struct wg_device_set *s)
 	size_t req_len = 0, reply_len = 0, reply_cap = 0;
 	int fd = -1, r, wr;
 
-	if (!s->set_private_key && !s->set_listen_port && !s->set_fwmark && !s->n_peers)
+	if (!s->send.set_private_key && !s->send.set_listen_port && !s->send.set_fwmark && !s->n_peers)
 		return wg_ifname_valid(ifname) ? 0 : -EINVAL;
 	r = wg_uapi_build_set(s, &req, &req_len);
 	if (r < 0)

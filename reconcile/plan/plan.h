@@ -73,12 +73,8 @@ struct plan_action {
 			bool set_mtu, set_up;
 			enum hs_backend backend;   /* create: AUTO lets apply choose */
 		} link;
-		struct {       /* PLAN_OBJ_DEVICE */
-			bool set_private_key, set_listen_port, set_fwmark;
-		} device;
-		struct {       /* PLAN_OBJ_PEER (update; create sends everything) */
-			bool set_psk, set_endpoint, set_keepalive, replace_allowed_ips;
-		} peer;
+		struct hs_device_fields device;   /* PLAN_OBJ_DEVICE: create and update */
+		struct hs_peer_fields peer;       /* PLAN_OBJ_PEER: create and update */
 		struct wgf_prefix address;     /* PLAN_OBJ_ADDRESS */
 		struct hs_route route;         /* PLAN_OBJ_ROUTE; update = replace */
 		struct {                       /* PLAN_OBJ_SYSCTL */

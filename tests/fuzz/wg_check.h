@@ -71,12 +71,12 @@ static struct wg_peer_set *wg_full_set(const struct hs_device *d, struct wg_devi
 	if (!ps)
 		abort();
 	for (size_t i = 0; i < d->n_peers; i++)
-		ps[i] = (struct wg_peer_set){ .peer = &d->peers[i], .set_psk = true, .set_endpoint = true,
-					      .set_keepalive = true, .replace_allowed_ips = true };
+		ps[i] = (struct wg_peer_set){ .peer = &d->peers[i], .send.set_psk = true, .send.set_endpoint = true,
+					      .send.set_keepalive = true, .send.replace_allowed_ips = true };
 	*s = (struct wg_device_set){
-		.set_private_key = d->has_private_key, .private_key = d->private_key,
-		.set_listen_port = true, .listen_port = d->listen_port,
-		.set_fwmark = true, .fwmark = d->fwmark,
+		.send.set_private_key = d->has_private_key, .private_key = d->private_key,
+		.send.set_listen_port = true, .listen_port = d->listen_port,
+		.send.set_fwmark = true, .fwmark = d->fwmark,
 		.peers = ps, .n_peers = d->n_peers,
 	};
 	return ps;

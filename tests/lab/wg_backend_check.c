@@ -86,13 +86,13 @@ static int desc_line(struct desc *d, char *line, unsigned lineno)
 	if (!strcmp(kw, "private_key")) {
 		if (!arg || !key_from_base64(arg, d->private_key))
 			goto bad;
-		d->s.set_private_key = true;
+		d->s.send.set_private_key = true;
 		d->s.private_key = d->private_key;
 	} else if (!strcmp(kw, "listen_port") && arg) {
-		d->s.set_listen_port = true;
+		d->s.send.set_listen_port = true;
 		d->s.listen_port = (uint16_t)strtoul(arg, NULL, 0);
 	} else if (!strcmp(kw, "fwmark") && arg) {
-		d->s.set_fwmark = true;
+		d->s.send.set_fwmark = true;
 		d->s.fwmark = (uint32_t)strtoul(arg, NULL, 0);
 	} else if (!p) {
 		goto bad;
@@ -101,20 +101,20 @@ static int desc_line(struct desc *d, char *line, unsigned lineno)
 	} else if (!strcmp(kw, "update_only")) {
 		ps->update_only = true;
 	} else if (!strcmp(kw, "psk") && arg) {
-		ps->set_psk = true;
+		ps->send.set_psk = true;
 		p->has_psk = strcmp(arg, "none") != 0;
 		if (p->has_psk && !key_from_base64(arg, p->psk))
 			goto bad;
 	} else if (!strcmp(kw, "endpoint") && arg) {
-		ps->set_endpoint = true;
+		ps->send.set_endpoint = true;
 		if (!endpoint_parse(arg, &p->endpoint))
 			goto bad;
 	} else if (!strcmp(kw, "keepalive") && arg) {
-		ps->set_keepalive = true;
+		ps->send.set_keepalive = true;
 		p->keepalive = (uint16_t)strtoul(arg, NULL, 10);
 	} else if (!strcmp(kw, "allowed_ips") && arg) {
 		char *s2 = NULL, *tok;
-		ps->replace_allowed_ips = true;
+		ps->send.replace_allowed_ips = true;
 		if (strcmp(arg, "none"))
 			for (tok = strtok_r(arg, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2)) {
 				struct wgf_prefix pfx;

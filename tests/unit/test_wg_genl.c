@@ -217,17 +217,17 @@ static void input_make(struct input *in, unsigned big, unsigned n_small, bool bi
 		endpoint_parse(i % 2 ? "[2001:db8::1]:51820" : "192.0.2.1:51820", &p->endpoint);
 		p->keepalive = 25;
 		ps->peer = p;
-		ps->set_psk = ps->set_endpoint = ps->set_keepalive = true;
-		ps->replace_allowed_ips = true;
+		ps->send.set_psk = ps->send.set_endpoint = ps->send.set_keepalive = true;
+		ps->send.replace_allowed_ips = true;
 		if (i && i % 7 == 0)
 			ps->remove = true;
 		if ((i && i % 5 == 0) || (i == 0 && big_update_only))
 			ps->update_only = true;
 	}
 	memset(in->priv, 0x11, WG_KEY_LEN);
-	in->s = (struct wg_device_set){ .set_private_key = true, .private_key = in->priv,
-					.set_listen_port = true, .listen_port = 51820,
-					.set_fwmark = true, .fwmark = 0x42,
+	in->s = (struct wg_device_set){ .send.set_private_key = true, .private_key = in->priv,
+					.send.set_listen_port = true, .listen_port = 51820,
+					.send.set_fwmark = true, .fwmark = 0x42,
 					.peers = in->sets, .n_peers = in->n };
 }
 

@@ -166,11 +166,11 @@ static void test_build_set(void)
 	size_t len = 0;
 
 	key_fill(priv, 0x11);
-	s.set_private_key = true;
+	s.send.set_private_key = true;
 	s.private_key = priv;
-	s.set_listen_port = true;
+	s.send.set_listen_port = true;
 	s.listen_port = 51820;
-	s.set_fwmark = true;
+	s.send.set_fwmark = true;
 	s.fwmark = 0;
 	key_fill(p[0].public_key, 0xaa);
 	p[0].has_psk = true;
@@ -181,15 +181,15 @@ static void test_build_set(void)
 	hs_peer_add_allowed_ip(&p[0], &pfx);
 	prefix_parse("fd00::/64", false, &pfx);
 	hs_peer_add_allowed_ip(&p[0], &pfx);
-	ps[0] = (struct wg_peer_set){ .peer = &p[0], .set_psk = true, .set_endpoint = true,
-				      .set_keepalive = true, .replace_allowed_ips = true };
+	ps[0] = (struct wg_peer_set){ .peer = &p[0], .send.set_psk = true, .send.set_endpoint = true,
+				      .send.set_keepalive = true, .send.replace_allowed_ips = true };
 	key_fill(p[1].public_key, 0xbb);
-	ps[1] = (struct wg_peer_set){ .peer = &p[1], .remove = true, .set_psk = true };
+	ps[1] = (struct wg_peer_set){ .peer = &p[1], .remove = true, .send.set_psk = true };
 	key_fill(p[2].public_key, 0xcc);   /* clear PSK and keepalive; no endpoint to send */
-	ps[2] = (struct wg_peer_set){ .peer = &p[2], .update_only = true, .set_psk = true,
-				      .set_endpoint = true, .set_keepalive = true };
+	ps[2] = (struct wg_peer_set){ .peer = &p[2], .update_only = true, .send.set_psk = true,
+				      .send.set_endpoint = true, .send.set_keepalive = true };
 	key_fill(p[3].public_key, 0xdd);   /* empty list: clears all allowed IPs */
-	ps[3] = (struct wg_peer_set){ .peer = &p[3], .replace_allowed_ips = true };
+	ps[3] = (struct wg_peer_set){ .peer = &p[3], .send.replace_allowed_ips = true };
 	s.peers = ps;
 	s.n_peers = 4;
 	CHECK_INT(wg_uapi_build_set(&s, &out, &len), 0);
