@@ -46,16 +46,8 @@ static bool confirm(void)
 
 static void print_json(const struct plan *p, const struct apply_result *res, int r)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	json_object *o = json_object_new_object(), *plan = NULL;
+	json_object *o = json_object_new_object(), *plan = plan_to_json(p);
 
-	if (m) {
-		plan_print_json(p, m);
-		fclose(m);
-		plan = json_tokener_parse(buf);
-	}
 	json_object_object_add(o, "result", json_object_new_string(
 		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
 	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
@@ -68,7 +60,6 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 	json_object_object_add(o, "plan", plan);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	free(buf);
 }
 
 static void apply_warn(const char *msg)

@@ -4,16 +4,14 @@
 
 #include <errno.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reconcile/plan/nft_delta.h"
 #include "reconcile/plan/nft_listing.h"
 #include "reconcile/plan/fw_record.h"
+#include "reconcile/plan/plan_fields.h"
 
-#define DISPLAY_LIST_MAX 8
-#define DRIFT_LINES_MAX 10
 
 /* Apply order (see plan.h): removals first, innermost objects first, then the rest. */
 enum diff_bucket {
@@ -33,116 +31,42 @@ struct diff_ctx {
 	struct action_list b[B_MAX];
 };
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap <= b->len + (size_t)n)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-}
-
-/* Returns the string (caller frees), or NULL on ENOMEM. */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->oom || !b->s) {
-		free(b->s);
-		return b->oom ? NULL : strdup("");
-	}
-	return b->s;
-}
-
 static void plan_action_clear(struct plan_action *a)
 {
-	for (size_t i = 0; i < a->n_changes; i++) {
-		free(a->changes[i].field);
-		free(a->changes[i].old);
-		free(a->changes[i].new);
-	}
-	free(a->changes);
 	free(a->name);
-	if (a->obj == PLAN_OBJ_FIREWALL)
-		free(a->u.firewall.patch);
+	if (a->obj != PLAN_OBJ_FIREWALL)
+		return;
+	for (size_t i = 0; i < a->u.firewall.n_changes; i++) {
+		free(a->u.firewall.changes[i].field);
+		free(a->u.firewall.changes[i].old);
+		free(a->u.firewall.changes[i].new);
+	}
+	free(a->u.firewall.changes);
+	free(a->u.firewall.patch);
 }
 
-static int action_change_kind(struct plan_action *a, enum plan_change_kind kind, const char *field,
-			      const char *old, const char *new)
+static int fw_change(struct plan_action *a, enum plan_change_kind kind, const char *field,
+		     const char *old, const char *new)
 {
-	struct plan_change *c;
+	struct plan_change *c, **v = &a->u.firewall.changes;
+	size_t *n = &a->u.firewall.n_changes;
 
 	/* grows at powers of two: a new table lists one item per peer */
-	if (!(a->n_changes & (a->n_changes - 1))) {
-		c = reallocarray(a->changes, a->n_changes ? a->n_changes * 2 : 1, sizeof(*c));
+	if (!(*n & (*n - 1))) {
+		c = reallocarray(*v, *n ? *n * 2 : 1, sizeof(*c));
 		if (!c)
 			return -ENOMEM;
-		a->changes = c;
+		*v = c;
 	}
-	c = &a->changes[a->n_changes];
+	c = &(*v)[*n];
 	*c = (struct plan_change){ .kind = kind };
 	c->field = strdup(field);
 	c->old = old ? strdup(old) : NULL;
 	c->new = new ? strdup(new) : NULL;
-	a->n_changes++;
+	(*n)++;
 	if (!c->field || (old && !c->old) || (new && !c->new))
 		return -ENOMEM;
 	return 0;
-}
-
-static int action_change(struct plan_action *a, const char *field, const char *old, const char *new)
-{
-	return action_change_kind(a, PLAN_CHANGE_FIELD, field, old, new);
-}
-
-/* Same, taking ownership of an already built new value (NULL = ENOMEM). */
-static int action_change_take(struct plan_action *a, const char *field, const char *old, char *new)
-{
-	int r;
-
-	if (!new)
-		return -ENOMEM;
-	r = action_change(a, field, old, new);
-	free(new);
-	return r;
-}
-
-static int action_change_uint(struct plan_action *a, const char *field, bool has_old,
-			      unsigned long old, bool has_new, unsigned long new)
-{
-	char o[24], n[24];
-
-	snprintf(o, sizeof(o), "%lu", old);
-	snprintf(n, sizeof(n), "%lu", new);
-	return action_change(a, field, has_old ? o : NULL, has_new ? n : NULL);
 }
 
 static void action_init(struct plan_action *a, enum plan_obj obj, enum plan_op op, const char *ifname)
@@ -174,71 +98,6 @@ static int push(struct diff_ctx *c, enum diff_bucket b, struct plan_action *a, i
 fail:
 	plan_action_clear(a);
 	return r;
-}
-
-static const char *keepalive_str(uint16_t k, char buf[8])
-{
-	if (!k)
-		return "off";
-	snprintf(buf, 8, "%u", k);
-	return buf;
-}
-
-static char *prefix_list_str(const struct wgf_prefix *v, size_t n)
-{
-	struct sbuf b = { 0 };
-	char buf[PREFIX_STRLEN];
-
-	for (size_t i = 0; i < n && i < DISPLAY_LIST_MAX; i++)
-		sb_printf(&b, "%s%s", i ? ", " : "", prefix_format(&v[i], buf));
-	if (n > DISPLAY_LIST_MAX)
-		sb_printf(&b, ", … (+%zu more)", n - DISPLAY_LIST_MAX);
-	if (!n)
-		sb_printf(&b, "(none)");
-	return sb_take(&b);
-}
-
-/* "+added … −removed …", at most DISPLAY_LIST_MAX entries. */
-static char *prefix_delta_str(const struct wgf_prefix *want, size_t nw,
-			      const struct wgf_prefix *have, size_t nh)
-{
-	struct sbuf b = { 0 };
-	char buf[PREFIX_STRLEN];
-	size_t shown = 0, hidden = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		size_t i = 0, j = 0;
-
-		while (i < nw || j < nh) {
-			int cmp = i == nw ? 1 : j == nh ? -1 : prefix_cmp(&want[i], &have[j]);
-			const struct wgf_prefix *x = NULL;
-
-			if (cmp == 0) {
-				i++, j++;
-				continue;
-			}
-			if (cmp < 0) {
-				if (pass == 0)
-					x = &want[i];
-				i++;
-			} else {
-				if (pass == 1)
-					x = &have[j];
-				j++;
-			}
-			if (!x)
-				continue;
-			if (shown == DISPLAY_LIST_MAX) {
-				hidden++;
-				continue;
-			}
-			sb_printf(&b, "%s%s%s", shown ? " " : "", pass == 0 ? "+" : "−", prefix_format(x, buf));
-			shown++;
-		}
-	}
-	if (hidden)
-		sb_printf(&b, " … (+%zu more)", hidden);
-	return sb_take(&b);
 }
 
 static bool prefixes_equal(const struct wgf_prefix *a, size_t na, const struct wgf_prefix *b, size_t nb)
@@ -277,8 +136,6 @@ static int peer_name_dup(struct plan_action *a, const struct hs_peer *p)
 static int diff_peer_create(struct diff_ctx *c, const struct hs_device *d, const struct hs_peer *p)
 {
 	struct plan_action a;
-	char buf[ENDPOINT_STRLEN];
-	int r;
 
 	action_init(&a, PLAN_OBJ_PEER, PLAN_CREATE, d->ifname);
 	a.dev_desired = d;
@@ -287,16 +144,7 @@ static int diff_peer_create(struct diff_ctx *c, const struct hs_device *d, const
 	a.u.peer.set_endpoint = p->endpoint.family != 0;
 	a.u.peer.set_keepalive = p->keepalive != 0;
 	a.u.peer.replace_allowed_ips = true;
-	r = peer_name_dup(&a, p);
-	if (r >= 0)
-		r = action_change_take(&a, "allowed_ips", NULL, prefix_list_str(p->allowed_ips, p->n_allowed_ips));
-	if (r >= 0 && p->endpoint.family)
-		r = action_change(&a, "endpoint", NULL, endpoint_format(&p->endpoint, buf));
-	if (r >= 0 && p->keepalive)
-		r = action_change_uint(&a, "keepalive", false, 0, true, p->keepalive);
-	if (r >= 0 && p->has_psk)
-		r = action_change(&a, "preshared_key", NULL, "(sensitive)");
-	return push(c, B_PEER, &a, r);
+	return push(c, B_PEER, &a, peer_name_dup(&a, p));
 }
 
 static int diff_peer_delete(struct diff_ctx *c, const struct hs_device *o, const struct hs_peer *p)
@@ -313,8 +161,6 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 			    const struct hs_peer *want, const struct hs_peer *have)
 {
 	struct plan_action a;
-	char b1[ENDPOINT_STRLEN], b2[ENDPOINT_STRLEN];
-	int r = 0;
 
 	action_init(&a, PLAN_OBJ_PEER, PLAN_UPDATE, d->ifname);
 	a.dev_desired = d;
@@ -343,21 +189,7 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 	    !a.u.peer.set_endpoint)
 		return 0;
 
-	r = peer_name_dup(&a, want);
-	if (r >= 0 && a.u.peer.replace_allowed_ips)
-		r = action_change_take(&a, "allowed_ips", NULL,
-				       prefix_delta_str(want->allowed_ips, want->n_allowed_ips,
-							have->allowed_ips, have->n_allowed_ips));
-	if (r >= 0 && a.u.peer.set_endpoint)
-		r = action_change(&a, "endpoint", have->endpoint.family ? endpoint_format(&have->endpoint, b1) : "(none)",
-				  endpoint_format(&want->endpoint, b2));
-	if (r >= 0 && a.u.peer.set_keepalive)
-		r = action_change(&a, "keepalive", keepalive_str(have->keepalive, b1),
-				  keepalive_str(want->keepalive, b2));
-	if (r >= 0 && a.u.peer.set_psk)
-		r = action_change(&a, "preshared_key", have->has_psk ? "(sensitive)" : "(none)",
-				  want->has_psk ? "(sensitive)" : "(none)");
-	return push(c, B_PEER, &a, r);
+	return push(c, B_PEER, &a, peer_name_dup(&a, want));
 }
 
 static int diff_peers(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o)
@@ -411,26 +243,18 @@ static int diff_addresses(struct diff_ctx *c, const struct hs_device *d, const s
 	return r;
 }
 
-static int device_changes_key(struct plan_action *a, const struct hs_device *d, const struct hs_device *o)
+/* The public keys a key change goes from and to: shown, where private keys never are. */
+static int device_public_keys(struct plan_action *a, const struct hs_device *d, const struct hs_device *o)
 {
-	uint8_t pub[WG_KEY_LEN];
-	char fo[WG_KEY_FP_LEN] = "(none)", fn[WG_KEY_FP_LEN];
-	bool had = o && o->has_private_key;
-	int r;
-
-	r = action_change(a, "private_key", o ? (had ? "(sensitive)" : "(none)") : NULL, "(sensitive)");
-	if (r < 0)
-		return r;
-	if (had) {
-		if (key_public_from_private(pub, o->private_key) < 0)
+	if (o && o->has_private_key) {
+		if (key_public_from_private(a->public_key_old, o->private_key) < 0)
 			return -EINVAL;
-		key_fingerprint(pub, fo);
+		a->has_public_key_old = true;
 	}
-	if (key_public_from_private(pub, d->private_key) < 0)
+	if (key_public_from_private(a->public_key_new, d->private_key) < 0)
 		return -EINVAL;
-	key_fingerprint(pub, fn);
-	sodium_memzero(pub, sizeof(pub));
-	return action_change(a, "public_key", o ? fo : NULL, fn);
+	a->has_public_key_new = true;
+	return 0;
 }
 
 static int diff_link_create(struct diff_ctx *c, const struct hs_device *d)
@@ -446,10 +270,6 @@ static int diff_link_create(struct diff_ctx *c, const struct hs_device *d)
 	a.name = strdup(d->ifname);
 	if (!a.name)
 		r = -ENOMEM;
-	if (r >= 0 && d->mtu)
-		r = action_change_uint(&a, "mtu", false, 0, true, d->mtu);
-	if (r >= 0 && d->up)
-		r = action_change(&a, "up", NULL, "true");
 	r = push(c, B_LINK, &a, r);
 	if (r < 0)
 		return r;
@@ -463,12 +283,8 @@ static int diff_link_create(struct diff_ctx *c, const struct hs_device *d)
 	a.name = strdup(d->ifname);
 	if (!a.name)
 		r = -ENOMEM;
-	if (r >= 0 && d->listen_port)
-		r = action_change_uint(&a, "listen_port", false, 0, true, d->listen_port);
-	if (r >= 0 && d->fwmark)
-		r = action_change_uint(&a, "fwmark", false, 0, true, d->fwmark);
 	if (r >= 0 && d->has_private_key)
-		r = device_changes_key(&a, d, NULL);
+		r = device_public_keys(&a, d, NULL);
 	r = push(c, B_DEVICE, &a, r);
 	if (r < 0)
 		return r;
@@ -494,10 +310,6 @@ static int diff_link_update(struct diff_ctx *c, const struct hs_device *d, const
 		a.name = strdup(d->ifname);
 		if (!a.name)
 			r = -ENOMEM;
-		if (r >= 0 && a.u.link.set_mtu)
-			r = action_change_uint(&a, "mtu", true, o->mtu, true, d->mtu);
-		if (r >= 0 && a.u.link.set_up)
-			r = action_change(&a, "up", "false", "true");
 		r = push(c, B_LINK, &a, r);
 		if (r < 0)
 			return r;
@@ -514,12 +326,8 @@ static int diff_link_update(struct diff_ctx *c, const struct hs_device *d, const
 		a.name = strdup(d->ifname);
 		if (!a.name)
 			r = -ENOMEM;
-		if (r >= 0 && a.u.device.set_listen_port)
-			r = action_change_uint(&a, "listen_port", true, o->listen_port, true, d->listen_port);
-		if (r >= 0 && a.u.device.set_fwmark)
-			r = action_change_uint(&a, "fwmark", true, o->fwmark, true, d->fwmark);
 		if (r >= 0 && a.u.device.set_private_key)
-			r = device_changes_key(&a, d, o);
+			r = device_public_keys(&a, d, o);
 		r = push(c, B_DEVICE, &a, r);
 		if (r < 0)
 			return r;
@@ -568,32 +376,23 @@ static int diff_devices(struct diff_ctx *c)
 	return r;
 }
 
-/* The kernel stores an IPv6 route added with metric 0 as 1024 (IP6_RT_PRIO_USER). */
-static uint32_t route_metric(const struct hs_route *rt)
-{
-	return rt->dst.family == AF_INET6 && rt->metric == 0 ? 1024 : rt->metric;
-}
-
 static int diff_route(struct diff_ctx *c, const struct hs_route *want, const struct hs_route *have)
 {
 	const struct hs_route *rt = want ? want : have;
 	enum plan_op op = !want ? PLAN_DELETE : !have ? PLAN_CREATE : PLAN_UPDATE;
 	struct plan_action a;
 	char buf[PREFIX_STRLEN];
-	int r = 0;
 
-	if (op == PLAN_UPDATE && route_metric(want) == route_metric(have))
+	if (op == PLAN_UPDATE && plan_route_metric(want) == plan_route_metric(have))
 		return 0;
 	if (op == PLAN_DELETE && link_deleted(c, have->ifname))
 		return 0;
 	action_init(&a, PLAN_OBJ_ROUTE, op, rt->ifname);
+	a.route_desired = want;
+	a.route_observed = have;
 	a.u.route = *rt;
 	a.name = strdup(prefix_format(&rt->dst, buf));
-	if (!a.name)
-		r = -ENOMEM;
-	if (r >= 0 && op == PLAN_UPDATE)
-		r = action_change_uint(&a, "metric", true, route_metric(have), true, route_metric(want));
-	return push(c, op == PLAN_DELETE ? B_DEL_ROUTE : B_ROUTE, &a, r);
+	return push(c, op == PLAN_DELETE ? B_DEL_ROUTE : B_ROUTE, &a, a.name ? 0 : -ENOMEM);
 }
 
 static int diff_routes(struct diff_ctx *c)
@@ -619,19 +418,16 @@ static int diff_routes(struct diff_ctx *c)
 static int diff_sysctl(struct diff_ctx *c, const struct hs_sysctl *want, const struct hs_sysctl *have)
 {
 	struct plan_action a;
-	int r = 0;
 
 	if (have && !strcmp(want->value, have->value))
 		return 0;
 	action_init(&a, PLAN_OBJ_SYSCTL, PLAN_UPDATE, NULL);
+	a.sysctl_desired = want;
+	a.sysctl_observed = have;
 	a.u.sysctl.key = want->key;
 	a.u.sysctl.value = want->value;
 	a.name = strdup(want->key);
-	if (!a.name)
-		r = -ENOMEM;
-	if (r >= 0)
-		r = action_change(&a, "value", have ? have->value : NULL, want->value);
-	return push(c, B_SYSCTL, &a, r);
+	return push(c, B_SYSCTL, &a, a.name ? 0 : -ENOMEM);
 }
 
 /* Only sysctls wgf wants are compared; others observed are not its business. */
@@ -658,22 +454,22 @@ static int diff_sysctls(struct diff_ctx *c)
 static int fw_item_changes(struct plan_action *a, const struct hs_fw_item *old, size_t no,
 			   const struct hs_fw_item *new, size_t nn, size_t *n_changed)
 {
-	size_t i = 0, j = 0, n0 = a->n_changes;
+	size_t i = 0, j = 0, n0 = a->u.firewall.n_changes;
 	int r = 0;
 
 	while (r >= 0 && (i < no || j < nn)) {
 		int cmp = i == no ? 1 : j == nn ? -1 : strcmp(old[i].key, new[j].key);
 
 		if (cmp < 0)
-			r = action_change_kind(a, PLAN_CHANGE_ITEM, old[i].key, old[i].value, NULL);
+			r = fw_change(a, PLAN_CHANGE_ITEM, old[i].key, old[i].value, NULL);
 		else if (cmp > 0)
-			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, NULL, new[j].value);
+			r = fw_change(a, PLAN_CHANGE_ITEM, new[j].key, NULL, new[j].value);
 		else if (strcmp(old[i].value, new[j].value))
-			r = action_change_kind(a, PLAN_CHANGE_ITEM, new[j].key, old[i].value, new[j].value);
+			r = fw_change(a, PLAN_CHANGE_ITEM, new[j].key, old[i].value, new[j].value);
 		i += cmp <= 0;
 		j += cmp >= 0;
 	}
-	*n_changed = a->n_changes - n0;
+	*n_changed = a->u.firewall.n_changes - n0;
 	return r;
 }
 
@@ -685,9 +481,9 @@ static int fw_text_changes(struct plan_action *a, enum plan_change_kind kind, co
 	size_t n = 0;
 	int r;
 
-	r = nft_listing_diff(old, new, DRIFT_LINES_MAX, &lines, &n);
+	r = nft_listing_diff(old, new, SIZE_MAX, &lines, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = action_change_kind(a, kind, field, NULL, lines[i]);
+		r = fw_change(a, kind, field, NULL, lines[i]);
 	nft_listing_lines_free(lines, n);
 	return r;
 }
@@ -720,7 +516,7 @@ static int diff_firewall(struct diff_ctx *c)
 		r = fw_action_init(&a, PLAN_CREATE, want);
 		a.u.firewall.drift = rec != NULL;
 		if (r >= 0 && rec)
-			r = action_change_kind(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", NULL, "table deleted");
+			r = fw_change(&a, PLAN_CHANGE_DRIFT, "changed outside wgf", NULL, "table deleted");
 		if (r >= 0)
 			r = fw_item_changes(&a, NULL, 0, want->items, want->n_items, &n_items);
 		return push(c, B_FIREWALL, &a, r);
@@ -732,7 +528,7 @@ static int diff_firewall(struct diff_ctx *c)
 	r = fw_action_init(&a, PLAN_UPDATE, want);
 	a.u.firewall.drift = drift;
 	if (r >= 0 && !rec)
-		r = action_change_kind(&a, PLAN_CHANGE_NOTE, "no record of what wgf applied: replaced as a whole",
+		r = fw_change(&a, PLAN_CHANGE_NOTE, "no record of what wgf applied: replaced as a whole",
 				       NULL, NULL);
 	if (r >= 0 && rec)
 		r = fw_item_changes(&a, rec->items, rec->n_items, want->items, want->n_items, &n_items);

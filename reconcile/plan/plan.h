@@ -39,17 +39,16 @@ enum plan_obj {
 	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
 };
 
+/* What the firewall action says beyond "replace the table" (u.firewall.changes). */
 enum plan_change_kind {
-	PLAN_CHANGE_FIELD,     /* a setting: old → new */
-	PLAN_CHANGE_ITEM,      /* a firewall summary item: field = its key; old NULL = added, new NULL = removed */
+	PLAN_CHANGE_ITEM = 1,  /* a summary item: field = its key; old NULL = added, new NULL = removed */
 	PLAN_CHANGE_DRIFT,     /* made outside wgf: new = "+ chain x: tcp dport 22 accept", "- set y: element z" */
 	PLAN_CHANGE_RULESET,   /* the rendered ruleset, when no item changed: new = "+ set x: element 10.0.0.5" */
 	PLAN_CHANGE_NOTE,      /* why, in words: field = "no record of what wgf applied: …" */
 };
 
-/* One field change, for display. Values are display strings that never contain
- * secrets (private keys and PSKs are shown as "(sensitive)"). old is NULL for a
- * create, new is NULL for a delete. */
+/* One line of a firewall change: data (item keys and values, listing lines),
+ * complete; printers decide how much to show. */
 struct plan_change {
 	enum plan_change_kind kind;
 	char *field;
@@ -61,11 +60,18 @@ struct plan_action {
 	enum plan_obj obj;
 	enum plan_op op;
 	char ifname[IFNAMSIZ];
-	char *name;            /* display name: peer name (or NULL if unknown), "10.0.0.1/24", sysctl key… */
+	char *name;            /* the object's name: peer name (NULL if unknown), "10.0.0.1/24", sysctl key… */
 
-	/* Borrowed pointers into plan->desired / plan->observed; NULL where absent. */
+	/* The objects the change is about: borrowed from plan->desired and
+	 * plan->observed; NULL where absent. What changed in them is said by u. */
 	const struct hs_device *dev_desired, *dev_observed;
 	const struct hs_peer *peer_desired, *peer_observed;
+	const struct hs_route *route_desired, *route_observed;
+	const struct hs_sysctl *sysctl_desired, *sysctl_observed;
+	/* PLAN_OBJ_DEVICE with u.device.set_private_key: the public keys before and
+	 * after (never the private ones). */
+	bool has_public_key_old, has_public_key_new;
+	uint8_t public_key_old[WG_KEY_LEN], public_key_new[WG_KEY_LEN];
 
 	/* What exactly to send. */
 	union {
@@ -85,11 +91,10 @@ struct plan_action {
 			bool drift;                /* the kernel's table is not what wgf applied */
 			char *patch;               /* update: element changes that suffice instead of
 			                              replacing (owned; NULL: replace) */
+			struct plan_change *changes;   /* owned */
+			size_t n_changes;
 		} firewall;
 	} u;
-
-	struct plan_change *changes;
-	size_t n_changes;
 };
 
 struct plan {
@@ -133,7 +138,15 @@ struct plan_print_opts {
 	bool color;            /* ANSI colours (caller decides: isatty && !NO_COLOR) */
 };
 void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f);
-/* One JSON object; json-c. Returns 0 or -ENOMEM. */
+/* The plan as JSON (json-c; the caller puts it), NULL when out of memory:
+ * {"format_version": PLAN_JSON_FORMAT, "host", "source", "summary": {create,
+ * update, delete}, "changes": [{"action", "object", "interface", "name",
+ * "public_key" (peers), "fields": [{"name", "before", "after"}], firewall:
+ * "items", "ruleset", "drift", "notes"}], "peer_notices"}. Values are typed
+ * and lists complete; secrets are "(sensitive)" or null. */
+#define PLAN_JSON_FORMAT 2
+struct json_object *plan_to_json(const struct plan *p);
+/* plan_to_json as one line. Returns 0 or -ENOMEM. */
 int plan_print_json(const struct plan *p, FILE *f);
 /* The "peer_notices" array plan_print_json writes (validate --json writes it too):
  * [{"peer", "public_key", "state", "expires" (date or null), "days_left" (expiring, else null),

@@ -1,9 +1,12 @@
-/* A Plan as one JSON object (format_version 1). Never carries secrets: the
- * change strings are display strings that already say "(sensitive)". */
+/* A Plan as one JSON object (format_version 2): every list complete, values
+ * typed (numbers, booleans, lists of prefixes). Never carries secrets: a private
+ * key or PSK is "(sensitive)" when there is one, null when not. */
 #include "reconcile/plan/plan.h"
 
 #include <errno.h>
 #include <json-c/json.h>
+
+#include "reconcile/plan/plan_fields.h"
 
 static int add(struct json_object *obj, const char *key, struct json_object *val)
 {
@@ -35,7 +38,72 @@ static int append(struct json_object *arr, struct json_object *val)
 	return 0;
 }
 
-static struct json_object *change_json(const struct plan_change *c)
+static struct json_object *value_json(const struct plan_value *v)
+{
+	char buf[ENDPOINT_STRLEN > WG_KEY_B64_LEN ? ENDPOINT_STRLEN : WG_KEY_B64_LEN];
+	struct json_object *arr;
+
+	switch (v->type) {
+	case PLAN_VALUE_NONE:
+		return NULL;
+	case PLAN_VALUE_UINT:
+	case PLAN_VALUE_KEEPALIVE:
+		return json_object_new_int64((int64_t)v->u);
+	case PLAN_VALUE_BOOL:
+		return json_object_new_boolean(v->b);
+	case PLAN_VALUE_TEXT:
+		return json_object_new_string(v->s ? v->s : "");
+	case PLAN_VALUE_PREFIXES:
+		arr = json_object_new_array_ext((int)v->prefixes.n);
+		for (size_t i = 0; arr && i < v->prefixes.n; i++) {
+			if (append(arr, json_object_new_string(prefix_format(&v->prefixes.v[i], buf))) < 0) {
+				json_object_put(arr);
+				return NULL;
+			}
+		}
+		return arr;
+	case PLAN_VALUE_ENDPOINT:
+		return v->endpoint && v->endpoint->family ? json_object_new_string(endpoint_format(v->endpoint, buf))
+							  : NULL;
+	case PLAN_VALUE_SECRET:
+		return v->secret ? json_object_new_string("(sensitive)") : NULL;
+	case PLAN_VALUE_PUBLIC_KEY:
+		return v->key ? json_object_new_string(key_to_base64(v->key, buf)) : NULL;
+	}
+	return NULL;
+}
+
+/* A value that is null in JSON only because it is absent or none. */
+static bool value_is_null(const struct plan_value *v)
+{
+	return v->type == PLAN_VALUE_NONE || (v->type == PLAN_VALUE_ENDPOINT && (!v->endpoint || !v->endpoint->family)) ||
+	       (v->type == PLAN_VALUE_SECRET && !v->secret) || (v->type == PLAN_VALUE_PUBLIC_KEY && !v->key);
+}
+
+static int add_value(struct json_object *o, const char *key, const struct plan_value *v)
+{
+	if (value_is_null(v))
+		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+	return add(o, key, value_json(v));
+}
+
+static struct json_object *field_json(const struct plan_field *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "name", f->name) < 0 || add_value(o, "before", &f->old) < 0 ||
+	    add_value(o, "after", &f->new) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The firewall's changes are its fields too, as strings: a reader that knows
+ * only "fields" still sees every one. */
+static struct json_object *fw_field_json(const struct plan_change *c)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -90,8 +158,8 @@ static int add_firewall(struct json_object *o, const struct plan_action *a)
 	    add(o, "drift", drift = json_object_new_array()) < 0 ||
 	    add(o, "notes", notes = json_object_new_array()) < 0)
 		goto out;
-	for (size_t i = 0; i < a->n_changes; i++) {
-		const struct plan_change *c = &a->changes[i];
+	for (size_t i = 0; i < a->u.firewall.n_changes; i++) {
+		const struct plan_change *c = &a->u.firewall.changes[i];
 
 		switch (c->kind) {
 		case PLAN_CHANGE_ITEM:
@@ -105,7 +173,6 @@ static int add_firewall(struct json_object *o, const struct plan_action *a)
 				goto out;
 			break;
 		case PLAN_CHANGE_NOTE:
-		case PLAN_CHANGE_FIELD:
 			if (append(notes, json_object_new_string(c->field)) < 0)
 				goto out;
 			break;
@@ -121,6 +188,8 @@ static struct json_object *action_json(const struct plan_action *a)
 {
 	const struct hs_peer *peer = a->peer_desired ? a->peer_desired : a->peer_observed;
 	struct json_object *o = json_object_new_object(), *fields = NULL;
+	struct plan_field f[PLAN_FIELDS_MAX];
+	size_t n_fields = plan_action_fields(a, f);
 	char b64[WG_KEY_B64_LEN];
 
 	if (!o)
@@ -138,8 +207,11 @@ static struct json_object *action_json(const struct plan_action *a)
 	fields = json_object_new_array();
 	if (!fields)
 		goto fail;
-	for (size_t i = 0; i < a->n_changes; i++)
-		if (append(fields, change_json(&a->changes[i])) < 0)
+	for (size_t i = 0; i < n_fields; i++)
+		if (append(fields, field_json(&f[i])) < 0)
+			goto fail;
+	for (size_t i = 0; a->obj == PLAN_OBJ_FIREWALL && i < a->u.firewall.n_changes; i++)
+		if (append(fields, fw_field_json(&a->u.firewall.changes[i])) < 0)
 			goto fail;
 	if (add(o, "fields", fields) < 0) {
 		fields = NULL;
@@ -190,13 +262,13 @@ struct json_object *peer_notices_json(const struct peer_notices *n)
 	return arr;
 }
 
-static struct json_object *plan_json(const struct plan *p)
+struct json_object *plan_to_json(const struct plan *p)
 {
 	struct json_object *root = json_object_new_object(), *summary = NULL, *changes = NULL;
 
 	if (!root)
 		return NULL;
-	if (add(root, "format_version", json_object_new_int(1)) < 0 ||
+	if (add(root, "format_version", json_object_new_int(PLAN_JSON_FORMAT)) < 0 ||
 	    add_str(root, "host", p->host_name) < 0 ||
 	    add_str(root, "source", p->source) < 0)
 		goto fail;
@@ -233,7 +305,7 @@ fail:
 
 int plan_print_json(const struct plan *p, FILE *f)
 {
-	struct json_object *root = plan_json(p);
+	struct json_object *root = plan_to_json(p);
 	const char *s;
 	int r = -ENOMEM;
 

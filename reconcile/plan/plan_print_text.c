@@ -1,5 +1,6 @@
 /* Terraform-like text rendering of a Plan, grouped by interface. */
 #include "reconcile/plan/plan.h"
+#include "reconcile/plan/plan_fields.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,37 +106,69 @@ static void print_title(const struct text_out *t, const struct plan_action *a)
 	}
 }
 
+/* A field's values as text (see plan_field_text): freed by the caller. */
+struct field_text {
+	const char *name;
+	char *old, *new;
+};
+
+static size_t fields_text(const struct plan_action *a, struct field_text out[PLAN_FIELDS_MAX], bool *oom)
+{
+	struct plan_field f[PLAN_FIELDS_MAX];
+	size_t n = plan_action_fields(a, f);
+
+	for (size_t i = 0; i < n; i++) {
+		out[i].name = f[i].name;
+		out[i].old = plan_field_text(&f[i], true, oom);
+		out[i].new = plan_field_text(&f[i], false, oom);
+	}
+	return n;
+}
+
+static void fields_text_free(struct field_text *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].old);
+		free(v[i].new);
+	}
+}
+
 /* "+ interface wg0 (mtu 1420, up)": a new link's settings fit on its line. */
 static void print_link_create(const struct text_out *t, const struct plan_action *a)
 {
+	struct field_text v[PLAN_FIELDS_MAX];
 	const char *sep = " (";
+	bool oom = false;
+	size_t n = fields_text(a, v, &oom);
 
 	print_title(t, a);
-	for (size_t i = 0; i < a->n_changes; i++) {
-		const struct plan_change *c = &a->changes[i];
-
-		if (!strcmp(c->field, "up"))
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].name, "up"))
 			fprintf(t->f, "%sup", sep);
 		else
-			fprintf(t->f, "%s%s %s", sep, c->field, c->new ? c->new : "");
+			fprintf(t->f, "%s%s %s", sep, v[i].name, v[i].new ? v[i].new : "");
 		sep = ", ";
 	}
-	fputs(a->n_changes ? ")\n" : "\n", t->f);
+	fputs(n ? ")\n" : "\n", t->f);
+	fields_text_free(v, n);
 }
 
 static void print_sysctl(const struct text_out *t, const struct plan_action *a)
 {
-	const struct plan_change *c = a->n_changes ? &a->changes[0] : NULL;
+	struct field_text v[PLAN_FIELDS_MAX];
+	bool oom = false;
+	size_t n = fields_text(a, v, &oom);
 
 	print_title(t, a);
-	if (c) {
-		if (c->old)
-			fprintf(t->f, ": \"%s\" → ", c->old);
+	if (n) {
+		if (v[0].old)
+			fprintf(t->f, ": \"%s\" → ", v[0].old);
 		else
 			fputs(": (unset) → ", t->f);
-		fprintf(t->f, "\"%s\"", c->new ? c->new : "");
+		fprintf(t->f, "\"%s\"", v[0].new ? v[0].new : "");
 	}
 	fputc('\n', t->f);
+	fields_text_free(v, n);
 }
 
 /* An item's key as people read it: "access/peer/bob" -> "access peer bob",
@@ -176,28 +209,52 @@ static void print_firewall_item(const struct text_out *t, const struct plan_chan
 		fprintf(t->f, ": %s\n", v);
 }
 
+static void print_firewall_line(const struct text_out *t, const struct plan_change *c, const char *line)
+{
+	if (c->kind == PLAN_CHANGE_DRIFT) {
+		fprintf(t->f, "%s!%s %s: %s\n", t->color ? C_RED : "", t->color ? C_RESET : "", c->field, line);
+	} else {
+		put_symbol(t, PLAN_UPDATE);
+		fprintf(t->f, " %s: %s\n", c->field, line);
+	}
+}
+
+/* Drift and ruleset lines are complete in the plan; the text shows the first
+ * PLAN_DRIFT_LINES_MAX of each kind and how many more there are. */
+#define PLAN_DRIFT_LINES_MAX 10
+
 static void print_firewall(const struct text_out *t, const struct plan_action *a)
 {
+	const struct plan_change *v = a->u.firewall.changes;
+	size_t n = a->u.firewall.n_changes, shown[PLAN_CHANGE_NOTE + 1] = { 0 }, total[PLAN_CHANGE_NOTE + 1] = { 0 };
+	char more[32];
+
 	print_title(t, a);
 	fputc('\n', t->f);
-	for (size_t i = 0; i < a->n_changes; i++) {
-		const struct plan_change *c = &a->changes[i];
+	for (size_t i = 0; i < n; i++)
+		total[v[i].kind]++;
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_change *c = &v[i];
 
-		fputs("      ", t->f);
 		switch (c->kind) {
 		case PLAN_CHANGE_ITEM:
+			fputs("      ", t->f);
 			print_firewall_item(t, c);
 			break;
 		case PLAN_CHANGE_DRIFT:
-			fprintf(t->f, "%s!%s %s: %s\n", t->color ? C_RED : "", t->color ? C_RESET : "",
-				c->field, c->new ? c->new : "");
-			break;
 		case PLAN_CHANGE_RULESET:
-			put_symbol(t, PLAN_UPDATE);
-			fprintf(t->f, " %s: %s\n", c->field, c->new ? c->new : "");
+			if (shown[c->kind] == PLAN_DRIFT_LINES_MAX)
+				break;
+			fputs("      ", t->f);
+			print_firewall_line(t, c, c->new ? c->new : "");
+			if (++shown[c->kind] == PLAN_DRIFT_LINES_MAX && total[c->kind] > PLAN_DRIFT_LINES_MAX) {
+				snprintf(more, sizeof(more), "… %zu more", total[c->kind] - PLAN_DRIFT_LINES_MAX);
+				fputs("      ", t->f);
+				print_firewall_line(t, c, more);
+			}
 			break;
 		case PLAN_CHANGE_NOTE:
-		case PLAN_CHANGE_FIELD:
+			fputs("      ", t->f);
 			put_symbol(t, PLAN_UPDATE);
 			fprintf(t->f, " %s\n", c->field);
 			break;
@@ -207,31 +264,32 @@ static void print_firewall(const struct text_out *t, const struct plan_action *a
 
 static void print_fields(const struct text_out *t, const struct plan_action *a)
 {
-	size_t width = 0;
+	struct field_text v[PLAN_FIELDS_MAX];
+	bool oom = false;
+	size_t n = fields_text(a, v, &oom), width = 0;
 
 	if (a->op == PLAN_CREATE) {
-		for (size_t i = 0; i < a->n_changes; i++)
-			if (strlen(a->changes[i].field) > width)
-				width = strlen(a->changes[i].field);
-		for (size_t i = 0; i < a->n_changes; i++) {
-			const struct plan_change *c = &a->changes[i];
-			int pad = (int)(width - strlen(c->field));
+		for (size_t i = 0; i < n; i++)
+			if (strlen(v[i].name) > width)
+				width = strlen(v[i].name);
+		for (size_t i = 0; i < n; i++) {
+			int pad = (int)(width - strlen(v[i].name));
 
-			fprintf(t->f, "      %s: %*s%s\n", c->field, pad, "", c->new ? c->new : "");
+			fprintf(t->f, "      %s: %*s%s\n", v[i].name, pad, "", v[i].new ? v[i].new : "");
 		}
+		fields_text_free(v, n);
 		return;
 	}
-	for (size_t i = 0; i < a->n_changes; i++) {
-		const struct plan_change *c = &a->changes[i];
-
+	for (size_t i = 0; i < n; i++) {
 		fputs("      ", t->f);
 		put_symbol(t, a->op);
-		fprintf(t->f, " %s: ", c->field);
-		if (c->old && c->new && strcmp(c->old, c->new))
-			fprintf(t->f, "%s → %s\n", c->old, c->new);
+		fprintf(t->f, " %s: ", v[i].name);
+		if (v[i].old && v[i].new && strcmp(v[i].old, v[i].new))
+			fprintf(t->f, "%s → %s\n", v[i].old, v[i].new);
 		else
-			fprintf(t->f, "%s\n", c->new ? c->new : c->old ? c->old : "");
+			fprintf(t->f, "%s\n", v[i].new ? v[i].new : v[i].old ? v[i].old : "");
 	}
+	fields_text_free(v, n);
 }
 
 static void print_action(const struct text_out *t, const struct plan_action *a)

@@ -165,7 +165,7 @@ if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
 	python3 - "$OUT" <<'PY' || H_BAD="${H_BAD}JSON notices wrong; "
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["format_version"] == 1 and d["host"] == "hub" and "summary" in d and "changes" in d, d.keys()
+assert d["format_version"] == 2 and d["host"] == "hub" and "summary" in d and "changes" in d, d.keys()
 assert [(n["peer"], n["state"], n["line"]) for n in d["peer_notices"]] == [("alice", "disabled", 2)], d["peer_notices"]
 PY
 	hdone

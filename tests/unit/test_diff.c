@@ -4,6 +4,7 @@
 
 #include "model/hoststate.h"
 #include "reconcile/plan/plan.h"
+#include "reconcile/plan/plan_fields.h"
 #include "tests/unit/unit.h"
 
 #define L(...) ((const char *[]){ __VA_ARGS__, NULL })
@@ -128,11 +129,34 @@ static const char *actions(const struct plan *p)
 	return buf;
 }
 
-static const struct plan_change *change(const struct plan_action *a, const char *field)
+/* A field's change as the text plan shows it (plan_field_text), or NULL when the
+ * action does not change that field. Kept in a ring of slots so that a few can
+ * be compared in one expression; what a slot held is freed when it is reused. */
+struct shown_change {
+	const char *field;
+	char *old, *new;
+};
+
+static const struct shown_change *change(const struct plan_action *a, const char *field)
 {
-	for (size_t i = 0; i < a->n_changes; i++)
-		if (!strcmp(a->changes[i].field, field))
-			return &a->changes[i];
+	static struct shown_change ring[8];
+	static size_t next;
+	struct plan_field f[PLAN_FIELDS_MAX];
+	size_t n = plan_action_fields(a, f);
+	bool oom = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct shown_change *c;
+		if (strcmp(f[i].name, field))
+			continue;
+		c = &ring[next++ % 8];
+		free(c->old);
+		free(c->new);
+		c->field = f[i].name;
+		c->old = plan_field_text(&f[i], true, &oom);
+		c->new = plan_field_text(&f[i], false, &oom);
+		return oom ? NULL : c;
+	}
 	return NULL;
 }
 
@@ -259,7 +283,7 @@ static void test_every_kind_in_order(void)
 		a = &p->actions[15];
 		CHECK_STR(a->u.sysctl.key, "net.ipv4.ip_forward");
 		CHECK_STR(a->u.sysctl.value, "1");
-		CHECK_STR(a->changes[0].old, "0");
+		CHECK_STR(change(a, "value")->old, "0");
 	}
 	plan_free(p);
 }
@@ -505,7 +529,7 @@ static void test_declared_endpoint_changes(void)
 	p = diff(want, have, &o);
 	CHECK_INT(p->n_actions, 1);
 	if (p->n_actions == 1) {
-		const struct plan_change *ch = change(&p->actions[0], "endpoint");
+		const struct shown_change *ch = change(&p->actions[0], "endpoint");
 		CHECK(p->actions[0].u.peer.set_endpoint);
 		CHECK(ch && !strcmp(ch->new, "198.51.100.99:51821") && !strcmp(ch->old, "203.0.113.9:40000"));
 	}

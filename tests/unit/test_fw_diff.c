@@ -98,8 +98,8 @@ static const char *changes(const struct plan_action *a)
 	static char buf[4096];
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < a->n_changes; i++) {
-		const struct plan_change *c = &a->changes[i];
+	for (size_t i = 0; i < a->u.firewall.n_changes; i++) {
+		const struct plan_change *c = &a->u.firewall.changes[i];
 		size_t len = strlen(buf);
 
 		snprintf(buf + len, sizeof(buf) - len, "%d %s | %s | %s\n", (int)c->kind, c->field,
@@ -312,8 +312,8 @@ static void test_drift(void)
 	CHECK_INT(p->n_create, 1);
 	if (p->n_actions == 1) {
 		CHECK(p->actions[0].u.firewall.drift);
-		CHECK_STR(p->actions[0].changes[0].new, "table deleted");
-		CHECK_INT(p->actions[0].n_changes, 4);
+		CHECK_STR(p->actions[0].u.firewall.changes[0].new, "table deleted");
+		CHECK_INT(p->actions[0].u.firewall.n_changes, 4);
 	}
 	out = text(p);
 	CHECK(strstr(out, "  + nftables table inet wgf\n      ! changed outside wgf: table deleted\n      + access peer alice: full\n"));

@@ -231,6 +231,25 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* A JSON array of strings joined with ",", or NULL when it is not one. */
+static const char *jlist(struct json_object *o, const char *key)
+{
+	static char buf[4096];
+	struct json_object *v = NULL;
+	size_t len = 0;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(v, i));
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "", e ? e : "(null)");
+		if (len >= sizeof(buf))
+			return NULL;
+	}
+	return buf;
+}
+
 static long jint(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -251,7 +270,7 @@ static void test_json(void)
 	CHECK(root != NULL);
 	if (!root)
 		goto out;
-	CHECK_INT(jint(root, "format_version"), 1);
+	CHECK_INT(jint(root, "format_version"), PLAN_JSON_FORMAT);
 	CHECK_STR(jstr(root, "host"), "hub");
 	CHECK_STR(jstr(root, "source"), "commit 1a2b3c4d5e6f (main)");
 	CHECK(json_object_object_get_ex(root, "summary", &summary));
@@ -276,8 +295,9 @@ static void test_json(void)
 	CHECK(json_object_object_get_ex(c, "fields", &fields) && json_object_array_length(fields) == 1);
 	c = json_object_array_get_idx(fields, 0);
 	CHECK_STR(jstr(c, "name"), "allowed_ips");
-	CHECK(jstr(c, "before") == NULL);
-	CHECK_STR(jstr(c, "after"), "+10.10.0.12/32 −10.10.0.13/32");
+	/* the lists before and after, whole (the text shows what changes) */
+	CHECK_STR(jlist(c, "before"), "10.10.0.13/32");
+	CHECK_STR(jlist(c, "after"), "10.10.0.12/32");
 
 	c = json_object_array_get_idx(changes, 5);
 	CHECK_STR(jstr(c, "object"), "route");
@@ -352,6 +372,78 @@ static void test_many_peers_print(void)
 	CHECK(root != NULL);
 	json_object_put(root);
 	free(out);
+	plan_free(p);
+}
+
+/* The text cuts long lists short for people; the JSON carries them whole. */
+static void test_json_complete_lists(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct fw_record *rec = NULL;
+	struct diff_opts o = { 0 };
+	struct hs_device *d = hoststate_add_device(want, "wg0");
+	struct hs_peer *pe = peer(d, "many", 0x40, "10.9.0.0/32", NULL);
+	struct hs_firewall applied = { 0 };
+	struct json_object *root = NULL, *changes, *c, *v;
+	struct plan *p = NULL;
+	char *text = NULL, *json = NULL, listing[4096] = "table inet wgf {\n\tchain c {\n", more[4096];
+	size_t n_drift = 0;
+
+	want->host_name = strdup("hub");
+	for (unsigned i = 1; i < 20; i++) {
+		struct wgf_prefix ip = { .family = AF_INET, .len = 32, .addr = { 10, 9, 0, (uint8_t)i } };
+		hs_peer_add_allowed_ip(pe, &ip);
+	}
+	want->firewall.present = true;
+	want->firewall.body = strdup("chain c {\n}\n");
+	applied.body = strdup("chain c {\n}\n");
+	strcat(listing, "\t}\n}\n");
+	CHECK_INT(fw_record_new(&applied, listing, &rec), 0);
+	/* fifteen rules added by hand */
+	snprintf(more, sizeof(more), "table inet wgf {\n\tchain c {\n");
+	for (unsigned i = 0; i < 15; i++)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), "\t\ttcp dport %u accept\n", 1000 + i);
+	strcat(more, "\t}\n}\n");
+	have->firewall.present = true;
+	have->firewall.body = strdup(more);
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	o.fw_applied = rec;
+	CHECK_INT(diff_host_states(want, have, &o, &p), 0);
+	if (!p)
+		goto out;
+	text = capture_text(p, false);
+	CHECK(strstr(text, "      allowed_ips: 10.9.0.0/32, 10.9.0.1/32, 10.9.0.2/32, 10.9.0.3/32, 10.9.0.4/32, "
+			   "10.9.0.5/32, 10.9.0.6/32, 10.9.0.7/32, … (+12 more)\n"));
+	CHECK(strstr(text, "      ! changed outside wgf: + chain c: tcp dport 1009 accept\n"
+			   "      ! changed outside wgf: … 5 more\n"));
+	CHECK(!strstr(text, "tcp dport 1010"));
+	json = capture_json(p);
+	root = json_tokener_parse(json);
+	CHECK(root && json_object_object_get_ex(root, "changes", &changes));
+	if (!root || !changes)
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(changes); i++) {
+		c = json_object_array_get_idx(changes, i);
+		if (!strcmp(jstr(c, "object"), "peer")) {
+			CHECK(json_object_object_get_ex(c, "fields", &v));
+			v = json_object_array_get_idx(v, 0);
+			CHECK_STR(jstr(v, "name"), "allowed_ips");
+			CHECK(json_object_object_get_ex(v, "after", &v) && json_object_array_length(v) == 20);
+			CHECK_STR(json_object_get_string(json_object_array_get_idx(v, 19)), "10.9.0.19/32");
+		} else if (json_object_object_get_ex(c, "drift", &v)) {
+			n_drift = json_object_array_length(v);
+			CHECK_STR(json_object_get_string(json_object_array_get_idx(v, 14)),
+				  "+ chain c: tcp dport 1014 accept");
+		}
+	}
+	CHECK_INT(n_drift, 15);
+out:
+	json_object_put(root);
+	free(text);
+	free(json);
+	free(applied.body);
+	fw_record_free(rec);
 	plan_free(p);
 }
 
@@ -618,6 +710,7 @@ int main(void)
 	RUN(test_json);
 	RUN(test_empty_plan);
 	RUN(test_many_peers_print);
+	RUN(test_json_complete_lists);
 	RUN(test_firewall_text);
 	RUN(test_firewall_json);
 	RUN(test_peer_notices_text);
