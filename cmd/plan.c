@@ -1,6 +1,10 @@
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/wgf.h"
+#include "reconcile/host/fileio.h"
+#include "reconcile/host/snapshot.h"
 
 static const char help[] =
 	"Usage: wgf plan [PATH] [--repo DIR --ref REF] [--host NAME] [--json] [options]\n\n"
@@ -16,6 +20,10 @@ static const char help[] =
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
+	"  --observed FILE    plan from a snapshot that `wgf observe --json` wrote on the host,\n"
+	"                     instead of this host's kernel: no root needed (CI); the Host is\n"
+	"                     the snapshot's (--host must name the same one); the key file is\n"
+	"                     read only when given\n"
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --json             print the plan as JSON\n"
@@ -23,10 +31,62 @@ static const char help[] =
 	"  -h, --help         this help\n\n"
 	"Exit: 0 no changes, 2 changes pending, 1 error.\n";
 
+/* The plan for the snapshot's Host, from the snapshot: no kernel, no root. */
+static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
+{
+	struct snapshot snap = {0};
+	struct pipeline_opts o;
+	struct pipeline_host ph = {0};
+	struct wgf_error err = {0};
+	struct model *m = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	*plan = NULL;
+	r = fileio_read(c->observed, &text, &len);
+	if (r < 0) {
+		cmd_error("reading %s: %s", c->observed, strerror(-r));
+		goto out;
+	}
+	r = snapshot_parse(text, len, &snap, &err);
+	if (r < 0) {
+		wgf_error_prefix(&err, "%s", c->observed);
+		goto out;
+	}
+	if (c->host && strcmp(c->host, snap.host)) {
+		r = wgf_error_set(&err, -EINVAL, "%s was observed for Host \"%s\", not \"%s\"", c->observed,
+				  snap.host, c->host);
+		goto out;
+	}
+	r = cmd_load_model(c, &m);
+	if (r < 0)
+		goto out;
+	cmd_pipeline_opts(c, &o);
+	o.host = snap.host;
+	if (!c->key_file_given)
+		o.key_file = NULL;
+	r = pipeline_identify(m, &o, &ph, &err);
+	if (r < 0)
+		goto out;
+	r = pipeline_plan_observed(m, &ph, &o, snap.observed, &snap.rec, plan, &err);
+	snap.observed = NULL;
+out:
+	if (wgf_error_is_set(&err))
+		cmd_error("%s", wgf_error_message(&err));
+	wgf_error_clear(&err);
+	pipeline_host_clear(&ph);
+	snapshot_clear(&snap);
+	model_free(m);
+	free(text);
+	return r;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "observed", required_argument, NULL, OPT_OBSERVED },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -39,7 +99,7 @@ int cmd_plan(int argc, char **argv)
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
-	if (cmd_make_plan(&c, false, &p, &rt) < 0)
+	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &rt) < 0)
 		return EXIT_ERROR;
 	po.color = c.color;
 	if (c.json)

@@ -26,6 +26,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_observe(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_test(int argc, char **argv);
@@ -49,12 +50,13 @@ struct cmd_ctx {
 	bool force;
 	int64_t now;
 	unsigned expiry_warning;       /* --expiry-warning: days ahead to name expiring peers (0: off) */
+	const char *observed;          /* plan --observed: a snapshot instead of this host's kernel */
 };
 
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
-	OPT_EXPIRY_WARNING,
+	OPT_EXPIRY_WARNING, OPT_OBSERVED,
 };
 
 #define CMD_SOURCE_OPTIONS \

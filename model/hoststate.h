@@ -46,6 +46,10 @@ struct hs_device {
 	uint32_t mtu;                  /* 0 = don't care */
 	bool has_private_key;
 	uint8_t private_key[WG_KEY_LEN];   /* secret: never printed, zeroed on free */
+	/* Observed from a snapshot, which never holds a private key: has_private_key
+	 * with private_key all zero, and public_key says which key it is. */
+	bool private_key_withheld;
+	uint8_t public_key[WG_KEY_LEN];
 	uint16_t listen_port;          /* 0 = random (desired: let the kernel pick) */
 	uint32_t fwmark;
 	struct hs_peer *peers;

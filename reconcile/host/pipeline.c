@@ -13,16 +13,8 @@
 #include "model/str.h"
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
+#include "reconcile/host/snapshot.h"
 #include "reconcile/kernel/sysctl.h"
-
-void host_records_clear(struct host_records *r)
-{
-	statedir_owned_clear(&r->owned);
-	hoststate_free(r->declared);
-	fw_record_free(r->fw_applied);
-	r->declared = NULL;
-	r->fw_applied = NULL;
-}
 
 void pipeline_host_clear(struct pipeline_host *ph)
 {
@@ -99,8 +91,10 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = keyfile_read(o->key_file, out->private_key);
-	if (r == 0) {
+	r = o->key_file ? keyfile_read(o->key_file, out->private_key) : -ENOENT;
+	if (!o->key_file) {
+		r = 0;
+	} else if (r == 0) {
 		out->has_private_key = true;
 	} else if (r == -ENOENT && !o->need_key && !o->key_file_given) {
 		warnf(o, "no private key at %s (run `wgf host init`); the plan leaves the device key alone",
@@ -142,7 +136,7 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 
 /* Takes desired, observed and notices whatever it returns. */
 static int diff_desired(const struct model *m, const struct model_host *h, struct host_state *desired,
-			struct host_state *observed, const struct host_records *rec, struct peer_notices *notices,
+			struct host_state *observed, const struct statedir_records *rec, struct peer_notices *notices,
 			struct plan **plan, struct wgf_error *err)
 {
 	struct diff_opts dopts = {0};
@@ -176,7 +170,7 @@ static int diff_desired(const struct model *m, const struct model_host *h, struc
 
 int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph,
 			   const struct pipeline_opts *o, struct host_state *observed,
-			   const struct host_records *rec, struct plan **plan, struct wgf_error *err)
+			   const struct statedir_records *rec, struct plan **plan, struct wgf_error *err)
 {
 	struct host_state *desired = NULL;
 	struct peer_notices notices = {0};
@@ -199,7 +193,7 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
  * thread while the model loads; anything else is observed afterwards. */
 struct pipeline {
 	const char *state_dir;
-	struct host_records rec;
+	struct statedir_records rec;
 	pthread_t thread;
 	bool started;
 	struct host_state *early;      /* what the thread observed */
@@ -254,7 +248,7 @@ void pipeline_free(struct pipeline *pl)
 		return;
 	early_join(pl);
 	hoststate_free(pl->early);
-	host_records_clear(&pl->rec);
+	statedir_records_clear(&pl->rec);
 	free(pl);
 }
 
@@ -374,6 +368,26 @@ out:
 	return r;
 }
 
+/* Identify the host, render its desired state, observe what this host has of it. */
+static int plan_inputs(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
+		       struct pipeline_host *ph, struct host_state **desired, struct peer_notices *notices,
+		       struct host_state **observed, struct rtnl **rt, struct wgf_error *err)
+{
+	int r;
+
+	r = pipeline_identify(m, o, ph, err);
+	if (r < 0)
+		return r;
+	r = render_desired(m, ph, o, desired, notices, err);
+	if (r < 0)
+		return r;
+	r = rtnl_open(rt);
+	if (r < 0)
+		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
+				     r == -EPERM ? " (wgf plan needs root)" : "");
+	return observe_local(pl, o, *rt, *desired, observed, err);
+}
+
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		  struct plan **plan, struct rtnl **rtp, struct wgf_error *err)
 {
@@ -385,19 +399,7 @@ int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipel
 
 	*plan = NULL;
 	*rtp = NULL;
-	r = pipeline_identify(m, o, &ph, err);
-	if (r < 0)
-		goto out;
-	r = render_desired(m, &ph, o, &desired, &notices, err);
-	if (r < 0)
-		goto out;
-	r = rtnl_open(&rt);
-	if (r < 0) {
-		wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
-			      r == -EPERM ? " (wgf plan needs root)" : "");
-		goto out;
-	}
-	r = observe_local(pl, o, rt, desired, &observed, err);
+	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &rt, err);
 	if (r < 0)
 		goto out;
 	r = diff_desired(m, ph.host, desired, observed, &pl->rec, &notices, plan, err);
@@ -406,6 +408,31 @@ int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipel
 		goto out;
 	*rtp = rt;
 	rt = NULL;
+out:
+	pipeline_host_clear(&ph);
+	hoststate_free(desired);
+	hoststate_free(observed);
+	peer_notices_clear(&notices);
+	rtnl_free(rt);
+	return r;
+}
+
+int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
+		      struct json_object **out, struct wgf_error *err)
+{
+	struct pipeline_host ph = {0};
+	struct host_state *desired = NULL, *observed = NULL;
+	struct peer_notices notices = {0};
+	struct rtnl *rt = NULL;
+	int r;
+
+	*out = NULL;
+	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &rt, err);
+	if (r < 0)
+		goto out;
+	*out = snapshot_to_json(ph.host->meta.name, observed, &pl->rec);
+	if (!*out)
+		r = wgf_error_set(err, -ENOMEM, NULL);
 out:
 	pipeline_host_clear(&ph);
 	hoststate_free(desired);

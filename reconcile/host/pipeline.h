@@ -17,7 +17,7 @@
 
 struct pipeline_opts {
 	const char *state_dir;
-	const char *key_file;
+	const char *key_file;          /* NULL: plan without this host's key */
 	bool key_file_given;           /* named by the user: a missing file is an error */
 	bool need_key;                 /* apply: the private key is required */
 	const char *host;              /* the Host to plan for; NULL: by key, then by hostname */
@@ -26,14 +26,6 @@ struct pipeline_opts {
 	/* Something worth saying that does not stop the plan ("no private key at …"). */
 	void (*warn)(const char *msg);
 };
-
-/* What wgf recorded on this host (reconcile/host/statedir.h), as the diff needs it. */
-struct host_records {
-	struct statedir_owned owned;   /* interfaces wgf created */
-	struct host_state *declared;   /* endpoints declared at the last apply, or NULL */
-	struct fw_record *fw_applied;  /* the nftables table wgf applied, or NULL */
-};
-void host_records_clear(struct host_records *r);
 
 /* The host a plan is for: a Host of the Model and, when the key file was read,
  * its private key (zeroed by pipeline_host_clear). */
@@ -57,6 +49,10 @@ int pipeline_begin(const char *state_dir, struct pipeline **out, struct wgf_erro
 /* *plan and *rt (the rtnetlink handle apply goes on with) are set on success. */
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		  struct plan **plan, struct rtnl **rt, struct wgf_error *err);
+/* What pipeline_plan reads from this host, as a snapshot (reconcile/host/snapshot.h). */
+struct json_object;
+int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
+		      struct json_object **out, struct wgf_error *err);
 void pipeline_free(struct pipeline *pl);
 
 /* The pure part: renders ph's desired state and diffs it against observed
@@ -64,7 +60,7 @@ void pipeline_free(struct pipeline *pl);
  * kernel, no root: this plans for any host from any observed state. */
 int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph,
 			   const struct pipeline_opts *o, struct host_state *observed,
-			   const struct host_records *rec, struct plan **plan, struct wgf_error *err);
+			   const struct statedir_records *rec, struct plan **plan, struct wgf_error *err);
 
 /* Carries p out (apply_plan), then journals the result and records what was
  * applied (declared endpoints; a firewall record that went stale is removed).

@@ -394,3 +394,12 @@ out:
 	free(old);
 	return r;
 }
+
+void statedir_records_clear(struct statedir_records *r)
+{
+	statedir_owned_clear(&r->owned);
+	hoststate_free(r->declared);
+	fw_record_free(r->fw_applied);
+	r->declared = NULL;
+	r->fw_applied = NULL;
+}

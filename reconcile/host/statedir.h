@@ -45,6 +45,11 @@ int statedir_firewall_parse(const char *text, size_t len, struct fw_record **out
 char *statedir_firewall_format(const struct fw_record *r);
 /* Missing file = 0. */
 int statedir_firewall_remove(const char *state_dir);
+/* The record as the JSON object the file holds (NULL on ENOMEM), and back
+ * (0, -EBADMSG or -ENOMEM): for snapshots, which carry it. */
+struct json_object;
+struct json_object *statedir_firewall_json(const struct fw_record *r);
+int statedir_firewall_from_json(struct json_object *o, struct fw_record **out);
 
 /* Exclusive lock on <state_dir>/lock; returns an fd (>= 0) or a negative errno
  * (-EWOULDBLOCK when another wgf holds it). create: make the directory and the
@@ -56,3 +61,11 @@ void statedir_unlock(int fd);
 int statedir_journal(const char *state_dir, const char *host, const char *source,
 		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
 		  const char *error);
+
+/* Everything above, as the diff needs it. */
+struct statedir_records {
+	struct statedir_owned owned;   /* interfaces wgf created */
+	struct host_state *declared;   /* endpoints declared at the last apply, or NULL */
+	struct fw_record *fw_applied;  /* the nftables table wgf applied, or NULL */
+};
+void statedir_records_clear(struct statedir_records *r);

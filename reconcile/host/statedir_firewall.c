@@ -113,6 +113,27 @@ out:
 	return ret;
 }
 
+int statedir_firewall_from_json(struct json_object *o, struct fw_record **out)
+{
+	struct fw_record *r = calloc(1, sizeof(*r));
+	int ret;
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	if (!json_object_is_type(o, json_type_object)) {
+		free(r);
+		return -EBADMSG;
+	}
+	ret = record_from_json(o, r);
+	if (ret < 0) {
+		fw_record_free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
 int statedir_firewall_load(const char *state_dir, struct fw_record **out)
 {
 	char path[PATH_MAX], *text = NULL;
@@ -144,7 +165,7 @@ static int add(struct json_object *obj, const char *key, struct json_object *val
 	return 0;
 }
 
-static struct json_object *record_json(const struct fw_record *r)
+struct json_object *statedir_firewall_json(const struct fw_record *r)
 {
 	struct json_object *root = json_object_new_object(), *items = NULL, *it;
 
@@ -190,7 +211,7 @@ fail:
 
 char *statedir_firewall_format(const struct fw_record *r)
 {
-	struct json_object *root = record_json(r);
+	struct json_object *root = statedir_firewall_json(r);
 	const char *text;
 	char *copy = NULL;
 

@@ -243,10 +243,26 @@ static int diff_addresses(struct diff_ctx *c, const struct hs_device *d, const s
 	return r;
 }
 
+/* An observed key known only by its public half (a snapshot) is compared by it. */
+static bool device_key_same(const struct hs_device *d, const struct hs_device *o)
+{
+	uint8_t pub[WG_KEY_LEN];
+	bool same;
+
+	if (!o->private_key_withheld)
+		return key_private_equal(d->private_key, o->private_key);
+	same = key_public_from_private(pub, d->private_key) == 0 && !sodium_memcmp(pub, o->public_key, WG_KEY_LEN);
+	sodium_memzero(pub, sizeof(pub));
+	return same;
+}
+
 /* The public keys a key change goes from and to: shown, where private keys never are. */
 static int device_public_keys(struct plan_action *a, const struct hs_device *d, const struct hs_device *o)
 {
-	if (o && o->has_private_key) {
+	if (o && o->has_private_key && o->private_key_withheld) {
+		memcpy(a->public_key_old, o->public_key, WG_KEY_LEN);
+		a->has_public_key_old = true;
+	} else if (o && o->has_private_key) {
 		if (key_public_from_private(a->public_key_old, o->private_key) < 0)
 			return -EINVAL;
 		a->has_public_key_old = true;
@@ -318,8 +334,7 @@ static int diff_link_update(struct diff_ctx *c, const struct hs_device *d, const
 	action_init(&a, PLAN_OBJ_DEVICE, PLAN_UPDATE, d->ifname);
 	a.dev_desired = d;
 	a.dev_observed = o;
-	a.u.device.set_private_key = d->has_private_key &&
-		(!o->has_private_key || !key_private_equal(d->private_key, o->private_key));
+	a.u.device.set_private_key = d->has_private_key && (!o->has_private_key || !device_key_same(d, o));
 	a.u.device.set_listen_port = d->listen_port && d->listen_port != o->listen_port;
 	a.u.device.set_fwmark = d->fwmark != o->fwmark;
 	if (a.u.device.set_private_key || a.u.device.set_listen_port || a.u.device.set_fwmark) {

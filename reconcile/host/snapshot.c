@@ -1,0 +1,617 @@
+#include "reconcile/host/snapshot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "model/diag.h"
+
+/* ---- writing ---- */
+
+static int add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_null(struct json_object *o, const char *key)
+{
+	return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+}
+
+static int add_str(struct json_object *o, const char *key, const char *s)
+{
+	return s ? add(o, key, json_object_new_string(s)) : add_null(o, key);
+}
+
+static int push(struct json_object *arr, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_array_add(arr, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
+{
+	struct json_object *arr = json_object_new_array_ext((int)n);
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; arr && i < n; i++)
+		if (push(arr, json_object_new_string(prefix_format(&v[i], buf))) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+static struct json_object *peer_json(const struct hs_peer *p)
+{
+	struct json_object *o = json_object_new_object();
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "public_key", key_to_base64(p->public_key, b64)) < 0 ||
+	    add_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
+	    add_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
+	    add(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
+	    add(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0 ||
+	    add(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec)) < 0 ||
+	    add(o, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes)) < 0 ||
+	    add(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes)) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *device_json(const struct hs_device *d)
+{
+	struct json_object *o = json_object_new_object(), *peers = NULL;
+	uint8_t pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+	const char *public_key = NULL;
+
+	if (!o)
+		return NULL;
+	if (d->has_private_key && d->private_key_withheld)
+		public_key = key_to_base64(d->public_key, b64);
+	else if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
+		public_key = key_to_base64(pub, b64);
+	if (add_str(o, "interface", d->ifname) < 0 ||
+	    add_str(o, "backend", d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace") < 0 ||
+	    add(o, "up", json_object_new_boolean(d->up)) < 0 ||
+	    add(o, "mtu", json_object_new_int64(d->mtu)) < 0 ||
+	    add_str(o, "public_key", public_key) < 0 ||
+	    add(o, "listen_port", json_object_new_int(d->listen_port)) < 0 ||
+	    add(o, "fwmark", json_object_new_int64(d->fwmark)) < 0 ||
+	    add(o, "addresses", prefixes_json(d->addresses, d->n_addresses)) < 0 ||
+	    add(o, "peers", peers = json_object_new_array_ext((int)d->n_peers)) < 0)
+		goto fail;
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (push(peers, peer_json(&d->peers[i])) < 0)
+			goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+static struct json_object *routes_json(const struct host_state *hs)
+{
+	struct json_object *arr = json_object_new_array(), *o;
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; arr && i < hs->n_routes; i++) {
+		const struct hs_route *rt = &hs->routes[i];
+		if (push(arr, o = json_object_new_object()) < 0 ||
+		    add_str(o, "interface", rt->ifname) < 0 ||
+		    add_str(o, "destination", prefix_format(&rt->dst, buf)) < 0 ||
+		    add(o, "table", json_object_new_int64(rt->table)) < 0 ||
+		    add(o, "metric", json_object_new_int64(rt->metric)) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static struct json_object *records_json(const struct statedir_records *rec)
+{
+	struct json_object *o = json_object_new_object(), *owned = NULL, *declared = NULL, *e;
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+
+	if (!o || add(o, "owned_interfaces", owned = json_object_new_array()) < 0 ||
+	    add(o, "declared_endpoints", declared = json_object_new_array()) < 0)
+		goto fail;
+	for (size_t i = 0; i < rec->owned.n; i++)
+		if (push(owned, json_object_new_string(rec->owned.ifnames[i])) < 0)
+			goto fail;
+	for (size_t i = 0; rec->declared && i < rec->declared->n_devices; i++) {
+		const struct hs_device *d = &rec->declared->devices[i];
+		for (size_t j = 0; j < d->n_peers; j++) {
+			if (push(declared, e = json_object_new_object()) < 0 ||
+			    add_str(e, "interface", d->ifname) < 0 ||
+			    add_str(e, "public_key", key_to_base64(d->peers[j].public_key, b64)) < 0 ||
+			    add_str(e, "endpoint", endpoint_format(&d->peers[j].endpoint, ep)) < 0)
+				goto fail;
+		}
+	}
+	if (rec->fw_applied ? add(o, "firewall", statedir_firewall_json(rec->fw_applied)) < 0
+			    : add_null(o, "firewall") < 0)
+		goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+struct json_object *snapshot_to_json(const char *host, const struct host_state *observed,
+				     const struct statedir_records *rec)
+{
+	struct json_object *root = json_object_new_object(), *devs = NULL, *sysctls = NULL, *fw = NULL;
+
+	if (!root)
+		return NULL;
+	if (add(root, "format_version", json_object_new_int(SNAPSHOT_FORMAT)) < 0 ||
+	    add_str(root, "kind", SNAPSHOT_KIND) < 0 ||
+	    add_str(root, "host", host) < 0 ||
+	    add(root, "interfaces", devs = json_object_new_array_ext((int)observed->n_devices)) < 0)
+		goto fail;
+	for (size_t i = 0; i < observed->n_devices; i++)
+		if (push(devs, device_json(&observed->devices[i])) < 0)
+			goto fail;
+	if (add(root, "routes", routes_json(observed)) < 0 ||
+	    add(root, "sysctls", sysctls = json_object_new_object()) < 0)
+		goto fail;
+	for (size_t i = 0; i < observed->n_sysctls; i++)
+		if (add_str(sysctls, observed->sysctls[i].key, observed->sysctls[i].value) < 0)
+			goto fail;
+	if (add(root, "firewall", fw = json_object_new_object()) < 0 ||
+	    add(fw, "present", json_object_new_boolean(observed->firewall.present)) < 0 ||
+	    add_str(fw, "listing", observed->firewall.present ? observed->firewall.body : NULL) < 0 ||
+	    add(root, "records", records_json(rec)) < 0)
+		goto fail;
+	return root;
+fail:
+	json_object_put(root);
+	return NULL;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	struct wgf_error *err;
+	char path[256];                /* where in the document: "interfaces[0].peers[2]" */
+};
+
+static int bad(struct reader *r, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(struct reader *r, const char *field, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return wgf_error_set(r->err, -EBADMSG, "%s%s%s: %s", r->path, *r->path && field ? "." : "",
+			     field ? field : "", what);
+}
+
+/* The member, which must have the type (json_type_null: any); NULL when absent
+ * or null and optional. */
+static int member(struct reader *r, struct json_object *o, const char *key, json_type type, bool optional,
+		  struct json_object **out)
+{
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, out) || !*out) {
+		*out = NULL;
+		return optional ? 0 : bad(r, key, "missing");
+	}
+	if (type != json_type_null && !json_object_is_type(*out, type))
+		return bad(r, key, "expected %s, got %s", json_type_to_name(type),
+			   json_type_to_name(json_object_get_type(*out)));
+	return 0;
+}
+
+static int get_str(struct reader *r, struct json_object *o, const char *key, bool optional, const char **out)
+{
+	struct json_object *v;
+	int ret = member(r, o, key, json_type_string, optional, &v);
+
+	*out = v ? json_object_get_string(v) : NULL;
+	return ret;
+}
+
+static int get_uint(struct reader *r, struct json_object *o, const char *key, uint64_t max, uint64_t *out)
+{
+	struct json_object *v;
+	int64_t n;
+	int ret = member(r, o, key, json_type_int, false, &v);
+
+	if (ret < 0)
+		return ret;
+	n = json_object_get_int64(v);
+	if (n < 0 || (uint64_t)n > max)
+		return bad(r, key, "%lld is out of range (0 to %llu)", (long long)n, (unsigned long long)max);
+	*out = (uint64_t)n;
+	return 0;
+}
+
+static int get_bool(struct reader *r, struct json_object *o, const char *key, bool *out)
+{
+	struct json_object *v;
+	int ret = member(r, o, key, json_type_boolean, false, &v);
+
+	if (ret == 0)
+		*out = json_object_get_boolean(v);
+	return ret;
+}
+
+static int get_key(struct reader *r, struct json_object *o, const char *key, bool optional, bool *has,
+		   uint8_t out[WG_KEY_LEN])
+{
+	const char *s;
+	int ret = get_str(r, o, key, optional, &s);
+
+	if (has)
+		*has = s != NULL;
+	if (ret < 0 || !s)
+		return ret;
+	if (!key_from_base64(s, out))
+		return bad(r, key, "%s is not a WireGuard key", diag_quote(s));
+	return 0;
+}
+
+static int get_endpoint(struct reader *r, struct json_object *o, const char *key, bool optional,
+			struct wgf_endpoint *out)
+{
+	const char *s;
+	int ret = get_str(r, o, key, optional, &s);
+
+	memset(out, 0, sizeof(*out));
+	if (ret < 0 || !s)
+		return ret;
+	if (!endpoint_parse(s, out))
+		return bad(r, key, "%s is not an endpoint", diag_quote(s));
+	return 0;
+}
+
+static int get_prefixes(struct reader *r, struct json_object *o, const char *key, void *ctx,
+			int (*add_one)(void *ctx, const struct wgf_prefix *p))
+{
+	struct json_object *arr;
+	struct wgf_prefix p;
+	int ret = member(r, o, key, json_type_array, false, &arr);
+
+	for (size_t i = 0; ret == 0 && i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+		if (!s || !prefix_parse(s, true, &p))
+			return bad(r, key, "[%zu]: %s is not an IP prefix", i,
+				   s ? diag_quote(s) : json_type_to_name(json_object_get_type(e)));
+		if (add_one(ctx, &p) < 0)
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+	}
+	return ret;
+}
+
+static int add_allowed_ip(void *ctx, const struct wgf_prefix *p) { return hs_peer_add_allowed_ip(ctx, p); }
+static int add_address(void *ctx, const struct wgf_prefix *p) { return hs_device_add_address(ctx, p); }
+
+/* Appends "[i]" or ".key[i]" to r->path for the duration of a nested read. */
+static size_t path_push(struct reader *r, const char *key, size_t i)
+{
+	size_t len = strlen(r->path);
+
+	snprintf(r->path + len, sizeof(r->path) - len, "%s%s[%zu]", len && key ? "." : "", key ? key : "", i);
+	return len;
+}
+
+static int read_peer(struct reader *r, struct json_object *o, struct hs_device *d)
+{
+	struct hs_peer *p = hs_device_add_peer(d);
+	const char *psk = NULL;
+	uint64_t keepalive, rx, tx, hs;
+	int ret;
+
+	if (!p)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	if (!json_object_is_type(o, json_type_object))
+		return bad(r, NULL, "expected an object");
+	ret = get_key(r, o, "public_key", false, NULL, p->public_key);
+	if (ret == 0)
+		ret = get_str(r, o, "preshared_key", true, &psk);
+	if (ret < 0)
+		return ret;
+	if (psk && strcmp(psk, "(sensitive)"))
+		return bad(r, "preshared_key", "a snapshot never holds a key: expected \"(sensitive)\" or null");
+	p->has_psk = psk != NULL;      /* its bytes stay unknown: zero */
+	if ((ret = get_endpoint(r, o, "endpoint", true, &p->endpoint)) < 0 ||
+	    (ret = get_uint(r, o, "keepalive", UINT16_MAX, &keepalive)) < 0 ||
+	    (ret = get_prefixes(r, o, "allowed_ips", p, add_allowed_ip)) < 0 ||
+	    (ret = get_uint(r, o, "latest_handshake", INT64_MAX, &hs)) < 0 ||
+	    (ret = get_uint(r, o, "rx_bytes", INT64_MAX, &rx)) < 0 ||
+	    (ret = get_uint(r, o, "tx_bytes", INT64_MAX, &tx)) < 0)
+		return ret;
+	p->keepalive = (uint16_t)keepalive;
+	p->last_handshake_sec = (int64_t)hs;
+	p->rx_bytes = rx;
+	p->tx_bytes = tx;
+	return 0;
+}
+
+static int read_device(struct reader *r, struct json_object *o, struct host_state *hs)
+{
+	struct json_object *peers;
+	struct hs_device *d;
+	const char *ifname, *backend;
+	uint64_t mtu, port, fwmark;
+	int ret;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(r, NULL, "expected an object");
+	if ((ret = get_str(r, o, "interface", false, &ifname)) < 0 ||
+	    (ret = get_str(r, o, "backend", false, &backend)) < 0)
+		return ret;
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/'))
+		return bad(r, "interface", "%s is not an interface name", diag_quote(ifname));
+	if (hoststate_find_device(hs, ifname))
+		return bad(r, "interface", "\"%s\" is listed twice", ifname);
+	if (strcmp(backend, "kernel") && strcmp(backend, "userspace"))
+		return bad(r, "backend", "expected \"kernel\" or \"userspace\"");
+	d = hoststate_add_device(hs, ifname);
+	if (!d)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	d->exists = true;
+	d->backend = !strcmp(backend, "kernel") ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
+	if ((ret = get_bool(r, o, "up", &d->up)) < 0 ||
+	    (ret = get_uint(r, o, "mtu", UINT32_MAX, &mtu)) < 0 ||
+	    (ret = get_key(r, o, "public_key", true, &d->has_private_key, d->public_key)) < 0 ||
+	    (ret = get_uint(r, o, "listen_port", UINT16_MAX, &port)) < 0 ||
+	    (ret = get_uint(r, o, "fwmark", UINT32_MAX, &fwmark)) < 0 ||
+	    (ret = get_prefixes(r, o, "addresses", d, add_address)) < 0 ||
+	    (ret = member(r, o, "peers", json_type_array, false, &peers)) < 0)
+		return ret;
+	d->private_key_withheld = d->has_private_key;
+	d->mtu = (uint32_t)mtu;
+	d->listen_port = (uint16_t)port;
+	d->fwmark = (uint32_t)fwmark;
+	for (size_t i = 0; i < json_object_array_length(peers); i++) {
+		size_t len = path_push(r, "peers", i);
+		ret = read_peer(r, json_object_array_get_idx(peers, i), d);
+		r->path[len] = '\0';
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int read_route(struct reader *r, struct json_object *o, struct host_state *hs)
+{
+	struct hs_route rt = { 0 };
+	const char *ifname, *dst;
+	uint64_t table, metric;
+	int ret;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(r, NULL, "expected an object");
+	if ((ret = get_str(r, o, "interface", false, &ifname)) < 0 ||
+	    (ret = get_str(r, o, "destination", false, &dst)) < 0 ||
+	    (ret = get_uint(r, o, "table", UINT32_MAX, &table)) < 0 ||
+	    (ret = get_uint(r, o, "metric", UINT32_MAX, &metric)) < 0)
+		return ret;
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ)
+		return bad(r, "interface", "%s is not an interface name", diag_quote(ifname));
+	if (!prefix_parse(dst, true, &rt.dst))
+		return bad(r, "destination", "%s is not an IP prefix", diag_quote(dst));
+	snprintf(rt.ifname, sizeof(rt.ifname), "%s", ifname);
+	rt.table = (uint32_t)table;
+	rt.metric = (uint32_t)metric;
+	return hoststate_add_route(hs, &rt) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
+}
+
+/* Each element of the array key through fn, with its index in the path. */
+static int each(struct reader *r, struct json_object *o, const char *key, void *ctx,
+		int (*fn)(struct reader *r, struct json_object *e, void *ctx))
+{
+	struct json_object *arr;
+	int ret = member(r, o, key, json_type_array, false, &arr);
+
+	for (size_t i = 0; ret == 0 && i < json_object_array_length(arr); i++) {
+		size_t len = path_push(r, key, i);
+		ret = fn(r, json_object_array_get_idx(arr, i), ctx);
+		r->path[len] = '\0';
+	}
+	return ret;
+}
+
+static int each_device(struct reader *r, struct json_object *e, void *hs) { return read_device(r, e, hs); }
+static int each_route(struct reader *r, struct json_object *e, void *hs) { return read_route(r, e, hs); }
+
+static int each_owned(struct reader *r, struct json_object *e, void *ctx)
+{
+	struct statedir_owned *owned = ctx;
+	const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+	char **v;
+
+	if (!s || !*s || strlen(s) >= IFNAMSIZ)
+		return bad(r, NULL, "expected an interface name");
+	v = realloc(owned->ifnames, (owned->n + 1) * sizeof(*v));
+	if (!v)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	owned->ifnames = v;
+	if (!(v[owned->n] = strdup(s)))
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	owned->n++;
+	return 0;
+}
+
+static int each_declared(struct reader *r, struct json_object *e, void *ctx)
+{
+	struct host_state *hs = ctx;
+	struct hs_device *d;
+	struct hs_peer *p;
+	const char *ifname;
+	uint8_t key[WG_KEY_LEN];
+	struct wgf_endpoint ep;
+	int ret;
+
+	if (!json_object_is_type(e, json_type_object))
+		return bad(r, NULL, "expected an object");
+	if ((ret = get_str(r, e, "interface", false, &ifname)) < 0 ||
+	    (ret = get_key(r, e, "public_key", false, NULL, key)) < 0 ||
+	    (ret = get_endpoint(r, e, "endpoint", false, &ep)) < 0)
+		return ret;
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ)
+		return bad(r, "interface", "expected an interface name");
+	d = hoststate_find_device(hs, ifname);
+	if (!d) {
+		d = hoststate_add_device(hs, ifname);
+		hoststate_normalize(hs);
+		d = d ? hoststate_find_device(hs, ifname) : NULL;
+	}
+	if (!d || !(p = hs_device_add_peer(d)))
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	memcpy(p->public_key, key, WG_KEY_LEN);
+	p->endpoint = ep;
+	return 0;
+}
+
+static int read_records(struct reader *r, struct json_object *root, struct statedir_records *rec)
+{
+	struct json_object *o, *fw;
+	int ret = member(r, root, "records", json_type_object, false, &o);
+
+	if (ret < 0)
+		return ret;
+	snprintf(r->path, sizeof(r->path), "records");
+	rec->declared = hoststate_new();
+	if (!rec->declared)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	if ((ret = each(r, o, "owned_interfaces", &rec->owned, each_owned)) < 0 ||
+	    (ret = each(r, o, "declared_endpoints", rec->declared, each_declared)) < 0 ||
+	    (ret = member(r, o, "firewall", json_type_object, true, &fw)) < 0)
+		return ret;
+	hoststate_normalize(rec->declared);
+	if (fw) {
+		ret = statedir_firewall_from_json(fw, &rec->fw_applied);
+		if (ret == -EBADMSG)
+			return bad(r, "firewall", "not a firewall record");
+		if (ret < 0)
+			return wgf_error_set(r->err, ret, NULL);
+	}
+	r->path[0] = '\0';
+	return 0;
+}
+
+static int read_observed(struct reader *r, struct json_object *root, struct host_state *hs)
+{
+	struct json_object *sysctls, *fw;
+	const char *listing;
+	bool present = false;
+	int ret;
+
+	if ((ret = each(r, root, "interfaces", hs, each_device)) < 0 ||
+	    (ret = each(r, root, "routes", hs, each_route)) < 0 ||
+	    (ret = member(r, root, "sysctls", json_type_object, false, &sysctls)) < 0)
+		return ret;
+	json_object_object_foreach(sysctls, key, val) {
+		if (!json_object_is_type(val, json_type_string))
+			return bad(r, "sysctls", "%s: expected a string", diag_quote(key));
+		if (hoststate_add_sysctl(hs, key, json_object_get_string(val)) < 0)
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+	}
+	if ((ret = member(r, root, "firewall", json_type_object, false, &fw)) < 0)
+		return ret;
+	snprintf(r->path, sizeof(r->path), "firewall");
+	if ((ret = get_bool(r, fw, "present", &present)) < 0 ||
+	    (ret = get_str(r, fw, "listing", !present, &listing)) < 0)
+		return ret;
+	r->path[0] = '\0';
+	hs->firewall.present = present;
+	if (present && !(hs->firewall.body = strdup(listing)))
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	hoststate_normalize(hs);
+	/* the diff's merge walks need one entry per key */
+	for (size_t i = 0; i < hs->n_devices; i++)
+		for (size_t j = 1; j < hs->devices[i].n_peers; j++)
+			if (!hs_peer_cmp(&hs->devices[i].peers[j - 1], &hs->devices[i].peers[j]))
+				return bad(r, "interfaces", "%s lists a peer twice", hs->devices[i].ifname);
+	return 0;
+}
+
+int snapshot_parse(const char *text, size_t len, struct snapshot *out, struct wgf_error *err)
+{
+	struct reader r = { .err = err };
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root = NULL;
+	const char *kind, *host;
+	uint64_t format;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!tok)
+		return wgf_error_set(err, -ENOMEM, NULL);
+	root = json_tokener_parse_ex(tok, text, (int)strnlen(text, len > INT_MAX ? INT_MAX : len));
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(root, json_type_object)) {
+		ret = wgf_error_set(err, -EBADMSG, "not a JSON object: %s",
+				    json_tokener_error_desc(json_tokener_get_error(tok)));
+		goto out;
+	}
+	if ((ret = get_str(&r, root, "kind", false, &kind)) < 0)
+		goto out;
+	if (strcmp(kind, SNAPSHOT_KIND)) {
+		ret = bad(&r, "kind", "%s is not a snapshot (expected \"%s\")", diag_quote(kind),
+			  SNAPSHOT_KIND);
+		goto out;
+	}
+	if ((ret = get_uint(&r, root, "format_version", UINT32_MAX, &format)) < 0)
+		goto out;
+	if (format != SNAPSHOT_FORMAT) {
+		ret = bad(&r, "format_version", "%llu is not one this wgf reads (%d)", (unsigned long long)format,
+			  SNAPSHOT_FORMAT);
+		goto out;
+	}
+	if ((ret = get_str(&r, root, "host", false, &host)) < 0)
+		goto out;
+	out->host = strdup(host);
+	out->observed = hoststate_new();
+	if (!out->host || !out->observed) {
+		ret = wgf_error_set(err, -ENOMEM, NULL);
+		goto out;
+	}
+	ret = read_observed(&r, root, out->observed);
+	if (ret == 0)
+		ret = read_records(&r, root, &out->rec);
+out:
+	if (ret < 0)
+		snapshot_clear(out);
+	json_object_put(root);
+	json_tokener_free(tok);
+	return ret;
+}
+
+void snapshot_clear(struct snapshot *s)
+{
+	free(s->host);
+	hoststate_free(s->observed);
+	statedir_records_clear(&s->rec);
+	memset(s, 0, sizeof(*s));
+}

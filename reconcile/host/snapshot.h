@@ -1,0 +1,28 @@
+/* A snapshot: what a plan for a host reads from that host (its observed
+ * HostState and wgf's records there), as JSON. `wgf observe --json` writes one
+ * on the host; `wgf plan --observed FILE` plans from it anywhere, without root
+ * or a kernel (CI). A snapshot never holds a secret: a device's private key is
+ * stood for by its public key, a PSK is only said to exist. */
+#pragma once
+#include <stddef.h>
+
+#include "model/error.h"
+#include "model/hoststate.h"
+#include "reconcile/host/statedir.h"
+
+#define SNAPSHOT_FORMAT 1
+#define SNAPSHOT_KIND "wgf-observed-state"
+
+struct snapshot {
+	char *host;                    /* the Host it was observed for */
+	struct host_state *observed;   /* normalized */
+	struct statedir_records rec;
+};
+
+/* One JSON object; NULL when out of memory. */
+struct json_object *snapshot_to_json(const char *host, const struct host_state *observed,
+				     const struct statedir_records *rec);
+/* Reads a snapshot (text up to len or a NUL). A wrong format, kind or value is
+ * -EBADMSG, said in err with where it is ("interfaces[0].peers[2].endpoint"). */
+int snapshot_parse(const char *text, size_t len, struct snapshot *out, struct wgf_error *err);
+void snapshot_clear(struct snapshot *s);
