@@ -9,8 +9,8 @@ static const struct cmd commands[] = {
 	{ "test",     cmd_test,     "evaluate the policies' tests: offline, says which rule decided" },
 	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
 	{ "apply",    cmd_apply,    "make this host match the repository" },
-	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
+	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
 	{ "version",  cmd_version,  "print the version" },
 };
