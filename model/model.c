@@ -1,4 +1,4 @@
-#include "model/model_load.h"
+#include "model/model_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* YAML documents -> typed model objects, field by field, with strict types. */
-#include "model/model_load.h"
+#include "model/model_loader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "model/model_internal.h"
+#include "model/model_names.h"
+#include "model/model_validate.h"
 
 enum kind { KIND_NETWORK, KIND_HOST, KIND_PEER, KIND_TENANT, KIND_POLICY };
 
