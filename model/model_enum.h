@@ -32,6 +32,11 @@ extern const struct model_enum model_protocols;        /* FW_PROTO_* bits */
 extern const struct model_enum model_actions;          /* accept (1) or drop (0) */
 extern const struct model_enum model_selector_kinds;   /* enum model_selector_kind */
 
+static inline struct name_list model_enum_names(const struct model_enum *t)
+{
+	return (struct name_list){ t->e, t->n, sizeof(*t->e) };
+}
+
 /* The name of value, or NULL. */
 const char *model_enum_name(const struct model_enum *t, int value);
 /* Copies the entries a field with these uses accepts (0: all) into out[MODEL_ENUM_MAX]; their count. */
