@@ -1,4 +1,4 @@
-#include "model/model_load.h"
+#include "model/model_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -105,34 +105,4 @@ const struct model_host *model_find_host_by_key(const struct model *m, const uin
 		if (!memcmp(m->hosts[i].public_key, pub, WG_KEY_LEN))
 			return &m->hosts[i];
 	return NULL;
-}
-
-const char *host_role_name(enum host_role r)
-{
-	switch (r) {
-	case HOST_ROLE_MEMBER:
-		return "member";
-	case HOST_ROLE_HUB:
-		return "hub";
-	case HOST_ROLE_ROUTER:
-		return "router";
-	case HOST_ROLE_EXIT:
-		return "exit";
-	}
-	return "unknown";
-}
-
-const char *access_level_name(enum access_level a)
-{
-	switch (a) {
-	case ACCESS_FULL:
-		return "full";
-	case ACCESS_VPN_ONLY:
-		return "vpn-only";
-	case ACCESS_LAN_ONLY:
-		return "lan-only";
-	case ACCESS_CUSTOM:
-		return "custom";
-	}
-	return "unknown";
 }

@@ -1,5 +1,5 @@
 /* Where desired state comes from: a directory tree, a git commit's tree, or memory. */
-#include "model/model_load.h"
+#include "model/model_loader.h"
 #include "model/str.h"
 
 #include <dirent.h>

@@ -1,6 +1,6 @@
-/* Loader internals shared by model_load.c (documents -> objects),
- * model_validate.c (cross-object checks) and model_source.c (directories, git).
- * Not part of the model API. */
+/* The loader's state, shared by the document loaders (model_load*.c), the
+ * validator (model_validate*.c) and the sources (model_source.c: directories,
+ * git). Not part of the model API. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,57 +66,3 @@ void loader_add_tree(struct loader *l, const char *name, struct ytree *t, size_t
 /* Cross-checks, sorts the diag, and hands over the model (0) or frees it (-EINVAL, -ENOMEM). */
 int loader_finish(struct loader *l, struct model **out);
 void loader_free(struct loader *l);
-
-/* model.c */
-void model_host_clear(struct model_host *h);
-void model_peer_clear(struct model_peer *p);
-void model_policy_clear(struct model_policy *pol);
-
-/* model_validate.c */
-void model_validate(struct loader *l);
-struct name_entry {
-	const char *name;
-	size_t idx;
-	size_t seq;
-};
-
-/* Objects of one kind sorted by name (duplicates reported when built). */
-struct name_index {
-	struct name_entry *e;
-	size_t n;
-};
-
-/* The first-defined object with this name, or -1. */
-long name_index_find(const struct name_index *ix, const char *name);
-__attribute__((format(printf, 3, 4)))
-void validate_err(struct loader *l, const struct wgf_loc *loc, const char *fmt, ...);
-const char *display_name(const struct model_meta *meta);
-/* How many addresses that belong in one pool lie inside and outside it. */
-struct pool_fit {
-	size_t inside, outside;
-	const char *kind;              /* the first address outside, for the message */
-	const struct model_meta *meta;
-	const struct wgf_prefix *addr;
-	const struct wgf_loc *loc;
-};
-void pool_fit_count(struct pool_fit *f, const struct wgf_prefix *pool, const struct wgf_prefix *a, bool single,
-		    const char *kind, const struct model_meta *meta, const struct wgf_loc *loc);
-/* Most of them outside (at least 2): the pool is wrong. Reports it once at loc; true then. */
-bool pool_fit_wrong(struct loader *l, const struct pool_fit *f, const char *what, const struct wgf_prefix *pool,
-		    const struct wgf_loc *loc, const char *whose);
-/* The network whose pools may be trusted for this object's checks, or NULL. */
-const struct model_network *usable_network(const struct loader *l, const struct obj_extra *x, size_t net);
-const struct wgf_prefix *pool_for(const struct model_network *n, uint8_t family);
-const char *family_name(uint8_t family);
-/* Resolves x's "network" (or the only Network) into *net; reports problems. */
-void validate_network_ref(struct loader *l, const struct name_index *nets, const char *kind,
-			  const struct model_meta *meta, struct obj_extra *x, size_t *net);
-
-/* model_validate_access.c: tenants, access levels, forwards, policies, tests. */
-void model_validate_access(struct loader *l, const struct name_index *nets, const struct name_index *hosts,
-			   const struct name_index *peers, const struct name_index *tenants);
-bool model_name_ok(const char *s);
-bool model_ifname_ok(const char *s);
-/* Why a valid interface name must not be used (the kernel's own names), or NULL. */
-const char *model_ifname_reserved(const char *s);
-bool model_label_ok(const char *s);

@@ -1,0 +1,7 @@
+/* model.c's helpers for the loader. Not part of the model API. */
+#pragma once
+#include "model/model.h"
+
+void model_host_clear(struct model_host *h);
+void model_peer_clear(struct model_peer *p);
+void model_policy_clear(struct model_policy *pol);

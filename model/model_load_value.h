@@ -1,0 +1,12 @@
+/* Loaders of labels, ports, protocols and dates. Not part of the model API. */
+#pragma once
+#include "model/model_load_scalar.h"
+
+/* "labels" (metadata, selectors): a mapping of label keys to values, both strings. */
+void load_labels(struct loader *l, const struct ynode *map, struct model_meta *meta);
+/* 443, or "8000-8100". */
+bool want_port_range(struct loader *l, const struct ynode *n, const char *field, struct model_port_range *out);
+/* A protocol name that a field with these uses (MODEL_USE_*) accepts, as FW_PROTO_* bits. */
+bool want_protocol(struct loader *l, const struct ynode *n, unsigned uses, unsigned *out);
+/* "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
+bool parse_expires(const char *s, int64_t *out);
