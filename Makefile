@@ -65,9 +65,10 @@ $(O)/libwgf.a: $(LIB_OBJ)
 $(O)/wgf: $(CMD_OBJ) $(O)/libwgf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# UNIT_PLAN: the number of RUN( statements, which the binary declares before it runs any
 $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libwgf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DUNIT_PLAN=$$(grep -cE '^[[:space:]]*RUN\(' $<) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
 
 # Root-only helper programs the lab scripts drive (backend checks against real devices).
 $(O)/lab/%: tests/lab/%.c $(O)/libwgf.a
