@@ -58,11 +58,13 @@ tap_done() {
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
-# tap_summary TEXT: from the last summary line of TEXT, prints "PASSED FAILED SKIPPED"
-# and returns 0; returns 1 (printing nothing) when TEXT holds no summary line.
+# tap_summary TEXT: from the last summary line of TEXT ("NAME: N passed, N failed[, N
+# skipped]" at the start of a line: the indented summaries of inner scripts that a
+# runner shows do not count), prints "PASSED FAILED SKIPPED" and returns 0; returns 1
+# (printing nothing) when TEXT holds no summary line.
 tap_summary() {
 	local line p f s=0
-	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' <<<"$1" | tail -n 1)
+	line=$(grep -E '^[^[:space:]#=][^:]*: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' <<<"$1" | tail -n 1)
 	[ -n "$line" ] || return 1
 	p=$(grep -oE '[0-9]+ passed' <<<"$line"); p=${p% passed}
 	f=$(grep -oE '[0-9]+ failed' <<<"$line"); f=${f% failed}
@@ -70,11 +72,11 @@ tap_summary() {
 	echo "$p $f $s"
 }
 
-# tap_signal RC: "killed by SIGSEGV" for an exit status above 128, else "exited RC".
+# tap_signal RC: "was killed by SIGSEGV" for an exit status above 128, else "exited RC".
 tap_signal() {
 	local name
 	if [ "$1" -gt 128 ] && name=$(kill -l $(($1 - 128)) 2>/dev/null); then
-		echo "killed by SIG$name"
+		echo "was killed by SIG$name"
 	else
 		echo "exited $1"
 	fi
