@@ -81,3 +81,31 @@ tap_signal() {
 		echo "exited $1"
 	fi
 }
+
+# tap_tally NAME OUTPUT RC [lines]: the results of one script or runner, from its
+# output and exit status, in TALLY_P, TALLY_F, TALLY_S. Adds a failure (with a
+# "not ok" line saying why in TALLY_MSG, for the caller to print) for what its own count would hide: no summary line (it
+# died or exited before reporting), or a non-zero exit with no failure counted. With
+# "lines", the output is one script's own TAP: its "ok"/"not ok" lines must add up
+# to its summary (an "ok" echoed by hand, or a result counted but not shown, fails).
+tap_tally() {
+	local name=$1 out=$2 rc=$3 sum lp lf ls
+	TALLY_P=0 TALLY_F=0 TALLY_S=0 TALLY_MSG=
+	if ! sum=$(tap_summary "$out"); then
+		TALLY_MSG+="not ok - $name printed no summary line (it $(tap_signal "$rc"))"$'\n'
+		TALLY_F=1; return 0
+	fi
+	read -r TALLY_P TALLY_F TALLY_S <<<"$sum"
+	if [ "${4:-}" = lines ]; then
+		ls=$(grep -cE '^ok .*# SKIP' <<<"$out")
+		lp=$(( $(grep -cE '^ok ' <<<"$out") - ls )); lf=$(grep -cE '^not ok ' <<<"$out")
+		if [ "$lp $lf $ls" != "$TALLY_P $TALLY_F $TALLY_S" ]; then
+			TALLY_MSG+="not ok - $name: its lines ($lp ok, $lf not ok, $ls skipped) do not add up to its summary"$'\n'
+			TALLY_F=$((TALLY_F + 1))
+		fi
+	fi
+	if [ "$rc" -ne 0 ] && [ "$TALLY_F" -eq 0 ]; then
+		TALLY_MSG+="not ok - $name: no test failed but it $(tap_signal "$rc")"$'\n'; TALLY_F=1
+	fi
+	return 0
+}

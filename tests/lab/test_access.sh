@@ -15,7 +15,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 export LAB_DIR LAB_RUN
 TOPO="python3 $here/topo.py"
 EXAMPLES=(home-access game-server isp-multitenant)

@@ -8,11 +8,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 repo=$LAB_DIR/repo
 state=$LAB_DIR/state-vps
-cp -r "$here/../../examples/game-server" "$repo"
+lab_repo game-server "$repo"
 lab_switch
 lab_host vps
 lab_port vps 198.51.100.20/24

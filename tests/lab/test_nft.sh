@@ -4,10 +4,10 @@
 # usage: tests/lab/test_nft.sh [BUILD_DIR]     (root; VALGRIND=1 runs the checker under valgrind)
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${1:-build}
-CHECKER=$(realpath "$BUILD/lab/nft_check")
-[ -x "$CHECKER" ] || { echo "not ok - $BUILD/lab/nft_check missing (make O=$BUILD labbins)"; exit 1; }
 . tests/lab/lib.sh
+lab_start "${1:-build}"
+CHECKER=$BUILD/lab/nft_check
+lab_need_bin "$CHECKER"
 
 # libnftables sends netlink messages with uninitialised padding (`valgrind nft -f`
 # and `valgrind nft list table` report the same): suppressed only for those two

@@ -4,10 +4,10 @@
 # usage: tests/lab/test_rtnl.sh [BUILD_DIR]     (root; VALGRIND=1 runs the checker under valgrind)
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${1:-build}
-CHECKER=$(realpath "$BUILD/lab/rtnl_check")
-[ -x "$CHECKER" ] || { echo "not ok - $BUILD/lab/rtnl_check missing (make O=$BUILD labbins)"; exit 1; }
 . tests/lab/lib.sh
+lab_start "${1:-build}"
+CHECKER=$BUILD/lab/rtnl_check
+lab_need_bin "$CHECKER"
 
 WRAP=()
 [ "${VALGRIND:-0}" = 1 ] && WRAP=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all)

@@ -6,10 +6,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 work=$LAB_DIR/work
-cp -r "$here/../../examples/two-site-office" "$work"
+lab_repo two-site-office "$work"
 
 lab_switch
 for h in site-a site-b hq-hub pca pcb rw; do lab_host "$h"; done

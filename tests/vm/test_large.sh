@@ -13,7 +13,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lab/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 N=${LARGE_PEERS:-2000} BIG=${LARGE_ALLOWED_IPS:-130560}
 
 lab_host hub
