@@ -292,7 +292,7 @@ lab_converged() {
 
 # --- "nothing happened" checks: a monitor proves it ran and was flushed ----------
 # mon_start HOST ip|nft FILE: `ip monitor link address route` or `nft monitor` of
-# HOST into FILE, returning once a sentinel event (a dummy link, or an nft table
+# HOST into FILE, returning once a sentinel event (a veth pair, or an nft table
 # named labmonN, added and deleted) shows up in FILE: the monitor is listening.
 # mon_stop FILE: a second sentinel; once it shows up, every event before it has
 # been written too; then the monitor is stopped. Both return 1 when their sentinel
@@ -302,7 +302,8 @@ mon_sentinel() {   # mon_sentinel FILE: makes one sentinel event and waits for i
 	local name i
 	LAB_MON=$((LAB_MON + 1)); name=labmon$LAB_MON
 	if [ "$LAB_MON_KIND" = ip ]; then
-		in_host "$LAB_MON_HOST" ip link add "$name" type dummy && in_host "$LAB_MON_HOST" ip link del "$name"
+		in_host "$LAB_MON_HOST" ip link add "$name" type veth peer name "${name}p" &&
+			in_host "$LAB_MON_HOST" ip link del "$name"
 	else
 		in_host "$LAB_MON_HOST" nft add table inet "$name" && in_host "$LAB_MON_HOST" nft delete table inet "$name"
 	fi || return 1
@@ -330,7 +331,13 @@ mon_stop() {
 	LAB_MON_PID=
 	return $rc
 }
-mon_events() { grep -vwE 'labmon[0-9]+' "$1"; }
+# (nft monitor follows each commit with "# new generation N by process P": the one
+# after a sentinel goes with it)
+mon_events() {
+	awk '/(^|[^[:alnum:]_])labmon[0-9]+p?([^[:alnum:]_]|$)/ { sent = 1; next }
+		sent && /^# new generation / { sent = 0; next }
+		{ sent = 0; print }' "$1"
+}
 
 # --- listeners: known to listen before a probe counts --------------------------
 # wait_listening HOST tcp|udp PORT...: every port has a socket bound in HOST
