@@ -722,8 +722,9 @@ def cmd_vectors(topo, exname, test_json):
             real = "wrong-target"
             note = ", answered by %s instead of %s" % (who, where)
         elif seen not in ("accept", "drop"):
+            # refused, unreachable or error: never taken for the "drop" wgf test means
+            # (a listener answers every probed port, so a refusal is a fault)
             note = " (%s%s)" % (seen, (" " + who) if who else "")
-            real = "drop" if seen == "refused" else seen
         fw = ""
         if t.get("forwarded_to"):
             fw = " via forward to %s:%s" % (t["forwarded_to"], t.get("forwarded_port"))
