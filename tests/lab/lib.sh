@@ -298,8 +298,8 @@ lab_converged() {
 # been written too; then the monitor is stopped. Both return 1 when their sentinel
 # does not show up within 5 s. mon_events FILE: the events, sentinels removed.
 LAB_MON_PID= LAB_MON_HOST= LAB_MON_KIND=
-mon_sentinel() {   # mon_sentinel FILE: makes one sentinel event and waits for it
-	local name i
+mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for TRIES x 0.05 s (100)
+	local name i n=${2:-100}
 	LAB_MON=$((LAB_MON + 1)); name=labmon$LAB_MON
 	if [ "$LAB_MON_KIND" = ip ]; then
 		in_host "$LAB_MON_HOST" ip link add "$name" type veth peer name "${name}p" &&
@@ -307,12 +307,12 @@ mon_sentinel() {   # mon_sentinel FILE: makes one sentinel event and waits for i
 	else
 		in_host "$LAB_MON_HOST" nft add table inet "$name" && in_host "$LAB_MON_HOST" nft delete table inet "$name"
 	fi || return 1
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < n; i++)); do
 		grep -qw "$name" "$1" 2>/dev/null && return 0
 		kill -0 "$LAB_MON_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "#   monitor: sentinel $name never showed up in ${1##*/}" >&2
+	[ "$n" -lt 100 ] || echo "#   monitor: sentinel $name never showed up in ${1##*/}" >&2
 	return 1
 }
 mon_start() {
@@ -322,7 +322,14 @@ mon_start() {
 	nft) in_host "$1" nft monitor >"$3" 2>&1 & LAB_MON_PID=$! ;;
 	*) return 1 ;;
 	esac
-	mon_sentinel "$3"
+	# the monitor subscribes some time after it starts: sentinels until one shows up
+	local i
+	for ((i = 0; i < 20; i++)); do
+		mon_sentinel "$3" 5 && return 0
+		kill -0 "$LAB_MON_PID" 2>/dev/null || break
+	done
+	echo "#   monitor: no sentinel showed up in ${3##*/} (is the monitor running?)" >&2
+	return 1
 }
 mon_stop() {
 	local rc=0
