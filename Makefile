@@ -30,7 +30,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
-            qemu-system-x86 busybox cpio kmod
+            qemu-system-x86 busybox cpio kmod jq
 
 .PHONY: labbins all deps check check-layers unit lab vm test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf
@@ -66,9 +66,10 @@ $(O)/libwgf.a: $(LIB_OBJ)
 $(O)/wgf: $(CMD_OBJ) $(O)/libwgf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# UNIT_PLAN: the number of RUN( statements, which the binary declares before it runs any
 $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libwgf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DUNIT_PLAN=$$(grep -cE '^[[:space:]]*RUN\(' $<) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
 
 # Root-only helper programs the lab scripts drive (backend checks against real devices).
 $(O)/lab/%: tests/lab/%.c $(O)/libwgf.a

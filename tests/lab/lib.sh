@@ -2,25 +2,85 @@
 # so that its /run/wireguard (wireguard-go's UAPI socket directory, otherwise shared
 # by all namespaces) is its own and every host may call its interface wg0.
 #
-#   . tests/lab/lib.sh        # sets a trap that cleans up on any exit
+# Sourcing it only defines functions and variables (and sources tests/tap.sh, the
+# reporter: ok, fail, skip, check, tap_done). A test starts with
+#
+#   . tests/lab/lib.sh
+#   lab_start "${1:-build}"   # root?, BUILD and WGF (absolute), lab_init; a missing
+#                             # wgf is a counted failure and ends the test
+#   lab_need jq               # more tools: each missing one is a counted failure
 #   lab_host hub              # namespace + mount namespace
 #   lab_link hub 198.51.100.1/24 alice 198.51.100.10/24   # veth pair between two hosts
 #   in_host hub ip addr       # run a command on a host
+#   ...
+#   lab_done                  # the summary line; exit status 1 on any failure
 #
-# Everything is named with a per-run prefix, and lab_cleanup kills only processes
-# inside this run's namespaces (by PID), deletes its namespaces and unmounts its
-# mount namespaces, also when the test fails.
+# lab_init alone (the demo) makes LAB_DIR and the mount point and sets the trap that
+# cleans up on any exit. Everything is named with a per-run prefix, and lab_cleanup
+# kills only processes inside this run's namespaces (by PID), deletes its namespaces
+# and unmounts its mount namespaces, also when the test fails.
 
+LAB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$LAB_LIB_DIR/../tap.sh"
 LAB_RUN=${LAB_RUN:-w$$}
 # Which WireGuard the hosts use: userspace (wireguard-go, the default here) or
 # kernel (the module; tests/vm/ runs the lab that way in a qemu guest).
 LAB_WG=${LAB_WG:-userspace}
-LAB_DIR=$(mktemp -d /tmp/wgf-lab.XXXXXX)
+LAB_DIR=
 LAB_HOSTS=()
 LAB_NLINK=0
-mkdir -p "$LAB_DIR/mnt" /run/wireguard
-mount --bind "$LAB_DIR/mnt" "$LAB_DIR/mnt"
-mount --make-private "$LAB_DIR/mnt"
+LAB_MON=0
+WGF=${WGF:-wgf}
+
+# lab_init: the run's directory (LAB_DIR), the private mount point for the hosts'
+# mount namespaces, and the trap that removes everything on exit.
+lab_init() {
+	[ -z "$LAB_DIR" ] || return 0
+	LAB_DIR=$(mktemp -d /tmp/wgf-lab.XXXXXX) || return 1
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$LAB_DIR/mnt" /run/wireguard || return 1
+	mount --bind "$LAB_DIR/mnt" "$LAB_DIR/mnt" || return 1
+	mount --make-private "$LAB_DIR/mnt" || return 1
+	TAP_TIMES=${LAB_TIMES:-${TAP_TIMES:-0}}
+	TAP_T0=$(date +%s%N)
+}
+
+# lab_start BUILD_DIR: the prologue of every lab test. Sets TAP_NAME (the script's
+# name), BUILD and WGF (absolute paths), checks root and wgf, then lab_init. Any
+# problem is a counted failure and ends the test with its summary line.
+lab_start() {
+	TAP_NAME=${TAP_NAME:-$(basename "$0" .sh)}
+	if [ "$(id -u)" -ne 0 ]; then
+		fail "the lab needs root (network namespaces, wireguard-go)"; lab_done; exit 1
+	fi
+	if ! BUILD=$(cd "${1:-build}" 2>/dev/null && pwd); then
+		fail "build directory ${1:-build} missing"; lab_done; exit 1
+	fi
+	WGF=$BUILD/wgf
+	if [ ! -x "$WGF" ]; then
+		fail "$WGF missing (make O=${1:-build})"; lab_done; exit 1
+	fi
+	export BUILD WGF
+	lab_init || { fail "lab_init (temporary directory, mounts)"; lab_done; exit 1; }
+}
+
+# lab_need TOOL...: every tool is on PATH; each missing one is a counted failure
+# (make deps installs them). Returns 1 when any is missing.
+lab_need() {
+	local t rc=0
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || { fail "needs $t (make deps installs it)"; rc=1; }
+	done
+	return $rc
+}
+
+# lab_need_bin PATH: a helper program of the build (make O=... labbins) exists;
+# if not, a counted failure that ends the test.
+lab_need_bin() {
+	[ -x "$1" ] && return 0
+	fail "$1 missing (make O=... labbins)"; lab_done; exit 1
+}
 
 lab_ns() { echo "${LAB_RUN}-$1"; }
 
@@ -81,7 +141,7 @@ wgf_traced() {
 # wg_writes OUT: "SETS PEERS", the configuration writes to WireGuard (UAPI or
 # generic netlink) in a wgf_traced record and the distinct peers they carried.
 wg_writes() {
-	python3 "$(dirname "${BASH_SOURCE[0]}")/wg_writes.py" "$1"
+	python3 "$LAB_LIB_DIR/wg_writes.py" "$1"
 }
 
 lab_cleanup() {
@@ -97,27 +157,15 @@ lab_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 		umount "$LAB_DIR/mnt/$name" 2>/dev/null
 	done
+	[ -n "$LAB_DIR" ] || return 0
 	umount "$LAB_DIR/mnt" 2>/dev/null
 	rm -rf "$LAB_DIR"
 	LAB_HOSTS=()
 }
-trap lab_cleanup EXIT
-trap 'exit 130' INT TERM
 
-# Test reporting: ok/fail lines and a final count (tests/lab/run sums them).
-LAB_PASSED=0 LAB_FAILED=0
-ok()   { LAB_PASSED=$((LAB_PASSED + 1)); echo "ok - $*"; }
-fail() { LAB_FAILED=$((LAB_FAILED + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; lab_time; }
-# LAB_TIMES=1: after each check, the seconds since the previous one (slow spots)
-LAB_T0=$(date +%s%N)
-lab_time() {
-	[ "${LAB_TIMES:-0}" = 1 ] || return 0
-	local now; now=$(date +%s%N)
-	echo "#   $(( (now - LAB_T0) / 1000000 )) ms"
-	LAB_T0=$now
-}
-lab_done() { echo "# $LAB_PASSED passed, $LAB_FAILED failed"; [ "$LAB_FAILED" -eq 0 ]; }
+# lab_done: the summary line (tap_done), "NAME: N passed, N failed"; status 1 on any failure.
+# (LAB_TIMES=1: after each check, the milliseconds since the previous one)
+lab_done() { tap_done; }
 
 # An "internet": one bridge in its own namespace that every host plugs into.
 lab_switch() {
@@ -142,7 +190,6 @@ lab_port() {
 
 # Runs wgf on a lab host with that host's own key file and state directory.
 # usage: wgf_on HOST SUBCOMMAND [ARGS...]
-WGF=${WGF:-wgf}
 wgf_on() {
 	local h=$1 sub=$2; shift 2
 	in_host "$h" env WGF_KEY_FILE="$LAB_DIR/$h.key" WGF_STATE_DIR="$LAB_DIR/state-$h" NO_COLOR=1 \
@@ -200,4 +247,120 @@ retry() {
 # pings HOST ADDR: a tunnel ping that waits for the handshake.
 pings() {
 	retry 10 in_host "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# lab_repo EXAMPLE [DEST]: a copy of examples/EXAMPLE at DEST (default $LAB_DIR/repo);
+# a missing example is a counted failure that ends the test.
+lab_repo() {
+	local src=$LAB_LIB_DIR/../../examples/$1 dst=${2:-$LAB_DIR/repo}
+	[ -d "$src" ] && cp -r "$src" "$dst" && return 0
+	fail "a copy of examples/$1 at $dst"; lab_done; exit 1
+}
+
+# yaml_edit FILE OLD NEW: replaces the text OLD (literal, may span lines) by NEW in
+# FILE; OLD must occur exactly once, else nothing changes and it is a counted
+# failure (an edit that silently did nothing would make the checks after it vacuous).
+yaml_edit() {
+	local n
+	n=$(python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1:4]
+text = open(path).read()
+n = text.count(old)
+if n == 1:
+    open(path, "w").write(text.replace(old, new))
+print(n)
+PY
+)
+	[ "$n" = 1 ] && return 0
+	fail "yaml_edit ${1##*/}: '${2//$'\n'/\\n}' occurs ${n:-?} times (want once)"
+	return 1
+}
+
+# lab_converged HOST REPO TAG: plan exits 0, and a second apply (traced) exits 0
+# and writes nothing to WireGuard; three checks named after TAG.
+lab_converged() {
+	local h=$1 repo=$2 tag=$3 rc
+	wgf_on "$h" plan "$repo" >"$LAB_DIR/conv-plan.$h" 2>&1; rc=$?
+	check "$tag: plan exits 0 (converged)" test $rc -eq 0
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/conv-plan.$h" | tail -n 10
+	wgf_traced "$h" "$LAB_DIR/conv-strace.$h" apply --yes "$repo" >"$LAB_DIR/conv-apply.$h" 2>&1; rc=$?
+	check "$tag: a second apply exits 0" test $rc -eq 0
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/conv-apply.$h" | tail -n 10
+	check "$tag: a second apply writes nothing to WireGuard" test "$(wg_writes "$LAB_DIR/conv-strace.$h")" = "0 0"
+}
+
+# --- "nothing happened" checks: a monitor proves it ran and was flushed ----------
+# mon_start HOST ip|nft FILE: `ip monitor link address route` or `nft monitor` of
+# HOST into FILE, returning once a sentinel event (a veth pair, or an nft table
+# named labmonN, added and deleted) shows up in FILE: the monitor is listening.
+# mon_stop FILE: a second sentinel; once it shows up, every event before it has
+# been written too; then the monitor is stopped. Both return 1 when their sentinel
+# does not show up within 5 s. mon_events FILE: the events, sentinels removed.
+LAB_MON_PID= LAB_MON_HOST= LAB_MON_KIND=
+mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for TRIES x 0.05 s (100)
+	local name i n=${2:-100}
+	LAB_MON=$((LAB_MON + 1)); name=labmon$LAB_MON
+	if [ "$LAB_MON_KIND" = ip ]; then
+		in_host "$LAB_MON_HOST" ip link add "$name" type veth peer name "${name}p" &&
+			in_host "$LAB_MON_HOST" ip link del "$name"
+	else
+		in_host "$LAB_MON_HOST" nft add table inet "$name" && in_host "$LAB_MON_HOST" nft delete table inet "$name"
+	fi || return 1
+	for ((i = 0; i < n; i++)); do
+		grep -qw "$name" "$1" 2>/dev/null && return 0
+		kill -0 "$LAB_MON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ "$n" -lt 100 ] || echo "#   monitor: sentinel $name never showed up in ${1##*/}" >&2
+	return 1
+}
+mon_start() {
+	LAB_MON_HOST=$1 LAB_MON_KIND=$2
+	case $2 in
+	ip) in_host "$1" ip monitor link address route >"$3" 2>&1 & LAB_MON_PID=$! ;;
+	nft) in_host "$1" nft monitor >"$3" 2>&1 & LAB_MON_PID=$! ;;
+	*) return 1 ;;
+	esac
+	# the monitor subscribes some time after it starts: sentinels until one shows up
+	local i
+	for ((i = 0; i < 20; i++)); do
+		mon_sentinel "$3" 5 && return 0
+		kill -0 "$LAB_MON_PID" 2>/dev/null || break
+	done
+	echo "#   monitor: no sentinel showed up in ${3##*/} (is the monitor running?)" >&2
+	return 1
+}
+mon_stop() {
+	local rc=0
+	mon_sentinel "$1" || rc=1
+	kill "$LAB_MON_PID" 2>/dev/null; wait "$LAB_MON_PID" 2>/dev/null
+	LAB_MON_PID=
+	return $rc
+}
+# (nft monitor follows each commit with "# new generation N by process P": the one
+# after a sentinel goes with it)
+mon_events() {
+	awk '/(^|[^[:alnum:]_])labmon[0-9]+p?([^[:alnum:]_]|$)/ { sent = 1; next }
+		sent && /^# new generation / { sent = 0; next }
+		{ sent = 0; print }' "$1"
+}
+
+# --- listeners: known to listen before a probe counts --------------------------
+# wait_listening HOST tcp|udp PORT...: every port has a socket bound in HOST
+# (ss -ltn / ss -lun in its namespace), within 5 s; else says which and returns 1.
+wait_listening() {
+	local h=$1 proto=$2 i p missing; shift 2
+	for ((i = 0; i < 100; i++)); do
+		missing=()
+		local have
+		have=$(in_host "$h" ss -Hln --"$proto" 2>/dev/null | awk '{print $4}')
+		for p in "$@"; do
+			grep -qE "[:.]$p\$" <<<"$have" || missing+=("$p")
+		done
+		[ ${#missing[@]} -eq 0 ] && return 0
+		sleep 0.05
+	done
+	echo "#   $h: nothing listens on $proto ${missing[*]}" >&2
+	return 1
 }

@@ -15,7 +15,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 export LAB_DIR LAB_RUN
 TOPO="python3 $here/topo.py"
 EXAMPLES=(home-access game-server isp-multitenant)
@@ -37,7 +37,7 @@ fi
 grep -q . "$LAB_DIR/build.log" && sed 's/^/# build: /' "$LAB_DIR/build.log"
 topo_apply
 topo_peers_up
-topo_listeners
+check "every listener is listening (ss in its namespace)" topo_listeners
 check "every tunnel has a handshake" $TOPO wait "$T" 45
 echo "# lab up after $((SECONDS - start)) s"
 
@@ -59,8 +59,19 @@ pcheck_wait() {
 	done
 	PC_N=0 PC_PIDS=()
 }
-reaches() { $TOPO probe "$T" "$@"; }                       # got through (to the right listener)
-blocked() { $TOPO probe "$T" "$@"; [ $? -eq 1 ]; }         # did not get through at all
+# probe_is VERDICT ARGS...: one `topo.py probe`, whose exit code must be exactly
+# VERDICT's (accept 0, drop 20, refused 21, wrong-target 22, unreachable 23); an
+# error (a Python exception exits 1, a usage error 2) never passes as a verdict
+probe_is() {
+	local want=$1 rc code; shift
+	case $want in accept) code=0 ;; drop) code=20 ;; refused) code=21 ;; wrong-target) code=22 ;;
+	unreachable) code=23 ;; *) echo "probe_is: no verdict $want"; return 1 ;; esac
+	$TOPO probe "$T" "$@"; rc=$?
+	[ $rc -eq $code ] && return 0
+	echo "# want $want (exit $code), got exit $rc"; return 1
+}
+reaches() { probe_is accept "$@"; }    # got through (to the right listener)
+blocked() { probe_is drop "$@"; }      # no answer at all: dropped, not refused or unreachable
 
 H=home-access
 pcheck "$H: full alice reaches the NAS on the home LAN (TCP 445)" reaches $H alice-laptop 192.168.50.10 tcp 445

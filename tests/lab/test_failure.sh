@@ -6,10 +6,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 repo=$LAB_DIR/repo
-cp -r "$here/../../examples/home-access" "$repo"
+lab_repo home-access "$repo"
 lab_switch
 lab_host hub
 lab_port hub 198.51.100.1/24

@@ -8,11 +8,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 repo=$LAB_DIR/repo
 state=$LAB_DIR/state-vps
-cp -r "$here/../../examples/game-server" "$repo"
+lab_repo game-server "$repo"
 lab_switch
 lab_host vps
 lab_port vps 198.51.100.20/24
@@ -29,15 +29,21 @@ recorded() {
 same() { [ "$1" = "$2" ] || { diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed 's/^/#   /'; return 1; }; }
 plan() { wgf_on vps plan "$repo" >"$LAB_DIR/$1" 2>&1; }
 has() { grep -qF -- "$2" "$LAB_DIR/$1" || { sed 's/^/#   /' "$LAB_DIR/$1"; return 1; }; }
-# watch FILE CMD...: CMD with `nft monitor` of the host's netfilter events in FILE
+# watch FILE CMD...: CMD with `nft monitor` of the host's netfilter events in FILE;
+# the monitor proves with sentinel tables (lib.sh mon_start, mon_stop) that it was
+# listening before CMD and had written everything after it, else FILE.bad exists.
 watch() {
-	local out=$LAB_DIR/$1 mon rc; shift
-	in_host vps nft monitor >"$out" 2>&1 & mon=$!
-	sleep 0.3
+	local out=$LAB_DIR/$1 rc; shift
+	rm -f "$out.bad"
+	mon_start vps nft "$out" || touch "$out.bad"
 	"$@"; rc=$?
-	sleep 0.3
-	kill "$mon" 2>/dev/null; wait "$mon" 2>/dev/null
+	mon_stop "$out" || touch "$out.bad"
 	return $rc
+}
+# events FILE: the monitor's events (sentinels removed); fails when it did not run
+events() {
+	[ ! -e "$LAB_DIR/$1.bad" ] || { echo "#   nft monitor did not prove it ran (sentinel missing)" >&2; return 1; }
+	mon_events "$LAB_DIR/$1"
 }
 
 # Someone else's tables, one of them named wgf in another family.
@@ -82,25 +88,33 @@ check "the foreign tables are untouched" same "$(foreign)" "$foreign_before"
 plan plan2; rc=$?
 check "plan after apply exits 0" test $rc -eq 0
 check "... and says no changes" has plan2 "No changes"
-handles=$(nft_vps -a list table inet wgf)
-watch mon2 wgf_on vps apply --yes "$repo" >"$LAB_DIR/apply2" 2>&1; rc=$?
-check "second apply succeeds with no changes" bash -c "[ $rc -eq 0 ] && grep -q 'No changes' '$LAB_DIR/apply2'"
-check "second apply: nft monitor saw no event" bash -c "! [ -s '$LAB_DIR/mon2' ] || { sed 's/^/#   /' '$LAB_DIR/mon2'; false; }"
-check "second apply: table, chain, rule and set handles unchanged" same "$(nft_vps -a list table inet wgf)" "$handles"
-
-# --- converged and nothing committed since: the plan does not list the table
-# (the record's ruleset stamp still matches); after a commit to a foreign table it
-# lists it again, and finds no drift
+# converged and nothing committed since: the plan does not list the table (the
+# record's ruleset stamp still matches). Checked before any monitor runs: its
+# sentinel tables are commits too.
+# elems TAG: how many rule and set-element listings a plan asked nftables for; the
+# plan must exit 0 (converged, no drift), else it prints "plan-exited-RC", which no
+# numeric test accepts
 elems() { in_host vps strace -f -e trace=sendto,sendmsg -o "$LAB_DIR/$1.strace" env \
-	WGF_KEY_FILE="$LAB_DIR/vps.key" WGF_STATE_DIR="$state" NO_COLOR=1 "$WGF" plan --host vps "$repo" >/dev/null 2>&1
+	WGF_KEY_FILE="$LAB_DIR/vps.key" WGF_STATE_DIR="$state" NO_COLOR=1 "$WGF" plan --host vps "$repo" >"$LAB_DIR/$1.out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ]; then echo "plan-exited-$rc"; sed 's/^/#   /' "$LAB_DIR/$1.out" >&2; return 1; fi
 	grep -c 'NFT_MSG_GETSETELEM\|NFT_MSG_GETRULE' "$LAB_DIR/$1.strace"; }
+# count_is OP N VALUE: VALUE is a number and VALUE OP N (a non-number says so and fails)
+count_is() { [[ $3 =~ ^[0-9]+$ ]] || { echo "#   not a count: $3" >&2; return 1; }; test "$3" "$1" "$2"; }
 check "the record carries the ruleset stamp" grep -q '"stamp"' "$state/firewall"
-check "converged plan: the table is not listed (stamp unchanged)" test "$(elems fast1)" -eq 0
+check "converged plan: exits 0, the table is not listed (stamp unchanged)" count_is -eq 0 "$(elems fast1)"
+# after a commit to a foreign table the plan lists it again, and finds no drift
 nft_vps add table inet other2
-check "after a foreign commit: the plan lists the table again" test "$(elems slow1)" -gt 0
+check "after a foreign commit: the plan exits 0 and lists the table again" count_is -gt 0 "$(elems slow1)"
 plan plan3; rc=$?
 check "... and finds no drift (exit 0)" test $rc -eq 0
 nft_vps delete table inet other2
+handles=$(nft_vps -a list table inet wgf)
+watch mon2 wgf_on vps apply --yes "$repo" >"$LAB_DIR/apply2" 2>&1; rc=$?
+check "second apply succeeds with no changes" bash -c "[ $rc -eq 0 ] && grep -q 'No changes' '$LAB_DIR/apply2'"
+check "second apply: nft monitor ran and saw no event" bash -c '[ -z "$1" ] || { sed "s/^/#   /" <<<"$1"; false; }' _ "$(events mon2 || echo "(monitor failed)")"
+check "second apply: table, chain, rule and set handles unchanged" same "$(nft_vps -a list table inet wgf)" "$handles"
+
 
 status() { wgf_on vps status "$repo" 2>&1 | grep '^nftables table'; }
 check "status: the table is as applied" test "$(status)" = "nftables table inet wgf: as applied"
@@ -114,7 +128,7 @@ check "... and names the rule" has drift1 "      ! changed outside wgf: + chain 
 check "... as one change" grep -qx "Plan: 0 to add, 1 to change, 0 to destroy." "$LAB_DIR/drift1"
 watch mon3 wgf_on vps apply --yes "$repo" >/dev/null 2>&1
 check "... apply restores the table (listing as recorded)" same "$(listing)" "$L1"
-check "... nft monitor saw that apply replace the table" grep -q "inet wgf" "$LAB_DIR/mon3"
+check "... nft monitor saw that apply replace the table" grep -q "inet wgf" <<<"$(events mon3)"
 plan drift1b
 check "... and converges" test $? -eq 0
 
@@ -143,7 +157,7 @@ check "... and records it" same "$(recorded)" "$L1"
 check "the foreign tables are still untouched" same "$(foreign)" "$foreign_before"
 
 # --- a change in the YAML is one item ---
-sed -i 's/toPort: 8123/toPort: 8124/' "$repo/hosts/vps.yaml"
+yaml_edit "$repo/hosts/vps.yaml" 'toPort: 8123' 'toPort: 8124'
 plan yaml1; rc=$?
 check "toPort changed in the YAML: plan exits 2" test $rc -eq 2
 check "... and shows the forward's change" has yaml1 \
@@ -184,7 +198,7 @@ check "another program owns a table inet wgf" retry 10 bash -c \
 	"ip netns exec $(lab_ns vps) nft -s list table inet wgf 2>/dev/null | grep -q 'flags owner'"
 keepalive() { in_host vps wg show wg0 persistent-keepalive | awk -v k=U03mmfX3xCL65SIHdh0TgBfr1RwZXx+isUCXYMXMVAU= '$1 == k { print $2 }'; }
 # with a peer change before it, the table is checked before anything changes
-sed -i 's/persistentKeepalive: 25/persistentKeepalive: 30/' "$repo/peers/admin-laptop.yaml"
+yaml_edit "$repo/peers/admin-laptop.yaml" 'persistentKeepalive: 25' 'persistentKeepalive: 30'
 before=$(ruleset)
 wgf_on vps apply --yes "$repo" >"$LAB_DIR/fail1" 2>&1; rc=$?
 check "refused batch after a peer change: apply exits 1" test $rc -eq 1
@@ -196,7 +210,7 @@ check "... the journal records the failure" bash -c \
 	"tail -1 '$state/journal' | grep '\"result\":\"failed\"' | grep -q 'nftables table inet wgf'"
 check "... the record is still the last applied table" same "$(recorded)" "$L2"
 # the table alone: its own transaction fails, all of it
-sed -i 's/persistentKeepalive: 30/persistentKeepalive: 25/' "$repo/peers/admin-laptop.yaml"
+yaml_edit "$repo/peers/admin-laptop.yaml" 'persistentKeepalive: 30' 'persistentKeepalive: 25'
 wgf_on vps apply --yes "$repo" >"$LAB_DIR/fail2" 2>&1; rc=$?
 check "refused batch alone: apply exits 1" test $rc -eq 1
 check "... names the table and the kernel's reason" has fail2 "wgf: apply failed: nftables table inet wgf: Operation not permitted: wgf-nft-batch:1:"

@@ -6,10 +6,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 repo=$LAB_DIR/repo
-cp -r "$here/../../examples/home-access" "$repo"
+lab_repo home-access "$repo"
 
 # underlay: hub, home router, two laptops on one switch; a NAS on the home LAN
 lab_switch
@@ -64,16 +64,17 @@ check "alice reaches the NAS behind the home router (IPv6)" pings alice fd10:50:
 check "alice pings the home router's tunnel address" pings alice 10.10.0.2
 
 # a second apply writes nothing: no UAPI set, no netlink change
-in_host hub ip monitor link address route >"$LAB_DIR/monitor" 2>&1 & mon=$!
-sleep 0.3
+# (the monitor proves with sentinel links that it listened before and flushed after)
+mon_start hub ip "$LAB_DIR/monitor"; mon1=$?
 wgf_traced hub "$LAB_DIR/strace" apply --yes "$repo" >"$LAB_DIR/apply2" 2>&1; rc=$?
-sleep 0.3; kill $mon 2>/dev/null; wait $mon 2>/dev/null
+mon_stop "$LAB_DIR/monitor"; mon2=$?
+check "ip monitor ran through the second apply (sentinels before and after seen)" test $mon1 -eq 0 -a $mon2 -eq 0
 check "second apply succeeds" test $rc -eq 0
 check "second apply reports no changes" grep -q "No changes" "$LAB_DIR/apply2"
 check "second apply wrote nothing to WireGuard ($LAB_WG)" test "$(wg_writes "$LAB_DIR/strace")" = "0 0"
 # only wgf's interface and routes count: the underlay may still be finishing IPv6
 # DAD on its link-local address, and ip monitor under nsenter adds a netns notice
-check "second apply caused no event on wg0 or wgf's routes" bash -c "! grep -E 'wg0|proto (157|wgf)' '$LAB_DIR/monitor' | grep -q ."
+check "second apply caused no event on wg0 or wgf's routes" bash -c "[ $mon1$mon2 = 00 ] && ! grep -E 'wg0|proto (157|wgf)' '$LAB_DIR/monitor' | grep -q ."
 
 # drift by hand on the hub: each is seen by plan (exit 2, exact object) and fixed by apply
 drift() {   # drift NAME EXPECTED_PLAN_REGEX EXPECTED_SUMMARY CMD...
@@ -102,8 +103,10 @@ check "alice pings bob after all the repairs" pings alice 10.10.0.11
 pings alice 10.10.0.11 >/dev/null
 hs_alice() { in_host hub wg show wg0 dump | awk -v k="$(cat "$LAB_DIR/alice.pub")" '$1 == k { print $5 " " $6 }'; }
 before=$(hs_alice)
-sed -i 's|- 10.10.0.11$|- 10.10.0.11\n    - 10.10.0.13|' "$repo/peers/bob-phone.yaml"
-grep -q 10.10.0.13 "$repo/peers/bob-phone.yaml" || sed -i 's|10.10.0.11|10.10.0.11, 10.10.0.13|' "$repo/peers/bob-phone.yaml"
+yaml_edit "$repo/peers/bob-phone.yaml" '    - 10.10.0.11
+' '    - 10.10.0.11
+    - 10.10.0.13
+'
 wgf_on hub plan "$repo" >"$LAB_DIR/plan3" 2>&1
 # bob's peer, and his source addresses in the nftables table
 check "one-peer change: plan changes exactly bob" grep -q '^Plan: 0 to add, 2 to change, 0 to destroy' "$LAB_DIR/plan3"

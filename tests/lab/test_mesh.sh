@@ -4,10 +4,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 repo=$LAB_DIR/repo
-cp -r "$here/../../examples/small-mesh" "$repo"
+lab_repo small-mesh "$repo"
 lab_switch
 for i in 1 2 3; do
 	lab_host node$i

@@ -4,10 +4,11 @@
 # usage: tests/lab/test_nft.sh [BUILD_DIR]     (root; VALGRIND=1 runs the checker under valgrind)
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${1:-build}
-CHECKER=$(realpath "$BUILD/lab/nft_check")
-[ -x "$CHECKER" ] || { echo "not ok - $BUILD/lab/nft_check missing (make O=$BUILD labbins)"; exit 1; }
 . tests/lab/lib.sh
+lab_start "${1:-build}"
+CHECKER=$BUILD/lab/nft_check
+lab_need_bin "$CHECKER"
+lab_need jq socat nc
 
 # libnftables sends netlink messages with uninitialised padding (`valgrind nft -f`
 # and `valgrind nft list table` report the same): suppressed only for those two
@@ -110,15 +111,27 @@ check "the foreign tables are unchanged (and ip wgf is not inet wgf)" same "$(fo
 
 # --- the packet test: TCP 5555 dropped, 5556 passes ---
 in_host "$C" true
-# listen PORT [SECONDS]: one TCP connection, bounded.
-listen() { in_host "$H" timeout "${2:-5}" nc -l -p "$1" >/dev/null 2>&1 & }
+# listen PORT...: TCP listeners on H that accept any number of connections until
+# unlisten (or lab_cleanup) stops them by PID; returns once every port is listening
+# (ss in H's namespace), so that a probe that fails means the packet was dropped.
+LISTEN_PIDS=()
+listen() {
+	local p pid
+	for p in "$@"; do
+		in_host "$H" sh -c 'echo $$ >"$1"; exec socat -u "TCP6-LISTEN:$2,ipv6only=0,reuseaddr,fork" OPEN:/dev/null' \
+			_ "$LAB_DIR/listen.$p.pid" "$p" 2>>"$LAB_DIR/listen.err" &
+	done
+	wait_listening "$H" tcp "$@" || { sed 's/^/#   /' "$LAB_DIR/listen.err"; return 1; }
+	for p in "$@"; do read -r pid <"$LAB_DIR/listen.$p.pid" && LISTEN_PIDS+=("$pid"); done
+}
+unlisten() { [ ${#LISTEN_PIDS[@]} -eq 0 ] || kill "${LISTEN_PIDS[@]}" 2>/dev/null; LISTEN_PIDS=(); wait 2>/dev/null; }
 connects() { in_host "$C" nc -z -w 2 192.0.2.1 "$1" >/dev/null 2>&1; }
-listen 5555; listen 5556; sleep 0.3
+check "listeners on TCP 5555 and 5556" listen 5555 5556
 check "TCP to 5555 from the other host is dropped" not connects 5555
 check "TCP to 5556 from the other host connects" connects 5556
 check "the drop rule's counter saw the SYNs" bash -c \
 	'grep -Eq "tcp dport 5555 counter packets [1-9]" <<<"$1"' _ "$(nft_h list table inet wgf)"
-wait
+unlisten
 
 # --- a second replace changes it in one transaction ---
 B=b2; body 'chain input {' '	type filter hook input priority 0; policy accept;' \
@@ -126,9 +139,9 @@ B=b2; body 'chain input {' '	type filter hook input priority 0; policy accept;' 
 check "replace with another body" nc_ replace inet wgf "$LAB_DIR/b2"
 check "the table now holds exactly the new body" bash -c \
 	'grep -q "dport 6666" <<<"$1" && ! grep -q "5555\|peers" <<<"$1"' _ "$(listing inet wgf)"
-listen 5555; sleep 0.3
+check "listener on TCP 5555" listen 5555
 check "after the replace TCP to 5555 connects again" connects 5555
-wait
+unlisten
 check "the foreign tables are unchanged" same "$(foreign)" "$foreign_before"
 
 # --- no moment without the table: replace in a loop while watching it ---
@@ -139,7 +152,7 @@ B=b4; body 'set ports {' '	type inet_service' '	elements = { 5555, 7777 }' '}' \
 	'chain input {' '	type filter hook input priority 0; policy accept;' \
 	'	tcp dport @ports counter drop' '}'
 nc_ replace inet wgf "$LAB_DIR/b3"
-listen 5555 3; sleep 0.3
+check "listener on TCP 5555 for the whole loop" listen 5555
 ( for i in $(seq 1 40); do nc_ replace inet wgf "$LAB_DIR/b4"; nc_ replace inet wgf "$LAB_DIR/b3"; done \
 	>"$LAB_DIR/loop" 2>&1; echo done >>"$LAB_DIR/loop" ) &
 loop=$!
@@ -161,8 +174,9 @@ wait "$loop"
 check "80 replaces: the loop succeeded" same "$(cat "$LAB_DIR/loop")" done
 check "... nft never saw the table missing ($polls polls, $gaps gaps)" [ "$gaps" -eq 0 ]
 check "... TCP to 5555 never got through during the replaces ($leaks leaks)" [ "$leaks" -eq 0 ]
-wait
 nc_ replace inet wgf "$LAB_DIR/b2"
+check "... while the listener stayed up: without the drop, TCP to 5555 connects" connects 5555
+unlisten
 
 # --- invalid bodies leave the table exactly as it was ---
 before=$(ruleset)

@@ -6,10 +6,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 
 work=$LAB_DIR/work
-cp -r "$here/../../examples/two-site-office" "$work"
+lab_repo two-site-office "$work"
 
 lab_switch
 for h in site-a site-b hq-hub pca pcb rw; do lab_host "$h"; done
@@ -60,8 +60,8 @@ check "road warrior reaches site B LAN through the hub (IPv6)" pings rw fd20:b::
 check "site-a has wgf routes for site B's LANs" bash -c "ip netns exec $(lab_ns site-a) ip route show proto 157 | grep -q '192.168.20.0/24 dev wg0'"
 
 # a TCP connection across the sites, not just ping
-in_host pcb timeout 10 nc -l -p 8080 >"$LAB_DIR/got" 2>/dev/null & srv=$!
-sleep 0.3
+in_host pcb timeout 10 nc -l -p 8080 >"$LAB_DIR/got" 2>"$LAB_DIR/nc.err" & srv=$!
+check "the TCP listener on site B's PC listens" wait_listening pcb tcp 8080 || sed 's/^/#   /' "$LAB_DIR/nc.err"
 echo hello-from-a | in_host pca timeout 5 nc -N 192.168.20.10 8080 >/dev/null 2>&1 || \
 	echo hello-from-a | in_host pca timeout 5 nc -q1 192.168.20.10 8080 >/dev/null 2>&1
 wait $srv 2>/dev/null

@@ -5,14 +5,14 @@
 # and traffic between two hosts configured only through the backend.
 # usage: tests/lab/test_wg_backend.sh [BUILD_DIR]   (root)
 set -u
-BUILD=$(cd "${1:-build}" && pwd) || exit 1
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lab/lib.sh
+lab_start "${1:-build}"
 CHK=$BUILD/lab/wg_backend_check
-[ -x "$CHK" ] || { echo "not ok - $CHK missing (make O=... labbins)"; exit 1; }
+lab_need_bin "$CHK"
 # WGF_LAB_WRAP runs the checker under a tool, e.g. "valgrind -q --leak-check=full --error-exitcode=9"
 read -r -a CHK_CMD <<<"${WGF_LAB_WRAP:-}"
 CHK_CMD+=("$CHK")
-cd "$(dirname "$0")/../.." || exit 1
-. tests/lab/lib.sh
 
 # Normalizes a `wg show IF dump` or a `wg_backend_check get` output: peers sorted,
 # allowed IPs sorted. --hash replaces secrets by the checker's hash (the first 16

@@ -28,11 +28,19 @@ usage:
   topo.py wait TOPO [SECONDS]             wait until every tunnel has a handshake
   topo.py vectors TOPO EXAMPLE TEST_JSON  real traffic for each `wgf test --json` case
   topo.py probe TOPO EXAMPLE FROM TO PROTO PORT [NS[:PORT]]
-                                          one attempt; exit 0 when it got through (to the
-                                          listener in NS, on PORT), 1 when it did not, 3
-                                          when someone else answered
-  topo.py serve NSNAME tcp:P,.. udp:P,..  (inside a namespace) listeners that say who they are
+                                          one attempt; prints "verdict: V" and exits with
+                                          V's code: accept 0 (got through, to the listener
+                                          in NS, on PORT), drop 20 (no answer: timeout),
+                                          refused 21 (TCP RST or ICMP port unreachable),
+                                          wrong-target 22 (someone else answered),
+                                          unreachable 23 (ICMP host/net unreachable or
+                                          prohibited); anything else (1 for an uncaught
+                                          exception, 2 for usage) is an error
+  topo.py serve NSNAME tcp:P,.. udp:P,..  (inside a namespace) listeners that say who they
+                                          are; a port it cannot bind is fatal (exit 1);
+                                          prints "ready" once every socket is bound
   topo.py connect PROTO SRC DST PORT      (inside a namespace) one attempt, prints the verdict
+                                          (accept WHO, drop, refused, unreachable, error WHY)
 
 setup.sh defines shell functions to call after sourcing lib.sh:
   topo_build      namespaces, underlay, LANs, keys, repository copies
@@ -42,6 +50,7 @@ setup.sh defines shell functions to call after sourcing lib.sh:
 """
 import concurrent.futures
 import datetime
+import errno
 import ipaddress
 import json
 import os
@@ -61,6 +70,9 @@ except ImportError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 ME = os.path.abspath(__file__)
 MAX_RANGE = 64          # listeners per forward range, at most
+# probe verdicts and their exit codes (anything else is an error)
+VERDICT_RC = {"accept": 0, "drop": 20, "refused": 21, "wrong-target": 22, "unreachable": 23}
+UNREACH_ERRNOS = (errno.EHOSTUNREACH, errno.ENETUNREACH)
 
 
 def die(msg):
@@ -506,7 +518,15 @@ def cmd_setup(outdir, pairs):
                 args.append("udp:" + ",".join(map(str, d["udp"])))
             w("\tin_host %s python3 %s serve %s %s >>$LAB_DIR/serve.log 2>&1 &"
               % (shlex.quote(ns), ME, shlex.quote(ns), " ".join(args)))
-    w("\tsleep 0.5")
+    # known to listen (ss in each namespace) before any probe counts
+    w("\tlocal ok=0")
+    for ex in lab.examples.values():
+        for ns, d in sorted(ex["listeners"].items()):
+            for pr in ("tcp", "udp"):
+                if d[pr]:
+                    w("\twait_listening %s %s %s || ok=1" % (shlex.quote(ns), pr, " ".join(map(str, d[pr]))))
+    w("\t[ $ok -eq 0 ] || sed 's/^/#   serve: /' $LAB_DIR/serve.log")
+    w("\treturn $ok")
     w("}")
     with open(os.path.join(outdir, "setup.sh"), "w") as f:
         f.write("\n".join(L) + "\n")
@@ -598,10 +618,23 @@ def probe(ex, src, dst, proto, port, timeout=3.0):
     if proto == "icmp":
         r = subprocess.run(ns_cmd(sns, ["ping", "-n", "-c", "2", "-i", "0.5", "-W", "2", "-I", src, dst]),
                            capture_output=True, text=True)
-        return ("accept" if r.returncode == 0 else "drop"), None
+        # ping: 0 a reply, 1 no reply (an ICMP error counts as none, so look at what it
+        # printed), 2 (or anything else) an error such as a missing source address
+        if r.returncode == 0:
+            return "accept", None
+        if r.returncode == 1:
+            if any(w in r.stdout for w in ("Unreachable", "Prohibited", "filtered")):
+                return "unreachable", r.stdout.strip().splitlines()[1] if r.stdout.count("\n") > 1 else None
+            return "drop", None
+        return "error", ("ping exit %d: %s" % (r.returncode, (r.stderr or r.stdout).strip()))
     r = subprocess.run(ns_cmd(sns, ["python3", ME, "connect", proto, src, dst, str(port), str(timeout)]),
                        capture_output=True, text=True)
-    out = (r.stdout.strip().splitlines() or ["error " + r.stderr.strip()])[-1].split(" ", 1)
+    lines = r.stdout.strip().splitlines()
+    if r.returncode != 0 or not lines:
+        return "error", "connect exit %d: %s" % (r.returncode, (r.stderr.strip().splitlines() or ["?"])[-1])
+    out = lines[-1].split(" ", 1)
+    if out[0] not in VERDICT_RC and out[0] != "error":
+        return "error", "connect printed %r" % lines[-1]
     return out[0], (out[1] if len(out) > 1 else None)
 
 
@@ -627,9 +660,17 @@ class Listeners:
                 if d[pr]:
                     args.append("%s:%s" % (pr, ",".join(map(str, sorted(d[pr])))))
             self.procs.append(subprocess.Popen(ns_cmd(ns, ["python3", ME, "serve"] + args),
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        if self.procs:
-            time.sleep(0.7)
+                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        # each must say "ready" (every socket bound) within 5 s, else the probe is an error
+        for p in self.procs:
+            sel = selectors.DefaultSelector()
+            sel.register(p.stdout, selectors.EVENT_READ)
+            line = p.stdout.readline() if sel.select(5) else ""
+            sel.close()
+            if line.strip() != "ready":
+                p.kill()
+                p.wait()
+                raise RuntimeError("listener %s not ready: %s" % (" ".join(p.args[-3:]), p.stderr.read().strip()))
 
     def stop(self):
         for p in self.procs:
@@ -664,8 +705,8 @@ def cmd_vectors(topo, exname, test_json):
         if proto != "icmp":
             lis.need(want_ns, proto, want_port)
         plans.append((t, want_ns, want_port))
-    lis.start()
     try:
+        lis.start()
         with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
             futs = [pool.submit(probe, ex, t["src"], t["dst"], t["protocol"], int(t.get("port") or 0))
                     for t, _, _ in plans]
@@ -681,8 +722,9 @@ def cmd_vectors(topo, exname, test_json):
             real = "wrong-target"
             note = ", answered by %s instead of %s" % (who, where)
         elif seen not in ("accept", "drop"):
+            # refused, unreachable or error: never taken for the "drop" wgf test means
+            # (a listener answers every probed port, so a refusal is a fault)
             note = " (%s%s)" % (seen, (" " + who) if who else "")
-            real = "drop" if seen == "refused" else seen
         fw = ""
         if t.get("forwarded_to"):
             fw = " via forward to %s:%s" % (t["forwarded_to"], t.get("forwarded_port"))
@@ -705,21 +747,18 @@ def cmd_probe(topo, exname, frm, to, proto, port, expect_ns=None):
     if proto != "icmp":
         wns, _, wport = want.partition(":")
         lis.need(wns, proto, int(wport or port))
-    lis.start()
     try:
+        lis.start()
         seen, who = probe(ex, src, dst, proto, int(port))
     finally:
         lis.stop()
+    if seen == "accept" and proto != "icmp":
+        if (":" in want and who != want) or (":" not in want and not (who or "").startswith(want + ":")):
+            seen = "wrong-target"
     print("# probe %s %s(%s) → %s(%s) %s/%s: %s%s" % (exname, frm, src, to, dst, proto, port, seen,
                                                      (" from " + who) if who else ""))
-    if seen != "accept":
-        return 1
-    if proto != "icmp":
-        if ":" in want and who != want:
-            return 3
-        if ":" not in want and not (who or "").startswith(want + ":"):
-            return 3
-    return 0
+    print("verdict: %s" % seen)
+    return VERDICT_RC.get(seen, 1)
 
 
 # --------------------------------------------------------------------------
@@ -740,14 +779,14 @@ def cmd_serve(nsname, specs):
                 s.bind(("::", p))
             except OSError as e:
                 sys.stderr.write("serve %s: %s/%d: %s\n" % (nsname, proto, p, e))
-                s.close()
-                continue
+                sys.exit(1)
             if proto == "tcp":
                 s.listen(64)
             s.setblocking(False)
             sel.register(s, selectors.EVENT_READ, (proto, p))
             n += 1
     sys.stderr.write("serve %s: %d listeners\n" % (nsname, n))
+    print("ready", flush=True)
     while True:
         for key, _ in sel.select():
             proto, p = key.data
@@ -786,7 +825,7 @@ def cmd_connect(proto, src, dst, port, timeout):
             print("drop")
             return
         except OSError as e:
-            print("drop %s" % e.strerror)
+            print("%s %s" % ("unreachable" if e.errno in UNREACH_ERRNOS else "error", e.strerror))
             return
         who = b""
         try:
@@ -809,8 +848,12 @@ def cmd_connect(proto, src, dst, port, timeout):
         if time.time() >= next_send:
             try:
                 s.sendto(nonce, (dst, port))
-            except OSError:
-                pass
+            except ConnectionRefusedError:
+                print("refused")
+                return
+            except OSError as e:
+                print("%s %s" % ("unreachable" if e.errno in UNREACH_ERRNOS else "error", e.strerror))
+                return
             next_send = time.time() + 0.8
         s.settimeout(max(0.05, min(next_send, end) - time.time()))
         try:
@@ -820,8 +863,9 @@ def cmd_connect(proto, src, dst, port, timeout):
         except ConnectionRefusedError:
             print("refused")
             return
-        except OSError:
-            continue
+        except OSError as e:
+            print("%s %s" % ("unreachable" if e.errno in UNREACH_ERRNOS else "error", e.strerror))
+            return
         if data.endswith(nonce):
             print("accept %s" % data[:-len(nonce)].decode(errors="replace").strip())
             return

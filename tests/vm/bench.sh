@@ -10,7 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lab/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 N=${BENCH_PEERS:-10000} RUNS=${BENCH_RUNS:-3}
 
 lab_host hub

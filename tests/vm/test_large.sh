@@ -13,7 +13,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lab/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
 N=${LARGE_PEERS:-2000} BIG=${LARGE_ALLOWED_IPS:-130560}
 
 lab_host hub
@@ -59,12 +59,8 @@ same_config() {   # [KEY@FILE]...: the device holds exactly the setconf file's p
 	diff "$LAB_DIR/want" "$LAB_DIR/have" | head -n 4 | cut -c1-200 | sed 's/^/#   /'
 	return 1
 }
-converged() {   # TAG: plan empty, and a second apply writes nothing to WireGuard
-	wgf_on hub plan "$repo" >"$LAB_DIR/plan-$1" 2>&1
-	check "$1: plan after apply is empty (exit 0)" test $? -eq 0
-	wgf_traced hub "$LAB_DIR/strace-$1" apply --yes "$repo" >/dev/null 2>&1
-	check "$1: a second apply writes nothing to WireGuard" test "$(wg_writes "$LAB_DIR/strace-$1")" = "0 0"
-}
+# TAG: plan empty (exit 0), and a second apply exits 0 and writes nothing to WireGuard
+converged() { lab_converged hub "$repo" "$1"; }
 
 t=$(date +%s%N)
 wgf_on hub apply --yes "$repo" >"$LAB_DIR/apply1" 2>&1; rc=$?
