@@ -63,13 +63,11 @@ hnot() {
 }
 
 hok() {
-	passed=$((passed + 1))
-	echo "ok - $H_NAME"
+	ok "$H_NAME"
 }
 
 hfail() {
-	failed=$((failed + 1))
-	echo "not ok - $H_NAME: $1"
+	fail "$H_NAME: $1"
 	sed 's/^/    | /' "$ERR" | head -n 12
 	sed 's/^/    > /' "$OUT" | head -n 6
 }

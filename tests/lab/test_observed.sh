@@ -7,10 +7,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-WGF=$(cd "${1:-build}" && pwd)/wgf
+lab_start "${1:-build}"
+lab_need setpriv python3 || { lab_done; exit 1; }
 
 repo=$LAB_DIR/repo
-cp -r "$here/../../examples/home-access" "$repo"
+lab_repo home-access "$repo"
 lab_switch
 for h in hub homerouter; do lab_host "$h"; done
 lab_port hub 198.51.100.1/24
@@ -54,10 +55,8 @@ check "... and its JSON too" same s1 --json
 elsewhere plan --observed "$LAB_DIR/s1.json" "$repo" >/dev/null 2>&1; rc=$?
 check "... exit 0 without root, the Host taken from the snapshot" test $rc -eq 0
 
-# a change in the repository: one peer's keepalive and a new LAN on the router
-sed -i 's/^  persistentKeepalive: .*/  persistentKeepalive: 17/' "$repo"/peers/alice-laptop.yaml 2>/dev/null
-grep -q 'persistentKeepalive: 17' "$repo"/peers/alice-laptop.yaml ||
-	printf '  persistentKeepalive: 17\n' >>"$repo"/peers/alice-laptop.yaml
+# a change in the repository: one peer's keepalive
+yaml_edit "$repo/peers/alice-laptop.yaml" "persistentKeepalive: 25" "persistentKeepalive: 17"
 check "a change in the repository: the same plan from the snapshot" same s1
 check "... which has changes" grep -q 'keepalive' "$LAB_DIR/s1.snap"
 check "... and the same JSON" same s1 --json
