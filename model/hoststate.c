@@ -206,7 +206,7 @@ void hoststate_normalize(struct host_state *hs)
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct hs_peer *p = &d->peers[j];
 			p->n_allowed_ips = sort_unique_prefixes(p->allowed_ips, p->n_allowed_ips);
-			if (p->has_psk && key_is_zero(p->psk))
+			if (p->has_psk && !p->psk_withheld && key_is_zero(p->psk))
 				p->has_psk = false;
 		}
 		if (d->n_peers > 1)
@@ -320,4 +320,21 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 fail:
 	hoststate_free(c);
 	return NULL;
+}
+
+static const char *const backend_names[] = {
+	[HS_BACKEND_AUTO] = "auto", [HS_BACKEND_KERNEL] = "kernel", [HS_BACKEND_USERSPACE] = "userspace",
+};
+
+const char *hs_backend_name(enum hs_backend b)
+{
+	return (unsigned)b < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[b] : "unknown";
+}
+
+int hs_backend_from_name(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(backend_names) / sizeof(backend_names[0]); i++)
+		if (!strcmp(backend_names[i], s))
+			return (int)i;
+	return -1;
 }

@@ -29,6 +29,7 @@ struct hs_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	bool has_psk;                  /* an all-zero PSK means none: has_psk false */
 	uint8_t psk[WG_KEY_LEN];
+	bool psk_withheld;             /* has_psk, but from a snapshot or a plan: psk is not known */
 	struct wgf_endpoint endpoint;  /* family 0 = none */
 	uint16_t keepalive;            /* seconds, 0 = off */
 	struct wgf_prefix *allowed_ips;
@@ -129,6 +130,10 @@ struct host_state {
 	size_t n_sysctls;
 	struct hs_firewall firewall;
 };
+
+/* "auto", "kernel", "userspace"; hs_backend_from_name gives -1 for another name. */
+const char *hs_backend_name(enum hs_backend b);
+int hs_backend_from_name(const char *s);
 
 struct host_state *hoststate_new(void);
 void hoststate_free(struct host_state *hs);

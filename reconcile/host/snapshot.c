@@ -341,7 +341,7 @@ static int read_peer(struct reader *r, struct json_object *o, struct hs_device *
 		return ret;
 	if (psk && strcmp(psk, "(sensitive)"))
 		return bad(r, "preshared_key", "a snapshot never holds a key: expected \"(sensitive)\" or null");
-	p->has_psk = psk != NULL;      /* its bytes stay unknown: zero */
+	p->has_psk = p->psk_withheld = psk != NULL;
 	if ((ret = get_endpoint(r, o, "endpoint", true, &p->endpoint)) < 0 ||
 	    (ret = get_uint(r, o, "keepalive", UINT16_MAX, &keepalive)) < 0 ||
 	    (ret = get_prefixes(r, o, "allowed_ips", p, add_allowed_ip)) < 0 ||

@@ -169,7 +169,7 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 	a.peer_observed = have;
 	a.u.peer.set_keepalive = want->keepalive != have->keepalive;
 	if (want->has_psk)
-		a.u.peer.set_psk = !have->has_psk || sodium_memcmp(want->psk, have->psk, WG_KEY_LEN);
+		a.u.peer.set_psk = !have->has_psk || have->psk_withheld || sodium_memcmp(want->psk, have->psk, WG_KEY_LEN);
 	else
 		a.u.peer.set_psk = have->has_psk;
 	a.u.peer.replace_allowed_ips = !prefixes_equal(want->allowed_ips, want->n_allowed_ips,
@@ -656,26 +656,44 @@ void plan_free(struct plan *p)
 	free(p);
 }
 
-const char *plan_obj_name(enum plan_obj o)
+/* Each enum's names, once: printing and reading plans both use them. */
+static const char *const obj_names[] = {
+	[PLAN_OBJ_LINK] = "interface", [PLAN_OBJ_DEVICE] = "device", [PLAN_OBJ_PEER] = "peer",
+	[PLAN_OBJ_ADDRESS] = "address", [PLAN_OBJ_ROUTE] = "route", [PLAN_OBJ_SYSCTL] = "sysctl",
+	[PLAN_OBJ_FIREWALL] = "nftables table",
+};
+static const char *const op_names[] = {
+	[PLAN_CREATE] = "create", [PLAN_UPDATE] = "update", [PLAN_DELETE] = "delete",
+};
+static const char *const change_kind_names[] = {
+	[PLAN_CHANGE_ITEM] = "item", [PLAN_CHANGE_DRIFT] = "drift", [PLAN_CHANGE_RULESET] = "ruleset",
+	[PLAN_CHANGE_NOTE] = "note",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, unsigned v)
 {
-	switch (o) {
-	case PLAN_OBJ_LINK:    return "interface";
-	case PLAN_OBJ_DEVICE:  return "device";
-	case PLAN_OBJ_PEER:    return "peer";
-	case PLAN_OBJ_ADDRESS: return "address";
-	case PLAN_OBJ_ROUTE:   return "route";
-	case PLAN_OBJ_SYSCTL:  return "sysctl";
-	case PLAN_OBJ_FIREWALL: return "nftables table";
-	}
-	return "unknown";
+	return v < n && names[v] ? names[v] : "unknown";
 }
 
-const char *plan_op_name(enum plan_op o)
+static int value_of(const char *const *names, size_t n, const char *s)
 {
-	switch (o) {
-	case PLAN_CREATE: return "create";
-	case PLAN_UPDATE: return "update";
-	case PLAN_DELETE: return "delete";
-	}
-	return "unknown";
+	for (size_t i = 0; s && i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+const char *plan_obj_name(enum plan_obj o) { return name_of(obj_names, ARRAY_SIZE(obj_names), o); }
+const char *plan_op_name(enum plan_op o) { return name_of(op_names, ARRAY_SIZE(op_names), o); }
+const char *plan_change_kind_name(enum plan_change_kind k)
+{
+	return name_of(change_kind_names, ARRAY_SIZE(change_kind_names), k);
+}
+int plan_obj_from_name(const char *s) { return value_of(obj_names, ARRAY_SIZE(obj_names), s); }
+int plan_op_from_name(const char *s) { return value_of(op_names, ARRAY_SIZE(op_names), s); }
+int plan_change_kind_from_name(const char *s)
+{
+	return value_of(change_kind_names, ARRAY_SIZE(change_kind_names), s);
 }

@@ -133,6 +133,11 @@ static inline bool plan_is_empty(const struct plan *p) { return p->n_actions == 
 
 const char *plan_obj_name(enum plan_obj o);   /* "interface", "peer", … */
 const char *plan_op_name(enum plan_op o);     /* "create", "update", "delete" */
+const char *plan_change_kind_name(enum plan_change_kind k);   /* "item", "drift", "ruleset", "note" */
+/* The value of a name above, or -1. */
+int plan_obj_from_name(const char *s);
+int plan_op_from_name(const char *s);
+int plan_change_kind_from_name(const char *s);
 
 struct plan_print_opts {
 	bool color;            /* ANSI colours (caller decides: isatty && !NO_COLOR) */

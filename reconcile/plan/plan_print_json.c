@@ -110,7 +110,7 @@ static struct json_object *fw_field_json(const struct plan_change *c)
 	if (!o)
 		return NULL;
 	if (add_str(o, "name", c->field) < 0 || add_str(o, "before", c->old) < 0 ||
-	    add_str(o, "after", c->new) < 0) {
+	    add_str(o, "after", c->new) < 0 || add_str(o, "kind", plan_change_kind_name(c->kind)) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -154,7 +154,9 @@ static int add_firewall(struct json_object *o, const struct plan_action *a)
 		goto out;
 	}
 	items = NULL;
-	if (add(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
+	if (add_str(o, "body", a->u.firewall.body) < 0 || add_str(o, "patch", a->u.firewall.patch) < 0 ||
+	    add(o, "drifted", json_object_new_boolean(a->u.firewall.drift)) < 0 ||
+	    add(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
 	    add(o, "drift", drift = json_object_new_array()) < 0 ||
 	    add(o, "notes", notes = json_object_new_array()) < 0)
 		goto out;
@@ -184,6 +186,16 @@ out:
 	return r;
 }
 
+static int add_route(struct json_object *o, const struct hs_route *rt)
+{
+	struct json_object *r = json_object_new_object();
+
+	if (add(o, "route", r) < 0 || add(r, "table", json_object_new_int64(rt->table)) < 0 ||
+	    add(r, "metric", json_object_new_int64(rt->metric)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static struct json_object *action_json(const struct plan_action *a)
 {
 	const struct hs_peer *peer = a->peer_desired ? a->peer_desired : a->peer_observed;
@@ -203,6 +215,10 @@ static struct json_object *action_json(const struct plan_action *a)
 	    add_str(o, "public_key", key_to_base64(peer->public_key, b64)) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_FIREWALL && add_firewall(o, a) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_LINK && add_str(o, "backend", hs_backend_name(a->u.link.backend)) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_ROUTE && add_route(o, &a->u.route) < 0)
 		goto fail;
 	fields = json_object_new_array();
 	if (!fields)
@@ -235,6 +251,7 @@ static struct json_object *notice_json(const struct peer_notice *n)
 	    add_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
 	    add_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
 	    add_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
+	    (n->has_expires ? add(o, "expires_at", json_object_new_int64(n->expires)) : add_str(o, "expires_at", NULL)) < 0 ||
 	    (n->state == PEER_NOTICE_EXPIRING ? add(o, "days_left", json_object_new_int64(n->days_left))
 					      : add_str(o, "days_left", NULL)) < 0 ||
 	    add_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
