@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -471,12 +472,34 @@ static void link_action(struct plan_action *a, const uint8_t key[WG_KEY_LEN], co
 	}
 }
 
+/* The date peer_notice_date wrote: "2026-01-31", "2026-01-31T12:00:00Z" or "@N". */
+static bool expires_parse(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	char *end = NULL;
+	long long n;
+
+	if (s[0] == '@') {
+		errno = 0;
+		n = strtoll(s + 1, &end, 10);
+		*out = n;
+		return !errno && end != s + 1 && !*end;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && *end == 'T')
+		end = strptime(end, "T%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
 static int read_notice(struct json_object *o, struct peer_notice *n)
 {
 	const char *peer = str(o, "peer"), *key = str(o, "public_key"), *file = str(o, "file");
 	const char *states[] = { [PEER_NOTICE_DISABLED] = "disabled", [PEER_NOTICE_EXPIRED] = "expired",
 				 [PEER_NOTICE_EXPIRING] = "expiring" };
-	struct json_object *at = get(o, "expires_at");
+	const char *expires = str(o, "expires");
 	uint64_t line, col, days;
 	bool found = false;
 
@@ -492,10 +515,9 @@ static int read_notice(struct json_object *o, struct peer_notice *n)
 		return -EBADMSG;
 	n->line = (unsigned)line;
 	n->col = (unsigned)col;
-	n->has_expires = at != NULL;
-	if (at && !json_object_is_type(at, json_type_int))
+	n->has_expires = expires != NULL;
+	if (expires && !expires_parse(expires, &n->expires))
 		return -EBADMSG;
-	n->expires = at ? json_object_get_int64(at) : 0;
 	if (n->state == PEER_NOTICE_EXPIRING) {
 		if (!uint_of(get(o, "days_left"), UINT_MAX, &days))
 			return -EBADMSG;

@@ -251,7 +251,6 @@ static struct json_object *notice_json(const struct peer_notice *n)
 	    add_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
 	    add_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
 	    add_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
-	    (n->has_expires ? add(o, "expires_at", json_object_new_int64(n->expires)) : add_str(o, "expires_at", NULL)) < 0 ||
 	    (n->state == PEER_NOTICE_EXPIRING ? add(o, "days_left", json_object_new_int64(n->days_left))
 					      : add_str(o, "days_left", NULL)) < 0 ||
 	    add_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
