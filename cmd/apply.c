@@ -59,10 +59,11 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 	json_object_object_add(o, "result", json_object_new_string(
 		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
 	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
-	if (res->error)
-		json_object_object_add(o, "error", json_object_new_string(res->error));
-	if (res->rollback_error)
-		json_object_object_add(o, "rollback_error", json_object_new_string(res->rollback_error));
+	if (wgf_error_is_set(&res->error))
+		json_object_object_add(o, "error", json_object_new_string(wgf_error_message(&res->error)));
+	if (wgf_error_is_set(&res->rollback_error))
+		json_object_object_add(o, "rollback_error",
+				       json_object_new_string(wgf_error_message(&res->rollback_error)));
 	if (res->warning)
 		json_object_object_add(o, "warning", json_object_new_string(res->warning));
 	json_object_object_add(o, "plan", plan);
@@ -138,12 +139,13 @@ int cmd_apply(int argc, char **argv)
 		printf("\nApply complete: %zu added, %zu changed, %zu destroyed.\n", p->n_create, p->n_update, p->n_delete);
 	}
 	if (r < 0) {
-		cmd_error("apply failed: %s", res.error);
+		cmd_error("apply failed: %s", wgf_error_message(&res.error));
 		if (res.rolled_back)
 			fprintf(stderr, "wgf: the changes made before the failure were undone\n");
-		else if (res.rollback_error)
+		else if (wgf_error_is_set(&res.rollback_error))
 			fprintf(stderr, "wgf: undoing the partial apply failed too: %s\n"
-				"wgf: run `wgf plan` to see where this host stands\n", res.rollback_error);
+				"wgf: run `wgf plan` to see where this host stands\n",
+				wgf_error_message(&res.rollback_error));
 		goto out;
 	}
 	ret = EXIT_OK;

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "model/error.h"
 #include "reconcile/plan/plan.h"
 #include "reconcile/kernel/rtnl.h"
 
@@ -17,10 +18,12 @@ struct apply_opts {
 
 struct apply_result {
 	size_t done;                   /* actions carried out */
-	char *error;                   /* "peer "alice" on wg0: <kernel's reason>"; free it */
+	struct wgf_error error;        /* "peer "alice" on wg0: <kernel's reason>" */
 	bool rolled_back;              /* the partial apply was undone */
-	char *rollback_error;          /* set when undoing failed too */
-	char *warning;                 /* applied, but something worth saying went wrong */
+	struct wgf_error rollback_error;   /* set when undoing failed too */
+	/* Applied, but something worth saying went wrong: a note, not an error (the
+	 * apply succeeded and returns 0). */
+	char *warning;
 };
 
 /* Returns 0, or a negative errno with res->error set. On failure it undoes what this

@@ -17,7 +17,7 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	enum hs_backend backend;
 	int r;
 
-	r = rtnl_link_get(rt, ifname, &li);
+	r = rtnl_link_get(rt, ifname, &li, NULL);
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
@@ -42,7 +42,7 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	if (r < 0)
 		return wgf_error_set(err, r, "interface %s: reading the WireGuard device (%s): %s", ifname,
 				     backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
-	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses);
+	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "interface %s: reading addresses: %s", ifname, strerror(-r));
 	return 0;
@@ -70,7 +70,7 @@ int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_stat
 		}
 		hoststate_normalize(hs);
 	}
-	r = rtnl_route_list(rt, &routes, &n_routes);
+	r = rtnl_route_list(rt, &routes, &n_routes, NULL);
 	if (r < 0) {
 		wgf_error_set(err, r, "reading routes: %s", strerror(-r));
 		goto out;
@@ -99,7 +99,8 @@ out:
 
 int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, struct wgf_error *err)
 {
-	char *listing = NULL, *nft_err = NULL;
+	struct wgf_error nft_err = {0};
+	char *listing = NULL;
 	struct hs_fw_stamp now;
 	int r;
 
@@ -117,13 +118,13 @@ int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, s
 		r = 0;
 	} else if (r < 0) {
 		wgf_error_set(err, r, "reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
-			      strerror(-r), nft_err ? ": " : "", nft_err ? nft_err : "");
+			      strerror(-r), nft_err.msg ? ": " : "", nft_err.msg ? nft_err.msg : "");
 	} else {
 		out->present = true;
 		out->body = listing;
 		listing = NULL;
 	}
 	free(listing);
-	free(nft_err);
+	wgf_error_clear(&nft_err);
 	return r;
 }

@@ -438,7 +438,8 @@ int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opt
 	r = apply_plan(rt, p, ao, res);
 	statedir_journal(ao->state_dir, p->host_name, p->source,
 			 r == 0 ? "applied" : res->rolled_back ? "rolled-back" : "failed",
-			 p->n_create, p->n_update, p->n_delete, res->error);
+			 p->n_create, p->n_update, p->n_delete,
+			 wgf_error_is_set(&res->error) ? wgf_error_message(&res->error) : NULL);
 	if (r < 0)
 		return r;
 	sr = statedir_endpoints_save(ao->state_dir, p->desired);
