@@ -89,7 +89,7 @@ int cmd_apply(int argc, char **argv)
 	struct apply_result res = {0};
 	struct cmd_ctx c;
 	struct plan *p = NULL;
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	int r, lock = -1, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "apply");
@@ -104,13 +104,13 @@ int cmd_apply(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	c.lock = &lock;
-	if (cmd_make_plan(&c, true, &p, &rt) < 0)
+	if (cmd_make_plan(&c, true, &p, &k) < 0)
 		goto out;
 	ao.backend = c.backend;
 	ao.wireguard_go = c.wireguard_go;
 	ao.state_dir = c.state_dir;
 	if (plan_is_empty(p)) {
-		pipeline_apply(rt, p, &ao, NULL, &res);
+		pipeline_apply(k, p, &ao, NULL, &res);
 		if (c.json)
 			print_json(p, &res, 0);
 		else
@@ -132,7 +132,7 @@ int cmd_apply(int argc, char **argv)
 	ao.progress = isatty(STDERR_FILENO);
 	if (ao.log)
 		fputs("\n", ao.log);
-	r = pipeline_apply(rt, p, &ao, apply_warn, &res);
+	r = pipeline_apply(k, p, &ao, apply_warn, &res);
 	if (c.json) {
 		print_json(p, &res, r);
 	} else if (r == 0) {
@@ -152,7 +152,7 @@ int cmd_apply(int argc, char **argv)
 out:
 	apply_result_clear(&res);
 	plan_free(p);
-	rtnl_free(rt);
+	kernel_free(k);
 	statedir_unlock(lock);
 	return ret;
 }

@@ -6,14 +6,12 @@
 #include <string.h>
 
 #include "model/str.h"
-#include "reconcile/kernel/nft.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/statedir.h"
-#include "reconcile/kernel/wg.h"
-#include "reconcile/kernel/sysctl.h"
+#include "reconcile/plan/nft_text.h"
 
 struct apply_ctx {
-	struct rtnl *rt;
+	struct kernel *k;
 	const struct plan *plan;
 	const struct apply_opts *o;
 	struct apply_result *res;
@@ -73,7 +71,7 @@ static int link_index(struct apply_ctx *c, const char *ifname, struct wgf_error 
 	for (size_t i = 0; i < c->n_ifindexes; i++)
 		if (!strcmp(c->ifindexes[i].ifname, ifname))
 			return c->ifindexes[i].ifindex;
-	r = rtnl_link_get(c->rt, ifname, &li, err);
+	r = kernel_link_get(c->k, ifname, &li, err);
 	if (r < 0)
 		return r;
 	n = realloc(c->ifindexes, (c->n_ifindexes + 1) * sizeof(*n));
@@ -139,15 +137,15 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 	switch (a->op) {
 	case PLAN_CREATE:
 		if (backend == HS_BACKEND_AUTO)
-			backend = wg_kernel_available() ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
+			backend = kernel_wg_kernel_available(c->k) ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
 		if (backend == HS_BACKEND_KERNEL) {
-			r = rtnl_link_add_wireguard(c->rt, a->ifname, &kerr);
+			r = kernel_link_add_wireguard(c->k, a->ifname, &kerr);
 			if (r < 0)
 				return fail(c, r, &kerr, "creating interface %s (kernel WireGuard)", a->ifname);
 		} else {
-			r = wg_userspace_start(a->ifname, c->o->wireguard_go);
+			r = kernel_wg_userspace_start(c->k, a->ifname, c->o->wireguard_go, &kerr);
 			if (r < 0)
-				return fail(c, r, NULL, "creating interface %s (starting %s)", a->ifname,
+				return fail(c, r, &kerr, "creating interface %s (starting %s)", a->ifname,
 					    c->o->wireguard_go ? c->o->wireguard_go : "wireguard-go");
 		}
 		{
@@ -165,7 +163,7 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex < 0)
 			return fail(c, ifindex, &kerr, "interface %s after creating it", a->ifname);
-		r = rtnl_link_set(c->rt, ifindex, d ? d->mtu : 0, d ? d->up : true, &kerr);
+		r = kernel_link_set(c->k, ifindex, d ? d->mtu : 0, d ? d->up : true, &kerr);
 		if (r < 0)
 			return fail(c, r, &kerr, "setting mtu/up on %s", a->ifname);
 		logf_(c, "+", "interface %s (%s)", a->ifname,
@@ -175,7 +173,7 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex < 0)
 			return fail(c, ifindex, &kerr, "interface %s", a->ifname);
-		r = rtnl_link_set(c->rt, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up, &kerr);
+		r = kernel_link_set(c->k, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up, &kerr);
 		if (r < 0)
 			return fail(c, r, &kerr, "setting mtu/up on %s", a->ifname);
 		logf_(c, "~", "interface %s", a->ifname);
@@ -188,7 +186,7 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 			return fail(c, ifindex, &kerr, "interface %s", a->ifname);
 		wgf_error_clear(&kerr);
 		if (ifindex) {
-			r = rtnl_link_del(c->rt, ifindex, &kerr);
+			r = kernel_link_del(c->k, ifindex, &kerr);
 			if (r < 0)
 				return fail(c, r, &kerr, "deleting interface %s", a->ifname);
 		}
@@ -216,6 +214,7 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	size_t n_ps = 0, added = 0, updated = 0, removed = 0;
 	const char *ifname = acts[first].ifname;
 	const char *one_name = NULL;
+	struct wgf_error kerr = {0};
 	int r;
 
 	ps = calloc(end - first, sizeof(*ps));
@@ -258,12 +257,12 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	s.n_peers = n_ps;
 	if (c->o->progress && n_ps > 1000)
 		fprintf(stderr, "%s: sending %zu peer changes…\n", ifname, n_ps);
-	r = wg_set_device(ifname, HS_BACKEND_AUTO, &s);
+	r = kernel_wg_set_device(c->k, ifname, HS_BACKEND_AUTO, &s, &kerr);
 	free(ps);
 	if (r < 0) {
 		if (n_ps == 1)
-			return fail(c, r, NULL, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
-		return fail(c, r, NULL, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
+			return fail(c, r, &kerr, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
+		return fail(c, r, &kerr, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
 	}
 	for (size_t i = first; i < end; i++) {
 		const struct plan_action *a = &acts[i];
@@ -291,13 +290,13 @@ static int apply_firewall(struct apply_ctx *c, const struct plan_action *a)
 	int r;
 
 	if (a->op == PLAN_DELETE) {
-		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		r = kernel_nft_table_delete(c->k, HS_FW_FAMILY, HS_FW_TABLE, &err);
 		if (r == -ENOENT)
 			r = 0;
 	} else if (a->u.firewall.patch) {
-		r = nft_table_patch(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+		r = kernel_nft_table_patch(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
 	} else {
-		r = nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+		r = kernel_nft_table_replace(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 	}
 	if (r < 0) {
 		fail_nft(c, r, "", err.msg);
@@ -333,9 +332,9 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 		if (ifindex < 0)
 			return fail(c, ifindex, &kerr, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		if (a->op == PLAN_DELETE)
-			r = rtnl_addr_del(c->rt, ifindex, &a->u.address, &kerr);
+			r = kernel_addr_del(c->k, ifindex, &a->u.address, &kerr);
 		else
-			r = rtnl_addr_add(c->rt, ifindex, &a->u.address, &kerr);
+			r = kernel_addr_add(c->k, ifindex, &a->u.address, &kerr);
 		if (r < 0)
 			return fail(c, r, &kerr, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		logf_(c, op_sign(a->op), "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
@@ -352,9 +351,9 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 				    a->u.route.ifname);
 		}
 		if (a->op == PLAN_DELETE)
-			r = rtnl_route_del(c->rt, ifindex, &a->u.route, &kerr);
+			r = kernel_route_del(c->k, ifindex, &a->u.route, &kerr);
 		else
-			r = rtnl_route_replace(c->rt, ifindex, &a->u.route, observed_routes(c),
+			r = kernel_route_replace(c->k, ifindex, &a->u.route, observed_routes(c),
 					       c->plan->observed->n_routes, &kerr);
 		if (r == -EEXIST)
 			return fail(c, r, &kerr, "route %s via %s: a route to it that wgf did not create is in the way",
@@ -364,9 +363,9 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		return 0;
 	case PLAN_OBJ_SYSCTL:
-		r = sysctl_write(a->u.sysctl.key, a->u.sysctl.value);
+		r = kernel_sysctl_write(c->k, a->u.sysctl.key, a->u.sysctl.value, &kerr);
 		if (r < 0)
-			return fail(c, r, NULL, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
+			return fail(c, r, &kerr, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
 		logf_(c, "~", "sysctl %s = %s", a->u.sysctl.key, a->u.sysctl.value);
 		return 0;
 	case PLAN_OBJ_FIREWALL:
@@ -431,9 +430,9 @@ static int firewall_restore(struct apply_ctx *c, struct wgf_error *error)
 		return 0;
 	if (before->present) {
 		body = before->body ? listing_body(before->body) : NULL;
-		r = body ? nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
+		r = body ? kernel_nft_table_replace(c->k, HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
 	} else {
-		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		r = kernel_nft_table_delete(c->k, HS_FW_FAMILY, HS_FW_TABLE, &err);
 		if (r == -ENOENT)
 			r = 0;
 	}
@@ -481,7 +480,7 @@ static int rollback(struct apply_ctx *c)
 	oo.n_ifnames = n_names;
 	oo.sysctl_keys = keys;
 	oo.n_sysctl_keys = p->observed->n_sysctls;
-	r = observe_host(c->rt, &oo, &now, &oerr);
+	r = observe_host(c->k, &oo, &now, &oerr);
 	if (r < 0) {
 		wgf_error_set(&oerr, r, NULL);
 		if (!oerr.msg)
@@ -498,7 +497,7 @@ static int rollback(struct apply_ctx *c)
 	ro.log = NULL;
 	ro.progress = false;
 	{
-		struct apply_ctx rc = { .rt = c->rt, .plan = undo, .o = &ro, .res = &rres };
+		struct apply_ctx rc = { .k = c->k, .plan = undo, .o = &ro, .res = &rres };
 		r = apply_actions(&rc);
 		apply_ctx_clear(&rc);
 	}
@@ -536,9 +535,9 @@ static int firewall_check(struct apply_ctx *c)
 		if (a->obj != PLAN_OBJ_FIREWALL || a->op == PLAN_DELETE)
 			continue;
 		if (a->u.firewall.patch)
-			r = nft_table_patch_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+			r = kernel_nft_table_patch_check(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
 		else
-			r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+			r = kernel_nft_table_check(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 		if (r < 0)
 			fail_nft(c, r, " (checked before any change; nothing was changed)", err.msg);
 		wgf_error_clear(&err);
@@ -567,8 +566,8 @@ static int firewall_record(struct apply_ctx *c)
 	}
 	/* stamp first: a change after it but before the listing makes the next
 	 * plan compare listings instead of trusting the stamp */
-	have_stamp = nft_ruleset_stamp(&stamp) == 0;
-	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	have_stamp = kernel_nft_ruleset_stamp(c->k, &stamp) == 0;
+	r = kernel_nft_table_get(c->k, HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
 	if (r >= 0)
 		r = fw_record_new(fw, listing, &rec);
 	if (r >= 0) {
@@ -587,10 +586,10 @@ out:
 	return r;
 }
 
-int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res)
 {
-	struct apply_ctx c = { .rt = rt, .plan = p, .o = o, .res = res };
+	struct apply_ctx c = { .k = k, .plan = p, .o = o, .res = res };
 	int r;
 
 	memset(res, 0, sizeof(*res));

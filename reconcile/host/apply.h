@@ -5,7 +5,7 @@
 
 #include "model/error.h"
 #include "reconcile/plan/plan.h"
-#include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/kernel.h"
 
 struct apply_opts {
 	enum hs_backend backend;       /* for new links: AUTO = kernel if available, else userspace */
@@ -31,6 +31,6 @@ struct apply_result {
  * back to what was observed, the nftables table is restored from its listing) and
  * says so in res. A table body the kernel refuses fails before anything changes.
  * After changing the nftables table it records it in o->state_dir (state.h). */
-int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res);
 void apply_result_clear(struct apply_result *res);

@@ -314,29 +314,6 @@ int nft_table_delete(const char *family, const char *name, struct wgf_error *err
 	return nft_table_cmd("delete", family, name, 0, NULL, err);
 }
 
-static bool error_head(const char *line)
-{
-	return !strncmp(line, NFT_BATCH_NAME ":", strlen(NFT_BATCH_NAME ":")) ||
-	       !strncmp(line, "Error: ", strlen("Error: "));
-}
-
-char *nft_error_first(const char *err, size_t *n_more)
-{
-	const char *end = NULL;
-
-	*n_more = 0;
-	if (!err)
-		return strdup("");
-	for (const char *p = strchr(err, '\n'); p; p = strchr(p + 1, '\n')) {
-		if (!error_head(p + 1))
-			continue;
-		if (!end)
-			end = p;
-		(*n_more)++;
-	}
-	return end ? strndup(err, (size_t)(end - err)) : strdup(err);
-}
-
 /* Only "add element F N …" and "delete element F N …" lines, each a valid body. */
 static bool patch_valid(const char *family, const char *name, const char *cmds)
 {

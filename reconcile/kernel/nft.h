@@ -37,10 +37,6 @@ int nft_table_get_json(const char *family, const char *name, char **json, struct
 int nft_table_replace(const char *family, const char *name, const char *body, struct wgf_error *err);
 /* nft_table_replace in dry-run mode: checked against the kernel, never committed. */
 int nft_table_check(const char *family, const char *name, const char *body, struct wgf_error *err);
-/* The first error of an error text (where, the line quoted, the carets), and in
- * *n_more how many follow it: the kernel answers each message of a refused batch,
- * so an EPERM comes once per set, chain and rule. NULL on ENOMEM. */
-char *nft_error_first(const char *err, size_t *n_more);
 /* Element changes to FAMILY NAME in one transaction (see nft_delta.h): only
  * `add element FAMILY NAME …` and `delete element FAMILY NAME …` lines are
  * accepted (-EINVAL otherwise, without a kernel call); "" sends nothing. */
@@ -52,4 +48,3 @@ int nft_table_delete(const char *family, const char *name, struct wgf_error *err
 
 /* The loaded ruleset's stamp (model/hoststate.h). */
 int nft_ruleset_stamp(struct hs_fw_stamp *out);
-bool nft_stamp_equal(const struct hs_fw_stamp *a, const struct hs_fw_stamp *b);
