@@ -18,6 +18,9 @@ endif
 LIB_SRC  := $(sort $(wildcard model/*.c render/*.c reconcile/*/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# Stand-ins the unit tests link (tests/unit/*_fake.c, e.g. the fake kernel).
+FAKE_SRC := $(sort $(wildcard tests/unit/*_fake.c))
+FAKE_OBJ := $(FAKE_SRC:tests/unit/%.c=$(O)/fakes/%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -66,10 +69,18 @@ $(O)/libwgf.a: $(LIB_OBJ)
 $(O)/wgf: $(CMD_OBJ) $(O)/libwgf.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# UNIT_PLAN: the number of RUN( statements, which the binary declares before it runs any
-$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libwgf.a
+$(O)/fakes/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DUNIT_PLAN=$$(grep -cE '^[[:space:]]*RUN\(' $<) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libfakes.a: $(FAKE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# UNIT_PLAN: the number of RUN( statements, which the binary declares before it runs any
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(O)/libfakes.a $(O)/libwgf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DUNIT_PLAN=$$(grep -cE '^[[:space:]]*RUN\(' $<) $(LDFLAGS) -o $@ $< $(O)/libfakes.a $(O)/libwgf.a $(LDLIBS)
 
 # Root-only helper programs the lab scripts drive (backend checks against real devices).
 $(O)/lab/%: tests/lab/%.c $(O)/libwgf.a
@@ -126,4 +137,4 @@ install: $(O)/wgf
 clean:
 	rm -rf $(O)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FAKE_OBJ:.o=.d)

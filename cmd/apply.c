@@ -51,10 +51,11 @@ static void print_json(const struct plan *p, const struct apply_result *res, int
 	json_object_object_add(o, "result", json_object_new_string(
 		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
 	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
-	if (res->error)
-		json_object_object_add(o, "error", json_object_new_string(res->error));
-	if (res->rollback_error)
-		json_object_object_add(o, "rollback_error", json_object_new_string(res->rollback_error));
+	if (wgf_error_is_set(&res->error))
+		json_object_object_add(o, "error", json_object_new_string(wgf_error_message(&res->error)));
+	if (wgf_error_is_set(&res->rollback_error))
+		json_object_object_add(o, "rollback_error",
+				       json_object_new_string(wgf_error_message(&res->rollback_error)));
 	if (res->warning)
 		json_object_object_add(o, "warning", json_object_new_string(res->warning));
 	json_object_object_add(o, "plan", plan);
@@ -79,7 +80,7 @@ int cmd_apply(int argc, char **argv)
 	struct apply_result res = {0};
 	struct cmd_ctx c;
 	struct plan *p = NULL;
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	int r, lock = -1, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "apply");
@@ -94,13 +95,13 @@ int cmd_apply(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	c.lock = &lock;
-	if (cmd_make_plan(&c, true, &p, &rt) < 0)
+	if (cmd_make_plan(&c, true, &p, &k) < 0)
 		goto out;
 	ao.backend = c.backend;
 	ao.wireguard_go = c.wireguard_go;
 	ao.state_dir = c.state_dir;
 	if (plan_is_empty(p)) {
-		pipeline_apply(rt, p, &ao, NULL, &res);
+		pipeline_apply(k, p, &ao, NULL, &res);
 		if (c.json)
 			print_json(p, &res, 0);
 		else
@@ -122,26 +123,27 @@ int cmd_apply(int argc, char **argv)
 	ao.progress = isatty(STDERR_FILENO);
 	if (ao.log)
 		fputs("\n", ao.log);
-	r = pipeline_apply(rt, p, &ao, apply_warn, &res);
+	r = pipeline_apply(k, p, &ao, apply_warn, &res);
 	if (c.json) {
 		print_json(p, &res, r);
 	} else if (r == 0) {
 		printf("\nApply complete: %zu added, %zu changed, %zu destroyed.\n", p->n_create, p->n_update, p->n_delete);
 	}
 	if (r < 0) {
-		cmd_error("apply failed: %s", res.error);
+		cmd_error("apply failed: %s", wgf_error_message(&res.error));
 		if (res.rolled_back)
 			fprintf(stderr, "wgf: the changes made before the failure were undone\n");
-		else if (res.rollback_error)
+		else if (wgf_error_is_set(&res.rollback_error))
 			fprintf(stderr, "wgf: undoing the partial apply failed too: %s\n"
-				"wgf: run `wgf plan` to see where this host stands\n", res.rollback_error);
+				"wgf: run `wgf plan` to see where this host stands\n",
+				wgf_error_message(&res.rollback_error));
 		goto out;
 	}
 	ret = EXIT_OK;
 out:
 	apply_result_clear(&res);
 	plan_free(p);
-	rtnl_free(rt);
+	kernel_free(k);
 	statedir_unlock(lock);
 	return ret;
 }

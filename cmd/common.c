@@ -214,7 +214,7 @@ void cmd_lock_error(const struct cmd_ctx *c, int r)
 		cmd_error("taking the lock in %s: %s", c->state_dir, strerror(-r));
 }
 
-int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt)
+int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct kernel **k)
 {
 	struct pipeline_opts o;
 	struct pipeline *pl = NULL;
@@ -223,7 +223,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 	int r;
 
 	*plan = NULL;
-	*rt = NULL;
+	*k = NULL;
 	cmd_pipeline_opts(c, &o);
 	o.need_key = need_key;
 	r = pipeline_begin(c->state_dir, &pl, &err);
@@ -239,7 +239,7 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 			goto out;
 		}
 	}
-	r = pipeline_plan(pl, m, &o, plan, rt, &err);
+	r = pipeline_plan(pl, m, &o, plan, k, &err);
 out:
 	if (wgf_error_is_set(&err))
 		cmd_error("%s", wgf_error_message(&err));

@@ -92,14 +92,14 @@ int cmd_plan(int argc, char **argv)
 	struct plan_print_opts po = {0};
 	struct cmd_ctx c;
 	struct plan *p = NULL;
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	int r;
 
 	cmd_ctx_init(&c, "plan");
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
-	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &rt) < 0)
+	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &k) < 0)
 		return EXIT_ERROR;
 	po.color = c.color;
 	if (c.json)
@@ -108,6 +108,6 @@ int cmd_plan(int argc, char **argv)
 		plan_print_text(p, &po, stdout), r = 0;
 	r = r < 0 ? EXIT_ERROR : plan_is_empty(p) ? EXIT_OK : EXIT_CHANGES;
 	plan_free(p);
-	rtnl_free(rt);
+	kernel_free(k);
 	return r;
 }

@@ -8,7 +8,7 @@
 #include "model/hoststate.h"
 #include "model/model.h"
 #include "reconcile/host/pipeline.h"
-#include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/kernel.h"
 #include "reconcile/plan/plan.h"
 
 /* Exit codes (documented in the README and wgf(8)). */
@@ -98,7 +98,7 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o);
 /* Everything plan and apply share: load the repository (then take c->lock),
  * and the pipeline for this host. On success *plan and *rt are set (free both).
  * need_key: fail without a key file. Prints what went wrong. */
-int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct rtnl **rt);
+int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct kernel **k);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -6,14 +6,12 @@
 #include <string.h>
 
 #include "model/str.h"
-#include "reconcile/kernel/nft.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/statedir.h"
-#include "reconcile/kernel/wg.h"
-#include "reconcile/kernel/sysctl.h"
+#include "reconcile/plan/nft_text.h"
 
 struct apply_ctx {
-	struct rtnl *rt;
+	struct kernel *k;
 	const struct plan *plan;
 	const struct apply_opts *o;
 	struct apply_result *res;
@@ -64,7 +62,7 @@ static const char *op_sign(enum plan_op op)
 	return op == PLAN_CREATE ? "+" : op == PLAN_DELETE ? "-" : "~";
 }
 
-static int link_index(struct apply_ctx *c, const char *ifname)
+static int link_index(struct apply_ctx *c, const char *ifname, struct wgf_error *err)
 {
 	struct rtnl_link_info li;
 	struct ifindex_entry *n;
@@ -73,7 +71,7 @@ static int link_index(struct apply_ctx *c, const char *ifname)
 	for (size_t i = 0; i < c->n_ifindexes; i++)
 		if (!strcmp(c->ifindexes[i].ifname, ifname))
 			return c->ifindexes[i].ifindex;
-	r = rtnl_link_get(c->rt, ifname, &li);
+	r = kernel_link_get(c->k, ifname, &li, err);
 	if (r < 0)
 		return r;
 	n = realloc(c->ifindexes, (c->n_ifindexes + 1) * sizeof(*n));
@@ -92,24 +90,24 @@ static void link_index_forget(struct apply_ctx *c, const char *ifname)
 			c->ifindexes[i] = c->ifindexes[--c->n_ifindexes];
 }
 
-static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(struct apply_ctx *c, int r, struct wgf_error *kerr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static int fail(struct apply_ctx *c, int r, const char *fmt, ...)
+/* "WHAT: <strerror> (<the kernel's words>)"; kerr (may be NULL) is cleared. */
+static int fail(struct apply_ctx *c, int r, struct wgf_error *kerr, const char *fmt, ...)
 {
-	const char *kerr = rtnl_last_error(c->rt);
 	char *what;
 	va_list ap;
 
 	va_start(ap, fmt);
 	what = str_vprintf(fmt, ap);
 	va_end(ap);
-	free(c->res->error);
-	if (kerr && kerr[0])
-		c->res->error = str_printf("%s: %s (%s)", what ? what : "?", strerror(-r), kerr);
+	if (kerr && kerr->msg && kerr->msg[0])
+		wgf_error_set(&c->res->error, r, "%s: %s (%s)", what ? what : "?", strerror(-r), kerr->msg);
 	else
-		c->res->error = str_printf("%s: %s", what ? what : "?", strerror(-r));
+		wgf_error_set(&c->res->error, r, "%s: %s", what ? what : "?", strerror(-r));
 	free(what);
+	wgf_error_clear(kerr);
 	return r;
 }
 
@@ -123,9 +121,8 @@ static int fail_nft(struct apply_ctx *c, int r, const char *when, const char *nf
 
 	if (more)
 		snprintf(n, sizeof(n), "\n(and %zu more error%s)", more, more == 1 ? "" : "s");
-	free(c->res->error);
-	c->res->error = str_printf("nftables table %s %s%s: %s%s%s%s", HS_FW_FAMILY, HS_FW_TABLE, when,
-				   strerror(-r), first && first[0] ? ": " : "", first ? first : "", n);
+	wgf_error_set(&c->res->error, r, "nftables table %s %s%s: %s%s%s%s", HS_FW_FAMILY, HS_FW_TABLE, when,
+		      strerror(-r), first && first[0] ? ": " : "", first ? first : "", n);
 	free(first);
 	return r;
 }
@@ -134,20 +131,21 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 {
 	const struct hs_device *d = a->dev_desired;
 	enum hs_backend backend = c->o->backend;
+	struct wgf_error kerr = {0};
 	int ifindex, r;
 
 	switch (a->op) {
 	case PLAN_CREATE:
 		if (backend == HS_BACKEND_AUTO)
-			backend = wg_kernel_available() ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
+			backend = kernel_wg_kernel_available(c->k) ? HS_BACKEND_KERNEL : HS_BACKEND_USERSPACE;
 		if (backend == HS_BACKEND_KERNEL) {
-			r = rtnl_link_add_wireguard(c->rt, a->ifname);
+			r = kernel_link_add_wireguard(c->k, a->ifname, &kerr);
 			if (r < 0)
-				return fail(c, r, "creating interface %s (kernel WireGuard)", a->ifname);
+				return fail(c, r, &kerr, "creating interface %s (kernel WireGuard)", a->ifname);
 		} else {
-			r = wg_userspace_start(a->ifname, c->o->wireguard_go);
+			r = kernel_wg_userspace_start(c->k, a->ifname, c->o->wireguard_go, &kerr);
 			if (r < 0)
-				return fail(c, r, "creating interface %s (starting %s)", a->ifname,
+				return fail(c, r, &kerr, "creating interface %s (starting %s)", a->ifname,
 					    c->o->wireguard_go ? c->o->wireguard_go : "wireguard-go");
 		}
 		{
@@ -160,36 +158,37 @@ static int apply_link(struct apply_ctx *c, const struct plan_action *a)
 		if (c->o->state_dir) {
 			r = statedir_owned_add(c->o->state_dir, a->ifname);
 			if (r < 0)
-				return fail(c, r, "recording interface %s in %s", a->ifname, c->o->state_dir);
+				return fail(c, r, NULL, "recording interface %s in %s", a->ifname, c->o->state_dir);
 		}
-		ifindex = link_index(c, a->ifname);
+		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex < 0)
-			return fail(c, ifindex, "interface %s after creating it", a->ifname);
-		r = rtnl_link_set(c->rt, ifindex, d ? d->mtu : 0, d ? d->up : true);
+			return fail(c, ifindex, &kerr, "interface %s after creating it", a->ifname);
+		r = kernel_link_set(c->k, ifindex, d ? d->mtu : 0, d ? d->up : true, &kerr);
 		if (r < 0)
-			return fail(c, r, "setting mtu/up on %s", a->ifname);
+			return fail(c, r, &kerr, "setting mtu/up on %s", a->ifname);
 		logf_(c, "+", "interface %s (%s)", a->ifname,
 		      backend == HS_BACKEND_KERNEL ? "kernel" : "userspace, wireguard-go");
 		return 0;
 	case PLAN_UPDATE:
-		ifindex = link_index(c, a->ifname);
+		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex < 0)
-			return fail(c, ifindex, "interface %s", a->ifname);
-		r = rtnl_link_set(c->rt, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up);
+			return fail(c, ifindex, &kerr, "interface %s", a->ifname);
+		r = kernel_link_set(c->k, ifindex, a->u.link.set_mtu ? d->mtu : 0, a->u.link.set_up, &kerr);
 		if (r < 0)
-			return fail(c, r, "setting mtu/up on %s", a->ifname);
+			return fail(c, r, &kerr, "setting mtu/up on %s", a->ifname);
 		logf_(c, "~", "interface %s", a->ifname);
 		return 0;
 	case PLAN_DELETE:
-		ifindex = link_index(c, a->ifname);
+		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex == -ENODEV)
 			ifindex = 0;
 		else if (ifindex < 0)
-			return fail(c, ifindex, "interface %s", a->ifname);
+			return fail(c, ifindex, &kerr, "interface %s", a->ifname);
+		wgf_error_clear(&kerr);
 		if (ifindex) {
-			r = rtnl_link_del(c->rt, ifindex);
+			r = kernel_link_del(c->k, ifindex, &kerr);
 			if (r < 0)
-				return fail(c, r, "deleting interface %s", a->ifname);
+				return fail(c, r, &kerr, "deleting interface %s", a->ifname);
 		}
 		link_index_forget(c, a->ifname);
 		if (c->o->state_dir)
@@ -215,6 +214,7 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	size_t n_ps = 0, added = 0, updated = 0, removed = 0;
 	const char *ifname = acts[first].ifname;
 	const char *one_name = NULL;
+	struct wgf_error kerr = {0};
 	int r;
 
 	ps = calloc(end - first, sizeof(*ps));
@@ -257,12 +257,12 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
 	s.n_peers = n_ps;
 	if (c->o->progress && n_ps > 1000)
 		fprintf(stderr, "%s: sending %zu peer changes…\n", ifname, n_ps);
-	r = wg_set_device(ifname, HS_BACKEND_AUTO, &s);
+	r = kernel_wg_set_device(c->k, ifname, HS_BACKEND_AUTO, &s, &kerr);
 	free(ps);
 	if (r < 0) {
 		if (n_ps == 1)
-			return fail(c, r, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
-		return fail(c, r, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
+			return fail(c, r, &kerr, "peer %s on %s", one_name ? one_name : "(unknown)", ifname);
+		return fail(c, r, &kerr, "WireGuard settings of %s (%zu peer changes)", ifname, n_ps);
 	}
 	for (size_t i = first; i < end; i++) {
 		const struct plan_action *a = &acts[i];
@@ -286,24 +286,25 @@ static int apply_wg_batch(struct apply_ctx *c, size_t first, size_t end)
  * the table stays as it was. */
 static int apply_firewall(struct apply_ctx *c, const struct plan_action *a)
 {
-	char *err = NULL;
+	struct wgf_error err = {0};
 	int r;
 
 	if (a->op == PLAN_DELETE) {
-		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		r = kernel_nft_table_delete(c->k, HS_FW_FAMILY, HS_FW_TABLE, &err);
 		if (r == -ENOENT)
 			r = 0;
 	} else if (a->u.firewall.patch) {
-		r = nft_table_patch(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+		r = kernel_nft_table_patch(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
 	} else {
-		r = nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+		r = kernel_nft_table_replace(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 	}
 	if (r < 0) {
-		fail_nft(c, r, "", err);
+		fail_nft(c, r, "", err.msg);
 		c->fw_refused = true;
-		free(err);
-		return r;
 	}
+	wgf_error_clear(&err);
+	if (r < 0)
+		return r;
 	c->fw_done = a;
 	logf_(c, op_sign(a->op), "nftables table %s %s", HS_FW_FAMILY, HS_FW_TABLE);
 	return 0;
@@ -319,6 +320,7 @@ static const struct hs_route *observed_routes(const struct apply_ctx *c)
 
 static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 {
+	struct wgf_error kerr = {0};
 	char buf[PREFIX_STRLEN];
 	int ifindex, r;
 
@@ -326,42 +328,44 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 	case PLAN_OBJ_LINK:
 		return apply_link(c, a);
 	case PLAN_OBJ_ADDRESS:
-		ifindex = link_index(c, a->ifname);
+		ifindex = link_index(c, a->ifname, &kerr);
 		if (ifindex < 0)
-			return fail(c, ifindex, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+			return fail(c, ifindex, &kerr, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		if (a->op == PLAN_DELETE)
-			r = rtnl_addr_del(c->rt, ifindex, &a->u.address);
+			r = kernel_addr_del(c->k, ifindex, &a->u.address, &kerr);
 		else
-			r = rtnl_addr_add(c->rt, ifindex, &a->u.address);
+			r = kernel_addr_add(c->k, ifindex, &a->u.address, &kerr);
 		if (r < 0)
-			return fail(c, r, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
+			return fail(c, r, &kerr, "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		logf_(c, op_sign(a->op), "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		return 0;
 	case PLAN_OBJ_ROUTE:
-		ifindex = link_index(c, a->u.route.ifname);
+		ifindex = link_index(c, a->u.route.ifname, &kerr);
 		if (ifindex < 0) {
 			/* a route whose interface is gone went with it */
-			if (a->op == PLAN_DELETE && ifindex == -ENODEV)
+			if (a->op == PLAN_DELETE && ifindex == -ENODEV) {
+				wgf_error_clear(&kerr);
 				return 0;
-			return fail(c, ifindex, "route %s via %s", prefix_format(&a->u.route.dst, buf),
+			}
+			return fail(c, ifindex, &kerr, "route %s via %s", prefix_format(&a->u.route.dst, buf),
 				    a->u.route.ifname);
 		}
 		if (a->op == PLAN_DELETE)
-			r = rtnl_route_del(c->rt, ifindex, &a->u.route);
+			r = kernel_route_del(c->k, ifindex, &a->u.route, &kerr);
 		else
-			r = rtnl_route_replace(c->rt, ifindex, &a->u.route, observed_routes(c),
-					       c->plan->observed->n_routes);
+			r = kernel_route_replace(c->k, ifindex, &a->u.route, observed_routes(c),
+					       c->plan->observed->n_routes, &kerr);
 		if (r == -EEXIST)
-			return fail(c, r, "route %s via %s: a route to it that wgf did not create is in the way",
+			return fail(c, r, &kerr, "route %s via %s: a route to it that wgf did not create is in the way",
 				    prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		if (r < 0)
-			return fail(c, r, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
+			return fail(c, r, &kerr, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
 		return 0;
 	case PLAN_OBJ_SYSCTL:
-		r = sysctl_write(a->u.sysctl.key, a->u.sysctl.value);
+		r = kernel_sysctl_write(c->k, a->u.sysctl.key, a->u.sysctl.value, &kerr);
 		if (r < 0)
-			return fail(c, r, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
+			return fail(c, r, &kerr, "sysctl %s=%s", a->u.sysctl.key, a->u.sysctl.value);
 		logf_(c, "~", "sysctl %s = %s", a->u.sysctl.key, a->u.sysctl.value);
 		return 0;
 	case PLAN_OBJ_FIREWALL:
@@ -415,27 +419,28 @@ static char *listing_body(const char *listing)
 
 /* Puts back the table observed before this apply (from its listing), or deletes
  * the one this apply created. */
-static int firewall_restore(struct apply_ctx *c, char **error)
+static int firewall_restore(struct apply_ctx *c, struct wgf_error *error)
 {
 	const struct hs_firewall *before = &c->plan->observed->firewall;
-	char *body = NULL, *err = NULL;
+	struct wgf_error err = {0};
+	char *body = NULL;
 	int r;
 
 	if (!c->fw_done)
 		return 0;
 	if (before->present) {
 		body = before->body ? listing_body(before->body) : NULL;
-		r = body ? nft_table_replace(HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
+		r = body ? kernel_nft_table_replace(c->k, HS_FW_FAMILY, HS_FW_TABLE, body, &err) : -EINVAL;
 	} else {
-		r = nft_table_delete(HS_FW_FAMILY, HS_FW_TABLE, &err);
+		r = kernel_nft_table_delete(c->k, HS_FW_FAMILY, HS_FW_TABLE, &err);
 		if (r == -ENOENT)
 			r = 0;
 	}
 	if (r < 0)
-		*error = str_printf("nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
-				    strerror(-r), err ? ": " : "", err ? err : "");
+		wgf_error_set(error, r, "nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
+			      strerror(-r), err.msg ? ": " : "", err.msg ? err.msg : "");
 	free(body);
-	free(err);
+	wgf_error_clear(&err);
 	return r;
 }
 
@@ -446,13 +451,12 @@ static int rollback(struct apply_ctx *c)
 	const struct plan *p = c->plan;
 	struct host_state *want = NULL, *now = NULL;
 	struct observe_opts oo = {0};
-	struct wgf_error oerr = {0};
+	struct wgf_error oerr = {0}, fw_error = {0};
 	struct diff_opts dopts = {0};
 	struct apply_opts ro = *c->o;
 	struct apply_result rres = {0};
 	struct plan *undo = NULL;
 	const char **names = NULL, **keys = NULL;
-	char *fw_error = NULL;
 	size_t n_names = 0;
 	int r, fr;
 
@@ -476,10 +480,12 @@ static int rollback(struct apply_ctx *c)
 	oo.n_ifnames = n_names;
 	oo.sysctl_keys = keys;
 	oo.n_sysctl_keys = p->observed->n_sysctls;
-	r = observe_host(c->rt, &oo, &now, &oerr);
+	r = observe_host(c->k, &oo, &now, &oerr);
 	if (r < 0) {
-		c->res->rollback_error = oerr.msg ? oerr.msg : str_printf("observing: %s", strerror(-r));
-		oerr.msg = NULL;
+		wgf_error_set(&oerr, r, NULL);
+		if (!oerr.msg)
+			wgf_error_prefix(&oerr, "observing");
+		wgf_error_move(&c->res->rollback_error, &oerr);
 		goto out;
 	}
 	dopts.owned_ifnames = (const char *const *)c->created;
@@ -491,22 +497,20 @@ static int rollback(struct apply_ctx *c)
 	ro.log = NULL;
 	ro.progress = false;
 	{
-		struct apply_ctx rc = { .rt = c->rt, .plan = undo, .o = &ro, .res = &rres };
+		struct apply_ctx rc = { .k = c->k, .plan = undo, .o = &ro, .res = &rres };
 		r = apply_actions(&rc);
 		apply_ctx_clear(&rc);
 	}
 	if (r < 0) {
-		c->res->rollback_error = rres.error;
-		rres.error = NULL;
+		wgf_error_move(&c->res->rollback_error, &rres.error);
 	} else if (fr < 0) {
-		c->res->rollback_error = fw_error;
-		fw_error = NULL;
+		wgf_error_move(&c->res->rollback_error, &fw_error);
 		r = fr;
 	} else {
 		c->res->rolled_back = true;
 	}
 out:
-	free(fw_error);
+	wgf_error_clear(&fw_error);
 	wgf_error_clear(&oerr);
 	apply_result_clear(&rres);
 	plan_free(undo);
@@ -522,7 +526,7 @@ out:
 static int firewall_check(struct apply_ctx *c)
 {
 	const struct plan *p = c->plan;
-	char *err = NULL;
+	struct wgf_error err = {0};
 	int r;
 
 	for (size_t i = 1; i < p->n_actions; i++) {
@@ -531,12 +535,12 @@ static int firewall_check(struct apply_ctx *c)
 		if (a->obj != PLAN_OBJ_FIREWALL || a->op == PLAN_DELETE)
 			continue;
 		if (a->u.firewall.patch)
-			r = nft_table_patch_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
+			r = kernel_nft_table_patch_check(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.patch, &err);
 		else
-			r = nft_table_check(HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
+			r = kernel_nft_table_check(c->k, HS_FW_FAMILY, HS_FW_TABLE, a->u.firewall.body, &err);
 		if (r < 0)
-			fail_nft(c, r, " (checked before any change; nothing was changed)", err);
-		free(err);
+			fail_nft(c, r, " (checked before any change; nothing was changed)", err.msg);
+		wgf_error_clear(&err);
 		return r;
 	}
 	return 0;
@@ -550,7 +554,8 @@ static int firewall_record(struct apply_ctx *c)
 	struct fw_record *rec = NULL;
 	struct hs_fw_stamp stamp;
 	bool have_stamp;
-	char *listing = NULL, *err = NULL;
+	struct wgf_error err = {0};
+	char *listing = NULL;
 	int r;
 
 	if (!c->fw_done || !c->o->state_dir)
@@ -561,8 +566,8 @@ static int firewall_record(struct apply_ctx *c)
 	}
 	/* stamp first: a change after it but before the listing makes the next
 	 * plan compare listings instead of trusting the stamp */
-	have_stamp = nft_ruleset_stamp(&stamp) == 0;
-	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
+	have_stamp = kernel_nft_ruleset_stamp(c->k, &stamp) == 0;
+	r = kernel_nft_table_get(c->k, HS_FW_FAMILY, HS_FW_TABLE, &listing, &err);
 	if (r >= 0)
 		r = fw_record_new(fw, listing, &rec);
 	if (r >= 0) {
@@ -574,17 +579,17 @@ out:
 	if (r < 0)
 		c->res->warning = str_printf("recording the nftables table %s %s in %s: %s%s%s; "
 					     "the next plan replaces it again", HS_FW_FAMILY, HS_FW_TABLE,
-					     c->o->state_dir, strerror(-r), err ? ": " : "", err ? err : "");
+					     c->o->state_dir, strerror(-r), err.msg ? ": " : "", err.msg ? err.msg : "");
 	fw_record_free(rec);
 	free(listing);
-	free(err);
+	wgf_error_clear(&err);
 	return r;
 }
 
-int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res)
 {
-	struct apply_ctx c = { .rt = rt, .plan = p, .o = o, .res = res };
+	struct apply_ctx c = { .k = k, .plan = p, .o = o, .res = res };
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -593,8 +598,7 @@ int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o
 		goto out;
 	r = apply_actions(&c);
 	if (r < 0) {
-		if (!res->error)
-			res->error = str_printf("%s", strerror(-r));
+		wgf_error_set(&res->error, r, NULL);
 		/* even with nothing done: a UAPI set that failed half-way was partly applied */
 		if (!(c.fw_refused && res->done == 0))
 			rollback(&c);
@@ -609,8 +613,8 @@ out:
 
 void apply_result_clear(struct apply_result *res)
 {
-	free(res->error);
-	free(res->rollback_error);
+	wgf_error_clear(&res->error);
+	wgf_error_clear(&res->rollback_error);
 	free(res->warning);
 	memset(res, 0, sizeof(*res));
 }

@@ -3,8 +3,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "model/error.h"
 #include "reconcile/plan/plan.h"
-#include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/kernel.h"
 
 struct apply_opts {
 	enum hs_backend backend;       /* for new links: AUTO = kernel if available, else userspace */
@@ -17,10 +18,12 @@ struct apply_opts {
 
 struct apply_result {
 	size_t done;                   /* actions carried out */
-	char *error;                   /* "peer "alice" on wg0: <kernel's reason>"; free it */
+	struct wgf_error error;        /* "peer "alice" on wg0: <kernel's reason>" */
 	bool rolled_back;              /* the partial apply was undone */
-	char *rollback_error;          /* set when undoing failed too */
-	char *warning;                 /* applied, but something worth saying went wrong */
+	struct wgf_error rollback_error;   /* set when undoing failed too */
+	/* Applied, but something worth saying went wrong: a note, not an error (the
+	 * apply succeeded and returns 0). */
+	char *warning;
 };
 
 /* Returns 0, or a negative errno with res->error set. On failure it undoes what this
@@ -28,6 +31,6 @@ struct apply_result {
  * back to what was observed, the nftables table is restored from its listing) and
  * says so in res. A table body the kernel refuses fails before anything changes.
  * After changing the nftables table it records it in o->state_dir (state.h). */
-int apply_plan(struct rtnl *rt, const struct plan *p, const struct apply_opts *o,
+int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res);
 void apply_result_clear(struct apply_result *res);

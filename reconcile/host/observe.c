@@ -5,11 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/kernel/nft.h"
-#include "reconcile/kernel/wg.h"
-#include "reconcile/kernel/sysctl.h"
 
-static int observe_device(struct rtnl *rt, struct host_state *hs, const char *ifname,
+static int observe_device(struct kernel *k, struct host_state *hs, const char *ifname,
 			  struct wgf_error *err)
 {
 	struct rtnl_link_info li;
@@ -17,14 +14,14 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	enum hs_backend backend;
 	int r;
 
-	r = rtnl_link_get(rt, ifname, &li);
+	r = kernel_link_get(k, ifname, &li, NULL);
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
 		return wgf_error_set(err, r, "interface %s: reading the link: %s", ifname, strerror(-r));
 	if (!strcmp(li.kind, "wireguard")) {
 		backend = HS_BACKEND_KERNEL;
-	} else if (wg_backend_detect(ifname) == HS_BACKEND_USERSPACE) {
+	} else if (kernel_wg_backend_detect(k, ifname) == HS_BACKEND_USERSPACE) {
 		backend = HS_BACKEND_USERSPACE;
 	} else {
 		return wgf_error_set(err, -EEXIST, "interface %s exists but is not a WireGuard device "
@@ -38,17 +35,17 @@ static int observe_device(struct rtnl *rt, struct host_state *hs, const char *if
 	d->ifindex = li.ifindex;
 	d->mtu = li.mtu;
 	d->up = li.up;
-	r = wg_get_device(ifname, backend, d);
+	r = kernel_wg_get_device(k, ifname, backend, d, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "interface %s: reading the WireGuard device (%s): %s", ifname,
 				     backend == HS_BACKEND_KERNEL ? "kernel" : "userspace", strerror(-r));
-	r = rtnl_addr_list(rt, li.ifindex, &d->addresses, &d->n_addresses);
+	r = kernel_addr_list(k, li.ifindex, &d->addresses, &d->n_addresses, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "interface %s: reading addresses: %s", ifname, strerror(-r));
 	return 0;
 }
 
-int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_state **out,
+int observe_host(struct kernel *k, const struct observe_opts *o, struct host_state **out,
 		 struct wgf_error *err)
 {
 	struct host_state *hs = hoststate_new();
@@ -63,14 +60,14 @@ int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_stat
 	for (size_t i = 0; i < o->n_ifnames; i++) {
 		if (hoststate_find_device(hs, o->ifnames[i]))
 			continue;
-		r = observe_device(rt, hs, o->ifnames[i], err);
+		r = observe_device(k, hs, o->ifnames[i], err);
 		if (r < 0) {
 			wgf_error_set(err, r, NULL);
 			goto out;
 		}
 		hoststate_normalize(hs);
 	}
-	r = rtnl_route_list(rt, &routes, &n_routes);
+	r = kernel_route_list(k, &routes, &n_routes, NULL);
 	if (r < 0) {
 		wgf_error_set(err, r, "reading routes: %s", strerror(-r));
 		goto out;
@@ -78,7 +75,7 @@ int observe_host(struct rtnl *rt, const struct observe_opts *o, struct host_stat
 	hs->routes = routes;
 	hs->n_routes = n_routes;
 	for (size_t i = 0; i < o->n_sysctl_keys; i++) {
-		r = sysctl_read(o->sysctl_keys[i], value, sizeof(value));
+		r = kernel_sysctl_read(k, o->sysctl_keys[i], value, sizeof(value), NULL);
 		if (r < 0) {
 			wgf_error_set(err, r, "reading sysctl %s: %s", o->sysctl_keys[i], strerror(-r));
 			goto out;
@@ -97,33 +94,35 @@ out:
 	return r;
 }
 
-int observe_firewall(struct hs_firewall *out, const struct fw_record *applied, struct wgf_error *err)
+int observe_firewall(struct kernel *k, struct hs_firewall *out, const struct fw_record *applied,
+		     struct wgf_error *err)
 {
-	char *listing = NULL, *nft_err = NULL;
+	struct wgf_error nft_err = {0};
+	char *listing = NULL;
 	struct hs_fw_stamp now;
 	int r;
 
 	hs_firewall_clear(out);
 	/* Nothing was committed since wgf read its table back: it is still the
 	 * recorded listing, and reading a big table costs more than the plan. */
-	if (applied && applied->has_stamp && applied->listing && nft_ruleset_stamp(&now) == 0 &&
-	    nft_stamp_equal(&now, &applied->stamp)) {
+	if (applied && applied->has_stamp && applied->listing && kernel_nft_ruleset_stamp(k, &now) == 0 &&
+	    fw_record_stamp_equal(&now, &applied->stamp)) {
 		out->present = true;
 		out->body = strdup(applied->listing);
 		return out->body ? 0 : wgf_error_set(err, -ENOMEM, NULL);
 	}
-	r = nft_table_get(HS_FW_FAMILY, HS_FW_TABLE, &listing, &nft_err);
+	r = kernel_nft_table_get(k, HS_FW_FAMILY, HS_FW_TABLE, &listing, &nft_err);
 	if (r == -ENOENT) {
 		r = 0;
 	} else if (r < 0) {
 		wgf_error_set(err, r, "reading nftables table %s %s: %s%s%s", HS_FW_FAMILY, HS_FW_TABLE,
-			      strerror(-r), nft_err ? ": " : "", nft_err ? nft_err : "");
+			      strerror(-r), nft_err.msg ? ": " : "", nft_err.msg ? nft_err.msg : "");
 	} else {
 		out->present = true;
 		out->body = listing;
 		listing = NULL;
 	}
 	free(listing);
-	free(nft_err);
+	wgf_error_clear(&nft_err);
 	return r;
 }

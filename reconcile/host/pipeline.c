@@ -14,7 +14,6 @@
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/snapshot.h"
-#include "reconcile/kernel/sysctl.h"
 
 void pipeline_host_clear(struct pipeline_host *ph)
 {
@@ -206,12 +205,12 @@ static void *early_observe_run(void *arg)
 	struct observe_opts oo = {
 		.ifnames = (const char *const *)pl->rec.owned.ifnames, .n_ifnames = pl->rec.owned.n,
 	};
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 
-	pl->early_r = rtnl_open(&rt);
+	pl->early_r = kernel_open(&k, NULL);
 	if (pl->early_r >= 0)
-		pl->early_r = observe_host(rt, &oo, &pl->early, NULL);
-	rtnl_free(rt);
+		pl->early_r = observe_host(k, &oo, &pl->early, NULL);
+	kernel_free(k);
 	return NULL;
 }
 
@@ -281,15 +280,15 @@ static bool early_covers(const struct pipeline *pl, const char *const *names, si
 
 /* The early observation completed with this host's sysctls: the same as one
  * observe_host() of every name. */
-static int take_early(struct pipeline *pl, const struct host_state *desired, struct host_state **out,
-		      struct wgf_error *err)
+static int take_early(struct pipeline *pl, struct kernel *k, const struct host_state *desired,
+		      struct host_state **out, struct wgf_error *err)
 {
 	char value[64];
 	int r;
 
 	for (size_t i = 0; i < desired->n_sysctls; i++) {
 		const char *key = desired->sysctls[i].key;
-		r = sysctl_read(key, value, sizeof(value));
+		r = kernel_sysctl_read(k, key, value, sizeof(value), NULL);
 		if (r < 0)
 			return wgf_error_set(err, r, "observing this host: reading sysctl %s: %s", key, strerror(-r));
 		if ((r = hoststate_add_sysctl(pl->early, key, value)) < 0)
@@ -302,7 +301,7 @@ static int take_early(struct pipeline *pl, const struct host_state *desired, str
 }
 
 /* This host's interfaces (desired and owned), wgf's sysctls, and its table. */
-static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, struct rtnl *rt,
+static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, struct kernel *k,
 			 const struct host_state *desired, struct host_state **out, struct wgf_error *err)
 {
 	struct observe_opts oo = {0};
@@ -324,7 +323,7 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 		keys[i] = desired->sysctls[i].key;
 	early_join(pl);
 	if (pl->early && pl->early_r >= 0 && early_covers(pl, names, n_names)) {
-		r = take_early(pl, desired, out, err);
+		r = take_early(pl, k, desired, out, err);
 		if (r < 0)
 			goto out;
 	} else {
@@ -332,7 +331,7 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 		oo.n_ifnames = n_names;
 		oo.sysctl_keys = keys;
 		oo.n_sysctl_keys = desired->n_sysctls;
-		r = observe_host(rt, &oo, out, err);
+		r = observe_host(k, &oo, out, err);
 		if (r < 0) {
 			wgf_error_prefix(err, "observing this host");
 			goto out;
@@ -354,7 +353,7 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 	}
 	/* the table is looked at only when wgf wants it or made it */
 	if (desired->firewall.present || pl->rec.fw_applied) {
-		r = observe_firewall(&(*out)->firewall, pl->rec.fw_applied, err);
+		r = observe_firewall(k, &(*out)->firewall, pl->rec.fw_applied, err);
 		if (r < 0)
 			wgf_error_prefix(err, "observing this host");
 	}
@@ -371,7 +370,7 @@ out:
 /* Identify the host, render its desired state, observe what this host has of it. */
 static int plan_inputs(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		       struct pipeline_host *ph, struct host_state **desired, struct peer_notices *notices,
-		       struct host_state **observed, struct rtnl **rt, struct wgf_error *err)
+		       struct host_state **observed, struct kernel **k, struct wgf_error *err)
 {
 	int r;
 
@@ -381,39 +380,39 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 	r = render_desired(m, ph, o, desired, notices, err);
 	if (r < 0)
 		return r;
-	r = rtnl_open(rt);
+	r = kernel_open(k, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
 				     r == -EPERM ? " (wgf plan needs root)" : "");
-	return observe_local(pl, o, *rt, *desired, observed, err);
+	return observe_local(pl, o, *k, *desired, observed, err);
 }
 
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
-		  struct plan **plan, struct rtnl **rtp, struct wgf_error *err)
+		  struct plan **plan, struct kernel **kp, struct wgf_error *err)
 {
 	struct pipeline_host ph = {0};
 	struct host_state *desired = NULL, *observed = NULL;
 	struct peer_notices notices = {0};
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	int r;
 
 	*plan = NULL;
-	*rtp = NULL;
-	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &rt, err);
+	*kp = NULL;
+	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &k, err);
 	if (r < 0)
 		goto out;
 	r = diff_desired(m, ph.host, desired, observed, &pl->rec, &notices, plan, err);
 	desired = observed = NULL;
 	if (r < 0)
 		goto out;
-	*rtp = rt;
-	rt = NULL;
+	*kp = k;
+	k = NULL;
 out:
 	pipeline_host_clear(&ph);
 	hoststate_free(desired);
 	hoststate_free(observed);
 	peer_notices_clear(&notices);
-	rtnl_free(rt);
+	kernel_free(k);
 	return r;
 }
 
@@ -423,11 +422,11 @@ int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct p
 	struct pipeline_host ph = {0};
 	struct host_state *desired = NULL, *observed = NULL;
 	struct peer_notices notices = {0};
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	int r;
 
 	*out = NULL;
-	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &rt, err);
+	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &k, err);
 	if (r < 0)
 		goto out;
 	*out = snapshot_to_json(ph.host->meta.name, observed, &pl->rec);
@@ -438,7 +437,7 @@ out:
 	hoststate_free(desired);
 	hoststate_free(observed);
 	peer_notices_clear(&notices);
-	rtnl_free(rt);
+	kernel_free(k);
 	return r;
 }
 
@@ -450,7 +449,7 @@ static void forget_firewall(const char *state_dir, const struct plan *p)
 		statedir_firewall_remove(state_dir);
 }
 
-int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opts *ao,
+int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,
 		   void (*warn)(const char *msg), struct apply_result *res)
 {
 	char *msg;
@@ -462,10 +461,11 @@ int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opt
 		forget_firewall(ao->state_dir, p);
 		return 0;
 	}
-	r = apply_plan(rt, p, ao, res);
+	r = apply_plan(k, p, ao, res);
 	statedir_journal(ao->state_dir, p->host_name, p->source,
 			 r == 0 ? "applied" : res->rolled_back ? "rolled-back" : "failed",
-			 p->n_create, p->n_update, p->n_delete, res->error);
+			 p->n_create, p->n_update, p->n_delete,
+			 wgf_error_is_set(&res->error) ? wgf_error_message(&res->error) : NULL);
 	if (r < 0)
 		return r;
 	sr = statedir_endpoints_save(ao->state_dir, p->desired);
@@ -487,7 +487,7 @@ int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_
 	struct observe_opts oo = {0};
 	struct fw_record *rec = NULL;
 	struct wgf_error fw_err = {0};
-	struct rtnl *rt = NULL;
+	struct kernel *k = NULL;
 	const char **names = NULL;
 	size_t n = 0;
 	int r;
@@ -506,14 +506,14 @@ int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_
 	for (size_t i = 0; i < n_ifnames; i++)
 		if (add_name(&names, &n, ifnames[i]) < 0)
 			goto out;
-	r = rtnl_open(&rt);
+	r = kernel_open(&k, NULL);
 	if (r < 0) {
 		wgf_error_set(err, r, "opening rtnetlink: %s", strerror(-r));
 		goto out;
 	}
 	oo.ifnames = names;
 	oo.n_ifnames = n;
-	r = observe_host(rt, &oo, out, err);
+	r = observe_host(k, &oo, out, err);
 	if (r < 0) {
 		wgf_error_prefix(err, "observing this host");
 		goto out;
@@ -522,7 +522,7 @@ int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_
 	r = statedir_firewall_load(state_dir, &rec);
 	if (r == -ENOMEM)
 		goto out;
-	r = observe_firewall(&(*out)->firewall, NULL, &fw_err);
+	r = observe_firewall(k, &(*out)->firewall, NULL, &fw_err);
 	if (r == -ENOMEM)
 		goto out;
 	if (r == 0)
@@ -538,7 +538,7 @@ out:
 	wgf_error_clear(&fw_err);
 	fw_record_free(rec);
 	free(names);
-	rtnl_free(rt);
+	kernel_free(k);
 	statedir_owned_clear(&owned);
 	return r;
 }

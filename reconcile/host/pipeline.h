@@ -11,7 +11,7 @@
 #include "model/model.h"
 #include "reconcile/host/apply.h"
 #include "reconcile/host/statedir.h"
-#include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/kernel.h"
 #include "reconcile/plan/plan.h"
 #include "render/render.h"
 
@@ -46,9 +46,9 @@ void pipeline_host_clear(struct pipeline_host *ph);
  * converged host spends its time on); pipeline_plan does the rest. */
 struct pipeline;
 int pipeline_begin(const char *state_dir, struct pipeline **out, struct wgf_error *err);
-/* *plan and *rt (the rtnetlink handle apply goes on with) are set on success. */
+/* *plan and *k (the kernel apply goes on with) are set on success. */
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
-		  struct plan **plan, struct rtnl **rt, struct wgf_error *err);
+		  struct plan **plan, struct kernel **k, struct wgf_error *err);
 /* What pipeline_plan reads from this host, as a snapshot (reconcile/host/snapshot.h). */
 struct json_object;
 int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
@@ -67,7 +67,7 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
  * A converged plan is not carried out: it only brings the records up to date.
  * res as for apply_plan; warn (may be NULL) hears what could not be recorded
  * and res->warning. */
-int pipeline_apply(struct rtnl *rt, const struct plan *p, const struct apply_opts *ao,
+int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,
 		   void (*warn)(const char *msg), struct apply_result *res);
 
 /* What `wgf status` shows: these interfaces and those wgf owns, as the kernel

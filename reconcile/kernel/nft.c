@@ -105,14 +105,6 @@ bool nft_body_valid(const char *body)
 	return depth == 0;
 }
 
-static void trim_newlines(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && s[n - 1] == '\n')
-		s[--n] = '\0';
-}
-
 /* "DESC" followed by the end, a newline or "; did you mean …". */
 static bool desc_at(const char *p, const char *desc)
 {
@@ -145,15 +137,14 @@ static int nft_error_errno(const char *text)
 	return -EINVAL;
 }
 
-static int set_err(char **err, const char *msg)
+/* Sets err to code and libnftables' text (trailing newlines dropped); returns code. */
+static int set_err(struct wgf_error *err, int code, const char *text)
 {
-	if (!err)
-		return 0;
-	*err = strdup(msg);
-	if (!*err)
-		return -ENOMEM;
-	trim_newlines(*err);
-	return 0;
+	size_t n = strlen(text);
+
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	return wgf_error_set(err, code, "%.*s", (int)n, text);
 }
 
 /* libnftables 1.0.6 quotes only the first line of a buffer in its error messages;
@@ -178,18 +169,19 @@ static int nft_cmd_file(const char *cmd, int *fd, char *path, size_t len)
 	return 0;
 }
 
-/* The error text with the memfd's path replaced by NFT_BATCH_NAME. */
-static int set_err_text(char **err, const char *text, const char *path)
+/* Sets err to code and the error text with the memfd's path replaced by
+ * NFT_BATCH_NAME; returns code. */
+static int set_err_text(struct wgf_error *err, int code, const char *text, const char *path)
 {
 	size_t plen = strlen(path), blen = strlen(NFT_BATCH_NAME);
 	const char *p, *q;
 	char *s, *o;
 
-	if (!err)
-		return 0;
+	if (!err || err->code)
+		return code;
 	s = malloc(strlen(text) + 1 + (strlen(text) / plen + 1) * blen);
 	if (!s)
-		return -ENOMEM;
+		return wgf_error_set(err, code, NULL);
 	for (o = s, p = text; (q = strstr(p, path)); p = q + plen) {
 		memcpy(o, p, (size_t)(q - p));
 		o += q - p;
@@ -197,13 +189,13 @@ static int set_err_text(char **err, const char *text, const char *path)
 		o += blen;
 	}
 	strcpy(o, p);
-	trim_newlines(s);
-	*err = s;
-	return 0;
+	set_err(err, code, s);
+	free(s);
+	return code;
 }
 
 /* Runs cmd in a fresh context; out (optional) receives the output on success. */
-static int nft_run(const char *cmd, unsigned int flags, bool dry_run, char **out, char **err)
+static int nft_run(const char *cmd, unsigned int flags, bool dry_run, char **out, struct wgf_error *err)
 {
 	struct nft_ctx *ctx = NULL;
 	char path[64];
@@ -225,9 +217,7 @@ static int nft_run(const char *cmd, unsigned int flags, bool dry_run, char **out
 		text = nft_ctx_get_error_buffer(ctx);
 		if (!text || !*text)
 			text = "nft: command failed without a message";
-		ret = nft_error_errno(text);
-		if (set_err_text(err, text, path) < 0)
-			ret = -ENOMEM;
+		ret = set_err_text(err, nft_error_errno(text), text, path);
 		goto out;
 	}
 	if (out) {
@@ -237,6 +227,8 @@ static int nft_run(const char *cmd, unsigned int flags, bool dry_run, char **out
 			ret = -ENOMEM;
 	}
 out:
+	if (ret < 0)
+		wgf_error_set(err, ret, NULL);
 	if (ctx)
 		nft_ctx_free(ctx);
 	if (fd >= 0)
@@ -244,115 +236,82 @@ out:
 	return ret;
 }
 
-static int nft_check_args(const char *family, const char *name, char **err)
+static int nft_check_args(const char *family, const char *name, struct wgf_error *err)
 {
-	if (!nft_family_valid(family)) {
-		set_err(err, "nft: invalid table family (want inet, ip or ip6)");
-		return -EINVAL;
-	}
-	if (!nft_name_valid(name)) {
-		set_err(err, "nft: invalid table name (want [A-Za-z][A-Za-z0-9_]{0,30}, not a keyword)");
-		return -EINVAL;
-	}
+	if (!nft_family_valid(family))
+		return set_err(err, -EINVAL, "nft: invalid table family (want inet, ip or ip6)");
+	if (!nft_name_valid(name))
+		return set_err(err, -EINVAL, "nft: invalid table name (want [A-Za-z][A-Za-z0-9_]{0,30}, not a keyword)");
 	return 0;
 }
 
 /* "VERB table FAMILY NAME", e.g. list or delete; out may be NULL. */
 static int nft_table_cmd(const char *verb, const char *family, const char *name, unsigned int flags,
-			 char **out, char **err)
+			 char **out, struct wgf_error *err)
 {
 	char *cmd = NULL;
 	int ret;
 
 	if (out)
 		*out = NULL;
-	if (err)
-		*err = NULL;
 	ret = nft_check_args(family, name, err);
 	if (ret < 0)
 		return ret;
 	if (asprintf(&cmd, "%s table %s %s\n", verb, family, name) < 0)
-		return -ENOMEM;
+		return wgf_error_set(err, -ENOMEM, NULL);
 	ret = nft_run(cmd, flags, false, out, err);
 	free(cmd);
 	return ret;
 }
 
 static int nft_table_list(const char *family, const char *name, unsigned int flags,
-			  char **text, char **err)
+			  char **text, struct wgf_error *err)
 {
 	return nft_table_cmd("list", family, name, flags | NFT_CTX_OUTPUT_STATELESS, text, err);
 }
 
-int nft_table_get(const char *family, const char *name, char **text, char **err)
+int nft_table_get(const char *family, const char *name, char **text, struct wgf_error *err)
 {
 	return nft_table_list(family, name, 0, text, err);
 }
 
-int nft_table_get_json(const char *family, const char *name, char **json, char **err)
+int nft_table_get_json(const char *family, const char *name, char **json, struct wgf_error *err)
 {
 	return nft_table_list(family, name, NFT_CTX_OUTPUT_JSON, json, err);
 }
 
 static int nft_table_load(const char *family, const char *name, const char *body,
-			  bool dry_run, char **err)
+			  bool dry_run, struct wgf_error *err)
 {
 	char *cmd = NULL;
 	int ret;
 
-	if (err)
-		*err = NULL;
 	ret = nft_check_args(family, name, err);
 	if (ret < 0)
 		return ret;
-	if (!nft_body_valid(body)) {
-		set_err(err, "nft: invalid table body (unbalanced braces or quotes, include, control bytes)");
-		return -EINVAL;
-	}
+	if (!nft_body_valid(body))
+		return set_err(err, -EINVAL, "nft: invalid table body (unbalanced braces or quotes, include, control bytes)");
 	if (asprintf(&cmd, "add table %s %s\ndelete table %s %s\ntable %s %s {\n%s\n}\n",
 		     family, name, family, name, family, name, body) < 0)
-		return -ENOMEM;
+		return wgf_error_set(err, -ENOMEM, NULL);
 	ret = nft_run(cmd, 0, dry_run, NULL, err);
 	free(cmd);
 	return ret;
 }
 
-int nft_table_replace(const char *family, const char *name, const char *body, char **err)
+int nft_table_replace(const char *family, const char *name, const char *body, struct wgf_error *err)
 {
 	return nft_table_load(family, name, body, false, err);
 }
 
-int nft_table_check(const char *family, const char *name, const char *body, char **err)
+int nft_table_check(const char *family, const char *name, const char *body, struct wgf_error *err)
 {
 	return nft_table_load(family, name, body, true, err);
 }
 
-int nft_table_delete(const char *family, const char *name, char **err)
+int nft_table_delete(const char *family, const char *name, struct wgf_error *err)
 {
 	return nft_table_cmd("delete", family, name, 0, NULL, err);
-}
-
-static bool error_head(const char *line)
-{
-	return !strncmp(line, NFT_BATCH_NAME ":", strlen(NFT_BATCH_NAME ":")) ||
-	       !strncmp(line, "Error: ", strlen("Error: "));
-}
-
-char *nft_error_first(const char *err, size_t *n_more)
-{
-	const char *end = NULL;
-
-	*n_more = 0;
-	if (!err)
-		return strdup("");
-	for (const char *p = strchr(err, '\n'); p; p = strchr(p + 1, '\n')) {
-		if (!error_head(p + 1))
-			continue;
-		if (!end)
-			end = p;
-		(*n_more)++;
-	}
-	return end ? strndup(err, (size_t)(end - err)) : strdup(err);
 }
 
 /* Only "add element F N …" and "delete element F N …" lines, each a valid body. */
@@ -381,30 +340,26 @@ static bool patch_valid(const char *family, const char *name, const char *cmds)
 }
 
 static int nft_table_patch_run(const char *family, const char *name, const char *cmds, bool dry_run,
-			       char **err)
+			       struct wgf_error *err)
 {
 	int ret;
 
-	if (err)
-		*err = NULL;
 	ret = nft_check_args(family, name, err);
 	if (ret < 0)
 		return ret;
-	if (!patch_valid(family, name, cmds)) {
-		set_err(err, "nft: invalid element changes");
-		return -EINVAL;
-	}
+	if (!patch_valid(family, name, cmds))
+		return set_err(err, -EINVAL, "nft: invalid element changes");
 	if (!*cmds)
 		return 0;
 	return nft_run(cmds, 0, dry_run, NULL, err);
 }
 
-int nft_table_patch(const char *family, const char *name, const char *cmds, char **err)
+int nft_table_patch(const char *family, const char *name, const char *cmds, struct wgf_error *err)
 {
 	return nft_table_patch_run(family, name, cmds, false, err);
 }
 
-int nft_table_patch_check(const char *family, const char *name, const char *cmds, char **err)
+int nft_table_patch_check(const char *family, const char *name, const char *cmds, struct wgf_error *err)
 {
 	return nft_table_patch_run(family, name, cmds, true, err);
 }

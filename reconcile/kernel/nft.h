@@ -1,8 +1,8 @@
 /* nftables through libnftables: the one table wgf owns, replaced atomically.
  *
- * Every function that talks to the kernel returns 0 or a negative errno and, when
- * err is not NULL, sets *err to libnftables' error text (caller frees; NULL on
- * success or when there is none). Names and families are checked before anything
+ * Every function that talks to the kernel returns 0 or a negative errno, also
+ * stored in err (may be NULL) with, as its msg, libnftables' error text (where,
+ * the line quoted, the carets; several lines) when there is one. Names and families are checked before anything
  * reaches the kernel. One libnftables context per call: not for concurrent use
  * from several threads. */
 #pragma once
@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
 
 /* ^[A-Za-z][A-Za-z0-9_]{0,30}$ and not an nft keyword (any case): safe to paste
@@ -24,31 +25,26 @@ bool nft_body_valid(const char *body);
 
 /* The table as `nft -s list table FAMILY NAME` prints it (no counters, no
  * handles); -ENOENT when there is no such table. */
-int nft_table_get(const char *family, const char *name, char **text, char **err);
+int nft_table_get(const char *family, const char *name, char **text, struct wgf_error *err);
 /* The same as JSON (`nft -s -j`); note that JSON carries handles, which change on
  * every replace. */
-int nft_table_get_json(const char *family, const char *name, char **json, char **err);
+int nft_table_get_json(const char *family, const char *name, char **json, struct wgf_error *err);
 /* One transaction: `add table` + `delete table` + `table FAMILY NAME { BODY }`.
  * All or nothing: when the kernel or libnftables refuses the body, the table stays
  * as it was (or absent). -EINVAL without a kernel call for a bad family, name or
  * body. A refused body gives the errno its error text names (-ENOENT for a missing
  * set or chain, -EPERM, …) or -EINVAL (syntax errors). */
-int nft_table_replace(const char *family, const char *name, const char *body, char **err);
+int nft_table_replace(const char *family, const char *name, const char *body, struct wgf_error *err);
 /* nft_table_replace in dry-run mode: checked against the kernel, never committed. */
-int nft_table_check(const char *family, const char *name, const char *body, char **err);
-/* The first error of an error text (where, the line quoted, the carets), and in
- * *n_more how many follow it: the kernel answers each message of a refused batch,
- * so an EPERM comes once per set, chain and rule. NULL on ENOMEM. */
-char *nft_error_first(const char *err, size_t *n_more);
+int nft_table_check(const char *family, const char *name, const char *body, struct wgf_error *err);
 /* Element changes to FAMILY NAME in one transaction (see nft_delta.h): only
  * `add element FAMILY NAME …` and `delete element FAMILY NAME …` lines are
  * accepted (-EINVAL otherwise, without a kernel call); "" sends nothing. */
-int nft_table_patch(const char *family, const char *name, const char *cmds, char **err);
+int nft_table_patch(const char *family, const char *name, const char *cmds, struct wgf_error *err);
 /* nft_table_patch in dry-run mode. */
-int nft_table_patch_check(const char *family, const char *name, const char *cmds, char **err);
+int nft_table_patch_check(const char *family, const char *name, const char *cmds, struct wgf_error *err);
 /* Deletes only FAMILY NAME; -ENOENT when absent. */
-int nft_table_delete(const char *family, const char *name, char **err);
+int nft_table_delete(const char *family, const char *name, struct wgf_error *err);
 
 /* The loaded ruleset's stamp (model/hoststate.h). */
 int nft_ruleset_stamp(struct hs_fw_stamp *out);
-bool nft_stamp_equal(const struct hs_fw_stamp *a, const struct hs_fw_stamp *b);

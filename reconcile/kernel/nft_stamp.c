@@ -101,9 +101,3 @@ int nft_ruleset_stamp(struct hs_fw_stamp *out)
 	snprintf(out->boot_id, sizeof(out->boot_id), "%s", boot);
 	return 0;
 }
-
-bool nft_stamp_equal(const struct hs_fw_stamp *a, const struct hs_fw_stamp *b)
-{
-	return a->genid == b->genid && a->netns == b->netns && a->boot_id[0] &&
-	       !strcmp(a->boot_id, b->boot_id);
-}

@@ -24,7 +24,6 @@ struct rtnl {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	uint32_t seq;
-	char last_error[RTNL_ERR_LEN];
 	char req[RTNL_REQ_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	char buf[MNL_SOCKET_DUMP_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 };
@@ -39,6 +38,7 @@ struct rtnl_ctx {
 	void *data;
 	int err;
 	bool done;       /* the ack, error or NLMSG_DONE of this request was read */
+	char ext_ack[RTNL_ERR_LEN];   /* the kernel's words about err */
 };
 
 struct attr_table {
@@ -99,11 +99,6 @@ void rtnl_free(struct rtnl *r)
 	free(r);
 }
 
-const char *rtnl_last_error(const struct rtnl *r)
-{
-	return r ? r->last_error : "";
-}
-
 static int attr_table_cb(const struct nlattr *attr, void *data)
 {
 	struct attr_table *t = data;
@@ -144,23 +139,23 @@ static bool attr_addr(const struct nlattr *attr, uint8_t family, uint8_t out[16]
 
 static int ext_ack_cb(const struct nlattr *attr, void *data)
 {
-	struct rtnl *r = data;
+	struct rtnl_ctx *c = data;
 
 	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(r->last_error, sizeof(r->last_error), "%s", mnl_attr_get_str(attr));
+		snprintf(c->ext_ack, sizeof(c->ext_ack), "%s", mnl_attr_get_str(attr));
 	return MNL_CB_OK;
 }
 
 /* The extended-ack TLVs start at offset off of nlh's payload. */
-static void read_ext_ack(struct rtnl *r, const struct nlmsghdr *nlh, size_t off)
+static void read_ext_ack(struct rtnl_ctx *c, const struct nlmsghdr *nlh, size_t off)
 {
 	size_t len = mnl_nlmsg_get_payload_len(nlh);
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= len)
 		return;
 	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
-			       len - off, ext_ack_cb, r);
+			       len - off, ext_ack_cb, c);
 }
 
 static int cb_data(const struct nlmsghdr *nlh, void *data)
@@ -199,7 +194,7 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 		off = sizeof(*e);
 	else
 		off = MNL_ALIGN(sizeof(e->error) + e->msg.nlmsg_len);
-	read_ext_ack(c->r, nlh, off);
+	read_ext_ack(c, nlh, off);
 	return MNL_CB_ERROR;
 }
 
@@ -216,7 +211,7 @@ static int cb_done(const struct nlmsghdr *nlh, void *data)
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 		if (err < 0) {
 			c->err = err;
-			read_ext_ack(c->r, nlh, MNL_ALIGN(sizeof(err)));
+			read_ext_ack(c, nlh, MNL_ALIGN(sizeof(err)));
 			return MNL_CB_ERROR;
 		}
 	}
@@ -237,14 +232,15 @@ static struct nlmsghdr *rtnl_msg(struct rtnl *r, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Sends the request in r->req and reads replies until its ack, error or NLMSG_DONE. */
-static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, rtnl_data_fn fn, void *data)
+/* Sends the request in r->req and reads replies until its ack, error or
+ * NLMSG_DONE. A failure goes into err with the kernel's extended-ack text. */
+static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, rtnl_data_fn fn, void *data,
+		     struct wgf_error *err)
 {
 	struct rtnl_ctx c = { .r = r, .fn = fn, .data = data };
 	ssize_t n;
 	int ret;
 
-	r->last_error[0] = '\0';
 	if (!r->nl) {
 		ret = rtnl_socket_open(r);
 		if (ret < 0)
@@ -281,9 +277,9 @@ out:
 		rtnl_socket_close(r);
 		rtnl_socket_open(r);
 	}
-	if (ret == 0)
-		r->last_error[0] = '\0';
-	return ret;
+	if (ret < 0 && c.ext_ack[0])
+		return wgf_error_set(err, ret, "%s", c.ext_ack);
+	return ret < 0 ? wgf_error_set(err, ret, NULL) : ret;
 }
 
 static bool ifname_valid(const char *ifname)
@@ -315,7 +311,7 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out)
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out, struct wgf_error *err)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -323,28 +319,28 @@ int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out
 
 	memset(out, 0, sizeof(*out));
 	if (!ifname_valid(ifname))
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	nlh = rtnl_msg(r, RTM_GETLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = rtnl_talk(r, nlh, link_get_cb, out);
+	ret = rtnl_talk(r, nlh, link_get_cb, out, err);
 	if (ret == 0 && out->ifindex <= 0)
-		ret = -ENODEV;
+		ret = wgf_error_set(err, -ENODEV, NULL);
 	if (ret < 0)
 		memset(out, 0, sizeof(*out));
 	return ret;
 }
 
-int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname)
+int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname, struct wgf_error *err)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct nlattr *linkinfo;
 
 	if (!ifname_valid(ifname))
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	nlh = rtnl_msg(r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
@@ -352,30 +348,30 @@ int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname)
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "wireguard");
 	mnl_attr_nest_end(nlh, linkinfo);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
-int rtnl_link_del(struct rtnl *r, int ifindex)
+int rtnl_link_del(struct rtnl *r, int ifindex, struct wgf_error *err)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
 	if (ifindex <= 0)
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	nlh = rtnl_msg(r, RTM_DELLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
-int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up)
+int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up, struct wgf_error *err)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
 	if (ifindex <= 0)
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	if (!mtu && !up)
 		return 0;
 	nlh = rtnl_msg(r, RTM_NEWLINK, 0);
@@ -388,7 +384,7 @@ int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up)
 	}
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
 struct addr_list {
@@ -431,9 +427,11 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n)
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n,
+		   struct wgf_error *err)
 {
 	struct addr_list l = { .ifindex = ifindex };
+	struct wgf_error e = {0};
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int ret, tries = RTNL_DUMP_TRIES;
@@ -441,15 +439,17 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t 
 	*out = NULL;
 	*n = 0;
 	do {
+		wgf_error_clear(&e);
 		l.n = 0;
 		nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
 		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 		ifa->ifa_family = AF_UNSPEC;
-		ret = rtnl_talk(r, nlh, addr_list_cb, &l);
+		ret = rtnl_talk(r, nlh, addr_list_cb, &l, &e);
 	} while (ret == -EINTR && --tries);
 	if (ret < 0) {
 		free(l.v);
-		return ret;
+		wgf_error_move(err, &e);
+		return wgf_error_set(err, ret, NULL);
 	}
 	*out = l.v;
 	*n = l.n;
@@ -457,7 +457,7 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t 
 }
 
 static int addr_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
-		    const struct wgf_prefix *p)
+		    const struct wgf_prefix *p, struct wgf_error *err)
 {
 	size_t alen;
 	struct nlmsghdr *nlh;
@@ -465,7 +465,7 @@ static int addr_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 
 	if (ifindex <= 0 || (p->family != AF_INET && p->family != AF_INET6) ||
 	    p->len > prefix_max_len(p->family))
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	alen = prefix_addr_len(p->family);
 	nlh = rtnl_msg(r, type, flags);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
@@ -479,17 +479,17 @@ static int addr_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 		mnl_attr_put(nlh, IFA_ADDRESS, alen, p->addr);
 	else if (type == RTM_NEWADDR)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
-int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p)
+int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err)
 {
-	return addr_msg(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, p);
+	return addr_msg(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, p, err);
 }
 
-int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p)
+int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err)
 {
-	return addr_msg(r, RTM_DELADDR, 0, ifindex, p);
+	return addr_msg(r, RTM_DELADDR, 0, ifindex, p, err);
 }
 
 struct route_list {
@@ -547,9 +547,10 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n)
+int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n, struct wgf_error *err)
 {
 	struct route_list l = { 0 };
+	struct wgf_error e = {0};
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int ret, tries = RTNL_DUMP_TRIES;
@@ -557,15 +558,17 @@ int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	do {
+		wgf_error_clear(&e);
 		l.n = 0;
 		nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
 		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 		rtm->rtm_family = AF_UNSPEC;
-		ret = rtnl_talk(r, nlh, route_list_cb, &l);
+		ret = rtnl_talk(r, nlh, route_list_cb, &l, &e);
 	} while (ret == -EINTR && --tries);
 	if (ret < 0) {
 		free(l.v);
-		return ret;
+		wgf_error_move(err, &e);
+		return wgf_error_set(err, ret, NULL);
 	}
 	*out = l.v;
 	*n = l.n;
@@ -594,7 +597,7 @@ static bool route_same_dst(const struct hs_route *a, const struct hs_route *b)
 }
 
 static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
-		     const struct hs_route *rt, uint32_t metric)
+		     const struct hs_route *rt, uint32_t metric, struct wgf_error *err)
 {
 	struct wgf_prefix dst = rt->dst;
 	uint32_t table = route_table(rt);
@@ -603,7 +606,7 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 
 	if ((dst.family != AF_INET && dst.family != AF_INET6) ||
 	    dst.len > prefix_max_len(dst.family))
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	prefix_mask(&dst);
 	nlh = rtnl_msg(r, type, flags);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -621,7 +624,7 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	if (metric)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
 /*
@@ -637,8 +640,9 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
  * and the caller gets -EEXIST.
  */
 int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
-		       const struct hs_route *known, size_t n_known)
+		       const struct hs_route *known, size_t n_known, struct wgf_error *err)
 {
+	struct wgf_error e = {0};
 	struct hs_route *listed = NULL;
 	const struct hs_route *have = known;
 	uint32_t metric = route_metric(rt);
@@ -647,9 +651,9 @@ int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
 	int ret;
 
 	if (ifindex <= 0)
-		return -EINVAL;
+		return wgf_error_set(err, -EINVAL, NULL);
 	if (!known) {
-		ret = rtnl_route_list(r, &listed, &n);
+		ret = rtnl_route_list(r, &listed, &n, err);
 		if (ret < 0)
 			return ret;
 		have = listed;
@@ -658,7 +662,7 @@ int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
 		if (route_same_dst(&have[i], rt) && route_metric(&have[i]) == metric)
 			exists = true;
 	ret = route_msg(r, RTM_NEWROUTE, NLM_F_CREATE | (exists ? NLM_F_REPLACE : NLM_F_EXCL),
-			ifindex, rt, rt->metric);
+			ifindex, rt, rt->metric, err);
 	if (ret < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -666,9 +670,10 @@ int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
 			continue;
 		/* IPv4 metric 0 matches any metric on delete, but the kernel keeps
 		 * aliases sorted by metric, so the first match is the metric-0 one. */
-		ret = route_msg(r, RTM_DELROUTE, 0, 0, &have[i], have[i].metric);
+		ret = route_msg(r, RTM_DELROUTE, 0, 0, &have[i], have[i].metric, &e);
 		if (ret == -ESRCH)
 			ret = 0;
+		wgf_error_move(ret < 0 ? err : NULL, &e);
 		if (ret < 0)
 			goto out;
 	}
@@ -684,7 +689,7 @@ out:
  * sent as the kernel's default 1024, which is what an IPv6 route added with
  * metric 0 carries.
  */
-int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt)
+int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt, struct wgf_error *err)
 {
-	return route_msg(r, RTM_DELROUTE, 0, ifindex, rt, route_metric(rt));
+	return route_msg(r, RTM_DELROUTE, 0, ifindex, rt, route_metric(rt), err);
 }

@@ -1,12 +1,13 @@
 /* rtnetlink through libmnl: links, addresses, wgf's own routes.
- * All functions return 0 or a negative errno; on a kernel error the kernel's
- * extended-ack text, when it sent one, is kept in rtnl_last_error(). */
+ * All functions return 0 or a negative errno, also stored in err (may be NULL)
+ * with, as its msg, the kernel's extended-ack text when it sent one. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
 #include "model/prefix.h"
 
@@ -26,26 +27,26 @@ struct rtnl_link_info {
 
 int rtnl_open(struct rtnl **out);
 void rtnl_free(struct rtnl *r);
-const char *rtnl_last_error(const struct rtnl *r);   /* "" when none */
 
 /* -ENODEV if absent. */
-int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out);
-int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname);
-int rtnl_link_del(struct rtnl *r, int ifindex);
+int rtnl_link_get(struct rtnl *r, const char *ifname, struct rtnl_link_info *out, struct wgf_error *err);
+int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname, struct wgf_error *err);
+int rtnl_link_del(struct rtnl *r, int ifindex, struct wgf_error *err);
 /* mtu 0 = leave; up: set IFF_UP when true (never takes a link down). */
-int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up);
+int rtnl_link_set(struct rtnl *r, int ifindex, uint32_t mtu, bool up, struct wgf_error *err);
 
 /* Global (scope universe) addresses on ifindex; IPv6 link-local is skipped. */
-int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n);
-int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p);
-int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p);
+int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t *n,
+		   struct wgf_error *err);
+int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err);
+int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err);
 
 /* Routes with rtm_protocol == RTPROT_WGF, all tables, both families; ifname filled
  * from the output interface. */
-int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n);
+int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n, struct wgf_error *err);
 /* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF. have/n_have are
  * wgf's routes as the caller last listed them (apply knows them from observing), so
  * that a metric change can remove the old route; have NULL lists them here. */
 int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
-		       const struct hs_route *have, size_t n_have);
-int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt);
+		       const struct hs_route *have, size_t n_have, struct wgf_error *err);
+int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt, struct wgf_error *err);

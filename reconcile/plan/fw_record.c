@@ -85,3 +85,9 @@ const char *fw_drift_name(enum fw_drift d)
 	};
 	return (unsigned)d < sizeof(names) / sizeof(names[0]) ? names[d] : "unknown";
 }
+
+bool fw_record_stamp_equal(const struct hs_fw_stamp *a, const struct hs_fw_stamp *b)
+{
+	return a->genid == b->genid && a->netns == b->netns && a->boot_id[0] &&
+	       !strcmp(a->boot_id, b->boot_id);
+}

@@ -24,6 +24,9 @@ void fw_record_free(struct fw_record *r);
 /* Appends a copy of key and value to r->items, which has room for it. 0 or -ENOMEM. */
 int fw_record_add_item(struct fw_record *r, const char *key, const char *value);
 void fw_record_sort_items(struct fw_record *r);
+/* Two ruleset stamps (model/hoststate.h) of the same ruleset: nothing was
+ * committed between them. */
+bool fw_record_stamp_equal(const struct hs_fw_stamp *a, const struct hs_fw_stamp *b);
 
 /* The table the kernel has, against wgf's record of it. */
 enum fw_drift {

@@ -2,6 +2,8 @@
 #include "reconcile/plan/nft_text.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 static bool is_space(char c)
 {
@@ -37,4 +39,27 @@ int nft_split_elements(const char *s, size_t len, int (*fn)(const char *e, size_
 			return r;
 	}
 	return 0;
+}
+
+static bool error_head(const char *line)
+{
+	return !strncmp(line, "wgf-nft-batch:", strlen("wgf-nft-batch:")) ||
+	       !strncmp(line, "Error: ", strlen("Error: "));
+}
+
+char *nft_error_first(const char *err, size_t *n_more)
+{
+	const char *end = NULL;
+
+	*n_more = 0;
+	if (!err)
+		return strdup("");
+	for (const char *p = strchr(err, '\n'); p; p = strchr(p + 1, '\n')) {
+		if (!error_head(p + 1))
+			continue;
+		if (!end)
+			end = p;
+		(*n_more)++;
+	}
+	return end ? strndup(err, (size_t)(end - err)) : strdup(err);
 }

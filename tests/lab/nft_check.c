@@ -43,7 +43,7 @@ static int read_file(const char *path, char **out)
 	return ret;
 }
 
-static int bench(const char *arg, char **err)
+static int bench(const char *arg, struct wgf_error *err)
 {
 	struct timespec a, b;
 	int n = atoi(arg), i, ret = 0;
@@ -60,7 +60,7 @@ static int bench(const char *arg, char **err)
 	return ret;
 }
 
-static int run(int argc, char **argv, char **err)
+static int run(int argc, char **argv, struct wgf_error *err)
 {
 	const char *cmd = argv[1];
 	char *text = NULL;
@@ -93,7 +93,7 @@ static int run(int argc, char **argv, char **err)
 
 int main(int argc, char **argv)
 {
-	char *err = NULL;
+	struct wgf_error err = {0};
 	int ret;
 
 	if (argc < 2)
@@ -105,9 +105,9 @@ int main(int argc, char **argv)
 		const char *name = strerrorname_np(-ret);
 
 		printf("error=%s\n", name ? name : "?");
-		if (err)
-			fprintf(stderr, "%s\n", err);
+		if (err.msg)
+			fprintf(stderr, "%s\n", err.msg);
 	}
-	free(err);
+	wgf_error_clear(&err);
 	return ret < 0 ? 2 : ret;
 }

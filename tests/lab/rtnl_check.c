@@ -43,7 +43,7 @@ static bool parse_u32(const char *s, uint32_t *out)
 }
 
 /* NAME or "#IFINDEX" (to reach an index that does not exist). */
-static int resolve(struct rtnl *r, const char *arg, int *ifindex)
+static int resolve(struct rtnl *r, const char *arg, int *ifindex, struct wgf_error *err)
 {
 	struct rtnl_link_info li;
 	uint32_t idx;
@@ -55,7 +55,7 @@ static int resolve(struct rtnl *r, const char *arg, int *ifindex)
 		*ifindex = (int)idx;
 		return 0;
 	}
-	ret = rtnl_link_get(r, arg, &li);
+	ret = rtnl_link_get(r, arg, &li, err);
 	if (ret == 0)
 		*ifindex = li.ifindex;
 	return ret;
@@ -72,14 +72,14 @@ static int route_arg(int argc, char **argv, struct hs_route *rt)
 	return 0;
 }
 
-static int cmd_route_list(struct rtnl *r)
+static int cmd_route_list(struct rtnl *r, struct wgf_error *err)
 {
 	struct hs_route *v = NULL;
 	char buf[PREFIX_STRLEN];
 	size_t n = 0;
 	int ret;
 
-	ret = rtnl_route_list(r, &v, &n);
+	ret = rtnl_route_list(r, &v, &n, err);
 	if (ret < 0)
 		return ret;
 	if (n > 1)
@@ -96,17 +96,17 @@ static int prefix_qsort_cmp(const void *a, const void *b)
 	return prefix_cmp(a, b);
 }
 
-static int cmd_addr_list(struct rtnl *r, const char *name)
+static int cmd_addr_list(struct rtnl *r, const char *name, struct wgf_error *err)
 {
 	struct wgf_prefix *v = NULL;
 	char buf[PREFIX_STRLEN];
 	size_t n = 0;
 	int ret, ifindex;
 
-	ret = resolve(r, name, &ifindex);
+	ret = resolve(r, name, &ifindex, err);
 	if (ret < 0)
 		return ret;
-	ret = rtnl_addr_list(r, ifindex, &v, &n);
+	ret = rtnl_addr_list(r, ifindex, &v, &n, err);
 	if (ret < 0)
 		return ret;
 	if (n > 1)
@@ -117,7 +117,7 @@ static int cmd_addr_list(struct rtnl *r, const char *name)
 	return 0;
 }
 
-static int run(struct rtnl *r, int argc, char **argv)
+static int run(struct rtnl *r, int argc, char **argv, struct wgf_error *err)
 {
 	const char *cmd = argv[1];
 	struct rtnl_link_info li;
@@ -128,46 +128,46 @@ static int run(struct rtnl *r, int argc, char **argv)
 	int ret, ifindex;
 
 	if (!strcmp(cmd, "link-get") && argc == 3) {
-		ret = rtnl_link_get(r, argv[2], &li);
+		ret = rtnl_link_get(r, argv[2], &li, err);
 		if (ret == 0)
 			printf("ifindex=%d name=%s kind=%s mtu=%u up=%d\n", li.ifindex, li.ifname,
 			       li.kind, li.mtu, li.up);
 		return ret;
 	}
 	if (!strcmp(cmd, "link-add-wg") && argc == 3)
-		return rtnl_link_add_wireguard(r, argv[2]);
+		return rtnl_link_add_wireguard(r, argv[2], err);
 	if (!strcmp(cmd, "link-del") && argc == 3) {
-		ret = resolve(r, argv[2], &ifindex);
-		return ret < 0 ? ret : rtnl_link_del(r, ifindex);
+		ret = resolve(r, argv[2], &ifindex, err);
+		return ret < 0 ? ret : rtnl_link_del(r, ifindex, err);
 	}
 	if (!strcmp(cmd, "link-set") && argc == 5) {
 		if (!parse_u32(argv[3], &mtu) || !parse_u32(argv[4], &up) || up > 1)
 			return -EINVAL;
-		ret = resolve(r, argv[2], &ifindex);
-		return ret < 0 ? ret : rtnl_link_set(r, ifindex, mtu, up);
+		ret = resolve(r, argv[2], &ifindex, err);
+		return ret < 0 ? ret : rtnl_link_set(r, ifindex, mtu, up, err);
 	}
 	if (!strcmp(cmd, "addr-list") && argc == 3)
-		return cmd_addr_list(r, argv[2]);
+		return cmd_addr_list(r, argv[2], err);
 	if ((!strcmp(cmd, "addr-add") || !strcmp(cmd, "addr-del")) && argc == 4) {
 		if (!prefix_parse(argv[3], true, &p))
 			return -EINVAL;
-		ret = resolve(r, argv[2], &ifindex);
+		ret = resolve(r, argv[2], &ifindex, err);
 		if (ret < 0)
 			return ret;
-		return !strcmp(cmd, "addr-add") ? rtnl_addr_add(r, ifindex, &p)
-						: rtnl_addr_del(r, ifindex, &p);
+		return !strcmp(cmd, "addr-add") ? rtnl_addr_add(r, ifindex, &p, err)
+						: rtnl_addr_del(r, ifindex, &p, err);
 	}
 	if (!strcmp(cmd, "route-list") && argc == 2)
-		return cmd_route_list(r);
+		return cmd_route_list(r, err);
 	if (!strcmp(cmd, "route-replace") || !strcmp(cmd, "route-del")) {
 		ret = route_arg(argc, argv, &rt);
 		if (ret < 0)
 			return ret;
-		ret = resolve(r, argv[2], &ifindex);
+		ret = resolve(r, argv[2], &ifindex, err);
 		if (ret < 0)
 			return ret;
-		return !strcmp(cmd, "route-replace") ? rtnl_route_replace(r, ifindex, &rt, NULL, 0)
-						     : rtnl_route_del(r, ifindex, &rt);
+		return !strcmp(cmd, "route-replace") ? rtnl_route_replace(r, ifindex, &rt, NULL, 0, err)
+						     : rtnl_route_del(r, ifindex, &rt, err);
 	}
 	if (!strcmp(cmd, "sysctl-read") && argc == 3) {
 		ret = sysctl_read(argv[2], buf, sizeof(buf));
@@ -183,13 +183,14 @@ static int run(struct rtnl *r, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct rtnl *r = NULL;
+	struct wgf_error err = {0};
 	int ret;
 
 	if (argc < 2)
 		return usage();
 	ret = rtnl_open(&r);
 	if (ret == 0)
-		ret = run(r, argc, argv);
+		ret = run(r, argc, argv, &err);
 	if (ret == 1) {
 		rtnl_free(r);
 		return usage();
@@ -197,8 +198,9 @@ int main(int argc, char **argv)
 	if (ret < 0) {
 		const char *name = strerrorname_np(-ret);
 
-		printf("error=%s msg=%s\n", name ? name : "?", rtnl_last_error(r));
+		printf("error=%s msg=%s\n", name ? name : "?", err.msg ? err.msg : "");
 	}
+	wgf_error_clear(&err);
 	rtnl_free(r);
 	return ret < 0 ? 2 : 0;
 }

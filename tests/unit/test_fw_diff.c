@@ -8,6 +8,7 @@
 
 #include "model/hoststate.h"
 #include "reconcile/kernel/nft.h"
+#include "reconcile/plan/nft_text.h"
 #include "reconcile/plan/nft_listing.h"
 #include "reconcile/plan/plan.h"
 #include "reconcile/host/statedir.h"

@@ -96,22 +96,24 @@ static void test_bodies(void)
 /* Each of these fails before libnftables is called (no root needed). */
 static void test_args_rejected(void)
 {
-	char *err = NULL, *text = (char *)1;
+	struct wgf_error err = {0};
+	char *text = (char *)1;
 
 	CHECK_INT(nft_table_replace("inet", "wgf; flush ruleset", "", &err), -EINVAL);
-	CHECK(err != NULL);
-	free(err);
+	CHECK_INT(err.code, -EINVAL);
+	CHECK(err.msg != NULL);
+	wgf_error_clear(&err);
 	CHECK_INT(nft_table_replace("bridge", "wgf", "", &err), -EINVAL);
-	free(err);
+	wgf_error_clear(&err);
 	CHECK_INT(nft_table_check("inet", "wgf", "} flush ruleset; table inet wgf {", &err), -EINVAL);
-	CHECK(err != NULL);
-	free(err);
+	CHECK(err.msg != NULL);
+	wgf_error_clear(&err);
 	CHECK_INT(nft_table_delete("inet", "include", &err), -EINVAL);
-	free(err);
+	wgf_error_clear(&err);
 	CHECK_INT(nft_table_delete("inet wgf;", "x", NULL), -EINVAL);
 	CHECK_INT(nft_table_get("inet", "a b", &text, &err), -EINVAL);
 	CHECK(text == NULL);
-	free(err);
+	wgf_error_clear(&err);
 	CHECK_INT(nft_table_get_json("ip", "", &text, NULL), -EINVAL);
 	CHECK(text == NULL);
 }
