@@ -152,18 +152,105 @@ static bool parse_errno(const char *s, size_t len, int *out)
 	return true;
 }
 
+/* A "get" reply being read: the device, the peer its lines are about now. */
+struct get_reply {
+	struct hs_device dev;
+	struct hs_peer *peer;
+	bool got_errno;
+	int err;
+};
+
+#define KEY_IS(k) (klen == sizeof(k) - 1 && !memcmp(key, k, sizeof(k) - 1))
+
+/* A line about the current peer: 1 when key is one, 0 when not, or -EPROTO/-ENOMEM. */
+static int get_peer_line(struct get_reply *g, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct hs_peer *peer = g->peer;
+	struct wgf_prefix pfx;
+	uint64_t v;
+
+	if (KEY_IS("allowed_ip")) {
+		if (!peer || !prefix_parse(val, false, &pfx))
+			return -EPROTO;
+		return hs_peer_add_allowed_ip(peer, &pfx) < 0 ? -ENOMEM : 1;
+	} else if (KEY_IS("preshared_key")) {
+		if (!peer || !key_from_hex(val, vlen, peer->psk))
+			return -EPROTO;
+		peer->has_psk = !key_is_zero(peer->psk);
+	} else if (KEY_IS("endpoint")) {
+		if (!peer)
+			return -EPROTO;
+		/* A scoped link-local endpoint ("[fe80::1%eth0]:51820") has no
+		 * place in wgf_endpoint: observe it as none rather than fail. */
+		if (!endpoint_parse(val, &peer->endpoint))
+			memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	} else if (KEY_IS("persistent_keepalive_interval")) {
+		if (!peer || !parse_u64(val, vlen, UINT16_MAX, &v))
+			return -EPROTO;
+		peer->keepalive = (uint16_t)v;
+	} else if (KEY_IS("last_handshake_time_sec")) {
+		if (!peer || !parse_u64(val, vlen, INT64_MAX, &v))
+			return -EPROTO;
+		peer->last_handshake_sec = (int64_t)v;
+	} else if (KEY_IS("rx_bytes") || KEY_IS("tx_bytes")) {
+		if (!peer || !parse_u64(val, vlen, UINT64_MAX, &v))
+			return -EPROTO;
+		if (key[0] == 'r')
+			peer->rx_bytes = v;
+		else
+			peer->tx_bytes = v;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* A line about the device (which must come before any peer), a new peer, or
+ * the errno; anything else (protocol_version, last_handshake_time_nsec, …) is
+ * ignored. 0 or -EPROTO/-ENOMEM. */
+static int get_line(struct get_reply *g, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	uint64_t v;
+	int r = get_peer_line(g, key, klen, val, vlen);
+
+	if (r)
+		return r < 0 ? r : 0;
+	if (KEY_IS("public_key")) {
+		g->peer = hs_device_add_peer(&g->dev);
+		if (!g->peer)
+			return -ENOMEM;
+		if (!key_from_hex(val, vlen, g->peer->public_key))
+			return -EPROTO;
+	} else if (KEY_IS("private_key")) {
+		if (g->peer || !key_from_hex(val, vlen, g->dev.private_key))
+			return -EPROTO;
+		g->dev.has_private_key = !key_is_zero(g->dev.private_key);
+	} else if (KEY_IS("listen_port")) {
+		if (g->peer || !parse_u64(val, vlen, UINT16_MAX, &v))
+			return -EPROTO;
+		g->dev.listen_port = (uint16_t)v;
+	} else if (KEY_IS("fwmark")) {
+		if (g->peer || !parse_u64(val, vlen, UINT32_MAX, &v))
+			return -EPROTO;
+		g->dev.fwmark = (uint32_t)v;
+	} else if (KEY_IS("errno")) {
+		if (!parse_errno(val, vlen, &g->err))
+			return -EPROTO;
+		g->got_errno = true;
+	}
+	return 0;
+}
+
+#undef KEY_IS
+
 int wg_uapi_parse_get(char *buf, size_t len, struct hs_device *out)
 {
-	struct hs_device dev = { 0 };
-	struct hs_peer *peer = NULL;
+	struct get_reply g = { 0 };
 	char *p = buf, *end = buf + len;
-	bool got_errno = false;
-	int r = 0, err = 0;
+	int r = 0;
 
 	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *eq, *val;
-		size_t klen, vlen;
-		uint64_t v;
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *eq;
 
 		if (!nl) {
 			r = -EPROTO;
@@ -177,105 +264,22 @@ int wg_uapi_parse_get(char *buf, size_t len, struct hs_device *out)
 			r = -EPROTO;
 			goto out;
 		}
-		klen = (size_t)(eq - p);
-		val = eq + 1;
-		vlen = (size_t)(nl - val);
-#define KEY_IS(k) (klen == sizeof(k) - 1 && !memcmp(p, k, sizeof(k) - 1))
-		if (KEY_IS("allowed_ip")) {
-			struct wgf_prefix pfx;
-			if (!peer || !prefix_parse(val, false, &pfx)) {
-				r = -EPROTO;
-				goto out;
-			}
-			r = hs_peer_add_allowed_ip(peer, &pfx);
-			if (r < 0)
-				goto out;
-		} else if (KEY_IS("public_key")) {
-			peer = hs_device_add_peer(&dev);
-			if (!peer) {
-				r = -ENOMEM;
-				goto out;
-			}
-			if (!key_from_hex(val, vlen, peer->public_key)) {
-				r = -EPROTO;
-				goto out;
-			}
-		} else if (KEY_IS("preshared_key")) {
-			if (!peer || !key_from_hex(val, vlen, peer->psk)) {
-				r = -EPROTO;
-				goto out;
-			}
-			peer->has_psk = !key_is_zero(peer->psk);
-		} else if (KEY_IS("endpoint")) {
-			if (!peer) {
-				r = -EPROTO;
-				goto out;
-			}
-			/* A scoped link-local endpoint ("[fe80::1%eth0]:51820") has no
-			 * place in wgf_endpoint: observe it as none rather than fail. */
-			if (!endpoint_parse(val, &peer->endpoint))
-				memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-		} else if (KEY_IS("persistent_keepalive_interval")) {
-			if (!peer || !parse_u64(val, vlen, UINT16_MAX, &v)) {
-				r = -EPROTO;
-				goto out;
-			}
-			peer->keepalive = (uint16_t)v;
-		} else if (KEY_IS("last_handshake_time_sec")) {
-			if (!peer || !parse_u64(val, vlen, INT64_MAX, &v)) {
-				r = -EPROTO;
-				goto out;
-			}
-			peer->last_handshake_sec = (int64_t)v;
-		} else if (KEY_IS("rx_bytes") || KEY_IS("tx_bytes")) {
-			if (!peer || !parse_u64(val, vlen, UINT64_MAX, &v)) {
-				r = -EPROTO;
-				goto out;
-			}
-			if (p[0] == 'r')
-				peer->rx_bytes = v;
-			else
-				peer->tx_bytes = v;
-		} else if (KEY_IS("private_key")) {
-			if (peer || !key_from_hex(val, vlen, dev.private_key)) {
-				r = -EPROTO;
-				goto out;
-			}
-			dev.has_private_key = !key_is_zero(dev.private_key);
-		} else if (KEY_IS("listen_port")) {
-			if (peer || !parse_u64(val, vlen, UINT16_MAX, &v)) {
-				r = -EPROTO;
-				goto out;
-			}
-			dev.listen_port = (uint16_t)v;
-		} else if (KEY_IS("fwmark")) {
-			if (peer || !parse_u64(val, vlen, UINT32_MAX, &v)) {
-				r = -EPROTO;
-				goto out;
-			}
-			dev.fwmark = (uint32_t)v;
-		} else if (KEY_IS("errno")) {
-			if (!parse_errno(val, vlen, &err)) {
-				r = -EPROTO;
-				goto out;
-			}
-			got_errno = true;
-		}
-		/* anything else (protocol_version, last_handshake_time_nsec, …) is ignored */
-#undef KEY_IS
+		r = get_line(&g, p, (size_t)(eq - p), eq + 1, (size_t)(nl - eq - 1));
+		if (r < 0)
+			goto out;
 		p = nl + 1;
 	}
-	if (!got_errno) {
+	if (!g.got_errno) {
 		r = -EPROTO;
 		goto out;
 	}
-	if (err) {
-		r = -abs(err);
+	if (g.err) {
+		r = -abs(g.err);
 		goto out;
 	}
-	r = wg_device_take(out, &dev, HS_BACKEND_USERSPACE);
+	r = wg_device_take(out, &g.dev, HS_BACKEND_USERSPACE);
 out:
-	hs_device_clear(&dev);
+	hs_device_clear(&g.dev);
 	return r;
 }
 
