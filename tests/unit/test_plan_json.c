@@ -95,7 +95,7 @@ static struct host_state *drifted(const struct host_state *want)
 			if (d->peers[0].n_allowed_ips > 1)
 				d->peers[0].n_allowed_ips--;
 			prefix_parse("10.250.0.1/32", false, &extra);
-			hs_peer_add_allowed_ip(&d->peers[1], &extra);
+			hs_peer_add_allowed_ip(&d->peers[d->n_peers - 1], &extra);
 		}
 		prefix_parse("10.251.0.1/24", false, &extra);
 		hs_device_add_address(d, &extra);
