@@ -336,6 +336,8 @@ static int read_firewall(struct reader *r, struct json_object *c, struct plan_ac
 
 	if (!drifted || !json_object_is_type(drifted, json_type_boolean))
 		return bad(r, "drifted: expected true or false");
+	if (fields && !json_object_is_type(fields, json_type_array))
+		return bad(r, "fields: expected a list");
 	a->u.firewall.drift = json_object_get_boolean(drifted);
 	a->u.firewall.patch = dup_or_null(str(c, "patch"), &oom);
 	if (a->op != PLAN_DELETE) {
