@@ -2,6 +2,8 @@
  * SSHSIG blocks git stores in signed commits and tags, which come from whoever
  * pushed them.
  *
+ * The same input is also read as an allowed-signers file (/etc/wgf/allowed_signers).
+ *
  * Invariants: a signature that parses has version 1, an ssh-ed25519 key, a
  * sha512 or sha256 hash and NUL-free names; verifying it against any message
  * returns 0, -EPERM or -EKEYREJECTED; a refused one says why.
@@ -15,7 +17,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/host/allowed_signers.h"
 #include "reconcile/host/sshsig.h"
+
+/* The same input as an allowed-signers file: it reads or says which line is wrong. */
+static void check_allowed_signers(const uint8_t *data, size_t size, const struct sshsig *s)
+{
+	struct allowed_signers a;
+	struct wgf_error err = {0};
+	const char *why = NULL;
+	int r = allowed_signers_parse((const char *)data, size, "f", &a, &err);
+
+	if (r < 0) {
+		if ((r != -EBADMSG && r != -ENOMEM) || (r == -EBADMSG && (!err.msg || strncmp(err.msg, "f:", 2))))
+			abort();
+		wgf_error_clear(&err);
+		return;
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (!a.v[i].principals || !a.v[i].line || (i && a.v[i].line <= a.v[i - 1].line))
+			abort();
+	if (s && !allowed_signers_find(&a, s, 1780272000, &why) && !why)
+		abort();
+	allowed_signers_clear(&a);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	r = sshsig_parse((const char *)data, size, &s, &err);
+	check_allowed_signers(data, size, r == 0 ? &s : NULL);
 	if (r < 0) {
 		if ((r != -EBADMSG && r != -EOPNOTSUPP && r != -ENOMEM) || (r != -ENOMEM && !err.msg))
 			abort();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/host/allowed_signers.h"
 #include "reconcile/host/sshsig.h"
 #include "tests/unit/unit.h"
 
@@ -147,10 +148,82 @@ static void test_damaged_blobs(void)
 	wgf_error_clear(&err);
 }
 
+/* allowed_signers: the ssh-keygen(1) format, matched against a real signature. */
+static void test_allowed_signers(void)
+{
+	size_t len = 0, klen = 0;
+	char *sig = slurp(DIR "git-sha512.sig", &len), *pub = slurp(DIR "signer.pub", &klen), *other = NULL;
+	char text[4096], *b64;
+	struct allowed_signers a = { 0 };
+	struct wgf_error err = { 0 };
+	struct sshsig s;
+	const char *why = NULL;
+	const struct allowed_signer *sg;
+
+	CHECK(sig && pub);
+	if (!sig || !pub)
+		goto out;
+	CHECK_INT(sshsig_parse(sig, len, &s, &err), 0);
+	b64 = strchr(pub, ' ') + 1;
+	*strchr(b64, ' ') = '\0';
+	other = slurp(DIR "other.pub", &klen);
+	*strchr(strchr(other, ' ') + 1, ' ') = '\0';
+	/* 2026-06-01 is the commit's time below */
+	snprintf(text, sizeof(text),
+		 "# who may sign\n\n"
+		 "ops@example.org %s\n"
+		 "alice@example.org,bob@example.org namespaces=\"file\" ssh-ed25519 %s old\n"
+		 "alice@example.org namespaces=\"git,other\",valid-after=\"20260101\",valid-before=\"20270101Z\" ssh-ed25519 %s alice\n"
+		 "ecdsa@example.org ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA==\n",
+		 other, b64, b64);
+	CHECK_INT(allowed_signers_parse(text, strlen(text), "allowed_signers", &a, &err), 0);
+	CHECK_INT(a.n, 4);
+	sg = allowed_signers_find(&a, &s, 1780272000, &why);
+	CHECK(sg != NULL);
+	CHECK_STR(sg ? sg->principals : NULL, "alice@example.org");
+	CHECK_INT(sg ? sg->line : 0, 5);
+	/* before valid-after, at valid-before */
+	CHECK(allowed_signers_find(&a, &s, 1767225599, &why) == NULL);
+	CHECK_STR(why, "its allowed signer is not valid yet at the commit's time");
+	CHECK(allowed_signers_find(&a, &s, 1798761600, &why) == NULL);
+	CHECK_STR(why, "its allowed signer expired before the commit's time");
+	/* a key nobody listed */
+	allowed_signers_clear(&a);
+	snprintf(text, sizeof(text), "ops@example.org ssh-ed25519 %s\n", other ? strchr(other, ' ') + 1 : "");
+	CHECK_INT(allowed_signers_parse(text, strlen(text), "allowed_signers", &a, &err), 0);
+	CHECK(allowed_signers_find(&a, &s, 1780272000, &why) == NULL);
+	CHECK_STR(why, "no allowed signer has this key");
+	allowed_signers_clear(&a);
+	/* lines that are not signers */
+	static const char *const bad[][2] = {
+		{ "alice@example.org\n", "allowed_signers:1: no key type" },
+		{ "\n# c\nalice@example.org frobnicate ssh-ed25519 AAAA\n", "allowed_signers:3: an unknown option" },
+		{ "a valid-after=\"2026\" ssh-ed25519 AAAA\n", "allowed_signers:1: a time must be" },
+		{ "a namespaces=git ssh-ed25519 AAAA\n", "allowed_signers:1: an option value must be in double quotes" },
+		{ "a ssh-ed25519 AAAAC3NzaC1lc2g=\n", "allowed_signers:1: not an Ed25519 key" },
+		{ "a ssh-ed25519\n", "allowed_signers:1: no key" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(allowed_signers_parse(bad[i][0], strlen(bad[i][0]), "allowed_signers", &a, &err), -EBADMSG);
+		CHECK(!strncmp(wgf_error_message(&err), bad[i][1], strlen(bad[i][1])));
+		if (strncmp(wgf_error_message(&err), bad[i][1], strlen(bad[i][1])))
+			fprintf(stderr, "#  bad %zu: %s\n", i, wgf_error_message(&err));
+		CHECK_INT(a.n, 0);
+		wgf_error_clear(&err);
+	}
+out:
+	wgf_error_clear(&err);
+	allowed_signers_clear(&a);
+	free(sig);
+	free(pub);
+	free(other);
+}
+
 int main(void)
 {
 	RUN(test_ssh_keygen_signatures_verify);
 	RUN(test_wrong_ones_are_refused);
 	RUN(test_damaged_blobs);
+	RUN(test_allowed_signers);
 	UNIT_DONE();
 }
