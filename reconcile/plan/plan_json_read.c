@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -393,6 +392,10 @@ static int read_action(struct reader *r, struct json_object *c, struct plan_acti
 	a->op = (enum plan_op)op;
 	if (!(op_allowed[obj] & (1u << op)))
 		return bad(r, "a %s is never %sd by a plan", plan_obj_name(a->obj), plan_op_name(a->op));
+	/* a removal sends nothing but which object goes */
+	if (op == PLAN_DELETE && get(c, "fields") &&
+	    (!json_object_is_type(get(c, "fields"), json_type_array) || json_object_array_length(get(c, "fields"))))
+		return bad(r, "fields: a %s that is deleted has none", plan_obj_name(a->obj));
 	if (obj == PLAN_OBJ_SYSCTL || obj == PLAN_OBJ_FIREWALL) {
 		if (get(c, "interface"))
 			return bad(r, "interface: a %s belongs to no interface", plan_obj_name(a->obj));
@@ -474,26 +477,17 @@ static void link_action(struct plan_action *a, const uint8_t key[WG_KEY_LEN], co
 	}
 }
 
-/* The date peer_notice_date wrote: "2026-01-31", "2026-01-31T12:00:00Z" or "@N". */
+/* The date peer_notice_date wrote: a Peer's "expires" form, or "@N" for a time
+ * it cannot write as a date. */
 static bool expires_parse(const char *s, int64_t *out)
 {
-	struct tm tm = { 0 };
 	char *end = NULL;
-	long long n;
 
-	if (s[0] == '@') {
-		errno = 0;
-		n = strtoll(s + 1, &end, 10);
-		*out = n;
-		return !errno && end != s + 1 && !*end;
-	}
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end && *end == 'T')
-		end = strptime(end, "T%H:%M:%SZ", &tm);
-	if (!end || *end)
-		return false;
-	*out = (int64_t)timegm(&tm);
-	return true;
+	if (s[0] != '@')
+		return model_expires_parse(s, out);
+	errno = 0;
+	*out = strtoll(s + 1, &end, 10);
+	return !errno && end != s + 1 && !*end;
 }
 
 static int read_notice(struct json_object *o, struct peer_notice *n)
@@ -548,22 +542,6 @@ static int read_notices(struct reader *r, struct json_object *root)
 			return wgf_error_set(r->err, ret, ret == -EBADMSG ? "peer_notices[%zu]: not a notice" : NULL, i);
 	}
 	return 0;
-}
-
-static void count(struct plan *p)
-{
-	for (size_t i = 0; i < p->n_actions; i++) {
-		const struct plan_action *a = &p->actions[i];
-		/* the device settings of a new link are part of creating it */
-		if (a->obj == PLAN_OBJ_DEVICE && a->op == PLAN_CREATE)
-			continue;
-		if (a->op == PLAN_CREATE)
-			p->n_create++;
-		else if (a->op == PLAN_UPDATE)
-			p->n_update++;
-		else
-			p->n_delete++;
-	}
 }
 
 /* Which object an action is about: two actions about one object are not a plan. */
@@ -672,7 +650,7 @@ int plan_from_json(struct json_object *root, struct plan **out, struct wgf_error
 		ret = read_notices(&r, root);
 	if (ret < 0)
 		goto fail;
-	count(p);
+	plan_count(p);
 	free(keys);
 	*out = p;
 	return 0;
