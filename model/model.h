@@ -192,6 +192,9 @@ struct model_peer {
 	int64_t expires;               /* unix seconds, UTC */
 };
 
+/* A Peer's "expires": "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
+bool model_expires_parse(const char *s, int64_t *out);
+
 struct model {
 	struct model_network *networks;
 	size_t n_networks;

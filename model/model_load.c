@@ -111,7 +111,7 @@ static void load_meta(struct loader *l, const struct ynode *root, struct model_m
 	} else if (want_string(l, n, "metadata.name", &s)) {
 		if (!model_name_ok(s))
 			load_err(l, n, "name %s is not valid (1-63 lowercase letters, digits or \"-\", starting "
-			    "with a letter, not ending with \"-\")", diag_quote(s));
+				 "with a letter, not ending with \"-\")", diag_quote(s));
 		meta->name = load_strdup(l, s);
 		if (meta->name)
 			x->name_loc = load_loc(l, n);

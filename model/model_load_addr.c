@@ -9,10 +9,11 @@
  * duplicate check, which compares canonical forms). */
 static bool want_public_key(struct loader *l, const struct ynode *n, const char *s, const uint8_t key[WG_KEY_LEN])
 {
+	enum key_public_problem problem = key_public_check(key);
 	uint8_t c[WG_KEY_LEN];
 	char b64[WG_KEY_B64_LEN];
 
-	switch (key_public_check(key)) {
+	switch (problem) {
 	case KEY_PUBLIC_OK:
 		return true;
 	case KEY_PUBLIC_ZERO:
@@ -20,14 +21,14 @@ static bool want_public_key(struct loader *l, const struct ynode *n, const char 
 		return false;
 	case KEY_PUBLIC_LOW_ORDER:
 		load_err(l, n, "publicKey %s is a point of small order on Curve25519: no private key has it, and "
-		    "WireGuard refuses handshakes with it", diag_quote(s));
+			 "WireGuard refuses handshakes with it", diag_quote(s));
 		return false;
 	case KEY_PUBLIC_TOP_BIT:
 	case KEY_PUBLIC_NOT_REDUCED:
 		key_public_canonical(c, key);
 		load_err(l, n, "publicKey %s is not canonical (%s): the same key is written %s", diag_quote(s),
-		    key_public_check(key) == KEY_PUBLIC_TOP_BIT ? "the top bit of its last byte is set" :
-		    "it is not below 2^255-19", key_to_base64(c, b64));
+			 problem == KEY_PUBLIC_TOP_BIT ? "the top bit of its last byte is set" :
+			 "it is not below 2^255-19", key_to_base64(c, b64));
 		return true;
 	}
 	return false;
@@ -63,7 +64,7 @@ static bool want_unicast(struct loader *l, const struct ynode *n, const char *fi
 	if (!sp)
 		return true;
 	load_err(l, n, "\"%s\" %s: %s is a special-purpose address (%s, %s): %s", field, diag_quote(s),
-	    prefix_format_addr(a, abuf), sp->name, prefix_format(&sp->range, rbuf), sp->why);
+		 prefix_format_addr(a, abuf), sp->name, prefix_format(&sp->range, rbuf), sp->why);
 	return false;
 }
 
@@ -100,15 +101,15 @@ static bool want_routable(struct loader *l, const struct ynode *n, const char *w
 
 	if (p->len == 0) {
 		load_err(l, n, "%s %s is every %s address: %s", what, diag_quote(s), p->family == AF_INET ? "IPv4" : "IPv6",
-		    use == PREFIX_REFUSE_LAN ? "a LAN is a network behind one host (to send the internet through "
-		    "a host, give it role exit)" : "a pool must leave the internet and the LANs outside it");
+			 use == PREFIX_REFUSE_LAN ? "a LAN is a network behind one host (to send the internet through "
+			 "a host, give it role exit)" : "a pool must leave the internet and the LANs outside it");
 		return false;
 	}
 	sp = prefix_special_find(p, use);
 	if (!sp)
 		return true;
 	load_err(l, n, "%s %s overlaps a special-purpose range (%s, %s): %s", what, diag_quote(s), sp->name,
-	    prefix_format(&sp->range, rbuf), sp->why);
+		 prefix_format(&sp->range, rbuf), sp->why);
 	return false;
 }
 
@@ -132,7 +133,7 @@ static bool want_host_part(struct loader *l, const struct ynode *n, const char *
 		return true;
 	prefix_mask(&net);
 	load_err(l, n, "address %s is %s of %s: a host needs an address inside it", diag_quote(s), what,
-	    prefix_format(&net, buf));
+		 prefix_format(&net, buf));
 	return false;
 }
 
@@ -163,7 +164,7 @@ void load_prefixes(struct loader *l, const struct ynode *seq, const char *field,
 		if (!prefix_parse(s, use != USE_HOST_ADDRESS, &p)) {
 			if (use == USE_HOST_ADDRESS && prefix_parse(s, true, &p))
 				load_err(l, n, "address %s needs its on-link prefix length, e.g. \"%s/%u\"",
-				    diag_quote(s), s, p.family == AF_INET ? 24 : 64);
+					 diag_quote(s), s, p.family == AF_INET ? 24 : 64);
 			else
 				load_err(l, n, "%s %s is not an IP address or prefix", what, diag_quote(s));
 			continue;
@@ -176,7 +177,7 @@ void load_prefixes(struct loader *l, const struct ynode *seq, const char *field,
 			struct wgf_prefix m = p;
 			prefix_mask(&m);
 			load_err(l, n, "%s %s has host bits set (did you mean %s?)", what, diag_quote(s),
-			    prefix_format(&m, buf));
+				 prefix_format(&m, buf));
 			continue;
 		}
 		if ((use == USE_LAN && !want_routable(l, n, "LAN", s, &p, PREFIX_REFUSE_LAN)) ||
@@ -210,14 +211,14 @@ static void load_pool(struct loader *l, const struct ynode *pools, const char *f
 		return;
 	if (!prefix_parse(s, false, &p) || p.family != family) {
 		load_err(l, n, "\"%s\" must be an %s prefix, got %s", field, family == AF_INET ? "IPv4" : "IPv6",
-		    diag_quote(s));
+			 diag_quote(s));
 		return;
 	}
 	if (!prefix_is_network(&p)) {
 		struct wgf_prefix m = p;
 		prefix_mask(&m);
 		load_err(l, n, "\"%s\" %s has host bits set (did you mean %s?)", field, diag_quote(s),
-		    prefix_format(&m, buf));
+			 prefix_format(&m, buf));
 		return;
 	}
 	if (!want_routable(l, n, field_q(field), s, &p, PREFIX_REFUSE_POOL))

@@ -33,7 +33,7 @@ static void load_forwards(struct loader *l, const struct ynode *seq, struct mode
 		if ((n = ynode_get(it, "name")) && want_string(l, n, "name", &s)) {
 			if (!model_name_ok(s))
 				load_err(l, n, "forward name %s is not valid (1-63 lowercase letters, digits or \"-\", "
-				    "starting with a letter)", diag_quote(s));
+					 "starting with a letter)", diag_quote(s));
 			else
 				f->name = load_strdup(l, s);
 		}

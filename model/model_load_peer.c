@@ -83,7 +83,7 @@ static SPEC_LOADER(peer_expires)
 
 	if (!want_string(l, n, f->name, &s))
 		return false;
-	p->has_expires = parse_expires(s, &p->expires);
+	p->has_expires = model_expires_parse(s, &p->expires);
 	if (!p->has_expires)
 		load_err(l, n, "\"expires\" must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got %s", diag_quote(s));
 	return p->has_expires;

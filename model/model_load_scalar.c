@@ -19,8 +19,8 @@ struct wgf_loc load_loc(const struct loader *l, const struct ynode *n)
 
 __attribute__((format(printf, 3, 4)))
 void load_err(struct loader *l, const struct ynode *n, const char *fmt, ...)
-{
-	struct wgf_loc loc = load_loc(l, n);
+	      {
+		      struct wgf_loc loc = load_loc(l, n);
 	va_list ap;
 
 	l->cur_failed = true;
@@ -115,7 +115,7 @@ bool want_uint(struct loader *l, const struct ynode *n, const char *field, uint6
 	}
 	if (v < min || v > max) {
 		load_err(l, n, "\"%s\" must be between %" PRIu64 " and %" PRIu64 ", got %s", field, min, max,
-		    diag_quote(n->value));
+			 diag_quote(n->value));
 		return false;
 	}
 	*out = v;
@@ -143,7 +143,7 @@ bool want_type(struct loader *l, const struct ynode *n, const char *field, enum 
 		load_err(l, n, "\"%s\" has no value", field);
 	else
 		load_err(l, n, "\"%s\" must be %s, got %s", field, t == YNODE_MAPPING ? "a mapping" : "a list",
-		    ynode_describe(n));
+			 ynode_describe(n));
 	return false;
 }
 
@@ -160,7 +160,7 @@ bool want_ifname(struct loader *l, const struct ynode *n, char ifname[IFNAMSIZ])
 		return false;
 	if (!model_ifname_ok(s)) {
 		load_err(l, n, "interface name %s is not valid (1-15 letters, digits, \"_\" or \"-\", "
-		    "starting with a letter)", diag_quote(s));
+			 "starting with a letter)", diag_quote(s));
 		return false;
 	}
 	if ((why = model_ifname_reserved(s))) {

@@ -78,10 +78,10 @@ static bool want_plain_string(struct loader *l, const struct ynode *n, const cha
 		return true;
 	if (!strcmp(part, "key"))
 		load_err(l, n, "label key %s is read by YAML as %s, not a string: quote it (\"%s\")", diag_quote(s),
-		    type, s);
+			 type, s);
 	else
 		load_err(l, n, "label %s has the value %s, which YAML reads as %s, not a string: quote it (\"%s\")",
-		    diag_quote(key), s, type, s);
+			 diag_quote(key), s, type, s);
 	return false;
 }
 
@@ -102,12 +102,12 @@ void load_labels(struct loader *l, const struct ynode *map, struct model_meta *m
 			continue;
 		if (!model_label_ok(ks)) {
 			load_err(l, k, "label key %s is not valid (1-63 of A-Z a-z 0-9 . _ -, starting with a "
-			    "letter or digit)", diag_quote(ks));
+				 "letter or digit)", diag_quote(ks));
 			continue;
 		}
 		if (!model_label_ok(vs)) {
 			load_err(l, v, "label value %s is not valid (1-63 of A-Z a-z 0-9 . _ -, starting with a "
-			    "letter or digit)", diag_quote(vs));
+				 "letter or digit)", diag_quote(vs));
 			continue;
 		}
 		if (!want_plain_string(l, k, "key", ks, ks) || !want_plain_string(l, v, "value", ks, vs))
@@ -156,7 +156,7 @@ bool want_port_range(struct loader *l, const struct ynode *n, const char *field,
 	if (!dash || !range_part(n->value, (size_t)(dash - n->value), &lo) ||
 	    !range_part(dash + 1, strlen(dash + 1), &hi)) {
 		load_err(l, n, "\"%s\" must be a port (1-65535) or a range \"lo-hi\", got %s", field,
-		    n->type == YNODE_SCALAR ? diag_quote(n->value) : ynode_describe(n));
+			 n->type == YNODE_SCALAR ? diag_quote(n->value) : ynode_describe(n));
 		return false;
 	}
 	if (lo < 1 || hi > 65535 || lo > hi) {
@@ -210,7 +210,7 @@ static unsigned days_in_month(unsigned y, unsigned m)
 }
 
 /* "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
-bool parse_expires(const char *s, int64_t *out)
+bool model_expires_parse(const char *s, int64_t *out)
 {
 	size_t len = strlen(s);
 	unsigned y, mo, d, h = 0, mi = 0, sec = 0;

@@ -8,5 +8,3 @@ void load_labels(struct loader *l, const struct ynode *map, struct model_meta *m
 bool want_port_range(struct loader *l, const struct ynode *n, const char *field, struct model_port_range *out);
 /* A protocol name that a field with these uses (MODEL_USE_*) accepts, as FW_PROTO_* bits. */
 bool want_protocol(struct loader *l, const struct ynode *n, unsigned uses, unsigned *out);
-/* "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
-bool parse_expires(const char *s, int64_t *out);

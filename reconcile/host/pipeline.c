@@ -367,77 +367,75 @@ out:
 	return r;
 }
 
+/* What a plan for this host is made of. */
+struct plan_inputs {
+	struct pipeline_host ph;
+	struct host_state *desired, *observed;
+	struct peer_notices notices;
+	struct kernel *k;
+};
+
+static void plan_inputs_clear(struct plan_inputs *in)
+{
+	pipeline_host_clear(&in->ph);
+	hoststate_free(in->desired);
+	hoststate_free(in->observed);
+	peer_notices_clear(&in->notices);
+	kernel_free(in->k);
+}
+
 /* Identify the host, render its desired state, observe what this host has of it. */
 static int plan_inputs(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
-		       struct pipeline_host *ph, struct host_state **desired, struct peer_notices *notices,
-		       struct host_state **observed, struct kernel **k, struct wgf_error *err)
+		       struct plan_inputs *in, struct wgf_error *err)
 {
 	int r;
 
-	r = pipeline_identify(m, o, ph, err);
+	r = pipeline_identify(m, o, &in->ph, err);
 	if (r < 0)
 		return r;
-	r = render_desired(m, ph, o, desired, notices, err);
+	r = render_desired(m, &in->ph, o, &in->desired, &in->notices, err);
 	if (r < 0)
 		return r;
-	r = kernel_open(k, NULL);
+	r = kernel_open(&in->k, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
 				     r == -EPERM ? " (wgf plan needs root)" : "");
-	return observe_local(pl, o, *k, *desired, observed, err);
+	return observe_local(pl, o, in->k, in->desired, &in->observed, err);
 }
 
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		  struct plan **plan, struct kernel **kp, struct wgf_error *err)
 {
-	struct pipeline_host ph = {0};
-	struct host_state *desired = NULL, *observed = NULL;
-	struct peer_notices notices = {0};
-	struct kernel *k = NULL;
+	struct plan_inputs in = {0};
 	int r;
 
 	*plan = NULL;
 	*kp = NULL;
-	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &k, err);
+	r = plan_inputs(pl, m, o, &in, err);
 	if (r < 0)
 		goto out;
-	r = diff_desired(m, ph.host, desired, observed, &pl->rec, &notices, plan, err);
-	desired = observed = NULL;
+	r = diff_desired(m, in.ph.host, in.desired, in.observed, &pl->rec, &in.notices, plan, err);
+	in.desired = in.observed = NULL;
 	if (r < 0)
 		goto out;
-	*kp = k;
-	k = NULL;
+	*kp = in.k;
+	in.k = NULL;
 out:
-	pipeline_host_clear(&ph);
-	hoststate_free(desired);
-	hoststate_free(observed);
-	peer_notices_clear(&notices);
-	kernel_free(k);
+	plan_inputs_clear(&in);
 	return r;
 }
 
 int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		      struct json_object **out, struct wgf_error *err)
 {
-	struct pipeline_host ph = {0};
-	struct host_state *desired = NULL, *observed = NULL;
-	struct peer_notices notices = {0};
-	struct kernel *k = NULL;
+	struct plan_inputs in = {0};
 	int r;
 
 	*out = NULL;
-	r = plan_inputs(pl, m, o, &ph, &desired, &notices, &observed, &k, err);
-	if (r < 0)
-		goto out;
-	*out = snapshot_to_json(ph.host->meta.name, observed, &pl->rec);
-	if (!*out)
+	r = plan_inputs(pl, m, o, &in, err);
+	if (r == 0 && !(*out = snapshot_to_json(in.ph.host->meta.name, in.observed, &pl->rec)))
 		r = wgf_error_set(err, -ENOMEM, NULL);
-out:
-	pipeline_host_clear(&ph);
-	hoststate_free(desired);
-	hoststate_free(observed);
-	peer_notices_clear(&notices);
-	kernel_free(k);
+	plan_inputs_clear(&in);
 	return r;
 }
 

@@ -11,40 +11,9 @@
 #include <sodium.h>
 
 #include "model/diag.h"
+#include "reconcile/plan/json_put.h"
 
 /* ---- writing ---- */
-
-static int add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_null(struct json_object *o, const char *key)
-{
-	return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-}
-
-static int add_str(struct json_object *o, const char *key, const char *s)
-{
-	return s ? add(o, key, json_object_new_string(s)) : add_null(o, key);
-}
-
-static int push(struct json_object *arr, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_array_add(arr, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
 
 static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
 {
@@ -52,7 +21,7 @@ static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
 	char buf[PREFIX_STRLEN];
 
 	for (size_t i = 0; arr && i < n; i++)
-		if (push(arr, json_object_new_string(prefix_format(&v[i], buf))) < 0) {
+		if (json_push(arr, json_object_new_string(prefix_format(&v[i], buf))) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}
@@ -66,14 +35,14 @@ static struct json_object *peer_json(const struct hs_peer *p)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "public_key", key_to_base64(p->public_key, b64)) < 0 ||
-	    add_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
-	    add_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
-	    add(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
-	    add(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0 ||
-	    add(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec)) < 0 ||
-	    add(o, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes)) < 0 ||
-	    add(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes)) < 0) {
+	if (json_put_str(o, "public_key", key_to_base64(p->public_key, b64)) < 0 ||
+	    json_put_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
+	    json_put_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
+	    json_put(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
+	    json_put(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0 ||
+	    json_put(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec)) < 0 ||
+	    json_put(o, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes)) < 0 ||
+	    json_put(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes)) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -93,18 +62,18 @@ static struct json_object *device_json(const struct hs_device *d)
 		public_key = key_to_base64(d->public_key, b64);
 	else if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
 		public_key = key_to_base64(pub, b64);
-	if (add_str(o, "interface", d->ifname) < 0 ||
-	    add_str(o, "backend", d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace") < 0 ||
-	    add(o, "up", json_object_new_boolean(d->up)) < 0 ||
-	    add(o, "mtu", json_object_new_int64(d->mtu)) < 0 ||
-	    add_str(o, "public_key", public_key) < 0 ||
-	    add(o, "listen_port", json_object_new_int(d->listen_port)) < 0 ||
-	    add(o, "fwmark", json_object_new_int64(d->fwmark)) < 0 ||
-	    add(o, "addresses", prefixes_json(d->addresses, d->n_addresses)) < 0 ||
-	    add(o, "peers", peers = json_object_new_array_ext((int)d->n_peers)) < 0)
+	if (json_put_str(o, "interface", d->ifname) < 0 ||
+	    json_put_str(o, "backend", d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace") < 0 ||
+	    json_put(o, "up", json_object_new_boolean(d->up)) < 0 ||
+	    json_put(o, "mtu", json_object_new_int64(d->mtu)) < 0 ||
+	    json_put_str(o, "public_key", public_key) < 0 ||
+	    json_put(o, "listen_port", json_object_new_int(d->listen_port)) < 0 ||
+	    json_put(o, "fwmark", json_object_new_int64(d->fwmark)) < 0 ||
+	    json_put(o, "addresses", prefixes_json(d->addresses, d->n_addresses)) < 0 ||
+	    json_put(o, "peers", peers = json_object_new_array_ext((int)d->n_peers)) < 0)
 		goto fail;
 	for (size_t i = 0; i < d->n_peers; i++)
-		if (push(peers, peer_json(&d->peers[i])) < 0)
+		if (json_push(peers, peer_json(&d->peers[i])) < 0)
 			goto fail;
 	return o;
 fail:
@@ -119,11 +88,11 @@ static struct json_object *routes_json(const struct host_state *hs)
 
 	for (size_t i = 0; arr && i < hs->n_routes; i++) {
 		const struct hs_route *rt = &hs->routes[i];
-		if (push(arr, o = json_object_new_object()) < 0 ||
-		    add_str(o, "interface", rt->ifname) < 0 ||
-		    add_str(o, "destination", prefix_format(&rt->dst, buf)) < 0 ||
-		    add(o, "table", json_object_new_int64(rt->table)) < 0 ||
-		    add(o, "metric", json_object_new_int64(rt->metric)) < 0) {
+		if (json_push(arr, o = json_object_new_object()) < 0 ||
+		    json_put_str(o, "interface", rt->ifname) < 0 ||
+		    json_put_str(o, "destination", prefix_format(&rt->dst, buf)) < 0 ||
+		    json_put(o, "table", json_object_new_int64(rt->table)) < 0 ||
+		    json_put(o, "metric", json_object_new_int64(rt->metric)) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}
@@ -136,24 +105,24 @@ static struct json_object *records_json(const struct statedir_records *rec)
 	struct json_object *o = json_object_new_object(), *owned = NULL, *declared = NULL, *e;
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
 
-	if (!o || add(o, "owned_interfaces", owned = json_object_new_array()) < 0 ||
-	    add(o, "declared_endpoints", declared = json_object_new_array()) < 0)
+	if (!o || json_put(o, "owned_interfaces", owned = json_object_new_array()) < 0 ||
+	    json_put(o, "declared_endpoints", declared = json_object_new_array()) < 0)
 		goto fail;
 	for (size_t i = 0; i < rec->owned.n; i++)
-		if (push(owned, json_object_new_string(rec->owned.ifnames[i])) < 0)
+		if (json_push(owned, json_object_new_string(rec->owned.ifnames[i])) < 0)
 			goto fail;
 	for (size_t i = 0; rec->declared && i < rec->declared->n_devices; i++) {
 		const struct hs_device *d = &rec->declared->devices[i];
 		for (size_t j = 0; j < d->n_peers; j++) {
-			if (push(declared, e = json_object_new_object()) < 0 ||
-			    add_str(e, "interface", d->ifname) < 0 ||
-			    add_str(e, "public_key", key_to_base64(d->peers[j].public_key, b64)) < 0 ||
-			    add_str(e, "endpoint", endpoint_format(&d->peers[j].endpoint, ep)) < 0)
+			if (json_push(declared, e = json_object_new_object()) < 0 ||
+			    json_put_str(e, "interface", d->ifname) < 0 ||
+			    json_put_str(e, "public_key", key_to_base64(d->peers[j].public_key, b64)) < 0 ||
+			    json_put_str(e, "endpoint", endpoint_format(&d->peers[j].endpoint, ep)) < 0)
 				goto fail;
 		}
 	}
-	if (rec->fw_applied ? add(o, "firewall", statedir_firewall_json(rec->fw_applied)) < 0
-			    : add_null(o, "firewall") < 0)
+	if (rec->fw_applied ? json_put(o, "firewall", statedir_firewall_json(rec->fw_applied)) < 0
+			    : json_put_null(o, "firewall") < 0)
 		goto fail;
 	return o;
 fail:
@@ -168,24 +137,24 @@ struct json_object *snapshot_to_json(const char *host, const struct host_state *
 
 	if (!root)
 		return NULL;
-	if (add(root, "format_version", json_object_new_int(SNAPSHOT_FORMAT)) < 0 ||
-	    add_str(root, "kind", SNAPSHOT_KIND) < 0 ||
-	    add_str(root, "host", host) < 0 ||
-	    add(root, "interfaces", devs = json_object_new_array_ext((int)observed->n_devices)) < 0)
+	if (json_put(root, "format_version", json_object_new_int(SNAPSHOT_FORMAT)) < 0 ||
+	    json_put_str(root, "kind", SNAPSHOT_KIND) < 0 ||
+	    json_put_str(root, "host", host) < 0 ||
+	    json_put(root, "interfaces", devs = json_object_new_array_ext((int)observed->n_devices)) < 0)
 		goto fail;
 	for (size_t i = 0; i < observed->n_devices; i++)
-		if (push(devs, device_json(&observed->devices[i])) < 0)
+		if (json_push(devs, device_json(&observed->devices[i])) < 0)
 			goto fail;
-	if (add(root, "routes", routes_json(observed)) < 0 ||
-	    add(root, "sysctls", sysctls = json_object_new_object()) < 0)
+	if (json_put(root, "routes", routes_json(observed)) < 0 ||
+	    json_put(root, "sysctls", sysctls = json_object_new_object()) < 0)
 		goto fail;
 	for (size_t i = 0; i < observed->n_sysctls; i++)
-		if (add_str(sysctls, observed->sysctls[i].key, observed->sysctls[i].value) < 0)
+		if (json_put_str(sysctls, observed->sysctls[i].key, observed->sysctls[i].value) < 0)
 			goto fail;
-	if (add(root, "firewall", fw = json_object_new_object()) < 0 ||
-	    add(fw, "present", json_object_new_boolean(observed->firewall.present)) < 0 ||
-	    add_str(fw, "listing", observed->firewall.present ? observed->firewall.body : NULL) < 0 ||
-	    add(root, "records", records_json(rec)) < 0)
+	if (json_put(root, "firewall", fw = json_object_new_object()) < 0 ||
+	    json_put(fw, "present", json_object_new_boolean(observed->firewall.present)) < 0 ||
+	    json_put_str(fw, "listing", observed->firewall.present ? observed->firewall.body : NULL) < 0 ||
+	    json_put(root, "records", records_json(rec)) < 0)
 		goto fail;
 	return root;
 fail:

@@ -1,5 +1,4 @@
 #include "reconcile/host/statedir.h"
-#include "reconcile/host/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "reconcile/host/fileio.h"
 
 #define OWNED_FILE "owned-interfaces"
 

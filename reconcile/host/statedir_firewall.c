@@ -1,6 +1,5 @@
 /* The record of the nftables table wgf applied: <state_dir>/firewall, JSON. */
 #include "reconcile/host/statedir.h"
-#include "reconcile/host/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+
+#include "reconcile/host/fileio.h"
+#include "reconcile/plan/json_put.h"
 
 #define FIREWALL_FILE "firewall"
 
@@ -154,25 +156,14 @@ int statedir_firewall_load(const char *state_dir, struct fw_record **out)
 	return ret;
 }
 
-static int add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (!val)
-		return -ENOMEM;
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 struct json_object *statedir_firewall_json(const struct fw_record *r)
 {
 	struct json_object *root = json_object_new_object(), *items = NULL, *it;
 
 	if (!root)
 		return NULL;
-	if (add(root, "table", json_object_new_string(HS_FW_FAMILY " " HS_FW_TABLE)) < 0 ||
-	    add(root, "body", json_object_new_string(r->body ? r->body : "")) < 0)
+	if (json_put(root, "table", json_object_new_string(HS_FW_FAMILY " " HS_FW_TABLE)) < 0 ||
+	    json_put(root, "body", json_object_new_string(r->body ? r->body : "")) < 0)
 		goto fail;
 	items = json_object_new_array();
 	if (!items)
@@ -183,23 +174,23 @@ struct json_object *statedir_firewall_json(const struct fw_record *r)
 			json_object_put(it);
 			goto fail;
 		}
-		if (add(it, "key", json_object_new_string(r->items[i].key)) < 0 ||
-		    add(it, "value", json_object_new_string(r->items[i].value)) < 0)
+		if (json_put(it, "key", json_object_new_string(r->items[i].key)) < 0 ||
+		    json_put(it, "value", json_object_new_string(r->items[i].value)) < 0)
 			goto fail;
 	}
-	if (add(root, "items", items) < 0) {
+	if (json_put(root, "items", items) < 0) {
 		items = NULL;
 		goto fail;
 	}
 	items = NULL;
-	if (add(root, "listing", json_object_new_string(r->listing ? r->listing : "")) < 0)
+	if (json_put(root, "listing", json_object_new_string(r->listing ? r->listing : "")) < 0)
 		goto fail;
 	if (r->has_stamp) {
 		struct json_object *st = json_object_new_object();
-		if (add(root, "stamp", st) < 0 ||
-		    add(st, "genid", json_object_new_int64(r->stamp.genid)) < 0 ||
-		    add(st, "netns", json_object_new_int64((int64_t)r->stamp.netns)) < 0 ||
-		    add(st, "boot_id", json_object_new_string(r->stamp.boot_id)) < 0)
+		if (json_put(root, "stamp", st) < 0 ||
+		    json_put(st, "genid", json_object_new_int64(r->stamp.genid)) < 0 ||
+		    json_put(st, "netns", json_object_new_int64((int64_t)r->stamp.netns)) < 0 ||
+		    json_put(st, "boot_id", json_object_new_string(r->stamp.boot_id)) < 0)
 			goto fail;
 	}
 	return root;

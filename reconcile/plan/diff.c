@@ -576,20 +576,30 @@ static int plan_assemble(struct plan *p, struct diff_ctx *c)
 			struct plan_action *a = &c->b[b].v[i];
 
 			p->actions[p->n_actions++] = *a;
-			/* The device settings of a new link are part of creating it. */
-			if (a->obj == PLAN_OBJ_DEVICE && a->op == PLAN_CREATE)
-				continue;
-			if (a->op == PLAN_CREATE)
-				p->n_create++;
-			else if (a->op == PLAN_UPDATE)
-				p->n_update++;
-			else
-				p->n_delete++;
 		}
 		free(c->b[b].v);
 		c->b[b] = (struct action_list){ 0 };
 	}
+	plan_count(p);
 	return 0;
+}
+
+void plan_count(struct plan *p)
+{
+	p->n_create = p->n_update = p->n_delete = 0;
+	for (size_t i = 0; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+
+		/* The device settings of a new link are part of creating it. */
+		if (a->obj == PLAN_OBJ_DEVICE && a->op == PLAN_CREATE)
+			continue;
+		if (a->op == PLAN_CREATE)
+			p->n_create++;
+		else if (a->op == PLAN_UPDATE)
+			p->n_update++;
+		else
+			p->n_delete++;
+	}
 }
 
 int diff_host_states(struct host_state *desired, struct host_state *observed,

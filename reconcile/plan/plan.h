@@ -129,6 +129,9 @@ struct diff_opts {
 int diff_host_states(struct host_state *desired, struct host_state *observed,
 		     const struct diff_opts *opts, struct plan **out);
 void plan_free(struct plan *p);
+/* Sets n_create, n_update and n_delete from the actions (a new link's device
+ * settings count as part of creating it). */
+void plan_count(struct plan *p);
 static inline bool plan_is_empty(const struct plan *p) { return p->n_actions == 0; }
 
 const char *plan_obj_name(enum plan_obj o);   /* "interface", "peer", … */

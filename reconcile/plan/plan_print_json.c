@@ -6,37 +6,8 @@
 #include <errno.h>
 #include <json-c/json.h>
 
+#include "reconcile/plan/json_put.h"
 #include "reconcile/plan/plan_fields.h"
-
-static int add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (!val)
-		return -ENOMEM;
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* A JSON string, or null for NULL (json-c represents null as a NULL object). */
-static int add_str(struct json_object *obj, const char *key, const char *s)
-{
-	if (!s)
-		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
-	return add(obj, key, json_object_new_string(s));
-}
-
-static int append(struct json_object *arr, struct json_object *val)
-{
-	if (!val)
-		return -ENOMEM;
-	if (json_object_array_add(arr, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
 
 static struct json_object *value_json(const struct plan_value *v)
 {
@@ -56,7 +27,7 @@ static struct json_object *value_json(const struct plan_value *v)
 	case PLAN_VALUE_PREFIXES:
 		arr = json_object_new_array_ext((int)v->prefixes.n);
 		for (size_t i = 0; arr && i < v->prefixes.n; i++) {
-			if (append(arr, json_object_new_string(prefix_format(&v->prefixes.v[i], buf))) < 0) {
+			if (json_push(arr, json_object_new_string(prefix_format(&v->prefixes.v[i], buf))) < 0) {
 				json_object_put(arr);
 				return NULL;
 			}
@@ -83,8 +54,8 @@ static bool value_is_null(const struct plan_value *v)
 static int add_value(struct json_object *o, const char *key, const struct plan_value *v)
 {
 	if (value_is_null(v))
-		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-	return add(o, key, value_json(v));
+		return json_put_null(o, key);
+	return json_put(o, key, value_json(v));
 }
 
 static struct json_object *field_json(const struct plan_field *f)
@@ -93,7 +64,7 @@ static struct json_object *field_json(const struct plan_field *f)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "name", f->name) < 0 || add_value(o, "before", &f->old) < 0 ||
+	if (json_put_str(o, "name", f->name) < 0 || add_value(o, "before", &f->old) < 0 ||
 	    add_value(o, "after", &f->new) < 0) {
 		json_object_put(o);
 		return NULL;
@@ -109,8 +80,8 @@ static struct json_object *fw_field_json(const struct plan_change *c)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "name", c->field) < 0 || add_str(o, "before", c->old) < 0 ||
-	    add_str(o, "after", c->new) < 0 || add_str(o, "kind", plan_change_kind_name(c->kind)) < 0) {
+	if (json_put_str(o, "name", c->field) < 0 || json_put_str(o, "before", c->old) < 0 ||
+	    json_put_str(o, "after", c->new) < 0 || json_put_str(o, "kind", plan_change_kind_name(c->kind)) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -123,9 +94,9 @@ static struct json_object *item_json(const struct plan_change *c)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "key", c->field) < 0 ||
-	    (c->old && c->new && (add_str(o, "before", c->old) < 0 || add_str(o, "after", c->new) < 0)) ||
-	    (!(c->old && c->new) && add_str(o, "value", c->new ? c->new : c->old) < 0)) {
+	if (json_put_str(o, "key", c->field) < 0 ||
+	    (c->old && c->new && (json_put_str(o, "before", c->old) < 0 || json_put_str(o, "after", c->new) < 0)) ||
+	    (!(c->old && c->new) && json_put_str(o, "value", c->new ? c->new : c->old) < 0)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -146,36 +117,36 @@ static int add_firewall(struct json_object *o, const struct plan_action *a)
 		return -ENOMEM;
 	for (int k = 0; k < 3; k++) {
 		lists[k] = json_object_new_array();
-		if (add(items, names[k], lists[k]) < 0)
+		if (json_put(items, names[k], lists[k]) < 0)
 			goto out;
 	}
-	if (add(o, "items", items) < 0) {
+	if (json_put(o, "items", items) < 0) {
 		items = NULL;
 		goto out;
 	}
 	items = NULL;
-	if (add_str(o, "body", a->u.firewall.body) < 0 || add_str(o, "patch", a->u.firewall.patch) < 0 ||
-	    add(o, "drifted", json_object_new_boolean(a->u.firewall.drift)) < 0 ||
-	    add(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
-	    add(o, "drift", drift = json_object_new_array()) < 0 ||
-	    add(o, "notes", notes = json_object_new_array()) < 0)
+	if (json_put_str(o, "body", a->u.firewall.body) < 0 || json_put_str(o, "patch", a->u.firewall.patch) < 0 ||
+	    json_put(o, "drifted", json_object_new_boolean(a->u.firewall.drift)) < 0 ||
+	    json_put(o, "ruleset", ruleset = json_object_new_array()) < 0 ||
+	    json_put(o, "drift", drift = json_object_new_array()) < 0 ||
+	    json_put(o, "notes", notes = json_object_new_array()) < 0)
 		goto out;
 	for (size_t i = 0; i < a->u.firewall.n_changes; i++) {
 		const struct plan_change *c = &a->u.firewall.changes[i];
 
 		switch (c->kind) {
 		case PLAN_CHANGE_ITEM:
-			if (append(lists[!c->old ? 0 : !c->new ? 1 : 2], item_json(c)) < 0)
+			if (json_push(lists[!c->old ? 0 : !c->new ? 1 : 2], item_json(c)) < 0)
 				goto out;
 			break;
 		case PLAN_CHANGE_RULESET:
 		case PLAN_CHANGE_DRIFT:
-			if (append(c->kind == PLAN_CHANGE_DRIFT ? drift : ruleset,
+			if (json_push(c->kind == PLAN_CHANGE_DRIFT ? drift : ruleset,
 				   json_object_new_string(c->new ? c->new : "")) < 0)
 				goto out;
 			break;
 		case PLAN_CHANGE_NOTE:
-			if (append(notes, json_object_new_string(c->field)) < 0)
+			if (json_push(notes, json_object_new_string(c->field)) < 0)
 				goto out;
 			break;
 		}
@@ -190,8 +161,8 @@ static int add_route(struct json_object *o, const struct hs_route *rt)
 {
 	struct json_object *r = json_object_new_object();
 
-	if (add(o, "route", r) < 0 || add(r, "table", json_object_new_int64(rt->table)) < 0 ||
-	    add(r, "metric", json_object_new_int64(rt->metric)) < 0)
+	if (json_put(o, "route", r) < 0 || json_put(r, "table", json_object_new_int64(rt->table)) < 0 ||
+	    json_put(r, "metric", json_object_new_int64(rt->metric)) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -206,17 +177,17 @@ static struct json_object *action_json(const struct plan_action *a)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "action", plan_op_name(a->op)) < 0 ||
-	    add_str(o, "object", plan_obj_name(a->obj)) < 0 ||
-	    add_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ? NULL : a->ifname) < 0 ||
-	    add_str(o, "name", a->name) < 0)
+	if (json_put_str(o, "action", plan_op_name(a->op)) < 0 ||
+	    json_put_str(o, "object", plan_obj_name(a->obj)) < 0 ||
+	    json_put_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ? NULL : a->ifname) < 0 ||
+	    json_put_str(o, "name", a->name) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_PEER && peer &&
-	    add_str(o, "public_key", key_to_base64(peer->public_key, b64)) < 0)
+	    json_put_str(o, "public_key", key_to_base64(peer->public_key, b64)) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_FIREWALL && add_firewall(o, a) < 0)
 		goto fail;
-	if (a->obj == PLAN_OBJ_LINK && add_str(o, "backend", hs_backend_name(a->u.link.backend)) < 0)
+	if (a->obj == PLAN_OBJ_LINK && json_put_str(o, "backend", hs_backend_name(a->u.link.backend)) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_ROUTE && add_route(o, &a->u.route) < 0)
 		goto fail;
@@ -224,12 +195,12 @@ static struct json_object *action_json(const struct plan_action *a)
 	if (!fields)
 		goto fail;
 	for (size_t i = 0; i < n_fields; i++)
-		if (append(fields, field_json(&f[i])) < 0)
+		if (json_push(fields, field_json(&f[i])) < 0)
 			goto fail;
 	for (size_t i = 0; a->obj == PLAN_OBJ_FIREWALL && i < a->u.firewall.n_changes; i++)
-		if (append(fields, fw_field_json(&a->u.firewall.changes[i])) < 0)
+		if (json_push(fields, fw_field_json(&a->u.firewall.changes[i])) < 0)
 			goto fail;
-	if (add(o, "fields", fields) < 0) {
+	if (json_put(o, "fields", fields) < 0) {
 		fields = NULL;
 		goto fail;
 	}
@@ -247,17 +218,17 @@ static struct json_object *notice_json(const struct peer_notice *n)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "peer", n->peer) < 0 ||
-	    add_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
-	    add_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
-	    add_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
-	    (n->state == PEER_NOTICE_EXPIRING ? add(o, "days_left", json_object_new_int64(n->days_left))
-					      : add_str(o, "days_left", NULL)) < 0 ||
-	    add_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
-	    add_str(o, "message", peer_notice_message(n, msg)) < 0 ||
-	    add_str(o, "file", n->file) < 0 ||
-	    add(o, "line", json_object_new_int64(n->line)) < 0 ||
-	    add(o, "column", json_object_new_int64(n->col)) < 0) {
+	if (json_put_str(o, "peer", n->peer) < 0 ||
+	    json_put_str(o, "public_key", key_to_base64(n->public_key, b64)) < 0 ||
+	    json_put_str(o, "state", peer_notice_state_name(n->state)) < 0 ||
+	    json_put_str(o, "expires", n->has_expires ? peer_notice_date(n->expires, date) : NULL) < 0 ||
+	    (n->state == PEER_NOTICE_EXPIRING ? json_put(o, "days_left", json_object_new_int64(n->days_left))
+					      : json_put_str(o, "days_left", NULL)) < 0 ||
+	    json_put_str(o, "severity", peer_notice_severity(n->state)) < 0 ||
+	    json_put_str(o, "message", peer_notice_message(n, msg)) < 0 ||
+	    json_put_str(o, "file", n->file) < 0 ||
+	    json_put(o, "line", json_object_new_int64(n->line)) < 0 ||
+	    json_put(o, "column", json_object_new_int64(n->col)) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -271,7 +242,7 @@ struct json_object *peer_notices_json(const struct peer_notices *n)
 	if (!arr)
 		return NULL;
 	for (size_t i = 0; i < n->n; i++)
-		if (append(arr, notice_json(&n->items[i])) < 0) {
+		if (json_push(arr, notice_json(&n->items[i])) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}
@@ -284,16 +255,16 @@ struct json_object *plan_to_json(const struct plan *p)
 
 	if (!root)
 		return NULL;
-	if (add(root, "format_version", json_object_new_int(PLAN_JSON_FORMAT)) < 0 ||
-	    add_str(root, "host", p->host_name) < 0 ||
-	    add_str(root, "source", p->source) < 0)
+	if (json_put(root, "format_version", json_object_new_int(PLAN_JSON_FORMAT)) < 0 ||
+	    json_put_str(root, "host", p->host_name) < 0 ||
+	    json_put_str(root, "source", p->source) < 0)
 		goto fail;
 	summary = json_object_new_object();
-	if (!summary || add(summary, "create", json_object_new_int64((int64_t)p->n_create)) < 0 ||
-	    add(summary, "update", json_object_new_int64((int64_t)p->n_update)) < 0 ||
-	    add(summary, "delete", json_object_new_int64((int64_t)p->n_delete)) < 0)
+	if (!summary || json_put(summary, "create", json_object_new_int64((int64_t)p->n_create)) < 0 ||
+	    json_put(summary, "update", json_object_new_int64((int64_t)p->n_update)) < 0 ||
+	    json_put(summary, "delete", json_object_new_int64((int64_t)p->n_delete)) < 0)
 		goto fail;
-	if (add(root, "summary", summary) < 0) {
+	if (json_put(root, "summary", summary) < 0) {
 		summary = NULL;
 		goto fail;
 	}
@@ -302,14 +273,14 @@ struct json_object *plan_to_json(const struct plan *p)
 	if (!changes)
 		goto fail;
 	for (size_t i = 0; i < p->n_actions; i++)
-		if (append(changes, action_json(&p->actions[i])) < 0)
+		if (json_push(changes, action_json(&p->actions[i])) < 0)
 			goto fail;
-	if (add(root, "changes", changes) < 0) {
+	if (json_put(root, "changes", changes) < 0) {
 		changes = NULL;
 		goto fail;
 	}
 	changes = NULL;
-	if (add(root, "peer_notices", peer_notices_json(&p->notices)) < 0)
+	if (json_put(root, "peer_notices", peer_notices_json(&p->notices)) < 0)
 		goto fail;
 	return root;
 fail:

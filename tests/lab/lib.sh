@@ -34,14 +34,16 @@ WGF=${WGF:-wgf}
 
 # lab_init: the run's directory (LAB_DIR), the private mount point for the hosts'
 # mount namespaces, and the trap that removes everything on exit.
+# A step that fails says which (on stderr) and returns 1; what was made is
+# removed by the trap, which is set as soon as there is something to remove.
 lab_init() {
 	[ -z "$LAB_DIR" ] || return 0
-	LAB_DIR=$(mktemp -d /tmp/wgf-lab.XXXXXX) || return 1
+	LAB_DIR=$(mktemp -d /tmp/wgf-lab.XXXXXX) || { echo "# lab_init: mktemp -d /tmp/wgf-lab.XXXXXX failed" >&2; return 1; }
 	trap lab_cleanup EXIT
 	trap 'exit 130' INT TERM
-	mkdir -p "$LAB_DIR/mnt" /run/wireguard || return 1
-	mount --bind "$LAB_DIR/mnt" "$LAB_DIR/mnt" || return 1
-	mount --make-private "$LAB_DIR/mnt" || return 1
+	mkdir -p "$LAB_DIR/mnt" /run/wireguard || { echo "# lab_init: mkdir $LAB_DIR/mnt /run/wireguard failed" >&2; return 1; }
+	mount --bind "$LAB_DIR/mnt" "$LAB_DIR/mnt" &&
+		mount --make-private "$LAB_DIR/mnt" || { echo "# lab_init: a private mount at $LAB_DIR/mnt failed" >&2; return 1; }
 	TAP_TIMES=${LAB_TIMES:-${TAP_TIMES:-0}}
 	TAP_T0=$(date +%s%N)
 }
@@ -146,6 +148,7 @@ wg_writes() {
 
 lab_cleanup() {
 	local name ns pid
+	[ -n "$LAB_DIR" ] || return 0
 	for name in "${LAB_HOSTS[@]}"; do
 		ns=$(lab_ns "$name")
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
@@ -157,7 +160,6 @@ lab_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 		umount "$LAB_DIR/mnt/$name" 2>/dev/null
 	done
-	[ -n "$LAB_DIR" ] || return 0
 	umount "$LAB_DIR/mnt" 2>/dev/null
 	rm -rf "$LAB_DIR"
 	LAB_HOSTS=()
