@@ -3,6 +3,9 @@ O        ?= build
 CC       ?= cc
 PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# systemd's directory for units of locally installed software (beside /usr/local/sbin);
+# /etc/systemd/system stays the administrator's, for drop-ins (systemctl edit)
+UNITDIR  ?= /usr/local/lib/systemd/system
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
@@ -33,9 +36,9 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
-            qemu-system-x86 busybox cpio kmod jq
+            qemu-system-x86 busybox cpio kmod jq mmdebstrap e2fsprogs
 
-.PHONY: labbins all deps check check-layers unit lab vm test demo bench bench-vm clean help install fuzz
+.PHONY: labbins all deps check check-layers unit lab vm guest test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf
 
 help:
@@ -46,6 +49,7 @@ help:
 	@echo "make check-layers  the layering rules: includes and calls point one way, pure code stays pure"
 	@echo "make lab        lab tests only (root: namespaces + wireguard-go)"
 	@echo "make vm         the lab against kernel WireGuard, in a qemu guest (root)"
+	@echo "make guest      a Debian 12 host with systemd in qemu: make install, the units, the reconcile timer (root)"
 	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick"
 	@echo "make bench-vm   the same on kernel WireGuard in the qemu guest (ratios only)"
 	@echo "make deps       install missing Debian packages"
@@ -114,6 +118,9 @@ lab: $(O)/wgf $(LAB_BIN)
 vm: deps $(O)/wgf $(LAB_BIN)
 	@tests/vm/run $(O)
 
+guest: deps $(O)/wgf
+	@tests/vm/debian/run $(O)
+
 test: deps
 	@tests/run
 
@@ -129,8 +136,9 @@ bench-vm: deps $(O)/wgf $(LAB_BIN)
 install: $(O)/wgf
 	install -D -m 0755 $(O)/wgf $(DESTDIR)/usr/local/sbin/wgf
 	install -D -m 0644 cmd/wgf.8 $(DESTDIR)/usr/local/share/man/man8/wgf.8
-	install -D -m 0644 cmd/wgf-reconcile.service $(DESTDIR)/etc/systemd/system/wgf-reconcile.service
-	install -D -m 0644 cmd/wgf-reconcile.timer $(DESTDIR)/etc/systemd/system/wgf-reconcile.timer
+	install -D -m 0644 cmd/wgf-reconcile.service $(DESTDIR)$(UNITDIR)/wgf-reconcile.service
+	install -D -m 0644 cmd/wgf-reconcile.timer $(DESTDIR)$(UNITDIR)/wgf-reconcile.timer
+	install -d -m 0700 $(DESTDIR)/etc/wgf
 	install -d $(DESTDIR)/etc/iproute2/rt_protos.d
 	echo "157 wgf" > $(DESTDIR)/etc/iproute2/rt_protos.d/wgf.conf
 
