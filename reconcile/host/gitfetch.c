@@ -27,6 +27,7 @@ struct fetch_child {
 	char host[256];
 	unsigned port;
 	unsigned attempts;
+	bool ssh_key_sent, token_sent;  /* credentials given: a failure after them is likely theirs */
 	char msg[GITFETCH_MSG_MAX];    /* the reason, when a callback refused */
 	int out;                       /* the pipe to the parent */
 };
@@ -175,6 +176,7 @@ static int cred_cb(git_credential **out, const char *url, const char *user, unsi
 			snprintf(c->msg, sizeof(c->msg), "cannot read the deploy key %s: %s", c->o->ssh_key, strerror(errno));
 			return GIT_EUSER;
 		}
+		c->ssh_key_sent = true;
 		return git_credential_ssh_key_new(out, user ? user : "git", NULL, c->o->ssh_key, NULL);
 	}
 	if (allowed & GIT_CREDENTIAL_USERNAME)
@@ -186,6 +188,7 @@ static int cred_cb(git_credential **out, const char *url, const char *user, unsi
 				 r == -EINVAL ? "empty or longer than 1023 bytes" : strerror(-r));
 			return GIT_EUSER;
 		}
+		c->token_sent = true;
 		r = git_credential_userpass_plaintext_new(out, user ? user : c->o->token_user, token);
 		sodium_memzero(token, sizeof(token));
 		return r;
@@ -196,13 +199,21 @@ static int cred_cb(git_credential **out, const char *url, const char *user, unsi
 	return GIT_EUSER;
 }
 
-static const char *git_reason(const struct fetch_child *c)
+static const char *git_reason(struct fetch_child *c)
 {
 	const git_error *e = git_error_last();
+	const char *m = e && e->message ? e->message : "unknown libgit2 error";
 
 	if (c->msg[0])
 		return c->msg;
-	return e && e->message ? e->message : "unknown libgit2 error";
+	if (c->ssh_key_sent)
+		snprintf(c->msg, sizeof(c->msg), "%s (after offering the deploy key %s: is its public key "
+			 "authorized there?)", m, c->o->ssh_key);
+	else if (c->token_sent)
+		snprintf(c->msg, sizeof(c->msg), "%s (after sending the token in %s)", m, c->o->token_file);
+	else
+		return m;
+	return c->msg;
 }
 
 static int open_mirror(const char *path, git_repository **repo)

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <fnmatch.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +31,25 @@ static char *next_word(char **s)
 	return w;
 }
 
+/* OpenSSH's patterns: '*' any run of characters, '?' one; nothing else is
+ * special ("[host]:port" is literal). */
+static bool pattern_match(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			for (const char *t = s;; t++) {
+				if (pattern_match(p + 1, t))
+					return true;
+				if (!*t)
+					return false;
+			}
+		}
+		if (!*s || (*p != '?' && *p != *s))
+			return false;
+	}
+	return !*s;
+}
+
 /* Whether name ("host" or "[host]:port") is matched by the comma-separated
  * patterns: one positive match and no negated one. */
 static bool hosts_match(char *patterns, const char *name)
@@ -40,10 +58,12 @@ static bool hosts_match(char *patterns, const char *name)
 
 	if (patterns[0] == '|')
 		return false;
-	for (char *p = strtok(patterns, ","); p; p = strtok(NULL, ",")) {
+	char *save = NULL;
+
+	for (char *p = strtok_r(patterns, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		bool neg = p[0] == '!';
 
-		if (fnmatch(neg ? p + 1 : p, name, 0) == 0) {
+		if (pattern_match(neg ? p + 1 : p, name)) {
 			if (neg)
 				return false;
 			hit = true;
