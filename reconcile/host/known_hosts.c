@@ -35,19 +35,26 @@ static char *next_word(char **s)
  * special ("[host]:port" is literal). */
 static bool pattern_match(const char *p, const char *s)
 {
-	for (; *p; p++, s++) {
+	const char *star = NULL, *resume = NULL;
+
+	/* linear: on a mismatch, only the last '*' takes one more character */
+	while (*s) {
 		if (*p == '*') {
-			for (const char *t = s;; t++) {
-				if (pattern_match(p + 1, t))
-					return true;
-				if (!*t)
-					return false;
-			}
-		}
-		if (!*s || (*p != '?' && *p != *s))
+			star = p++;
+			resume = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++resume;
+		} else {
 			return false;
+		}
 	}
-	return !*s;
+	while (*p == '*')
+		p++;
+	return !*p;
 }
 
 /* Whether name ("host" or "[host]:port") is matched by the comma-separated

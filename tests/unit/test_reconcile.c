@@ -170,6 +170,13 @@ static void test_known_hosts(void)
 	CHECK_INT(known_hosts_check(text, strlen(text), "10.0.0.1", 2222, b, nb), 0);
 	CHECK_INT(known_hosts_check(text, strlen(text), "1", 2222, b, nb), -ENOENT);
 	free(text);
+	/* many stars cost time linear in the name, not exponential */
+	if (asprintf(&text, "%s,*?*.*.*org,g*t*.*x*ample.o*g %s", "****************************************z",
+		     strchr(la, ' ') + 1) < 0)
+		goto out;
+	CHECK_INT(known_hosts_check(text, strlen(text), "git.example.org", 0, a, na), 0);
+	CHECK_INT(known_hosts_check(text, strlen(text), "git.example.net", 0, a, na), -ENOENT);
+	free(text);
 	/* a revoked key is refused whatever else lists it */
 	if (asprintf(&text, "%s@revoked * %s", la, strchr(la, ' ') + 1) < 0)
 		goto out;
