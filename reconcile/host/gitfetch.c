@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -373,6 +374,8 @@ int gitfetch(const struct gitfetch_opts *o, char oid_hex[GITFETCH_OID_HEX], stru
 	if (pid == 0) {
 		struct fetch_child c = { .o = o, .out = fds[1] };
 
+		/* a parent that is killed (systemd's timeout, ^C) takes the fetch with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[0]);
 		gitfetch_ssh_host(o->url, c.host, sizeof(c.host), &c.port);
 		fetch_child_run(&c);

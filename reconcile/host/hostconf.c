@@ -185,7 +185,7 @@ char *hostconf_full_ref(const char *ref)
 {
 	char *out;
 
-	if (!strncmp(ref, "refs/", 5))
+	if (!strncmp(ref, "refs/", 5) || !strcmp(ref, "HEAD"))
 		return strdup(ref);
 	if (asprintf(&out, "refs/heads/%s", ref) < 0)
 		return NULL;

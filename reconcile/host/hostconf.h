@@ -45,5 +45,6 @@ int hostconf_set(struct hostconf *c, const char *key, const char *value, struct 
 int hostconf_parse(struct hostconf *c, const char *text, size_t len, const char *file, struct wgf_error *err);
 
 const char *hostconf_verify_name(enum hostconf_verify v);   /* "commit", "tag", "off" */
-/* "main" -> "refs/heads/main"; "refs/…" as is. NULL on ENOMEM. */
+/* "main" -> "refs/heads/main"; "refs/…" and "HEAD" (the remote's default
+ * branch) as they are. NULL on ENOMEM. */
 char *hostconf_full_ref(const char *ref);

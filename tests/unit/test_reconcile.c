@@ -98,6 +98,9 @@ static void test_full_ref(void)
 	r = hostconf_full_ref("refs/tags/v1");
 	CHECK_STR(r, "refs/tags/v1");
 	free(r);
+	r = hostconf_full_ref("HEAD");
+	CHECK_STR(r, "HEAD");
+	free(r);
 }
 
 static void test_ssh_host_of_url(void)
