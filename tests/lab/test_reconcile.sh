@@ -170,6 +170,15 @@ hub_has() { in_host hub wg show wg0 peers 2>/dev/null | grep -qxF "${PUB[$1]}"; 
 hub_lacks() { ! hub_has "$1"; }
 no_ping() { ! in_host "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 short() { echo "${1:0:12}"; }
+quiet() { "$@" >/dev/null 2>&1; }
+# only_wireguard_go: no process but wireguard-go is left in the hub's namespace
+only_wireguard_go() {
+	local left
+	left=$(ps -o pid=,args= -p "$(ip netns pids "$(lab_ns hub)" | paste -sd, -)" | grep -v wireguard-go)
+	[ -z "$left" ] && return 0
+	echo "$left" | sed 's/^/#   left: /'
+	return 1
+}
 
 # hostsnap FILE: what wgf configures on the hub and its kernel's view of it: the
 # device and peers (handshakes and counters left out: traffic moves them), links,
@@ -288,14 +297,16 @@ check "status: last applied is still $(short "$C3")" sj_is .reconcile.last_appli
 gs_git -C "$work" reset -q --hard "$C3"; peer dave 10.10.0.13
 M=$(gs_commit_signed "$work" "$mallory" "add dave, signed by mallory")
 gs_force_push "$work" "$M"
-refused unknown-key "$M" "a commit signed by a key not in allowed_signers" "signed by a key not in $(q "$etc/allowed_signers") \($MALLORY_RE\)"
+# (the reasons' wording is the spec's "e.g.": the checks ask for what they must name)
+refused unknown-key "$M" "a commit signed by a key not in allowed_signers" \
+	".*($MALLORY_RE.*$(q "$etc/allowed_signers")|$(q "$etc/allowed_signers").*$MALLORY_RE)"
 st
 check "status: the refused commit's signer key is named" bash -c "grep -qF -- '$MALLORY_FP' '$LAB_DIR/status.json'"
 
 gs_git -C "$work" reset -q --hard "$C3"; peer dave 10.10.0.13
 W=$(gs_commit_wrong_ns "$work" "$admin" "add dave, signed for namespace file")
 gs_force_push "$work" "$W"
-refused wrong-ns "$W" "a commit signed by admin for namespace \"file\"" 'signature namespace "file", not "git"'
+refused wrong-ns "$W" "a commit signed by admin for namespace \"file\"" '.*namespace "file", not "git"'
 st
 check "status: 3 consecutive failures" sj_is .reconcile.consecutive_failures 3
 mon_stop "$LAB_DIR/mon.refused"; mon2=$?
@@ -373,8 +384,8 @@ REAL_FP=$(gs_fingerprint "$GS_HOST_KEY")
 hostsnap "$LAB_DIR/snap.c6"
 rec hostkey-wrong
 check "a host key that does not match known_hosts: exit 1" rc_is 1
-check "... 'host key for $GS_ADDR does not match $etc/known_hosts'" \
-	says "^wgf: fetch from $SSH_RE failed: .*host key for $GS_ADDR does not match $(q "$etc/known_hosts") \(($(q "$REAL_FP")|$(q "$IMP_FP"))\)"
+check "... 'host key for $GS_ADDR does not match $etc/known_hosts (… the key it offered)'" \
+	says "^wgf: fetch from $SSH_RE failed: .*host key for $GS_ADDR does not match $(q "$etc/known_hosts") \(.*$(q "$REAL_FP")\)"
 check "... the host is byte-identical" same_host "$LAB_DIR/snap.c6"
 rec hostkey-wrong-accept --force --accept-new-host-key
 check "... refused with --accept-new-host-key too: exit 1" rc_is 1
@@ -402,9 +413,8 @@ gs_hang_start 22 || fail "a hung server on port 22"
 rec hang
 check "a hung server: exit 1" rc_is 1
 check "... the run is bounded by --fetch-timeout 3 (${MS} ms)" test "$MS" -ge 3000 -a "$MS" -lt 5500
-check "... 'timed out after 3 s'" says "^wgf: fetch from $SSH_RE failed: .*timed out after 3 s"
-check "... the fetch child is gone (only wireguard-go left in the hub)" \
-	bash -c "! ps -o comm= -p \"\$(ip netns pids $(lab_ns hub) | paste -sd, -)\" | grep -qv wireguard-go"
+check "... 'wgf: fetch from URL … timed out after 3 s'" says "^wgf: fetch from $SSH_RE (failed: )?.*timed out after 3 s"
+check "... the fetch child is gone (only wireguard-go left in the hub)" only_wireguard_go
 check "... frank is not applied" hub_lacks frank
 st
 check "status: 1 consecutive failure, outcome fetch-failed" \
@@ -463,14 +473,14 @@ gs_push "$work"
 hostsnap "$LAB_DIR/snap.c8"
 rec_traced suspended
 check "a run while suspended: exit 0" rc_is 0
-check "... 'wgf: reconcile suspended by root at …: maintenance window'" says "^wgf: reconcile suspended by root at .*: maintenance window$"
+check "... 'wgf: reconcile suspended by root at …: maintenance window'" says "^wgf: reconcile suspended by root at [-0-9T:Z]+: maintenance window"
 check "... nothing written to WireGuard" wg_wrote_nothing suspended
 check "... the host is byte-identical (grace stays)" same_host "$LAB_DIR/snap.c8"
 st
 check "status --json: suspended by root, why" sj_is '"\(.reconcile.suspended.by): \(.reconcile.suspended.reason)"' "root: maintenance window"
 check "status --json: and when" test -n "$(epoch "$(sj .reconcile.suspended.at)")"
 in_host hub env NO_COLOR=1 "$WGF" status --state-dir "$STATE" >"$LAB_DIR/status.txt" 2>&1
-check "status (text): 'suspended by root at …: maintenance window'" grep -qE "suspended by root at .*: maintenance window" "$LAB_DIR/status.txt"
+check "status (text): 'suspended by root at …: maintenance window'" grep -qiE "suspended by root at .*: maintenance window" "$LAB_DIR/status.txt"
 in_host hub env -u SUDO_USER NO_COLOR=1 "$WGF" resume --state-dir "$STATE" >"$LAB_DIR/resume.out" 2>&1
 check "wgf resume: exit 0" test $? -eq 0
 rec resumed
@@ -515,7 +525,7 @@ check "wgf journal: exit 0" test $? -eq 0
 check "... names the refused commit and why" grep -q "$W.*signature namespace\|$(short "$W").*signature namespace" "$LAB_DIR/journal.txt"
 check "... names an applied revision and its signer" grep -qE "$(short "$C2").*admin@example.org|admin@example.org.*$(short "$C2")" "$LAB_DIR/journal.txt"
 in_host hub env NO_COLOR=1 "$WGF" journal --json --state-dir "$STATE" >"$LAB_DIR/journal.json" 2>&1
-check "wgf journal --json parses" jq -e . "$LAB_DIR/journal.json" >/dev/null
+check "wgf journal --json parses" quiet jq -e . "$LAB_DIR/journal.json"
 in_host hub env NO_COLOR=1 "$WGF" journal verify --state-dir "$STATE" >"$LAB_DIR/jv.out" 2>&1
 check "wgf journal verify: an intact journal passes (exit 0)" test $? -eq 0
 JN=$(wc -l <"$STATE/journal")
