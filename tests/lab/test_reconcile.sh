@@ -276,11 +276,11 @@ check "back on SSH: exit 0, nothing to do" rc_is 0
 # --- refused commits: the host stays byte-identical --------------------------------
 hostsnap "$LAB_DIR/snap.c3"
 mon_start hub ip "$LAB_DIR/mon.refused"; mon1=$?
-refused() {   # refused NAME COMMIT WHAT REASON_ERE: a run that must refuse COMMIT
-	local name=$1 c=$2 what=$3 re=$4
+refused() {   # refused NAME COMMIT WHAT REASON REASON_ERE: a run that must refuse COMMIT
+	local name=$1 c=$2 what=$3 reason=$4 re=$5
 	rec_traced "$name" --force
 	check "$what: exit 3 (refused)" rc_is 3
-	check "$what: 'wgf: refused commit $(short "$c")…: $re'" says "^wgf: refused commit $c: $re"
+	check "$what: 'wgf: refused commit $(short "$c")…: $reason'" says "^wgf: refused commit $c: $re"
 	check "$what: nothing written to WireGuard" wg_wrote_nothing "$name"
 	check "$what: the host is byte-identical" same_host "$LAB_DIR/snap.c3"
 	check "$what: dave is not a peer" hub_lacks dave
@@ -288,7 +288,7 @@ refused() {   # refused NAME COMMIT WHAT REASON_ERE: a run that must refuse COMM
 peer dave 10.10.0.13
 U=$(gs_commit_unsigned "$work" "add dave, unsigned")
 gs_push "$work"
-refused unsigned "$U" "an unsigned commit" "not signed"
+refused unsigned "$U" "an unsigned commit" "not signed" "not signed"
 st
 check "status: last attempt refused, the commit and the reason" \
 	sj_is '"\(.reconcile.last_attempt.outcome) \(.reconcile.last_attempt.revision) \(.reconcile.last_attempt.reason)"' "refused $U not signed"
@@ -298,7 +298,7 @@ gs_git -C "$work" reset -q --hard "$C3"; peer dave 10.10.0.13
 M=$(gs_commit_signed "$work" "$mallory" "add dave, signed by mallory")
 gs_force_push "$work" "$M"
 # (the reasons' wording is the spec's "e.g.": the checks ask for what they must name)
-refused unknown-key "$M" "a commit signed by a key not in allowed_signers" \
+refused unknown-key "$M" "a commit signed by a key not in allowed_signers" "… mallory's key … the allowed-signers file …" \
 	".*($MALLORY_RE.*$(q "$etc/allowed_signers")|$(q "$etc/allowed_signers").*$MALLORY_RE)"
 st
 check "status: the refused commit's signer key is named" bash -c "grep -qF -- '$MALLORY_FP' '$LAB_DIR/status.json'"
@@ -306,7 +306,7 @@ check "status: the refused commit's signer key is named" bash -c "grep -qF -- '$
 gs_git -C "$work" reset -q --hard "$C3"; peer dave 10.10.0.13
 W=$(gs_commit_wrong_ns "$work" "$admin" "add dave, signed for namespace file")
 gs_force_push "$work" "$W"
-refused wrong-ns "$W" "a commit signed by admin for namespace \"file\"" '.*namespace "file", not "git"'
+refused wrong-ns "$W" "a commit signed by admin for namespace \"file\"" '… namespace "file", not "git"' '.*namespace "file", not "git"'
 st
 check "status: 3 consecutive failures" sj_is .reconcile.consecutive_failures 3
 mon_stop "$LAB_DIR/mon.refused"; mon2=$?
@@ -522,6 +522,7 @@ check "status says loudly: WARNING: signature verification is off" grep -q "WARN
 # --- the journal: names revisions and signers; tamper-evident -------------------------------
 in_host hub env NO_COLOR=1 "$WGF" journal --state-dir "$STATE" >"$LAB_DIR/journal.txt" 2>&1
 check "wgf journal: exit 0" test $? -eq 0
+sed 's/^/#   journal: /' "$LAB_DIR/journal.txt" | tail -n 4
 check "... names the refused commit and why" grep -q "$W.*signature namespace\|$(short "$W").*signature namespace" "$LAB_DIR/journal.txt"
 check "... names an applied revision and its signer" grep -qE "$(short "$C2").*admin@example.org|admin@example.org.*$(short "$C2")" "$LAB_DIR/journal.txt"
 in_host hub env NO_COLOR=1 "$WGF" journal --json --state-dir "$STATE" >"$LAB_DIR/journal.json" 2>&1
@@ -545,16 +546,21 @@ if tail:
     lines.pop()
 i = k - 1
 if kind == "edit":
-    # one character of a string value that is not a hash: the entry's content
+    # a well-formed lie: one more change counted (else: another signer named)
     line = lines[i].decode()
-    for m in re.finditer(r'"([A-Za-z_]+)":"([^"\\]+)"', line):
-        if not re.search(r"hash|prev|chain|mac", m.group(1)):
-            p = m.end(2) - 1
-            line = line[:p] + ("x" if line[p] != "x" else "y") + line[p + 1:]
-            break
+    m = re.search(r'"(create|update|delete)":([0-9]+)', line)
+    if m:
+        line = line[:m.start(2)] + str(int(m.group(2)) + 1) + line[m.end(2):]
+    elif "admin@example.org" in line:
+        line = line.replace("admin@example.org", "mallory@example.org")
     else:
-        sys.exit("no string value to edit on line %d" % k)
+        sys.exit("line %d has no count and no signer to edit: %s" % (k, line))
     lines[i] = line.encode()
+elif kind == "edit-signer":
+    line = lines[i].decode()
+    if "admin@example.org" not in line:
+        sys.exit("line %d names no signer admin@example.org: %s" % (k, line))
+    lines[i] = line.replace("admin@example.org", "mallory@example.org").encode()
 elif kind == "remove":
     del lines[i]
 elif kind == "reorder":
@@ -569,16 +575,19 @@ PY
 	OUT=$d.out RC=$rc
 }
 tamper_caught() {   # tamper_caught WHAT K: exit 1 and journal:K: or journal:K+1:
+	note "journal verify: $(grep -m1 'journal:' "$OUT")"
 	rc_is 1 || return 1
 	grep -qE "journal:($2|$(($2 + 1))): " "$OUT" && return 0
 	echo "#   no journal:$2: or journal:$(($2 + 1)): in:"; show; return 1
 }
 if [ "$JN" -ge 6 ]; then
-	tamper edit edit 3; check "journal verify catches an edited entry (line 3)" tamper_caught edit 3
+	tamper edit edit 3; check "journal verify catches an edited entry (line 3: a change count)" tamper_caught edit 3
+	tamper signer edit-signer 3; check "journal verify catches an edited entry (line 3: another signer)" tamper_caught signer 3
 	tamper remove remove 3; check "journal verify catches a removed entry (line 3)" tamper_caught remove 3
 	tamper reorder reorder 3; check "journal verify catches two entries swapped (lines 3, 4)" tamper_caught reorder 3
 	tamper insert insert 3; check "journal verify catches an inserted entry (line 3)" tamper_caught insert 3
-	tamper truncate truncate "$JN"; check "journal verify catches a truncated tail (the last entry gone)" rc_is 1
+	tamper truncate truncate "$JN"; note "journal verify: $(grep -m1 'journal:' "$OUT")"
+	check "journal verify catches a truncated tail (the last entry gone)" rc_is 1
 	check "... and says where it breaks" says "journal:[0-9]+: "
 	in_host hub env NO_COLOR=1 "$WGF" journal verify --state-dir "$STATE" >/dev/null 2>&1
 	check "the real journal still verifies" test $? -eq 0
