@@ -2,12 +2,15 @@
 #include <git2.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/wgf.h"
 #include "reconcile/host/allowed_signers.h"
+#include "reconcile/host/converged.h"
+#include "reconcile/host/keyfile.h"
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/gitfetch.h"
 #include "reconcile/host/hostconf.h"
@@ -252,6 +255,39 @@ static int rc_source(struct rc *rc)
 	return 0;
 }
 
+/* The no-op run: the trusted commit is the one this host converged on, with
+ * the same key and wgf, no peer has expired since, and the host still looks
+ * as it did then. 1: nothing to do (said); 0: plan as usual. */
+static int rc_converged(struct rc *rc)
+{
+	struct wgf_error err = {0};
+	struct converged cv;
+	uint8_t key[WG_KEY_LEN], pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+	bool same = false;
+	int r;
+
+	if (converged_load(rc->c.state_dir, &cv) < 0)
+		return 0;
+	r = keyfile_read(rc->c.key_file, key);
+	if (r == 0)
+		r = key_public_from_private(pub, key);
+	sodium_memzero(key, sizeof(key));
+	if (r < 0 || strcmp(cv.revision, rc->v.commit) || strcmp(cv.version, WGF_VERSION) ||
+	    (rc->c.host && strcmp(cv.host, rc->c.host)) || (cv.valid_until && rc->c.now >= cv.valid_until) ||
+	    strcmp(cv.public_key, key_to_base64(pub, b64)))
+		goto out;
+	if (pipeline_converged_check(rc->c.state_dir, &cv, &same, &err) < 0)
+		same = false;
+	if (same && !rc->c.json)
+		printf("No changes. Host \"%s\" matches the desired state (%s; as at the last run, "
+		       "nothing it depends on has changed).\n", cv.host, rc->source);
+out:
+	wgf_error_clear(&err);
+	converged_clear(&cv);
+	return same;
+}
+
 /* Plans the trusted commit and applies it. 0, or < 0 after saying why. */
 static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct wgf_error *why)
 {
@@ -259,9 +295,16 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	struct apply_opts ao = {0};
 	struct apply_result res = {0};
 	struct kernel *k = NULL;
+	struct converged cv = {0};
 	int r;
 
 	*outcome = LOOP_FAILED;
+	if (rc_converged(rc)) {
+		*outcome = LOOP_NO_CHANGES;
+		return 0;
+	}
+	converged_remove(rc->c.state_dir);
+	rc->c.converged = &cv;
 	rc->c.repo = rc->mirror;
 	rc->c.ref = rc->v.commit;
 	rc->c.lock = lock;
@@ -279,6 +322,9 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 		*outcome = plan_is_empty(rc->plan) ? LOOP_NO_CHANGES : LOOP_APPLIED;
 		goto out;
 	}
+	/* converged: what was observed is what the next no-op run compares with */
+	if (plan_is_empty(rc->plan) && (cv.revision = strdup(rc->v.commit)) && (cv.version = strdup(WGF_VERSION)))
+		converged_save(rc->c.state_dir, &cv);
 	ao.backend = rc->c.backend;
 	ao.wireguard_go = rc->c.wireguard_go;
 	ao.state_dir = rc->c.state_dir;
@@ -297,6 +343,8 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	*outcome = plan_is_empty(rc->plan) ? LOOP_NO_CHANGES : LOOP_APPLIED;
 out:
 	apply_result_clear(&res);
+	converged_clear(&cv);
+	rc->c.converged = NULL;
 	kernel_free(k);
 	return r;
 }

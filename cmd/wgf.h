@@ -55,6 +55,7 @@ struct cmd_ctx {
 	int64_t now;
 	unsigned expiry_warning;       /* --expiry-warning: days ahead to name expiring peers (0: off) */
 	const char *observed;          /* plan --observed: a snapshot instead of this host's kernel */
+	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
 };
 
 enum {
