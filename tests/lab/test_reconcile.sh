@@ -411,6 +411,7 @@ gs_push "$work"
 gs_stop sshd
 gs_hang_start 22 || fail "a hung server on port 22"
 rec hang
+HANG_END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 check "a hung server: exit 1" rc_is 1
 check "... the run is bounded by --fetch-timeout 3 (${MS} ms)" test "$MS" -ge 3000 -a "$MS" -lt 5500
 check "... 'wgf: fetch from URL … timed out after 3 s'" says "^wgf: fetch from $SSH_RE (failed: )?.*timed out after 3 s"
@@ -422,6 +423,7 @@ check "status: 1 consecutive failure, outcome fetch-failed" \
 NEXT=$(epoch "$(sj .reconcile.next_attempt)")
 LAST=$(epoch "$(sj .reconcile.last_attempt.time)")
 check "status: next_attempt is interval (2 s) after the last attempt" test -n "$NEXT" -a -n "$LAST" -a "$((NEXT - LAST))" -eq 2
+note "hung run: last_attempt.time $(sj .reconcile.last_attempt.time), next_attempt $(sj .reconcile.next_attempt), the run ended $HANG_END"
 rec hang-backoff
 check "a run while backing off: exit 0 (${MS} ms)" rc_is 0
 check "... at once" test "$MS" -lt 1000
@@ -444,7 +446,8 @@ rec down
 check "a server that is down: exit 1 at once (${MS} ms)" test "$RC" -eq 1 -a "$MS" -lt 2000
 check "... 'wgf: fetch from $SSH_URL failed: …'" says "^wgf: fetch from $SSH_RE failed: "
 rec down-backoff
-check "... the next run backs off: exit 0" rc_is 0
+check "... the next run backs off: exit 0 (${MS} ms)" rc_is 0
+check "... at once" test "$MS" -lt 1000
 check "... and says so" says "^wgf: backing off after 1 failures?; next attempt at "
 rec down-force --force
 check "... --force tries anyway: exit 1" rc_is 1
