@@ -227,7 +227,7 @@ EOF
 	gs_privsep /usr/sbin/sshd -t -f "$GS_DIR/sshd_config" 2>"$GS_DIR/sshd-t.log" ||
 		{ sed 's/^/#   sshd -t: /' "$GS_DIR/sshd-t.log" >&2; return 1; }
 	# the subshell, ip netns exec, unshare and sh all exec: $! is sshd's PID
-	(GS_EXEC=exec; gs_privsep /usr/sbin/sshd -D -e -f "$GS_DIR/sshd_config") >>"$GS_DIR/sshd.log" 2>&1 &
+	(GS_EXEC='exec'; gs_privsep /usr/sbin/sshd -D -e -f "$GS_DIR/sshd_config") >>"$GS_DIR/sshd.log" 2>&1 &
 	pid=$!
 	GS_PIDS[sshd]=$pid
 	gs_wait_port "$port" "$pid" || { tail -n 5 "$GS_DIR/sshd.log" | sed 's/^/#   sshd: /' >&2; return 1; }

@@ -518,6 +518,7 @@ C10=$(gs_commit_unsigned "$work" "add grace again, unsigned")
 gs_push "$work"
 rec verify-off --verify off
 check "--verify off applies an unsigned commit: exit 0" rc_is 0
+check "... reconciled to $(short "$C10")" says "^Reconciled to commit $(short "$C10")"
 check "... grace is a peer" hub_has grace
 in_host hub env NO_COLOR=1 "$WGF" status --state-dir "$STATE" >"$LAB_DIR/status.txt" 2>&1
 check "status says loudly: WARNING: signature verification is off" grep -q "WARNING: signature verification is off" "$LAB_DIR/status.txt"
