@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/wgf.h"
@@ -67,7 +68,18 @@ struct rc {
 	struct trust_verdict v;
 	struct plan *plan;
 	char *source;
+	struct timespec t0;            /* CLOCK_MONOTONIC at the start of the run */
 };
+
+/* The clock at the end of the run: the backoff counts from there, so a fetch
+ * that took its whole timeout still waits the backoff after it. */
+static int64_t rc_end_time(const struct rc *rc)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return rc->c.now + (int64_t)(t.tv_sec - rc->t0.tv_sec) - (t.tv_nsec < rc->t0.tv_nsec);
+}
 
 static int rc_config(struct rc *rc, int argc, char **argv)
 {
@@ -377,11 +389,11 @@ static void rc_record(struct rc *rc, enum loop_outcome outcome, const struct wgf
 	ls->last_attempt = *run;
 	if (loop_outcome_failed(outcome)) {
 		ls->consecutive_failures++;
-		ls->next_attempt = rc->c.now + loopstate_backoff(ls->consecutive_failures, rc->hc.interval,
+		ls->next_attempt = rc_end_time(rc) + loopstate_backoff(ls->consecutive_failures, rc->hc.interval,
 								 rc->hc.backoff_max);
 	} else {
 		ls->consecutive_failures = 0;
-		ls->next_attempt = rc->c.now + rc->hc.interval;
+		ls->next_attempt = rc_end_time(rc) + rc->hc.interval;
 		/* the same revision again: it was applied when it first was */
 		if (ls->last_applied.revision && run->revision && !strcmp(ls->last_applied.revision, run->revision))
 			goto out;
@@ -442,7 +454,9 @@ static void rc_print(const struct rc *rc, enum loop_outcome o, const struct wgf_
 		else if (o == LOOP_APPLIED)
 			printf("\nReconciled to %s: %zu added, %zu changed, %zu destroyed.\n", p->source,
 			       p->n_create, p->n_update, p->n_delete);
-		return;   /* the plan said "No changes … (source)" */
+		else
+			printf("Reconciled: commit %.12s (%s) is applied; nothing to do.\n", rc->v.commit, rc->hc.ref);
+		return;
 	case LOOP_REFUSED:
 		cmd_error("refused commit %s: %s; nothing was changed", rc->v.commit[0] ? rc->v.commit : rc->fetched,
 			  wgf_error_message(why));
@@ -517,6 +531,7 @@ int cmd_reconcile(int argc, char **argv)
 	int r, lock = -1, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&rc.c, "reconcile");
+	clock_gettime(CLOCK_MONOTONIC, &rc.t0);
 	if (hostconf_init(&rc.hc) < 0) {
 		cmd_error("out of memory");
 		return EXIT_ERROR;

@@ -245,6 +245,10 @@ static void fetch_child_run(struct fetch_child *c)
 
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/* libgit2 1.5's SSH transport reads ~/.ssh/known_hosts before it asks
+	 * cert_cb, and fails without a HOME (systemd services have none): a home
+	 * of wgf's own, with no .ssh in it, keeps root's out of the decision. */
+	setenv("HOME", o->mirror, 1);
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	if (git_libgit2_init() < 0)
