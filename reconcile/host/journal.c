@@ -32,6 +32,10 @@
 #define REVISION_LEN 40
 /* An entry is an object holding one object (the signer). */
 #define JSON_DEPTH 4
+/* What is read: an entry is about 350 bytes, so 256 MiB is some 750,000 of
+ * them; the head is one short line (a longer one is read, and is damaged). */
+#define JOURNAL_READ_MAX (256u << 20)
+#define HEAD_READ_MAX 4096
 
 /* ---- hashes and times ---- */
 
@@ -426,8 +430,61 @@ static int state_path(const char *state_dir, const char *name, char *buf, size_t
 	return 0;
 }
 
+/* A whole regular file, at most max bytes (else -EFBIG), NUL-terminated. A
+ * link, a FIFO or a device in its place is refused, never waited on. */
+static int read_regular(const char *path, size_t max, char **out, size_t *out_len)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, r = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	if (!(buf = malloc((size_t)sb.st_size + 1))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* a file that grows while it is read is read as far as fstat said */
+	while (len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
 /* A file of the state directory; missing: *out NULL and 0. */
-static int read_state_file(const char *state_dir, const char *name, char **out, size_t *len,
+static int read_state_file(const char *state_dir, const char *name, size_t max, char **out, size_t *len,
 			   struct wgf_error *err)
 {
 	char path[PATH_MAX];
@@ -436,9 +493,11 @@ static int read_state_file(const char *state_dir, const char *name, char **out, 
 	*out = NULL;
 	*len = 0;
 	if (r == 0)
-		r = fileio_read(path, out, len);
+		r = read_regular(path, max, out, len);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EINVAL)
+		return wgf_error_set(err, r, "reading %s/%s: not a regular file", state_dir, name);
 	if (r < 0)
 		return wgf_error_set(err, r, "reading %s/%s: %s", state_dir, name, strerror(-r));
 	return 0;
@@ -451,7 +510,7 @@ int journal_read(const char *state_dir, size_t last, struct journal *out, struct
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = read_state_file(state_dir, JOURNAL_FILE, &text, &len, err);
+	r = read_state_file(state_dir, JOURNAL_FILE, JOURNAL_READ_MAX, &text, &len, err);
 	if (r == 0 && (r = journal_parse(text ? text : "", len, last, out)) < 0)
 		wgf_error_set(err, r, NULL);
 	free(text);
@@ -819,6 +878,8 @@ int journal_verify_text(const char *text, size_t len, const char *head_text, siz
 	}
 	r = head_check(&v, it.no, chain, last, last_chained, before_last, off_last, st, err);
 out:
+	while (next_line(&it, &s, &n, &complete))
+		;   /* counted to the end */
 	if (st) {
 		st->n_entries = it.no;
 		st->n_unchained = n_unchained;
@@ -837,14 +898,46 @@ int journal_verify(const char *state_dir, struct journal_status *st, struct wgf_
 		memset(st, 0, sizeof(*st));
 	/* the head first: an append between the two reads leaves the head behind
 	 * by one entry, which is not a break */
-	r = read_state_file(state_dir, JOURNAL_HEAD_FILE, &head, &head_len, err);
+	r = read_state_file(state_dir, JOURNAL_HEAD_FILE, HEAD_READ_MAX, &head, &head_len, err);
 	if (r == 0)
-		r = read_state_file(state_dir, JOURNAL_FILE, &text, &len, err);
+		r = read_state_file(state_dir, JOURNAL_FILE, JOURNAL_READ_MAX, &text, &len, err);
 	if (r == 0)
 		r = journal_verify_text(text ? text : "", len, head, head_len, st, err);
 	free(text);
 	free(head);
 	return r;
+}
+
+int journal_find(const char *state_dir, const char *hex, size_t *line, struct wgf_error *err)
+{
+	uint8_t want[JOURNAL_HASH_LEN], h[JOURNAL_HASH_LEN];
+	struct line_iter it = { NULL, 0, 0, 0 };
+	char *text = NULL;
+	const char *s;
+	size_t len = 0, n;
+	bool complete;
+	int r;
+
+	*line = 0;
+	if (!hash_from_hex(hex, strlen(hex), want))
+		return wgf_error_set(err, -EINVAL, "\"%s\" is not a hash (64 lower-case hex digits)", hex);
+	r = read_state_file(state_dir, JOURNAL_FILE, JOURNAL_READ_MAX, &text, &len, err);
+	if (r < 0)
+		return r;
+	it.text = text;
+	it.len = len;
+	while (next_line(&it, &s, &n, &complete)) {
+		hash_bytes(s, n + complete, h);
+		if (!memcmp(h, want, JOURNAL_HASH_LEN)) {
+			*line = it.no;
+			break;
+		}
+	}
+	free(text);
+	if (!*line)
+		return wgf_error_set(err, -ENOENT, "journal: no line has the hash %s: the journal was rewritten "
+				     "up to that point, or the hash is of another journal", hex);
+	return 0;
 }
 
 /* ---- writing ---- */
@@ -1135,7 +1228,7 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 		return r;
 	free(line);
 	line = NULL;
-	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0) {
@@ -1147,9 +1240,8 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 		goto out;
 	}
 	size = sb.st_size;
-	r = fileio_read(head_path, &head_text, &head_len);
-	if (r < 0 && r != -ENOENT)
-		goto out;
+	/* a head that cannot be read is none: the chain goes on from the file */
+	r = read_regular(head_path, HEAD_READ_MAX, &head_text, &head_len);
 	head_parse(r == 0 ? head_text : NULL, head_len, &h);
 	r = h.valid ? base_from_head(fd, &size, &h, &b) : base_from_file(fd, size, &b);
 	if (r < 0)

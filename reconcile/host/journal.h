@@ -92,11 +92,11 @@ void journal_clear(struct journal *j);
 
 /* What journal_verify found. */
 struct journal_status {
-	size_t n_entries;                      /* lines in the journal */
+	size_t n_entries;                      /* lines in the journal (all of them, even when it breaks) */
 	size_t n_unchained;                    /* of them, written before the chain began */
 	bool has_head;                         /* the head file was there */
 	bool head_behind;                      /* the head misses the last entry (a crash between the two writes) */
-	char head[JOURNAL_HASH_HEX_LEN];       /* hash of the last line (JOURNAL_GENESIS when none) */
+	char head[JOURNAL_HASH_HEX_LEN];       /* intact: the hash of the last line (JOURNAL_GENESIS: none) */
 };
 
 /* Checks the chain and the head: 0 when intact, -EBADMSG with err "journal:LINE:
@@ -106,6 +106,12 @@ int journal_verify(const char *state_dir, struct journal_status *st, struct wgf_
 /* The same from the two files' bytes; head NULL: no head file. */
 int journal_verify_text(const char *text, size_t len, const char *head, size_t head_len,
 			struct journal_status *st, struct wgf_error *err);
+
+/* The line of <state_dir>/journal whose hash is hex (a head recorded earlier,
+ * elsewhere): with an intact chain, everything up to it is as it was then.
+ * 0 and *line, -ENOENT (no such line: rewritten, or another journal), -EINVAL
+ * (not 64 hex digits), or another negative errno; err says which. */
+int journal_find(const char *state_dir, const char *hex, size_t *line, struct wgf_error *err);
 
 /* The pure parts of journal_append: the line that follows a chain whose last
  * line is number seq - 1 with hash prev (the caller frees *out), and the head
