@@ -70,7 +70,7 @@ const char *journal_time_format(int64_t t, char *buf)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (t < 0 || t > 253402300799LL || !gmtime_r(&tt, &tm) ||
+	if (t < 0 || t > JOURNAL_TIME_MAX || !gmtime_r(&tt, &tm) ||
 	    !strftime(buf, JOURNAL_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, JOURNAL_TIME_LEN, "(time %lld)", (long long)t);
 	return buf;
@@ -95,7 +95,7 @@ static bool time_parse(const char *s, size_t n, int64_t *out)
 	h = atoi(s + 11);
 	mi = atoi(s + 14);
 	sec = atoi(s + 17);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 59)
 		return false;
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return false;
@@ -154,6 +154,10 @@ static int member_str(struct json_object *o, const char *key, bool nullable, con
 	return 0;
 }
 
+/* Counts and line numbers stay below 2^53 (exact in any JSON reader), so the
+ * next one never overflows. */
+#define COUNT_MAX (1ULL << 53)
+
 static int member_uint(struct json_object *o, const char *key, uint64_t min, uint64_t *out, struct line_info *li)
 {
 	struct json_object *v;
@@ -161,7 +165,8 @@ static int member_uint(struct json_object *o, const char *key, uint64_t min, uin
 
 	if (!json_object_object_get_ex(o, key, &v))
 		return damaged(li, "no \"%s\"", key);
-	if (!json_object_is_type(v, json_type_int) || (x = json_object_get_int64(v)) < 0 || (uint64_t)x < min)
+	if (!json_object_is_type(v, json_type_int) || (x = json_object_get_int64(v)) < 0 || (uint64_t)x < min ||
+	    (uint64_t)x >= COUNT_MAX)
 		return damaged(li, "\"%s\" is not a %s", key, min ? "positive integer" : "count");
 	*out = (uint64_t)x;
 	return 0;
@@ -728,10 +733,11 @@ static int chain_break(const struct verify *v, size_t L, const struct line_info 
 		return wgf_error_set(err, -EBADMSG, "journal:%zu: %s %s missing (removed): line %zu holds "
 				     "entry %llu", L, span(a, sizeof(a), "entry", "entries", E, s - 1),
 				     E == s - 1 ? "is" : "are", L, (unsigned long long)s);
-	if (first && s == E)
+	if (first)
+		/* the entries of an older wgf before it hold no hash: where they changed is not known */
 		return wgf_error_set(err, -EBADMSG, "journal:%zu: the unchained %s before line %zu (written by an "
-				     "older wgf) %s changed after the chain began", L, L - 1 > 1 ? "entries" : "entry",
-				     L, L - 1 > 1 ? "were" : "was");
+				     "older wgf) %s changed after the chain began%s", L, L - 1 > 1 ? "entries" : "entry",
+				     L, L - 1 > 1 ? "were" : "was", s < E ? " (lines were added to them)" : "");
 	if (s == E) {
 		/* a line inserted before this one, or this one or the one before it changed */
 		if ((r = look(v, L + 1, &other)) < 0)
@@ -772,8 +778,10 @@ static int head_check(const struct verify *v, size_t n, bool any_chained, const 
 	if (!hd->valid)
 		return wgf_error_set(err, -EBADMSG, "journal:%zu: the head (%s) is damaged: %s", at,
 				     JOURNAL_HEAD_FILE, hd->why);
-	if (hd->entries == n && n == 0)
-		return 0;
+	/* wgf writes the head only after a chained entry */
+	if (!any_chained && n >= hd->entries)
+		return wgf_error_set(err, -EBADMSG, "journal:%zu: the head (%s) is there, but no entry is chained: "
+				     "wgf did not write it", at, JOURNAL_HEAD_FILE);
 	if (hd->entries == n && !memcmp(hd->hash, h, JOURNAL_HASH_LEN)) {
 		if (hd->size != v->len)
 			return wgf_error_set(err, -EBADMSG, "journal:%zu: the head (%s) records a journal of %llu "
@@ -980,7 +988,8 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 
 	*out = NULL;
 	*out_len = 0;
-	if (!result_valid(e->result) || seq == 0 || seq > INT64_MAX ||
+	if (!result_valid(e->result) || seq == 0 || seq >= COUNT_MAX || e->time < 0 || e->time > JOURNAL_TIME_MAX ||
+	    e->n_create >= COUNT_MAX || e->n_update >= COUNT_MAX || e->n_delete >= COUNT_MAX ||
 	    (e->revision && (strlen(e->revision) != REVISION_LEN || !is_lower_hex(e->revision, REVISION_LEN))))
 		return -EINVAL;
 	if ((r = bounded(e->host, MAX_HOST, &host)) < 0 || (r = bounded(e->source, MAX_SOURCE, &source)) < 0 ||
@@ -1011,9 +1020,9 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 		goto out;
 	}
 	if (json_put_str(o, "result", e->result) < 0 ||
-	    json_put(o, "create", json_object_new_int64((int64_t)(e->n_create & INT64_MAX))) < 0 ||
-	    json_put(o, "update", json_object_new_int64((int64_t)(e->n_update & INT64_MAX))) < 0 ||
-	    json_put(o, "delete", json_object_new_int64((int64_t)(e->n_delete & INT64_MAX))) < 0 ||
+	    json_put(o, "create", json_object_new_int64((int64_t)e->n_create)) < 0 ||
+	    json_put(o, "update", json_object_new_int64((int64_t)e->n_update)) < 0 ||
+	    json_put(o, "delete", json_object_new_int64((int64_t)e->n_delete)) < 0 ||
 	    json_put_str(o, "reason", reason) < 0 || json_put_str(o, "prev", hex) < 0)
 		goto out;
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -47,7 +47,7 @@
  * struct journal they are in, display-safe (valid UTF-8, no control
  * characters), and at most the lengths journal_append writes. */
 struct journal_entry {
-	int64_t time;                          /* unix seconds; append: 0 = now */
+	int64_t time;                          /* unix seconds, 1970 to 9999; append: 0 = now */
 	const char *host;                      /* the Host applied; NULL: unknown */
 	const char *source;                    /* "commit 1a2b3c4d (main)", "directory /srv/net" */
 	const char *revision;                  /* the full commit id (40 hex), or NULL */
@@ -66,7 +66,8 @@ struct journal_entry {
 /* Appends e to <state_dir>/journal (made 0600 with the directory if missing),
  * chained to the head, fsynced, then rewrites the head atomically. Strings are
  * made display-safe and cut to their bounds; e->result must be one of the
- * four above and e->revision NULL or 40 hex digits (else -EINVAL). A journal
+ * four above, e->revision NULL or 40 lower-case hex digits, e->time within
+ * the years 1970 to 9999 and the counts below 2^53 (else -EINVAL). A journal
  * damaged since the head was written is appended to all the same (the damage
  * stays visible to journal_verify); a line left unfinished by a crash, which
  * the head does not count, is cut off first. 0 or a negative errno. */
@@ -121,6 +122,8 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 int journal_format_head(uint64_t entries, const uint8_t hash[JOURNAL_HASH_LEN], uint64_t size,
 			char **out, size_t *out_len);
 
-/* "2026-12-01T06:30:00Z" (buf: at least JOURNAL_TIME_LEN bytes). */
+/* "2026-12-01T06:30:00Z" (buf: at least JOURNAL_TIME_LEN bytes); a time
+ * before 1970 or after 9999 (which no entry holds) as "(time N)". */
 #define JOURNAL_TIME_LEN 32
+#define JOURNAL_TIME_MAX 253402300799LL        /* 9999-12-31T23:59:59Z */
 const char *journal_time_format(int64_t t, char *buf);

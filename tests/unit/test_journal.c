@@ -338,6 +338,15 @@ static void test_append_refuses_bad_entries(void)
 	CHECK_INT(journal_append(dir, &e), -EINVAL);
 	e.revision = "1a2b3c";
 	CHECK_INT(journal_append(dir, &e), -EINVAL);
+	e.revision = NULL;
+	e.time = -1;   /* a time no line could be read back with */
+	CHECK_INT(journal_append(dir, &e), -EINVAL);
+	e.time = JOURNAL_TIME_MAX + 1;
+	CHECK_INT(journal_append(dir, &e), -EINVAL);
+	e.time = T0;
+	e.n_update = 1ULL << 53;
+	CHECK_INT(journal_append(dir, &e), -EINVAL);
+	e.n_update = 0;
 	text = slurp(JOURNAL_FILE, &len);
 	CHECK(text == NULL);   /* nothing written, not even an empty file */
 	free(text);
@@ -614,9 +623,28 @@ static void test_old_journal(void)
 	del(&l, 0);
 	expect(&l, head, "journal:3: entry 3 is missing (removed): line 3 holds entry 4");
 	lines_free(&l);
+	split(text, &l);
+	ins(&l, 1, l.v[0]);
+	expect(&l, head, "journal:5: the unchained entries before line 5 (written by an older wgf) were changed after the "
+			 "chain began (lines were added to them)");
+	lines_free(&l);
 	free(text);
 	free(head);
 	dir_remove();
+
+	/* wgf writes a head only after a chained entry: one beside an old journal is not wgf's */
+	{
+		struct lines old;
+		char h[256];
+		split(legacy, &old);
+		hash_hex(old.v[2], strlen(old.v[2]), hex);
+		snprintf(h, sizeof(h), "{\"entries\":3,\"hash\":\"%s\",\"size\":%zu}\n", hex, sizeof(legacy) - 1);
+		expect(&old, h, "journal:3: the head (journal.head) is there, but no entry is chained: wgf did not write it");
+		lines_free(&old);
+		split("", &old);
+		expect(&old, "{\"entries\":0,\"hash\":\"" JOURNAL_GENESIS "\",\"size\":0}\n",
+		       "journal:1: the head (journal.head) is there, but no entry is chained: wgf did not write it");
+	}
 
 	/* one old entry, without a newline at the end */
 	dir_make();
@@ -711,6 +739,23 @@ static void test_append_after_tampering(void)
 	CHECK_INT(append(T0 + 600, JOURNAL_APPLIED, NULL), 0);
 	CHECK_INT(journal_verify(dir, &st, &err), 0);
 	CHECK_INT(st.n_entries, 4);
+	free(text);
+	free(head);
+	dir_remove();
+
+	/* a head whose count is out of range is damaged, so appending goes on */
+	journal_of(2, &text, &len, &head, &hlen);
+	{
+		char h2[256];
+		snprintf(h2, sizeof(h2), "{\"entries\":9007199254740992,%s", strchr(head, ',') + 1);
+		spit(JOURNAL_HEAD_FILE, h2, strlen(h2));
+	}
+	CHECK_INT(journal_verify(dir, &st, &err), -EBADMSG);
+	CHECK_STR(wgf_error_message(&err), "journal:2: the head (journal.head) is damaged: \"entries\" is not a count");
+	wgf_error_clear(&err);
+	CHECK_INT(append(T0 + 600, JOURNAL_APPLIED, NULL), 0);
+	CHECK_INT(journal_verify(dir, &st, &err), 0);
+	CHECK_INT(st.n_entries, 3);
 	free(text);
 	free(head);
 	dir_remove();
