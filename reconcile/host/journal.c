@@ -1228,8 +1228,7 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 	if (!e.time)
 		e.time = (int64_t)time(NULL);
 	if ((r = state_path(state_dir, JOURNAL_FILE, path, sizeof(path))) < 0 ||
-	    (r = state_path(state_dir, JOURNAL_HEAD_FILE, head_path, sizeof(head_path))) < 0 ||
-	    (r = fileio_mkdir(state_dir)) < 0)
+	    (r = state_path(state_dir, JOURNAL_HEAD_FILE, head_path, sizeof(head_path))) < 0)
 		return r;
 	/* the line is made first: a bad entry writes nothing */
 	r = journal_format_line(&e, 1, b.hash, &line, &line_len);
@@ -1237,6 +1236,9 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 		return r;
 	free(line);
 	line = NULL;
+	r = fileio_mkdir(state_dir);
+	if (r < 0)
+		return r;
 	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
