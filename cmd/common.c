@@ -203,6 +203,7 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o)
 	o->host = c->host;
 	o->now = c->now;
 	o->expiry_warning = c->expiry_warning;
+	o->converged = c->converged;
 	o->warn = cmd_warn;
 }
 

@@ -9,6 +9,9 @@ static const struct cmd commands[] = {
 	{ "test",     cmd_test,     "evaluate the policies' tests: offline, says which rule decided" },
 	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
 	{ "apply",    cmd_apply,    "make this host match the repository" },
+	{ "reconcile", cmd_reconcile, "one GitOps run: fetch, verify the signature, plan, apply, record" },
+	{ "suspend",  cmd_suspend,  "pause the reconcile loop (with a reason)" },
+	{ "resume",   cmd_resume,   "end a suspension of the reconcile loop" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
@@ -23,7 +26,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun `wgf COMMAND --help` for a command's options; `man wgf` for everything.\n"
-		"Exit codes: 0 success (plan: no changes), 2 plan has changes, 1 error.\n");
+		"Exit codes: 0 success (plan: no changes), 2 plan has changes, 1 error,\n"
+		"3 reconcile refused an untrusted revision.\n");
 }
 
 int main(int argc, char **argv)

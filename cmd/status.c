@@ -5,13 +5,16 @@
 #include <time.h>
 
 #include "cmd/wgf.h"
+#include "reconcile/host/loopstate.h"
 
 static const char help[] =
 	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
 	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
 	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
 	"allowed IPs, latest handshake and transfer; and whether the nftables table\n"
-	"inet wgf is as wgf applied it. With a repository (PATH or --repo), peers are\n"
+	"inet wgf is as wgf applied it; and where the reconcile loop stands (the last\n"
+	"applied and attempted revision, signer, outcome, failures, next attempt, a\n"
+	"suspension). With a repository (PATH or --repo), peers are\n"
 	"named after the repository's Hosts and Peers and its interfaces are included;\n"
 	"without one, the interfaces wgf created are shown.\n\n"
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
@@ -69,8 +72,53 @@ static void ago(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lldh ago", (long long)(d / 3600));
 }
 
+static void print_run(const char *what, const struct loop_run *r)
+{
+	char t[LOOPSTATE_TIME_LEN];
+
+	if (!r->time)
+		return;
+	printf("  %-13s %s%.12s at %s", what, r->revision ? "commit " : "", r->revision ? r->revision : "no revision",
+	       loopstate_time(r->time, t));
+	if (r->principal)
+		printf(", signed by %s (%s)", r->principal, r->fingerprint ? r->fingerprint : "?");
+	else if (r->fingerprint)
+		printf(", signed by %s", r->fingerprint);
+	if (!strcmp(what, "last attempt:"))
+		printf(": %s", loop_outcome_name(r->outcome));
+	if (r->reason)
+		printf(": %s", r->reason);
+	putchar('\n');
+}
+
+/* The reconcile loop (reconcile.json), when it ever ran or was suspended. */
+static void print_loop(const struct loopstate *ls)
+{
+	char t[LOOPSTATE_TIME_LEN];
+
+	printf("reconcile: %s %s (verify: %s)\n", ls->remote ? ls->remote : "(never ran)", ls->ref ? ls->ref : "",
+	       ls->verify ? ls->verify : "?");
+	if (ls->verify && !strcmp(ls->verify, "off"))
+		printf("  WARNING: signature verification is off: any commit on %s is applied\n", ls->ref ? ls->ref : "the ref");
+	if (ls->suspended)
+		printf("  SUSPENDED by %s at %s: %s\n", ls->suspended_by ? ls->suspended_by : "?",
+		       loopstate_time(ls->suspended_at, t), ls->suspended_reason ? ls->suspended_reason : "no reason given");
+	print_run("last applied:", &ls->last_applied);
+	print_run("last attempt:", &ls->last_attempt);
+	if (ls->consecutive_failures)
+		printf("  failures:     %u in a row; backing off until %s\n", ls->consecutive_failures,
+		       loopstate_time(ls->next_attempt, t));
+	else if (ls->next_attempt)
+		printf("  next attempt: %s\n", loopstate_time(ls->next_attempt, t));
+}
+
+static bool loop_ran(const struct loopstate *ls)
+{
+	return ls->remote || ls->suspended;
+}
+
 static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
-		       const char *fw_state)
+		       const char *fw_state, const struct loopstate *ls)
 {
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
@@ -113,10 +161,12 @@ static void print_text(const struct host_state *hs, const struct key_name *idx, 
 			*w = *w == '-' ? ' ' : *w;
 		printf("nftables table %s %s: %s\n", HS_FW_FAMILY, HS_FW_TABLE, words);
 	}
+	if (loop_ran(ls))
+		print_loop(ls);
 }
 
 static void print_json(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
-		       const char *fw_state)
+		       const char *fw_state, const struct loopstate *ls)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
@@ -165,6 +215,7 @@ static void print_json(const struct host_state *hs, const struct key_name *idx, 
 		json_object_object_add(fw, "state", json_object_new_string(fw_state));
 		json_object_object_add(o, "firewall", fw);
 	}
+	json_object_object_add(o, "reconcile", loop_ran(ls) ? loopstate_to_json(ls) : NULL);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -181,6 +232,7 @@ int cmd_status(int argc, char **argv)
 	struct wgf_error err = {0};
 	const char **names = NULL;
 	struct key_name *idx = NULL;
+	struct loopstate ls = {0};
 	size_t n = 0, n_idx = 0;
 	int r, fw_drift, ret = EXIT_ERROR;
 	bool have_source;
@@ -209,17 +261,22 @@ int cmd_status(int argc, char **argv)
 		cmd_error("%s", wgf_error_message(&err));
 		goto out;
 	}
+	if (loopstate_load(c.state_dir, &ls, &err) < 0) {
+		cmd_error("warning: %s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+	}
 	idx = names_index(m, &n_idx);
 	if (c.json)
-		print_json(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift));
+		print_json(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 	else
-		print_text(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift));
+		print_text(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 	ret = EXIT_OK;
 out:
 	wgf_error_clear(&err);
 	free(names);
 	free(idx);
 	hoststate_free(hs);
+	loopstate_clear(&ls);
 	model_free(m);
 	return ret;
 }

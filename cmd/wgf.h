@@ -15,6 +15,7 @@
 #define EXIT_OK 0
 #define EXIT_ERROR 1
 #define EXIT_CHANGES 2
+#define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
 
 struct cmd {
 	const char *name;
@@ -31,6 +32,9 @@ int cmd_host(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_suspend(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
@@ -52,6 +56,7 @@ struct cmd_ctx {
 	int64_t now;
 	unsigned expiry_warning;       /* --expiry-warning: days ahead to name expiring peers (0: off) */
 	const char *observed;          /* plan --observed: a snapshot instead of this host's kernel */
+	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
 };
 
 enum {

@@ -301,6 +301,34 @@ static int take_early(struct pipeline *pl, struct kernel *k, const struct host_s
 	return 0;
 }
 
+static char **strv_dup(const char *const *v, size_t n)
+{
+	char **out = calloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			while (i--)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+	return out;
+}
+
+/* What is about to be observed, for the converged record. (The firewall flag is
+ * taken before the record is loaded: observe_local loads it below, so it is
+ * re-set there.) */
+static int converged_scope(struct converged *c, const char *const *names, size_t n_names,
+			   const char *const *keys, size_t n_keys, bool firewall)
+{
+	if (!(c->ifnames = strv_dup(names, n_names)) || !(c->sysctl_keys = strv_dup(keys, n_keys)))
+		return -ENOMEM;
+	c->n_ifnames = n_names;
+	c->n_sysctl_keys = n_keys;
+	c->firewall = firewall;
+	return 0;
+}
+
 /* This host's interfaces (desired and owned), wgf's sysctls, and its table. */
 static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, struct kernel *k,
 			 const struct host_state *desired, struct host_state **out, struct wgf_error *err)
@@ -322,6 +350,12 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 	}
 	for (size_t i = 0; i < desired->n_sysctls; i++)
 		keys[i] = desired->sysctls[i].key;
+	if (o->converged && (r = converged_scope(o->converged, names, n_names, (const char *const *)keys,
+						 desired->n_sysctls,
+						 desired->firewall.present || pl->rec.fw_applied)) < 0) {
+		wgf_error_set(err, r, NULL);
+		goto out;
+	}
 	early_join(pl);
 	if (pl->early && pl->early_r >= 0 && early_covers(pl, names, n_names)) {
 		r = take_early(pl, k, desired, out, err);
@@ -353,7 +387,12 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 		goto out;
 	}
 	/* the table is looked at only when wgf wants it or made it */
+	if (o->converged)
+		o->converged->firewall = desired->firewall.present || pl->rec.fw_applied;
 	if (desired->firewall.present || pl->rec.fw_applied) {
+		/* before the table is read: a change after it moves the stamp */
+		if (o->converged)
+			o->converged->has_fw_stamp = kernel_nft_ruleset_stamp(k, &o->converged->fw_stamp) == 0;
 		r = observe_firewall(k, &(*out)->firewall, pl->rec.fw_applied, err);
 		if (r < 0)
 			wgf_error_prefix(err, "observing this host");
@@ -366,6 +405,30 @@ out:
 	free(names);
 	free(keys);
 	return r;
+}
+
+/* The rest of the converged record: who, with which key, until when, and the
+ * digest of what was observed. */
+static int converged_fill(struct converged *c, const struct model *m, const struct pipeline_host *ph, int64_t now,
+			  const struct host_state *observed, const struct statedir_records *rec, struct wgf_error *err)
+{
+	char b64[WG_KEY_B64_LEN];
+	uint8_t pub[WG_KEY_LEN];
+
+	c->valid_until = 0;
+	for (size_t i = 0; i < m->n_peers; i++) {
+		const struct model_peer *p = &m->peers[i];
+		if (p->has_expires && p->expires > now && (!c->valid_until || p->expires < c->valid_until))
+			c->valid_until = p->expires;
+	}
+	if (ph->has_private_key && key_public_from_private(pub, ph->private_key) == 0)
+		c->public_key = strdup(key_to_base64(pub, b64));
+	else
+		c->public_key = strdup("");
+	if (!(c->host = strdup(ph->host->meta.name)) || !c->public_key ||
+	    snapshot_digest(ph->host->meta.name, observed, rec, c->digest) < 0)
+		return wgf_error_set(err, -ENOMEM, NULL);
+	return 0;
 }
 
 /* What a plan for this host is made of. */
@@ -401,7 +464,12 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 	if (r < 0)
 		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
 				     r == -EPERM ? " (wgf plan needs root)" : "");
-	return observe_local(pl, o, in->k, in->desired, &in->observed, err);
+	r = observe_local(pl, o, in->k, in->desired, &in->observed, err);
+	if (r == 0 && o->converged)
+		r = converged_fill(o->converged, m, &in->ph, o->now, in->observed, &pl->rec, err);
+	if (r == 0 && o->converged && (r = converged_fw_record_digest(pl->state_dir, o->converged->fw_record_digest)) < 0)
+		wgf_error_set(err, r, "reading %s/firewall: %s", pl->state_dir, strerror(-r));
+	return r;
 }
 
 int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
@@ -437,6 +505,55 @@ int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct p
 	if (r == 0 && !(*out = snapshot_to_json(in.ph.host->meta.name, in.observed, &pl->rec)))
 		r = wgf_error_set(err, -ENOMEM, NULL);
 	plan_inputs_clear(&in);
+	return r;
+}
+
+int pipeline_converged_check(const char *state_dir, const struct converged *c, bool *same, struct wgf_error *err)
+{
+	struct observe_opts oo = {
+		.ifnames = (const char *const *)c->ifnames, .n_ifnames = c->n_ifnames,
+		.sysctl_keys = (const char *const *)c->sysctl_keys, .n_sysctl_keys = c->n_sysctl_keys,
+	};
+	struct statedir_records rec = {0};
+	struct host_state *hs = NULL;
+	struct kernel *k = NULL;
+	struct hs_fw_stamp stamp;
+	uint8_t digest[SNAPSHOT_DIGEST_LEN];
+	int r;
+
+	*same = false;
+	/* the table: the same record, and nothing committed to the ruleset since */
+	r = converged_fw_record_digest(state_dir, digest);
+	if (r < 0 || sodium_memcmp(digest, c->fw_record_digest, sizeof(digest)))
+		return 0;
+	if ((r = statedir_owned_load(state_dir, &rec.owned)) < 0 ||
+	    (r = statedir_endpoints_load(state_dir, &rec.declared)) < 0) {
+		wgf_error_set(err, r, "reading %s: %s", state_dir, strerror(-r));
+		goto out;
+	}
+	r = kernel_open(&k, NULL);
+	if (r < 0) {
+		wgf_error_set(err, r, "opening rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	if (c->firewall && (!c->has_fw_stamp || kernel_nft_ruleset_stamp(k, &stamp) < 0 ||
+			    !fw_record_stamp_equal(&stamp, &c->fw_stamp)))
+		goto out;
+	r = observe_host(k, &oo, &hs, err);
+	if (r < 0) {
+		wgf_error_prefix(err, "observing this host");
+		goto out;
+	}
+	r = snapshot_digest(c->host, hs, &rec, digest);
+	if (r < 0) {
+		wgf_error_set(err, r, NULL);
+		goto out;
+	}
+	*same = sodium_memcmp(digest, c->digest, sizeof(digest)) == 0;
+out:
+	hoststate_free(hs);
+	kernel_free(k);
+	statedir_records_clear(&rec);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include "model/hoststate.h"
 #include "model/model.h"
 #include "reconcile/host/apply.h"
+#include "reconcile/host/converged.h"
 #include "reconcile/host/statedir.h"
 #include "reconcile/kernel/kernel.h"
 #include "reconcile/plan/plan.h"
@@ -23,6 +24,9 @@ struct pipeline_opts {
 	const char *host;              /* the Host to plan for; NULL: by key, then by hostname */
 	int64_t now;                   /* unix seconds, for peer expiry */
 	unsigned expiry_warning;       /* days ahead to name expiring peers; 0: off */
+	/* Set: pipeline_plan fills it with what it observed (all but revision and
+	 * version), for the next no-op reconcile (reconcile/host/converged.h). */
+	struct converged *converged;
 	/* Something worth saying that does not stop the plan ("no private key at …"). */
 	void (*warn)(const char *msg);
 };
@@ -69,6 +73,10 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
  * and res->warning. */
 int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,
 		   void (*warn)(const char *msg), struct apply_result *res);
+
+/* Observes what c says was observed when the host converged and compares the
+ * digests: *same is true when nothing a plan reads has changed. */
+int pipeline_converged_check(const char *state_dir, const struct converged *c, bool *same, struct wgf_error *err);
 
 /* What `wgf status` shows: these interfaces and those wgf owns, as the kernel
  * has them, and wgf's nftables table against its record (*fw_drift stays -1

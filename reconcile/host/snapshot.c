@@ -28,7 +28,7 @@ static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
 	return arr;
 }
 
-static struct json_object *peer_json(const struct hs_peer *p)
+static struct json_object *peer_json(const struct hs_peer *p, bool stats)
 {
 	struct json_object *o = json_object_new_object();
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
@@ -39,17 +39,21 @@ static struct json_object *peer_json(const struct hs_peer *p)
 	    json_put_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
 	    json_put_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
 	    json_put(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
-	    json_put(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0 ||
-	    json_put(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec)) < 0 ||
+	    json_put(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0)
+		goto fail;
+	if (!stats)
+		return o;
+	if (json_put(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec)) < 0 ||
 	    json_put(o, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes)) < 0 ||
-	    json_put(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes)) < 0) {
-		json_object_put(o);
-		return NULL;
-	}
+	    json_put(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes)) < 0)
+		goto fail;
 	return o;
+fail:
+	json_object_put(o);
+	return NULL;
 }
 
-static struct json_object *device_json(const struct hs_device *d)
+static struct json_object *device_json(const struct hs_device *d, bool stats)
 {
 	struct json_object *o = json_object_new_object(), *peers = NULL;
 	uint8_t pub[WG_KEY_LEN];
@@ -73,7 +77,7 @@ static struct json_object *device_json(const struct hs_device *d)
 	    json_put(o, "peers", peers = json_object_new_array_ext((int)d->n_peers)) < 0)
 		goto fail;
 	for (size_t i = 0; i < d->n_peers; i++)
-		if (json_push(peers, peer_json(&d->peers[i])) < 0)
+		if (json_push(peers, peer_json(&d->peers[i], stats)) < 0)
 			goto fail;
 	return o;
 fail:
@@ -130,8 +134,8 @@ fail:
 	return NULL;
 }
 
-struct json_object *snapshot_to_json(const char *host, const struct host_state *observed,
-				     const struct statedir_records *rec)
+static struct json_object *snapshot_build(const char *host, const struct host_state *observed,
+					  const struct statedir_records *rec, bool stats)
 {
 	struct json_object *root = json_object_new_object(), *devs = NULL, *sysctls = NULL, *fw = NULL;
 
@@ -143,7 +147,7 @@ struct json_object *snapshot_to_json(const char *host, const struct host_state *
 	    json_put(root, "interfaces", devs = json_object_new_array_ext((int)observed->n_devices)) < 0)
 		goto fail;
 	for (size_t i = 0; i < observed->n_devices; i++)
-		if (json_push(devs, device_json(&observed->devices[i])) < 0)
+		if (json_push(devs, device_json(&observed->devices[i], stats)) < 0)
 			goto fail;
 	if (json_put(root, "routes", routes_json(observed)) < 0 ||
 	    json_put(root, "sysctls", sysctls = json_object_new_object()) < 0)
@@ -160,6 +164,133 @@ struct json_object *snapshot_to_json(const char *host, const struct host_state *
 fail:
 	json_object_put(root);
 	return NULL;
+}
+
+struct json_object *snapshot_to_json(const char *host, const struct host_state *observed,
+				     const struct statedir_records *rec)
+{
+	return snapshot_build(host, observed, rec, true);
+}
+
+/* The digest reads the HostState directly (not its JSON): at 10,000 peers,
+ * building the JSON costs more than observing the device. Every field that a
+ * plan reads is in it, tagged, so that no two states hash alike by shifting. */
+static void h_bytes(crypto_generichash_state *st, const void *p, size_t n)
+{
+	crypto_generichash_update(st, p, n);
+}
+
+static void h_u64(crypto_generichash_state *st, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	h_bytes(st, b, sizeof(b));
+}
+
+static void h_str(crypto_generichash_state *st, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	h_u64(st, s ? n : UINT64_MAX);
+	h_bytes(st, s ? s : "", n);
+}
+
+static void h_endpoint(crypto_generichash_state *st, const struct wgf_endpoint *e)
+{
+	h_u64(st, e->family);
+	h_u64(st, e->port);
+	h_bytes(st, e->addr, sizeof(e->addr));
+}
+
+static void h_prefixes(crypto_generichash_state *st, const struct wgf_prefix *v, size_t n)
+{
+	h_u64(st, n);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b[2 + 16] = { v[i].family, v[i].len };
+
+		memcpy(b + 2, v[i].addr, 16);
+		h_bytes(st, b, sizeof(b));
+	}
+}
+
+static void h_device(crypto_generichash_state *st, const struct hs_device *d)
+{
+	uint8_t pub[WG_KEY_LEN] = {0};
+
+	if (d->has_private_key && d->private_key_withheld)
+		memcpy(pub, d->public_key, WG_KEY_LEN);
+	else if (d->has_private_key && key_public_from_private(pub, d->private_key) < 0)
+		memset(pub, 0xff, sizeof(pub));
+	h_str(st, d->ifname);
+	h_u64(st, d->backend);
+	h_u64(st, d->exists);
+	h_u64(st, d->up);
+	h_u64(st, d->mtu);
+	h_u64(st, d->has_private_key);
+	h_bytes(st, pub, sizeof(pub));
+	h_u64(st, d->listen_port);
+	h_u64(st, d->fwmark);
+	h_prefixes(st, d->addresses, d->n_addresses);
+	h_u64(st, d->n_peers);
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct hs_peer *p = &d->peers[i];
+
+		h_bytes(st, p->public_key, WG_KEY_LEN);
+		h_u64(st, p->has_psk);
+		h_u64(st, p->psk_withheld);
+		if (p->has_psk)
+			h_bytes(st, p->psk, WG_KEY_LEN);
+		h_endpoint(st, &p->endpoint);
+		h_u64(st, p->keepalive);
+		h_prefixes(st, p->allowed_ips, p->n_allowed_ips);
+	}
+}
+
+int snapshot_digest(const char *host, const struct host_state *observed, const struct statedir_records *rec,
+		    uint8_t out[SNAPSHOT_DIGEST_LEN])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, SNAPSHOT_DIGEST_LEN);
+	h_str(&st, "wgf-converged-1");
+	h_str(&st, host);
+	h_u64(&st, observed->n_devices);
+	for (size_t i = 0; i < observed->n_devices; i++)
+		h_device(&st, &observed->devices[i]);
+	h_u64(&st, observed->n_routes);
+	for (size_t i = 0; i < observed->n_routes; i++) {
+		const struct hs_route *rt = &observed->routes[i];
+
+		h_str(&st, rt->ifname);
+		h_prefixes(&st, &rt->dst, 1);
+		h_u64(&st, rt->table);
+		h_u64(&st, rt->metric);
+	}
+	h_u64(&st, observed->n_sysctls);
+	for (size_t i = 0; i < observed->n_sysctls; i++) {
+		h_str(&st, observed->sysctls[i].key);
+		h_str(&st, observed->sysctls[i].value);
+	}
+	/* wgf's records: what it owns, the endpoints it declared */
+	h_u64(&st, rec->owned.n);
+	for (size_t i = 0; i < rec->owned.n; i++)
+		h_str(&st, rec->owned.ifnames[i]);
+	h_u64(&st, rec->declared ? rec->declared->n_devices : 0);
+	for (size_t i = 0; rec->declared && i < rec->declared->n_devices; i++) {
+		const struct hs_device *d = &rec->declared->devices[i];
+
+		h_str(&st, d->ifname);
+		h_u64(&st, d->n_peers);
+		for (size_t j = 0; j < d->n_peers; j++) {
+			h_bytes(&st, d->peers[j].public_key, WG_KEY_LEN);
+			h_endpoint(&st, &d->peers[j].endpoint);
+		}
+	}
+	crypto_generichash_final(&st, out, SNAPSHOT_DIGEST_LEN);
+	sodium_memzero(&st, sizeof(st));
+	return 0;
 }
 
 /* ---- reading ---- */

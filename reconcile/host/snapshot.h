@@ -5,6 +5,7 @@
  * stood for by its public key, a PSK is only said to exist. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/error.h"
 #include "model/hoststate.h"
@@ -22,6 +23,13 @@ struct snapshot {
 /* One JSON object; NULL when out of memory. */
 struct json_object *snapshot_to_json(const char *host, const struct host_state *observed,
 				     const struct statedir_records *rec);
+/* A digest (BLAKE2b) of everything a plan reads from the host but the
+ * nftables table and its record (reconcile/host/converged.h stands for those
+ * by the ruleset's stamp and the record file's digest): counters and
+ * handshake times left out, PSK values in. 0 or -ENOMEM. */
+#define SNAPSHOT_DIGEST_LEN 32
+int snapshot_digest(const char *host, const struct host_state *observed, const struct statedir_records *rec,
+		    uint8_t out[SNAPSHOT_DIGEST_LEN]);
 /* Reads a snapshot (text up to len or a NUL). A wrong format, kind or value is
  * -EBADMSG, said in err with where it is ("interfaces[0].peers[2].endpoint"). */
 int snapshot_parse(const char *text, size_t len, struct snapshot *out, struct wgf_error *err);

@@ -319,9 +319,12 @@ mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for T
 }
 mon_start() {
 	LAB_MON_HOST=$1 LAB_MON_KIND=$2
+	# nsenter itself, not in_host: a function in the background is a subshell whose
+	# PID is not the monitor's, and mon_stop would leave the monitor running
+	local ns=(nsenter --net="/run/netns/$(lab_ns "$1")" --mount="$LAB_DIR/mnt/$1" --)
 	case $2 in
-	ip) in_host "$1" ip monitor link address route >"$3" 2>&1 & LAB_MON_PID=$! ;;
-	nft) in_host "$1" nft monitor >"$3" 2>&1 & LAB_MON_PID=$! ;;
+	ip) "${ns[@]}" ip monitor link address route >"$3" 2>&1 & LAB_MON_PID=$! ;;
+	nft) "${ns[@]}" nft monitor >"$3" 2>&1 & LAB_MON_PID=$! ;;
 	*) return 1 ;;
 	esac
 	# the monitor subscribes some time after it starts: sentinels until one shows up
