@@ -15,6 +15,7 @@
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/gitfetch.h"
 #include "reconcile/host/hostconf.h"
+#include "reconcile/host/journal.h"
 #include "reconcile/host/loopstate.h"
 #include "reconcile/host/trust.h"
 
@@ -340,6 +341,9 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	ao.backend = rc->c.backend;
 	ao.wireguard_go = rc->c.wireguard_go;
 	ao.state_dir = rc->c.state_dir;
+	ao.revision = rc->v.commit;
+	ao.signer_principal = rc->v.principal;
+	ao.signer_fingerprint = rc->v.signed_ ? rc->v.fingerprint : NULL;
 	ao.log = rc->c.json || plan_is_empty(rc->plan) ? NULL : stdout;
 	ao.color = rc->c.color;
 	ao.progress = !rc->c.json && isatty(STDERR_FILENO);
@@ -490,6 +494,28 @@ static int rc_should_skip(const struct rc *rc)
 	return 0;
 }
 
+/* A refusal is journaled: which commit, why, and whose key signed it. */
+static void rc_journal_refusal(const struct rc *rc, const struct wgf_error *why)
+{
+	struct journal_entry e = {
+		.host = rc->c.host, .result = JOURNAL_REFUSED,
+		.revision = rc->v.commit[0] ? rc->v.commit : rc->fetched,
+		.signer_principal = rc->v.principal,
+		.signer_fingerprint = rc->v.signed_ ? rc->v.fingerprint : NULL,
+		.reason = wgf_error_message(why),
+	};
+	char source[512];
+	int r;
+
+	if (rc->dry_run)
+		return;
+	snprintf(source, sizeof(source), "%s %s", rc->hc.remote, rc->hc.ref);
+	e.source = source;
+	r = journal_append(rc->c.state_dir, &e);
+	if (r < 0)
+		cmd_error("warning: journaling the refusal in %s: %s", rc->c.state_dir, strerror(-r));
+}
+
 static enum loop_outcome rc_run(struct rc *rc, int *lock, struct wgf_error *why)
 {
 	enum loop_outcome o;
@@ -501,8 +527,10 @@ static enum loop_outcome rc_run(struct rc *rc, int *lock, struct wgf_error *why)
 	if (rc_fetch(rc, why) < 0)
 		return LOOP_FETCH_FAILED;
 	r = rc_verify(rc, why);
-	if (r == -EPERM)
+	if (r == -EPERM) {
+		rc_journal_refusal(rc, why);
 		return LOOP_REFUSED;
+	}
 	if (r < 0)
 		return LOOP_FAILED;
 	if (rc_source(rc) < 0) {

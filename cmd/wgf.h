@@ -29,6 +29,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);

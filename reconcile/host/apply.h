@@ -14,6 +14,10 @@ struct apply_opts {
 	FILE *log;                     /* step-by-step report; NULL = quiet */
 	bool color;
 	bool progress;                 /* a terminal: show progress of long steps on stderr */
+	/* For the journal (pipeline_apply): what is applied and who signed it. */
+	const char *revision;          /* the commit id (40 hex), or NULL (a directory) */
+	const char *signer_principal;  /* the verified signer ("alice@example.org"), or NULL */
+	const char *signer_fingerprint;    /* their key ("SHA256:…"), or NULL */
 };
 
 struct apply_result {

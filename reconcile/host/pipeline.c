@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "model/str.h"
+#include "reconcile/host/journal.h"
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/snapshot.h"
@@ -564,6 +565,32 @@ static void forget_firewall(const char *state_dir, const struct plan *p)
 		statedir_firewall_remove(state_dir);
 }
 
+/* Journals an apply that was carried out (r: what apply_plan returned). */
+static void journal_apply(const struct apply_opts *ao, const struct plan *p, int r, const struct apply_result *res,
+			  void (*warn)(const char *msg))
+{
+	struct journal_entry e = {
+		.host = p->host_name,
+		.source = p->source,
+		.revision = ao->revision,
+		.signer_principal = ao->signer_principal,
+		.signer_fingerprint = ao->signer_fingerprint,
+		.result = r == 0 ? JOURNAL_APPLIED : res->rolled_back ? JOURNAL_ROLLED_BACK : JOURNAL_FAILED,
+		.n_create = p->n_create,
+		.n_update = p->n_update,
+		.n_delete = p->n_delete,
+		.reason = wgf_error_is_set(&res->error) ? wgf_error_message(&res->error) : NULL,
+	};
+	char *msg;
+	int jr = journal_append(ao->state_dir, &e);
+
+	if (jr < 0 && warn && (msg = str_printf("recording the apply in %s/%s: %s", ao->state_dir, JOURNAL_FILE,
+						strerror(-jr)))) {
+		warn(msg);
+		free(msg);
+	}
+}
+
 int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,
 		   void (*warn)(const char *msg), struct apply_result *res)
 {
@@ -577,10 +604,7 @@ int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_op
 		return 0;
 	}
 	r = apply_plan(k, p, ao, res);
-	statedir_journal(ao->state_dir, p->host_name, p->source,
-			 r == 0 ? "applied" : res->rolled_back ? "rolled-back" : "failed",
-			 p->n_create, p->n_update, p->n_delete,
-			 wgf_error_is_set(&res->error) ? wgf_error_message(&res->error) : NULL);
+	journal_apply(ao, p, r, res, warn);
 	if (r < 0)
 		return r;
 	sr = statedir_endpoints_save(ao->state_dir, p->desired);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "reconcile/host/fileio.h"
@@ -202,59 +201,6 @@ void statedir_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-int statedir_journal(const char *state_dir, const char *host, const char *source,
-		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
-		  const char *error)
-{
-	char path[PATH_MAX], ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f;
-	int r;
-
-	r = fileio_mkdir(state_dir);
-	if (r < 0)
-		return r;
-	if ((size_t)snprintf(path, sizeof(path), "%s/journal", state_dir) >= sizeof(path))
-		return -ENAMETOOLONG;
-	f = fopen(path, "ae");
-	if (!f)
-		return -errno;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\"time\":\"%s\",\"host\":", ts);
-	json_string(f, host);
-	fputs(",\"source\":", f);
-	json_string(f, source);
-	fputs(",\"result\":", f);
-	json_string(f, result);
-	fprintf(f, ",\"create\":%zu,\"update\":%zu,\"delete\":%zu", n_create, n_update, n_delete);
-	if (error) {
-		fputs(",\"error\":", f);
-		json_string(f, error);
-	}
-	fputs("}\n", f);
-	r = fflush(f) ? -errno : 0;
-	fsync(fileno(f));
-	fclose(f);
-	return r;
 }
 
 #define ENDPOINTS_FILE "declared-endpoints"

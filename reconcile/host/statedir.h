@@ -1,6 +1,7 @@
 /* wgf's own records on a host, in its state directory (default /var/lib/wgf):
  * which interfaces it created, the endpoints it declared, the firewall it
- * applied, a lock against concurrent runs, and a journal. */
+ * applied, and a lock against concurrent runs. (The journal of applies is
+ * reconcile/host/journal.h.) */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,11 +57,6 @@ int statedir_firewall_from_json(struct json_object *o, struct fw_record **out);
  * file if missing; else a missing one is -ENOENT and nothing is written. */
 int statedir_lock(const char *state_dir, bool create);
 void statedir_unlock(int fd);
-
-/* Appends one JSON line to <state_dir>/journal. */
-int statedir_journal(const char *state_dir, const char *host, const char *source,
-		  const char *result, size_t n_create, size_t n_update, size_t n_delete,
-		  const char *error);
 
 /* Everything above, as the diff needs it. */
 struct statedir_records {

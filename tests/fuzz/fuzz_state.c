@@ -2,7 +2,7 @@
  * plan: owned-interfaces (statedir_owned_parse), declared-endpoints
  * (statedir_endpoints_parse) and the firewall record (statedir_firewall_parse, JSON).
  * Each input is given to all three, as the whole file's content. (The journal
- * is only ever appended to, never read.)
+ * has its own harness, fuzz_journal.)
  *
  * Invariants: owned names are 1..15 bytes without newline or NUL, and writing
  * them back reads back the same; the endpoints file, written by the project's

@@ -36,6 +36,11 @@ in_host hub ip route del 192.168.50.0/24 via 198.51.100.254 dev eth0 proto stati
 check "apply succeeds once the conflict is gone" wgf_on hub apply --yes "$repo"
 wgf_on hub plan "$repo" >/dev/null 2>&1
 check "and the host has converged" test $? -eq 0
+# the journal: the rollback, then the apply, each holding the hash of the one before
+check "wgf journal shows the rollback, then the apply" bash -c \
+	"test \"\$('$WGF' journal --state-dir '$LAB_DIR/state-hub' | awk '{print \$2}' | tr '\\n' ' ')\" = 'rolled-back applied '"
+check "wgf journal verify: the chain is intact" bash -c \
+	"'$WGF' journal verify --state-dir '$LAB_DIR/state-hub' | grep -qx 'journal: 2 entries, chain intact'"
 
 # a second wgf waits for nobody: the lock refuses a concurrent apply
 exec 9>"$LAB_DIR/state-hub/lock"

@@ -529,7 +529,7 @@ check "status says loudly: WARNING: signature verification is off" grep -q "WARN
 in_host hub env NO_COLOR=1 "$WGF" journal --state-dir "$STATE" >"$LAB_DIR/journal.txt" 2>&1
 check "wgf journal: exit 0" test $? -eq 0
 sed 's/^/#   journal: /' "$LAB_DIR/journal.txt" | tail -n 4
-check "... names the refused commit and why" grep -q "$W.*signature namespace\|$(short "$W").*signature namespace" "$LAB_DIR/journal.txt"
+check "... names the refused commit and why" grep -q "$W.*signed for namespace \"file\"\|$(short "$W").*signed for namespace \"file\"" "$LAB_DIR/journal.txt"
 check "... names an applied revision and its signer" grep -qE "$(short "$C2").*admin@example.org|admin@example.org.*$(short "$C2")" "$LAB_DIR/journal.txt"
 in_host hub env NO_COLOR=1 "$WGF" journal --json --state-dir "$STATE" >"$LAB_DIR/journal.json" 2>&1
 check "wgf journal --json parses" quiet jq -e . "$LAB_DIR/journal.json"

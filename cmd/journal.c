@@ -1,0 +1,283 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/host/journal.h"
+
+static const char help[] =
+	"Usage: wgf journal [--json] [-n N] [--state-dir DIR]\n"
+	"       wgf journal verify [--head HASH] [--json] [--state-dir DIR]\n\n"
+	"Shows the journal of this host, oldest first: every apply that changed something\n"
+	"or failed, and every commit `wgf reconcile` refused. One line each: when, the\n"
+	"result (applied, rolled-back, failed, refused), the commit and who signed it (or\n"
+	"the source), the changes (+added ~changed -destroyed) and the reason.\n\n"
+	"Each entry holds the hash of the one before it, and journal.head the hash of the\n"
+	"last one: `verify` checks the chain and says where it breaks, and how (an entry\n"
+	"edited, removed, reordered or inserted, the last ones removed, a damaged line).\n"
+	"The hashes have no key: keep the head that verify prints somewhere else, and\n"
+	"--head HASH later checks that the journal still holds that line, so nothing up\n"
+	"to it was rewritten.\n\n"
+	"  -n N            the last N entries only\n"
+	"  --head HASH     verify: a head printed earlier must still be in the chain\n"
+	"  --json          print as JSON\n"
+	"  --state-dir DIR wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
+	"  --no-color      no colours (also NO_COLOR=1)\n"
+	"  -h, --help      this help\n\n"
+	"Exit: 0 shown, or the chain is intact; 1 the chain is broken, or an error.\n";
+
+#define C_RESET  "\033[0m"
+#define C_GREEN  "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED    "\033[31m"
+
+static const char *result_color(const char *result)
+{
+	if (!strcmp(result, JOURNAL_APPLIED))
+		return C_GREEN;
+	if (!strcmp(result, JOURNAL_ROLLED_BACK))
+		return C_YELLOW;
+	return C_RED;
+}
+
+/* "signed by alice@example.org (SHA256:…)", or what of it there is. */
+static void print_signer(const struct journal_entry *e)
+{
+	if (e->signer_principal && e->signer_fingerprint)
+		printf(" signed by %s (%s)", e->signer_principal, e->signer_fingerprint);
+	else if (e->signer_principal || e->signer_fingerprint)
+		printf(" signed by %s", e->signer_principal ? e->signer_principal : e->signer_fingerprint);
+}
+
+static void print_entry(const struct journal_entry *e, bool color)
+{
+	char ts[JOURNAL_TIME_LEN];
+	bool refused = !strcmp(e->result, JOURNAL_REFUSED);
+
+	printf("%s  %s%-11s%s  ", journal_time_format(e->time, ts), color ? result_color(e->result) : "", e->result,
+	       color ? C_RESET : "");
+	if (e->revision)
+		printf("commit %.12s", e->revision);
+	else
+		printf("%s", e->source && *e->source ? e->source : "(source unknown)");
+	print_signer(e);
+	if (!refused)
+		printf("  +%llu ~%llu -%llu", (unsigned long long)e->n_create, (unsigned long long)e->n_update,
+		       (unsigned long long)e->n_delete);
+	if (e->reason)
+		printf("  %s", e->reason);
+	putchar('\n');
+}
+
+static int put_hash(struct json_object *o, const char *key, const uint8_t h[JOURNAL_HASH_LEN])
+{
+	char hex[JOURNAL_HASH_HEX_LEN];
+
+	for (size_t i = 0; i < JOURNAL_HASH_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	return json_object_object_add(o, key, json_object_new_string(hex));
+}
+
+static struct json_object *entry_json(const struct journal_entry *e)
+{
+	struct json_object *o = json_object_new_object(), *signer = NULL;
+	char ts[JOURNAL_TIME_LEN];
+
+	if (!o)
+		return NULL;
+	if (e->signer_principal || e->signer_fingerprint) {
+		signer = json_object_new_object();
+		json_object_object_add(signer, "principal",
+				       e->signer_principal ? json_object_new_string(e->signer_principal) : NULL);
+		json_object_object_add(signer, "fingerprint",
+				       e->signer_fingerprint ? json_object_new_string(e->signer_fingerprint) : NULL);
+	}
+	json_object_object_add(o, "line", json_object_new_int64((int64_t)e->line));
+	json_object_object_add(o, "seq", e->seq ? json_object_new_int64((int64_t)e->seq) : NULL);
+	json_object_object_add(o, "time", json_object_new_string(journal_time_format(e->time, ts)));
+	json_object_object_add(o, "host", e->host ? json_object_new_string(e->host) : NULL);
+	json_object_object_add(o, "source", e->source ? json_object_new_string(e->source) : NULL);
+	json_object_object_add(o, "revision", e->revision ? json_object_new_string(e->revision) : NULL);
+	json_object_object_add(o, "signer", signer);
+	json_object_object_add(o, "result", json_object_new_string(e->result));
+	json_object_object_add(o, "create", json_object_new_int64((int64_t)e->n_create));
+	json_object_object_add(o, "update", json_object_new_int64((int64_t)e->n_update));
+	json_object_object_add(o, "delete", json_object_new_int64((int64_t)e->n_delete));
+	json_object_object_add(o, "reason", e->reason ? json_object_new_string(e->reason) : NULL);
+	if (e->seq)
+		put_hash(o, "prev", e->prev);
+	else
+		json_object_object_add(o, "prev", NULL);
+	put_hash(o, "hash", e->hash);
+	return o;
+}
+
+static void print_json(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int show(const struct cmd_ctx *c, size_t last)
+{
+	struct wgf_error err = {0};
+	struct journal j;
+	struct json_object *arr;
+	int r;
+
+	r = journal_read(c->state_dir, last, &j, &err);
+	if (r < 0) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return EXIT_ERROR;
+	}
+	if (c->json) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < j.n; i++)
+			json_object_array_add(arr, entry_json(&j.entries[i]));
+		print_json(arr);
+		json_object_put(arr);
+	} else if (j.n == 0 && !j.n_damaged) {
+		printf("The journal is empty: nothing has been applied or refused here (%s/%s).\n", c->state_dir,
+		       JOURNAL_FILE);
+	} else {
+		for (size_t i = 0; i < j.n; i++)
+			print_entry(&j.entries[i], c->color);
+	}
+	if (j.n_damaged)
+		cmd_error("warning: %s (%zu damaged line%s skipped; `wgf journal verify` checks the chain)",
+			  wgf_error_message(&j.damage), j.n_damaged, j.n_damaged == 1 ? "" : "s");
+	journal_clear(&j);
+	return EXIT_OK;
+}
+
+static int verify(const struct cmd_ctx *c, const char *anchor)
+{
+	struct wgf_error err = {0};
+	struct journal_status st;
+	size_t n, at = 0;
+	int r;
+
+	r = journal_verify(c->state_dir, &st, &err);
+	if (r == 0 && anchor) {
+		r = journal_find(c->state_dir, anchor, &at, &err);
+		if (r == -ENOENT)
+			r = -EBADMSG;
+	}
+	if (r < 0 && r != -EBADMSG) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return EXIT_ERROR;
+	}
+	n = st.n_entries;
+	if (c->json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "intact", json_object_new_boolean(r == 0));
+		json_object_object_add(o, "entries", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "unchained", json_object_new_int64((int64_t)st.n_unchained));
+		json_object_object_add(o, "head", r == 0 ? json_object_new_string(st.head) : NULL);
+		json_object_object_add(o, "head_behind", json_object_new_boolean(st.head_behind));
+		if (anchor)
+			json_object_object_add(o, "head_line", at ? json_object_new_int64((int64_t)at) : NULL);
+		json_object_object_add(o, "error", r < 0 ? json_object_new_string(wgf_error_message(&err)) : NULL);
+		print_json(o);
+		json_object_put(o);
+	} else if (r == 0) {
+		if (st.n_unchained == n && n > 0)
+			printf("journal: %zu entr%s, none chained: written by an older wgf (the chain begins with "
+			       "the next entry)\n", n, n == 1 ? "y" : "ies");
+		else if (st.n_unchained)
+			printf("journal: %zu entries, chain intact from entry %zu (entr%s 1 to %zu, written by an "
+			       "older wgf, %s held as a whole by its hash)\n", n, st.n_unchained + 1,
+			       st.n_unchained == 1 ? "y" : "ies", st.n_unchained, st.n_unchained == 1 ? "is" : "are");
+		else
+			printf("journal: %zu entr%s, chain intact\n", n, n == 1 ? "y" : "ies");
+		if (st.head_behind)
+			printf("note: the head missed the last entry (wgf stopped between writing the two); the "
+			       "next entry brings it up to date\n");
+		printf("head: %s\n", st.head);
+		if (anchor)
+			printf("line %zu has the head %s: nothing up to it changed since\n", at, anchor);
+	}
+	if (r < 0)
+		cmd_error("%s", wgf_error_message(&err));
+	wgf_error_clear(&err);
+	return r == 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+/* -n: 0 to 1,000,000,000, digits only. */
+static bool parse_count(const char *s, size_t *out)
+{
+	size_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9' || (v = v * 10 + (size_t)(*s - '0')) > 1000000000)
+			return false;
+	*out = v;
+	return true;
+}
+
+int cmd_journal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "head", required_argument, NULL, 'H' },
+		CMD_OUTPUT_OPTIONS,
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct cmd_ctx c;
+	const char *sub_verify = NULL, *anchor = NULL;
+	size_t last = 0;
+	bool has_n = false;
+	int opt;
+
+	cmd_ctx_init(&c, "journal");
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (opt == 'H') {
+			anchor = optarg;
+			continue;
+		}
+		if (opt == 'n') {
+			if (!parse_count(optarg, &last)) {
+				cmd_error("-n takes a number of entries, not \"%s\"", optarg);
+				return EXIT_ERROR;
+			}
+			has_n = true;
+			continue;
+		}
+		if (cmd_ctx_option(&c, opt, optarg) <= 0) {
+			fputs(help, stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "verify"))
+		sub_verify = argv[optind++];
+	if (optind < argc) {
+		cmd_error("journal: unexpected argument \"%s\" (see wgf journal --help)", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (sub_verify) {
+		if (has_n) {
+			cmd_error("journal verify checks the whole journal: -n does not apply");
+			return EXIT_ERROR;
+		}
+		return verify(&c, anchor);
+	}
+	if (anchor) {
+		cmd_error("--head is an option of journal verify");
+		return EXIT_ERROR;
+	}
+	if (has_n && last == 0) {
+		if (c.json)
+			puts("[]");
+		return EXIT_OK;
+	}
+	return show(&c, last);
+}
