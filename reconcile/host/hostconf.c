@@ -60,6 +60,21 @@ static bool parse_seconds(const char *s, unsigned *out)
 	return true;
 }
 
+/* "scheme://user:password@host/…": a password there would be printed in
+ * messages and written to status and the journal. */
+static bool url_has_password(const char *url)
+{
+	const char *a = strstr(url, "://"), *end, *at, *colon;
+
+	if (!a)
+		return false;
+	a += 3;
+	end = a + strcspn(a, "/");
+	at = memchr(a, '@', (size_t)(end - a));
+	colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+	return colon != NULL;
+}
+
 int hostconf_set(struct hostconf *c, const char *key, const char *value, struct wgf_error *err)
 {
 	const struct hc_key *k = NULL;
@@ -74,6 +89,9 @@ int hostconf_set(struct hostconf *c, const char *key, const char *value, struct 
 	case HC_STRING:
 		if (!*value)
 			return wgf_error_set(err, -EINVAL, "%s needs a value", key);
+		if (!strcmp(key, "remote") && url_has_password(value))
+			return wgf_error_set(err, -EINVAL, "remote holds a password, which would be shown in messages, "
+					     "status and the journal: put it in a file named by token-file");
 		if (!(copy = strdup(value)))
 			return wgf_error_set(err, -ENOMEM, NULL);
 		free(*(char **)((char *)c + k->off));

@@ -48,6 +48,10 @@ static void test_hostconf_defaults_and_keys(void)
 	CHECK_STR(c.state_dir, "/srv/wgf");
 	CHECK_STR(c.host, "hub");
 	CHECK_STR(c.token_file, "/etc/wgf/token");
+	/* a user name is not a secret; a colon in the path or the port is not a password */
+	CHECK_INT(hostconf_set(&c, "remote", "https://deploy@git.example.org:8443/a:b.git", &err), 0);
+	CHECK_INT(hostconf_set(&c, "remote", "ssh://git@[fd00::1]:22/net.git", &err), 0);
+	CHECK_INT(hostconf_set(&c, "remote", "git@github.com:org/net.git", &err), 0);
 	/* a flag overrides the file */
 	CHECK_INT(hostconf_set(&c, "verify", "off", &err), 0);
 	CHECK_INT(c.verify, HOSTCONF_VERIFY_OFF);
@@ -66,6 +70,8 @@ static void test_hostconf_errors_say_where(void)
 		{ "backoff-max = 99999999999999999999", "reconcile.conf:1:15: backoff-max takes whole seconds from 1 to 2592000 (30 days), not \"99999999999999999999\"" },
 		{ "remote ssh://x", "reconcile.conf:1:1: expected \"key = value\"" },
 		{ "remote =", "reconcile.conf:1:9: remote needs a value" },
+		{ "remote = https://deploy:s3cret@git.example.org/net.git", "reconcile.conf:1:10: remote holds a password, "
+		  "which would be shown in messages, status and the journal: put it in a file named by token-file" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct wgf_error err = {0};
