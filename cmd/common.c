@@ -72,6 +72,8 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_KEY_FILE: c->key_file = arg; c->key_file_given = true; return 1;
 	case OPT_ALLOW_EMPTY: c->allow_empty = true; return 1;
 	case OPT_OBSERVED: c->observed = arg; return 1;
+	case OPT_ALL: c->all = true; return 1;
+	case OPT_BASE: c->base = arg; return 1;
 	case OPT_STATE_DIR: c->state_dir = arg; return 1;
 	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
 	case OPT_JSON: c->json = true; return 1;

@@ -7,7 +7,8 @@
 #include "reconcile/host/snapshot.h"
 
 static const char help[] =
-	"Usage: wgf plan [PATH] [--repo DIR --ref REF] [--host NAME] [--json] [options]\n\n"
+	"Usage: wgf plan [PATH] [--repo DIR --ref REF] [--host NAME] [--json] [options]\n"
+	"       wgf plan --all [--base REF] [PATH | --repo DIR --ref REF] [--json]\n\n"
 	"Shows what `wgf apply` would change on this host: renders the desired state of\n"
 	"the host from the repository, reads what the kernel has, and prints the difference\n"
 	"grouped by interface (+ add, ~ change, - remove). Changes nothing.\n"
@@ -24,12 +25,17 @@ static const char help[] =
 	"                     instead of this host's kernel: no root needed (CI); the Host is\n"
 	"                     the snapshot's (--host must name the same one); the key file is\n"
 	"                     read only when given\n"
+	"  --all              every Host of the repository, offline (no root, no kernel: CI):\n"
+	"                     each planned on a host converged on --base, grouped by host\n"
+	"  --base REF         with --all: the commit the fleet is at (e.g. the pull request's\n"
+	"                     target, origin/main), read from the same git repository as the\n"
+	"                     head (PATH's or --repo's); without it, hosts that have nothing\n"
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --json             print the plan as JSON\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
-	"Exit: 0 no changes, 2 changes pending, 1 error.\n";
+	"Exit: 0 no changes, 2 changes pending (--all: on any host), 1 error.\n";
 
 /* The plan for the snapshot's Host, from the snapshot: no kernel, no root. */
 static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
@@ -87,6 +93,8 @@ int cmd_plan(int argc, char **argv)
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "observed", required_argument, NULL, OPT_OBSERVED },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "base", required_argument, NULL, OPT_BASE },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -99,6 +107,16 @@ int cmd_plan(int argc, char **argv)
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
+	if (c.base && !c.all) {
+		cmd_error("plan: --base goes with --all (every Host, offline)");
+		return EXIT_ERROR;
+	}
+	if (c.all && (c.observed || c.host)) {
+		cmd_error("plan: --all plans every Host offline; it takes no --%s", c.observed ? "observed" : "host");
+		return EXIT_ERROR;
+	}
+	if (c.all)
+		return cmd_plan_all(&c);
 	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &k) < 0)
 		return EXIT_ERROR;
 	po.color = c.color;

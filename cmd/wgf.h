@@ -57,12 +57,14 @@ struct cmd_ctx {
 	unsigned expiry_warning;       /* --expiry-warning: days ahead to name expiring peers (0: off) */
 	const char *observed;          /* plan --observed: a snapshot instead of this host's kernel */
 	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
+	bool all;                      /* plan --all: every Host, offline */
+	const char *base;              /* plan --base REF: against a fleet converged on REF */
 };
 
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
-	OPT_EXPIRY_WARNING, OPT_OBSERVED,
+	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -105,6 +107,9 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o);
  * and the pipeline for this host. On success *plan and *rt are set (free both).
  * need_key: fail without a key file. Prints what went wrong. */
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct kernel **k);
+
+/* wgf plan --all: every Host, offline, against --base (cmd/plan_all.c). Returns the exit code. */
+int cmd_plan_all(const struct cmd_ctx *c);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -168,6 +168,81 @@ static int diff_desired(const struct model *m, const struct model_host *h, struc
 	return 0;
 }
 
+/* A host converged on base's desired state for hb, as a plan observes it:
+ * every interface there and owned by wgf, the endpoints declared, the table
+ * applied as rendered. hb NULL: a host that has nothing yet. */
+static int converged_on(const struct model *base, const struct model_host *hb, const struct pipeline_opts *o,
+			struct host_state **observed, struct statedir_records *rec, struct wgf_error *err)
+{
+	struct pipeline_host ph = { .host = hb };
+	struct peer_notices notices = {0};
+	struct host_state *d = NULL;
+	int r = 0;
+
+	*observed = NULL;
+	if (!hb)
+		return (*observed = hoststate_new()) ? 0 : wgf_error_set(err, -ENOMEM, NULL);
+	r = render_desired(base, &ph, o, &d, &notices, err);
+	peer_notices_clear(&notices);
+	if (r < 0)
+		goto out;
+	if (!(*observed = hoststate_dup(d)) || !(rec->declared = hoststate_dup(d)) ||
+	    !(rec->owned.ifnames = calloc(d->n_devices + 1, sizeof(char *)))) {
+		r = wgf_error_set(err, -ENOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < d->n_devices; i++) {
+		struct hs_device *od = &(*observed)->devices[i];
+
+		od->exists = true;
+		if (od->backend == HS_BACKEND_AUTO)
+			od->backend = HS_BACKEND_KERNEL;
+		if (!(rec->owned.ifnames[rec->owned.n++] = strdup(d->devices[i].ifname))) {
+			r = wgf_error_set(err, -ENOMEM, NULL);
+			goto out;
+		}
+	}
+	if (d->firewall.present && (r = fw_record_new(&d->firewall, d->firewall.body, &rec->fw_applied)) < 0)
+		wgf_error_set(err, r, NULL);
+out:
+	hoststate_free(d);
+	if (r < 0) {
+		hoststate_free(*observed);
+		*observed = NULL;
+	}
+	return r;
+}
+
+int pipeline_plan_base(const struct model *base, const struct model *head, const char *host,
+		       const struct pipeline_opts *o, struct plan **plan, struct wgf_error *err)
+{
+	const struct model_host *hb = base ? model_find_host(base, host) : NULL, *hh = model_find_host(head, host);
+	struct statedir_records rec = {0};
+	struct host_state *observed = NULL, *none = NULL;
+	struct peer_notices notices = {0};
+	struct pipeline_host ph = { .host = hh };
+	int r;
+
+	*plan = NULL;
+	if (!hb && !hh)
+		return wgf_error_set(err, -ENOENT, "no Host named \"%s\"", host);
+	r = converged_on(base, hb, o, &observed, &rec, err);
+	if (r < 0)
+		goto out;
+	if (hh) {
+		r = pipeline_plan_observed(head, &ph, o, observed, &rec, plan, err);
+	} else if (!(none = hoststate_new())) {
+		hoststate_free(observed);
+		r = wgf_error_set(err, -ENOMEM, NULL);
+	} else {
+		/* a Host removed: everything it had goes */
+		r = diff_desired(base, hb, none, observed, &rec, &notices, plan, err);
+	}
+out:
+	statedir_records_clear(&rec);
+	return r;
+}
+
 int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph,
 			   const struct pipeline_opts *o, struct host_state *observed,
 			   const struct statedir_records *rec, struct plan **plan, struct wgf_error *err)

@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/wgf.h"
+
+enum host_status { HOST_UNCHANGED, HOST_CHANGED, HOST_ADDED, HOST_REMOVED };
+static const char *const status_names[] = { "unchanged", "changed", "added", "removed" };
+
+struct fleet_host {
+	const char *name;
+	enum host_status status;
+	struct plan *plan;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fleet_host *)a)->name, ((const struct fleet_host *)b)->name);
+}
+
+/* The Hosts of head and those only in base, sorted by name. */
+static struct fleet_host *fleet_hosts(const struct model *base, const struct model *head, size_t *n)
+{
+	struct fleet_host *v = calloc(head->n_hosts + (base ? base->n_hosts : 0) + 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < head->n_hosts; i++)
+		v[(*n)++].name = head->hosts[i].meta.name;
+	for (size_t i = 0; base && i < base->n_hosts; i++)
+		if (!model_find_host(head, base->hosts[i].meta.name))
+			v[(*n)++].name = base->hosts[i].meta.name;
+	qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+/* The base model: REF in the head's git repository. */
+static int load_base(const struct cmd_ctx *c, struct model **out)
+{
+	struct cmd_ctx b = *c;
+
+	b.repo = c->repo ? c->repo : c->path;
+	b.ref = c->base;
+	b.allow_empty = true;
+	return cmd_load_model(&b, out);
+}
+
+static void print_text(const struct cmd_ctx *c, const struct model *base, const struct model *head,
+		       struct fleet_host *h, size_t n)
+{
+	struct plan_print_opts po = { .color = c->color };
+	size_t changed = 0, added = 0, removed = 0, cr = 0, up = 0, de = 0;
+
+	printf("wgf plan for every Host: %s, against %s\n", head->source,
+	       base ? base->source : "hosts that have nothing yet");
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].status == HOST_UNCHANGED) {
+			printf("\n== host \"%s\": no changes\n", h[i].name);
+			continue;
+		}
+		changed++;
+		added += h[i].status == HOST_ADDED;
+		removed += h[i].status == HOST_REMOVED;
+		cr += h[i].plan->n_create;
+		up += h[i].plan->n_update;
+		de += h[i].plan->n_delete;
+		printf("\n== host \"%s\" (%s)\n", h[i].name,
+		       h[i].status == HOST_ADDED ? "new Host" : h[i].status == HOST_REMOVED ? "Host removed" : "changes");
+		plan_print_text(h[i].plan, &po, stdout);
+	}
+	printf("\nFleet: %zu host%s, %zu with changes (%zu new, %zu removed): %zu to add, %zu to change, %zu to destroy.\n",
+	       n, n == 1 ? "" : "s", changed, added, removed, cr, up, de);
+}
+
+static int print_json(const struct model *base, const struct model *head, struct fleet_host *h, size_t n)
+{
+	json_object *o = json_object_new_object(), *hosts = json_object_new_array(), *sum = json_object_new_object();
+	size_t counts[4] = {0}, cr = 0, up = 0, de = 0;
+
+	json_object_object_add(o, "format_version", json_object_new_int(PLAN_JSON_FORMAT));
+	json_object_object_add(o, "kind", json_object_new_string("wgf-fleet-plan"));
+	json_object_object_add(o, "head", json_object_new_string(head->source));
+	json_object_object_add(o, "base", base ? json_object_new_string(base->source) : NULL);
+	for (size_t i = 0; i < n; i++) {
+		json_object *jh = json_object_new_object();
+
+		counts[h[i].status]++;
+		cr += h[i].plan->n_create;
+		up += h[i].plan->n_update;
+		de += h[i].plan->n_delete;
+		json_object_object_add(jh, "host", json_object_new_string(h[i].name));
+		json_object_object_add(jh, "status", json_object_new_string(status_names[h[i].status]));
+		json_object_object_add(jh, "plan", plan_to_json(h[i].plan));
+		json_object_array_add(hosts, jh);
+	}
+	json_object_object_add(sum, "hosts", json_object_new_int64((int64_t)n));
+	for (int s = 0; s < 4; s++)
+		json_object_object_add(sum, status_names[s], json_object_new_int64((int64_t)counts[s]));
+	json_object_object_add(sum, "create", json_object_new_int64((int64_t)cr));
+	json_object_object_add(sum, "update", json_object_new_int64((int64_t)up));
+	json_object_object_add(sum, "delete", json_object_new_int64((int64_t)de));
+	json_object_object_add(o, "summary", sum);
+	json_object_object_add(o, "hosts", hosts);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}
+
+int cmd_plan_all(const struct cmd_ctx *c)
+{
+	struct model *base = NULL, *head = NULL;
+	struct fleet_host *h = NULL;
+	struct pipeline_opts o;
+	bool any = false;
+	size_t n = 0;
+	int ret = EXIT_ERROR;
+
+	if (cmd_load_model(c, &head) < 0 || (c->base && load_base(c, &base) < 0))
+		goto out;
+	if (!(h = fleet_hosts(base, head, &n))) {
+		cmd_error("%s", strerror(ENOMEM));
+		goto out;
+	}
+	cmd_pipeline_opts(c, &o);
+	o.key_file = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct wgf_error err = {0};
+
+		if (pipeline_plan_base(base, head, h[i].name, &o, &h[i].plan, &err) < 0) {
+			cmd_error("host \"%s\": %s", h[i].name, wgf_error_message(&err));
+			wgf_error_clear(&err);
+			goto out;
+		}
+		h[i].status = !model_find_host(head, h[i].name) ? HOST_REMOVED :
+			      !base || !model_find_host(base, h[i].name) ? HOST_ADDED :
+			      plan_is_empty(h[i].plan) ? HOST_UNCHANGED : HOST_CHANGED;
+		any |= h[i].status != HOST_UNCHANGED;
+	}
+	if (c->json)
+		print_json(base, head, h, n);
+	else
+		print_text(c, base, head, h, n);
+	ret = any ? EXIT_CHANGES : EXIT_OK;
+out:
+	for (size_t i = 0; h && i < n; i++)
+		plan_free(h[i].plan);
+	free(h);
+	model_free(base);
+	model_free(head);
+	return ret;
+}
