@@ -30,6 +30,8 @@ static const char help[] =
 	"  --base REF         with --all: the commit the fleet is at (e.g. the pull request's\n"
 	"                     target, origin/main), read from the same git repository as the\n"
 	"                     head (PATH's or --repo's); without it, hosts that have nothing\n"
+	"  --observed DIR     with --all: plan each Host against DIR/HOST.json, a snapshot\n"
+	"                     `wgf observe --json` wrote on it, where there is one\n"
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --json             print the plan as JSON\n"
@@ -111,8 +113,8 @@ int cmd_plan(int argc, char **argv)
 		cmd_error("plan: --base goes with --all (every Host, offline)");
 		return EXIT_ERROR;
 	}
-	if (c.all && (c.observed || c.host)) {
-		cmd_error("plan: --all plans every Host offline; it takes no --%s", c.observed ? "observed" : "host");
+	if (c.all && c.host) {
+		cmd_error("plan: --all plans every Host offline; it takes no --host");
 		return EXIT_ERROR;
 	}
 	if (c.all)

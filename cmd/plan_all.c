@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cmd/wgf.h"
+#include "reconcile/host/fileio.h"
+#include "reconcile/host/snapshot.h"
 
 enum host_status { HOST_UNCHANGED, HOST_CHANGED, HOST_ADDED, HOST_REMOVED };
 static const char *const status_names[] = { "unchanged", "changed", "added", "removed" };
@@ -11,6 +13,7 @@ static const char *const status_names[] = { "unchanged", "changed", "added", "re
 struct fleet_host {
 	const char *name;
 	enum host_status status;
+	bool observed;                 /* planned on a snapshot from the host */
 	struct plan *plan;
 };
 
@@ -57,7 +60,7 @@ static void print_text(const struct cmd_ctx *c, const struct model *base, const 
 	       base ? base->source : "hosts that have nothing yet");
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].status == HOST_UNCHANGED) {
-			printf("\n== host \"%s\": no changes\n", h[i].name);
+			printf("\n== host \"%s\": no changes%s\n", h[i].name, h[i].observed ? " (against its snapshot)" : "");
 			continue;
 		}
 		changed++;
@@ -66,8 +69,9 @@ static void print_text(const struct cmd_ctx *c, const struct model *base, const 
 		cr += h[i].plan->n_create;
 		up += h[i].plan->n_update;
 		de += h[i].plan->n_delete;
-		printf("\n== host \"%s\" (%s)\n", h[i].name,
-		       h[i].status == HOST_ADDED ? "new Host" : h[i].status == HOST_REMOVED ? "Host removed" : "changes");
+		printf("\n== host \"%s\" (%s%s)\n", h[i].name,
+		       h[i].status == HOST_ADDED ? "new Host" : h[i].status == HOST_REMOVED ? "Host removed" : "changes",
+		       h[i].observed ? "; against its snapshot" : "");
 		plan_print_text(h[i].plan, &po, stdout);
 	}
 	printf("\nFleet: %zu host%s, %zu with changes (%zu new, %zu removed): %zu to add, %zu to change, %zu to destroy.\n",
@@ -92,6 +96,7 @@ static int print_json(const struct model *base, const struct model *head, struct
 		de += h[i].plan->n_delete;
 		json_object_object_add(jh, "host", json_object_new_string(h[i].name));
 		json_object_object_add(jh, "status", json_object_new_string(status_names[h[i].status]));
+		json_object_object_add(jh, "observed", json_object_new_boolean(h[i].observed));
 		json_object_object_add(jh, "plan", plan_to_json(h[i].plan));
 		json_object_array_add(hosts, jh);
 	}
@@ -106,6 +111,61 @@ static int print_json(const struct model *base, const struct model *head, struct
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return 0;
+}
+
+/* DIR/NAME.json, written by `wgf observe --json` on the host: 1 read into
+ * *snap, 0 when there is none, < 0 after saying why. */
+static int read_snapshot(const char *dir, const char *name, struct snapshot *snap)
+{
+	struct wgf_error err = {0};
+	char path[4096], *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (strchr(name, '/') || name[0] == '.' ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) >= sizeof(path)) {
+		cmd_error("host \"%s\": no snapshot file can be named after it", name);
+		return -EINVAL;
+	}
+	r = fileio_read(path, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		cmd_error("reading %s: %s", path, strerror(-r));
+		return r;
+	}
+	r = snapshot_parse(text, len, snap, &err);
+	free(text);
+	if (r == 0 && strcmp(snap->host, name))
+		r = wgf_error_set(&err, -EINVAL, "observed for Host \"%s\", not \"%s\"", snap->host, name);
+	if (r < 0) {
+		cmd_error("%s: %s", path, wgf_error_message(&err));
+		wgf_error_clear(&err);
+		snapshot_clear(snap);
+		return r;
+	}
+	return 1;
+}
+
+/* One Host's plan: on its snapshot when --observed DIR has one, else as at base. */
+static int plan_host(const struct cmd_ctx *c, const struct model *base, const struct model *head,
+		     const struct pipeline_opts *o, struct fleet_host *h)
+{
+	struct snapshot snap = {0};
+	struct wgf_error err = {0};
+	int r = c->observed ? read_snapshot(c->observed, h->name, &snap) : 0;
+
+	if (r < 0)
+		return r;
+	h->observed = r == 1;
+	r = pipeline_plan_base(base, head, h->name, o, snap.observed, &snap.rec, &h->plan, &err);
+	snap.observed = NULL;
+	snapshot_clear(&snap);
+	if (r < 0) {
+		cmd_error("host \"%s\": %s", h->name, wgf_error_message(&err));
+		wgf_error_clear(&err);
+	}
+	return r;
 }
 
 int cmd_plan_all(const struct cmd_ctx *c)
@@ -126,16 +186,15 @@ int cmd_plan_all(const struct cmd_ctx *c)
 	cmd_pipeline_opts(c, &o);
 	o.key_file = NULL;
 	for (size_t i = 0; i < n; i++) {
-		struct wgf_error err = {0};
-
-		if (pipeline_plan_base(base, head, h[i].name, &o, &h[i].plan, &err) < 0) {
-			cmd_error("host \"%s\": %s", h[i].name, wgf_error_message(&err));
-			wgf_error_clear(&err);
+		if (plan_host(c, base, head, &o, &h[i]) < 0)
 			goto out;
-		}
+		/* added and removed are the repository's; without a base, a Host with a
+		 * snapshot is a host that exists */
 		h[i].status = !model_find_host(head, h[i].name) ? HOST_REMOVED :
-			      !base || !model_find_host(base, h[i].name) ? HOST_ADDED :
-			      plan_is_empty(h[i].plan) ? HOST_UNCHANGED : HOST_CHANGED;
+			      base ? (!model_find_host(base, h[i].name) ? HOST_ADDED : HOST_CHANGED) :
+			      h[i].observed ? HOST_CHANGED : HOST_ADDED;
+		if (h[i].status == HOST_CHANGED && plan_is_empty(h[i].plan))
+			h[i].status = HOST_UNCHANGED;
 		any |= h[i].status != HOST_UNCHANGED;
 	}
 	if (c->json)

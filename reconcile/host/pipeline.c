@@ -214,7 +214,8 @@ out:
 }
 
 int pipeline_plan_base(const struct model *base, const struct model *head, const char *host,
-		       const struct pipeline_opts *o, struct plan **plan, struct wgf_error *err)
+		       const struct pipeline_opts *o, struct host_state *seen, const struct statedir_records *seen_rec,
+		       struct plan **plan, struct wgf_error *err)
 {
 	const struct model_host *hb = base ? model_find_host(base, host) : NULL, *hh = model_find_host(head, host);
 	struct statedir_records rec = {0};
@@ -224,19 +225,22 @@ int pipeline_plan_base(const struct model *base, const struct model *head, const
 	int r;
 
 	*plan = NULL;
-	if (!hb && !hh)
+	if (!hb && !hh) {
+		hoststate_free(seen);
 		return wgf_error_set(err, -ENOENT, "no Host named \"%s\"", host);
-	r = converged_on(base, hb, o, &observed, &rec, err);
-	if (r < 0)
+	}
+	if (seen)
+		observed = seen;
+	else if ((r = converged_on(base, hb, o, &observed, &rec, err)) < 0)
 		goto out;
 	if (hh) {
-		r = pipeline_plan_observed(head, &ph, o, observed, &rec, plan, err);
+		r = pipeline_plan_observed(head, &ph, o, observed, seen ? seen_rec : &rec, plan, err);
 	} else if (!(none = hoststate_new())) {
 		hoststate_free(observed);
 		r = wgf_error_set(err, -ENOMEM, NULL);
 	} else {
 		/* a Host removed: everything it had goes */
-		r = diff_desired(base, hb, none, observed, &rec, &notices, plan, err);
+		r = diff_desired(base, hb, none, observed, seen ? seen_rec : &rec, &notices, plan, err);
 	}
 out:
 	statedir_records_clear(&rec);

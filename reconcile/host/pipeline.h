@@ -67,11 +67,13 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
 			   const struct statedir_records *rec, struct plan **plan, struct wgf_error *err);
 
 /* The plan for Host host of head on a host converged on base (NULL: on a
- * host that has nothing yet): what merging head changes there. A Host only in
- * base plans the removal of all it had. Pure, no key: device keys are left
- * alone. */
+ * host that has nothing yet), or on what was seen there (a snapshot's
+ * observed state, taken, and its records) when seen is given: what merging
+ * head changes there. A Host only in base plans the removal of all it had.
+ * Pure, no key: device keys are left alone. */
 int pipeline_plan_base(const struct model *base, const struct model *head, const char *host,
-		       const struct pipeline_opts *o, struct plan **plan, struct wgf_error *err);
+		       const struct pipeline_opts *o, struct host_state *seen, const struct statedir_records *seen_rec,
+		       struct plan **plan, struct wgf_error *err);
 
 /* Carries p out (apply_plan), then journals the result and records what was
  * applied (declared endpoints; a firewall record that went stale is removed).

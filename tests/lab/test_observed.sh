@@ -69,6 +69,23 @@ check "observe after drift" snap s2
 check "drift: the same plan from the new snapshot" same s2
 check "... which repairs it" grep -qE '^  \+ (peer|route)' "$LAB_DIR/s2.snap"
 
+# the fleet view: plan --all with a directory of snapshots plans the hub on its own
+mkdir -p "$LAB_DIR/snaps" && cp "$LAB_DIR/s2.json" "$LAB_DIR/snaps/hub.json" && chmod -R a+rX "$LAB_DIR/snaps"
+elsewhere plan --all --observed "$LAB_DIR/snaps" "$repo" >"$LAB_DIR/all" 2>&1; rc=$?
+check "plan --all --observed DIR: exit 2 (the hub drifted), without root" test $rc -eq 2
+check "... the hub is planned against its snapshot: the very plan the hub prints" python3 - "$LAB_DIR/all" "$LAB_DIR/s2.host" <<'PY'
+import sys
+out = open(sys.argv[1]).read().split("\n")
+start = out.index('== host "hub" (changes; against its snapshot)')
+end = next(i for i in range(start + 1, len(out)) if out[i].startswith("== host") or out[i].startswith("Fleet:"))
+got = "\n".join(out[start + 1:end]).strip("\n")
+want = open(sys.argv[2]).read().strip("\n")
+if got != want:
+    print("# --all:\n" + got + "\n# the hub:\n" + want)
+    sys.exit(1)
+PY
+check "... a Host without a snapshot is planned as before (homerouter: as a new Host)" grep -qx '== host "homerouter" (new Host)' "$LAB_DIR/all"
+
 # the wrong Host, and broken snapshots
 elsewhere plan --observed "$LAB_DIR/s1.json" --host homerouter "$repo" >"$LAB_DIR/wrong" 2>&1; rc=$?
 check "another Host than the snapshot's: exit 1" test $rc -eq 1
