@@ -7,15 +7,8 @@
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/snapshot.h"
 
-enum host_status { HOST_UNCHANGED, HOST_CHANGED, HOST_ADDED, HOST_REMOVED };
-static const char *const status_names[] = { "unchanged", "changed", "added", "removed" };
-
-struct fleet_host {
-	const char *name;
-	enum host_status status;
-	bool observed;                 /* planned on a snapshot from the host */
-	struct plan *plan;
-};
+const char *const fleet_status_names[] = { "unchanged", "changed", "added", "removed" };
+#define status_names fleet_status_names
 
 static int name_cmp(const void *a, const void *b)
 {
@@ -168,45 +161,59 @@ static int plan_host(const struct cmd_ctx *c, const struct model *base, const st
 	return r;
 }
 
-int cmd_plan_all(const struct cmd_ctx *c)
+void fleet_clear(struct fleet *f)
 {
-	struct model *base = NULL, *head = NULL;
-	struct fleet_host *h = NULL;
-	struct pipeline_opts o;
-	bool any = false;
-	size_t n = 0;
-	int ret = EXIT_ERROR;
+	for (size_t i = 0; f->hosts && i < f->n; i++)
+		plan_free(f->hosts[i].plan);
+	free(f->hosts);
+	model_free(f->base);
+	model_free(f->head);
+	memset(f, 0, sizeof(*f));
+}
 
-	if (cmd_load_model(c, &head) < 0 || (c->base && load_base(c, &base) < 0))
-		goto out;
-	if (!(h = fleet_hosts(base, head, &n))) {
+int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
+{
+	struct pipeline_opts o;
+
+	memset(f, 0, sizeof(*f));
+	if (cmd_load_model(c, &f->head) < 0 || (c->base && load_base(c, &f->base) < 0))
+		return -1;
+	if (!(f->hosts = fleet_hosts(f->base, f->head, &f->n))) {
 		cmd_error("%s", strerror(ENOMEM));
-		goto out;
+		return -1;
 	}
 	cmd_pipeline_opts(c, &o);
 	o.key_file = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (plan_host(c, base, head, &o, &h[i]) < 0)
-			goto out;
+	for (size_t i = 0; i < f->n; i++) {
+		struct fleet_host *h = &f->hosts[i];
+
+		if (plan_host(c, f->base, f->head, &o, h) < 0)
+			return -1;
 		/* added and removed are the repository's; without a base, a Host with a
 		 * snapshot is a host that exists */
-		h[i].status = !model_find_host(head, h[i].name) ? HOST_REMOVED :
-			      base ? (!model_find_host(base, h[i].name) ? HOST_ADDED : HOST_CHANGED) :
-			      h[i].observed ? HOST_CHANGED : HOST_ADDED;
-		if (h[i].status == HOST_CHANGED && plan_is_empty(h[i].plan))
-			h[i].status = HOST_UNCHANGED;
-		any |= h[i].status != HOST_UNCHANGED;
+		h->status = !model_find_host(f->head, h->name) ? HOST_REMOVED :
+			    f->base ? (!model_find_host(f->base, h->name) ? HOST_ADDED : HOST_CHANGED) :
+			    h->observed ? HOST_CHANGED : HOST_ADDED;
+		if (h->status == HOST_CHANGED && plan_is_empty(h->plan))
+			h->status = HOST_UNCHANGED;
+		f->any |= h->status != HOST_UNCHANGED;
 	}
+	return 0;
+}
+
+int cmd_plan_all(const struct cmd_ctx *c)
+{
+	struct fleet f;
+	int ret = EXIT_ERROR;
+
+	if (fleet_plan(c, &f) < 0)
+		goto out;
 	if (c->json)
-		print_json(base, head, h, n);
+		print_json(f.base, f.head, f.hosts, f.n);
 	else
-		print_text(c, base, head, h, n);
-	ret = any ? EXIT_CHANGES : EXIT_OK;
+		print_text(c, f.base, f.head, f.hosts, f.n);
+	ret = f.any ? EXIT_CHANGES : EXIT_OK;
 out:
-	for (size_t i = 0; h && i < n; i++)
-		plan_free(h[i].plan);
-	free(h);
-	model_free(base);
-	model_free(head);
+	fleet_clear(&f);
 	return ret;
 }

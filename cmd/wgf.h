@@ -35,6 +35,7 @@ int cmd_test(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
@@ -110,6 +111,25 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 
 /* wgf plan --all: every Host, offline, against --base (cmd/plan_all.c). Returns the exit code. */
 int cmd_plan_all(const struct cmd_ctx *c);
+
+/* Every Host's plan, as plan --all makes it (wgf report reads it too). */
+enum fleet_status { HOST_UNCHANGED, HOST_CHANGED, HOST_ADDED, HOST_REMOVED };
+extern const char *const fleet_status_names[];
+struct fleet_host {
+	const char *name;
+	enum fleet_status status;
+	bool observed;                 /* planned on a snapshot from the host */
+	struct plan *plan;
+};
+struct fleet {
+	struct model *base, *head;     /* base NULL: no --base */
+	struct fleet_host *hosts;      /* sorted by name */
+	size_t n;
+	bool any;                      /* some host has changes */
+};
+/* -1 after saying why; fleet_clear either way. */
+int fleet_plan(const struct cmd_ctx *c, struct fleet *f);
+void fleet_clear(struct fleet *f);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);
