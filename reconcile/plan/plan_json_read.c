@@ -241,8 +241,12 @@ static int read_link_device(struct reader *r, struct json_object *c, struct plan
 			return ret;
 		if (d && a->u.link.set_mtu)
 			d->mtu = (uint32_t)v;
-		if (o && a->u.link.set_mtu && (ret = read_uint_field(r, c, "mtu", "before", UINT32_MAX, &seen, &v)) == 0)
+		/* a "before" that is there must be a number too */
+		if (o && a->u.link.set_mtu) {
+			if ((ret = read_uint_field(r, c, "mtu", "before", UINT32_MAX, &seen, &v)) < 0)
+				return ret;
 			o->mtu = (uint32_t)v;
+		}
 		a->u.link.set_up = field(c, "up") != NULL;
 		if (d)
 			d->up = a->u.link.set_up;
@@ -254,15 +258,20 @@ static int read_link_device(struct reader *r, struct json_object *c, struct plan
 		return ret;
 	if (d && a->u.device.set_listen_port)
 		d->listen_port = (uint16_t)v;
-	if (o && a->u.device.set_listen_port &&
-	    (ret = read_uint_field(r, c, "listen_port", "before", UINT16_MAX, &seen, &v)) == 0)
+	if (o && a->u.device.set_listen_port) {
+		if ((ret = read_uint_field(r, c, "listen_port", "before", UINT16_MAX, &seen, &v)) < 0)
+			return ret;
 		o->listen_port = (uint16_t)v;
+	}
 	if ((ret = read_uint_field(r, c, "fwmark", "after", UINT32_MAX, &a->u.device.set_fwmark, &v)) < 0)
 		return ret;
 	if (d && a->u.device.set_fwmark)
 		d->fwmark = (uint32_t)v;
-	if (o && a->u.device.set_fwmark && (ret = read_uint_field(r, c, "fwmark", "before", UINT32_MAX, &seen, &v)) == 0)
+	if (o && a->u.device.set_fwmark) {
+		if ((ret = read_uint_field(r, c, "fwmark", "before", UINT32_MAX, &seen, &v)) < 0)
+			return ret;
 		o->fwmark = (uint32_t)v;
+	}
 	if (a->op == PLAN_CREATE) {
 		a->u.device.set_listen_port = d->listen_port != 0;
 		a->u.device.set_fwmark = d->fwmark != 0;
