@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,3 +119,53 @@ out:
 	return r;
 }
 
+int fileio_read_regular(const char *path, size_t max, char **out, size_t *out_len)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, r = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	if (!(buf = malloc((size_t)sb.st_size + 1))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* a file that grows while it is read is read as far as fstat said */
+	while (len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}

@@ -5,6 +5,10 @@
 /* Reads a whole file (at most 256 MiB, else -EFBIG) into *out, NUL-terminated;
  * the caller frees it. 0 or a negative errno (-ENOENT when it is missing). */
 int fileio_read(const char *path, char **out, size_t *out_len);
+/* The same for a file that may have been put there by someone else: a
+ * symbolic link, FIFO, device or directory in its place is -EINVAL (never
+ * followed, never waited on); larger than max is -EFBIG. */
+int fileio_read_regular(const char *path, size_t max, char **out, size_t *out_len);
 /* Creates the directory (0700) and its parents if missing. */
 int fileio_mkdir(const char *path);
 /* Writes data to path atomically (temp file in the same directory, fsync, rename),

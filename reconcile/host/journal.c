@@ -435,59 +435,6 @@ static int state_path(const char *state_dir, const char *name, char *buf, size_t
 	return 0;
 }
 
-/* A whole regular file, at most max bytes (else -EFBIG), NUL-terminated. A
- * link, a FIFO or a device in its place is refused, never waited on. */
-static int read_regular(const char *path, size_t max, char **out, size_t *out_len)
-{
-	struct stat sb;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, r = 0;
-
-	*out = NULL;
-	*out_len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? -EINVAL : -errno;
-	if (fstat(fd, &sb) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)sb.st_size > max) {
-		r = -EFBIG;
-		goto out;
-	}
-	if (!(buf = malloc((size_t)sb.st_size + 1))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* a file that grows while it is read is read as far as fstat said */
-	while (len < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 /* A file of the state directory; missing: *out NULL and 0. */
 static int read_state_file(const char *state_dir, const char *name, size_t max, char **out, size_t *len,
 			   struct wgf_error *err)
@@ -498,7 +445,7 @@ static int read_state_file(const char *state_dir, const char *name, size_t max, 
 	*out = NULL;
 	*len = 0;
 	if (r == 0)
-		r = read_regular(path, max, out, len);
+		r = fileio_read_regular(path, max, out, len);
 	if (r == -ENOENT)
 		return 0;
 	if (r == -EINVAL)
@@ -1252,7 +1199,7 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 	}
 	size = sb.st_size;
 	/* a head that cannot be read is none: the chain goes on from the file */
-	r = read_regular(head_path, HEAD_READ_MAX, &head_text, &head_len);
+	r = fileio_read_regular(head_path, HEAD_READ_MAX, &head_text, &head_len);
 	head_parse(r == 0 ? head_text : NULL, head_len, &h);
 	r = h.valid ? base_from_head(fd, &size, &h, &b) : base_from_file(fd, size, &b);
 	if (r < 0)

@@ -394,17 +394,15 @@ static char **strv_dup(const char *const *v, size_t n)
 	return out;
 }
 
-/* What is about to be observed, for the converged record. (The firewall flag is
- * taken before the record is loaded: observe_local loads it below, so it is
- * re-set there.) */
+/* What is about to be observed, for the converged record (whether the table
+ * is, observe_local says once it has loaded the record). */
 static int converged_scope(struct converged *c, const char *const *names, size_t n_names,
-			   const char *const *keys, size_t n_keys, bool firewall)
+			   const char *const *keys, size_t n_keys)
 {
 	if (!(c->ifnames = strv_dup(names, n_names)) || !(c->sysctl_keys = strv_dup(keys, n_keys)))
 		return -ENOMEM;
 	c->n_ifnames = n_names;
 	c->n_sysctl_keys = n_keys;
-	c->firewall = firewall;
 	return 0;
 }
 
@@ -430,8 +428,7 @@ static int observe_local(struct pipeline *pl, const struct pipeline_opts *o, str
 	for (size_t i = 0; i < desired->n_sysctls; i++)
 		keys[i] = desired->sysctls[i].key;
 	if (o->converged && (r = converged_scope(o->converged, names, n_names, (const char *const *)keys,
-						 desired->n_sysctls,
-						 desired->firewall.present || pl->rec.fw_applied)) < 0) {
+						 desired->n_sysctls)) < 0) {
 		wgf_error_set(err, r, NULL);
 		goto out;
 	}
