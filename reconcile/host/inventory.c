@@ -49,7 +49,7 @@ static int parse_target(const struct inv_line *l, const char *s, const char *end
 	if (!at)
 		return bad(l, s, err, "expected user@address[:port] after the Host's name");
 	un = name_len(s, at);
-	if (un != (size_t)(at - s))
+	if (un == 0 || un != (size_t)(at - s))
 		return bad(l, s + un, err, "a user name is letters, digits, '.', '_' and '-' (not first)");
 	a = at + 1;
 	if (a < end && *a == '[') {
