@@ -18,7 +18,7 @@ int gitpack_build(const char *repo_path, const char *ref, char oid_hex[GITFETCH_
 		  struct wgf_error *err)
 {
 	git_repository *repo = NULL;
-	git_object *obj = NULL;
+	git_object *found = NULL, *obj = NULL;
 	git_packbuilder *pb = NULL;
 	git_buf b = { 0 };
 	int r = 0;
@@ -30,7 +30,7 @@ int gitpack_build(const char *repo_path, const char *ref, char oid_hex[GITFETCH_
 		r = git_fail(err, repo_path);
 		goto out;
 	}
-	if (git_revparse_single(&obj, repo, ref) < 0 || git_object_peel(&obj, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (git_revparse_single(&found, repo, ref) < 0 || git_object_peel(&obj, found, GIT_OBJECT_COMMIT) < 0) {
 		r = git_fail(err, ref);
 		goto out;
 	}
@@ -50,6 +50,7 @@ out:
 	git_buf_dispose(&b);
 	git_packbuilder_free(pb);
 	git_object_free(obj);
+	git_object_free(found);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return r;
