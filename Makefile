@@ -1,7 +1,7 @@
 # wgf — build, test, demo.  `make help` lists the targets.
 O        ?= build
 CC       ?= cc
-PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2
+PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # systemd's directory for units of locally installed software (beside /usr/local/sbin);
 # /etc/systemd/system stays the administrator's, for drop-ins (systemctl edit)

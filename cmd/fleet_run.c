@@ -33,12 +33,14 @@ static void *worker(void *arg)
 		j = w->next < w->n ? w->jobs[w->next++] : NULL;
 		pthread_mutex_unlock(&w->lock);
 		if (!j)
-			return NULL;
+			break;
 		fleet_job_run(w->f, j);
 		pthread_mutex_lock(&w->lock);
 		progress(w, j);
 		pthread_mutex_unlock(&w->lock);
 	}
+	ssh_thread_exit();
+	return NULL;
 }
 
 /* The jobs, at most --parallel at once, each thread with its own sessions;
@@ -74,7 +76,7 @@ json_object *fleet_job_json(const struct fleet_job *j)
 	json_object_object_add(o, "address", j->inv ? json_object_new_string(j->inv->address) : NULL);
 	json_object_object_add(o, "canary", json_object_new_boolean(j->canary));
 	json_object_object_add(o, "wave", json_object_new_int((int)j->wave));
-	json_object_object_add(o, "seconds", json_object_new_double(j->seconds));
+	json_object_object_add(o, "milliseconds", json_object_new_int64((int64_t)(j->seconds * 1000.0 + 0.5)));
 	json_object_object_add(o, "plan", j->plan ? plan_to_json(j->plan) : NULL);
 	return o;
 }
@@ -155,6 +157,8 @@ int fleet_plan_hosts(const struct fleet_cmd *f, struct fleet_job *jobs, size_t n
 		fleet_put_json(o);
 	} else {
 		fleet_print_text(f->c.color, head, "what each host has (planned on the host, over SSH)", fh, nh);
+		if (bad)
+			printf("\nNot planned: %zu host%s.\n", bad, bad == 1 ? "" : "s");
 		for (size_t i = 0; i < n; i++)
 			if (fleet_result_bad(jobs[i].result))
 				printf("%s: %s: %s\n", jobs[i].name, fleet_result_names[jobs[i].result], jobs[i].reason);

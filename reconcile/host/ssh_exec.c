@@ -104,6 +104,7 @@ static int exec_start(struct ssh_conn *c, const char *command, int64_t deadline,
 	if (r < 0) {
 		r = wgf_error_set(err, r == LIBSSH2_ERROR_EAGAIN ? -ETIME : -EPROTO, "%s: starting the command: %s",
 				  c->t->address, r == LIBSSH2_ERROR_EAGAIN ? "timed out" : ssh_last_error(c));
+		ssh_linger(c);
 		libssh2_channel_free(ch);
 		return r;
 	}
@@ -164,6 +165,7 @@ int ssh_exec(struct ssh_conn *c, const char *command, const void *in, size_t in_
 out:
 	free(out.data);
 	free(errb.data);
+	ssh_linger(c);
 	libssh2_channel_free(ch);
 	return r;
 }

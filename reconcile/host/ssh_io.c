@@ -46,3 +46,9 @@ const char *ssh_last_error(struct ssh_conn *c)
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
 	return msg && *msg ? msg : "unknown SSH error";
 }
+
+void ssh_linger(struct ssh_conn *c)
+{
+	libssh2_session_set_timeout(c->s, SSH_LINGER_MS);
+	libssh2_session_set_blocking(c->s, 1);
+}

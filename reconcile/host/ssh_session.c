@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,11 @@ int ssh_global_init(void)
 void ssh_global_exit(void)
 {
 	libssh2_exit();
+}
+
+void ssh_thread_exit(void)
+{
+	OPENSSL_thread_stop();
 }
 
 /* A TCP connection to one of the target's addresses, within the deadline. */
@@ -122,7 +128,7 @@ static int ssh_open(struct ssh_conn *c, const struct ssh_opts *o, int64_t deadli
 static void ssh_close(struct ssh_conn *c)
 {
 	if (c->s) {
-		/* best effort, never waiting: the deadline is the caller's */
+		ssh_linger(c);
 		libssh2_session_disconnect(c->s, "wgf done");
 		libssh2_session_free(c->s);
 	}

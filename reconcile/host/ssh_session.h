@@ -40,6 +40,9 @@ int64_t ssh_now_ms(void);
 /* libssh2_init, once, before any thread calls ssh_run. 0 or -EIO. */
 int ssh_global_init(void);
 void ssh_global_exit(void);
+/* A thread that called ssh_run, before it ends: OpenSSL (under libssh2) keeps
+ * a random generator per thread. */
+void ssh_thread_exit(void);
 
 /* Connects, checks, authenticates and runs command with in (in_len bytes, may be
  * 0) on its stdin, then EOF. 0 with *res filled once the command ran to its end
