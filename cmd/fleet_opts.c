@@ -144,25 +144,20 @@ static int fleet_check(struct fleet_cmd *f, int argc, char **argv)
 
 int fleet_parse(struct fleet_cmd *f, int argc, char **argv)
 {
+	bool sub = argc >= 2 && (!strcmp(argv[1], "plan") || !strcmp(argv[1], "apply"));
 	int opt;
 
 	memset(f, 0, sizeof(*f));
-	if (argc < 2 || (strcmp(argv[1], "plan") && strcmp(argv[1], "apply"))) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			fputs(help, stdout);
-			return 0;
-		}
-		cmd_error("fleet: plan or apply? (see wgf fleet --help)");
-		return -1;
-	}
-	f->apply = !strcmp(argv[1], "apply");
+	f->apply = sub && !strcmp(argv[1], "apply");
 	cmd_ctx_init(&f->c, f->apply ? "apply" : "plan");
 	f->remote_wgf = "wgf";
 	f->ssh.connect_timeout = 10;
 	f->ssh.timeout = 600;
 	f->parallel = 8;
-	argc--;
-	argv++;
+	if (sub) {
+		argc--;
+		argv++;
+	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'h') {
@@ -171,6 +166,10 @@ int fleet_parse(struct fleet_cmd *f, int argc, char **argv)
 		}
 		if (fleet_option(f, opt, optarg) < 0)
 			return -1;
+	}
+	if (!sub) {
+		cmd_error("fleet: plan or apply? (see wgf fleet --help)");
+		return -1;
 	}
 	f->progress = isatty(STDERR_FILENO);
 	return fleet_check(f, argc, argv);
