@@ -49,24 +49,31 @@ static int drain(LIBSSH2_CHANNEL *ch, int stream, struct ssh_buf *b)
 	return n == 0 || n == LIBSSH2_ERROR_EAGAIN ? got : -EPROTO;
 }
 
-/* Writes what the channel takes of in now; sends EOF after the last byte. */
-static int feed(LIBSSH2_CHANNEL *ch, const char *in, size_t in_len, size_t *sent, bool *eof_sent)
+/* Writes what the channel takes of in now; sends EOF after the last byte. When
+ * it has to wait, *dirs says for what (LIBSSH2_SESSION_BLOCK_*). */
+static int feed(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL *ch, const char *in, size_t in_len, size_t *sent,
+		bool *eof_sent, int *dirs)
 {
 	ssize_t n;
 	int r;
 
+	*dirs = 0;
 	while (*sent < in_len) {
 		n = libssh2_channel_write(ch, in + *sent, in_len - *sent);
-		if (n == LIBSSH2_ERROR_EAGAIN)
+		if (n == LIBSSH2_ERROR_EAGAIN) {
+			*dirs = libssh2_session_block_directions(s);
 			return 0;
+		}
 		if (n < 0)
 			return -EPIPE;
 		*sent += (size_t)n;
 	}
 	if (!*eof_sent) {
 		r = libssh2_channel_send_eof(ch);
-		if (r == LIBSSH2_ERROR_EAGAIN)
+		if (r == LIBSSH2_ERROR_EAGAIN) {
+			*dirs = libssh2_session_block_directions(s);
 			return 0;
+		}
 		*eof_sent = true;   /* a command that exits without reading its stdin refuses EOF: fine */
 	}
 	return 0;
@@ -119,7 +126,7 @@ int ssh_exec(struct ssh_conn *c, const char *command, const void *in, size_t in_
 	LIBSSH2_CHANNEL *ch = NULL;
 	size_t sent = 0;
 	bool eof_sent = false;
-	int r, a, b;
+	int r, a, b, dirs;
 
 	r = exec_start(c, command, deadline, &ch, err);
 	if (r < 0)
@@ -127,7 +134,7 @@ int ssh_exec(struct ssh_conn *c, const char *command, const void *in, size_t in_
 	/* stdin, stdout and stderr all at once: a command that writes before it has
 	 * read everything must not wait on us, nor we on it */
 	for (;;) {
-		r = feed(ch, in, in_len, &sent, &eof_sent);
+		r = feed(c->s, ch, in, in_len, &sent, &eof_sent, &dirs);
 		a = r < 0 ? r : drain(ch, 0, &out);
 		b = a < 0 ? a : drain(ch, 1, &errb);
 		if (r < 0 || a < 0 || b < 0) {
@@ -139,7 +146,8 @@ int ssh_exec(struct ssh_conn *c, const char *command, const void *in, size_t in_
 		}
 		if (libssh2_channel_eof(ch) && !a && !b)
 			break;
-		if (!a && !b && ssh_wait(c, deadline) < 0) {
+		/* waiting for what the reads need, and for what the write needed */
+		if (!a && !b && ssh_wait_dirs(c, dirs, deadline) < 0) {
 			r = wgf_error_set(err, -ETIME, "%s: the command did not finish within the timeout", c->t->address);
 			goto out;
 		}

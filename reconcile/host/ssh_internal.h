@@ -16,6 +16,8 @@ struct ssh_conn {
 int ssh_wait_fd(int fd, short events, int64_t deadline);
 /* Waits until the socket is ready the way libssh2 wants it: 0, or -ETIME past deadline. */
 int ssh_wait(struct ssh_conn *c, int64_t deadline);
+/* The same, also for the directions in more (LIBSSH2_SESSION_BLOCK_*). */
+int ssh_wait_dirs(struct ssh_conn *c, int more, int64_t deadline);
 /* Blocking again, for at most SSH_LINGER_MS a call: libssh2 frees a channel
  * or a session only once it has said goodbye, which never returns EAGAIN then. */
 #define SSH_LINGER_MS 1000

@@ -29,7 +29,12 @@ int ssh_wait_fd(int fd, short events, int64_t deadline)
 
 int ssh_wait(struct ssh_conn *c, int64_t deadline)
 {
-	int dir = libssh2_session_block_directions(c->s);
+	return ssh_wait_dirs(c, 0, deadline);
+}
+
+int ssh_wait_dirs(struct ssh_conn *c, int more, int64_t deadline)
+{
+	int dir = libssh2_session_block_directions(c->s) | more;
 	short ev = 0;
 
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
