@@ -40,6 +40,9 @@ for h in "${nodes[@]}"; do
 	lab_port "$h" "${addr[$h]}/24"
 	set_public_key "$work" "$h" "$(wgf_host_key "$h")"
 done
+# 2 MiB that does not compress: the pack outgrows every socket and SSH window
+# buffer, so stdin is fed while the host reads (flow control, both ways)
+head -c 1572864 /dev/urandom | base64 >"$work/README.bin"
 git -C "$work" init -q -b main
 git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid add -A
 git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid commit -qm "the mesh"
@@ -116,6 +119,8 @@ check "fleet plan --json: a peer to add on node1" \
 	jqt '.hosts[0].plan.changes | map(select(.object == "peer" and .action == "create")) | length == 2' "$LAB_DIR/plan1.json"
 check "the nodes planned it themselves: node2 received the commit" \
 	git --git-dir "$LAB_DIR/state-node2/mirror.git" cat-file -e "$commit"
+check "all of it: the 2 MiB file came whole" \
+	cmp -s "$work/README.bin" <(git --git-dir "$LAB_DIR/state-node2/mirror.git" show "$commit:README.bin")
 for h in "${nodes[@]}"; do check "planning changed nothing on $h" no_iface "$h"; done
 
 # 2. a wrong host key and a missing one are refused, with the key offered
