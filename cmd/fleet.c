@@ -1,15 +1,10 @@
 #include <errno.h>
-#include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/fleet.h"
-#include "reconcile/host/fileio.h"
 #include "reconcile/host/gitpack.h"
-#include "reconcile/plan/plan_json.h"
 
 /* Every Host of the repository, sorted, with its inventory line; the
  * inventory's names that are no Host are said. */

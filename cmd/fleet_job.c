@@ -26,41 +26,14 @@ void fleet_job_fail(struct fleet_job *j, enum fleet_result r, const char *fmt, .
 	va_end(ap);
 }
 
-/* s in single quotes for the remote shell. */
-static int shell_quote(char **out, size_t *len, size_t *cap, const char *s)
-{
-	FILE *f;
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!(f = open_memstream(&buf, &n)))
-		return -ENOMEM;
-	fputc('\'', f);
-	for (; *s; s++)
-		*s == '\'' ? fputs("'\\''", f) : fputc(*s, f);
-	fputs("' ", f);
-	fclose(f);
-	if (*len + n + 1 > *cap) {
-		char *t = realloc(*out, *len + n + 1);
-		if (!t) {
-			free(buf);
-			return -ENOMEM;
-		}
-		*out = t;
-		*cap = *len + n + 1;
-	}
-	memcpy(*out + *len, buf, n + 1);
-	*len += n;
-	free(buf);
-	return 0;
-}
-
-/* The command each host runs: the same wgf, on the commit that comes on stdin. */
+/* The command each host runs: the same wgf, on the commit that comes on stdin;
+ * every word in single quotes for the remote shell. */
 static char *remote_command(const struct fleet_cmd *f, const char *host)
 {
 	const char *v[16];
-	size_t n = 0, len = 0, cap = 0;
+	size_t n = 0, len = 0;
 	char *s = NULL;
+	FILE *o;
 
 	v[n++] = f->remote_wgf;
 	v[n++] = f->apply ? "apply" : "plan";
@@ -81,11 +54,18 @@ static char *remote_command(const struct fleet_cmd *f, const char *host)
 	}
 	v[n++] = "--host";
 	v[n++] = host;
-	for (size_t i = 0; i < n; i++)
-		if (shell_quote(&s, &len, &cap, v[i]) < 0) {
-			free(s);
-			return NULL;
-		}
+	if (!(o = open_memstream(&s, &len)))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? " '" : "'", o);
+		for (const char *c = v[i]; *c; c++)
+			*c == '\'' ? fputs("'\\''", o) : fputc(*c, o);
+		fputc('\'', o);
+	}
+	if (fclose(o) != 0) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
