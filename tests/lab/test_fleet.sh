@@ -9,7 +9,7 @@
 # unreachable node (or goes on with --keep-going), converges the mesh (pings
 # through the tunnels) and then plans nothing.
 set -u
-export LAB_RUN=fl$$
+export LAB_RUN=fl-$$
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 lab_start "${1:-build}"
