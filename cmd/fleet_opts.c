@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/fleet.h"
@@ -13,7 +14,7 @@ static const char help[] =
 	"                       --identity KEY [--out FILE] [options]\n"
 	"       wgf fleet apply [PATH | --repo DIR [--ref REF]] --inventory FILE --known-hosts FILE\n"
 	"                       --identity KEY [--canary HOST]... [--wave-size N] [--keep-going] [options]\n"
-	"       wgf fleet apply SAVED-PLAN --repo DIR ... (a plan saved by `wgf fleet plan --out`)\n\n"
+	"       wgf fleet apply SAVED-PLAN [--repo DIR] ... (a file `wgf fleet plan --out` wrote)\n\n"
 	"Plans or applies every Host of the repository on the host itself, over SSH: the\n"
 	"commit (REF, default HEAD of PATH's or --repo's git repository) is sent to each\n"
 	"host as a git pack, where the same wgf plans or applies exactly that commit\n"
@@ -114,6 +115,7 @@ static int fleet_check(struct fleet_cmd *f, int argc, char **argv)
 {
 	const char *missing = !f->inventory ? "--inventory FILE" : !f->ssh.known_hosts ? "--known-hosts FILE" :
 			      !f->ssh.identity ? "--identity KEY" : NULL;
+	struct stat st;
 
 	if (missing) {
 		cmd_error("fleet %s: %s is needed (see wgf fleet --help)", f->c.cmd, missing);
@@ -127,8 +129,9 @@ static int fleet_check(struct fleet_cmd *f, int argc, char **argv)
 		cmd_error("fleet apply: --out is for fleet plan");
 		return -1;
 	}
-	/* fleet apply SAVED-PLAN: the positional is the plan, the repository --repo */
-	if (f->apply && optind < argc && f->c.repo) {
+	/* fleet apply SAVED-PLAN: a file (a repository is a directory); the
+	 * repository is then --repo's, or the current directory's */
+	if (f->apply && optind < argc && stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode)) {
 		f->saved_file = argv[optind++];
 		if (optind < argc) {
 			cmd_error("fleet apply: unexpected argument \"%s\"", argv[optind]);
