@@ -50,9 +50,11 @@ static int drain(LIBSSH2_CHANNEL *ch, int stream, struct ssh_buf *b)
 }
 
 /* Writes what the channel takes of in now; sends EOF after the last byte. When
- * it has to wait, *dirs says for what (LIBSSH2_SESSION_BLOCK_*). */
-static int feed(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL *ch, const char *in, size_t in_len, size_t *sent,
-		bool *eof_sent, int *dirs)
+ * it has to wait, *dirs says for what (LIBSSH2_SESSION_BLOCK_*). A command
+ * that ends without reading all of its stdin is no error here: what it said
+ * and its exit status tell why. */
+static void feed(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL *ch, const char *in, size_t in_len, size_t *sent,
+		 bool *eof_sent, int *dirs)
 {
 	ssize_t n;
 	int r;
@@ -62,21 +64,23 @@ static int feed(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL *ch, const char *in, size_t 
 		n = libssh2_channel_write(ch, in + *sent, in_len - *sent);
 		if (n == LIBSSH2_ERROR_EAGAIN) {
 			*dirs = libssh2_session_block_directions(s);
-			return 0;
+			return;
 		}
-		if (n < 0)
-			return -EPIPE;
+		if (n < 0) {
+			*sent = in_len;
+			*eof_sent = true;
+			return;
+		}
 		*sent += (size_t)n;
 	}
 	if (!*eof_sent) {
 		r = libssh2_channel_send_eof(ch);
 		if (r == LIBSSH2_ERROR_EAGAIN) {
 			*dirs = libssh2_session_block_directions(s);
-			return 0;
+			return;
 		}
-		*eof_sent = true;   /* a command that exits without reading its stdin refuses EOF: fine */
+		*eof_sent = true;
 	}
-	return 0;
 }
 
 /* The command's exit status and signal, once the channel closed. */
@@ -134,14 +138,13 @@ int ssh_exec(struct ssh_conn *c, const char *command, const void *in, size_t in_
 	/* stdin, stdout and stderr all at once: a command that writes before it has
 	 * read everything must not wait on us, nor we on it */
 	for (;;) {
-		r = feed(c->s, ch, in, in_len, &sent, &eof_sent, &dirs);
-		a = r < 0 ? r : drain(ch, 0, &out);
+		feed(c->s, ch, in, in_len, &sent, &eof_sent, &dirs);
+		a = drain(ch, 0, &out);
 		b = a < 0 ? a : drain(ch, 1, &errb);
-		if (r < 0 || a < 0 || b < 0) {
-			r = r < 0 ? r : a < 0 ? a : b;
+		if (a < 0 || b < 0) {
+			r = a < 0 ? a : b;
 			r = wgf_error_set(err, r, "%s: %s", c->t->address,
-					  r == -EFBIG ? "the command wrote more than wgf keeps" :
-					  r == -EPIPE ? "the command's stdin closed before all was sent" : ssh_last_error(c));
+					  r == -EFBIG ? "the command wrote more than wgf keeps" : ssh_last_error(c));
 			goto out;
 		}
 		if (libssh2_channel_eof(ch) && !a && !b)

@@ -40,9 +40,9 @@ for h in "${nodes[@]}"; do
 	lab_port "$h" "${addr[$h]}/24"
 	set_public_key "$work" "$h" "$(wgf_host_key "$h")"
 done
-# 2 MiB that does not compress: the pack outgrows every socket and SSH window
+# 4 MiB that compress to 3: the pack outgrows every socket and SSH window
 # buffer, so stdin is fed while the host reads (flow control, both ways)
-head -c 1572864 /dev/urandom | base64 >"$work/README.bin"
+head -c 3145728 /dev/urandom | base64 >"$work/README.bin"
 git -C "$work" init -q -b main
 git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid add -A
 git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid commit -qm "the mesh"
@@ -119,7 +119,7 @@ check "fleet plan --json: a peer to add on node1" \
 	jqt '.hosts[0].plan.changes | map(select(.object == "peer" and .action == "create")) | length == 2' "$LAB_DIR/plan1.json"
 check "the nodes planned it themselves: node2 received the commit" \
 	git --git-dir "$LAB_DIR/state-node2/mirror.git" cat-file -e "$commit"
-check "all of it: the 2 MiB file came whole" \
+check "all of it: the 4 MiB file came whole" \
 	cmp -s "$work/README.bin" <(git --git-dir "$LAB_DIR/state-node2/mirror.git" show "$commit:README.bin")
 for h in "${nodes[@]}"; do check "planning changed nothing on $h" no_iface "$h"; done
 
@@ -153,7 +153,8 @@ check "the others are planned beside the hung host" grep -q '== host "node1" (ch
 printf '#!/bin/sh\nexec sleep 20\n' >"$LAB_DIR/slow-wgf"
 printf '#!/bin/sh\ncat >/dev/null; echo "{}"; exit 0\n' >"$LAB_DIR/garbage-wgf"
 printf '#!/bin/sh\n"%s" "$@"; exit 0\n' "$WGF" >"$LAB_DIR/liar-wgf"
-chmod +x "$LAB_DIR"/slow-wgf "$LAB_DIR"/garbage-wgf "$LAB_DIR"/liar-wgf
+printf '#!/bin/sh\necho "wgf: unrecognized option --pack" >&2; exit 1\n' >"$LAB_DIR/old-wgf"
+chmod +x "$LAB_DIR"/slow-wgf "$LAB_DIR"/garbage-wgf "$LAB_DIR"/liar-wgf "$LAB_DIR"/old-wgf
 fleet plan --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/slow-wgf" --timeout 2 >"$LAB_DIR/plan-slow" 2>&1; rc=$?
 check "a command that outlives --timeout fails on every host" \
 	test "$(grep -c 'failed: .*the command did not finish within the timeout' "$LAB_DIR/plan-slow")" -eq 3
@@ -162,6 +163,9 @@ check "exit 0 with no plan is a failure" test $rc -eq 1
 check "exit 0 with no plan: its plan does not read" grep -q "node1: failed: its plan does not read" "$LAB_DIR/plan-garbage"
 fleet plan --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/liar-wgf" >"$LAB_DIR/plan-liar" 2>&1; rc=$?
 check "exit 0 with a plan of changes is a failure" grep -q "node2: failed: exit 0 with a plan" "$LAB_DIR/plan-liar"
+fleet plan --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/old-wgf" >"$LAB_DIR/plan-old" 2>&1; rc=$?
+check "a host that ends without reading the pack: its own words are the reason" \
+	grep -q "node3: failed: exit 1: unrecognized option --pack" "$LAB_DIR/plan-old"
 
 # 3. a canary that fails stops the rollout before any other host
 fleet apply --known-hosts "$ci/kh_wrong" --canary node2 >"$LAB_DIR/apply1" 2>&1; rc=$?
