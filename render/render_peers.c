@@ -220,5 +220,12 @@ int render_peers(struct render_ctx *c)
 		else
 			r = carry(c, carrier_of(c, p->hubs[0]), p->addresses, p->n_addresses, false, p->lans, p->n_lans);
 	}
-	return r < 0 ? r : carry_hosts(c);
+	if (r >= 0)
+		r = carry_hosts(c);
+	/* each entry's addresses as the fewest prefixes: the same addresses, and no
+	 * other entry has a prefix inside them (addresses and LANs never overlap) */
+	for (size_t i = 0; r >= 0 && c->h->n_hubs && i < c->dev->n_peers; i++)
+		c->dev->peers[i].n_allowed_ips = prefix_aggregate(c->dev->peers[i].allowed_ips,
+								  c->dev->peers[i].n_allowed_ips);
+	return r;
 }
