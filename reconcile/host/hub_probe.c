@@ -8,6 +8,18 @@
 #include "reconcile/kernel/kernel.h"
 #include "render/render.h"
 
+/* The hub's first tunnel address of a family h has too (h could not send to another). */
+static bool probe_address(const struct model_host *h, const struct model_host *hub, struct wgf_prefix *out)
+{
+	for (size_t i = 0; i < hub->n_addresses; i++)
+		for (size_t j = 0; j < h->n_addresses; j++)
+			if (hub->addresses[i].family == h->addresses[j].family) {
+				*out = prefix_host(&hub->addresses[i]);
+				return true;
+			}
+	return false;
+}
+
 int hub_health(struct kernel *k, const struct model *m, const struct model_host *h, void (*warn)(const char *msg),
 	       bool **down)
 {
@@ -26,12 +38,14 @@ int hub_health(struct kernel *k, const struct model *m, const struct model_host 
 		struct wgf_prefix a;
 		bool alive = false;
 
-		if (!hub->n_addresses)
+		if (!probe_address(h, hub, &a))
 			continue;
-		a = prefix_host(&hub->addresses[0]);
 		r = kernel_ping(k, h->ifname, &a, HUB_PROBE_TRIES, HUB_PROBE_TIMEOUT_MS, &alive);
-		if (r == -ENODEV)
-			break;      /* the device is not up yet: nothing to tell */
+		if (r == -ENODEV) {
+			free(*down);        /* the device is not up yet: nothing to tell */
+			*down = NULL;
+			return 0;
+		}
 		if (r < 0)
 			continue;   /* cannot probe: assume healthy */
 		(*down)[h->hubs[i]] = !alive;
@@ -43,9 +57,8 @@ int hub_health(struct kernel *k, const struct model *m, const struct model_host 
 		char msg[3 * MODEL_NAME_MAX + PREFIX_STRLEN + 160], abuf[PREFIX_STRLEN];
 		struct wgf_prefix a;
 
-		if (!(*down)[h->hubs[i]])
+		if (!(*down)[h->hubs[i]] || !probe_address(h, hub, &a))
 			continue;
-		a = prefix_host(&hub->addresses[0]);
 		snprintf(msg, sizeof(msg), "hub \"%s\" is unreachable (no reply from %s through %s), %s \"%s\"",
 			 hub->meta.name, prefix_format_addr(&a, abuf), h->ifname,
 			 h->hubs[i] == serving ? "every hub is: staying on" : "using hub", m->hosts[serving].meta.name);

@@ -10,7 +10,7 @@
 #define HUB_PROBE_TIMEOUT_MS 700   /* per try */
 
 /* For an attached Host h with more than one hub whose device exists: probes
- * each hub's first tunnel address (kernel_ping) and sets *down (per model host, owned) with
+ * each hub's first tunnel address of a family h has (kernel_ping) and sets *down (per model host, owned) with
  * the hubs that did not answer; says so through warn ("hub \"a\" is
  * unreachable …, using hub \"b\""). *down stays NULL otherwise (every hub
  * healthy: a host whose device is not up yet cannot tell). 0 or -ENOMEM. */

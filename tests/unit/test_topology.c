@@ -9,8 +9,10 @@
 #include "model/key.h"
 #include "model/model.h"
 #include "model/prefix.h"
+#include "reconcile/host/hub_probe.h"
 #include "render/render.h"
 #include "tests/unit/diag_check.h"
+#include "tests/unit/kernel_fake.h"
 #include "tests/unit/unit.h"
 
 #define K1 "nvxiIrZiEXsUVsSiztvMMslEl483akOdYQiZbPy2xR8="
@@ -333,6 +335,47 @@ static void test_failover_choice(void)
 	model_free(m);
 }
 
+static char warned[512];
+
+static void warn_keep(const char *msg)
+{
+	snprintf(warned, sizeof(warned), "%s", msg);
+}
+
+/* hub_health against the fake kernel: probes only with the device up, says why */
+static void test_hub_health(void)
+{
+	struct model *m = LOAD_OK(FLEET);
+	struct kernel_fake *f = kernel_fake_new();
+	bool *down = NULL;
+
+	if (!m || !f)
+		goto out;
+	/* no device yet: nothing to tell, every hub healthy */
+	CHECK_INT(hub_health(&f->k, m, model_find_host(m, "r1"), warn_keep, &down), 0);
+	CHECK(down == NULL);
+	CHECK(hoststate_add_device(f->hs, "wg0") != NULL);
+	/* all answer */
+	warned[0] = 0;
+	CHECK_INT(hub_health(&f->k, m, model_find_host(m, "r1"), warn_keep, &down), 0);
+	CHECK(down && !down[idx(m, "hub-a")] && !down[idx(m, "hub-b")]);
+	CHECK_STR(warned, "");
+	free(down);
+	/* the primary does not: the next serves, and the warning says so */
+	CHECK(prefix_parse("10.9.0.1", true, &f->unreachable[f->n_unreachable++]));
+	CHECK_INT(hub_health(&f->k, m, model_find_host(m, "r1"), warn_keep, &down), 0);
+	CHECK(down && down[idx(m, "hub-a")] && !down[idx(m, "hub-b")]);
+	CHECK_STR(warned, "hub \"hub-a\" is unreachable (no reply from 10.9.0.1 through wg0), using hub \"hub-b\"");
+	CHECK_INT(render_serving_hub(model_find_host(m, "r1"), down), idx(m, "hub-b"));
+	free(down);
+	/* a mesh host is never probed */
+	CHECK_INT(hub_health(&f->k, m, model_find_host(m, "m"), warn_keep, &down), 0);
+	CHECK(down == NULL);
+out:
+	kernel_fake_free(f);
+	model_free(m);
+}
+
 static const char *agg(const char *const *in)
 {
 	static char buf[512];
@@ -410,6 +453,7 @@ int main(void)
 	RUN(test_attached_entries);
 	RUN(test_hub_and_mesh_entries);
 	RUN(test_failover_choice);
+	RUN(test_hub_health);
 	RUN(test_prefix_aggregate);
 	RUN(test_many_routers_few_routes);
 	UNIT_DONE();
