@@ -12,6 +12,7 @@
 
 #include "model/str.h"
 #include "reconcile/host/journal.h"
+#include "reconcile/host/hub_probe.h"
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/snapshot.h"
@@ -117,7 +118,9 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 static int render_desired(const struct model *m, const struct pipeline_host *ph, const struct pipeline_opts *o,
 			  struct host_state **desired, struct peer_notices *notices, struct wgf_error *err)
 {
-	struct render_opts ro = { .now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL };
+	struct render_opts ro = {
+		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
+	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
 
@@ -530,21 +533,33 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 {
 	int r;
 
+	struct pipeline_opts ho = *o;
+	bool *down = NULL;
+
 	r = pipeline_identify(m, o, &in->ph, err);
-	if (r < 0)
-		return r;
-	r = render_desired(m, &in->ph, o, &in->desired, &in->notices, err);
 	if (r < 0)
 		return r;
 	r = kernel_open(&in->k, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
 				     r == -EPERM ? " (wgf plan needs root)" : "");
+	/* which hub carries the network is observed here, on the host */
+	r = hub_health(in->k, m, in->ph.host, o->warn, &down);
+	if (r < 0)
+		return wgf_error_set(err, r, NULL);
+	ho.hub_down = down;
+	r = render_desired(m, &in->ph, &ho, &in->desired, &in->notices, err);
+	free(down);
+	if (r < 0)
+		return r;
 	r = observe_local(pl, o, in->k, in->desired, &in->observed, err);
 	if (r == 0 && o->converged)
 		r = converged_fill(o->converged, m, &in->ph, o->now, in->observed, &pl->rec, err);
 	if (r == 0 && o->converged && (r = converged_fw_record_digest(pl->state_dir, o->converged->fw_record_digest)) < 0)
 		wgf_error_set(err, r, "reading %s/firewall: %s", pl->state_dir, strerror(-r));
+	/* hub health is not in what a converged host records: replan it every run */
+	if (r == 0 && o->converged && in->ph.host->n_hubs > 1)
+		o->converged->valid_until = o->now > 0 ? o->now : 1;
 	return r;
 }
 

@@ -27,6 +27,9 @@ struct pipeline_opts {
 	/* Set: pipeline_plan fills it with what it observed (all but revision and
 	 * version), for the next no-op reconcile (reconcile/host/converged.h). */
 	struct converged *converged;
+	/* Per model host, the hubs found unreachable (render_opts.hub_down); NULL:
+	 * every hub healthy. pipeline_plan probes them itself (hub_probe.h). */
+	const bool *hub_down;
 	/* Something worth saying that does not stop the plan ("no private key at …"). */
 	void (*warn)(const char *msg);
 };
