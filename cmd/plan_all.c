@@ -201,14 +201,47 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 	return 0;
 }
 
+/* --out: every host's plan as one saved plan; each needs its snapshot. */
+static int save_fleet(const struct cmd_ctx *c, const struct fleet *f)
+{
+	struct plan **v = calloc(f->n + 1, sizeof(*v));
+	int r = 0;
+
+	for (size_t i = 0; v && i < f->n && r == 0; i++) {
+		if (!f->hosts[i].observed) {
+			cmd_error("plan --all --out: host \"%s\" has no snapshot %s/%s.json: its plan cannot be "
+				  "checked on the host (run `wgf observe --json` there); nothing was saved",
+				  f->hosts[i].name, c->observed, f->hosts[i].name);
+			r = -1;
+		}
+		v[i] = f->hosts[i].plan;
+	}
+	if (!v)
+		cmd_error("%s", strerror(ENOMEM));
+	if (v && r == 0)
+		r = cmd_save_plans(c, v, f->n);
+	free(v);
+	return v ? r : -1;
+}
+
 int cmd_plan_all(const struct cmd_ctx *c)
 {
 	struct fleet f;
 	int ret = EXIT_ERROR;
 
+	if (c->out && !c->observed) {
+		cmd_error("plan --all --out: a saved plan holds each host's observed state's fingerprint: "
+			  "give every Host's snapshot with --observed DIR");
+		return EXIT_ERROR;
+	}
 	if (fleet_plan(c, &f) < 0)
 		goto out;
-	if (c->json)
+	if (c->out && save_fleet(c, &f) < 0)
+		goto out;
+	/* --out -: stdout holds the saved plan */
+	if (c->out && !strcmp(c->out, "-"))
+		;
+	else if (c->json)
 		print_json(f.base, f.head, f.hosts, f.n);
 	else
 		print_text(c, f.base, f.head, f.hosts, f.n);
