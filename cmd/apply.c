@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,38 +42,6 @@ static const char help[] =
 	"  -h, --help         this help\n\n"
 	"Exit: 0 applied (or nothing to do), 1 error (a saved plan that is malformed\n"
 	"included), 3 a saved plan refused (nothing changed).\n";
-
-bool cmd_apply_confirm(void)
-{
-	char line[16];
-
-	fputs("\nApply these changes? Only 'yes' will be accepted: ", stderr);
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return !strcmp(line, "yes\n");
-}
-
-void cmd_apply_print_json(const struct plan *p, const struct apply_result *res, int r, const char *saved_id)
-{
-	json_object *o = json_object_new_object(), *plan = plan_to_json(p);
-
-	json_object_object_add(o, "result", json_object_new_string(
-		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
-	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
-	if (saved_id)
-		json_object_object_add(o, "saved_plan", json_object_new_string(saved_id));
-	if (wgf_error_is_set(&res->error))
-		json_object_object_add(o, "error", json_object_new_string(wgf_error_message(&res->error)));
-	if (wgf_error_is_set(&res->rollback_error))
-		json_object_object_add(o, "rollback_error",
-				       json_object_new_string(wgf_error_message(&res->rollback_error)));
-	if (res->warning)
-		json_object_object_add(o, "warning", json_object_new_string(res->warning));
-	json_object_object_add(o, "plan", plan);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
 
 static void apply_warn(const char *msg)
 {
