@@ -140,6 +140,18 @@ fail:
 
 /* ---- reading ---- */
 
+/* The sysctls render/ sets, and their values: a saved plan is outside input,
+ * and no other kernel setting is ever written from one. */
+static const char *const managed_sysctls[] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+
+static bool sysctl_managed(const char *key, const char *value)
+{
+	for (size_t i = 0; i < sizeof(managed_sysctls) / sizeof(managed_sysctls[0]); i++)
+		if (!strcmp(key, managed_sysctls[i]))
+			return !strcmp(value, "0") || !strcmp(value, "1");
+	return false;
+}
+
 struct reader {
 	struct wgf_error *err;
 	char path[512];
@@ -383,6 +395,9 @@ static int read_state(struct reader *r, struct json_object *o, struct host_state
 	json_object_object_foreach(sysctls, key, val) {
 		if (!*key || !json_object_is_type(val, json_type_string))
 			return bad(r, "sysctls", "%s: expected a string", diag_quote(key));
+		if (!sysctl_managed(key, json_object_get_string(val)))
+			return bad(r, "sysctls", "%s = %s is not a setting wgf makes", diag_quote(key),
+				   diag_quote(json_object_get_string(val)));
 		if (hoststate_add_sysctl(hs, key, json_object_get_string(val)) < 0)
 			return wgf_error_set(r->err, -ENOMEM, NULL);
 	}

@@ -128,6 +128,13 @@ check "a PSK set by hand: the plan removes it (exit 2)" bash -c "test $rc -eq 2 
 psk_hex=$(echo "$psk" | base64 -d | od -An -tx1 | tr -d ' \n')
 key_hex=$(base64 -d <"$LAB_DIR/node1.key" | od -An -tx1 | tr -d ' \n')
 check "no private key and no PSK in the saved plan (base64 or hex)" bash -c "! grep -qF '$psk' '$LAB_DIR/p3.json' && ! grep -qF \"\$(cat '$LAB_DIR/node1.key')\" '$LAB_DIR/p3.json' && ! grep -qiF '$psk_hex' '$LAB_DIR/p3.json' && ! grep -qiF '$key_hex' '$LAB_DIR/p3.json'"
+# a chain added to wgf's table by hand is drift too; once it is gone again, the plan is good again
+in_host node1 nft add chain inet wgf byhand
+apply_saved node1 p3; rc=$?
+check "a chain added by hand to inet wgf after the plan: exit 3, stale" bash -c "test $rc -eq 3 && grep -q 'the plan is stale' '$LAB_DIR/p3.node1.out'"
+has_chain() { in_host node1 nft list chain inet wgf byhand >/dev/null 2>&1; }
+check "... the chain is still there (nothing changed)" has_chain
+in_host node1 nft delete chain inet wgf byhand
 apply_saved node1 p3; rc=$?
 check "... applied: the PSK is gone" bash -c "test $rc -eq 0 && test \"\$(echo '$(in_host node1 wg show wgsp0 preshared-keys)' | grep -c '(none)')\" -eq 2"
 

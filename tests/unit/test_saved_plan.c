@@ -263,6 +263,11 @@ static void bad_endpoint(struct json_object *r)
 	json_object_object_add(p, "endpoint", json_object_new_string("not-an-endpoint"));
 }
 static void bad_backend(struct json_object *r) { json_object_object_add(iface0(r), "backend", json_object_new_string("magic")); }
+static void core_pattern(struct json_object *r)
+{
+	json_object_object_add(json_object_object_get(json_object_object_get(host0(r), "desired"), "sysctls"),
+			       "kernel.core_pattern", json_object_new_string("|/tmp/x"));
+}
 static void no_firewall(struct json_object *r) { json_object_object_del(json_object_object_get(host0(r), "desired"), "firewall"); }
 
 static void test_malformed_refused(void)
@@ -308,6 +313,7 @@ static void test_malformed_refused(void)
 	refused_after(text, bad_endpoint, "hosts[0].desired.interfaces[0].peers[1].endpoint: \"not-an-endpoint\" is not an endpoint");
 	refused_after(text, bad_backend, "hosts[0].desired.interfaces[0].backend");
 	refused_after(text, no_firewall, "hosts[0].desired.firewall: missing");
+	refused_after(text, core_pattern, "hosts[0].desired.sysctls: \"kernel.core_pattern\" = \"|/tmp/x\" is not a setting wgf makes");
 	free(text);
 }
 
