@@ -238,13 +238,12 @@ int cmd_plan_all(const struct cmd_ctx *c)
 		goto out;
 	if (c->out && save_fleet(c, &f) < 0)
 		goto out;
-	/* --out -: stdout holds the saved plan */
-	if (c->out && !strcmp(c->out, "-"))
-		;
-	else if (c->json)
-		print_json(f.base, f.head, f.hosts, f.n);
-	else
-		print_text(c, f.base, f.head, f.hosts, f.n);
+	if (!c->out || strcmp(c->out, "-")) {   /* with --out -, stdout holds the saved plan alone */
+		if (c->json)
+			print_json(f.base, f.head, f.hosts, f.n);
+		else
+			print_text(c, f.base, f.head, f.hosts, f.n);
+	}
 	ret = f.any ? EXIT_CHANGES : EXIT_OK;
 out:
 	fleet_clear(&f);

@@ -115,10 +115,10 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 int cmd_save_plans(const struct cmd_ctx *c, struct plan *const *plans, size_t n);
 /* apply FILE: a saved plan, exactly (cmd/apply_saved.c). Returns the exit code. */
 int cmd_apply_saved(struct cmd_ctx *c);
-/* apply --json's object: the result (r: what pipeline_apply returned) and the
- * plan; saved_id names the saved plan applied (NULL: none). */
 /* Asks on stderr whether to apply; only "yes" on stdin is a yes. */
 bool cmd_apply_confirm(void);
+/* apply --json's object: the result (r: what pipeline_apply returned) and the
+ * plan; saved_id names the saved plan applied (NULL: none). */
 void cmd_apply_print_json(const struct plan *p, const struct apply_result *res, int r, const char *saved_id);
 
 /* wgf plan --all: every Host, offline, against --base (cmd/plan_all.c). Returns the exit code. */
