@@ -70,7 +70,6 @@ static int refuse(const struct cmd_ctx *c, const struct saved_plan *sp, const st
 	char *source = NULL;
 	struct journal_entry e = {
 		.host = h->name, .revision = sp->commit, .result = JOURNAL_REFUSED,
-		.signer_principal = sp->signer_principal, .signer_fingerprint = sp->signer_fingerprint,
 		.reason = wgf_error_message(why),
 	};
 	json_object *o;
@@ -99,8 +98,8 @@ static int carry_out(const struct cmd_ctx *c, const struct saved_plan *sp, const
 {
 	struct apply_opts ao = {
 		.backend = c->backend, .wireguard_go = c->wireguard_go, .state_dir = c->state_dir,
-		.revision = sp->commit, .signer_principal = sp->signer_principal,
-		.signer_fingerprint = sp->signer_fingerprint, .color = c->color,
+		/* the file's signer is a claim apply does not verify: not journaled as one */
+		.revision = sp->commit, .color = c->color,
 		.log = c->json ? NULL : stdout, .progress = isatty(STDERR_FILENO),
 	};
 	struct plan_print_opts po = { .color = c->color };

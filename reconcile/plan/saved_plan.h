@@ -16,7 +16,9 @@
  * snapshot_fingerprint), the desired state it was made for (no secrets: a
  * device key is its public key; a desired PSK is refused), and the plan
  * (plan_to_json, read back by plan_from_json). id is the entry's own, for
- * single use. hosts are sorted by name, one entry per name. Never a private
+ * single use. hosts are sorted by name, one entry per name. The signer is
+ * the one the planning side verified (reconcile's trust code); a reader
+ * takes it as a claim. Never a private
  * key or a preshared key. Pure: no files, no clock, no randomness (the ids
  * are given).
  */
@@ -33,7 +35,7 @@
 #define SAVED_PLAN_FORMAT 1
 #define SAVED_PLAN_ID_LEN 32           /* hex digits */
 /* The largest saved plan read (a fleet of 1,000 hosts and 50,000 peers fits). */
-#define SAVED_PLAN_MAX_SIZE (512u << 20)
+#define SAVED_PLAN_MAX_SIZE (256u << 20)
 
 struct json_object;
 
