@@ -150,6 +150,7 @@ int cmd_apply_saved(struct cmd_ctx *c)
 	struct saved_plan *sp = NULL;
 	struct plan *p = NULL;
 	struct kernel *k = NULL;
+	bool refused = false;
 	int r, lock = -1, ret = EXIT_ERROR;
 
 	if (load(c, &sp) < 0)
@@ -163,8 +164,8 @@ int cmd_apply_saved(struct cmd_ctx *c)
 		cmd_lock_error(c, lock);
 		goto out;
 	}
-	r = saved_apply_prepare(sp, h, &so, &p, &k, &err);
-	if (r == -EPERM)
+	r = saved_apply_prepare(sp, h, &so, &p, &k, &refused, &err);
+	if (r < 0 && refused)
 		ret = refuse(c, sp, h, &err);
 	else if (r < 0)
 		cmd_error("host \"%s\": %s; nothing was changed", h->name, wgf_error_message(&err));

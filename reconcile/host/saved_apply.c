@@ -101,8 +101,9 @@ static int fill_key(const struct saved_plan_host *h, const struct saved_apply_op
 	char want[WG_KEY_B64_LEN], have[WG_KEY_B64_LEN];
 	int r = keyfile_read(o->key_file, priv);
 
+	/* an error, not a refusal (-EPERM here is one) */
 	if (r == -EPERM)
-		return wgf_error_set(err, r, "%s is readable by group or others; run chmod 600 %s", o->key_file,
+		return wgf_error_set(err, -EACCES, "%s is readable by group or others; run chmod 600 %s", o->key_file,
 				     o->key_file);
 	if (r < 0)
 		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
@@ -155,7 +156,8 @@ static int same_plan(const struct saved_plan_host *h, struct plan *now, struct w
 }
 
 int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_host *h,
-			const struct saved_apply_opts *o, struct plan **plan, struct kernel **k, struct wgf_error *err)
+			const struct saved_apply_opts *o, struct plan **plan, struct kernel **k, bool *refused,
+			struct wgf_error *err)
 {
 	struct pipeline_opts po = { .state_dir = o->state_dir, .warn = o->warn };
 	struct pipeline *pl = NULL;
@@ -165,6 +167,7 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 
 	*plan = NULL;
 	*k = NULL;
+	*refused = true;
 	if (strcmp(sp->wgf_version, WGF_VERSION))
 		return wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan was made by wgf %s, this is wgf %s; "
 				     "nothing was changed; make a new plan with this wgf", h->name, sp->wgf_version,
@@ -173,15 +176,22 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	if (r > 0)
 		return wgf_error_set(err, -EPERM, "host \"%s\": refused: saved plan %s was applied on this host before "
 				     "(a saved plan is used once); nothing was changed", h->name, h->id);
+	*refused = false;
 	if (r < 0)
 		return wgf_error_set(err, r, "reading %s/%s: %s", o->state_dir, SAVED_USED_FILE, strerror(-r));
 	if (!(desired = hoststate_dup(h->desired)))
 		return wgf_error_set(err, -ENOMEM, NULL);
-	if ((r = fill_key(h, o, desired, err)) < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
+	r = fill_key(h, o, desired, err);
+	*refused = r == -EPERM;
+	if (r < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
 		goto out;
 	r = pipeline_plan_saved(pl, h->name, desired, &po, plan, k, err);
 	desired = NULL;
-	if (r < 0 || (r = same_plan(h, *plan, err)) < 0)
+	if (r < 0)
+		goto out;
+	r = same_plan(h, *plan, err);
+	*refused = r == -EPERM;
+	if (r < 0)
 		goto out;
 	/* the journal names the saved plan and its source */
 	source = str_printf("saved plan %s, %s", h->id, (*plan)->source ? (*plan)->source : "(source unknown)");

@@ -35,10 +35,11 @@ int saved_apply_pick(const struct saved_plan *sp, const struct saved_apply_opts 
 /* Checks h of sp against this host and makes the plan to carry out (*plan and
  * *k, for pipeline_apply; the plan's source names the saved plan). The caller
  * holds the state lock, and records h's id (saved_used_add) before it applies.
- * -EPERM: refused (err says which host and why); another negative errno: an
- * error. Nothing is changed either way. */
+ * On failure *refused says whether the plan was refused (err says which host
+ * and why) rather than failed. Nothing is changed either way. */
 int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_host *h,
-			const struct saved_apply_opts *o, struct plan **plan, struct kernel **k, struct wgf_error *err);
+			const struct saved_apply_opts *o, struct plan **plan, struct kernel **k, bool *refused,
+			struct wgf_error *err);
 
 /* Whether id is recorded as applied in state_dir: 1 yes, 0 no, or a negative errno. */
 int saved_used_check(const char *state_dir, const char *id);
