@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "model/model.h"
+#include "reconcile/host/keyfile.h"
 #include "reconcile/host/pipeline.h"
+#include "reconcile/host/saved_apply.h"
 #include "reconcile/host/snapshot.h"
 #include "reconcile/plan/plan_json.h"
 #include "reconcile/plan/saved_plan.h"
@@ -477,6 +481,53 @@ out:
 	model_free(m);
 }
 
+/* Single use: the ids applied, in the state directory (0600); an id is
+ * matched whole, never by a prefix. And which entry is this host's. */
+static void test_used_ids_and_pick(void)
+{
+	char dir[] = "/tmp/wgf-unit-saved.XXXXXX", path[256], key_path[256];
+	struct saved_apply_opts o = { .state_dir = dir };
+	const struct saved_plan_host *h = NULL;
+	struct saved_plan sp = {0};
+	struct saved_plan_host hosts[2] = { { .name = "alpha", .has_public_key = true },
+					    { .name = "beta", .has_public_key = true } };
+	struct wgf_error err = {0};
+	uint8_t priv[WG_KEY_LEN];
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/%s", dir, SAVED_USED_FILE);
+	snprintf(key_path, sizeof(key_path), "%s/private.key", dir);
+	CHECK_INT(saved_used_check(dir, ID1), 0);
+	CHECK_INT(saved_used_add(dir, ID1, "alpha"), 0);
+	CHECK_INT(saved_used_check(dir, ID1), 1);
+	CHECK_INT(saved_used_check(dir, ID2), 0);
+	CHECK_INT(saved_used_check(dir, "0123456789abcdef"), 0);
+	CHECK_INT(saved_used_add(dir, ID2, "beta"), 0);
+	CHECK_INT(saved_used_check(dir, ID1), 1);
+	CHECK_INT(saved_used_check(dir, ID2), 1);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* the entry: --host, else the key file's key */
+	sp.hosts = hosts;
+	sp.n_hosts = 2;
+	o.key_file = key_path;
+	CHECK_INT(keyfile_create(key_path, false, priv), 0);
+	CHECK_INT(key_public_from_private(hosts[1].public_key, priv), 0);
+	CHECK_INT(saved_apply_pick(&sp, &o, &h, &err), 0);
+	CHECK(h == &hosts[1]);
+	o.host = "alpha";
+	CHECK_INT(saved_apply_pick(&sp, &o, &h, &err), 0);
+	CHECK(h == &hosts[0]);
+	o.host = "gamma";
+	CHECK_INT(saved_apply_pick(&sp, &o, &h, &err), -ENOENT);
+	CHECK(h == NULL);
+	wgf_error_clear(&err);
+	sodium_memzero(priv, sizeof(priv));
+	unlink(key_path);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -486,5 +537,6 @@ int main(void)
 	RUN(test_add_refuses);
 	RUN(test_merge_split);
 	RUN(test_fingerprint);
+	RUN(test_used_ids_and_pick);
 	UNIT_DONE();
 }
