@@ -252,4 +252,46 @@ check "traffic still flows" both pings node2 10.30.0.3 node3 10.30.0.1
 journal_of node1 verify >/dev/null 2>&1; rc=$?
 check "node1's journal chain is intact" test $rc -eq 0
 
+# --- routes (home-access: the hub routes the home LAN through the router behind NAT):
+# a route deleted by hand makes a saved plan stale; a plan made offline from
+# both hosts' snapshots (routes, IPv6 metrics and all) applies and repairs it
+repo2=$LAB_DIR/repo2
+lab_repo home-access "$repo2"
+yaml_edit "$repo2/network.yaml" "interface: wg0" "interface: wgsp1"
+for h in hub homerouter; do lab_host $h; done
+lab_port hub 198.51.100.1/24
+lab_port homerouter 198.51.100.2/24
+for h in hub homerouter; do set_public_key "$repo2" $h "$(wgf_host_key $h)"; done
+git -C "$repo2" init -q -b main && git -C "$repo2" add -A && git -C "$repo2" -c user.name=t -c user.email=t@example.org commit -qm base
+plan2() { wgf_on "$1" plan --repo "$repo2" --out "$LAB_DIR/$2.json" >"$LAB_DIR/$2.plan" 2>&1; }
+for h in hub homerouter; do
+	plan2 $h q0-$h; apply_saved $h q0-$h; rc=$?
+	check "$h: its saved plan applies (exit 0)" test $rc -eq 0
+done
+lan_route() { in_host hub ip route show proto 157 | grep -q '^192.168.50.0/24 dev wgsp1'; }
+check "the hub routes the home LAN through the tunnel" lan_route
+check "traffic: the router reaches the hub" pings homerouter 10.10.0.1
+yaml_edit "$repo2/peers/alice-laptop.yaml" "persistentKeepalive: 25" "persistentKeepalive: 17" &&
+	git -C "$repo2" -c user.name=t -c user.email=t@example.org commit -qam keepalive
+plan2 hub q1; rc=$?
+check "hub: a change to plan (exit 2)" test $rc -eq 2
+in_host hub ip route del 192.168.50.0/24 dev wgsp1 proto 157
+# wireguard-go lists peers in no fixed order
+hub_state() { in_host hub ip route show proto 157; in_host hub wg show wgsp1 persistent-keepalive | sort; }
+before=$(hub_state)
+apply_saved hub q1; rc=$?
+check "a route deleted by hand after the plan: exit 3, stale" bash -c "test $rc -eq 3 && grep -q 'host \"hub\": refused: the plan is stale' '$LAB_DIR/q1.hub.out'"
+check "... nothing changed (the route is still gone, the keepalive not applied)" test "$(hub_state)" = "$before"
+mkdir -p "$LAB_DIR/snaps2"
+for h in hub homerouter; do wgf_on $h observe --json --repo "$repo2" >"$LAB_DIR/snaps2/$h.json"; done
+"$WGF" plan --all --repo "$repo2" --observed "$LAB_DIR/snaps2" --out "$LAB_DIR/q2.json" >"$LAB_DIR/q2.plan" 2>&1; rc=$?
+check "plan --all from both snapshots: exit 2, the route to add back in the hub's plan" bash -c "test $rc -eq 2 && grep -qE '^  \+ route 192.168.50.0/24' '$LAB_DIR/q2.plan'"
+for h in hub homerouter; do
+	apply_saved $h q2; rc=$?
+	check "$h: the offline plan applies (its fingerprint from the snapshot is the host's)" test $rc -eq 0
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/q2.$h.out"
+done
+check "... the route is back" lan_route
+check "traffic: the router reaches the hub again" pings homerouter 10.10.0.1
+
 lab_done
