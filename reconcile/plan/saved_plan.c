@@ -56,7 +56,8 @@ struct saved_plan *saved_plan_new(const char *wgf_version, const char *source, c
 	struct saved_plan *sp = calloc(1, sizeof(*sp));
 
 	if (!sp || !dup_opt(wgf_version, &sp->wgf_version) || !dup_opt(source, &sp->source) ||
-	    !dup_opt(commit, &sp->commit) || !dup_opt(tree, &sp->tree) || !dup_opt(commit ? NULL : directory, &sp->directory)) {
+	    !dup_opt(commit, &sp->commit) || !dup_opt(tree, &sp->tree) ||
+	    !dup_opt(commit ? NULL : directory, &sp->directory)) {
 		saved_plan_free(sp);
 		return NULL;
 	}

@@ -213,66 +213,71 @@ static void refused_after(const char *text, void (*fn)(struct json_object *root)
 	json_object_put(root);
 }
 
+/* Editing a parsed saved plan. */
+static void put(struct json_object *o, const char *key, struct json_object *v) { json_object_object_add(o, key, v); }
+static struct json_object *get(struct json_object *o, const char *key) { return json_object_object_get(o, key); }
+static struct json_object *jstr(const char *s) { return json_object_new_string(s); }
+
 static struct json_object *host0(struct json_object *root)
 {
-	return json_object_array_get_idx(json_object_object_get(root, "hosts"), 0);
+	return json_object_array_get_idx(get(root, "hosts"), 0);
 }
 
 static void no_kind(struct json_object *r) { json_object_object_del(r, "kind"); }
-static void other_kind(struct json_object *r) { json_object_object_add(r, "kind", json_object_new_string("wgf-observed-state")); }
-static void format_2(struct json_object *r) { json_object_object_add(r, "format_version", json_object_new_int(2)); }
+static void other_kind(struct json_object *r) { put(r, "kind", jstr("wgf-observed-state")); }
+static void format_2(struct json_object *r) { put(r, "format_version", json_object_new_int(2)); }
 static void no_version(struct json_object *r) { json_object_object_del(r, "wgf_version"); }
 static void no_source(struct json_object *r) { json_object_object_del(r, "source"); }
 static void commit_no_tree(struct json_object *r)
 {
-	struct json_object *s = json_object_object_get(r, "source");
-	json_object_object_add(s, "commit", json_object_new_string("0123456789012345678901234567890123456789"));
+	struct json_object *s = get(r, "source");
+	put(s, "commit", jstr("0123456789012345678901234567890123456789"));
 }
-static void pinned_lie(struct json_object *r) { json_object_object_add(json_object_object_get(r, "source"), "pinned", json_object_new_boolean(1)); }
+static void pinned_lie(struct json_object *r) { put(get(r, "source"), "pinned", json_object_new_boolean(1)); }
 static void no_signer(struct json_object *r) { json_object_object_del(r, "signer"); }
-static void empty_signer(struct json_object *r) { json_object_object_add(r, "signer", json_object_new_object()); }
+static void empty_signer(struct json_object *r) { put(r, "signer", json_object_new_object()); }
 static void null_signer(struct json_object *r)
 {
 	struct json_object *s = json_object_new_object();
-	json_object_object_add(s, "principal", NULL);
-	json_object_object_add(s, "fingerprint", NULL);
-	json_object_object_add(r, "signer", s);
+	put(s, "principal", NULL);
+	put(s, "fingerprint", NULL);
+	put(r, "signer", s);
 }
-static void no_hosts(struct json_object *r) { json_object_object_add(r, "hosts", json_object_new_array()); }
+static void no_hosts(struct json_object *r) { put(r, "hosts", json_object_new_array()); }
 static void no_id(struct json_object *r) { json_object_object_del(host0(r), "id"); }
-static void bad_id(struct json_object *r) { json_object_object_add(host0(r), "id", json_object_new_string("xyz")); }
-static void bad_fp(struct json_object *r) { json_object_object_add(host0(r), "fingerprint", json_object_new_string("00")); }
-static void bad_key(struct json_object *r) { json_object_object_add(host0(r), "public_key", json_object_new_string("nope")); }
+static void bad_id(struct json_object *r) { put(host0(r), "id", jstr("xyz")); }
+static void bad_fp(struct json_object *r) { put(host0(r), "fingerprint", jstr("00")); }
+static void bad_key(struct json_object *r) { put(host0(r), "public_key", jstr("nope")); }
 static void no_desired(struct json_object *r) { json_object_object_del(host0(r), "desired"); }
 static void no_plan(struct json_object *r) { json_object_object_del(host0(r), "plan"); }
-static void other_host(struct json_object *r) { json_object_object_add(host0(r), "host", json_object_new_string("node9")); }
+static void other_host(struct json_object *r) { put(host0(r), "host", jstr("node9")); }
 static void twice(struct json_object *r)
 {
 	struct json_object *copy = NULL;
 	json_object_deep_copy(host0(r), &copy, NULL);
-	json_object_array_add(json_object_object_get(r, "hosts"), copy);
+	json_object_array_add(get(r, "hosts"), copy);
 }
 static void bad_change(struct json_object *r)
 {
-	struct json_object *c = json_object_array_get_idx(json_object_object_get(json_object_object_get(host0(r), "plan"), "changes"), 1);
-	json_object_object_add(c, "action", json_object_new_string("explode"));
+	struct json_object *changes = get(get(host0(r), "plan"), "changes");
+
+	put(json_object_array_get_idx(changes, 1), "action", jstr("explode"));
 }
 static struct json_object *iface0(struct json_object *r)
 {
-	return json_object_array_get_idx(json_object_object_get(json_object_object_get(host0(r), "desired"), "interfaces"), 0);
+	return json_object_array_get_idx(get(get(host0(r), "desired"), "interfaces"), 0);
 }
 static void bad_endpoint(struct json_object *r)
 {
-	struct json_object *p = json_object_array_get_idx(json_object_object_get(iface0(r), "peers"), 1);
-	json_object_object_add(p, "endpoint", json_object_new_string("not-an-endpoint"));
+	struct json_object *p = json_object_array_get_idx(get(iface0(r), "peers"), 1);
+	put(p, "endpoint", jstr("not-an-endpoint"));
 }
-static void bad_backend(struct json_object *r) { json_object_object_add(iface0(r), "backend", json_object_new_string("magic")); }
+static void bad_backend(struct json_object *r) { put(iface0(r), "backend", jstr("magic")); }
 static void core_pattern(struct json_object *r)
 {
-	json_object_object_add(json_object_object_get(json_object_object_get(host0(r), "desired"), "sysctls"),
-			       "kernel.core_pattern", json_object_new_string("|/tmp/x"));
+	put(get(get(host0(r), "desired"), "sysctls"), "kernel.core_pattern", jstr("|/tmp/x"));
 }
-static void no_firewall(struct json_object *r) { json_object_object_del(json_object_object_get(host0(r), "desired"), "firewall"); }
+static void no_firewall(struct json_object *r) { json_object_object_del(get(host0(r), "desired"), "firewall"); }
 
 static void test_malformed_refused(void)
 {
@@ -314,10 +319,12 @@ static void test_malformed_refused(void)
 	refused_after(text, other_host, "it is not the plan of host \"node9\"");
 	refused_after(text, twice, "hosts[1]: host \"node1\": hosts are listed once each");
 	refused_after(text, bad_change, "hosts[0].plan: changes[1]:");
-	refused_after(text, bad_endpoint, "hosts[0].desired.interfaces[0].peers[1].endpoint: \"not-an-endpoint\" is not an endpoint");
+	refused_after(text, bad_endpoint,
+		      "hosts[0].desired.interfaces[0].peers[1].endpoint: \"not-an-endpoint\" is not an endpoint");
 	refused_after(text, bad_backend, "hosts[0].desired.interfaces[0].backend");
 	refused_after(text, no_firewall, "hosts[0].desired.firewall: missing");
-	refused_after(text, core_pattern, "hosts[0].desired.sysctls: \"kernel.core_pattern\" = \"|/tmp/x\" is not a setting wgf makes");
+	refused_after(text, core_pattern,
+		      "hosts[0].desired.sysctls: \"kernel.core_pattern\" = \"|/tmp/x\" is not a setting wgf makes");
 	free(text);
 }
 
