@@ -34,6 +34,7 @@ static const char help[] =
 	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
 	"                     userspace), kernel, or userspace (wireguard-go)\n"
 	"  --wireguard-go P   userspace implementation to run (default wireguard-go, $WGF_WIREGUARD_GO)\n"
+	CMD_PACK_HELP
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  -y, --yes          do not ask for confirmation\n"
@@ -53,6 +54,7 @@ int cmd_apply(int argc, char **argv)
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "yes", no_argument, NULL, 'y' },
+		CMD_PACK_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -70,6 +72,8 @@ int cmd_apply(int argc, char **argv)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	if (!strcmp(c.path, "-") || (!c.repo && stat(c.path, &st) == 0 && S_ISREG(st.st_mode)))
 		return cmd_apply_saved(&c);
+	if (c.pack && cmd_take_pack(&c) < 0)
+		return EXIT_ERROR;
 	/* A first apply finds no lock to take: the state directory is made only once
 	 * the repository has loaded, so a broken one leaves the host as it was. */
 	lock = statedir_lock(c.state_dir, false);

@@ -74,7 +74,8 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_OBSERVED: c->observed = arg; return 1;
 	case OPT_ALL: c->all = true; return 1;
 	case OPT_BASE: c->base = arg; return 1;
-	case OPT_OUT: c->out = arg; return 1;
+	case OPT_PLAN_OUT: c->out = arg; return 1;
+	case OPT_PACK: c->pack = arg; return 1;
 	case OPT_STATE_DIR: c->state_dir = arg; return 1;
 	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
 	case OPT_JSON: c->json = true; return 1;

@@ -32,6 +32,7 @@ static const char help[] =
 	"                     head (PATH's or --repo's); without it, hosts that have nothing\n"
 	"  --observed DIR     with --all: plan each Host against DIR/HOST.json, a snapshot\n"
 	"                     `wgf observe --json` wrote on it, where there is one\n"
+	CMD_PACK_HELP
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --out FILE         also write a saved plan to FILE (0600), for `wgf apply FILE`:\n"
@@ -104,7 +105,8 @@ int cmd_plan(int argc, char **argv)
 		{ "observed", required_argument, NULL, OPT_OBSERVED },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "base", required_argument, NULL, OPT_BASE },
-		{ "out", required_argument, NULL, OPT_OUT },
+		{ "out", required_argument, NULL, OPT_PLAN_OUT },
+		CMD_PACK_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -125,6 +127,8 @@ int cmd_plan(int argc, char **argv)
 		cmd_error("plan: --all plans every Host offline; it takes no --host");
 		return EXIT_ERROR;
 	}
+	if (c.pack && cmd_take_pack(&c) < 0)
+		return EXIT_ERROR;
 	if (c.all)
 		return cmd_plan_all(&c);
 	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &k) < 0)

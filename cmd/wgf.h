@@ -36,6 +36,7 @@ int cmd_reconcile(int argc, char **argv);
 int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
@@ -61,12 +62,14 @@ struct cmd_ctx {
 	bool all;                      /* plan --all: every Host, offline */
 	const char *base;              /* plan --base REF: against a fleet converged on REF */
 	const char *out;               /* plan --out FILE ("-": stdout): write a saved plan */
+	const char *pack;              /* plan/apply --pack FILE|-: the --ref commit comes in a pack (wgf fleet) */
+	char pack_mirror[4096];        /* where it went: <state-dir>/mirror.git */
 };
 
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
-	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_OUT,
+	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK, OPT_PLAN_OUT,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -82,6 +85,12 @@ enum {
 #define WGF_EXPIRY_WARNING_DAYS 14
 #define CMD_NOTICE_OPTIONS \
 	{ "expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING }
+#define CMD_PACK_OPTION \
+	{ "pack", required_argument, NULL, OPT_PACK }
+#define CMD_PACK_HELP \
+	"  --pack FILE        with --ref COMMIT (40 hex digits): read the commit from this git\n" \
+	"                     pack (- for stdin) into <state-dir>/mirror.git first (wgf fleet\n" \
+	"                     sends the commit CI has this way)\n"
 #define CMD_OUTPUT_OPTIONS \
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR }
@@ -97,6 +106,10 @@ int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
  * -1 after a message on bad usage (exit 1). positional: accept PATH. */
 int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opts,
 	      const char *help, bool positional);
+
+/* --pack: indexes the pack into <state-dir>/mirror.git and makes it the
+ * source (--repo) at --ref. -1 after a message. */
+int cmd_take_pack(struct cmd_ctx *c);
 
 /* Loads and validates the repository into *out, diagnostics into d (sorted); an
  * empty source is an error unless --allow-empty. */
@@ -142,6 +155,11 @@ struct fleet {
 /* -1 after saying why; fleet_clear either way. */
 int fleet_plan(const struct cmd_ctx *c, struct fleet *f);
 void fleet_clear(struct fleet *f);
+/* The printers of plan --all, which wgf fleet plan shares: hosts grouped, the
+ * fleet summed up (text), one wgf-fleet-plan object (JSON; the caller puts it). */
+struct json_object;
+void fleet_print_text(bool color, const char *head, const char *against, const struct fleet_host *h, size_t n);
+struct json_object *fleet_to_json(const char *head, const char *base, const struct fleet_host *h, size_t n);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

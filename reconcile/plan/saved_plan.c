@@ -366,9 +366,12 @@ static int read_hosts(struct json_object *root, struct saved_plan *sp, struct wg
 		snprintf(path, sizeof(path), "hosts[%zu]", i);
 		if ((r = read_host(json_object_array_get_idx(hosts, i), path, h, err)) < 0)
 			return r;
-		if (i && strcmp(sp->hosts[i - 1].name, h->name) >= 0)
-			return bad(err, path, "host \"%s\": hosts are listed once each, sorted by name", h->name);
 	}
+	/* in any order (a fleet joins its hosts' files as they come), once each */
+	qsort(sp->hosts, sp->n_hosts, sizeof(*sp->hosts), host_cmp);
+	for (size_t i = 1; i < sp->n_hosts; i++)
+		if (!strcmp(sp->hosts[i - 1].name, sp->hosts[i].name))
+			return bad(err, "hosts", "host \"%s\" is listed twice", sp->hosts[i].name);
 	return 0;
 }
 

@@ -16,7 +16,8 @@
  * snapshot_fingerprint), the desired state it was made for (no secrets: a
  * device key is its public key; a desired PSK is refused), and the plan
  * (plan_to_json, read back by plan_from_json). id is the entry's own, for
- * single use. hosts are sorted by name, one entry per name. The signer is
+ * single use. hosts are written sorted by name (read in any order), one
+ * entry per name. The signer is
  * the one the planning side verified (reconcile's trust code); a reader
  * takes it as a claim. Never a private
  * key or a preshared key. Pure: no files, no clock, no randomness (the ids

@@ -317,7 +317,7 @@ static void test_malformed_refused(void)
 	refused_after(text, no_desired, "hosts[0]: desired is missing");
 	refused_after(text, no_plan, "hosts[0]: plan: expected an object");
 	refused_after(text, other_host, "it is not the plan of host \"node9\"");
-	refused_after(text, twice, "hosts[1]: host \"node1\": hosts are listed once each");
+	refused_after(text, twice, "hosts: host \"node1\" is listed twice");
 	refused_after(text, bad_change, "hosts[0].plan: changes[1]:");
 	refused_after(text, bad_endpoint,
 		      "hosts[0].desired.interfaces[0].peers[1].endpoint: \"not-an-endpoint\" is not an endpoint");
