@@ -197,22 +197,58 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 	return 0;
 }
 
+static void print_fleet_json(const struct fleet *f)
+{
+	json_object *o = fleet_to_json(f->head->source, f->base ? f->base->source : NULL, f->hosts, f->n);
+
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* --out: every host's plan as one saved plan; each needs its snapshot. */
+static int save_fleet(const struct cmd_ctx *c, const struct fleet *f)
+{
+	struct plan **v = calloc(f->n + 1, sizeof(*v));
+	int r = 0;
+
+	for (size_t i = 0; v && i < f->n && r == 0; i++) {
+		if (!f->hosts[i].observed) {
+			cmd_error("plan --all --out: host \"%s\" has no snapshot %s/%s.json: its plan cannot be "
+				  "checked on the host (run `wgf observe --json` there); nothing was saved",
+				  f->hosts[i].name, c->observed, f->hosts[i].name);
+			r = -1;
+		}
+		v[i] = f->hosts[i].plan;
+	}
+	if (!v)
+		cmd_error("%s", strerror(ENOMEM));
+	if (v && r == 0)
+		r = cmd_save_plans(c, v, f->n);
+	free(v);
+	return v ? r : -1;
+}
+
 int cmd_plan_all(const struct cmd_ctx *c)
 {
 	struct fleet f;
 	int ret = EXIT_ERROR;
 
+	if (c->out && !c->observed) {
+		cmd_error("plan --all --out: a saved plan holds each host's observed state's fingerprint: "
+			  "give every Host's snapshot with --observed DIR");
+		return EXIT_ERROR;
+	}
 	if (fleet_plan(c, &f) < 0)
 		goto out;
-	if (c->json) {
-		json_object *o = fleet_to_json(f.head->source, f.base ? f.base->source : NULL, f.hosts, f.n);
-
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	} else {
+	if (c->out && save_fleet(c, &f) < 0)
+		goto out;
+	if (c->out && !strcmp(c->out, "-"))
+		;   /* stdout holds the saved plan alone */
+	else if (c->json)
+		print_fleet_json(&f);
+	else
 		fleet_print_text(c->color, f.head->source, f.base ? f.base->source : "hosts that have nothing yet",
 				 f.hosts, f.n);
-	}
 	ret = f.any ? EXIT_CHANGES : EXIT_OK;
 out:
 	fleet_clear(&f);

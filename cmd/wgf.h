@@ -61,6 +61,7 @@ struct cmd_ctx {
 	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
 	bool all;                      /* plan --all: every Host, offline */
 	const char *base;              /* plan --base REF: against a fleet converged on REF */
+	const char *out;               /* plan --out FILE ("-": stdout): write a saved plan */
 	const char *pack;              /* plan/apply --pack FILE|-: the --ref commit comes in a pack (wgf fleet) */
 	char pack_mirror[4096];        /* where it went: <state-dir>/mirror.git */
 };
@@ -68,7 +69,7 @@ struct cmd_ctx {
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
-	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK,
+	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK, OPT_PLAN_OUT,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -121,6 +122,17 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o);
  * and the pipeline for this host. On success *plan and *rt are set (free both).
  * need_key: fail without a key file. Prints what went wrong. */
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct kernel **k);
+
+/* plan --out: the plans (each made with its fingerprint) as one saved plan,
+ * written to c->out (cmd/plan_save.c). -1 after saying why. */
+int cmd_save_plans(const struct cmd_ctx *c, struct plan *const *plans, size_t n);
+/* apply FILE: a saved plan, exactly (cmd/apply_saved.c). Returns the exit code. */
+int cmd_apply_saved(struct cmd_ctx *c);
+/* Asks on stderr whether to apply; only "yes" on stdin is a yes. */
+bool cmd_apply_confirm(void);
+/* apply --json's object: the result (r: what pipeline_apply returned) and the
+ * plan; saved_id names the saved plan applied (NULL: none). */
+void cmd_apply_print_json(const struct plan *p, const struct apply_result *res, int r, const char *saved_id);
 
 /* wgf plan --all: every Host, offline, against --base (cmd/plan_all.c). Returns the exit code. */
 int cmd_plan_all(const struct cmd_ctx *c);

@@ -114,6 +114,7 @@ void model_free(struct model *m)
 	free(m->files);
 	free(m->source);
 	free(m->commit);
+	free(m->tree);
 	free(m);
 }
 

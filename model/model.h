@@ -217,6 +217,7 @@ struct model {
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
 	char *commit;                  /* full hex commit id for git sources, else NULL */
+	char *tree;                    /* its tree's full hex id, else NULL */
 	size_t n_documents;            /* YAML documents loaded; 0: the source is empty */
 };
 
