@@ -37,6 +37,19 @@ struct fw_network;   /* one network's compiled policy (opaque) */
 int fw_compile(const struct model *m, size_t network, int64_t now, struct fw_network **out);
 void fw_network_free(struct fw_network *fw);
 
+/* Compiled networks for rendering many hosts of one or more models (plan --all):
+ * compiled on first use, kept by (model, network, now). Zero-initialize; the
+ * models must stay unchanged and alive until fw_cache_clear. */
+struct fw_cache_entry;
+struct fw_cache {
+	struct fw_cache_entry *v;
+	size_t n;
+};
+/* *out is owned by the cache. */
+int fw_cache_get(struct fw_cache *c, const struct model *m, size_t network, int64_t now,
+		 const struct fw_network **out);
+void fw_cache_clear(struct fw_cache *c);
+
 /* Fills *out (present = true, body, items) for host h of the compiled network:
  * the table body to put inside `table inet wgf { … }` and the readable summary.
  * out must be zeroed or cleared; on failure it is left cleared. */
