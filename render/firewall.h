@@ -20,7 +20,23 @@
  *
  * The nft table is rendered with sets and verdict maps: its number of rules
  * depends on policy rules, tenants and distinct lan-only choices, never on the
- * number of peers.
+ * number of peers. The source maps (address -> class chain) hold each class's
+ * addresses aggregated into the fewest prefixes that cover exactly them (never an
+ * address of nobody, of a custom principal or of another class), so their size
+ * depends on the address layout and the number of classes, not on the peers.
+ *
+ * The readable items (hs_firewall.items, shown in plans) name the tenants, the
+ * policy rules, the host's forwards and masquerade, and access:
+ *   - on a network of at most 256 principals (hosts and active peers): one
+ *     "access/host|peer/NAME" item per principal, on every host;
+ *   - on a larger one: such an item for the host itself, each host it peers with
+ *     directly and each peer attached to it (the principals whose traffic it sees
+ *     first-hand), and one "access/class/SCOPE/LEVEL" item per class (custom: one
+ *     per scope) with its number of hosts and peers and its first prefixes.
+ * So a change of one peer's access level shows by name on its hubs, and as a
+ * change of the class items (counts, prefixes) on every other host, which
+ * enforces it too; a branch router of a fleet has a handful of items, not one
+ * per peer.
  */
 #pragma once
 #include <stdbool.h>
