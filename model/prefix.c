@@ -188,13 +188,24 @@ static bool prefix_halves(const struct wgf_prefix *a, const struct wgf_prefix *b
 	       !bit_set(a->addr, len - 1) && bit_set(b->addr, len - 1);
 }
 
+/* Rendering a fleet sorts thousands of addresses per host that the model already
+ * lists in order: checking first is linear, sorting them again is not. */
+static void prefix_sort(struct wgf_prefix *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (prefix_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+			return;
+		}
+}
+
 size_t prefix_sort_unique(struct wgf_prefix *v, size_t n)
 {
 	size_t out = 0;
 
 	if (n < 2)
 		return n;
-	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	prefix_sort(v, n);
 	for (size_t i = 0; i < n; i++)
 		if (!out || !prefix_equal(&v[out - 1], &v[i]))
 			v[out++] = v[i];
@@ -207,7 +218,7 @@ size_t prefix_aggregate(struct wgf_prefix *v, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		prefix_mask(&v[i]);
-	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	prefix_sort(v, n);
 	for (size_t i = 0; i < n; i++) {
 		/* sorted: a prefix inside another comes after it, and after nothing that splits it */
 		if (top && prefix_contains(&v[top - 1], &v[i]))
