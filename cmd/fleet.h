@@ -4,6 +4,7 @@
 #include "reconcile/host/gitfetch.h"
 #include "reconcile/host/inventory.h"
 #include "reconcile/host/ssh_session.h"
+#include "reconcile/plan/saved_plan.h"
 
 enum fleet_result {
 	FR_PENDING, FR_NO_CHANGES, FR_CHANGES, FR_APPLIED, FR_FAILED, FR_UNREACHABLE, FR_NOT_RUN,
@@ -20,6 +21,7 @@ struct fleet_job {
 	char *reason;                  /* failed, unreachable, not run: why */
 	struct plan *plan;             /* what the host planned or applied */
 	struct json_object *raw;       /* what it wrote */
+	struct saved_plan *saved;      /* plan --out: its own entry of what it wrote */
 	double seconds;
 };
 

@@ -120,6 +120,27 @@ static json_object *plan_of(const struct fleet_cmd *f, json_object *o)
 	return f->apply ? NULL : o;
 }
 
+/* plan --out: the host's saved plan must read and name the commit; only its own
+ * entry is kept (a host cannot speak for another in the fleet's file). */
+static int take_saved(const struct fleet_cmd *f, struct fleet_job *j)
+{
+	const char *text = json_object_to_json_string_ext(j->raw, JSON_C_TO_STRING_PLAIN);
+	struct saved_plan *sp = NULL;
+	struct wgf_error err = {0};
+	int r = saved_plan_parse(text, strlen(text), j->name, &sp, &err);
+
+	if (r == 0 && (!sp->commit || strcmp(sp->commit, f->oid)))
+		r = wgf_error_set(&err, -EBADMSG, "it is of %s, not of commit %s", sp->source ? sp->source : "no source",
+				  f->short_oid);
+	if (r == 0)
+		r = saved_plan_split(sp, j->name, &j->saved, &err);
+	if (r < 0)
+		fleet_job_fail(j, FR_FAILED, "its saved plan: %s", wgf_error_message(&err));
+	saved_plan_free(sp);
+	wgf_error_clear(&err);
+	return r;
+}
+
 /* What the host said: the exit status and the JSON must agree. */
 static void check_output(const struct fleet_cmd *f, struct fleet_job *j, struct ssh_result *res)
 {
@@ -140,12 +161,17 @@ static void check_output(const struct fleet_cmd *f, struct fleet_job *j, struct 
 		return;
 	}
 	j->raw = o;
+	if (f->apply && json_object_object_get_ex(o, "result", &v) && !strcmp(json_object_get_string(v), "refused")) {
+		json_object_object_get_ex(o, "reason", &v);
+		fleet_job_fail(j, FR_FAILED, "exit %d: %s", res->exit_status, v ? json_object_get_string(v) : "");
+		return;
+	}
 	o = plan_of(f, o);
 	if (!o) {
 		fleet_job_fail(j, FR_FAILED, "exit %d with no plan in its JSON", res->exit_status);
 		return;
 	}
-	if (take_plan(f, j, o) < 0)
+	if (take_plan(f, j, o) < 0 || (f->out && take_saved(f, j) < 0))
 		return;
 	if (!f->apply) {
 		bool empty = plan_is_empty(j->plan);
@@ -198,6 +224,7 @@ void fleet_jobs_free(struct fleet_job *jobs, size_t n)
 		free(jobs[i].reason);
 		plan_free(jobs[i].plan);
 		json_object_put(jobs[i].raw);
+		saved_plan_free(jobs[i].saved);
 	}
 	free(jobs);
 }

@@ -205,41 +205,46 @@ fleet plan --known-hosts "$ci/known_hosts" >"$LAB_DIR/plan4" 2>&1; rc=$?
 check "a second fleet plan is empty (exit 0)" test $rc -eq 0
 check "a second fleet plan: no host with changes" grep -q "Fleet: 3 hosts, 0 with changes" "$LAB_DIR/plan4"
 
-# the saved-plan plumbing, with stand-ins for `wgf plan --json --out -` and
-# `wgf apply - --yes --json` (the saved-plan format is built elsewhere): what
-# fleet sends and collects, not what the hosts make of it
-cat >"$LAB_DIR/saving-wgf" <<SH
-#!/bin/bash
-# plan ... --out - ...: the real plan, wrapped as a file with a "hosts" array
-args=(); skip=0
-for a in "\$@"; do
-	if [ \$skip = 1 ]; then skip=0; continue; fi
-	if [ "\$a" = --out ]; then skip=1; continue; fi
-	args+=("\$a")
-done
-out=\$("$WGF" "\${args[@]}"); rc=\$?
-jq -c '{kind: "stand-in", hosts: [{host: .host, plan: .}]}' <<<"\$out"
-exit \$rc
-SH
-cat >"$LAB_DIR/applying-wgf" <<SH
-#!/bin/bash
-# apply - --yes --json --host NAME: keeps stdin, answers with the real (empty) plan
-[ "\$2" = - ] || exit 9
-host=\${!#}
-cat >"$LAB_DIR/got-\$host"
-"$WGF" plan --json --host "\$host" --repo "$work" | jq -c '{result: "no-changes", plan: .}'
-SH
-chmod +x "$LAB_DIR/saving-wgf" "$LAB_DIR/applying-wgf"
-fleet plan --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/saving-wgf" --out "$ci/saved.json" >"$LAB_DIR/plan-out" 2>&1; rc=$?
-check "fleet plan --out: exit 0 on the converged fleet" test $rc -eq 0
-check "fleet plan --out: the hosts' files joined (one hosts array)" \
+# 6. saved plans: review a fleet's plan, then apply exactly it, once, and only
+# while every host still has what it was planned against
+peer_of() { in_host "$1" wg show wgflmesh peers | head -n 1; }
+has_peer() { in_host "$1" wg show wgflmesh peers | grep -qxF -- "$2"; }
+lacks_peer() { ! has_peer "$@"; }
+drop1=$(peer_of node1)
+in_host node1 wg set wgflmesh peer "$drop1" remove
+fleet plan --known-hosts "$ci/known_hosts" --out "$ci/saved.json" >"$LAB_DIR/plan-out" 2>&1; rc=$?
+check "fleet plan --out: exit 2 (node1 drifted by hand)" test $rc -eq 2
+[ $rc -eq 2 ] || sed 's/^/#   /' "$LAB_DIR/plan-out" | tail -n 10
+check "fleet plan --out: one saved plan of the three hosts" \
 	test "$(jq -r '[.hosts[].host] | join(",")' "$ci/saved.json" 2>/dev/null)" = "node1,node2,node3"
+check "fleet plan --out: the file names the commit" test "$(jq -r .source.commit "$ci/saved.json" 2>/dev/null)" = "$commit"
 check "fleet plan --out: the file is 0600" test "$(stat -c %a "$ci/saved.json")" = 600
-fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/applying-wgf" >"$LAB_DIR/apply-saved" 2>&1; rc=$?
-check "fleet apply FILE: every host answered, exit 0" test $rc -eq 0
+check "fleet plan --out: no host's private key in the file" \
+	bash -c "! grep -qF -f <(cat '$LAB_DIR'/node[123].key) '$ci/saved.json'"
+fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" >"$LAB_DIR/apply-saved" 2>&1; rc=$?
+check "fleet apply FILE: exit 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply-saved" | tail -n 10
-for h in "${nodes[@]}"; do
-	check "fleet apply FILE: $h got the saved plan on stdin, byte for byte" cmp -s "$ci/saved.json" "$LAB_DIR/got-$h"
-done
-[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$FLEET_KEEP"/
+check "fleet apply FILE: node1 applied, the others had nothing to do" \
+	test "$(grep -cE '^node1 +applied |^node[23] +no-changes ' "$LAB_DIR/apply-saved")" -eq 3
+check "fleet apply FILE: node1's peer is back" has_peer node1 "$drop1"
+check "node1 reaches node2 again" pings node1 10.30.0.2
+fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" --keep-going >"$LAB_DIR/apply-again" 2>&1; rc=$?
+check "fleet apply FILE a second time: exit 1" test $rc -eq 1
+check "fleet apply FILE a second time: refused on every host (single use)" \
+	test "$(grep -cE '^node[123] +failed .*exit 3: .*refused: .*applied on this host before' "$LAB_DIR/apply-again")" -eq 3
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/apply-again" | tail -n 10
+fleet plan --known-hosts "$ci/known_hosts" --out "$ci/saved2.json" >"$LAB_DIR/plan-out2" 2>&1; rc=$?
+check "fleet plan --out of the converged fleet: exit 0" test $rc -eq 0
+drop3=$(peer_of node3)
+in_host node3 wg set wgflmesh peer "$drop3" remove
+fleet apply "$ci/saved2.json" --known-hosts "$ci/known_hosts" --keep-going >"$LAB_DIR/apply-stale" 2>&1; rc=$?
+check "a saved plan after drift by hand on node3: exit 1" test $rc -eq 1
+check "node3 refused as stale, naming it" grep -qE '^node3 +failed .*exit 3: .*refused: .*(stale|no longer)' "$LAB_DIR/apply-stale"
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/apply-stale" | tail -n 10
+check "node1 and node2 applied their part (nothing to do)" \
+	test "$(grep -cE '^node[12] +no-changes ' "$LAB_DIR/apply-stale")" -eq 2
+check "nothing changed on node3: its peer is still gone" lacks_peer node3 "$drop3"
+fleet apply --known-hosts "$ci/known_hosts" >"$LAB_DIR/apply-fix" 2>&1; rc=$?
+check "a live fleet apply repairs node3" test $rc -eq 0
+[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$ci"/saved*.json "$FLEET_KEEP"/
 lab_done
