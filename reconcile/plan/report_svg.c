@@ -1,0 +1,202 @@
+/* The report's topology picture, inline SVG: Hosts that take peers (hubs, exits) on
+ * top with their peers counted, the other Hosts below with their LANs, a link from
+ * each to every hub of its network, hubs meshed; added, removed and changed Hosts
+ * and their links coloured. */
+#include "reconcile/plan/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SVG_HOSTS_MAX 48               /* more are counted, not drawn */
+#define BOX_W 160
+#define BOX_H 62
+#define COL_W 180
+#define ROW_H 110
+#define PER_ROW 6
+#define TOP 70
+
+struct node {
+	const struct report_host *rh;
+	const struct model_host *h;    /* head's, else base's */
+	const struct model *m;
+	bool tier1;
+	int x, y;
+};
+
+static const char *status_class(const char *status)
+{
+	return !strcmp(status, "added") ? "add" : !strcmp(status, "removed") ? "del" :
+	       !strcmp(status, "changed") ? "chg" : "same";
+}
+
+static const struct model_peer *peer_in(const struct model *m, const char *name)
+{
+	for (size_t i = 0; m && i < m->n_peers; i++)
+		if (!strcmp(m->peers[i].meta.name, name))
+			return &m->peers[i];
+	return NULL;
+}
+
+static bool lists_hub(const struct model *m, const struct model_peer *p, const char *hub)
+{
+	for (size_t i = 0; p && i < p->n_hubs; i++)
+		if (!strcmp(m->hosts[p->hubs[i]].meta.name, hub))
+			return true;
+	return false;
+}
+
+/* "12 peers (+2 −1)" for the peers that list hub. */
+static void peer_count(const struct report *r, const char *hub, FILE *f)
+{
+	size_t n = 0, add = 0, del = 0;
+
+	for (size_t i = 0; i < r->head->n_peers; i++)
+		if (lists_hub(r->head, &r->head->peers[i], hub)) {
+			n++;
+			add += r->base && !lists_hub(r->base, peer_in(r->base, r->head->peers[i].meta.name), hub);
+		}
+	for (size_t i = 0; r->base && i < r->base->n_peers; i++)
+		del += lists_hub(r->base, &r->base->peers[i], hub) &&
+		       !lists_hub(r->head, peer_in(r->head, r->base->peers[i].meta.name), hub);
+	fprintf(f, "%zu peer%s", n, n == 1 ? "" : "s");
+	if (add || del)
+		fprintf(f, " (+%zu −%zu)", add, del);
+}
+
+static void text(FILE *f, int x, int y, const char *cls, const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"%s\">", x, y, cls);
+	if (len > max) {
+		char *t = strndup(s, max - 1);
+
+		report_html_escape(f, t ? t : "");
+		fputs("…", f);
+		free(t);
+	} else {
+		report_html_escape(f, s);
+	}
+	fputs("</text>", f);
+}
+
+static void box(const struct report *r, const struct node *n, FILE *f)
+{
+	char line[PREFIX_STRLEN + 32], p[PREFIX_STRLEN];
+	const struct model_host *h = n->h;
+
+	fprintf(f, "<g class=\"%s\"><title>", status_class(n->rh->status));
+	report_html_escape(f, h->meta.name);
+	fprintf(f, " (%s)</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"8\"/>", n->rh->status,
+		n->x, n->y, BOX_W, BOX_H);
+	text(f, n->x + 8, n->y + 18, "name", h->meta.name, 20);
+	snprintf(line, sizeof(line), "%s%s%s", host_role_name(h->role), h->tenant == MODEL_NONE ? "" : " · ",
+		 h->tenant == MODEL_NONE ? "" : n->m->tenants[h->tenant].meta.name);
+	text(f, n->x + 8, n->y + 36, "sub", line, 26);
+	if (host_role_takes_peers(h->role)) {
+		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", n->x + 8, n->y + 53);
+		peer_count(r, h->meta.name, f);
+		fputs("</text>", f);
+	} else if (h->n_lans) {
+		snprintf(line, sizeof(line), "LAN %s%s", prefix_format(&h->lans[0], p), h->n_lans > 1 ? " +" : "");
+		text(f, n->x + 8, n->y + 53, "sub", line, 28);
+	}
+	fputs("</g>\n", f);
+}
+
+static const char *link_class(const struct node *a, const struct node *b)
+{
+	const char *ca = status_class(a->rh->status), *cb = status_class(b->rh->status);
+
+	if (!strcmp(ca, "del") || !strcmp(cb, "del"))
+		return "ldel";
+	if (!strcmp(ca, "add") || !strcmp(cb, "add"))
+		return "ladd";
+	return "lsame";
+}
+
+static void links(const struct node *v, size_t n, FILE *f)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			const struct node *a = &v[i], *b = &v[j];
+
+			if (strcmp(a->m->networks[a->h->network].meta.name, b->m->networks[b->h->network].meta.name) ||
+			    (!a->tier1 && !b->tier1))
+				continue;
+			if (a->tier1 && b->tier1) {
+				int x1 = a->x + BOX_W / 2, x2 = b->x + BOX_W / 2, lift = abs(x2 - x1) / 6 + 20;
+
+				fprintf(f, "<path class=\"%s\" d=\"M%d %d Q%d %d %d %d\"/>\n", link_class(a, b), x1, a->y,
+					(x1 + x2) / 2, a->y - (lift > TOP - 6 ? TOP - 6 : lift), x2, b->y);
+			} else {
+				const struct node *t = a->tier1 ? a : b, *o = a->tier1 ? b : a;
+
+				fprintf(f, "<line class=\"%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", link_class(a, b),
+					t->x + BOX_W / 2, t->y + BOX_H, o->x + BOX_W / 2, o->y);
+			}
+		}
+}
+
+/* Places the nodes: tier 1 (hubs, exits; every Host of a network without one) on
+ * one row, the others below, PER_ROW a row. Returns the picture's width. */
+static int place(struct node *v, size_t n, int *height)
+{
+	size_t n1 = 0, n2 = 0, cols;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].tier1) {
+			v[i].x = 10 + (int)n1++ * COL_W;
+			v[i].y = TOP;
+		} else {
+			v[i].x = 10 + (int)(n2 % PER_ROW) * COL_W;
+			v[i].y = TOP + ROW_H * (1 + (int)(n2 / PER_ROW));
+			n2++;
+		}
+	}
+	cols = n2 < PER_ROW ? n2 : PER_ROW;
+	if (n1 > cols)
+		cols = n1;
+	if (!cols)
+		cols = 1;
+	*height = TOP + BOX_H + ROW_H * (int)((n2 + PER_ROW - 1) / PER_ROW) + 10;
+	return 20 + (int)cols * COL_W - (COL_W - BOX_W);
+}
+
+static bool network_has_hub(const struct model *m, size_t net)
+{
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (m->hosts[i].network == net && host_role_takes_peers(m->hosts[i].role))
+			return true;
+	return false;
+}
+
+void report_print_topology(const struct report *r, FILE *f)
+{
+	struct node *v = calloc(r->n_hosts + 1, sizeof(*v));
+	size_t n = 0;
+	int w, h;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < r->n_hosts && n < SVG_HOSTS_MAX; i++) {
+		const struct model *m = model_find_host(r->head, r->hosts[i].name) ? r->head : r->base;
+		const struct model_host *mh = m ? model_find_host(m, r->hosts[i].name) : NULL;
+
+		if (!mh)
+			continue;
+		v[n] = (struct node){ &r->hosts[i], mh, m, host_role_takes_peers(mh->role) ||
+				      !network_has_hub(m, mh->network), 0, 0 };
+		n++;
+	}
+	w = place(v, n, &h);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		"aria-label=\"topology\" preserveAspectRatio=\"xMinYMin meet\">\n", w, h);
+	links(v, n, f);
+	for (size_t i = 0; i < n; i++)
+		box(r, &v[i], f);
+	fputs("</svg>\n", f);
+	if (r->n_hosts > n)
+		fprintf(f, "<p>%zu more hosts are not drawn (see the table).</p>\n", r->n_hosts - n);
+	free(v);
+}
