@@ -17,7 +17,7 @@ static const char style[] =
 	".warn{background:#fff8c5;border-left:4px solid #bf8700;padding:.5rem .8rem}"
 	".flag{color:#9a6700;font-weight:600;white-space:nowrap}.acc{color:#1a7f37;font-weight:600}"
 	".drop{color:#cf222e;font-weight:600}.small{color:#57606a;font-size:.85rem}"
-	"svg{width:100%;height:auto;max-height:80vh}svg text{font:12px system-ui,sans-serif;fill:#1f2328}"
+	"svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#1f2328}"
 	"svg text.name{font-weight:600;font-size:13px}svg text.sub{fill:#57606a}"
 	"svg rect{stroke-width:2}.same rect{fill:#f6f8fa;stroke:#8c959f}.add rect{fill:#dafbe1;stroke:#1a7f37}"
 	".del rect{fill:#ffebe9;stroke:#cf222e;stroke-dasharray:6 4}.chg rect{fill:#fff8c5;stroke:#bf8700}"

@@ -13,7 +13,7 @@
 #define COL_W 180
 #define ROW_H 110
 #define PER_ROW 6
-#define TOP 70
+#define ARC_H 70                       /* room above the top row for the hubs' mesh */
 
 struct node {
 	const struct report_host *rh;
@@ -128,7 +128,7 @@ static void links(const struct node *v, size_t n, FILE *f)
 				int x1 = a->x + BOX_W / 2, x2 = b->x + BOX_W / 2, lift = abs(x2 - x1) / 6 + 20;
 
 				fprintf(f, "<path class=\"%s\" d=\"M%d %d Q%d %d %d %d\"/>\n", link_class(a, b), x1, a->y,
-					(x1 + x2) / 2, a->y - (lift > TOP - 6 ? TOP - 6 : lift), x2, b->y);
+					(x1 + x2) / 2, a->y - (lift > a->y - 6 ? a->y - 6 : lift), x2, b->y);
 			} else {
 				const struct node *t = a->tier1 ? a : b, *o = a->tier1 ? b : a;
 
@@ -143,14 +143,21 @@ static void links(const struct node *v, size_t n, FILE *f)
 static int place(struct node *v, size_t n, int *height)
 {
 	size_t n1 = 0, n2 = 0, cols;
+	int top = 12;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (v[i].tier1 && v[j].tier1 && !strcmp(v[i].m->networks[v[i].h->network].meta.name,
+								  v[j].m->networks[v[j].h->network].meta.name))
+				top = ARC_H;
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].tier1) {
 			v[i].x = 10 + (int)n1++ * COL_W;
-			v[i].y = TOP;
+			v[i].y = top;
 		} else {
 			v[i].x = 10 + (int)(n2 % PER_ROW) * COL_W;
-			v[i].y = TOP + ROW_H * (1 + (int)(n2 / PER_ROW));
+			v[i].y = top + ROW_H * (1 + (int)(n2 / PER_ROW));
 			n2++;
 		}
 	}
@@ -159,7 +166,7 @@ static int place(struct node *v, size_t n, int *height)
 		cols = n1;
 	if (!cols)
 		cols = 1;
-	*height = TOP + BOX_H + ROW_H * (int)((n2 + PER_ROW - 1) / PER_ROW) + 10;
+	*height = top + BOX_H + ROW_H * (int)((n2 + PER_ROW - 1) / PER_ROW) + 10;
 	return 20 + (int)cols * COL_W - (COL_W - BOX_W);
 }
 
@@ -190,8 +197,8 @@ void report_print_topology(const struct report *r, FILE *f)
 		n++;
 	}
 	w = place(v, n, &h);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		"aria-label=\"topology\" preserveAspectRatio=\"xMinYMin meet\">\n", w, h);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" aria-label=\"topology\" preserveAspectRatio=\"xMinYMin meet\">\n", w, h, w, h);
 	links(v, n, f);
 	for (size_t i = 0; i < n; i++)
 		box(r, &v[i], f);
