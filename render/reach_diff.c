@@ -95,7 +95,7 @@ static bool pair_wanted(const struct rd_ep *s, const struct rd_ep *d)
 	return true;
 }
 
-static unsigned flow_flags(const struct reach_diff *out, size_t sg, size_t dg, bool before, bool after)
+static unsigned flow_flags(const struct reach_diff *out, size_t sg, size_t dg, bool before, bool after, bool serves)
 {
 	const struct reach_end *s = &out->ends[sg], *d = &out->ends[dg];
 	unsigned f = 0;
@@ -103,7 +103,7 @@ static unsigned flow_flags(const struct reach_diff *out, size_t sg, size_t dg, b
 	if (before || !after)
 		return 0;
 	f |= REACH_OPENED;
-	if (d->tenant && (!s->tenant || strcmp(s->tenant, d->tenant)))
+	if (d->tenant && (!s->tenant || strcmp(s->tenant, d->tenant)) && !serves)
 		f |= REACH_CROSS_TENANT;
 	if (s->kind == REACH_INTERNET || d->kind == REACH_INTERNET || d->kind == REACH_FORWARD)
 		f |= REACH_INTERNET_PATH;
@@ -113,7 +113,7 @@ static unsigned flow_flags(const struct reach_diff *out, size_t sg, size_t dg, b
 /* Adds the service's changed verdict to the pair's flows (from `start`): to one with
  * the same verdicts and reasons, or as a new flow. Takes the verdicts' strings. */
 static int add_flow(struct rd_ctx *c, size_t start, size_t sg, size_t dg, const char *svc,
-		    struct rd_verdict *v)
+		    struct rd_verdict *v, bool serves)
 {
 	struct reach_diff *out = c->out;
 	struct reach_flow *f;
@@ -151,7 +151,7 @@ static int add_flow(struct rd_ctx *c, size_t start, size_t sg, size_t dg, const 
 	/* the rule that decides the verdict the change brought */
 	f->loc = v[1].loc.line || !v[0].loc.line ? v[1].loc : v[0].loc;
 	f->host = v[1].host ? v[1].host : v[0].host;
-	f->flags = flow_flags(out, sg, dg, f->before, f->after);
+	f->flags = flow_flags(out, sg, dg, f->before, f->after, serves);
 	out->n_opened += f->after;
 	out->n_closed += f->before;
 	out->n_flagged += (f->flags & (REACH_CROSS_TENANT | REACH_INTERNET_PATH)) != 0;
@@ -184,7 +184,7 @@ static int eval_pair(struct rd_ctx *c, struct rd_ep **sorted, size_t sg, size_t 
 			r = rd_evaluate(c, mi, s, d, sv, &v[mi]);
 		if (r == 0 && v[0].accept != v[1].accept) {
 			rd_service_name(sv, name, sizeof(name));
-			r = add_flow(c, start, sg, dg, name, v);
+			r = add_flow(c, start, sg, dg, name, v, rd_serves(c, s, d));
 		}
 		rd_verdict_clear(&v[0]);
 		rd_verdict_clear(&v[1]);

@@ -417,6 +417,20 @@ static int forward_ep(struct rd_ctx *c, const struct model_host *h, const struct
 	return (e->key = str_printf("%d|%zu", REACH_FORWARD, e->order)) ? 0 : -ENOMEM;
 }
 
+bool rd_serves(const struct rd_ctx *c, const struct rd_ep *s, const struct rd_ep *d)
+{
+	const struct model *m = c->md[RD_HEAD].m;
+	size_t i;
+
+	if (!s->is_host || d->is_host || d->kind != REACH_TUNNEL || !s->owner || !d->owner ||
+	    (i = find(c, RD_HEAD, d->owner, false)) == MODEL_NONE)
+		return false;
+	for (size_t k = 0; k < m->peers[i].n_hubs; k++)
+		if (!strcmp(m->hosts[m->peers[i].hubs[k]].meta.name, s->owner))
+			return true;
+	return false;
+}
+
 int rd_endpoints(struct rd_ctx *c)
 {
 	int r = principals(c);

@@ -80,4 +80,6 @@ void rd_verdict_clear(struct rd_verdict *v);
 void rd_service_name(const struct rd_svc *sv, char *buf, size_t len);
 char *rd_ep_describe(const struct rd_ctx *c, const struct rd_ep *e);
 char *rd_group_describe(const struct rd_ctx *c, const struct rd_ep *e, size_t n, const char *names, size_t more);
+/* s is a hub of the peer d (at head): it reaches its own peers, whatever their tenant. */
+bool rd_serves(const struct rd_ctx *c, const struct rd_ep *s, const struct rd_ep *d);
 const char *rd_tenant(const struct model *m, size_t t);
