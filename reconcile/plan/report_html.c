@@ -94,7 +94,8 @@ static void changes(const struct report *r, FILE *f)
 		else if (!strcmp(c[i].what, "removed"))
 			fprintf(f, "</strong> removed (key %s)</li>\n", c[i].before);
 		else
-			fprintf(f, "</strong>: %s changed %s → %s</li>\n", c[i].what, c[i].before, c[i].after);
+			fprintf(f, "</strong>: %s%s %s → %s</li>\n", c[i].what, strcmp(c[i].what, "key") ? "" : " changed",
+				c[i].before, c[i].after);
 	}
 	fputs("</ul>\n", f);
 	free(c);

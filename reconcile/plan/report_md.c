@@ -56,7 +56,8 @@ static void changes(const struct report *r, FILE *f)
 		else if (!strcmp(c[i].what, "removed"))
 			fprintf(f, "** removed (key %s)\n", c[i].before);
 		else
-			fprintf(f, "**: %s changed %s → %s\n", c[i].what, c[i].before, c[i].after);
+			fprintf(f, "**: %s%s %s → %s\n", c[i].what, strcmp(c[i].what, "key") ? "" : " changed", c[i].before,
+				c[i].after);
 	}
 	if (!n)
 		fprintf(f, "No Peer or Host added or removed, no key or access level changed%s.\n",
