@@ -7,14 +7,18 @@
 #include "render/reach_diff.h"
 
 static const char help[] =
-	"Usage: wgf report [--base REF] [PATH | --repo DIR --ref REF] [--observed DIR] [--format markdown]\n\n"
+	"Usage: wgf report [--base REF] [PATH | --repo DIR --ref REF] [--observed DIR] [--format FORMAT]\n\n"
 	"A review report of a change, for a pull-request comment: what `wgf plan --all`\n"
 	"finds for every Host (a summary table, then each host's plan, folded), the\n"
-	"Peers and Hosts added and removed, keys and access levels that changed.\n"
-	"Offline: no root, no kernel.\n\n"
+	"Peers and Hosts added and removed, keys and access levels that changed, and\n"
+	"the reachability diff: every flow whose verdict changes, with the rule that\n"
+	"decides it (as `wgf test` decides it); paths opened into another tenant or to\n"
+	"the internet are marked. Offline: no root, no kernel.\n\n"
 	"  --base REF         the commit the fleet is at (the pull request's target)\n"
 	"  --observed DIR     plan a Host against DIR/HOST.json where there is one\n"
-	"  --format markdown  the only format so far (default)\n"
+	"  --format FORMAT    markdown (default), html (one self-contained page with a\n"
+	"                     topology picture) or json\n"
+	"  --json             the same as --format json\n"
 	"  --no-color         (no effect: the report has no colours)\n"
 	"  -h, --help         this help\n\n"
 	"Exit: 0 no host changes, 2 some host changes, 1 error.\n";

@@ -38,7 +38,7 @@ int report_changes(const struct model *base, const struct model *head, struct re
 
 /* A comment on GitHub holds 65,536 characters: the plans stop short of that. */
 #define REPORT_PLANS_MAX 40000
-#define REPORT_FLOWS_MAX 200           /* rows of the reachability table in Markdown */
+#define REPORT_FLOWS_BYTES 15000       /* the reachability table in Markdown */
 
 void report_print_markdown(const struct report *r, FILE *f);
 void report_print_html(const struct report *r, FILE *f);

@@ -93,10 +93,30 @@ static void flow_row(const struct reach_diff *d, const struct reach_flow *fl, FI
 	fputs(" |\n", f);
 }
 
+/* One row, if it fits in what is left of REPORT_FLOWS_BYTES. */
+static bool row(const struct reach_diff *d, const struct reach_flow *fl, FILE *f, size_t *used)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	bool fits;
+
+	if (!m)
+		return false;
+	flow_row(d, fl, m);
+	fclose(m);
+	if ((fits = text && *used + len <= REPORT_FLOWS_BYTES)) {
+		fputs(text, f);
+		*used += len;
+	}
+	free(text);
+	return fits;
+}
+
 static void reachability(const struct report *r, FILE *f)
 {
 	const struct reach_diff *d = r->reach;
-	size_t shown = 0;
+	size_t shown = 0, used = 0;
 
 	fprintf(f, "\n### Reachability\n\n");
 	if (!d->n_flows) {
@@ -115,12 +135,12 @@ static void reachability(const struct report *r, FILE *f)
 
 				if (flagged != (pass == 0))
 					continue;
-				if (shown++ < REPORT_FLOWS_MAX)
-					flow_row(d, &d->flows[i], f);
+				if (row(d, &d->flows[i], f, &used))
+					shown++;
 			}
-		if (shown > REPORT_FLOWS_MAX)
-			fprintf(f, "\n(%zu more flows left out: `wgf report --format json` has them all)\n",
-				shown - REPORT_FLOWS_MAX);
+		if (shown < d->n_flows)
+			fprintf(f, "\n(%zu more flows left out to keep this comment within its limit: "
+				"`wgf report --format json` has them all)\n", d->n_flows - shown);
 	}
 	fprintf(f, "\n<sub>%zu endpoints (every Host and Peer, addresses in their LANs, the internet, port forwards) "
 		"in %zu groups that the policy cannot tell apart, %zu services, %zu evaluations by the evaluator "
