@@ -1,0 +1,39 @@
+# examples/ci/: every command of the GitHub and GitLab pipelines that needs no CI
+# service, run as a runner runs it (an unprivileged user, bash -e, wgf on PATH) in a
+# clone of an example whose pull request opens one port; tests/cli/ci_steps.py names
+# the steps left out (install, the APIs, the fleet's secrets and SSH) and refuses to
+# leave out any other. Sourced by tests/cli/run (uses its $pa, run3, check).
+ci=$pa/ci
+mkdir -p "$ci/bin" "$ci/home" "$ci/runner" "$ci/steps"
+ln -s "$WGF" "$ci/bin/wgf"
+cp -r "$top/examples/isp-multitenant" "$ci/origin"
+cg() { git -c safe.directory='*' -c user.name=t -c user.email=t@example.org "$@"; }
+cg -C "$ci/origin" init -q -b main && cg -C "$ci/origin" add -A && cg -C "$ci/origin" commit -q -m base
+cg clone -q "$ci/origin" "$ci/work"
+cg -C "$ci/work" checkout -q -b open-8080
+sed -i 's/      ports: \[22\]/      ports: [22, 8080]/' "$ci/work/policies/globex-contractors.yaml"
+cg -C "$ci/work" commit -q -a -m "contractors: 8080 on the build server"
+chown -R nobody "$ci"
+python3 "$here/ci_steps.py" "$ci/steps" "$top/examples/ci/github/.github/workflows/wgf.yml" "$top/examples/ci/gitlab/.gitlab-ci.yml" >"$tmp/skips" 2>&1
+check "ci: the steps left out are exactly those that need the CI service" test $? -eq 0
+sed 's/^/# /' "$tmp/skips"
+# the report a pipeline wrote in $ci/work: the one flow the pull request opens
+ci_report() {
+	grep -qx '### Reachability' "$ci/work/report.md" &&
+	grep -qF '| peer globex-dave | 192.168.20.30 (LAN 192.168.20.0/24 of host globex-router) | tcp/8080 (IPv4) | drop | **accept** | policy globex-contractors rule 1' "$ci/work/report.md" &&
+	tail -n1 "$ci/work/report.html" | grep -qx '</main></body></html>' &&
+	python3 -c "import json; d=json.load(open('$ci/work/report.json')); assert len(d['reachability']['flows']) == 1"
+}
+for pipeline in github gitlab; do
+	rm -f "$ci/work"/report.*
+	n=0
+	for step in "$ci/steps"/*-"$pipeline"-*.sh; do
+		n=$((n + 1))
+		r=$(cd "$ci/work" && run3 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			env -i PATH="$ci/bin:/usr/bin:/bin" HOME="$ci/home" RUNNER_TEMP="$ci/runner" \
+			BASE=origin/main CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main bash -eo pipefail "$step")
+		checkw "ci $pipeline: $(basename "$step" .sh) succeeds: $(head -n1 "$step")" bash -c "test $r -eq 0 || { cat '$tmp/o' '$tmp/e'; exit 1; }"
+	done
+	check "ci $pipeline: some steps ran ($n)" test "$n" -ge 2
+	checkw "ci $pipeline: the report (Markdown, HTML, JSON) shows the port the change opens" ci_report
+done
