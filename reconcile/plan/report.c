@@ -5,12 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct model_peer *find_peer(const struct model *m, const char *name)
+static int peer_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; m && i < m->n_peers; i++)
-		if (!strcmp(m->peers[i].meta.name, name))
-			return &m->peers[i];
-	return NULL;
+	return strcmp((*(const struct model_peer *const *)a)->meta.name, (*(const struct model_peer *const *)b)->meta.name);
+}
+
+static int peer_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct model_peer *const *)elem)->meta.name);
+}
+
+const struct model_peer **report_peers_sorted(const struct model *m)
+{
+	const struct model_peer **v = calloc(m ? m->n_peers + 1 : 1, sizeof(*v));
+
+	for (size_t i = 0; v && m && i < m->n_peers; i++)
+		v[i] = &m->peers[i];
+	if (v && m)
+		qsort(v, m->n_peers, sizeof(*v), peer_cmp);
+	return v;
+}
+
+const struct model_peer *report_peer_find(const struct model_peer **v, const struct model *m, const char *name)
+{
+	const struct model_peer **p;
+
+	if (!v || !m)
+		return NULL;
+	p = bsearch(name, v, m->n_peers, sizeof(*v), peer_key_cmp);
+	return p ? *p : NULL;
 }
 
 static int add(struct report_change **v, size_t *n, const char *kind, const char *name, const char *what,
@@ -33,11 +56,12 @@ static int add(struct report_change **v, size_t *n, const char *kind, const char
 
 static int peers(const struct model *base, const struct model *head, struct report_change **v, size_t *n)
 {
+	const struct model_peer **bi = report_peers_sorted(base), **hi = report_peers_sorted(head);
 	char fa[WG_KEY_FP_LEN], fb[WG_KEY_FP_LEN];
-	int r = 0;
+	int r = bi && hi ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < head->n_peers && r == 0; i++) {
-		const struct model_peer *p = &head->peers[i], *o = find_peer(base, p->meta.name);
+		const struct model_peer *p = &head->peers[i], *o = report_peer_find(bi, base, p->meta.name);
 
 		if (!o) {
 			r = add(v, n, "peer", p->meta.name, "added", access_level_name(p->access),
@@ -52,9 +76,11 @@ static int peers(const struct model *base, const struct model *head, struct repo
 				access_level_name(p->access));
 	}
 	for (size_t i = 0; base && i < base->n_peers && r == 0; i++)
-		if (!find_peer(head, base->peers[i].meta.name))
+		if (!report_peer_find(hi, head, base->peers[i].meta.name))
 			r = add(v, n, "peer", base->peers[i].meta.name, "removed",
 				key_fingerprint(base->peers[i].public_key, fb), NULL);
+	free(bi);
+	free(hi);
 	return r;
 }
 

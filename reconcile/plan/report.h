@@ -44,6 +44,10 @@ void report_print_markdown(const struct report *r, FILE *f);
 void report_print_html(const struct report *r, FILE *f);
 void report_print_json(const struct report *r, FILE *f);
 
+/* m's Peers sorted by name (NULL on ENOMEM; m NULL: none), and the one called name. */
+const struct model_peer **report_peers_sorted(const struct model *m);
+const struct model_peer *report_peer_find(const struct model_peer **v, const struct model *m, const char *name);
+
 /* Helpers shared by the printers (reconcile/plan/report*.c). */
 void report_html_escape(FILE *f, const char *s);
 void report_md_escape(FILE *f, const char *s);

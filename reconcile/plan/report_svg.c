@@ -29,14 +29,6 @@ static const char *status_class(const char *status)
 	       !strcmp(status, "changed") ? "chg" : "same";
 }
 
-static const struct model_peer *peer_in(const struct model *m, const char *name)
-{
-	for (size_t i = 0; m && i < m->n_peers; i++)
-		if (!strcmp(m->peers[i].meta.name, name))
-			return &m->peers[i];
-	return NULL;
-}
-
 static bool lists_hub(const struct model *m, const struct model_peer *p, const char *hub)
 {
 	for (size_t i = 0; p && i < p->n_hubs; i++)
@@ -45,19 +37,20 @@ static bool lists_hub(const struct model *m, const struct model_peer *p, const c
 	return false;
 }
 
-/* "12 peers (+2 −1)" for the peers that list hub. */
-static void peer_count(const struct report *r, const char *hub, FILE *f)
+/* "12 peers (+2 −1)" for the peers that list hub (bi, hi: report_peers_sorted). */
+static void peer_count(const struct report *r, const struct model_peer **bi, const struct model_peer **hi,
+		       const char *hub, FILE *f)
 {
 	size_t n = 0, add = 0, del = 0;
 
 	for (size_t i = 0; i < r->head->n_peers; i++)
 		if (lists_hub(r->head, &r->head->peers[i], hub)) {
 			n++;
-			add += r->base && !lists_hub(r->base, peer_in(r->base, r->head->peers[i].meta.name), hub);
+			add += r->base && !lists_hub(r->base, report_peer_find(bi, r->base, r->head->peers[i].meta.name), hub);
 		}
 	for (size_t i = 0; r->base && i < r->base->n_peers; i++)
 		del += lists_hub(r->base, &r->base->peers[i], hub) &&
-		       !lists_hub(r->head, peer_in(r->head, r->base->peers[i].meta.name), hub);
+		       !lists_hub(r->head, report_peer_find(hi, r->head, r->base->peers[i].meta.name), hub);
 	fprintf(f, "%zu peer%s", n, n == 1 ? "" : "s");
 	if (add || del)
 		fprintf(f, " (+%zu −%zu)", add, del);
@@ -80,7 +73,8 @@ static void text(FILE *f, int x, int y, const char *cls, const char *s, size_t m
 	fputs("</text>", f);
 }
 
-static void box(const struct report *r, const struct node *n, FILE *f)
+static void box(const struct report *r, const struct model_peer **bi, const struct model_peer **hi,
+		const struct node *n, FILE *f)
 {
 	char line[PREFIX_STRLEN + 32], p[PREFIX_STRLEN];
 	const struct model_host *h = n->h;
@@ -95,7 +89,7 @@ static void box(const struct report *r, const struct node *n, FILE *f)
 	text(f, n->x + 8, n->y + 36, "sub", line, 26);
 	if (host_role_takes_peers(h->role)) {
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", n->x + 8, n->y + 53);
-		peer_count(r, h->meta.name, f);
+		peer_count(r, bi, hi, h->meta.name, f);
 		fputs("</text>", f);
 	} else if (h->n_lans) {
 		snprintf(line, sizeof(line), "LAN %s%s", prefix_format(&h->lans[0], p), h->n_lans > 1 ? " +" : "");
@@ -181,11 +175,12 @@ static bool network_has_hub(const struct model *m, size_t net)
 void report_print_topology(const struct report *r, FILE *f)
 {
 	struct node *v = calloc(r->n_hosts + 1, sizeof(*v));
+	const struct model_peer **bi = report_peers_sorted(r->base), **hi = report_peers_sorted(r->head);
 	size_t n = 0;
 	int w, h;
 
-	if (!v)
-		return;
+	if (!v || !bi || !hi)
+		goto out;
 	for (size_t i = 0; i < r->n_hosts && n < SVG_HOSTS_MAX; i++) {
 		const struct model *m = model_find_host(r->head, r->hosts[i].name) ? r->head : r->base;
 		const struct model_host *mh = m ? model_find_host(m, r->hosts[i].name) : NULL;
@@ -201,9 +196,12 @@ void report_print_topology(const struct report *r, FILE *f)
 		"role=\"img\" aria-label=\"topology\" preserveAspectRatio=\"xMinYMin meet\">\n", w, h, w, h);
 	links(v, n, f);
 	for (size_t i = 0; i < n; i++)
-		box(r, &v[i], f);
+		box(r, bi, hi, &v[i], f);
 	fputs("</svg>\n", f);
 	if (r->n_hosts > n)
 		fprintf(f, "<p>%zu more hosts are not drawn (see the table).</p>\n", r->n_hosts - n);
+out:
 	free(v);
+	free(bi);
+	free(hi);
 }
