@@ -23,6 +23,7 @@ static const char style[] =
 	".del rect{fill:#ffebe9;stroke:#cf222e;stroke-dasharray:6 4}.chg rect{fill:#fff8c5;stroke:#bf8700}"
 	"line,path{fill:none;stroke-width:1.5}.lsame{stroke:#afb8c1}.ladd{stroke:#1a7f37;stroke-width:2.5}"
 	".ldel{stroke:#cf222e;stroke-dasharray:6 4;stroke-width:2.5}"
+	".padd{color:#1a7f37;font-weight:600}.pdel{color:#cf222e;text-decoration:line-through}"
 	".legend span{display:inline-block;margin-right:1rem;font-size:.85rem}"
 	".legend i{display:inline-block;width:.9rem;height:.9rem;border:2px solid;border-radius:3px;"
 	"vertical-align:middle;margin-right:.3rem}"

@@ -13,6 +13,7 @@
 #define COL_W 180
 #define ROW_H 110
 #define PER_ROW 6
+#define PEERS_LISTED 12                /* a hub with more has its peers counted, not listed */
 #define ARC_H 70                       /* room above the top row for the hubs' mesh */
 
 struct node {
@@ -172,6 +173,56 @@ static bool network_has_hub(const struct model *m, size_t net)
 	return false;
 }
 
+static void peer_name(FILE *f, const char *cls, const char *sign, const char *name, bool *first)
+{
+	fprintf(f, "%s<span%s%s%s>%s", *first ? "" : ", ", *cls ? " class=\"" : "", cls, *cls ? "\"" : "", sign);
+	report_html_escape(f, name);
+	fputs("</span>", f);
+	*first = false;
+}
+
+/* Under the picture: each hub's peers by name when few (added and removed marked). */
+static void peer_lists(const struct report *r, const struct node *v, size_t n, const struct model_peer **bi,
+		       const struct model_peer **hi, FILE *f)
+{
+	bool any = false;
+
+	for (size_t k = 0; k < n; k++) {
+		const char *hub = v[k].h->meta.name;
+		size_t total = 0;
+		bool first = true;
+
+		if (!host_role_takes_peers(v[k].h->role))
+			continue;
+		for (size_t i = 0; i < r->head->n_peers; i++)
+			total += lists_hub(r->head, &r->head->peers[i], hub);
+		for (size_t i = 0; r->base && i < r->base->n_peers; i++)
+			total += lists_hub(r->base, &r->base->peers[i], hub) &&
+				 !lists_hub(r->head, report_peer_find(hi, r->head, r->base->peers[i].meta.name), hub);
+		if (!total || total > PEERS_LISTED)
+			continue;
+		fputs(any ? "" : "<ul class=\"small\">", f);
+		any = true;
+		fputs("<li><strong>", f);
+		report_html_escape(f, hub);
+		fputs("</strong>: ", f);
+		for (size_t i = 0; i < r->head->n_peers; i++) {
+			const char *name = r->head->peers[i].meta.name;
+			bool added = r->base && !lists_hub(r->base, report_peer_find(bi, r->base, name), hub);
+
+			if (lists_hub(r->head, &r->head->peers[i], hub))
+				peer_name(f, added ? "padd" : "", added ? "+" : "", name, &first);
+		}
+		for (size_t i = 0; r->base && i < r->base->n_peers; i++)
+			if (lists_hub(r->base, &r->base->peers[i], hub) &&
+			    !lists_hub(r->head, report_peer_find(hi, r->head, r->base->peers[i].meta.name), hub))
+				peer_name(f, "pdel", "−", r->base->peers[i].meta.name, &first);
+		fputs("</li>\n", f);
+	}
+	if (any)
+		fputs("</ul>\n", f);
+}
+
 void report_print_topology(const struct report *r, FILE *f)
 {
 	struct node *v = calloc(r->n_hosts + 1, sizeof(*v));
@@ -198,6 +249,7 @@ void report_print_topology(const struct report *r, FILE *f)
 	for (size_t i = 0; i < n; i++)
 		box(r, bi, hi, &v[i], f);
 	fputs("</svg>\n", f);
+	peer_lists(r, v, n, bi, hi, f);
 	if (r->n_hosts > n)
 		fprintf(f, "<p>%zu more hosts are not drawn (see the table).</p>\n", r->n_hosts - n);
 out:
