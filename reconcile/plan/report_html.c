@@ -27,7 +27,11 @@ static const char style[] =
 	".legend span{display:inline-block;margin-right:1rem;font-size:.85rem}"
 	".legend i{display:inline-block;width:.9rem;height:.9rem;border:2px solid;border-radius:3px;"
 	"vertical-align:middle;margin-right:.3rem}"
-	"@media (max-width:640px){body{padding:.5rem;font-size:14px}th,td{padding:.2rem .3rem;font-size:.82rem}}";
+	"@media (max-width:640px){body{padding:.5rem;font-size:14px}th,td{padding:.2rem .3rem;font-size:.82rem}"
+	"table.flows thead{display:none}table.flows,table.flows tbody,table.flows tr,table.flows td{display:block;width:auto}"
+	"table.flows tr{border:1px solid #d0d7de;border-radius:6px;margin-bottom:.6rem}"
+	"table.flows td{border:0;border-bottom:1px solid #eaeef2}table.flows td.flag:empty{display:none}"
+	"table.flows td[data-label]::before{content:attr(data-label);display:block;color:#57606a;font-size:.75rem}}";
 
 static void head(const struct report *r, FILE *f)
 {
@@ -104,16 +108,17 @@ static void changes(const struct report *r, FILE *f)
 
 static void flow_row(const struct reach_diff *d, const struct reach_flow *fl, FILE *f)
 {
-	fprintf(f, "<tr><td class=\"flag\">%s</td><td>", fl->flags & REACH_CROSS_TENANT ? "⚠ into another tenant" :
-		fl->flags & REACH_INTERNET_PATH ? "⚠ internet" : "");
+	fprintf(f, "<tr><td class=\"flag\">%s</td><td data-label=\"from\">",
+		fl->flags & REACH_CROSS_TENANT ? "⚠ into another tenant" : fl->flags & REACH_INTERNET_PATH ? "⚠ internet" : "");
 	esc(f, d->ends[fl->src].label);
-	fputs("</td><td>", f);
+	fputs("</td><td data-label=\"to\">", f);
 	esc(f, d->ends[fl->dst].label);
-	fputs("</td><td>", f);
+	fputs("</td><td data-label=\"service\">", f);
 	esc(f, fl->services);
-	fprintf(f, "%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>", fl->both_families ? "" :
-		d->ends[fl->src].family == AF_INET6 ? " (IPv6)" : " (IPv4)", fl->before ? "acc" : "drop",
-		fl->before ? "accept" : "drop", fl->after ? "acc" : "drop", fl->after ? "accept" : "drop");
+	fprintf(f, "%s</td><td data-label=\"before\" class=\"%s\">%s</td><td data-label=\"after\" class=\"%s\">%s</td>"
+		"<td data-label=\"decided by\">", fl->both_families ? "" : d->ends[fl->src].family == AF_INET6 ? " (IPv6)" :
+		" (IPv4)", fl->before ? "acc" : "drop", fl->before ? "accept" : "drop", fl->after ? "acc" : "drop",
+		fl->after ? "accept" : "drop");
 	esc(f, fl->why_after);
 	if (fl->loc.line) {
 		fputs(" <span class=\"small\">at ", f);
@@ -137,7 +142,7 @@ static void reachability(const struct report *r, FILE *f)
 			fprintf(f, "<p class=\"warn\">⚠ <strong>%zu change%s open%s a path into another tenant or to or "
 				"from the internet</strong> (marked below).</p>\n", d->n_flagged,
 				d->n_flagged == 1 ? "" : "s", d->n_flagged == 1 ? "s" : "");
-		fprintf(f, "<p>%zu flow%s change%s: %zu opened, %zu closed.</p>\n<div class=\"scroll\"><table><thead><tr>"
+		fprintf(f, "<p>%zu flow%s change%s: %zu opened, %zu closed.</p>\n<table class=\"flows\"><thead><tr>"
 			"<th></th><th>from</th><th>to</th><th>service</th><th>before</th><th>after</th>"
 			"<th>decided by (at head)</th></tr></thead><tbody>\n", d->n_flows, d->n_flows == 1 ? "" : "s",
 			d->n_flows == 1 ? "s" : "", d->n_opened, d->n_closed);
@@ -145,7 +150,7 @@ static void reachability(const struct report *r, FILE *f)
 			for (size_t i = 0; i < d->n_flows; i++)
 				if ((!(d->flows[i].flags & (REACH_CROSS_TENANT | REACH_INTERNET_PATH))) == pass)
 					flow_row(d, &d->flows[i], f);
-		fputs("</tbody></table></div>\n", f);
+		fputs("</tbody></table>\n", f);
 	}
 	fprintf(f, "<p class=\"small\">%zu endpoints (every Host and Peer, addresses in their LANs, the internet, "
 		"port forwards) in %zu groups that the policy cannot tell apart, %zu services, %zu evaluations by the "
