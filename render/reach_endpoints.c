@@ -242,7 +242,10 @@ static size_t lan_cells(const struct rd_ctx *c, const struct wgf_prefix *lan, st
 	for (size_t i = 0; i < ni; i++)
 		if (addr_at(&inside[i], inside[i].len == prefix_max_len(lan->family) ? 0 : 1, &cell[n]))
 			n++;
-	for (unsigned k = lan->len == prefix_max_len(lan->family) ? 0 : 1; k <= LAN_CELLS_MAX; k++) {
+	/* the first address of a LAN is often its router's own: the second is a host in it */
+	unsigned room = prefix_max_len(lan->family) - lan->len;
+
+	for (unsigned k = room >= 2 ? 2 : room; k <= LAN_CELLS_MAX; k++) {
 		if (!addr_at(lan, k, &cell[n]))
 			break;
 		if (!in_any(inside, ni, &cell[n])) {
