@@ -149,7 +149,8 @@ static int add_flow(struct rd_ctx *c, size_t start, size_t sg, size_t dg, const 
 	out->n_flows++;
 	v[0].why = v[1].why = NULL;
 	/* the rule that decides the verdict the change brought */
-	f->loc = v[1].loc.line || !v[0].loc.line ? v[1].loc : v[0].loc;
+	f->loc_at_base = !v[1].loc.line && v[0].loc.line;
+	f->loc = f->loc_at_base ? v[0].loc : v[1].loc;
 	f->host = v[1].host ? v[1].host : v[0].host;
 	f->flags = flow_flags(out, sg, dg, f->before, f->after, serves);
 	out->n_opened += f->after;
@@ -197,6 +198,7 @@ static int eval_pair(struct rd_ctx *c, struct rd_ep **sorted, size_t sg, size_t 
 static bool same_flow(const struct reach_diff *o, const struct reach_flow *a, const struct reach_flow *b)
 {
 	return a->before == b->before && a->after == b->after && a->loc.file == b->loc.file &&
+	       a->loc_at_base == b->loc_at_base &&
 	       a->loc.line == b->loc.line && !strcmp(a->services, b->services) &&
 	       !strcmp(o->ends[a->src].label, o->ends[b->src].label) &&
 	       !strcmp(o->ends[a->dst].label, o->ends[b->dst].label);

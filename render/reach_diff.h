@@ -57,6 +57,7 @@ struct reach_flow {
 	char *why_before, *why_after;  /* what decided each */
 	struct wgf_loc loc;            /* where the deciding rule of the verdict that changed was
 					  written (borrowed from a model); line 0 when implicit */
+	bool loc_at_base;              /* loc is in the base's files (the rule is gone at head) */
 	const char *host;              /* the host that decides at head (or base), borrowed */
 	bool both_families;            /* the same flow holds for IPv4 and IPv6 */
 	unsigned flags;                /* REACH_* */

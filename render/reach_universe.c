@@ -124,9 +124,16 @@ static int scan_model(struct rd_ctx *c, const struct model *m)
 		for (size_t k = 0; k < p->n_hubs && r == 0; k++)
 			r = add_name(c, m->hosts[p->hubs[k]].meta.name);
 	}
-	for (size_t i = 0; i < m->n_hosts && r == 0; i++)
-		if (host_role_takes_peers(m->hosts[i].role) || m->hosts[i].n_forwards)
-			r = add_name(c, m->hosts[i].meta.name);
+	for (size_t i = 0; i < m->n_hosts && r == 0; i++) {
+		const struct model_host *h = &m->hosts[i];
+
+		if (host_role_takes_peers(h->role) || h->n_forwards)
+			r = add_name(c, h->meta.name);
+		/* a forward is tried on its first service (as its endpoint is) */
+		for (size_t k = 0; k < h->n_forwards && r == 0; k++)
+			r = add_service(c, h->forwards[k].protos & FW_PROTO_TCP ? FW_PROTO_TCP : FW_PROTO_UDP,
+					h->forwards[k].ports.lo, false);
+	}
 	return r;
 }
 

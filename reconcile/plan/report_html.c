@@ -121,9 +121,9 @@ static void flow_row(const struct reach_diff *d, const struct reach_flow *fl, FI
 		fl->after ? "accept" : "drop");
 	esc(f, fl->why_after);
 	if (fl->loc.line) {
-		fputs(" <span class=\"small\">at ", f);
+		fputs(fl->loc_at_base ? " <span class=\"small\">(it was written at base in " : " <span class=\"small\">at ", f);
 		esc(f, fl->loc.file);
-		fprintf(f, ":%u:%u</span>", fl->loc.line, fl->loc.col);
+		fprintf(f, ":%u:%u%s</span>", fl->loc.line, fl->loc.col, fl->loc_at_base ? ")" : "");
 	}
 	fputs("<br><span class=\"small\">before: ", f);
 	esc(f, fl->why_before);

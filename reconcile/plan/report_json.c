@@ -42,6 +42,7 @@ static json_object *flow_json(const struct reach_diff *d, const struct reach_flo
 	if (fl->loc.line) {
 		snprintf(at, sizeof(at), "%s:%u:%u", fl->loc.file, fl->loc.line, fl->loc.col);
 		json_object_object_add(o, "decided_at", json_object_new_string(at));
+		json_object_object_add(o, "decided_at_base", json_object_new_boolean(fl->loc_at_base));
 	} else {
 		json_object_object_add(o, "decided_at", NULL);
 	}

@@ -86,9 +86,9 @@ static void flow_row(const struct reach_diff *d, const struct reach_flow *fl, FI
 		" (IPv4)", fl->before ? "accept" : "drop", fl->after ? "**accept**" : "**drop**");
 	md(f, fl->why_after);
 	if (fl->loc.line) {
-		fputs(" at ", f);
+		fputs(fl->loc_at_base ? " (it was written at base in " : " at ", f);
 		md(f, fl->loc.file);
-		fprintf(f, ":%u:%u", fl->loc.line, fl->loc.col);
+		fprintf(f, ":%u:%u%s", fl->loc.line, fl->loc.col, fl->loc_at_base ? ")" : "");
 	}
 	fputs(" |\n", f);
 }

@@ -54,6 +54,7 @@ static const char *key(unsigned seed)
 #define OPT_CROSS     0x4   /* acme may reach globex's LAN on tcp/22 */
 #define OPT_DAVE_FULL 0x8   /* globex-dave is full, not vpn-only */
 #define OPT_NEW_PEER  0x10  /* a Peer erin in tenant acme */
+#define OPT_FORWARD   0x20  /* core forwards tcp/2222 of its public address to globex-carol's ssh */
 
 /* An ISP: exit core, tenants acme and globex, each a router with a LAN and peers;
  * `extra` more peers in acme. */
@@ -71,6 +72,9 @@ static struct model *isp(unsigned opt, unsigned extra)
 	Y("---\napiVersion: wgf/v1\nkind: Tenant\nmetadata: {name: globex}\nspec:\n  addressPools: {ipv4: 10.40.20.0/24}\n");
 	Y("---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: core}\nspec:\n  role: exit\n  publicKey: %s\n"
 	  "  endpoint: 198.51.100.40:51820\n  addresses: [10.40.0.1/16]\n", key(1));
+	if (opt & OPT_FORWARD)
+		Y("  forwards:\n    - {name: carol-ssh, address: 198.51.100.40, protocol: tcp, port: 2222, to: globex-carol, "
+		  "toPort: 22}\n");
 	Y("---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: acme-router}\nspec:\n  tenant: acme\n  role: router\n"
 	  "  publicKey: %s\n  endpoint: 198.51.100.41:51820\n  addresses: [10.40.10.1/24]\n  lans: [192.168.10.0/24]\n",
 	  key(2));
@@ -214,6 +218,37 @@ static void test_internet_flagged(void)
 	done(&d);
 }
 
+/* A forward added opens a path from the internet; removed, it closes it, and says
+ * where the forward was written at base. */
+static void test_forward(void)
+{
+	struct reach_diff d;
+
+	diff(OPT_ISOLATED, OPT_ISOLATED | OPT_FORWARD, 0, &d);
+	CHECK_INT(d.n_flows, 1);
+	if (d.n_flows == 1) {
+		const struct reach_flow *f = &d.flows[0];
+
+		CHECK_INT(d.ends[f->src].kind, REACH_INTERNET);
+		CHECK_INT(d.ends[f->dst].kind, REACH_FORWARD);
+		CHECK_STR(label(&d, f->dst), "forward carol-ssh on host core (198.51.100.40 tcp/2222)");
+		CHECK_STR(f->services, "tcp/2222");
+		CHECK(!f->before && f->after);
+		CHECK(strstr(f->why_after, "forward carol-ssh on host core → 10.40.20.10:22") == f->why_after);
+		CHECK_INT(f->flags, REACH_OPENED | REACH_INTERNET_PATH);
+		CHECK(!f->loc_at_base && f->loc.line > 0);
+	}
+	done(&d);
+	diff(OPT_ISOLATED | OPT_FORWARD, OPT_ISOLATED, 0, &d);
+	CHECK_INT(d.n_flows, 1);
+	if (d.n_flows == 1) {
+		CHECK(d.flows[0].before && !d.flows[0].after);
+		CHECK_INT(d.flows[0].flags, 0);
+		CHECK(d.flows[0].loc_at_base);
+	}
+	done(&d);
+}
+
 /* 300 peers that the policy cannot tell apart are one group: one flow for all. */
 static void test_grouped(void)
 {
@@ -266,6 +301,7 @@ int main(void)
 	RUN(test_isolate_tenant);
 	RUN(test_cross_tenant_flagged);
 	RUN(test_internet_flagged);
+	RUN(test_forward);
 	RUN(test_grouped);
 	RUN(test_new_peer_and_no_base);
 	free(doc);
