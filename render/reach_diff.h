@@ -44,7 +44,7 @@ extern const char *const reach_kind_names[];
 struct reach_end {
 	enum reach_kind kind;
 	char *label;                   /* "peer alice", "3 peers of tenant acme (vpn-only, hub core): a, b, c" */
-	char addr[50];                 /* the address evaluated (PREFIX_STRLEN) */
+	char addr[PREFIX_STRLEN];      /* the address evaluated */
 	uint8_t family;
 	size_t n_members;
 	const char *tenant;            /* borrowed from a model; NULL: none */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GROW(c, v, n, cap) \
+#define GROW(v, n, cap) \
 	((n) < (cap) ? 0 : rd_grow((void **)&(v), &(cap), sizeof(*(v))))
 
 static int rd_grow(void **v, size_t *cap, size_t size)
@@ -55,7 +55,7 @@ static int add_named(struct rd_ctx *c, const struct wgf_prefix *p)
 	for (size_t i = 0; i < c->n_named; i++)
 		if (prefix_equal(&c->named[i], p))
 			return 0;
-	if (GROW(c, c->named, c->n_named, c->cap_named) < 0)
+	if (GROW(c->named, c->n_named, c->cap_named) < 0)
 		return -ENOMEM;
 	c->named[c->n_named] = *p;
 	prefix_mask(&c->named[c->n_named++]);
@@ -64,7 +64,7 @@ static int add_named(struct rd_ctx *c, const struct wgf_prefix *p)
 
 static int add_name(struct rd_ctx *c, const char *name)
 {
-	if (GROW(c, c->names, c->n_names, c->cap_names) < 0)
+	if (GROW(c->names, c->n_names, c->cap_names) < 0)
 		return -ENOMEM;
 	c->names[c->n_names++] = name;
 	return 0;
@@ -75,7 +75,7 @@ static int add_service(struct rd_ctx *c, unsigned proto, uint16_t port, bool oth
 	for (size_t i = 0; i < c->n_svc; i++)
 		if (c->svc[i].proto == proto && c->svc[i].port == port)
 			return 0;
-	if (GROW(c, c->svc, c->n_svc, c->cap_svc) < 0)
+	if (GROW(c->svc, c->n_svc, c->cap_svc) < 0)
 		return -ENOMEM;
 	c->svc[c->n_svc++] = (struct rd_svc){ proto, port, other };
 	return 0;
@@ -90,7 +90,7 @@ static int selectors(struct rd_ctx *c, const struct model_selector *s, size_t n)
 			r = add_named(c, &s[i].cidr);
 		else if (s[i].kind == SEL_PEER || s[i].kind == SEL_HOST)
 			r = add_name(c, s[i].name);
-		else if (s[i].kind == SEL_LABELS && !(r = GROW(c, c->lsel, c->n_lsel, c->cap_lsel)))
+		else if (s[i].kind == SEL_LABELS && !(r = GROW(c->lsel, c->n_lsel, c->cap_lsel)))
 			c->lsel[c->n_lsel++] = &s[i];
 	}
 	return r;
