@@ -245,9 +245,10 @@ static void merge_families(struct reach_diff *o)
 	o->n_flows = w;
 }
 
-int reach_diff_compute(const struct model *base, const struct model *head, int64_t now, struct reach_diff *out)
+static int compute(const struct model *base, const struct model *head, int64_t now, bool each,
+		   struct reach_diff *out)
 {
-	struct rd_ctx c = { .now = now, .out = out };
+	struct rd_ctx c = { .now = now, .each = each, .out = out };
 	struct rd_ep **sorted = NULL;
 	int r;
 
@@ -270,6 +271,16 @@ int reach_diff_compute(const struct model *base, const struct model *head, int64
 	if (r < 0)
 		reach_diff_clear(out);
 	return r;
+}
+
+int reach_diff_compute(const struct model *base, const struct model *head, int64_t now, struct reach_diff *out)
+{
+	return compute(base, head, now, false, out);
+}
+
+int reach_diff_compute_each(const struct model *base, const struct model *head, int64_t now, struct reach_diff *out)
+{
+	return compute(base, head, now, true, out);
 }
 
 void reach_diff_clear(struct reach_diff *d)

@@ -77,4 +77,7 @@ struct reach_diff {
 /* base NULL: compared with nothing (every path of head is opened). Returns 0 or a
  * negative errno; *out borrows names and locations from both models (free it first). */
 int reach_diff_compute(const struct model *base, const struct model *head, int64_t now, struct reach_diff *out);
+/* The same with every endpoint its own group: what the grouping must agree with
+ * (tests; slow on a big fleet). */
+int reach_diff_compute_each(const struct model *base, const struct model *head, int64_t now, struct reach_diff *out);
 void reach_diff_clear(struct reach_diff *d);

@@ -179,6 +179,8 @@ static int ep_key(struct rd_ctx *c, struct rd_ep *e, const struct rd_obj o[2])
 	if (!f)
 		return -ENOMEM;
 	fprintf(f, "%d|%d", e->kind, e->family);
+	if (c->each)
+		fprintf(f, "|%zu", e->order);
 	for (int mi = 0; mi < 2; mi++) {
 		fputc('#', f);
 		if (!e->present[mi]) {

@@ -54,6 +54,7 @@ struct rd_verdict {
 struct rd_ctx {
 	struct rd_model md[2];
 	int64_t now;
+	bool each;                     /* no grouping: every endpoint alone */
 	struct wgf_prefix *named;      /* every prefix a selector or a lan-only list names */
 	size_t n_named, cap_named;
 	const struct model_selector **lsel;    /* label selectors */

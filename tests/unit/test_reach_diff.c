@@ -292,6 +292,46 @@ static void test_new_peer_and_no_base(void)
 	model_free(h);
 }
 
+/* How many (source, destination, service) triples of single endpoints change: a
+ * group's flow stands for every member pair (n(n-1) within one group). */
+static size_t triples(const struct reach_diff *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_flows; i++) {
+		const struct reach_flow *f = &d->flows[i];
+		size_t s = d->ends[f->src].n_members, t = d->ends[f->dst].n_members, svc = 1;
+
+		for (const char *p = f->services; (p = strchr(p, ',')); p++)
+			svc++;
+		n += (f->src == f->dst ? s * (s - 1) : s * t) * svc * (f->both_families ? 2 : 1);
+	}
+	return n;
+}
+
+/* Grouping loses nothing: on every change, the groups' flows stand for exactly the
+ * triples that change when every endpoint is evaluated alone. */
+static void test_grouping_agrees(void)
+{
+	static const unsigned change[][2] = {
+		{ OPT_ISOLATED, OPT_ISOLATED | OPT_PORT8080 }, { 0, OPT_ISOLATED }, { OPT_ISOLATED, 0 },
+		{ OPT_ISOLATED, OPT_ISOLATED | OPT_CROSS }, { OPT_ISOLATED, OPT_ISOLATED | OPT_DAVE_FULL },
+		{ OPT_ISOLATED | OPT_FORWARD, OPT_ISOLATED | OPT_NEW_PEER }, { OPT_CROSS, OPT_ISOLATED | OPT_PORT8080 },
+	};
+
+	for (size_t k = 0; k < sizeof(change) / sizeof(*change); k++) {
+		struct reach_diff g, e;
+
+		diff(change[k][0], change[k][1], 6, &g);
+		CHECK_INT(reach_diff_compute_each(models[0], models[1], NOW, &e), 0);
+		CHECK(g.n_ends < e.n_ends);
+		CHECK(g.n_flows > 0);
+		CHECK_INT(triples(&g), triples(&e));
+		reach_diff_clear(&e);
+		done(&g);
+	}
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -303,6 +343,7 @@ int main(void)
 	RUN(test_internet_flagged);
 	RUN(test_forward);
 	RUN(test_grouped);
+	RUN(test_grouping_agrees);
 	RUN(test_new_peer_and_no_base);
 	free(doc);
 	UNIT_DONE();
