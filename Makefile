@@ -1,7 +1,7 @@
 # wgf — build, test, demo.  `make help` lists the targets.
 O        ?= build
 CC       ?= cc
-PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c
+PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # systemd's directory for units of locally installed software (beside /usr/local/sbin);
 # /etc/systemd/system stays the administrator's, for drop-ins (systemctl edit)
@@ -32,7 +32,7 @@ LAB_BIN  := $(LAB_SRC:tests/lab/%.c=$(O)/lab/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # Debian packages the build, the tests and the demo need.
-DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsodium-dev \
+DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsodium-dev libssh2-1-dev \
             libnftables-dev libjson-c-dev nftables wireguard-tools wireguard-go iproute2 \
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \

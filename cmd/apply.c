@@ -1,14 +1,15 @@
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/wgf.h"
 #include "reconcile/host/pipeline.h"
 
 static const char help[] =
-	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n\n"
+	"Usage: wgf apply [PATH] [--repo DIR --ref REF] [--host NAME] [--yes] [options]\n"
+	"       wgf apply FILE|- [--host NAME] [--yes] [--json] [options]\n\n"
 	"Makes this host match the repository: computes the same plan as `wgf plan`, prints\n"
 	"it, and carries it out in dependency order (interfaces, device, peers one by one,\n"
 	"addresses, routes, sysctls, then the nftables table in one transaction). On a\n"
@@ -16,6 +17,14 @@ static const char help[] =
 	"timers) it applies directly. A converged host writes nothing. On a failure it\n"
 	"undoes what it did, names the object and the kernel's reason, and exits 1;\n"
 	"running it again converges.\n\n"
+	"Given a saved plan (FILE, a regular file, or - for stdin; written by `wgf plan\n"
+	"--out`), it applies exactly that plan and nothing else: the entry for this host\n"
+	"(--host NAME, else the one for the key file's key, else this hostname; a file\n"
+	"of several hosts is fine). It observes the host again and refuses, changing\n"
+	"nothing, when the plan was made by another wgf version, is for another key,\n"
+	"is stale (what the host has changed since: its fingerprint, or the plan made\n"
+	"again now differs), or was applied here before (single use; the ids are kept\n"
+	"in the state directory). The journal names the saved plan and its commit.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
 	"  --allow-empty      a repository with no YAML documents is not an error\n"
@@ -25,43 +34,15 @@ static const char help[] =
 	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
 	"                     userspace), kernel, or userspace (wireguard-go)\n"
 	"  --wireguard-go P   userspace implementation to run (default wireguard-go, $WGF_WIREGUARD_GO)\n"
+	CMD_PACK_HELP
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  -y, --yes          do not ask for confirmation\n"
 	"  --json             print the plan and the result as one JSON object\n"
 	"  --no-color         no colours (also NO_COLOR=1)\n"
 	"  -h, --help         this help\n\n"
-	"Exit: 0 applied (or nothing to do), 1 error.\n";
-
-static bool confirm(void)
-{
-	char line[16];
-
-	fputs("\nApply these changes? Only 'yes' will be accepted: ", stderr);
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return !strcmp(line, "yes\n");
-}
-
-static void print_json(const struct plan *p, const struct apply_result *res, int r)
-{
-	json_object *o = json_object_new_object(), *plan = plan_to_json(p);
-
-	json_object_object_add(o, "result", json_object_new_string(
-		r == 0 ? (plan_is_empty(p) ? "no-changes" : "applied") : res->rolled_back ? "rolled-back" : "failed"));
-	json_object_object_add(o, "actions_done", json_object_new_int64((int64_t)res->done));
-	if (wgf_error_is_set(&res->error))
-		json_object_object_add(o, "error", json_object_new_string(wgf_error_message(&res->error)));
-	if (wgf_error_is_set(&res->rollback_error))
-		json_object_object_add(o, "rollback_error",
-				       json_object_new_string(wgf_error_message(&res->rollback_error)));
-	if (res->warning)
-		json_object_object_add(o, "warning", json_object_new_string(res->warning));
-	json_object_object_add(o, "plan", plan);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
+	"Exit: 0 applied (or nothing to do), 1 error (a saved plan that is malformed\n"
+	"included), 3 a saved plan refused (nothing changed).\n";
 
 static void apply_warn(const char *msg)
 {
@@ -73,6 +54,7 @@ int cmd_apply(int argc, char **argv)
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "yes", no_argument, NULL, 'y' },
+		CMD_PACK_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -81,12 +63,17 @@ int cmd_apply(int argc, char **argv)
 	struct cmd_ctx c;
 	struct plan *p = NULL;
 	struct kernel *k = NULL;
+	struct stat st;
 	int r, lock = -1, ret = EXIT_ERROR;
 
 	cmd_ctx_init(&c, "apply");
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
+	if (!strcmp(c.path, "-") || (!c.repo && stat(c.path, &st) == 0 && S_ISREG(st.st_mode)))
+		return cmd_apply_saved(&c);
+	if (c.pack && cmd_take_pack(&c) < 0)
+		return EXIT_ERROR;
 	/* A first apply finds no lock to take: the state directory is made only once
 	 * the repository has loaded, so a broken one leaves the host as it was. */
 	lock = statedir_lock(c.state_dir, false);
@@ -103,7 +90,7 @@ int cmd_apply(int argc, char **argv)
 	if (plan_is_empty(p)) {
 		pipeline_apply(k, p, &ao, NULL, &res);
 		if (c.json)
-			print_json(p, &res, 0);
+			cmd_apply_print_json(p, &res, 0, NULL);
 		else
 			plan_print_text(p, &po, stdout);
 		ret = EXIT_OK;
@@ -114,7 +101,7 @@ int cmd_apply(int argc, char **argv)
 		plan_print_text(p, &po, stdout);
 		fflush(stdout);
 	}
-	if (!c.yes && !c.json && isatty(STDIN_FILENO) && !confirm()) {
+	if (!c.yes && !c.json && isatty(STDIN_FILENO) && !cmd_apply_confirm()) {
 		fputs("Apply cancelled; nothing was changed.\n", stderr);
 		goto out;
 	}
@@ -125,7 +112,7 @@ int cmd_apply(int argc, char **argv)
 		fputs("\n", ao.log);
 	r = pipeline_apply(k, p, &ao, apply_warn, &res);
 	if (c.json) {
-		print_json(p, &res, r);
+		cmd_apply_print_json(p, &res, r, NULL);
 	} else if (r == 0) {
 		printf("\nApply complete: %zu added, %zu changed, %zu destroyed.\n", p->n_create, p->n_update, p->n_delete);
 	}

@@ -74,6 +74,8 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_OBSERVED: c->observed = arg; return 1;
 	case OPT_ALL: c->all = true; return 1;
 	case OPT_BASE: c->base = arg; return 1;
+	case OPT_PLAN_OUT: c->out = arg; return 1;
+	case OPT_PACK: c->pack = arg; return 1;
 	case OPT_STATE_DIR: c->state_dir = arg; return 1;
 	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
 	case OPT_JSON: c->json = true; return 1;
@@ -206,6 +208,7 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o)
 	o->now = c->now;
 	o->expiry_warning = c->expiry_warning;
 	o->converged = c->converged;
+	o->fingerprint = c->out != NULL;
 	o->warn = cmd_warn;
 }
 

@@ -59,7 +59,9 @@ static void print_entry(const struct journal_entry *e, bool color)
 	       color ? C_RESET : "");
 	if (e->revision)
 		printf("commit %.12s", e->revision);
-	else
+	if (e->revision && e->source && !strncmp(e->source, "saved plan ", 11))
+		printf(" (%.*s)", (int)strcspn(e->source, ","), e->source);
+	else if (!e->revision)
 		printf("%s", e->source && *e->source ? e->source : "(source unknown)");
 	print_signer(e);
 	if (!refused)

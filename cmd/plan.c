@@ -32,8 +32,16 @@ static const char help[] =
 	"                     head (PATH's or --repo's); without it, hosts that have nothing\n"
 	"  --observed DIR     with --all: plan each Host against DIR/HOST.json, a snapshot\n"
 	"                     `wgf observe --json` wrote on it, where there is one\n"
+	CMD_PACK_HELP
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
+	"  --out FILE         also write a saved plan to FILE (0600), for `wgf apply FILE`:\n"
+	"                     the plan with wgf's version, the commit and tree, the host's\n"
+	"                     key and a fingerprint of what it observed; never a secret.\n"
+	"                     FILE - writes it to stdout instead of the plan (for one\n"
+	"                     host the text plan goes to stderr; with --json or --all,\n"
+	"                     nothing else is printed).\n"
+	"                     With --all, every Host needs a snapshot in --observed DIR\n"
 	"  --json             print the plan as JSON\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
@@ -97,6 +105,8 @@ int cmd_plan(int argc, char **argv)
 		{ "observed", required_argument, NULL, OPT_OBSERVED },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "base", required_argument, NULL, OPT_BASE },
+		{ "out", required_argument, NULL, OPT_PLAN_OUT },
+		CMD_PACK_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -117,15 +127,25 @@ int cmd_plan(int argc, char **argv)
 		cmd_error("plan: --all plans every Host offline; it takes no --host");
 		return EXIT_ERROR;
 	}
+	if (c.pack && cmd_take_pack(&c) < 0)
+		return EXIT_ERROR;
 	if (c.all)
 		return cmd_plan_all(&c);
 	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &k) < 0)
 		return EXIT_ERROR;
 	po.color = c.color;
-	if (c.json)
+	r = 0;
+	if (c.out && cmd_save_plans(&c, &p, 1) < 0) {
+		r = -1;
+	} else if (c.out && !strcmp(c.out, "-")) {
+		/* stdout holds the saved plan */
+		if (!c.json)
+			plan_print_text(p, &(struct plan_print_opts){ .color = cmd_color_enabled(stderr) }, stderr);
+	} else if (c.json) {
 		r = plan_print_json(p, stdout);
-	else
-		plan_print_text(p, &po, stdout), r = 0;
+	} else {
+		plan_print_text(p, &po, stdout);
+	}
 	r = r < 0 ? EXIT_ERROR : plan_is_empty(p) ? EXIT_OK : EXIT_CHANGES;
 	plan_free(p);
 	kernel_free(k);

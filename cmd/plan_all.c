@@ -43,14 +43,12 @@ static int load_base(const struct cmd_ctx *c, struct model **out)
 	return cmd_load_model(&b, out);
 }
 
-static void print_text(const struct cmd_ctx *c, const struct model *base, const struct model *head,
-		       struct fleet_host *h, size_t n)
+void fleet_print_text(bool color, const char *head, const char *against, const struct fleet_host *h, size_t n)
 {
-	struct plan_print_opts po = { .color = c->color };
+	struct plan_print_opts po = { .color = color };
 	size_t changed = 0, added = 0, removed = 0, cr = 0, up = 0, de = 0;
 
-	printf("wgf plan for every Host: %s, against %s\n", head->source,
-	       base ? base->source : "hosts that have nothing yet");
+	printf("wgf plan for every Host: %s, against %s\n", head, against);
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].status == HOST_UNCHANGED) {
 			printf("\n== host \"%s\": no changes%s\n", h[i].name, h[i].observed ? " (against its snapshot)" : "");
@@ -71,15 +69,15 @@ static void print_text(const struct cmd_ctx *c, const struct model *base, const 
 	       n, n == 1 ? "" : "s", changed, added, removed, cr, up, de);
 }
 
-static int print_json(const struct model *base, const struct model *head, struct fleet_host *h, size_t n)
+json_object *fleet_to_json(const char *head, const char *base, const struct fleet_host *h, size_t n)
 {
 	json_object *o = json_object_new_object(), *hosts = json_object_new_array(), *sum = json_object_new_object();
 	size_t counts[4] = {0}, cr = 0, up = 0, de = 0;
 
 	json_object_object_add(o, "format_version", json_object_new_int(PLAN_JSON_FORMAT));
 	json_object_object_add(o, "kind", json_object_new_string("wgf-fleet-plan"));
-	json_object_object_add(o, "head", json_object_new_string(head->source));
-	json_object_object_add(o, "base", base ? json_object_new_string(base->source) : NULL);
+	json_object_object_add(o, "head", json_object_new_string(head));
+	json_object_object_add(o, "base", base ? json_object_new_string(base) : NULL);
 	for (size_t i = 0; i < n; i++) {
 		json_object *jh = json_object_new_object();
 
@@ -101,9 +99,7 @@ static int print_json(const struct model *base, const struct model *head, struct
 	json_object_object_add(sum, "delete", json_object_new_int64((int64_t)de));
 	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "hosts", hosts);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return 0;
+	return o;
 }
 
 /* DIR/NAME.json, written by `wgf observe --json` on the host: 1 read into
@@ -201,17 +197,58 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 	return 0;
 }
 
+static void print_fleet_json(const struct fleet *f)
+{
+	json_object *o = fleet_to_json(f->head->source, f->base ? f->base->source : NULL, f->hosts, f->n);
+
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* --out: every host's plan as one saved plan; each needs its snapshot. */
+static int save_fleet(const struct cmd_ctx *c, const struct fleet *f)
+{
+	struct plan **v = calloc(f->n + 1, sizeof(*v));
+	int r = 0;
+
+	for (size_t i = 0; v && i < f->n && r == 0; i++) {
+		if (!f->hosts[i].observed) {
+			cmd_error("plan --all --out: host \"%s\" has no snapshot %s/%s.json: its plan cannot be "
+				  "checked on the host (run `wgf observe --json` there); nothing was saved",
+				  f->hosts[i].name, c->observed, f->hosts[i].name);
+			r = -1;
+		}
+		v[i] = f->hosts[i].plan;
+	}
+	if (!v)
+		cmd_error("%s", strerror(ENOMEM));
+	if (v && r == 0)
+		r = cmd_save_plans(c, v, f->n);
+	free(v);
+	return v ? r : -1;
+}
+
 int cmd_plan_all(const struct cmd_ctx *c)
 {
 	struct fleet f;
 	int ret = EXIT_ERROR;
 
+	if (c->out && !c->observed) {
+		cmd_error("plan --all --out: a saved plan holds each host's observed state's fingerprint: "
+			  "give every Host's snapshot with --observed DIR");
+		return EXIT_ERROR;
+	}
 	if (fleet_plan(c, &f) < 0)
 		goto out;
-	if (c->json)
-		print_json(f.base, f.head, f.hosts, f.n);
+	if (c->out && save_fleet(c, &f) < 0)
+		goto out;
+	if (c->out && !strcmp(c->out, "-"))
+		;   /* stdout holds the saved plan alone */
+	else if (c->json)
+		print_fleet_json(&f);
 	else
-		print_text(c, f.base, f.head, f.hosts, f.n);
+		fleet_print_text(c->color, f.head->source, f.base ? f.base->source : "hosts that have nothing yet",
+				 f.hosts, f.n);
 	ret = f.any ? EXIT_CHANGES : EXIT_OK;
 out:
 	fleet_clear(&f);

@@ -36,6 +36,7 @@ int cmd_reconcile(int argc, char **argv);
 int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
@@ -60,12 +61,15 @@ struct cmd_ctx {
 	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
 	bool all;                      /* plan --all: every Host, offline */
 	const char *base;              /* plan --base REF: against a fleet converged on REF */
+	const char *out;               /* plan --out FILE ("-": stdout): write a saved plan */
+	const char *pack;              /* plan/apply --pack FILE|-: the --ref commit comes in a pack (wgf fleet) */
+	char pack_mirror[4096];        /* where it went: <state-dir>/mirror.git */
 };
 
 enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
-	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE,
+	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK, OPT_PLAN_OUT,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -81,6 +85,12 @@ enum {
 #define WGF_EXPIRY_WARNING_DAYS 14
 #define CMD_NOTICE_OPTIONS \
 	{ "expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING }
+#define CMD_PACK_OPTION \
+	{ "pack", required_argument, NULL, OPT_PACK }
+#define CMD_PACK_HELP \
+	"  --pack FILE        with --ref COMMIT (40 hex digits): read the commit from this git\n" \
+	"                     pack (- for stdin) into <state-dir>/mirror.git first (wgf fleet\n" \
+	"                     sends the commit CI has this way)\n"
 #define CMD_OUTPUT_OPTIONS \
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR }
@@ -97,6 +107,10 @@ int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
 int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opts,
 	      const char *help, bool positional);
 
+/* --pack: indexes the pack into <state-dir>/mirror.git and makes it the
+ * source (--repo) at --ref. -1 after a message. */
+int cmd_take_pack(struct cmd_ctx *c);
+
 /* Loads and validates the repository into *out, diagnostics into d (sorted); an
  * empty source is an error unless --allow-empty. */
 int cmd_load(const struct cmd_ctx *c, struct model **out, struct diag *d);
@@ -108,6 +122,17 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o);
  * and the pipeline for this host. On success *plan and *rt are set (free both).
  * need_key: fail without a key file. Prints what went wrong. */
 int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, struct kernel **k);
+
+/* plan --out: the plans (each made with its fingerprint) as one saved plan,
+ * written to c->out (cmd/plan_save.c). -1 after saying why. */
+int cmd_save_plans(const struct cmd_ctx *c, struct plan *const *plans, size_t n);
+/* apply FILE: a saved plan, exactly (cmd/apply_saved.c). Returns the exit code. */
+int cmd_apply_saved(struct cmd_ctx *c);
+/* Asks on stderr whether to apply; only "yes" on stdin is a yes. */
+bool cmd_apply_confirm(void);
+/* apply --json's object: the result (r: what pipeline_apply returned) and the
+ * plan; saved_id names the saved plan applied (NULL: none). */
+void cmd_apply_print_json(const struct plan *p, const struct apply_result *res, int r, const char *saved_id);
 
 /* wgf plan --all: every Host, offline, against --base (cmd/plan_all.c). Returns the exit code. */
 int cmd_plan_all(const struct cmd_ctx *c);
@@ -130,6 +155,11 @@ struct fleet {
 /* -1 after saying why; fleet_clear either way. */
 int fleet_plan(const struct cmd_ctx *c, struct fleet *f);
 void fleet_clear(struct fleet *f);
+/* The printers of plan --all, which wgf fleet plan shares: hosts grouped, the
+ * fleet summed up (text), one wgf-fleet-plan object (JSON; the caller puts it). */
+struct json_object;
+void fleet_print_text(bool color, const char *head, const char *against, const struct fleet_host *h, size_t n);
+struct json_object *fleet_to_json(const char *head, const char *base, const struct fleet_host *h, size_t n);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -149,24 +149,6 @@ int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *val
 	return 0;
 }
 
-static int prefix_qcmp(const void *a, const void *b)
-{
-	return prefix_cmp(a, b);
-}
-
-static size_t sort_unique_prefixes(struct wgf_prefix *p, size_t n)
-{
-	size_t out = 0;
-
-	if (n < 2)
-		return n;
-	qsort(p, n, sizeof(*p), prefix_qcmp);
-	for (size_t i = 0; i < n; i++)
-		if (!out || !prefix_equal(&p[out - 1], &p[i]))
-			p[out++] = p[i];
-	return out;
-}
-
 int hs_peer_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct hs_peer *)a)->public_key, ((const struct hs_peer *)b)->public_key, WG_KEY_LEN);
@@ -205,13 +187,13 @@ void hoststate_normalize(struct host_state *hs)
 		struct hs_device *d = &hs->devices[i];
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct hs_peer *p = &d->peers[j];
-			p->n_allowed_ips = sort_unique_prefixes(p->allowed_ips, p->n_allowed_ips);
+			p->n_allowed_ips = prefix_sort_unique(p->allowed_ips, p->n_allowed_ips);
 			if (p->has_psk && !p->psk_withheld && key_is_zero(p->psk))
 				p->has_psk = false;
 		}
 		if (d->n_peers > 1)
 			qsort(d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
-		d->n_addresses = sort_unique_prefixes(d->addresses, d->n_addresses);
+		d->n_addresses = prefix_sort_unique(d->addresses, d->n_addresses);
 	}
 	if (hs->n_devices > 1)
 		qsort(hs->devices, hs->n_devices, sizeof(*hs->devices), device_cmp);

@@ -24,6 +24,32 @@ void model_host_clear(struct model_host *h)
 		free(h->forwards[i].to);
 	}
 	free(h->forwards);
+	free(h->hubs);
+	free(h->links);
+}
+
+bool model_host_attached_to(const struct model_host *h, size_t hub)
+{
+	for (size_t i = 0; i < h->n_hubs; i++)
+		if (h->hubs[i] == hub)
+			return true;
+	return false;
+}
+
+bool model_hosts_direct(const struct model *m, size_t a, size_t b)
+{
+	const struct model_host *ha = &m->hosts[a], *hb = &m->hosts[b];
+
+	if (a == b || ha->network != hb->network)
+		return false;
+	if (!ha->n_hubs && !hb->n_hubs)
+		return true;
+	if (model_host_attached_to(ha, b) || model_host_attached_to(hb, a))
+		return true;
+	for (size_t i = 0; i < ha->n_links; i++)
+		if (ha->links[i] == b)
+			return true;
+	return false;
 }
 
 void model_peer_clear(struct model_peer *p)
@@ -88,6 +114,7 @@ void model_free(struct model *m)
 	free(m->files);
 	free(m->source);
 	free(m->commit);
+	free(m->tree);
 	free(m);
 }
 

@@ -169,6 +169,13 @@ struct model_host {
 	bool masquerade;               /* router: masquerade tunnel traffic toward its LANs */
 	struct model_forward *forwards;
 	size_t n_forwards;
+	/* Topology: no hubs, the host is in its network's mesh (it peers with every
+	 * other mesh host); with hubs it is attached to those (Hosts with role hub or
+	 * exit, first is primary) and peers only with them and its links. */
+	size_t *hubs;
+	size_t n_hubs;
+	size_t *links;                 /* Hosts it also peers with directly; both sides' declarations */
+	size_t n_links;
 };
 
 struct model_peer {
@@ -210,6 +217,7 @@ struct model {
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
 	char *commit;                  /* full hex commit id for git sources, else NULL */
+	char *tree;                    /* its tree's full hex id, else NULL */
 	size_t n_documents;            /* YAML documents loaded; 0: the source is empty */
 };
 
@@ -234,5 +242,9 @@ const struct model_host *model_find_host(const struct model *m, const char *name
 const struct model_host *model_find_host_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
 const char *host_role_name(enum host_role r);
 const char *access_level_name(enum access_level a);
+/* Do Hosts a and b (indices, same network) have a peer entry for each other? */
+bool model_hosts_direct(const struct model *m, size_t a, size_t b);
+/* Is hub among h's hubs? */
+bool model_host_attached_to(const struct model_host *h, size_t hub);
 /* Hubs and exits both take peers. */
 static inline bool host_role_takes_peers(enum host_role r) { return r == HOST_ROLE_HUB || r == HOST_ROLE_EXIT; }

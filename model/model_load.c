@@ -67,6 +67,10 @@ static void extra_clear(struct obj_extra *x)
 		free(x->hub_names[i]);
 	free(x->hub_names);
 	free(x->hub_locs);
+	for (size_t i = 0; i < x->n_link_names; i++)
+		free(x->link_names[i]);
+	free(x->link_names);
+	free(x->link_locs);
 }
 
 static void meta_clear(struct model_meta *meta)

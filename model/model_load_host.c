@@ -136,6 +136,19 @@ static SPEC_LOADER(host_forwards)
 	return true;
 }
 
+static SPEC_LOADER(host_hubs)
+{
+	x->hubs_loc = load_loc(l, n);
+	load_name_list(l, n, f->name, &x->hub_names, &x->hub_locs, &x->n_hub_names);
+	return true;
+}
+
+static SPEC_LOADER(host_links)
+{
+	load_name_list(l, n, f->name, &x->link_names, &x->link_locs, &x->n_link_names);
+	return true;
+}
+
 #define HOST(field) offsetof(struct model_host, field)
 
 static const struct spec_field host_fields[] = {
@@ -152,6 +165,8 @@ static const struct spec_field host_fields[] = {
 	{ "publicAddresses", host_public_addresses, false, 0, 0, 0 },
 	{ "masquerade", host_masquerade, false, HOST(masquerade), 0, 0 },
 	{ "forwards", host_forwards, false, 0, 0, 0 },
+	{ "hubs", host_hubs, false, 0, 0, 0 },
+	{ "links", host_links, false, 0, 0, 0 },
 };
 
 static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE };

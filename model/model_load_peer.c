@@ -7,30 +7,6 @@
 
 _Static_assert(offsetof(struct model_peer, meta) == 0, "a kind's struct starts with its meta");
 
-static void load_hubs(struct loader *l, const struct ynode *seq, struct obj_extra *x)
-{
-	const char *s;
-
-	if (!want_type(l, seq, "hubs", YNODE_SEQUENCE))
-		return;
-	if (seq->n == 0) {
-		load_err(l, seq, "\"hubs\" must list at least one hub");
-		return;
-	}
-	x->hub_names = load_calloc(l, seq->n, sizeof(*x->hub_names));
-	x->hub_locs = load_calloc(l, seq->n, sizeof(*x->hub_locs));
-	if (!x->hub_names || !x->hub_locs)
-		return;
-	for (size_t i = 0; i < seq->n; i++) {
-		if (!want_string(l, seq->items[i], "hubs", &s))
-			continue;
-		x->hub_names[x->n_hub_names] = load_strdup(l, s);
-		if (!x->hub_names[x->n_hub_names])
-			return;
-		x->hub_locs[x->n_hub_names++] = load_loc(l, seq->items[i]);
-	}
-}
-
 static void load_access_lans(struct loader *l, const struct ynode *seq, struct obj_extra *x)
 {
 	const char *s;
@@ -64,7 +40,7 @@ static SPEC_LOADER(peer_addresses)
 
 static SPEC_LOADER(peer_hubs)
 {
-	load_hubs(l, n, x);
+	load_name_list(l, n, f->name, &x->hub_names, &x->hub_locs, &x->n_hub_names);
 	return true;
 }
 

@@ -246,3 +246,28 @@ bool want_protocol(struct loader *l, const struct ynode *n, unsigned uses, unsig
 	*out = (unsigned)v;
 	return true;
 }
+
+void load_name_list(struct loader *l, const struct ynode *seq, const char *field, char ***names,
+		    struct wgf_loc **locs, size_t *n)
+{
+	const char *s;
+
+	if (!want_type(l, seq, field, YNODE_SEQUENCE))
+		return;
+	if (seq->n == 0) {
+		load_err(l, seq, "\"%s\" must list at least one %s", field, strcmp(field, "hubs") ? "Host" : "hub");
+		return;
+	}
+	*names = load_calloc(l, seq->n, sizeof(**names));
+	*locs = load_calloc(l, seq->n, sizeof(**locs));
+	if (!*names || !*locs)
+		return;
+	for (size_t i = 0; i < seq->n; i++) {
+		if (!want_string(l, seq->items[i], field, &s))
+			continue;
+		(*names)[*n] = load_strdup(l, s);
+		if (!(*names)[*n])
+			return;
+		(*locs)[(*n)++] = load_loc(l, seq->items[i]);
+	}
+}

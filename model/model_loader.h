@@ -28,6 +28,10 @@ struct obj_extra {
 	char **hub_names;
 	struct wgf_loc *hub_locs;
 	size_t n_hub_names;
+	char **link_names;             /* Host "links" as written */
+	struct wgf_loc *link_locs;
+	size_t n_link_names;
+	struct wgf_loc hubs_loc;       /* Host "hubs" (the list) */
 	bool has_ifname, has_port, has_mtu;
 	struct wgf_loc pool4_loc, pool6_loc;
 	char *tenant;                  /* Host/Peer "tenant", still to resolve */

@@ -707,7 +707,9 @@ int model_load_git(const char *repo_path, const char *ref, struct model **out, s
 		goto out;
 	}
 	l.m->commit = strdup(hex);
-	if (!l.m->commit) {
+	git_oid_tostr(hex, sizeof(hex), git_tree_id(tree));
+	l.m->tree = strdup(hex);
+	if (!l.m->commit || !l.m->tree) {
 		r = -ENOMEM;
 		goto out;
 	}

@@ -1,4 +1,5 @@
-/* Cross-object checks: names, references, pools, hubs, addresses, endpoints;
+/* Cross-object checks: names, references, pools, hubs, addresses, endpoints,
+ * the hosts' topology (model_validate_topology.c);
  * then the checks that compare every object (model_validate_overlap.c) and
  * those of access control (model_validate_access.c).
  * Every check that compares objects sorts and scans neighbours (O(n log n)). */
@@ -10,6 +11,7 @@
 
 #include "model/model_validate_access.h"
 #include "model/model_validate_overlap.h"
+#include "model/model_validate_topology.h"
 #include "model/model_validate_util.h"
 
 static const struct model_meta *network_meta(const struct model *m, size_t i)
@@ -211,69 +213,6 @@ static void check_network_pools(struct loader *l)
 	free(fit);
 }
 
-/* The name indexes of every kind, to say what a wrong reference names instead. */
-struct kind_indexes {
-	const struct name_index *nets, *hosts, *peers, *tenants, *policies;
-};
-
-/* The kind of another object with this name, or NULL. */
-static const char *other_kind(const struct kind_indexes *k, const char *name)
-{
-	if (name_index_find(k->peers, name) >= 0)
-		return "a Peer";
-	if (name_index_find(k->nets, name) >= 0)
-		return "a Network";
-	if (name_index_find(k->tenants, name) >= 0)
-		return "a Tenant";
-	if (name_index_find(k->policies, name) >= 0)
-		return "a Policy";
-	return NULL;
-}
-
-static void check_hubs(struct loader *l, struct model_peer *p, struct obj_extra *x, const struct kind_indexes *k,
-		       size_t *stamp, size_t mark)
-{
-	const struct name_index *hosts = k->hosts;
-	struct model *m = l->m;
-
-	p->hubs = calloc(x->n_hub_names ? x->n_hub_names : 1, sizeof(*p->hubs));
-	if (!p->hubs) {
-		l->oom = true;
-		return;
-	}
-	for (size_t j = 0; j < x->n_hub_names; j++) {
-		long hi = name_index_find(hosts, x->hub_names[j]);
-		const struct model_host *h;
-
-		if (hi < 0) {
-			const char *other = other_kind(k, x->hub_names[j]);
-			if (other)
-				validate_err(l, &x->hub_locs[j], "hub %s is %s, not a Host: \"hubs\" lists Hosts with role "
-					     "hub or exit", diag_quote(x->hub_names[j]), other);
-			else if (!l->incomplete)
-				validate_err(l, &x->hub_locs[j], "hub %s: Host %s does not exist", diag_quote(x->hub_names[j]),
-				     diag_quote(x->hub_names[j]));
-			continue;
-		}
-		if (stamp[hi] == mark) {
-			validate_err(l, &x->hub_locs[j], "hub %s is listed twice", diag_quote(x->hub_names[j]));
-			continue;
-		}
-		stamp[hi] = mark;
-		p->hubs[p->n_hubs++] = (size_t)hi;
-		h = &m->hosts[hi];
-		if (l->host_x[hi].failed)
-			continue;
-		if (!host_role_takes_peers(h->role))
-			validate_err(l, &x->hub_locs[j], "hub %s: Host %s has role %s, not hub", diag_quote(x->hub_names[j]),
-			     display_name(&h->meta), host_role_name(h->role));
-		else if (x->network_ok && l->host_x[hi].network_ok && h->network != p->network)
-			validate_err(l, &x->hub_locs[j], "hub %s is in Network %s, not in Network %s",
-			     diag_quote(x->hub_names[j]), display_name(&m->networks[h->network].meta),
-			     display_name(&m->networks[p->network].meta));
-	}
-}
-
 static void resolve_peers(struct loader *l, const struct name_index *nets)
 {
 	struct model *m = l->m;
@@ -296,7 +235,7 @@ static void check_peers(struct loader *l, const struct kind_indexes *k)
 		struct obj_extra *x = &l->peer_x[i];
 		const struct model_network *n;
 
-		check_hubs(l, p, x, k, stamp, i + 1);
+		validate_hub_list(l, x, p->network, k, stamp, i + 1, &p->hubs, &p->n_hubs);
 		n = x->network_ok ? usable_network(l, x, p->network) : NULL;
 		check_endpoint(l, n, "Peer", &p->meta, &p->endpoint, x, p->addresses, p->n_addresses);
 		if (!n)
@@ -328,6 +267,9 @@ void model_validate(struct loader *l)
 		goto out;
 	check_hosts(l);
 	check_peers(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies });
+	if (l->oom)
+		goto out;
+	validate_topology(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies });
 	if (l->oom)
 		goto out;
 	validate_overlaps(l);

@@ -189,3 +189,16 @@ bool pool_fit_wrong(struct loader *l, const struct pool_fit *f, const char *what
 		     f->loc->col);
 	return true;
 }
+
+const char *other_kind(const struct kind_indexes *k, const char *name)
+{
+	if (name_index_find(k->peers, name) >= 0)
+		return "a Peer";
+	if (name_index_find(k->nets, name) >= 0)
+		return "a Network";
+	if (name_index_find(k->tenants, name) >= 0)
+		return "a Tenant";
+	if (name_index_find(k->policies, name) >= 0)
+		return "a Policy";
+	return NULL;
+}

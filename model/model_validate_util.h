@@ -54,3 +54,11 @@ void pool_fit_count(struct pool_fit *f, const struct wgf_prefix *pool, const str
 /* Most of them outside (at least 2): the pool is wrong. Reports it once at loc; true then. */
 bool pool_fit_wrong(struct loader *l, const struct pool_fit *f, const char *what, const struct wgf_prefix *pool,
 		    const struct wgf_loc *loc, const char *whose);
+
+/* The name indexes of every kind, to say what a wrong reference names instead. */
+struct kind_indexes {
+	const struct name_index *nets, *hosts, *peers, *tenants, *policies;
+};
+
+/* The kind of another object with this name ("a Peer"), or NULL. */
+const char *other_kind(const struct kind_indexes *k, const char *name);

@@ -165,6 +165,58 @@ bool prefix_equal(const struct wgf_prefix *a, const struct wgf_prefix *b)
 	return prefix_cmp(a, b) == 0;
 }
 
+static int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static bool bit_set(const uint8_t *addr, unsigned i)
+{
+	return addr[i / 8] & (0x80 >> (i % 8));
+}
+
+/* a is the lower half of a prefix of which b is the upper half. */
+static bool prefix_halves(const struct wgf_prefix *a, const struct wgf_prefix *b)
+{
+	unsigned len = a->len;
+
+	return a->family == b->family && len && b->len == len && same_bits(a->addr, b->addr, len - 1) &&
+	       !bit_set(a->addr, len - 1) && bit_set(b->addr, len - 1);
+}
+
+size_t prefix_sort_unique(struct wgf_prefix *v, size_t n)
+{
+	size_t out = 0;
+
+	if (n < 2)
+		return n;
+	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!out || !prefix_equal(&v[out - 1], &v[i]))
+			v[out++] = v[i];
+	return out;
+}
+
+size_t prefix_aggregate(struct wgf_prefix *v, size_t n)
+{
+	size_t top = 0;
+
+	for (size_t i = 0; i < n; i++)
+		prefix_mask(&v[i]);
+	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	for (size_t i = 0; i < n; i++) {
+		/* sorted: a prefix inside another comes after it, and after nothing that splits it */
+		if (top && prefix_contains(&v[top - 1], &v[i]))
+			continue;
+		v[top++] = v[i];
+		while (top >= 2 && prefix_halves(&v[top - 2], &v[top - 1])) {
+			top--;
+			v[top - 1].len--;
+		}
+	}
+	return top;
+}
+
 #define V4(a, b, c, d, l) { AF_INET, l, { a, b, c, d } }
 #define V6(l, ...) { AF_INET6, l, { __VA_ARGS__ } }
 

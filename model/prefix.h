@@ -42,6 +42,12 @@ bool prefix_overlaps(const struct wgf_prefix *a, const struct wgf_prefix *b);
 /* Total order: family, address, length. */
 int prefix_cmp(const struct wgf_prefix *a, const struct wgf_prefix *b);
 bool prefix_equal(const struct wgf_prefix *a, const struct wgf_prefix *b);
+/* Sorts v (prefix_cmp) and drops repeats, in place; returns the new count. */
+size_t prefix_sort_unique(struct wgf_prefix *v, size_t n);
+/* The fewest network prefixes covering exactly the addresses v (masked) covers:
+ * sorted, without those inside another, two halves merged into their parent.
+ * In place; returns the new count. */
+size_t prefix_aggregate(struct wgf_prefix *v, size_t n);
 static inline size_t prefix_addr_len(uint8_t family) { return family == AF_INET6 ? 16 : 4; }
 static inline unsigned prefix_max_len(uint8_t family) { return family == AF_INET6 ? 128 : 32; }
 

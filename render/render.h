@@ -10,7 +10,15 @@
 struct render_opts {
 	int64_t now;                   /* unix seconds; peers expired at or before it are left out */
 	const uint8_t *private_key;    /* the host's key (WG_KEY_LEN), or NULL: has_private_key false */
+	/* Per model host: true when this host found that hub unreachable (observed by
+	 * the caller); NULL: every hub is healthy, as offline planning assumes. */
+	const bool *hub_down;
 };
+
+/* The hub an attached Host sends its network through: the first of its hubs
+ * that hub_down (may be NULL) does not mark, else its primary. MODEL_NONE for a
+ * Host in the mesh. */
+size_t render_serving_hub(const struct model_host *h, const bool *hub_down);
 
 /* Returns 0 and a normalized *out, or a negative errno. */
 int render_host(const struct model *m, const struct model_host *h,

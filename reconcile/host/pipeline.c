@@ -12,6 +12,7 @@
 
 #include "model/str.h"
 #include "reconcile/host/journal.h"
+#include "reconcile/host/hub_probe.h"
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/snapshot.h"
@@ -117,7 +118,9 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 static int render_desired(const struct model *m, const struct pipeline_host *ph, const struct pipeline_opts *o,
 			  struct host_state **desired, struct peer_notices *notices, struct wgf_error *err)
 {
-	struct render_opts ro = { .now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL };
+	struct render_opts ro = {
+		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
+	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
 
@@ -134,10 +137,28 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 	return 0;
 }
 
+/* What a saved plan carries beside the plan: the source's ids, the Host's
+ * key, and (asked for) the fingerprint of what was observed. */
+static int saved_fields(struct plan *p, const struct model *m, const struct model_host *h,
+			const struct pipeline_opts *o, const struct statedir_records *rec)
+{
+	static const struct statedir_records none;
+
+	if ((m->commit && !(p->commit = strdup(m->commit))) || (m->tree && !(p->tree = strdup(m->tree))))
+		return -ENOMEM;
+	p->has_host_key = true;
+	memcpy(p->host_key, h->public_key, WG_KEY_LEN);
+	if (o->fingerprint) {
+		snapshot_fingerprint(h->meta.name, p->observed, rec ? rec : &none, p->desired, p->fingerprint);
+		p->has_fingerprint = true;
+	}
+	return 0;
+}
+
 /* Takes desired, observed and notices whatever it returns. */
-static int diff_desired(const struct model *m, const struct model_host *h, struct host_state *desired,
-			struct host_state *observed, const struct statedir_records *rec, struct peer_notices *notices,
-			struct plan **plan, struct wgf_error *err)
+static int diff_desired(const struct model *m, const struct model_host *h, const struct pipeline_opts *o,
+			struct host_state *desired, struct host_state *observed, const struct statedir_records *rec,
+			struct peer_notices *notices, struct plan **plan, struct wgf_error *err)
 {
 	struct diff_opts dopts = {0};
 	int r;
@@ -160,7 +181,7 @@ static int diff_desired(const struct model *m, const struct model_host *h, struc
 	free((*plan)->host_name);
 	(*plan)->host_name = strdup(h->meta.name);
 	(*plan)->source = strdup(m->source);
-	if (!(*plan)->host_name || !(*plan)->source) {
+	if (!(*plan)->host_name || !(*plan)->source || saved_fields(*plan, m, h, o, rec) < 0) {
 		plan_free(*plan);
 		*plan = NULL;
 		return wgf_error_set(err, -ENOMEM, NULL);
@@ -240,7 +261,7 @@ int pipeline_plan_base(const struct model *base, const struct model *head, const
 		r = wgf_error_set(err, -ENOMEM, NULL);
 	} else {
 		/* a Host removed: everything it had goes */
-		r = diff_desired(base, hb, none, observed, seen ? seen_rec : &rec, &notices, plan, err);
+		r = diff_desired(base, hb, o, none, observed, seen ? seen_rec : &rec, &notices, plan, err);
 	}
 out:
 	statedir_records_clear(&rec);
@@ -263,7 +284,7 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
 		peer_notices_clear(&notices);
 		return r;
 	}
-	return diff_desired(m, ph->host, desired, observed, rec, &notices, plan, err);
+	return diff_desired(m, ph->host, o, desired, observed, rec, &notices, plan, err);
 }
 
 /* Reading wireguard-go's state of thousands of peers takes as long as loading the
@@ -530,21 +551,33 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 {
 	int r;
 
+	struct pipeline_opts ho = *o;
+	bool *down = NULL;
+
 	r = pipeline_identify(m, o, &in->ph, err);
-	if (r < 0)
-		return r;
-	r = render_desired(m, &in->ph, o, &in->desired, &in->notices, err);
 	if (r < 0)
 		return r;
 	r = kernel_open(&in->k, NULL);
 	if (r < 0)
 		return wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r),
 				     r == -EPERM ? " (wgf plan needs root)" : "");
+	/* which hub carries the network is observed here, on the host */
+	r = hub_health(in->k, m, in->ph.host, o->warn, &down);
+	if (r < 0)
+		return wgf_error_set(err, r, NULL);
+	ho.hub_down = down;
+	r = render_desired(m, &in->ph, &ho, &in->desired, &in->notices, err);
+	free(down);
+	if (r < 0)
+		return r;
 	r = observe_local(pl, o, in->k, in->desired, &in->observed, err);
 	if (r == 0 && o->converged)
 		r = converged_fill(o->converged, m, &in->ph, o->now, in->observed, &pl->rec, err);
 	if (r == 0 && o->converged && (r = converged_fw_record_digest(pl->state_dir, o->converged->fw_record_digest)) < 0)
 		wgf_error_set(err, r, "reading %s/firewall: %s", pl->state_dir, strerror(-r));
+	/* hub health is not in what a converged host records: replan it every run */
+	if (r == 0 && o->converged && in->ph.host->n_hubs > 1)
+		o->converged->valid_until = o->now > 0 ? o->now : 1;
 	return r;
 }
 
@@ -559,7 +592,7 @@ int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipel
 	r = plan_inputs(pl, m, o, &in, err);
 	if (r < 0)
 		goto out;
-	r = diff_desired(m, in.ph.host, in.desired, in.observed, &pl->rec, &in.notices, plan, err);
+	r = diff_desired(m, in.ph.host, o, in.desired, in.observed, &pl->rec, &in.notices, plan, err);
 	in.desired = in.observed = NULL;
 	if (r < 0)
 		goto out;
@@ -581,6 +614,53 @@ int pipeline_snapshot(struct pipeline *pl, const struct model *m, const struct p
 	if (r == 0 && !(*out = snapshot_to_json(in.ph.host->meta.name, in.observed, &pl->rec)))
 		r = wgf_error_set(err, -ENOMEM, NULL);
 	plan_inputs_clear(&in);
+	return r;
+}
+
+int pipeline_plan_saved(struct pipeline *pl, const char *host, struct host_state *desired,
+			const struct pipeline_opts *o, struct plan **plan, struct kernel **kp, struct wgf_error *err)
+{
+	struct diff_opts dopts = {0};
+	struct host_state *observed = NULL;
+	struct kernel *k = NULL;
+	int r;
+
+	*plan = NULL;
+	*kp = NULL;
+	r = kernel_open(&k, NULL);
+	if (r < 0) {
+		wgf_error_set(err, r, "opening rtnetlink: %s%s", strerror(-r), r == -EPERM ? " (wgf apply needs root)" : "");
+		goto out;
+	}
+	r = observe_local(pl, o, k, desired, &observed, err);
+	if (r < 0)
+		goto out;
+	dopts.owned_ifnames = (const char *const *)pl->rec.owned.ifnames;
+	dopts.n_owned = pl->rec.owned.n;
+	dopts.declared = pl->rec.declared;
+	dopts.fw_applied = pl->rec.fw_applied;
+	r = diff_host_states(desired, observed, &dopts, plan);
+	desired = observed = NULL;
+	if (r < 0) {
+		wgf_error_set(err, r, "computing the plan: %s", strerror(-r));
+		goto out;
+	}
+	snapshot_fingerprint(host, (*plan)->observed, &pl->rec, (*plan)->desired, (*plan)->fingerprint);
+	(*plan)->has_fingerprint = true;
+	if (!((*plan)->host_name = strdup(host))) {
+		r = wgf_error_set(err, -ENOMEM, NULL);
+		goto out;
+	}
+	*kp = k;
+	k = NULL;
+out:
+	if (r < 0) {
+		plan_free(*plan);
+		*plan = NULL;
+	}
+	hoststate_free(desired);
+	hoststate_free(observed);
+	kernel_free(k);
 	return r;
 }
 

@@ -27,6 +27,12 @@ struct pipeline_opts {
 	/* Set: pipeline_plan fills it with what it observed (all but revision and
 	 * version), for the next no-op reconcile (reconcile/host/converged.h). */
 	struct converged *converged;
+	/* Per model host, the hubs found unreachable (render_opts.hub_down); NULL:
+	 * every hub healthy. pipeline_plan probes them itself (hub_probe.h). */
+	const bool *hub_down;
+	/* Each plan carries the fingerprint of the observed state it was made
+	 * against (plan->fingerprint, snapshot_fingerprint): for saved plans. */
+	bool fingerprint;
 	/* Something worth saying that does not stop the plan ("no private key at …"). */
 	void (*warn)(const char *msg);
 };
@@ -74,6 +80,13 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
 int pipeline_plan_base(const struct model *base, const struct model *head, const char *host,
 		       const struct pipeline_opts *o, struct host_state *seen, const struct statedir_records *seen_rec,
 		       struct plan **plan, struct wgf_error *err);
+
+/* A saved plan's desired state against this host: observes it as a plan for
+ * desired does (its interfaces and those wgf owns, its sysctls, the table
+ * when wanted or recorded) and diffs. desired is taken; *plan carries the
+ * fingerprint of what was observed, *k the kernel apply goes on with. */
+int pipeline_plan_saved(struct pipeline *pl, const char *host, struct host_state *desired,
+			const struct pipeline_opts *o, struct plan **plan, struct kernel **k, struct wgf_error *err);
 
 /* Carries p out (apply_plan), then journals the result and records what was
  * applied (declared endpoints; a firewall record that went stale is removed).

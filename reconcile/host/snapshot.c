@@ -215,8 +215,60 @@ static void h_prefixes(crypto_generichash_state *st, const struct wgf_prefix *v,
 	}
 }
 
-static void h_device(crypto_generichash_state *st, const struct hs_device *d)
+/* How a digest reads what it hashes: the converged record's digest takes
+ * every value a plan could read (PSKs and observed endpoints included); a
+ * saved plan's fingerprint takes what the plan made against desired reads and
+ * what never is drift it leaves out. */
+struct digest_ctx {
+	crypto_generichash_state st;
+	const struct host_state *desired;          /* set: a saved plan's fingerprint */
+	const struct host_state *declared;         /* wgf's record of declared endpoints, or NULL */
+};
+
+/* Whether the plan reads the value of the observed endpoint of p on d: only
+ * when the desired peer has an endpoint and the one wgf declared before is
+ * not that one (else an endpoint that differs is a roam, never drift). */
+static bool endpoint_read(const struct digest_ctx *c, const struct hs_device *d, const struct hs_peer *p)
 {
+	const struct hs_device *dd, *rd;
+	const struct hs_peer *want, *prev;
+
+	if (!c->desired)
+		return true;
+	dd = hoststate_find_device(c->desired, d->ifname);
+	want = dd ? hs_device_find_peer(dd, p->public_key) : NULL;
+	if (!want || !want->endpoint.family)
+		return false;
+	rd = c->declared ? hoststate_find_device(c->declared, d->ifname) : NULL;
+	prev = rd ? hs_device_find_peer(rd, p->public_key) : NULL;
+	return !prev || !endpoint_equal(&prev->endpoint, &want->endpoint);
+}
+
+static void h_peer(struct digest_ctx *c, const struct hs_device *d, const struct hs_peer *p)
+{
+	crypto_generichash_state *st = &c->st;
+
+	h_bytes(st, p->public_key, WG_KEY_LEN);
+	h_u64(st, p->has_psk);
+	/* wgf declares no PSK: a plan removes one whatever its value, and a
+	 * snapshot never holds it */
+	if (!c->desired) {
+		h_u64(st, p->psk_withheld);
+		if (p->has_psk)
+			h_bytes(st, p->psk, WG_KEY_LEN);
+	}
+	if (endpoint_read(c, d, p)) {
+		h_endpoint(st, &p->endpoint);
+	} else {
+		h_u64(st, p->endpoint.family != 0);
+	}
+	h_u64(st, p->keepalive);
+	h_prefixes(st, p->allowed_ips, p->n_allowed_ips);
+}
+
+static void h_device(struct digest_ctx *c, const struct hs_device *d)
+{
+	crypto_generichash_state *st = &c->st;
 	uint8_t pub[WG_KEY_LEN] = {0};
 
 	if (d->has_private_key && d->private_key_withheld)
@@ -234,63 +286,96 @@ static void h_device(crypto_generichash_state *st, const struct hs_device *d)
 	h_u64(st, d->fwmark);
 	h_prefixes(st, d->addresses, d->n_addresses);
 	h_u64(st, d->n_peers);
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct hs_peer *p = &d->peers[i];
+	for (size_t i = 0; i < d->n_peers; i++)
+		h_peer(c, d, &d->peers[i]);
+}
 
-		h_bytes(st, p->public_key, WG_KEY_LEN);
-		h_u64(st, p->has_psk);
-		h_u64(st, p->psk_withheld);
-		if (p->has_psk)
-			h_bytes(st, p->psk, WG_KEY_LEN);
-		h_endpoint(st, &p->endpoint);
-		h_u64(st, p->keepalive);
-		h_prefixes(st, p->allowed_ips, p->n_allowed_ips);
+static void h_records(crypto_generichash_state *st, const struct statedir_records *rec)
+{
+	h_u64(st, rec->owned.n);
+	for (size_t i = 0; i < rec->owned.n; i++)
+		h_str(st, rec->owned.ifnames[i]);
+	h_u64(st, rec->declared ? rec->declared->n_devices : 0);
+	for (size_t i = 0; rec->declared && i < rec->declared->n_devices; i++) {
+		const struct hs_device *d = &rec->declared->devices[i];
+
+		h_str(st, d->ifname);
+		h_u64(st, d->n_peers);
+		for (size_t j = 0; j < d->n_peers; j++) {
+			h_bytes(st, d->peers[j].public_key, WG_KEY_LEN);
+			h_endpoint(st, &d->peers[j].endpoint);
+		}
 	}
+}
+
+/* The table as listed and wgf's record of it, but the record's stamp (which
+ * only says when it was read). */
+static void h_firewall(crypto_generichash_state *st, const struct hs_firewall *fw, const struct fw_record *rec)
+{
+	h_u64(st, fw->present);
+	h_str(st, fw->present ? fw->body : NULL);
+	h_u64(st, rec != NULL);
+	if (!rec)
+		return;
+	h_str(st, rec->body);
+	h_str(st, rec->listing);
+	h_u64(st, rec->n_items);
+	for (size_t i = 0; i < rec->n_items; i++) {
+		h_str(st, rec->items[i].key);
+		h_str(st, rec->items[i].value);
+	}
+}
+
+static void h_state(struct digest_ctx *c, const char *tag, const char *host, const struct host_state *observed,
+		    const struct statedir_records *rec)
+{
+	crypto_generichash_state *st = &c->st;
+
+	h_str(st, tag);
+	h_str(st, host);
+	h_u64(st, observed->n_devices);
+	for (size_t i = 0; i < observed->n_devices; i++)
+		h_device(c, &observed->devices[i]);
+	h_u64(st, observed->n_routes);
+	for (size_t i = 0; i < observed->n_routes; i++) {
+		const struct hs_route *rt = &observed->routes[i];
+
+		h_str(st, rt->ifname);
+		h_prefixes(st, &rt->dst, 1);
+		h_u64(st, rt->table);
+		h_u64(st, rt->metric);
+	}
+	h_u64(st, observed->n_sysctls);
+	for (size_t i = 0; i < observed->n_sysctls; i++) {
+		h_str(st, observed->sysctls[i].key);
+		h_str(st, observed->sysctls[i].value);
+	}
+	/* wgf's records: what it owns, the endpoints it declared */
+	h_records(st, rec);
 }
 
 int snapshot_digest(const char *host, const struct host_state *observed, const struct statedir_records *rec,
 		    uint8_t out[SNAPSHOT_DIGEST_LEN])
 {
-	crypto_generichash_state st;
+	struct digest_ctx c = { .declared = rec->declared };
 
-	crypto_generichash_init(&st, NULL, 0, SNAPSHOT_DIGEST_LEN);
-	h_str(&st, "wgf-converged-1");
-	h_str(&st, host);
-	h_u64(&st, observed->n_devices);
-	for (size_t i = 0; i < observed->n_devices; i++)
-		h_device(&st, &observed->devices[i]);
-	h_u64(&st, observed->n_routes);
-	for (size_t i = 0; i < observed->n_routes; i++) {
-		const struct hs_route *rt = &observed->routes[i];
-
-		h_str(&st, rt->ifname);
-		h_prefixes(&st, &rt->dst, 1);
-		h_u64(&st, rt->table);
-		h_u64(&st, rt->metric);
-	}
-	h_u64(&st, observed->n_sysctls);
-	for (size_t i = 0; i < observed->n_sysctls; i++) {
-		h_str(&st, observed->sysctls[i].key);
-		h_str(&st, observed->sysctls[i].value);
-	}
-	/* wgf's records: what it owns, the endpoints it declared */
-	h_u64(&st, rec->owned.n);
-	for (size_t i = 0; i < rec->owned.n; i++)
-		h_str(&st, rec->owned.ifnames[i]);
-	h_u64(&st, rec->declared ? rec->declared->n_devices : 0);
-	for (size_t i = 0; rec->declared && i < rec->declared->n_devices; i++) {
-		const struct hs_device *d = &rec->declared->devices[i];
-
-		h_str(&st, d->ifname);
-		h_u64(&st, d->n_peers);
-		for (size_t j = 0; j < d->n_peers; j++) {
-			h_bytes(&st, d->peers[j].public_key, WG_KEY_LEN);
-			h_endpoint(&st, &d->peers[j].endpoint);
-		}
-	}
-	crypto_generichash_final(&st, out, SNAPSHOT_DIGEST_LEN);
-	sodium_memzero(&st, sizeof(st));
+	crypto_generichash_init(&c.st, NULL, 0, SNAPSHOT_DIGEST_LEN);
+	h_state(&c, "wgf-converged-1", host, observed, rec);
+	crypto_generichash_final(&c.st, out, SNAPSHOT_DIGEST_LEN);
+	sodium_memzero(&c, sizeof(c));
 	return 0;
+}
+
+void snapshot_fingerprint(const char *host, const struct host_state *observed, const struct statedir_records *rec,
+			  const struct host_state *desired, uint8_t out[SNAPSHOT_DIGEST_LEN])
+{
+	struct digest_ctx c = { .desired = desired, .declared = rec->declared };
+
+	crypto_generichash_init(&c.st, NULL, 0, SNAPSHOT_DIGEST_LEN);
+	h_state(&c, "wgf-saved-plan-1", host, observed, rec);
+	h_firewall(&c.st, &observed->firewall, rec->fw_applied);
+	crypto_generichash_final(&c.st, out, SNAPSHOT_DIGEST_LEN);
+	sodium_memzero(&c, sizeof(c));
 }
 
 /* ---- reading ---- */

@@ -30,6 +30,15 @@ struct json_object *snapshot_to_json(const char *host, const struct host_state *
 #define SNAPSHOT_DIGEST_LEN 32
 int snapshot_digest(const char *host, const struct host_state *observed, const struct statedir_records *rec,
 		    uint8_t out[SNAPSHOT_DIGEST_LEN]);
+/* The fingerprint of a host's observed state that a saved plan made against
+ * desired carries (reconcile/plan/saved_plan.h): BLAKE2b of what that plan
+ * reads from the host, the nftables table and wgf's record of it included,
+ * and nothing that is never drift: handshake times, counters, a roamed
+ * endpoint (one the plan leaves alone because the endpoint wgf declared is
+ * still the desired one), a PSK's value (wgf declares none; a snapshot
+ * cannot hold it). The same from a snapshot as from the host itself. */
+void snapshot_fingerprint(const char *host, const struct host_state *observed, const struct statedir_records *rec,
+			  const struct host_state *desired, uint8_t out[SNAPSHOT_DIGEST_LEN]);
 /* Reads a snapshot (text up to len or a NUL). A wrong format, kind or value is
  * -EBADMSG, said in err with where it is ("interfaces[0].peers[2].endpoint"). */
 int snapshot_parse(const char *text, size_t len, struct snapshot *out, struct wgf_error *err);

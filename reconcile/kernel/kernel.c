@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "reconcile/kernel/nft.h"
+#include "reconcile/kernel/ping.h"
 #include "reconcile/kernel/sysctl.h"
 #include "reconcile/kernel/wg.h"
 
@@ -161,6 +162,12 @@ static int real_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 	return nft_ruleset_stamp(out);
 }
 
+static int real_ping(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
+		     unsigned timeout_ms, bool *alive)
+{
+	return ping_probe(ifname, addr, tries, timeout_ms, alive);
+}
+
 static const struct kernel_ops real_ops = {
 	.free = real_free,
 	.link_get = real_link_get,
@@ -187,6 +194,7 @@ static const struct kernel_ops real_ops = {
 	.nft_table_patch_check = real_nft_table_patch_check,
 	.nft_table_delete = real_nft_table_delete,
 	.nft_ruleset_stamp = real_nft_ruleset_stamp,
+	.ping = real_ping,
 };
 
 int kernel_open(struct kernel **out, struct wgf_error *err)

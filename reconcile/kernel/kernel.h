@@ -8,6 +8,7 @@
  * err (last, may be NULL) with, as its msg, the kernel's own words when it gave
  * any (an extended ack, libnftables' error text); the caller says what failed. */
 #pragma once
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,10 @@ struct kernel_ops {
 				     struct wgf_error *err);
 	int (*nft_table_delete)(struct kernel *k, const char *family, const char *name, struct wgf_error *err);
 	int (*nft_ruleset_stamp)(struct kernel *k, struct hs_fw_stamp *out);
+
+	/* ICMP echo out of a device (ping.h); NULL: cannot probe (-EOPNOTSUPP) */
+	int (*ping)(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
+		    unsigned timeout_ms, bool *alive);
 };
 
 /* An implementation embeds this first in its own state. Not for concurrent use:
@@ -209,4 +214,11 @@ static inline int kernel_nft_table_delete(struct kernel *k, const char *family, 
 static inline int kernel_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 {
 	return k->ops->nft_ruleset_stamp(k, out);
+}
+
+static inline int kernel_ping(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
+			      unsigned timeout_ms, bool *alive)
+{
+	*alive = false;
+	return k->ops->ping ? k->ops->ping(k, ifname, addr, tries, timeout_ms, alive) : -EOPNOTSUPP;
 }

@@ -662,6 +662,8 @@ void plan_free(struct plan *p)
 	hoststate_free(p->observed);
 	free(p->host_name);
 	free(p->source);
+	free(p->commit);
+	free(p->tree);
 	peer_notices_clear(&p->notices);
 	free(p);
 }

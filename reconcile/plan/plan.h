@@ -23,6 +23,8 @@
 
 struct fw_record;   /* reconcile/plan/fw_record.h */
 
+#define PLAN_FINGERPRINT_LEN 32   /* BLAKE2b-256 */
+
 enum plan_op {
 	PLAN_CREATE,   /* "+" */
 	PLAN_UPDATE,   /* "~" */
@@ -108,6 +110,13 @@ struct plan {
 	/* Peers of this host that the desired state leaves out (disabled, expired) or
 	 * that expire soon: why, for the printers. Owned; filled by the caller of the diff. */
 	struct peer_notices notices;
+	/* What a saved plan (saved_plan.h) says beside the plan; filled by the
+	 * caller of the diff. */
+	char *commit, *tree;           /* full hex ids of the source; NULL: a directory */
+	bool has_host_key;
+	uint8_t host_key[WG_KEY_LEN];  /* the Host's publicKey: which host it is for */
+	bool has_fingerprint;
+	uint8_t fingerprint[PLAN_FINGERPRINT_LEN];   /* of the observed state it was made against */
 };
 
 struct diff_opts {

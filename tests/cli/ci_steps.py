@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """ci_steps.py OUTDIR GITHUB_WORKFLOW GITLAB_CI: writes each command of the example
-pipelines that needs no CI service as OUTDIR/NN-PIPELINE-JOB.sh (in order), and
-prints one line per command left out, "skip PIPELINE JOB: WHAT (WHY)". Left out are
-exactly the steps in SERVICE below; anything else left out, or a listed step that is
-not there, is an error (exit 1): the test cannot quietly stop running a step."""
+pipelines that needs no CI service as OUTDIR/NN-PIPELINE-JOB.sh (in order; a
+script that rolls out with `wgf fleet apply` as NN-PIPELINE-JOB.fleet.sh: the test
+runs it against hosts that refuse the connection), and prints one line per command
+left out, "skip PIPELINE JOB: WHAT (WHY)". Left out are exactly the steps in SERVICE
+below; anything else left out, or a listed step that is not there, is an error
+(exit 1): the test cannot quietly stop running a step."""
 import os
 import sys
 
@@ -17,12 +19,8 @@ SERVICE = {
     ("github", "review", "Post the report on the pull request"): "GitHub's API",
     ("github", "rollout", "actions/checkout@v4"): "the runner's checkout (the test clones)",
     ("github", "rollout", "Install wgf"): "downloads and builds wgf (the test has it)",
-    ("github", "rollout", "Write the fleet's SSH credentials"): "the repository's secrets",
-    ("github", "rollout", "Roll out to the fleet"): "wgf fleet apply: SSH to the real hosts",
     ("gitlab", ".wgf", "before_script"): "downloads and builds wgf (the test has it)",
     ("gitlab", "review", "curl "): "GitLab's notes API",
-    ("gitlab", "rollout", "chmod 600"): "the project's File variables",
-    ("gitlab", "rollout", "wgf fleet apply"): "wgf fleet apply: SSH to the real hosts",
 }
 GITLAB_KEYWORDS = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache"}
 
@@ -34,7 +32,8 @@ def main():
     def emit(pipeline, job, text):
         nonlocal n
         n += 1
-        with open(os.path.join(out, f"{n:02d}-{pipeline}-{job}.sh"), "w") as f:
+        kind = ".fleet" if "wgf fleet apply" in text else ""
+        with open(os.path.join(out, f"{n:02d}-{pipeline}-{job}{kind}.sh"), "w") as f:
             f.write(text if text.endswith("\n") else text + "\n")
 
     def skipped(key, what):

@@ -20,6 +20,7 @@
 static void exercise(const struct model *m)
 {
 	struct render_opts o = { .now = 1700000000 };
+	bool *down = calloc(m->n_hosts ? m->n_hosts : 1, sizeof(*down));
 
 	for (size_t i = 0; i < m->n_hosts; i++) {
 		struct host_state *hs = NULL;
@@ -28,7 +29,19 @@ static void exercise(const struct model *m)
 		    !nft_body_valid(hs->firewall.body))
 			abort();   /* a hostile model escaped its table */
 		hoststate_free(hs);
+		/* an attached host with its primary hub down (failover) */
+		if (down && m->hosts[i].n_hubs > 1) {
+			struct render_opts od = o;
+
+			down[m->hosts[i].hubs[0]] = true;
+			od.hub_down = down;
+			hs = NULL;
+			render_host(m, &m->hosts[i], &od, &hs);
+			hoststate_free(hs);
+			down[m->hosts[i].hubs[0]] = false;
+		}
 	}
+	free(down);
 	for (size_t i = 0; i < m->n_policies; i++) {
 		struct fw_network *fw = NULL;
 

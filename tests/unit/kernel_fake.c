@@ -29,7 +29,7 @@ static const char *const op_names[KF_OP_MAX] = {
 	[KF_NFT_GET] = "nft_table_get", [KF_NFT_REPLACE] = "nft_table_replace",
 	[KF_NFT_CHECK] = "nft_table_check", [KF_NFT_PATCH] = "nft_table_patch",
 	[KF_NFT_PATCH_CHECK] = "nft_table_patch_check", [KF_NFT_DELETE] = "nft_table_delete",
-	[KF_NFT_STAMP] = "nft_ruleset_stamp",
+	[KF_NFT_STAMP] = "nft_ruleset_stamp", [KF_PING] = "ping",
 };
 
 const char *kernel_fake_op_name(enum kernel_fake_op op)
@@ -597,6 +597,25 @@ static int fake_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 	return leave(f, 0, NULL);
 }
 
+/* -ENODEV without the device; else every address answers but the unreachable ones. */
+static int fake_ping(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
+		     unsigned timeout_ms, bool *alive)
+{
+	struct kernel_fake *f = fake_of(k);
+	char buf[PREFIX_STRLEN];
+	int r = enter(f, KF_PING, NULL, "%s %s", ifname, prefix_format(addr, buf));
+
+	if (r < 0)
+		return r;
+	if (!hoststate_find_device(f->hs, ifname))
+		return leave(f, -ENODEV, NULL);
+	*alive = true;
+	for (size_t i = 0; i < f->n_unreachable; i++)
+		if (prefix_equal(&f->unreachable[i], addr))
+			*alive = false;
+	return leave(f, 0, NULL);
+}
+
 static const struct kernel_ops fake_ops = {
 	.free = fake_free,
 	.link_get = fake_link_get,
@@ -623,6 +642,7 @@ static const struct kernel_ops fake_ops = {
 	.nft_table_patch_check = fake_nft_table_patch_check,
 	.nft_table_delete = fake_nft_table_delete,
 	.nft_ruleset_stamp = fake_nft_ruleset_stamp,
+	.ping = fake_ping,
 };
 
 struct kernel_fake *kernel_fake_new(void)

@@ -662,7 +662,7 @@ static char *scale_yaml(unsigned n_peers)
 	       "  forwards:\n    - {address: 198.51.100.1, protocol: tcp, port: 443, to: p0}\n");
 	y_host("name: router", "  role: router\n  addresses: [10.0.0.2/16]\n  lans: [192.168.50.0/24]\n");
 	y_host("name: acme-gw", "  role: router\n  tenant: acme\n  addresses: [10.0.128.2/17]\n"
-	       "  lans: [192.168.60.0/24]\n");
+	       "  lans: [192.168.60.0/24]\n  hubs: [hub]\n");
 	for (unsigned i = 0; i < n_peers; i++) {
 		static const char *const access[] = { "full", "vpn-only", "lan-only", "lan-only", "custom" };
 		bool acme = i % 2;

@@ -383,7 +383,7 @@ static struct model *masq_model(bool masq)
 				"  lans: [192.168.50.0/24, \"fd50::/64\"]\n  masquerade: true\n"
 			      : "  role: router\n  addresses: [10.0.0.2/16, \"fd00::2/64\"]\n"
 				"  lans: [192.168.50.0/24, \"fd50::/64\"]\n");
-	y_host("member", "  role: member\n  addresses: [10.0.0.3/16]\n");
+	y_host("member", "  role: member\n  addresses: [10.0.0.3/16]\n  hubs: [hub]\n");
 	y_peer("alice", "  addresses: [10.0.0.10]\n  hubs: [hub]\n");
 	return y_load();
 }

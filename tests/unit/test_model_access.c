@@ -40,7 +40,7 @@ static const char WORLD[] =
 	"apiVersion: wgf/v1\n"
 	"kind: Host\n"
 	"metadata: {name: homerouter}\n"
-	"spec: {network: home, role: router, publicKey: " K2 ", addresses: [10.10.0.2/16], lans: [192.168.50.0/24, \"fd50::/64\"]}\n"
+	"spec: {network: home, role: router, publicKey: " K2 ", addresses: [10.10.0.2/16], lans: [192.168.50.0/24, \"fd50::/64\"], hubs: [hub]}\n"
 	"---\n"                                                                         /* 15 */
 	"apiVersion: wgf/v1\n"
 	"kind: Peer\n"
@@ -55,7 +55,7 @@ static const char WORLD[] =
 	"apiVersion: wgf/v1\n"
 	"kind: Host\n"
 	"metadata: {name: acme-router}\n"
-	"spec: {network: home, tenant: acme, role: router, publicKey: " K4 ", addresses: [10.10.1.1/24], lans: [192.168.10.0/24]}\n"
+	"spec: {network: home, tenant: acme, role: router, publicKey: " K4 ", addresses: [10.10.1.1/24], lans: [192.168.10.0/24], hubs: [hub]}\n"
 	"---\n"                                                                         /* 30 */
 	"apiVersion: wgf/v1\n"
 	"kind: Peer\n"
@@ -464,7 +464,7 @@ static void test_host_fields(void)
 	struct model *m = LOAD_OK(
 		HOST_HEAD "  role: exit\n  publicKey: " K6 "\n  endpoint: \"[2001:db8::1]:51820\"\n  addresses: [10.10.0.5/16]\n"
 		"---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: r}\n"
-		"spec: {role: router, masquerade: true, publicKey: " K7 ", addresses: [10.10.0.6/16], lans: [192.168.60.0/24]}\n"
+		"spec: {role: router, masquerade: true, publicKey: " K7 ", addresses: [10.10.0.6/16], lans: [192.168.60.0/24], hubs: [h]}\n"
 		"---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: r2}\n"
 		"spec: {role: router, masquerade: false, publicKey: " K8 ", addresses: [10.10.0.7/16],\n"
 		"       endpoint: \"203.0.113.9:1\", publicAddresses: [203.0.113.10, \"2001:db8::10\"]}\n"

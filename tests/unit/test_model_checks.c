@@ -121,7 +121,7 @@ static void test_role_known(void)
 	rest
 #define HOST_IN(net, name, key, addr, extra) \
 	"---\napiVersion: wgf/v1\nkind: Host\nmetadata: {name: " name "}\n" \
-	"spec: {network: " net ", publicKey: " key ", addresses: [" addr "]" extra "}\n"
+	"spec: {network: " net ", publicKey: " key ", addresses: [" addr "]" extra ", endpoint: \"192.0.2.9:1\"}\n"
 
 /* Each Network is its own address space (README: tenants of two networks may use the
  * same space in each, test_model_access.c): the same pool, the same host address and

@@ -1,0 +1,214 @@
+#include "reconcile/host/saved_apply.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "model/str.h"
+#include "reconcile/host/fileio.h"
+#include "reconcile/host/keyfile.h"
+#include "reconcile/plan/plan_json.h"
+
+static int used_path(const char *state_dir, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/%s", state_dir, SAVED_USED_FILE) >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Lines "ID HOST\n": whether one starts with id. */
+static bool used_in(const char *text, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, id, n) && (l[n] == ' ' || l[n] == '\n' || !l[n]))
+			return true;
+	return false;
+}
+
+int saved_used_check(const char *state_dir, const char *id)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int r = used_path(state_dir, path, sizeof(path));
+
+	if (r == 0)
+		r = fileio_read(path, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = used_in(text, id);
+	free(text);
+	return r;
+}
+
+int saved_used_add(const char *state_dir, const char *id, const char *host)
+{
+	char path[PATH_MAX], *text = NULL, *out = NULL;
+	size_t len = 0;
+	int r = used_path(state_dir, path, sizeof(path));
+
+	if (r == 0 && (r = fileio_read(path, &text, &len)) == -ENOENT)
+		r = 0;
+	if (r < 0)
+		return r;
+	out = str_printf("%s%s%s %s\n", text ? text : "", len && text[len - 1] != '\n' ? "\n" : "", id, host);
+	r = out ? fileio_write(path, out, strlen(out), 0600) : -ENOMEM;
+	free(text);
+	free(out);
+	return r;
+}
+
+int saved_apply_pick(const struct saved_plan *sp, const struct saved_apply_opts *o,
+		     const struct saved_plan_host **out, struct wgf_error *err)
+{
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	char hostname[256] = "";
+	bool have_key;
+
+	*out = NULL;
+	if (o->host) {
+		*out = saved_plan_find(sp, o->host);
+		return *out ? 0 : wgf_error_set(err, -ENOENT, "the saved plan has no entry for host \"%s\"", o->host);
+	}
+	have_key = keyfile_read(o->key_file, priv) == 0 && key_public_from_private(pub, priv) == 0;
+	sodium_memzero(priv, sizeof(priv));
+	for (size_t i = 0; have_key && i < sp->n_hosts; i++)
+		if (sp->hosts[i].has_public_key && !memcmp(sp->hosts[i].public_key, pub, WG_KEY_LEN)) {
+			*out = &sp->hosts[i];
+			return 0;
+		}
+	if (gethostname(hostname, sizeof(hostname)) == 0) {
+		hostname[sizeof(hostname) - 1] = '\0';
+		hostname[strcspn(hostname, ".")] = '\0';
+		if ((*out = saved_plan_find(sp, hostname)))
+			return 0;
+	}
+	return wgf_error_set(err, -ENOENT, "which host is this? No entry of the saved plan is for the key in %s "
+			     "or the hostname \"%s\"; pass --host NAME", o->key_file, hostname);
+}
+
+/* The key file's key into desired's devices, which must be for it. */
+static int fill_key(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct host_state *desired,
+		    struct wgf_error *err)
+{
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	char want[WG_KEY_B64_LEN], have[WG_KEY_B64_LEN];
+	int r = keyfile_read(o->key_file, priv);
+
+	/* an error, not a refusal (-EPERM here is one) */
+	if (r == -EPERM)
+		return wgf_error_set(err, -EACCES, "%s is readable by group or others; run chmod 600 %s", o->key_file,
+				     o->key_file);
+	if (r < 0)
+		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
+	r = key_public_from_private(pub, priv);
+	if (r == 0 && memcmp(pub, h->public_key, WG_KEY_LEN))
+		r = wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan is for the key %s, but %s holds the key "
+				  "of %s; nothing was changed", h->name, key_to_base64(h->public_key, want), o->key_file,
+				  key_to_base64(pub, have));
+	for (size_t i = 0; r == 0 && i < desired->n_devices; i++) {
+		struct hs_device *d = &desired->devices[i];
+
+		if (!d->has_private_key)
+			continue;
+		if (memcmp(d->public_key, pub, WG_KEY_LEN)) {
+			r = wgf_error_set(err, -EPERM, "host \"%s\": refused: interface %s is planned with the key %s, "
+					  "not this host's; nothing was changed", h->name, d->ifname,
+					  key_to_base64(d->public_key, want));
+			break;
+		}
+		memcpy(d->private_key, priv, WG_KEY_LEN);
+		d->private_key_withheld = false;
+	}
+	sodium_memzero(priv, sizeof(priv));
+	return r;
+}
+
+/* The plan made now against the saved one: the same, or why not. */
+static int same_plan(const struct saved_plan_host *h, struct plan *now, struct wgf_error *err)
+{
+	struct plan saved = *h->plan;
+	const char *why = NULL;
+	char then[2 * PLAN_FINGERPRINT_LEN + 1], here[2 * PLAN_FINGERPRINT_LEN + 1];
+
+	if (sodium_memcmp(now->fingerprint, h->fingerprint, PLAN_FINGERPRINT_LEN)) {
+		sodium_bin2hex(then, sizeof(then), h->fingerprint, PLAN_FINGERPRINT_LEN);
+		sodium_bin2hex(here, sizeof(here), now->fingerprint, PLAN_FINGERPRINT_LEN);
+		return wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan is stale: what the host has changed "
+				     "since it was made (fingerprint %.16s… then, %.16s… now); nothing was changed; "
+				     "make a new plan", h->name, then, here);
+	}
+	/* peer notices say why, they are not carried out */
+	saved.notices = (struct peer_notices){0};
+	if (!(now->source = h->plan->source ? strdup(h->plan->source) : NULL) && h->plan->source)
+		return wgf_error_set(err, -ENOMEM, NULL);
+	if (!plan_equal(now, &saved, &why))
+		return wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan is stale: made again on this host "
+				     "it differs from the saved one (%s); nothing was changed; make a new plan",
+				     h->name, why);
+	return 0;
+}
+
+int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_host *h,
+			const struct saved_apply_opts *o, struct plan **plan, struct kernel **k, bool *refused,
+			struct wgf_error *err)
+{
+	struct pipeline_opts po = { .state_dir = o->state_dir, .warn = o->warn };
+	struct pipeline *pl = NULL;
+	struct host_state *desired = NULL;
+	char *source;
+	int r;
+
+	*plan = NULL;
+	*k = NULL;
+	*refused = true;
+	if (strcmp(sp->wgf_version, WGF_VERSION))
+		return wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan was made by wgf %s, this is wgf %s; "
+				     "nothing was changed; make a new plan with this wgf", h->name, sp->wgf_version,
+				     WGF_VERSION);
+	r = saved_used_check(o->state_dir, h->id);
+	if (r > 0)
+		return wgf_error_set(err, -EPERM, "host \"%s\": refused: saved plan %s was applied on this host before "
+				     "(a saved plan is used once); nothing was changed", h->name, h->id);
+	*refused = false;
+	if (r < 0)
+		return wgf_error_set(err, r, "reading %s/%s: %s", o->state_dir, SAVED_USED_FILE, strerror(-r));
+	if (!(desired = hoststate_dup(h->desired)))
+		return wgf_error_set(err, -ENOMEM, NULL);
+	r = fill_key(h, o, desired, err);
+	*refused = r == -EPERM;
+	if (r < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
+		goto out;
+	r = pipeline_plan_saved(pl, h->name, desired, &po, plan, k, err);
+	desired = NULL;
+	if (r < 0)
+		goto out;
+	r = same_plan(h, *plan, err);
+	*refused = r == -EPERM;
+	if (r < 0)
+		goto out;
+	/* the journal names the saved plan and its source */
+	source = str_printf("saved plan %s, %s", h->id, (*plan)->source ? (*plan)->source : "(source unknown)");
+	if (!source) {
+		r = wgf_error_set(err, -ENOMEM, NULL);
+		goto out;
+	}
+	free((*plan)->source);
+	(*plan)->source = source;
+out:
+	if (r < 0) {
+		plan_free(*plan);
+		kernel_free(*k);
+		*plan = NULL;
+		*k = NULL;
+	}
+	hoststate_free(desired);
+	pipeline_free(pl);
+	return r;
+}
