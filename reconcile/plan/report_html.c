@@ -51,7 +51,8 @@ static void topology(const struct report *r, FILE *f)
 	fputs("<h2>Topology</h2>\n<p class=\"legend\"><span><i style=\"border-color:#1a7f37;background:#dafbe1\"></i>"
 	      "added</span><span><i style=\"border-color:#cf222e;background:#ffebe9\"></i>removed</span>"
 	      "<span><i style=\"border-color:#bf8700;background:#fff8c5\"></i>changed</span>"
-	      "<span><i style=\"border-color:#8c959f;background:#f6f8fa\"></i>unchanged</span></p>\n", f);
+	      "<span><i style=\"border-color:#8c959f;background:#f6f8fa\"></i>unchanged</span>"
+	      "<span>dotted: a hub other than the primary</span></p>\n", f);
 	report_print_topology(r, f);
 }
 

@@ -110,25 +110,52 @@ static const char *link_class(const struct node *a, const struct node *b)
 	return "lsame";
 }
 
+/* 0: a and b do not peer; 1: they do (the mesh, a primary hub, a link); 2: b is a's
+ * (or a is b's) hub other than the primary. */
+static int peering(const struct node *a, const struct node *b)
+{
+	const struct model_host *x = a->h, *y = b->h;
+
+	if (strcmp(a->m->networks[x->network].meta.name, b->m->networks[y->network].meta.name))
+		return 0;
+	for (int k = 0; k < 2; k++, x = b->h, y = a->h) {
+		const struct model *m = k ? b->m : a->m;
+
+		for (size_t i = 0; i < x->n_links; i++)
+			if (!strcmp(m->hosts[x->links[i]].meta.name, y->meta.name))
+				return 1;
+		for (size_t i = 0; i < x->n_hubs; i++)
+			if (!strcmp(m->hosts[x->hubs[i]].meta.name, y->meta.name))
+				return i ? 2 : 1;
+	}
+	if (a->h->n_hubs || b->h->n_hubs)
+		return 0;             /* attached hosts peer with their hubs and links only */
+	return a->tier1 || b->tier1;  /* the mesh: drawn to and between the top row */
+}
+
 static void links(const struct node *v, size_t n, FILE *f)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++) {
 			const struct node *a = &v[i], *b = &v[j];
+			int p = peering(a, b);
+			const char *dash = p == 2 ? " stroke-dasharray=\"3 3\"" : "";
 
-			if (strcmp(a->m->networks[a->h->network].meta.name, b->m->networks[b->h->network].meta.name) ||
-			    (!a->tier1 && !b->tier1))
+			if (!p)
 				continue;
-			if (a->tier1 && b->tier1) {
+			if (a->y == b->y) {
 				int x1 = a->x + BOX_W / 2, x2 = b->x + BOX_W / 2, lift = abs(x2 - x1) / 6 + 20;
+				int up = a->tier1;   /* arcs above the top row, below the others */
+				int y0 = up ? a->y : a->y + BOX_H, cy = up ? a->y - (lift > a->y - 6 ? a->y - 6 : lift) :
+					 y0 + (lift > ROW_H - BOX_H - 6 ? ROW_H - BOX_H - 6 : lift);
 
-				fprintf(f, "<path class=\"%s\" d=\"M%d %d Q%d %d %d %d\"/>\n", link_class(a, b), x1, a->y,
-					(x1 + x2) / 2, a->y - (lift > a->y - 6 ? a->y - 6 : lift), x2, b->y);
+				fprintf(f, "<path class=\"%s\"%s d=\"M%d %d Q%d %d %d %d\"/>\n", link_class(a, b), dash, x1, y0,
+					(x1 + x2) / 2, cy, x2, y0);
 			} else {
-				const struct node *t = a->tier1 ? a : b, *o = a->tier1 ? b : a;
+				const struct node *t = a->y < b->y ? a : b, *o = a->y < b->y ? b : a;
 
-				fprintf(f, "<line class=\"%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", link_class(a, b),
-					t->x + BOX_W / 2, t->y + BOX_H, o->x + BOX_W / 2, o->y);
+				fprintf(f, "<line class=\"%s\"%s x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", link_class(a, b),
+					dash, t->x + BOX_W / 2, t->y + BOX_H, o->x + BOX_W / 2, o->y);
 			}
 		}
 }
