@@ -8,7 +8,7 @@ static const struct cmd commands[] = {
 	{ "validate", cmd_validate, "check a repository: syntax, fields, keys, addresses, references" },
 	{ "test",     cmd_test,     "evaluate the policies' tests: offline, says which rule decided" },
 	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
-	{ "report",   cmd_report,   "a review report of a change for every host (Markdown, offline)" },
+	{ "report",   cmd_report,   "a review report of a change: plans, reachability diff (Markdown, HTML, JSON)" },
 	{ "apply",    cmd_apply,    "make this host match the repository" },
 	{ "fleet",    cmd_fleet,    "plan or apply every Host on the host itself, over SSH (fleet plan|apply)" },
 	{ "reconcile", cmd_reconcile, "one GitOps run: fetch, verify the signature, plan, apply, record" },
