@@ -7,7 +7,7 @@
 #include "render/reach_diff.h"
 
 static const char help[] =
-	"Usage: wgf report [--base REF] [PATH | --repo DIR --ref REF] [--observed DIR] [--format FORMAT]\n\n"
+	"Usage: wgf report [--base REF] [--head REF] [PATH | --repo DIR] [--observed DIR] [--format FORMAT]\n\n"
 	"A review report of a change, for a pull-request comment: what `wgf plan --all`\n"
 	"finds for every Host (a summary table, then each host's plan, folded), the\n"
 	"Peers and Hosts added and removed, keys and access levels that changed, and\n"
@@ -15,6 +15,8 @@ static const char help[] =
 	"decides it (as `wgf test` decides it); paths opened into another tenant or to\n"
 	"the internet are marked. Offline: no root, no kernel.\n\n"
 	"  --base REF         the commit the fleet is at (the pull request's target)\n"
+	"  --head REF         the change (default: the directory as it is, or --repo's HEAD);\n"
+	"                     the same as --ref; both are read from PATH's or --repo's git\n"
 	"  --observed DIR     plan a Host against DIR/HOST.json where there is one\n"
 	"  --format FORMAT    markdown (default), html (one self-contained page with a\n"
 	"                     topology picture) or json\n"
@@ -62,6 +64,7 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_OUTPUT_OPTIONS,
 		{ "base", required_argument, NULL, OPT_BASE },
+		{ "head", required_argument, NULL, OPT_REF },
 		{ "observed", required_argument, NULL, OPT_OBSERVED },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' }, { 0 }

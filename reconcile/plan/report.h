@@ -38,6 +38,10 @@ int report_changes(const struct model *base, const struct model *head, struct re
 
 /* A comment on GitHub holds 65,536 characters: the plans stop short of that. */
 #define REPORT_PLANS_MAX 40000
+/* The Markdown host table: at most this many rows; unchanged hosts without
+ * notices get rows only when there are at most REPORT_UNCHANGED_ROWS of them. */
+#define REPORT_HOST_ROWS 100
+#define REPORT_UNCHANGED_ROWS 20
 #define REPORT_FLOWS_BYTES 15000       /* the reachability table in Markdown */
 
 void report_print_markdown(const struct report *r, FILE *f);

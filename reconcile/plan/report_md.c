@@ -13,10 +13,17 @@ static void fence(FILE *f, size_t n, const char *info)
 	fprintf(f, "%s\n", info);
 }
 
+static bool unchanged(const struct report_host *h)
+{
+	return !strcmp(h->status, "unchanged");
+}
+
 static void summary(const struct report *r, FILE *f)
 {
-	size_t cr = 0, up = 0, de = 0, changed = 0;
+	size_t cr = 0, up = 0, de = 0, changed = 0, quiet = 0, rows = 0, left = 0;
 
+	for (size_t i = 0; i < r->n_hosts; i++)
+		quiet += unchanged(&r->hosts[i]) && !r->hosts[i].plan->notices.n;
 	fprintf(f, "## wgf: what this change does on each host\n\nHead: ");
 	md(f, r->head->source);
 	fprintf(f, "  \nBase: ");
@@ -25,15 +32,25 @@ static void summary(const struct report *r, FILE *f)
 	for (size_t i = 0; i < r->n_hosts; i++) {
 		const struct report_host *h = &r->hosts[i];
 
+		cr += h->plan->n_create;
+		up += h->plan->n_update;
+		de += h->plan->n_delete;
+		changed += !unchanged(h);
+		if (quiet > REPORT_UNCHANGED_ROWS && unchanged(h) && !h->plan->notices.n)
+			continue;
+		if (rows++ >= REPORT_HOST_ROWS) {
+			left++;
+			continue;
+		}
 		fputs("| ", f);
 		md(f, h->name);
 		fprintf(f, " | %s%s | %zu | %zu | %zu | %zu |\n", h->status, h->observed ? " (observed)" : "",
 			h->plan->n_create, h->plan->n_update, h->plan->n_delete, h->plan->notices.n);
-		cr += h->plan->n_create;
-		up += h->plan->n_update;
-		de += h->plan->n_delete;
-		changed += strcmp(h->status, "unchanged") != 0;
 	}
+	if (left)
+		fprintf(f, "| *%zu more hosts* | (not listed: `wgf plan --all` shows them) | | | | |\n", left);
+	if (quiet > REPORT_UNCHANGED_ROWS)
+		fprintf(f, "| *%zu hosts* | unchanged | 0 | 0 | 0 | 0 |\n", quiet);
 	fprintf(f, "\n**%zu host%s, %zu with changes: %zu to add, %zu to change, %zu to destroy.**\n", r->n_hosts,
 		r->n_hosts == 1 ? "" : "s", changed, cr, up, de);
 }
@@ -149,7 +166,7 @@ static void reachability(const struct report *r, FILE *f)
 
 static void plans(const struct report *r, FILE *f)
 {
-	size_t used = 0;
+	size_t used = 0, left = 0, left_bytes = 0;
 
 	fprintf(f, "\n### Plans\n");
 	for (size_t i = 0; i < r->n_hosts; i++) {
@@ -158,30 +175,34 @@ static void plans(const struct report *r, FILE *f)
 		char *text = NULL;
 		FILE *m;
 
-		if (!strcmp(h->status, "unchanged") || !(m = open_memstream(&text, &len)))
+		if (unchanged(h) || !(m = open_memstream(&text, &len)))
 			continue;
 		plan_print_text(h->plan, &(struct plan_print_opts){ .color = false }, m);
 		fclose(m);
+		if (used + len > REPORT_PLANS_MAX) {
+			left++;
+			left_bytes += len;
+			free(text);
+			continue;
+		}
 		fputs("\n<details><summary>", f);
 		md(f, h->name);
 		fprintf(f, ": %s, %zu to add, %zu to change, %zu to destroy</summary>\n\n", h->status,
 			h->plan->n_create, h->plan->n_update, h->plan->n_delete);
-		if (used + len > REPORT_PLANS_MAX) {
-			fprintf(f, "(%zu bytes of plan left out to keep this comment within its limit: "
-				"`wgf plan --all` shows it)\n", len);
-		} else {
-			/* a fence longer than any run of backticks in the plan */
-			for (const char *t = text; *t; t++)
-				if ((run = *t == '`' ? run + 1 : 0) > longest)
-					longest = run;
-			fence(f, longest + 1, "text");
-			fputs(text, f);
-			fence(f, longest + 1, "");
-			used += len;
-		}
+		/* a fence longer than any run of backticks in the plan */
+		for (const char *t = text; *t; t++)
+			if ((run = *t == '`' ? run + 1 : 0) > longest)
+				longest = run;
+		fence(f, longest + 1, "text");
+		fputs(text, f);
+		fence(f, longest + 1, "");
+		used += len;
 		fputs("\n</details>\n", f);
 		free(text);
 	}
+	if (left)
+		fprintf(f, "\nThe plans of %zu more host%s (%zu bytes) are left out to keep this comment within its "
+			"limit: `wgf plan --all` shows them.\n", left, left == 1 ? "" : "s", left_bytes);
 }
 
 void report_print_markdown(const struct report *r, FILE *f)

@@ -87,3 +87,18 @@ assert d[\"kind\"] == \"wgf-report\" and d[\"base\"] is None
 assert len(d[\"hosts\"]) == $nh and all(h[\"status\"] == \"added\" for h in d[\"hosts\"])
 r=d[\"reachability\"]; assert r[\"closed\"] == 0 and r[\"opened\"] == len(r[\"flows\"]) > 0 and r[\"groups\"] <= r[\"endpoints\"]'"
 done
+
+# a fleet larger than a comment: the table lists at most 100 rows and counts the
+# rest, unchanged hosts in one row, and --head names the change
+fr=$pa/fleet
+"$top/tests/bench/gen_fleet" "$fr" --hubs 3 --routers 150 --peers 30 >/dev/null
+gf() { git -c safe.directory='*' -C "$fr" -c user.name=t -c user.email=t@example.org "$@"; }
+gf init -q -b main && gf add -A && gf commit -q -m base
+sed -i '0,/lans: \[172.16.0.0\/24\]/s//lans: [172.16.0.0\/24, 172.31.0.0\/24]/' "$fr/routers/r00000.yaml"
+gf commit -q -a -m "a LAN more on br-0000" && gf checkout -q HEAD~1
+chown -R nobody "$fr"
+r=$(cd "$fr" && run3 "${AS[@]}" report --base main~1 --head main)
+check "report --head REF: the head is that commit, not the checkout" bash -c "test $r -eq 2 && grep -q '^Head: commit [0-9a-f]\{12\} (main)' '$tmp/o'"
+check "report of 153 hosts: at most 100 rows, the rest counted" bash -c "test \$(grep -c '^| br-\|^| hub-' '$tmp/o') -le 100 && grep -qE '^\| \*[0-9]+ (more hosts|hosts)\* \|' '$tmp/o'"
+check "report of 153 hosts: the sum line counts them all" grep -qE '^\*\*153 hosts, [0-9]+ with changes' "$tmp/o"
+check "report of 153 hosts: within a pull-request comment (65,536 bytes)" test "$(wc -c <"$tmp/o")" -lt 65536
