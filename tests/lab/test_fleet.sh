@@ -246,5 +246,29 @@ check "node1 and node2 applied their part (nothing to do)" \
 check "nothing changed on node3: its peer is still gone" lacks_peer node3 "$drop3"
 fleet apply --known-hosts "$ci/known_hosts" >"$LAB_DIR/apply-fix" 2>&1; rc=$?
 check "a live fleet apply repairs node3" test $rc -eq 0
+
+# 7. a host whose reconcile settings verify signatures (verify = commit) takes
+# only a signed commit from the fleet too, and its plan names the signer
+ssh-keygen -q -t ed25519 -N '' -C admin -f "$LAB_DIR/signer"
+echo "admin@example.org namespaces=\"git\" $(cut -d' ' -f1,2 "$LAB_DIR/signer.pub")" >"$LAB_DIR/allowed_signers"
+printf 'verify = commit\nallowed-signers = %s\n' "$LAB_DIR/allowed_signers" >"$LAB_DIR/node2-reconcile.conf"
+sed -i "s|^environment=|environment=\"WGF_CONFIG=$LAB_DIR/node2-reconcile.conf\",environment=|" "$LAB_DIR/ssh-node2/authorized_keys"
+fleet plan --known-hosts "$ci/known_hosts" >"$LAB_DIR/plan-unsigned" 2>&1; rc=$?
+check "an unsigned commit: fleet plan exits 1" test $rc -eq 1
+check "an unsigned commit: node2 refuses it (exit 3), saying why" \
+	grep -qE "^node2: failed: exit 3: plan: commit ${commit:0:12} refused: .*nothing was changed" "$LAB_DIR/plan-unsigned"
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/plan-unsigned" | tail -n 10
+check "an unsigned commit: the other nodes plan it" grep -q "Fleet: 2 hosts, 0 with changes" "$LAB_DIR/plan-unsigned"
+sed -i 's/^  listenPort: 51830/  listenPort: 51830\n  mtu: 1380/' "$work/network.yaml"
+git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid -c gpg.format=ssh -c user.signingkey="$LAB_DIR/signer" \
+	commit -q -a -S -m "signed: mtu 1380"
+fleet apply --known-hosts "$ci/known_hosts" --json >"$LAB_DIR/apply-signed.json" 2>"$LAB_DIR/apply-signed.err"; rc=$?
+check "a signed commit: fleet apply exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply-signed.err" "$LAB_DIR/apply-signed.json" | tail -n 10
+check "a signed commit: node2's plan names the signer" \
+	jqt '.hosts[] | select(.host == "node2") | .plan.source | test("signed by admin@example.org SHA256:")' "$LAB_DIR/apply-signed.json"
+check "a signed commit: node2 applied it" bash -c "ip -n \"$(lab_ns node2)\" -o link show wgflmesh | grep -q ' mtu 1380 '"
+check "a signed commit: node2's journal names the signer" \
+	bash -c "WGF_STATE_DIR='$LAB_DIR/state-node2' '$WGF' journal --json | tail -n 1 | grep -q 'admin@example.org'"
 [ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$ci"/saved*.json "$FLEET_KEEP"/
 lab_done
