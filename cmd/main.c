@@ -10,7 +10,7 @@ static const struct cmd commands[] = {
 	{ "plan",     cmd_plan,     "show what apply would change on this host (exit 0 none, 2 changes)" },
 	{ "report",   cmd_report,   "a review report of a change: plans, reachability diff (Markdown, HTML, JSON)" },
 	{ "apply",    cmd_apply,    "make this host match the repository" },
-	{ "fleet",    cmd_fleet,    "plan or apply every Host on the host itself, over SSH (fleet plan|apply)" },
+	{ "fleet",    cmd_fleet,    "plan, apply or observe every Host on the host itself, over SSH (fleet plan|apply|observe)" },
 	{ "reconcile", cmd_reconcile, "one GitOps run: fetch, verify the signature, plan, apply, record" },
 	{ "suspend",  cmd_suspend,  "pause the reconcile loop (with a reason)" },
 	{ "resume",   cmd_resume,   "end a suspension of the reconcile loop" },

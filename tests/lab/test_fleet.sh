@@ -270,5 +270,30 @@ check "a signed commit: node2's plan names the signer" \
 check "a signed commit: node2 applied it" bash -c "ip -n \"$(lab_ns node2)\" -o link show wgflmesh | grep -q ' mtu 1380 '"
 check "a signed commit: node2's journal names the signer" \
 	bash -c "WGF_STATE_DIR='$LAB_DIR/state-node2' '$WGF' journal --json | tail -n 1 | grep -q 'admin@example.org'"
-[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$ci"/saved*.json "$FLEET_KEEP"/
+
+# 8. fleet observe: every node's snapshot for offline planning and the report
+fleet observe --known-hosts "$ci/known_hosts" --out "$ci/observed" >"$LAB_DIR/observe1" 2>&1; rc=$?
+check "fleet observe: exit 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/observe1" | tail -n 10
+check "fleet observe: a snapshot per node, 0600, of that node" bash -c "for h in ${nodes[*]}; do
+	test \"\$(stat -c %a '$ci/observed/'\$h.json)\" = 600 && jq -e --arg h \$h '.host == \$h' '$ci/observed/'\$h.json >/dev/null || exit 1; done"
+check "fleet observe: the directory is 0700" test "$(stat -c %a "$ci/observed")" = 700
+in_host ci env NO_COLOR=1 "$WGF" plan --all --repo "$work" --observed "$ci/observed" >"$LAB_DIR/plan-obs1" 2>&1; rc=$?
+check "plan --all --observed the fleet's snapshots: converged, exit 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/plan-obs1" | tail -n 10
+drop1=$(peer_of node1)
+in_host node1 wg set wgflmesh peer "$drop1" remove
+sshd_stop node3
+fleet observe --known-hosts "$ci/known_hosts" --out "$ci/observed" --connect-timeout 3 >"$LAB_DIR/observe2" 2>&1; rc=$?
+check "fleet observe with node3 down: exit 1, node3 unreachable" \
+	bash -c "test $rc -eq 1 && grep -qE '^node3 +unreachable ' '$LAB_DIR/observe2'"
+check "fleet observe with node3 down: the others observed" test "$(grep -cE '^node[12] +observed ' "$LAB_DIR/observe2")" -eq 2
+in_host ci env NO_COLOR=1 "$WGF" plan --all --repo "$work" --observed "$ci/observed" >"$LAB_DIR/plan-obs2" 2>&1; rc=$?
+check "plan --all --observed after drift by hand on node1: exit 2, node1 has changes" \
+	bash -c "test $rc -eq 2 && grep -q '== host \"node1\" (changes; against its snapshot)' '$LAB_DIR/plan-obs2'"
+[ $rc -eq 2 ] || sed 's/^/#   /' "$LAB_DIR/plan-obs2" | tail -n 10
+in_host ci "$WGF" report --repo "$work" --observed "$ci/observed" --format json >"$LAB_DIR/report-obs.json" 2>&1; rc=$?
+check "report --observed: node1 changed, as observed" \
+	jqt '.hosts[] | select(.host == "node1") | .status == "changed" and .observed' "$LAB_DIR/report-obs.json"
+[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$LAB_DIR"/observe* "$LAB_DIR"/report* "$ci"/saved*.json "$FLEET_KEEP"/
 lab_done
