@@ -37,7 +37,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod jq openssh-server openssh-client openssl \
-            mmdebstrap e2fsprogs
+            mmdebstrap e2fsprogs chromium
 
 .PHONY: labbins all deps check check-layers unit lab vm guest test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf

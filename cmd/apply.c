@@ -42,7 +42,7 @@ static const char help[] =
 	"  --no-color         no colours (also NO_COLOR=1)\n"
 	"  -h, --help         this help\n\n"
 	"Exit: 0 applied (or nothing to do), 1 error (a saved plan that is malformed\n"
-	"included), 3 a saved plan refused (nothing changed).\n";
+	"included), 3 a saved plan or a --pack commit refused (nothing changed).\n";
 
 static void apply_warn(const char *msg)
 {
@@ -72,8 +72,8 @@ int cmd_apply(int argc, char **argv)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	if (!strcmp(c.path, "-") || (!c.repo && stat(c.path, &st) == 0 && S_ISREG(st.st_mode)))
 		return cmd_apply_saved(&c);
-	if (c.pack && cmd_take_pack(&c) < 0)
-		return EXIT_ERROR;
+	if (c.pack && (r = cmd_take_pack(&c)) < 0)
+		return r == -EPERM ? EXIT_REFUSED : EXIT_ERROR;
 	/* A first apply finds no lock to take: the state directory is made only once
 	 * the repository has loaded, so a broken one leaves the host as it was. */
 	lock = statedir_lock(c.state_dir, false);
@@ -87,6 +87,9 @@ int cmd_apply(int argc, char **argv)
 	ao.backend = c.backend;
 	ao.wireguard_go = c.wireguard_go;
 	ao.state_dir = c.state_dir;
+	ao.revision = p->commit;
+	ao.signer_principal = c.pack_signer[0] ? c.pack_signer : NULL;
+	ao.signer_fingerprint = c.pack_signer_fp[0] ? c.pack_signer_fp : NULL;
 	if (plan_is_empty(p)) {
 		pipeline_apply(k, p, &ao, NULL, &res);
 		if (c.json)

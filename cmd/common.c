@@ -246,6 +246,16 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		}
 	}
 	r = pipeline_plan(pl, m, &o, plan, k, &err);
+	if (r == 0 && c->pack_source[0]) {
+		char *s = strdup(c->pack_source);
+
+		if (!s) {
+			r = wgf_error_set(&err, -ENOMEM, NULL);
+			goto out;
+		}
+		free((*plan)->source);
+		(*plan)->source = s;
+	}
 out:
 	if (wgf_error_is_set(&err))
 		cmd_error("%s", wgf_error_message(&err));

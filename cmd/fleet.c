@@ -86,7 +86,7 @@ static int fleet_main(struct fleet_cmd *f)
 		cmd_error("fleet: the SSH library failed to start");
 		goto out;
 	}
-	ret = f->apply ? fleet_apply(f, jobs, n) : fleet_plan_hosts(f, jobs, n);
+	ret = f->observe ? fleet_observe(f, jobs, n) : f->apply ? fleet_apply(f, jobs, n) : fleet_plan_hosts(f, jobs, n);
 	ssh_global_exit();
 out:
 	fleet_jobs_free(jobs, n);

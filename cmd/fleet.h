@@ -4,9 +4,10 @@
 #include "reconcile/host/gitfetch.h"
 #include "reconcile/host/inventory.h"
 #include "reconcile/host/ssh_session.h"
+#include "reconcile/plan/saved_plan.h"
 
 enum fleet_result {
-	FR_PENDING, FR_NO_CHANGES, FR_CHANGES, FR_APPLIED, FR_FAILED, FR_UNREACHABLE, FR_NOT_RUN,
+	FR_PENDING, FR_NO_CHANGES, FR_CHANGES, FR_APPLIED, FR_OBSERVED, FR_FAILED, FR_UNREACHABLE, FR_NOT_RUN,
 };
 extern const char *const fleet_result_names[];
 static inline bool fleet_result_bad(enum fleet_result r) { return r >= FR_FAILED; }
@@ -20,12 +21,14 @@ struct fleet_job {
 	char *reason;                  /* failed, unreachable, not run: why */
 	struct plan *plan;             /* what the host planned or applied */
 	struct json_object *raw;       /* what it wrote */
+	struct saved_plan *saved;      /* plan --out: its own entry of what it wrote */
 	double seconds;
 };
 
 struct fleet_cmd {
 	struct cmd_ctx c;
 	bool apply;
+	bool observe;                  /* fleet observe: snapshots into --out DIR */
 	const char *inventory, *remote_wgf, *out;
 	const char *saved_file;        /* fleet apply FILE: a saved plan */
 	struct ssh_opts ssh;
@@ -58,6 +61,7 @@ void fleet_jobs_free(struct fleet_job *jobs, size_t n);
 /* Running and reporting (cmd/fleet_run.c, cmd/fleet_apply.c). */
 int fleet_plan_hosts(const struct fleet_cmd *f, struct fleet_job *jobs, size_t n);   /* the exit code */
 int fleet_apply(const struct fleet_cmd *f, struct fleet_job *jobs, size_t n);        /* the exit code */
+int fleet_observe(const struct fleet_cmd *f, struct fleet_job *jobs, size_t n);      /* the exit code */
 /* The jobs, at most --parallel at once, one SSH session each; true when every
  * one succeeded. done/total count for the progress lines. */
 bool fleet_run_wave(const struct fleet_cmd *f, struct fleet_job **jobs, size_t n, size_t *done, size_t total);

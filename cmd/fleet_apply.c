@@ -116,7 +116,7 @@ static void print_json(const struct fleet_cmd *f, struct fleet_job **order, size
 	}
 	json_object_object_add(sum, "hosts", json_object_new_int64((int64_t)n));
 	for (int r = FR_NO_CHANGES; r <= FR_NOT_RUN; r++)
-		if (r != FR_CHANGES)
+		if (r != FR_CHANGES && r != FR_OBSERVED)
 			json_object_object_add(sum, fleet_result_names[r], json_object_new_int64((int64_t)counts[r]));
 	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "hosts", hosts);

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "cmd/fleet.h"
+#include "reconcile/host/snapshot.h"
 #include "reconcile/plan/plan_json.h"
 
 const char *const fleet_result_names[] = {
 	[FR_PENDING] = "pending", [FR_NO_CHANGES] = "no-changes", [FR_CHANGES] = "changes",
-	[FR_APPLIED] = "applied", [FR_FAILED] = "failed", [FR_UNREACHABLE] = "unreachable",
+	[FR_APPLIED] = "applied", [FR_OBSERVED] = "observed", [FR_FAILED] = "failed", [FR_UNREACHABLE] = "unreachable",
 	[FR_NOT_RUN] = "not-run",
 };
 
@@ -36,7 +37,7 @@ static char *remote_command(const struct fleet_cmd *f, const char *host)
 	FILE *o;
 
 	v[n++] = f->remote_wgf;
-	v[n++] = f->apply ? "apply" : "plan";
+	v[n++] = f->observe ? "observe" : f->apply ? "apply" : "plan";
 	if (f->saved)
 		v[n++] = "-";
 	v[n++] = "--json";
@@ -48,7 +49,7 @@ static char *remote_command(const struct fleet_cmd *f, const char *host)
 		v[n++] = "--ref";
 		v[n++] = f->oid;
 	}
-	if (f->out) {
+	if (f->out && !f->observe) {
 		v[n++] = "--out";
 		v[n++] = "-";
 	}
@@ -120,6 +121,45 @@ static json_object *plan_of(const struct fleet_cmd *f, json_object *o)
 	return f->apply ? NULL : o;
 }
 
+/* plan --out: the host's saved plan must read and name the commit; only its own
+ * entry is kept (a host cannot speak for another in the fleet's file). */
+static int take_saved(const struct fleet_cmd *f, struct fleet_job *j)
+{
+	const char *text = json_object_to_json_string_ext(j->raw, JSON_C_TO_STRING_PLAIN);
+	struct saved_plan *sp = NULL;
+	struct wgf_error err = {0};
+	int r = saved_plan_parse(text, strlen(text), j->name, &sp, &err);
+
+	if (r == 0 && (!sp->commit || strcmp(sp->commit, f->oid)))
+		r = wgf_error_set(&err, -EBADMSG, "it is of %s, not of commit %s", sp->source ? sp->source : "no source",
+				  f->short_oid);
+	if (r == 0)
+		r = saved_plan_split(sp, j->name, &j->saved, &err);
+	if (r < 0)
+		fleet_job_fail(j, FR_FAILED, "its saved plan: %s", wgf_error_message(&err));
+	saved_plan_free(sp);
+	wgf_error_clear(&err);
+	return r;
+}
+
+/* observe: a snapshot of this Host, and exit 0. */
+static void take_snapshot(struct fleet_job *j, const struct ssh_result *res, const char *why)
+{
+	struct snapshot snap = {0};
+	struct wgf_error err = {0};
+
+	if (res->exit_status != 0)
+		fleet_job_fail(j, FR_FAILED, "exit %d%s%s", res->exit_status, why ? ": " : "", why ? why : "");
+	else if (snapshot_parse(res->out, res->out_len, &snap, &err) < 0)
+		fleet_job_fail(j, FR_FAILED, "its snapshot does not read: %s", wgf_error_message(&err));
+	else if (!snap.host || strcmp(snap.host, j->name))
+		fleet_job_fail(j, FR_FAILED, "it observed for Host \"%s\"", snap.host ? snap.host : "");
+	else
+		j->result = FR_OBSERVED;
+	snapshot_clear(&snap);
+	wgf_error_clear(&err);
+}
+
 /* What the host said: the exit status and the JSON must agree. */
 static void check_output(const struct fleet_cmd *f, struct fleet_job *j, struct ssh_result *res)
 {
@@ -140,12 +180,21 @@ static void check_output(const struct fleet_cmd *f, struct fleet_job *j, struct 
 		return;
 	}
 	j->raw = o;
+	if (f->observe) {
+		take_snapshot(j, res, why);
+		return;
+	}
+	if (f->apply && json_object_object_get_ex(o, "result", &v) && !strcmp(json_object_get_string(v), "refused")) {
+		json_object_object_get_ex(o, "reason", &v);
+		fleet_job_fail(j, FR_FAILED, "exit %d: %s", res->exit_status, v ? json_object_get_string(v) : "");
+		return;
+	}
 	o = plan_of(f, o);
 	if (!o) {
 		fleet_job_fail(j, FR_FAILED, "exit %d with no plan in its JSON", res->exit_status);
 		return;
 	}
-	if (take_plan(f, j, o) < 0)
+	if (take_plan(f, j, o) < 0 || (f->out && take_saved(f, j) < 0))
 		return;
 	if (!f->apply) {
 		bool empty = plan_is_empty(j->plan);
@@ -198,6 +247,7 @@ void fleet_jobs_free(struct fleet_job *jobs, size_t n)
 		free(jobs[i].reason);
 		plan_free(jobs[i].plan);
 		json_object_put(jobs[i].raw);
+		saved_plan_free(jobs[i].saved);
 	}
 	free(jobs);
 }

@@ -14,12 +14,16 @@ static const char help[] =
 	"                       --identity KEY [--out FILE] [options]\n"
 	"       wgf fleet apply [PATH | --repo DIR [--ref REF]] --inventory FILE --known-hosts FILE\n"
 	"                       --identity KEY [--canary HOST]... [--wave-size N] [--keep-going] [options]\n"
-	"       wgf fleet apply SAVED-PLAN [--repo DIR] ... (a file `wgf fleet plan --out` wrote)\n\n"
+	"       wgf fleet apply SAVED-PLAN [--repo DIR] ... (a file `wgf fleet plan --out` wrote)\n"
+	"       wgf fleet observe [PATH | --repo DIR [--ref REF]] --inventory FILE --known-hosts FILE\n"
+	"                       --identity KEY --out DIR [options]\n\n"
 	"Plans or applies every Host of the repository on the host itself, over SSH: the\n"
 	"commit (REF, default HEAD of PATH's or --repo's git repository) is sent to each\n"
 	"host as a git pack, where the same wgf plans or applies exactly that commit\n"
 	"(`wgf plan|apply --json --pack - --ref COMMIT --host NAME`) and sends its plan back.\n"
-	"Where each Host is comes from the inventory, never from the repository.\n\n"
+	"Where each Host is comes from the inventory, never from the repository.\n"
+	"observe writes each host's snapshot (`wgf observe --json`) to DIR/HOST.json, for\n"
+	"`wgf plan --all --observed DIR` and `wgf report --observed DIR`.\n\n"
 	"  --inventory FILE   one line per Host: NAME user@address[:port] (# comments)\n"
 	"  --known-hosts FILE the hosts' SSH host keys (OpenSSH format); a host whose key\n"
 	"                     is absent or different is refused, with the key it offered\n"
@@ -33,7 +37,8 @@ static const char help[] =
 	"  --wave-size N      apply: hosts per wave after the canaries (default --parallel);\n"
 	"                     the rollout stops after a wave with a failure\n"
 	"  --keep-going       apply: go on after a failed host (not after a failed canary)\n"
-	"  --out FILE         plan: the hosts' saved plans (`wgf plan --out -`) merged in FILE\n"
+	"  --out FILE         plan: the hosts' saved plans (`wgf plan --out -`) merged in FILE;\n"
+	"                     observe (needed): the directory for the snapshots (made 0700)\n"
 	"  --json             one JSON object for the whole run\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
@@ -41,7 +46,7 @@ static const char help[] =
 	"does not check out are failures, reported in the summary.\n"
 	"Exit: plan: 0 no changes, 2 changes on some host, 1 an error or a host failed;\n"
 	"apply: 0 every host applied (or had nothing to do), 1 an error or a host failed\n"
-	"or was not run.\n";
+	"or was not run; observe: 0 every host observed, 1 an error or a host failed.\n";
 
 enum {
 	OPT_INVENTORY = 0x200, OPT_KNOWN_HOSTS, OPT_IDENTITY, OPT_REMOTE_WGF, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
@@ -122,11 +127,15 @@ static int fleet_check(struct fleet_cmd *f, int argc, char **argv)
 		return -1;
 	}
 	if (!f->apply && (f->n_canary || f->wave_size || f->keep_going)) {
-		cmd_error("fleet plan: --canary, --wave-size and --keep-going are for fleet apply");
+		cmd_error("fleet %s: --canary, --wave-size and --keep-going are for fleet apply", f->c.cmd);
 		return -1;
 	}
 	if (f->apply && f->out) {
-		cmd_error("fleet apply: --out is for fleet plan");
+		cmd_error("fleet apply: --out is for fleet plan and fleet observe");
+		return -1;
+	}
+	if (f->observe && !f->out) {
+		cmd_error("fleet observe: --out DIR is needed (where the snapshots go)");
 		return -1;
 	}
 	/* fleet apply SAVED-PLAN: a file (a repository is a directory); the
@@ -147,12 +156,13 @@ static int fleet_check(struct fleet_cmd *f, int argc, char **argv)
 
 int fleet_parse(struct fleet_cmd *f, int argc, char **argv)
 {
-	bool sub = argc >= 2 && (!strcmp(argv[1], "plan") || !strcmp(argv[1], "apply"));
+	bool sub = argc >= 2 && (!strcmp(argv[1], "plan") || !strcmp(argv[1], "apply") || !strcmp(argv[1], "observe"));
 	int opt;
 
 	memset(f, 0, sizeof(*f));
 	f->apply = sub && !strcmp(argv[1], "apply");
-	cmd_ctx_init(&f->c, f->apply ? "apply" : "plan");
+	f->observe = sub && !strcmp(argv[1], "observe");
+	cmd_ctx_init(&f->c, f->apply ? "apply" : f->observe ? "observe" : "plan");
 	f->remote_wgf = "wgf";
 	f->ssh.connect_timeout = 10;
 	f->ssh.timeout = 600;
@@ -171,7 +181,7 @@ int fleet_parse(struct fleet_cmd *f, int argc, char **argv)
 			return -1;
 	}
 	if (!sub) {
-		cmd_error("fleet: plan or apply? (see wgf fleet --help)");
+		cmd_error("fleet: plan, apply or observe? (see wgf fleet --help)");
 		return -1;
 	}
 	f->progress = isatty(STDERR_FILENO);

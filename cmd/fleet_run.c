@@ -87,32 +87,40 @@ void fleet_put_json(json_object *o)
 	json_object_put(o);
 }
 
-/* --out: the hosts' saved plans as one, their "hosts" arrays joined. */
+/* --out: the hosts' own entries as one saved plan (saved_plan_merge checks they
+ * are of one wgf, commit and signer). */
 static int write_out(const struct fleet_cmd *f, struct fleet_job *jobs, size_t n)
 {
-	json_object *all = NULL, *hosts = json_object_new_array(), *v;
-	const char *text;
+	const struct saved_plan **v = calloc(n + 1, sizeof(*v));
+	struct saved_plan *all = NULL;
+	struct wgf_error err = {0};
+	char *text = NULL;
+	size_t nv = 0;
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!jobs[i].raw || fleet_result_bad(jobs[i].result))
-			continue;
-		if (!all)
-			json_object_deep_copy(jobs[i].raw, &all, NULL);
-		if (json_object_object_get_ex(jobs[i].raw, "hosts", &v) && json_object_is_type(v, json_type_array))
-			for (size_t k = 0; k < json_object_array_length(v); k++)
-				json_object_array_add(hosts, json_object_get(json_object_array_get_idx(v, k)));
-		else
-			json_object_array_add(hosts, json_object_get(jobs[i].raw));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].saved && !fleet_result_bad(jobs[i].result))
+			v[nv++] = jobs[i].saved;
+	r = saved_plan_merge(v, nv, &all, &err);
+	if (r < 0) {
+		cmd_error("fleet plan: %s", wgf_error_message(&err));
+		goto out;
 	}
-	if (!all)
-		all = json_object_new_object();
-	json_object_object_add(all, "hosts", hosts);
-	text = json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!(text = saved_plan_format(all))) {
+		r = -ENOMEM;
+		cmd_error("fleet plan: %s", strerror(ENOMEM));
+		goto out;
+	}
 	r = fileio_write(f->out, text, strlen(text), 0600);
 	if (r < 0)
 		cmd_error("fleet plan: writing %s: %s", f->out, strerror(-r));
-	json_object_put(all);
+out:
+	free(text);
+	saved_plan_free(all);
+	wgf_error_clear(&err);
+	free(v);
 	return r;
 }
 

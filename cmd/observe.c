@@ -23,13 +23,14 @@ static const char help[] =
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --json             the snapshot as JSON (the only output; accepted for clarity)\n"
+	CMD_PACK_HELP
 	"  -h, --help         this help\n\n"
-	"Exit: 0 written, 1 error.\n";
+	"Exit: 0 written, 1 error, 3 a --pack commit refused.\n";
 
 int cmd_observe(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS, CMD_PACK_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct pipeline_opts o;
@@ -44,6 +45,8 @@ int cmd_observe(int argc, char **argv)
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
+	if (c.pack && (r = cmd_take_pack(&c)) < 0)
+		return r == -EPERM ? EXIT_REFUSED : EXIT_ERROR;
 	cmd_pipeline_opts(&c, &o);
 	if (pipeline_begin(c.state_dir, &pl, &err) < 0 || cmd_load_model(&c, &m) < 0 ||
 	    pipeline_snapshot(pl, m, &o, &snap, &err) < 0)

@@ -45,7 +45,8 @@ static const char help[] =
 	"  --json             print the plan as JSON\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
-	"Exit: 0 no changes, 2 changes pending (--all: on any host), 1 error.\n";
+	"Exit: 0 no changes, 2 changes pending (--all: on any host), 1 error, 3 a --pack commit\n"
+	"refused (unsigned where signatures are verified).\n";
 
 /* The plan for the snapshot's Host, from the snapshot: no kernel, no root. */
 static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
@@ -127,8 +128,8 @@ int cmd_plan(int argc, char **argv)
 		cmd_error("plan: --all plans every Host offline; it takes no --host");
 		return EXIT_ERROR;
 	}
-	if (c.pack && cmd_take_pack(&c) < 0)
-		return EXIT_ERROR;
+	if (c.pack && (r = cmd_take_pack(&c)) < 0)
+		return r == -EPERM ? EXIT_REFUSED : EXIT_ERROR;
 	if (c.all)
 		return cmd_plan_all(&c);
 	if (c.observed ? plan_from_snapshot(&c, &p) < 0 : cmd_make_plan(&c, false, &p, &k) < 0)

@@ -218,36 +218,8 @@ static int rc_fetch(struct rc *rc, struct wgf_error *err)
 /* Whether the fetched revision may be applied: -EPERM refuses it. */
 static int rc_verify(struct rc *rc, struct wgf_error *err)
 {
-	struct allowed_signers as = {0};
-	git_repository *repo = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	int r;
-
-	if (rc->hc.verify != HOSTCONF_VERIFY_OFF) {
-		r = fileio_read(rc->hc.allowed_signers, &text, &len);
-		if (r < 0)
-			return wgf_error_set(err, r, "reading the allowed signers %s: %s", rc->hc.allowed_signers,
-					     strerror(-r));
-		r = allowed_signers_parse(text, len, rc->hc.allowed_signers, &as, err);
-		free(text);
-		if (r < 0)
-			return r;
-	}
-	git_libgit2_init();
-	if (git_repository_open_bare(&repo, rc->mirror) < 0) {
-		r = wgf_error_set(err, -EIO, "opening the mirror %s: %s", rc->mirror,
-				  git_error_last() ? git_error_last()->message : "?");
-		goto out;
-	}
-	r = trust_check(repo, rc->fetched, rc->hc.verify, &as, rc->hc.allowed_signers, &rc->v, err);
-	if (r == 0 && rc->ls.last_applied.revision && !rc->allow_rewind)
-		r = trust_descends(repo, rc->v.commit, rc->ls.last_applied.revision, err);
-out:
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	allowed_signers_clear(&as);
-	return r;
+	return trust_check_mirror(rc->mirror, rc->fetched, &rc->hc,
+				  rc->allow_rewind ? NULL : rc->ls.last_applied.revision, &rc->v, err);
 }
 
 /* "commit 1a2b3c4d5e6f (main), signed by alice@example.org SHA256:…" */

@@ -64,6 +64,9 @@ struct cmd_ctx {
 	const char *out;               /* plan --out FILE ("-": stdout): write a saved plan */
 	const char *pack;              /* plan/apply --pack FILE|-: the --ref commit comes in a pack (wgf fleet) */
 	char pack_mirror[4096];        /* where it went: <state-dir>/mirror.git */
+	/* --pack on a host whose reconcile settings verify signatures: the verified
+	 * signer, and the plan's source naming them ("" when not verified) */
+	char pack_signer[256], pack_signer_fp[64], pack_source[512];
 };
 
 enum {
@@ -90,7 +93,8 @@ enum {
 #define CMD_PACK_HELP \
 	"  --pack FILE        with --ref COMMIT (40 hex digits): read the commit from this git\n" \
 	"                     pack (- for stdin) into <state-dir>/mirror.git first (wgf fleet\n" \
-	"                     sends the commit CI has this way)\n"
+	"                     sends the commit CI has this way); checked like a pulled one\n" \
+	"                     when the host's reconcile settings verify signatures (exit 3)\n"
 #define CMD_OUTPUT_OPTIONS \
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR }
@@ -108,7 +112,10 @@ int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opt
 	      const char *help, bool positional);
 
 /* --pack: indexes the pack into <state-dir>/mirror.git and makes it the
- * source (--repo) at --ref. -1 after a message. */
+ * source (--repo) at --ref. When the host's reconcile settings
+ * ($WGF_CONFIG, /etc/wgf/reconcile.conf) verify signatures, the commit must
+ * pass the same check as a pulled one. -EPERM: refused; -EINVAL: any other
+ * failure (said). */
 int cmd_take_pack(struct cmd_ctx *c);
 
 /* Loads and validates the repository into *out, diagnostics into d (sorted); an

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/host/fileio.h"
 #include "reconcile/host/trust.h"
 
 #define ARMOR_SSH "-----BEGIN SSH SIGNATURE-----"
@@ -177,4 +178,39 @@ int trust_descends(struct git_repository *repo, const char *new_hex, const char 
 		return wgf_error_set(err, -EIO, "walking the history: %s", git_message());
 	return wgf_error_set(err, -EPERM, "not a descendant of the last applied revision %s "
 			     "(a force-push? --allow-rewind applies it once)", old_hex);
+}
+
+int trust_check_mirror(const char *mirror, const char *oid_hex, const struct hostconf *hc, const char *old_hex,
+		       struct trust_verdict *v, struct wgf_error *err)
+{
+	struct allowed_signers as = {0};
+	git_repository *repo = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (hc->verify != HOSTCONF_VERIFY_OFF) {
+		r = fileio_read(hc->allowed_signers, &text, &len);
+		if (r < 0)
+			return wgf_error_set(err, r, "reading the allowed signers %s: %s", hc->allowed_signers,
+					     strerror(-r));
+		r = allowed_signers_parse(text, len, hc->allowed_signers, &as, err);
+		free(text);
+		if (r < 0)
+			return r;
+	}
+	git_libgit2_init();
+	if (git_repository_open_bare(&repo, mirror) < 0) {
+		r = wgf_error_set(err, -EIO, "opening the mirror %s: %s", mirror,
+				  git_error_last() ? git_error_last()->message : "?");
+		goto out;
+	}
+	r = trust_check(repo, oid_hex, hc->verify, &as, hc->allowed_signers, v, err);
+	if (r == 0 && old_hex)
+		r = trust_descends(repo, v->commit, old_hex, err);
+out:
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	allowed_signers_clear(&as);
+	return r;
 }

@@ -31,3 +31,9 @@ int trust_check(struct git_repository *repo, const char *oid_hex, enum hostconf_
 /* 0 when commit new_hex is old_hex or descends from it; -EPERM (said in err)
  * when it does not; other negative errnos when the history cannot be read. */
 int trust_descends(struct git_repository *repo, const char *new_hex, const char *old_hex, struct wgf_error *err);
+
+/* trust_check of oid_hex in the bare repository at mirror, for hc's verify
+ * mode and allowed signers (read here when the mode is not off); with old_hex
+ * (not NULL) also trust_descends from it. The same returns. */
+int trust_check_mirror(const char *mirror, const char *oid_hex, const struct hostconf *hc, const char *old_hex,
+		       struct trust_verdict *v, struct wgf_error *err);

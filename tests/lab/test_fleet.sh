@@ -205,41 +205,95 @@ fleet plan --known-hosts "$ci/known_hosts" >"$LAB_DIR/plan4" 2>&1; rc=$?
 check "a second fleet plan is empty (exit 0)" test $rc -eq 0
 check "a second fleet plan: no host with changes" grep -q "Fleet: 3 hosts, 0 with changes" "$LAB_DIR/plan4"
 
-# the saved-plan plumbing, with stand-ins for `wgf plan --json --out -` and
-# `wgf apply - --yes --json` (the saved-plan format is built elsewhere): what
-# fleet sends and collects, not what the hosts make of it
-cat >"$LAB_DIR/saving-wgf" <<SH
-#!/bin/bash
-# plan ... --out - ...: the real plan, wrapped as a file with a "hosts" array
-args=(); skip=0
-for a in "\$@"; do
-	if [ \$skip = 1 ]; then skip=0; continue; fi
-	if [ "\$a" = --out ]; then skip=1; continue; fi
-	args+=("\$a")
-done
-out=\$("$WGF" "\${args[@]}"); rc=\$?
-jq -c '{kind: "stand-in", hosts: [{host: .host, plan: .}]}' <<<"\$out"
-exit \$rc
-SH
-cat >"$LAB_DIR/applying-wgf" <<SH
-#!/bin/bash
-# apply - --yes --json --host NAME: keeps stdin, answers with the real (empty) plan
-[ "\$2" = - ] || exit 9
-host=\${!#}
-cat >"$LAB_DIR/got-\$host"
-"$WGF" plan --json --host "\$host" --repo "$work" | jq -c '{result: "no-changes", plan: .}'
-SH
-chmod +x "$LAB_DIR/saving-wgf" "$LAB_DIR/applying-wgf"
-fleet plan --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/saving-wgf" --out "$ci/saved.json" >"$LAB_DIR/plan-out" 2>&1; rc=$?
-check "fleet plan --out: exit 0 on the converged fleet" test $rc -eq 0
-check "fleet plan --out: the hosts' files joined (one hosts array)" \
+# 6. saved plans: review a fleet's plan, then apply exactly it, once, and only
+# while every host still has what it was planned against
+peer_of() { in_host "$1" wg show wgflmesh peers | head -n 1; }
+has_peer() { in_host "$1" wg show wgflmesh peers | grep -qxF -- "$2"; }
+lacks_peer() { ! has_peer "$@"; }
+drop1=$(peer_of node1)
+in_host node1 wg set wgflmesh peer "$drop1" remove
+fleet plan --known-hosts "$ci/known_hosts" --out "$ci/saved.json" >"$LAB_DIR/plan-out" 2>&1; rc=$?
+check "fleet plan --out: exit 2 (node1 drifted by hand)" test $rc -eq 2
+[ $rc -eq 2 ] || sed 's/^/#   /' "$LAB_DIR/plan-out" | tail -n 10
+check "fleet plan --out: one saved plan of the three hosts" \
 	test "$(jq -r '[.hosts[].host] | join(",")' "$ci/saved.json" 2>/dev/null)" = "node1,node2,node3"
+check "fleet plan --out: the file names the commit" test "$(jq -r .source.commit "$ci/saved.json" 2>/dev/null)" = "$commit"
 check "fleet plan --out: the file is 0600" test "$(stat -c %a "$ci/saved.json")" = 600
-fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" --remote-wgf "$LAB_DIR/applying-wgf" >"$LAB_DIR/apply-saved" 2>&1; rc=$?
-check "fleet apply FILE: every host answered, exit 0" test $rc -eq 0
+check "fleet plan --out: no host's private key in the file" \
+	bash -c "! grep -qF -f <(cat '$LAB_DIR'/node[123].key) '$ci/saved.json'"
+fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" >"$LAB_DIR/apply-saved" 2>&1; rc=$?
+check "fleet apply FILE: exit 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply-saved" | tail -n 10
-for h in "${nodes[@]}"; do
-	check "fleet apply FILE: $h got the saved plan on stdin, byte for byte" cmp -s "$ci/saved.json" "$LAB_DIR/got-$h"
-done
-[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$FLEET_KEEP"/
+check "fleet apply FILE: node1 applied, the others had nothing to do" \
+	test "$(grep -cE '^node1 +applied |^node[23] +no-changes ' "$LAB_DIR/apply-saved")" -eq 3
+check "fleet apply FILE: node1's peer is back" has_peer node1 "$drop1"
+check "node1 reaches node2 again" pings node1 10.30.0.2
+fleet apply "$ci/saved.json" --known-hosts "$ci/known_hosts" --keep-going >"$LAB_DIR/apply-again" 2>&1; rc=$?
+check "fleet apply FILE a second time: exit 1" test $rc -eq 1
+check "fleet apply FILE a second time: refused on every host (single use)" \
+	test "$(grep -cE '^node[123] +failed .*exit 3: .*refused: .*applied on this host before' "$LAB_DIR/apply-again")" -eq 3
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/apply-again" | tail -n 10
+fleet plan --known-hosts "$ci/known_hosts" --out "$ci/saved2.json" >"$LAB_DIR/plan-out2" 2>&1; rc=$?
+check "fleet plan --out of the converged fleet: exit 0" test $rc -eq 0
+drop3=$(peer_of node3)
+in_host node3 wg set wgflmesh peer "$drop3" remove
+fleet apply "$ci/saved2.json" --known-hosts "$ci/known_hosts" --keep-going >"$LAB_DIR/apply-stale" 2>&1; rc=$?
+check "a saved plan after drift by hand on node3: exit 1" test $rc -eq 1
+check "node3 refused as stale, naming it" grep -qE '^node3 +failed .*exit 3: .*refused: .*(stale|no longer)' "$LAB_DIR/apply-stale"
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/apply-stale" | tail -n 10
+check "node1 and node2 applied their part (nothing to do)" \
+	test "$(grep -cE '^node[12] +no-changes ' "$LAB_DIR/apply-stale")" -eq 2
+check "nothing changed on node3: its peer is still gone" lacks_peer node3 "$drop3"
+fleet apply --known-hosts "$ci/known_hosts" >"$LAB_DIR/apply-fix" 2>&1; rc=$?
+check "a live fleet apply repairs node3" test $rc -eq 0
+
+# 7. a host whose reconcile settings verify signatures (verify = commit) takes
+# only a signed commit from the fleet too, and its plan names the signer
+ssh-keygen -q -t ed25519 -N '' -C admin -f "$LAB_DIR/signer"
+echo "admin@example.org namespaces=\"git\" $(cut -d' ' -f1,2 "$LAB_DIR/signer.pub")" >"$LAB_DIR/allowed_signers"
+printf 'verify = commit\nallowed-signers = %s\n' "$LAB_DIR/allowed_signers" >"$LAB_DIR/node2-reconcile.conf"
+sed -i "s|^environment=|environment=\"WGF_CONFIG=$LAB_DIR/node2-reconcile.conf\",environment=|" "$LAB_DIR/ssh-node2/authorized_keys"
+fleet plan --known-hosts "$ci/known_hosts" >"$LAB_DIR/plan-unsigned" 2>&1; rc=$?
+check "an unsigned commit: fleet plan exits 1" test $rc -eq 1
+check "an unsigned commit: node2 refuses it (exit 3), saying why" \
+	grep -qE "^node2: failed: exit 3: plan: commit ${commit:0:12} refused: .*nothing was changed" "$LAB_DIR/plan-unsigned"
+[ $rc -eq 1 ] || sed 's/^/#   /' "$LAB_DIR/plan-unsigned" | tail -n 10
+check "an unsigned commit: the other nodes plan it" grep -q "Fleet: 2 hosts, 0 with changes" "$LAB_DIR/plan-unsigned"
+sed -i 's/^  listenPort: 51830/  listenPort: 51830\n  mtu: 1380/' "$work/network.yaml"
+git -C "$work" -c user.name=lab -c user.email=lab@wgf.invalid -c gpg.format=ssh -c user.signingkey="$LAB_DIR/signer" \
+	commit -q -a -S -m "signed: mtu 1380"
+fleet apply --known-hosts "$ci/known_hosts" --json >"$LAB_DIR/apply-signed.json" 2>"$LAB_DIR/apply-signed.err"; rc=$?
+check "a signed commit: fleet apply exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply-signed.err" "$LAB_DIR/apply-signed.json" | tail -n 10
+check "a signed commit: node2's plan names the signer" \
+	jqt '.hosts[] | select(.host == "node2") | .plan.source | test("signed by admin@example.org SHA256:")' "$LAB_DIR/apply-signed.json"
+check "a signed commit: node2 applied it" bash -c "ip -n \"$(lab_ns node2)\" -o link show wgflmesh | grep -q ' mtu 1380 '"
+check "a signed commit: node2's journal names the signer" \
+	bash -c "WGF_STATE_DIR='$LAB_DIR/state-node2' '$WGF' journal --json | tail -n 1 | grep -q 'admin@example.org'"
+
+# 8. fleet observe: every node's snapshot for offline planning and the report
+fleet observe --known-hosts "$ci/known_hosts" --out "$ci/observed" >"$LAB_DIR/observe1" 2>&1; rc=$?
+check "fleet observe: exit 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/observe1" | tail -n 10
+check "fleet observe: a snapshot per node, 0600, of that node" bash -c "for h in ${nodes[*]}; do
+	test \"\$(stat -c %a '$ci/observed/'\$h.json)\" = 600 && jq -e --arg h \$h '.host == \$h' '$ci/observed/'\$h.json >/dev/null || exit 1; done"
+check "fleet observe: the directory is 0700" test "$(stat -c %a "$ci/observed")" = 700
+in_host ci env NO_COLOR=1 "$WGF" plan --all --repo "$work" --observed "$ci/observed" >"$LAB_DIR/plan-obs1" 2>&1; rc=$?
+check "plan --all --observed the fleet's snapshots: converged, exit 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/plan-obs1" | tail -n 10
+drop1=$(peer_of node1)
+in_host node1 wg set wgflmesh peer "$drop1" remove
+sshd_stop node3
+fleet observe --known-hosts "$ci/known_hosts" --out "$ci/observed" --connect-timeout 3 >"$LAB_DIR/observe2" 2>&1; rc=$?
+check "fleet observe with node3 down: exit 1, node3 unreachable" \
+	bash -c "test $rc -eq 1 && grep -qE '^node3 +unreachable ' '$LAB_DIR/observe2'"
+check "fleet observe with node3 down: the others observed" test "$(grep -cE '^node[12] +observed ' "$LAB_DIR/observe2")" -eq 2
+in_host ci env NO_COLOR=1 "$WGF" plan --all --repo "$work" --observed "$ci/observed" >"$LAB_DIR/plan-obs2" 2>&1; rc=$?
+check "plan --all --observed after drift by hand on node1: exit 2, node1 has changes" \
+	bash -c "test $rc -eq 2 && grep -q '== host \"node1\" (changes; against its snapshot)' '$LAB_DIR/plan-obs2'"
+[ $rc -eq 2 ] || sed 's/^/#   /' "$LAB_DIR/plan-obs2" | tail -n 10
+in_host ci "$WGF" report --repo "$work" --observed "$ci/observed" --format json >"$LAB_DIR/report-obs.json" 2>&1; rc=$?
+check "report --observed: node1 changed, as observed" \
+	jqt '.hosts[] | select(.host == "node1") | .status == "changed" and .observed' "$LAB_DIR/report-obs.json"
+[ -n "${FLEET_KEEP:-}" ] && cp "$LAB_DIR"/plan* "$LAB_DIR"/apply* "$LAB_DIR"/observe* "$LAB_DIR"/report* "$ci"/saved*.json "$FLEET_KEEP"/
 lab_done
