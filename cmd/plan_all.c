@@ -5,6 +5,7 @@
 
 #include "cmd/wgf.h"
 #include "reconcile/host/fileio.h"
+#include "render/firewall.h"
 #include "reconcile/host/snapshot.h"
 
 const char *const fleet_status_names[] = { "unchanged", "changed", "added", "removed" };
@@ -169,7 +170,9 @@ void fleet_clear(struct fleet *f)
 
 int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 {
+	struct fw_cache cache = {0};
 	struct pipeline_opts o;
+	int r = -1;
 
 	memset(f, 0, sizeof(*f));
 	if (cmd_load_model(c, &f->head) < 0 || (c->base && load_base(c, &f->base) < 0))
@@ -180,11 +183,12 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 	}
 	cmd_pipeline_opts(c, &o);
 	o.key_file = NULL;
+	o.fw_cache = &cache;   /* each network's firewall compiled once, not per host */
 	for (size_t i = 0; i < f->n; i++) {
 		struct fleet_host *h = &f->hosts[i];
 
 		if (plan_host(c, f->base, f->head, &o, h) < 0)
-			return -1;
+			goto out;
 		/* added and removed are the repository's; without a base, a Host with a
 		 * snapshot is a host that exists */
 		h->status = !model_find_host(f->head, h->name) ? HOST_REMOVED :
@@ -194,7 +198,10 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 			h->status = HOST_UNCHANGED;
 		f->any |= h->status != HOST_UNCHANGED;
 	}
-	return 0;
+	r = 0;
+out:
+	fw_cache_clear(&cache);
+	return r;
 }
 
 static void print_fleet_json(const struct fleet *f)

@@ -124,8 +124,10 @@ static bool same_bits(const uint8_t *a, const uint8_t *b, unsigned len)
 {
 	unsigned full = len / 8, rest = len % 8;
 
-	if (memcmp(a, b, full))
-		return false;
+	/* at most 16 bytes, called per peer per host: a loop beats calling memcmp */
+	for (unsigned i = 0; i < full; i++)
+		if (a[i] != b[i])
+			return false;
 	if (rest) {
 		uint8_t m = (uint8_t)(0xff << (8 - rest));
 		if ((a[full] & m) != (b[full] & m))
@@ -154,9 +156,11 @@ int prefix_cmp(const struct wgf_prefix *a, const struct wgf_prefix *b)
 
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	r = memcmp(a->addr, b->addr, prefix_addr_len(a->family));
-	if (r)
-		return r;
+	for (size_t i = 0, n = prefix_addr_len(a->family); i < n; i++) {
+		r = (int)a->addr[i] - (int)b->addr[i];
+		if (r)
+			return r;
+	}
 	return (int)a->len - (int)b->len;
 }
 
@@ -184,13 +188,24 @@ static bool prefix_halves(const struct wgf_prefix *a, const struct wgf_prefix *b
 	       !bit_set(a->addr, len - 1) && bit_set(b->addr, len - 1);
 }
 
+/* Rendering a fleet sorts thousands of addresses per host that the model already
+ * lists in order: checking first is linear, sorting them again is not. */
+static void prefix_sort(struct wgf_prefix *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (prefix_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+			return;
+		}
+}
+
 size_t prefix_sort_unique(struct wgf_prefix *v, size_t n)
 {
 	size_t out = 0;
 
 	if (n < 2)
 		return n;
-	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	prefix_sort(v, n);
 	for (size_t i = 0; i < n; i++)
 		if (!out || !prefix_equal(&v[out - 1], &v[i]))
 			v[out++] = v[i];
@@ -203,7 +218,7 @@ size_t prefix_aggregate(struct wgf_prefix *v, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		prefix_mask(&v[i]);
-	qsort(v, n, sizeof(*v), prefix_qsort_cmp);
+	prefix_sort(v, n);
 	for (size_t i = 0; i < n; i++) {
 		/* sorted: a prefix inside another comes after it, and after nothing that splits it */
 		if (top && prefix_contains(&v[top - 1], &v[i]))

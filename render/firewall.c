@@ -192,8 +192,11 @@ void fw_network_free(struct fw_network *fw)
 	free(fw->addr_arena);
 	free(fw->host_pr);
 	free(fw->peer_pr);
+	free(fw->attached);
+	free(fw->attached_start);
 	free(fw->cls);
 	free(fw->src);
+	free(fw->class_src);
 	free(fw->rules);
 	free(fw);
 }
@@ -364,6 +367,40 @@ static int compile_principals(struct fw_network *fw, int64_t now)
 	return 0;
 }
 
+/* Which peers each hub configures: the principals a hub's readable items list. */
+static int compile_attached(struct fw_network *fw)
+{
+	const struct model *m = fw->m;
+	size_t n = 0, *next;
+
+	fw->attached_start = calloc(m->n_hosts + 2, sizeof(*fw->attached_start));
+	if (!fw->attached_start)
+		return -ENOMEM;
+	for (size_t i = 0; i < fw->n_pr; i++) {
+		const struct model_peer *pe = fw->pr[i].is_host ? NULL : &m->peers[fw->pr[i].index];
+
+		for (size_t j = 0; pe && j < pe->n_hubs; j++)
+			if (pe->hubs[j] < m->n_hosts) {
+				fw->attached_start[pe->hubs[j] + 2]++;
+				n++;
+			}
+	}
+	for (size_t i = 2; i < m->n_hosts + 2; i++)
+		fw->attached_start[i] += fw->attached_start[i - 1];
+	fw->attached = malloc((n + 1) * sizeof(*fw->attached));
+	if (!fw->attached)
+		return -ENOMEM;
+	next = fw->attached_start + 1;   /* next[h]: where hub h's next one goes */
+	for (size_t i = 0; i < fw->n_pr; i++) {
+		const struct model_peer *pe = fw->pr[i].is_host ? NULL : &m->peers[fw->pr[i].index];
+
+		for (size_t j = 0; pe && j < pe->n_hubs; j++)
+			if (pe->hubs[j] < m->n_hosts)
+				fw->attached[next[pe->hubs[j]]++] = i;
+	}
+	return 0;
+}
+
 static int class_cmp(const struct fw_class *a, const struct fw_class *b)
 {
 	if (a->scope != b->scope)
@@ -435,9 +472,64 @@ static int compile_classes(struct fw_network *fw)
 		p->cls = (size_t)(c - sorted);
 	}
 	memcpy(fw->cls, sorted, fw->n_cls * sizeof(*sorted));
+	for (size_t i = 0; i < fw->n_pr; i++) {
+		const struct fw_principal *p = &fw->pr[i];
+
+		if (p->cls != FW_NONE)
+			*(p->is_host ? &fw->cls[p->cls].n_hosts : &fw->cls[p->cls].n_peers) += 1;
+		else
+			*(p->is_host ? &fw->scopes[p->scope].n_custom_hosts : &fw->scopes[p->scope].n_custom_peers) += 1;
+	}
 	r = 0;
 out:
 	free(sorted);
+	return r;
+}
+
+static int class_src_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(&((const struct fw_class_src *)a)->p, &((const struct fw_class_src *)b)->p);
+}
+
+/* The map the tables classify sources by: fw->src grouped by class (custom left out,
+ * to fall to the default drop) and each group aggregated. src has no overlaps, so an
+ * aggregate covers exactly its class's addresses: never another class's or nobody's. */
+static int compile_class_sources(struct fw_network *fw)
+{
+	size_t *start = calloc(fw->n_cls + 2, sizeof(*start)), n = 0;
+	struct wgf_prefix *grouped = malloc((fw->n_src + 1) * sizeof(*grouped));
+	int r = -ENOMEM;
+
+	fw->class_src = malloc((fw->n_src + 1) * sizeof(*fw->class_src));
+	if (!start || !grouped || !fw->class_src)
+		goto out;
+	for (size_t i = 0; i < fw->n_src; i++) {
+		size_t cls = fw->pr[fw->src[i].principal].cls;
+		if (cls != FW_NONE)
+			start[cls + 2]++;
+	}
+	for (size_t j = 2; j < fw->n_cls + 2; j++)
+		start[j] += start[j - 1];
+	/* start[cls + 1]: where class cls's prefixes go next; afterwards where cls + 1 begins */
+	for (size_t i = 0; i < fw->n_src; i++) {
+		size_t cls = fw->pr[fw->src[i].principal].cls;
+		if (cls != FW_NONE)
+			grouped[start[cls + 1]++] = fw->src[i].p;
+	}
+	for (size_t j = 0; j < fw->n_cls; j++) {
+		size_t k = prefix_aggregate(grouped + start[j], start[j + 1] - start[j]);
+
+		for (size_t i = 0; i < k; i++)
+			fw->class_src[n++] = (struct fw_class_src){ .p = grouped[start[j] + i], .cls = j };
+		fw->cls[j].n_src = k;
+	}
+	if (n > 1)
+		qsort(fw->class_src, n, sizeof(*fw->class_src), class_src_cmp);
+	fw->n_class_src = n;
+	r = 0;
+out:
+	free(start);
+	free(grouped);
 	return r;
 }
 
@@ -460,7 +552,7 @@ static int compile_sources(struct fw_network *fw)
 	for (size_t i = 0; i < k; i++)
 		if (!fw->n_src || !prefix_contains(&fw->src[fw->n_src - 1].p, &fw->src[i].p))
 			fw->src[fw->n_src++] = fw->src[i];
-	return 0;
+	return compile_class_sources(fw);
 }
 
 static bool labels_match(const struct model_meta *meta, const struct model_label *want, size_t n)
@@ -611,6 +703,7 @@ int fw_compile(const struct model *m, size_t network, int64_t now, struct fw_net
 	fw->network = network;
 	if ((r = compile_scopes(fw)) < 0 ||
 	    (r = compile_principals(fw, now)) < 0 ||
+	    (r = compile_attached(fw)) < 0 ||
 	    (r = compile_classes(fw)) < 0 ||
 	    (r = compile_sources(fw)) < 0 ||
 	    (r = compile_rules(fw)) < 0)

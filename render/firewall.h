@@ -20,7 +20,23 @@
  *
  * The nft table is rendered with sets and verdict maps: its number of rules
  * depends on policy rules, tenants and distinct lan-only choices, never on the
- * number of peers.
+ * number of peers. The source maps (address -> class chain) hold each class's
+ * addresses aggregated into the fewest prefixes that cover exactly them (never an
+ * address of nobody, of a custom principal or of another class), so their size
+ * depends on the address layout and the number of classes, not on the peers.
+ *
+ * The readable items (hs_firewall.items, shown in plans) name the tenants, the
+ * policy rules, the host's forwards and masquerade, and access:
+ *   - on a network of at most 256 principals (hosts and active peers): one
+ *     "access/host|peer/NAME" item per principal, on every host;
+ *   - on a larger one: such an item for the host itself, each host it peers with
+ *     directly and each peer attached to it (the principals whose traffic it sees
+ *     first-hand), and one "access/class/SCOPE/LEVEL" item per class (custom: one
+ *     per scope) with its number of hosts and peers and its first prefixes.
+ * So a change of one peer's access level shows by name on its hubs, and as a
+ * change of the class items (counts, prefixes) on every other host, which
+ * enforces it too; a branch router of a fleet has a handful of items, not one
+ * per peer.
  */
 #pragma once
 #include <stdbool.h>
@@ -36,6 +52,19 @@ struct fw_network;   /* one network's compiled policy (opaque) */
  * out (as they are of WireGuard). Returns 0 and *out, or a negative errno. */
 int fw_compile(const struct model *m, size_t network, int64_t now, struct fw_network **out);
 void fw_network_free(struct fw_network *fw);
+
+/* Compiled networks for rendering many hosts of one or more models (plan --all):
+ * compiled on first use, kept by (model, network, now). Zero-initialize; the
+ * models must stay unchanged and alive until fw_cache_clear. */
+struct fw_cache_entry;
+struct fw_cache {
+	struct fw_cache_entry *v;
+	size_t n;
+};
+/* *out is owned by the cache. */
+int fw_cache_get(struct fw_cache *c, const struct model *m, size_t network, int64_t now,
+		 const struct fw_network **out);
+void fw_cache_clear(struct fw_cache *c);
 
 /* Fills *out (present = true, body, items) for host h of the compiled network:
  * the table body to put inside `table inet wgf { … }` and the readable summary.

@@ -22,6 +22,7 @@ struct fw_scope {
 	bool isolated;
 	struct fw_pset tun;            /* tunnel space */
 	struct fw_pset lan;            /* lans of its hosts and peers */
+	size_t n_custom_hosts, n_custom_peers;  /* its principals with access custom */
 };
 
 struct fw_class {
@@ -29,6 +30,8 @@ struct fw_class {
 	size_t scope;
 	bool own_lans;                 /* lan-only with its own list (lans), else every LAN in reach */
 	struct fw_pset lans;
+	size_t n_hosts, n_peers;       /* principals of the class */
+	size_t n_src;                  /* its elements of class_src */
 };
 
 struct fw_principal {
@@ -46,6 +49,13 @@ struct fw_principal {
 struct fw_src {
 	struct wgf_prefix p;
 	size_t principal;
+};
+
+/* One element of the rendered source map: a prefix whose every address belongs to
+ * a principal of class cls (and no address to anybody else). */
+struct fw_class_src {
+	struct wgf_prefix p;
+	size_t cls;
 };
 
 struct fw_rule {
@@ -70,10 +80,15 @@ struct fw_network {
 	size_t n_pr;
 	struct wgf_prefix *addr_arena; /* every principal's addrs */
 	size_t *host_pr, *peer_pr;     /* model index -> principal or FW_NONE */
+	size_t *attached, *attached_start; /* principals of the peers attached to model host i:
+					      attached[attached_start[i] .. attached_start[i + 1]) */
 	struct fw_class *cls;
 	size_t n_cls;
 	struct fw_src *src;            /* sorted, no overlaps: the source classification */
 	size_t n_src;
+	struct fw_class_src *class_src; /* src without custom principals, each class's prefixes
+					   aggregated (prefix_aggregate); sorted, no overlaps */
+	size_t n_class_src;
 	struct fw_rule *rules;         /* evaluation order */
 	size_t n_rules;
 	struct fw_pset internal;       /* pools and every lan: not the internet */
@@ -92,6 +107,9 @@ void fw_pset_free(struct fw_pset *s);
 size_t fw_principal_of(const struct fw_network *fw, const struct wgf_prefix *addr);
 bool fw_scope_reaches(const struct fw_network *fw, size_t from, size_t to);
 bool fw_family_internal(const struct fw_network *fw, int family);
+
+/* The readable access items of host h (render/firewall.h says which). */
+int fw_items_access(const struct fw_network *fw, const struct model_host *h, bool exit, struct hs_firewall *out);
 
 /* Readable text (for items and decisions); each returns a new string or NULL on ENOMEM. */
 char *fw_class_describe(const struct fw_network *fw, size_t cls, bool exit);

@@ -5,13 +5,14 @@
  *   c<j>_lan4/6                lan-only class j's own LANs
  *   r<n>_src4/6, r<n>_dst4/6   policy rule n's selectors
  *   internal4/6, own_lans4/6   not-the-internet (exits), this router's LANs
- *   src4/6                     source address -> jump c<j> (one element per prefix)
+ *   src4/6                     source address -> jump c<j> (each class's addresses aggregated)
  *   fwd_addr4/6, fwd_port4/6   port forwards: to an address (port kept), to address . port
  *   c<j>                       what class j accepts; returns to the default drop
  *   from_tunnel                policy rules, the class jump, default drop
  *   filter_forward/input       hooks: replies pass, tunnel traffic goes to from_tunnel
  *   nat_prerouting/postrouting forwards, masquerade
- * The number of rules never depends on the number of peers. */
+ * The number of rules never depends on the number of peers; the source maps' size
+ * depends on the address layout and the number of classes. */
 #include "render/firewall_int.h"
 
 #include <errno.h>
@@ -196,37 +197,32 @@ out:
 	return r;
 }
 
+static bool src_map_has(const struct fw_network *fw, int family)
+{
+	for (size_t i = 0; i < fw->n_class_src; i++)
+		if (fw->class_src[i].p.family == family)
+			return true;
+	return false;
+}
+
 static void print_src_map(struct nft_ctx *c, int family)
 {
 	const struct fw_network *fw = c->fw;
 	char buf[PREFIX_STRLEN];
 	size_t k = 0;
 
-	for (size_t i = 0; i < fw->n_src; i++)
-		k += fw->src[i].p.family == family && fw->pr[fw->src[i].principal].cls != FW_NONE;
-	if (!k)
+	if (!src_map_has(fw, family))
 		return;
 	fprintf(c->f, "\tmap src%s {\n\t\ttype %s : verdict\n\t\tflags interval\n\t\telements = { ",
 		fam_digit(family), family == AF_INET ? "ipv4_addr" : "ipv6_addr");
-	k = 0;
-	for (size_t i = 0; i < fw->n_src; i++) {
-		size_t cls = fw->pr[fw->src[i].principal].cls;
-
-		if (fw->src[i].p.family != family || cls == FW_NONE)
+	for (size_t i = 0; i < fw->n_class_src; i++) {
+		if (fw->class_src[i].p.family != family)
 			continue;
 		print_elem_sep(c->f, k++);
-		fputs(fw_format_prefix(&fw->src[i].p, buf), c->f);
-		fprintf(c->f, " : jump c%zu", cls);
+		fputs(fw_format_prefix(&fw->class_src[i].p, buf), c->f);
+		fprintf(c->f, " : jump c%zu", fw->class_src[i].cls);
 	}
 	fputs(" }\n\t}\n\n", c->f);
-}
-
-static bool src_map_has(const struct fw_network *fw, int family)
-{
-	for (size_t i = 0; i < fw->n_src; i++)
-		if (fw->src[i].p.family == family && fw->pr[fw->src[i].principal].cls != FW_NONE)
-			return true;
-	return false;
 }
 
 /* A forward keeps its ports (one interval element, address-only map) unless toPort
@@ -540,37 +536,6 @@ static int add_item(struct hs_firewall *out, const char *key, const char *value)
 	return hs_firewall_add_item(out, key, value);
 }
 
-static int items_principals(struct nft_ctx *c, struct hs_firewall *out)
-{
-	const struct fw_network *fw = c->fw;
-	char key[MODEL_NAME_MAX + 32];
-	char **desc;                   /* per class, the last one for custom */
-	int r = -ENOMEM;
-
-	desc = calloc(fw->n_cls + 1, sizeof(*desc));
-	if (!desc)
-		return -ENOMEM;
-	for (size_t j = 0; j <= fw->n_cls; j++)
-		if (!(desc[j] = fw_class_describe(fw, j < fw->n_cls ? j : FW_NONE, c->exit)))
-			goto out;
-	for (size_t i = 0; i < fw->n_pr; i++) {
-		const struct fw_principal *p = &fw->pr[i];
-		char *v = fw_principal_describe(desc[p->cls == FW_NONE ? fw->n_cls : p->cls], p);
-
-		snprintf(key, sizeof(key), "access/%s/%s", p->is_host ? "host" : "peer", p->name);
-		r = add_item(out, key, v);
-		free(v);
-		if (r < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	for (size_t j = 0; j <= fw->n_cls; j++)
-		free(desc[j]);
-	free(desc);
-	return r;
-}
-
 static int items_tenants(struct nft_ctx *c, struct hs_firewall *out)
 {
 	const struct fw_network *fw = c->fw;
@@ -697,7 +662,7 @@ static int render_items(struct nft_ctx *c, struct hs_firewall *out)
 {
 	int r;
 
-	if ((r = items_principals(c, out)) < 0 ||
+	if ((r = fw_items_access(c->fw, c->h, c->exit, out)) < 0 ||
 	    (r = items_tenants(c, out)) < 0 ||
 	    (r = items_policies(c, out)) < 0 ||
 	    (r = items_forwards(c, out)) < 0)

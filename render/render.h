@@ -7,12 +7,17 @@
 #include "model/hoststate.h"
 #include "model/model.h"
 
+struct fw_cache;
+
 struct render_opts {
 	int64_t now;                   /* unix seconds; peers expired at or before it are left out */
 	const uint8_t *private_key;    /* the host's key (WG_KEY_LEN), or NULL: has_private_key false */
 	/* Per model host: true when this host found that hub unreachable (observed by
 	 * the caller); NULL: every hub is healthy, as offline planning assumes. */
 	const bool *hub_down;
+	/* Where compiled firewalls are kept (render/firewall.h) when many hosts of the
+	 * model are rendered; NULL: each call compiles its network's. */
+	struct fw_cache *fw_cache;
 };
 
 /* The hub an attached Host sends its network through: the first of its hubs

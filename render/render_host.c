@@ -80,14 +80,20 @@ static int render_sysctls(struct render_ctx *c)
 	return r;
 }
 
-static int render_firewall(const struct model *m, const struct model_host *h, int64_t now,
+static int render_firewall(const struct model *m, const struct model_host *h, const struct render_opts *o,
 			   struct host_state *hs)
 {
+	const struct fw_network *cached = NULL;
 	struct fw_network *fw = NULL;
-	int r = fw_compile(m, h->network, now, &fw);
+	int64_t now = o ? o->now : 0;
+	int r;
 
+	if (o && o->fw_cache)
+		r = fw_cache_get(o->fw_cache, m, h->network, now, &cached);
+	else
+		r = fw_compile(m, h->network, now, &fw);
 	if (r >= 0)
-		r = fw_render_host(fw, h, &hs->firewall);
+		r = fw_render_host(fw ? fw : cached, h, &hs->firewall);
 	fw_network_free(fw);
 	return r;
 }
@@ -155,7 +161,7 @@ int render_host(const struct model *m, const struct model_host *h,
 	r = render_sysctls(&c);
 	if (r < 0)
 		goto out;
-	r = render_firewall(m, h, o ? o->now : 0, c.hs);
+	r = render_firewall(m, h, o, c.hs);
 	if (r < 0)
 		goto out;
 	hoststate_normalize(c.hs);

@@ -120,6 +120,7 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 {
 	struct render_opts ro = {
 		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
+		.fw_cache = o->fw_cache,
 	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;

@@ -33,6 +33,9 @@ struct pipeline_opts {
 	/* Each plan carries the fingerprint of the observed state it was made
 	 * against (plan->fingerprint, snapshot_fingerprint): for saved plans. */
 	bool fingerprint;
+	/* Compiled firewalls shared by the plans of many hosts (render_opts.fw_cache);
+	 * NULL: each plan compiles its own. */
+	struct fw_cache *fw_cache;
 	/* Something worth saying that does not stop the plan ("no private key at …"). */
 	void (*warn)(const char *msg);
 };
