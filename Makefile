@@ -51,7 +51,7 @@ help:
 	@echo "make lab        lab tests only (root: namespaces + wireguard-go)"
 	@echo "make vm         the lab against kernel WireGuard, in a qemu guest (root)"
 	@echo "make guest      a Debian 12 host with systemd in qemu: make install, the units, the reconcile timer (root)"
-	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick"
+	@echo "make bench      benchmarks against wg setconf / syncconf / wg-quick, and plan --all of a 1,000-host fleet"
 	@echo "make bench-vm   the same on kernel WireGuard in the qemu guest (ratios only)"
 	@echo "make deps       install missing Debian packages"
 	@echo "options: O=DIR (build directory), SAN=1 (ASan+UBSan)"
@@ -130,6 +130,7 @@ demo: deps $(O)/wgf
 
 bench: deps $(O)/wgf
 	@tests/bench/run $(O)/wgf
+	@tests/bench/fleet $(O)/wgf
 
 bench-vm: deps $(O)/wgf $(LAB_BIN)
 	@tests/bench/vm $(O)
