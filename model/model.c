@@ -126,6 +126,16 @@ const struct model_host *model_find_host(const struct model *m, const char *name
 	return NULL;
 }
 
+size_t model_host_index(const struct model *m, const struct model_host *h)
+{
+	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts)
+		return (size_t)(h - m->hosts);
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (m->hosts[i].meta.name && !strcmp(m->hosts[i].meta.name, h->meta.name))
+			return i;
+	return MODEL_NONE;
+}
+
 const struct model_host *model_find_host_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN])
 {
 	for (size_t i = 0; i < m->n_hosts; i++)

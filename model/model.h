@@ -239,6 +239,8 @@ int model_load_buffers(const char *const *names, const char *const *bufs, const 
 void model_free(struct model *m);
 
 const struct model_host *model_find_host(const struct model *m, const char *name);
+/* h's index in m (h may be of another load of the same source: then by name), or MODEL_NONE. */
+size_t model_host_index(const struct model *m, const struct model_host *h);
 const struct model_host *model_find_host_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
 const char *host_role_name(enum host_role r);
 const char *access_level_name(enum access_level a);

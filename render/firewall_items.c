@@ -32,21 +32,11 @@ static int add_principal(struct items_ctx *c, size_t i)
 
 /* The host itself, the hosts it peers with and the peers it configures: the
  * principals whose traffic it is the first to see. */
-static size_t host_index(const struct model *m, const struct model_host *h)
-{
-	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts)
-		return (size_t)(h - m->hosts);
-	for (size_t i = 0; i < m->n_hosts; i++)
-		if (!strcmp(m->hosts[i].meta.name, h->meta.name))
-			return i;
-	return MODEL_NONE;
-}
-
 static int add_direct(struct items_ctx *c, const struct model_host *h)
 {
 	const struct fw_network *fw = c->fw;
 	const struct model *m = fw->m;
-	size_t hi = host_index(m, h);
+	size_t hi = model_host_index(m, h);
 	int r = 0;
 
 	if (hi == MODEL_NONE)

@@ -98,20 +98,6 @@ static int render_firewall(const struct model *m, const struct model_host *h, co
 	return r;
 }
 
-static int host_index(const struct model *m, const struct model_host *h, size_t *out)
-{
-	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts) {
-		*out = (size_t)(h - m->hosts);
-		return 0;
-	}
-	for (size_t i = 0; i < m->n_hosts; i++)
-		if (!strcmp(m->hosts[i].meta.name, h->meta.name)) {
-			*out = i;
-			return 0;
-		}
-	return -ENOENT;
-}
-
 int render_host(const struct model *m, const struct model_host *h,
 		const struct render_opts *o, struct host_state **out)
 {
@@ -120,9 +106,9 @@ int render_host(const struct model *m, const struct model_host *h,
 	int r;
 
 	*out = NULL;
-	r = host_index(m, h, &c.host_index);
-	if (r < 0)
-		return r;
+	c.host_index = model_host_index(m, h);
+	if (c.host_index == MODEL_NONE)
+		return -ENOENT;
 	if (h->network >= m->n_networks)
 		return -EINVAL;
 	n = &m->networks[h->network];

@@ -20,17 +20,6 @@ static bool peer_has_hub(const struct model_peer *p, size_t host)
 	return false;
 }
 
-/* h's index in m (by address, else by name), or MODEL_NONE. */
-static size_t host_index_of(const struct model *m, const struct model_host *h)
-{
-	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts)
-		return (size_t)(h - m->hosts);
-	for (size_t i = 0; i < m->n_hosts; i++)
-		if (!strcmp(m->hosts[i].meta.name, h->meta.name))
-			return i;
-	return MODEL_NONE;
-}
-
 /* Returns true and the state when p deserves a notice. */
 static bool peer_notice_state_of(const struct model_peer *p, const struct peer_notice_opts *o,
 				 enum peer_notice_state *state)
@@ -95,7 +84,7 @@ int peer_notices_collect(const struct model *m, const struct peer_notice_opts *o
 			 struct peer_notices *out)
 {
 	struct peer_notices ns = {0};
-	size_t cap = 0, host = o->host ? host_index_of(m, o->host) : MODEL_NONE;
+	size_t cap = 0, host = o->host ? model_host_index(m, o->host) : MODEL_NONE;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
