@@ -17,6 +17,7 @@ static const struct cmd commands[] = {
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
+	{ "import",   cmd_import,   "a repository from wg-quick files or a running interface (import wg-quick|interface)" },
 	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
 	{ "version",  cmd_version,  "print the version" },
 };
