@@ -439,6 +439,8 @@ static int write_result(const char *dir, const struct import_result *res)
 			return -1;
 		}
 		r = fileio_write(path, res->files[i].text, strlen(res->files[i].text), 0644);
+		if (r == 0 && chmod(path, 0644) < 0)   /* not the umask's: a repository is no secret */
+			r = -errno;
 		if (r < 0)
 			cmd_error("writing %s: %s", path, strerror(-r));
 		free(path);
@@ -450,7 +452,7 @@ static int write_result(const char *dir, const struct import_result *res)
 
 static void print_result(const char *dir, const struct import_result *res, bool running)
 {
-	char b64[WG_KEY_B64_LEN];
+	char b64[WG_KEY_B64_LEN], pf[PREFIX_STRLEN];
 
 	printf("Wrote %s: 1 network, %zu host%s, %zu peer%s, %zu preshared key%s sealed.\n", dir, res->n_hosts,
 	       res->n_hosts == 1 ? "" : "s", res->n_peers, res->n_peers == 1 ? "" : "s", res->n_psks,
@@ -466,6 +468,13 @@ static void print_result(const char *dir, const struct import_result *res, bool 
 			printf("  (umask 077; mkdir -p /etc/wgf; sed -n 's/^[[:space:]]*[Pp]rivate[Kk]ey[[:space:]]*="
 			       "[[:space:]]*\\([^[:space:]#]*\\).*/\\1/p' %s > /etc/wgf/private.key)\n", h->source);
 		printf("  wgf host pubkey     # must print %s\n", key_to_base64(h->public_key, b64));
+		if (!h->n_routes || !h->ifname)
+			continue;
+		printf("and hand the routes wg-quick made over to wgf (atomic: no packet is lost; wgf\n"
+		       "never touches a route it did not make, protocol 157):\n");
+		for (size_t j = 0; j < h->n_routes; j++)
+			printf("  ip %s route replace %s dev %s proto 157\n", h->routes[j].family == AF_INET6 ? "-6" : "-4",
+			       prefix_format(&h->routes[j], pf), h->ifname);
 	}
 	printf("\nThen `wgf plan --host NAME %s` on each host shows what wgf would change.\n", dir);
 }

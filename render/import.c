@@ -375,11 +375,12 @@ static void host_endpoint(struct imp *im, struct imp_host *h)
 	}
 }
 
-/* LANs behind h: what other files route to it outside the pools (not the internet). */
+/* LANs behind h: what other servers route to it outside the pools (not the
+ * internet). Clients are not asked: they route to a hub what lies behind others too. */
 static int host_lans(struct imp *im, struct imp_host *h)
 {
-	for (size_t i = 0; i < im->n_confs; i++) {
-		const struct wgquick_peer *e = wgquick_find_peer(im->confs[i], h->pub);
+	for (size_t i = 0; i < im->n_hosts; i++) {
+		const struct wgquick_peer *e = wgquick_find_peer(im->hosts[i].conf, h->pub);
 
 		for (size_t j = 0; e && j < e->n_allowed_ips; j++) {
 			const struct wgf_prefix *a = &e->allowed_ips[j];
@@ -394,7 +395,7 @@ static int host_lans(struct imp *im, struct imp_host *h)
 static bool has_masquerade(const struct wgquick_conf *c)
 {
 	for (size_t i = 0; i < c->n_hooks; i++)
-		if (c->hooks[i].kind == WGQ_POST_UP && strstr(c->hooks[i].command, "MASQUERADE"))
+		if (c->hooks[i].kind == WGQ_POST_UP && strcasestr(c->hooks[i].command, "masquerade"))
 			return true;
 	return false;
 }
@@ -520,7 +521,7 @@ static void warn_differences(struct imp *im, const struct wgquick_conf *c, bool 
 {
 	for (size_t i = 0; i < c->n_hooks; i++) {
 		const struct wgquick_hook *k = &c->hooks[i];
-		bool masq = strstr(k->command, "MASQUERADE") != NULL;
+		bool masq = strcasestr(k->command, "masquerade") != NULL;
 
 		if (masq && server)
 			diag_warn(im->d, &k->loc, "%s %s: wgf masquerades by itself (this host is imported as role "
@@ -699,6 +700,7 @@ void import_result_clear(struct import_result *r)
 		free(r->hosts[i].name);
 		free(r->hosts[i].source);
 		free(r->hosts[i].ifname);
+		free(r->hosts[i].routes);
 	}
 	free(r->files);
 	free(r->hosts);

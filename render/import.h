@@ -57,6 +57,10 @@ struct import_host {
 	char *source;                  /* the file (or interface) it came from */
 	char *ifname;
 	uint8_t public_key[WG_KEY_LEN];
+	/* the routes wg-quick made for the peers' allowed IPs (Table = auto), which wgf
+	 * takes over as its own (protocol 157) when the output's command retags them */
+	struct wgf_prefix *routes;
+	size_t n_routes;
 };
 
 struct import_result {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/str.h"
 
@@ -220,6 +221,32 @@ static int write_peer(const struct imp *im, const struct imp_peer *pe, struct im
 	return add_file(out, &y, str_printf("peers/%s.yaml", pe->name));
 }
 
+/* wg-quick's routes: every allowed IP but /0, unless an on-link prefix of the
+ * interface's addresses covers it (wg-quick checks `ip route show dev IF match`). */
+static int host_routes(const struct wgquick_conf *c, struct import_host *n)
+{
+	if (c->table && strcasecmp(c->table, "auto"))
+		return 0;
+	for (size_t i = 0; i < c->n_peers; i++)
+		for (size_t j = 0; j < c->peers[i].n_allowed_ips; j++) {
+			const struct wgf_prefix *a = &c->peers[i].allowed_ips[j];
+			struct wgf_prefix *nv;
+			bool covered = !a->len;
+
+			for (size_t k = 0; k < c->n_addresses && !covered; k++)
+				covered = prefix_contains(&c->addresses[k], a);
+			for (size_t k = 0; k < n->n_routes && !covered; k++)
+				covered = prefix_equal(&n->routes[k], a);
+			if (covered)
+				continue;
+			if (!(nv = realloc(n->routes, (n->n_routes + 1) * sizeof(*nv))))
+				return -ENOMEM;
+			n->routes = nv;
+			nv[n->n_routes++] = *a;
+		}
+	return 0;
+}
+
 static int add_host_note(const struct imp_host *h, struct import_result *out)
 {
 	struct import_host *n = &out->hosts[out->n_hosts];
@@ -229,7 +256,7 @@ static int add_host_note(const struct imp_host *h, struct import_result *out)
 	n->source = strdup(h->conf->file);
 	n->ifname = h->conf->ifname ? strdup(h->conf->ifname) : NULL;
 	out->n_hosts++;
-	return n->name && n->source ? 0 : -ENOMEM;
+	return n->name && n->source ? host_routes(h->conf, n) : -ENOMEM;
 }
 
 int import_write_yaml(const struct imp *im, struct import_result *out)
