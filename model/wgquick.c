@@ -513,6 +513,10 @@ static bool key_line(struct wgq_parser *p, char *s, char *end, const struct wgf_
 	trim(&v, &end);
 	*end = '\0';
 	vloc.col = loc->col + (unsigned)(v - s);
+	if (p->sec == SEC_NONE) {
+		diag_add(p->d, loc, "%s before any [Interface] or [Peer] section", diag_quote(k));
+		return false;
+	}
 	for (size_t i = 0; i < sizeof(wgq_keys) / sizeof(wgq_keys[0]); i++) {
 		const struct wgq_key *key = &wgq_keys[i];
 
@@ -528,12 +532,8 @@ static bool key_line(struct wgq_parser *p, char *s, char *end, const struct wgf_
 		p->seen |= 1ul << i;
 		return key->parse(p, v, &vloc, key->arg);
 	}
-	if (p->sec == SEC_NONE)
-		diag_add(p->d, loc, "%s before any [Interface] or [Peer] section", diag_quote(k));
-	else
-		diag_warn(p->d, loc, "unknown key %s in [%s] (ignored)", diag_quote(k),
-			  p->sec == SEC_PEER ? "Peer" : "Interface");
-	return p->sec != SEC_NONE;
+	diag_warn(p->d, loc, "unknown key %s in [%s] (ignored)", diag_quote(k), p->sec == SEC_PEER ? "Peer" : "Interface");
+	return true;
 }
 
 /* One line (without its line end), in place. */
