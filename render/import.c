@@ -333,6 +333,25 @@ static int find_unlisted_clients(struct imp *im)
 	return 0;
 }
 
+/* What a client's own file says that its Peer keeps in one place only. */
+static void check_client_settings(struct imp *im, const struct imp_peer *pe)
+{
+	const struct wgquick_conf *c = pe->client, *hub;
+	const struct wgquick_peer *e;
+
+	if (!c || !pe->n_hubs)
+		return;
+	hub = im->hosts[pe->hubs[0]].conf;
+	e = wgquick_find_peer(c, im->hosts[pe->hubs[0]].pub);
+	if (e && e->has_keepalive && e->keepalive != pe->keepalive)
+		diag_warn(im->d, &e->keepalive_loc, "PersistentKeepalive %u toward %s: a Peer has one keepalive, "
+			  "kept as the hub's entry has it (%u); set persistentKeepalive on Peer %s for both sides",
+			  e->keepalive, im->hosts[pe->hubs[0]].name, pe->keepalive, pe->name);
+	if (c->has_mtu && c->mtu != (hub->has_mtu ? hub->mtu : im->mtu))
+		diag_warn(im->d, &c->mtu_loc, "MTU %u: a Peer's configuration gets its hub's MTU (%u)", c->mtu,
+			  hub->has_mtu ? hub->mtu : im->mtu);
+}
+
 static void check_peers(struct imp *im)
 {
 	char pf[PREFIX_STRLEN];
@@ -340,6 +359,8 @@ static void check_peers(struct imp *im)
 	for (size_t i = 0; i < im->n_peers; i++) {
 		struct imp_peer *pe = &im->peers[i];
 		const struct wgf_loc *at = pe->entry ? &pe->entry->loc : &pe->client->interface_loc;
+
+		check_client_settings(im, pe);
 
 		if (!pe->n_addresses)
 			diag_add(im->d, at, "peer %s has no single address inside the pools (%s%s%s): pass --pool "
