@@ -36,13 +36,16 @@ static void put_marker(FILE *f, const char *field, struct secrets *sec, const ui
 	sec->key[sec->n++] = key;
 }
 
-static void print_list(FILE *f, const char *key, const struct wgf_prefix *p, size_t n, bool as_addr)
+/* single: each as its one address (/32, /128), as a host's tunnel address is routed. */
+static void print_list(FILE *f, const char *key, const struct wgf_prefix *p, size_t n, bool single)
 {
 	char buf[PREFIX_STRLEN];
 
 	fprintf(f, "%s = ", key);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", as_addr ? prefix_format_addr(&p[i], buf) : prefix_format(&p[i], buf));
+	for (size_t i = 0; i < n; i++) {
+		struct wgf_prefix a = single ? prefix_host(&p[i]) : p[i];
+		fprintf(f, "%s%s", i ? ", " : "", prefix_format(&a, buf));
+	}
 	fputc('\n', f);
 }
 
