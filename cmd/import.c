@@ -263,7 +263,9 @@ static int read_confs(char **files, size_t n, struct wgquick_conf ***out, struct
 
 		if (r < 0) {
 			struct wgf_loc at = { files[i], 0, 0 };
-			diag_add(d, &at, "%s", r == -EFBIG ? "larger than 4 MiB: not a wg-quick configuration" : strerror(-r));
+			diag_add(d, &at, "%s", r == -EFBIG ? "larger than 4 MiB: not a wg-quick configuration" :
+				 r == -EINVAL ? "not a regular file (a symbolic link, FIFO, device or directory is not read)" :
+				 strerror(-r));
 			continue;
 		}
 		wgquick_parse(files[i], text, len, &confs[i], d);
