@@ -206,6 +206,8 @@ else
 	check "... no change to the peers without a PSK" bash -c \
 		"test $rc -eq 0 -o $rc -eq 2 && ! grep -E '^ *[-+~] peer' '$D/plan1' | grep -vF \"(\$(cut -c1-8 '$D/laptop.pub')\" | grep -q ."
 fi
+check "... no route to add: wg-quick's route is wgf's now" bash -c \
+	"test $rc -eq 0 -o $rc -eq 2 && ! grep -qE '^ *[-+~] route 192.168.2.0/24' '$D/plan1'"
 check "... no change to the device (key, port) or its addresses" bash -c \
 	"test $rc -eq 0 -o $rc -eq 2 && ! grep -qE '^ *[-+~] (device|address|interface)' '$D/plan1'"
 
