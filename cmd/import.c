@@ -159,6 +159,15 @@ static int parse_args(struct import_args *a, int argc, char **argv)
 		fputs(help, stderr);
 		return -1;
 	}
+	if (a->o.network) {
+		char safe[64];
+		import_name_safe(a->o.network, "net-", safe);
+		if (strcmp(safe, a->o.network)) {
+			cmd_error("--network %s: a name is 1-63 of a-z, 0-9 and -, starting with a letter (%s?)",
+				  a->o.network, safe);
+			return -1;
+		}
+	}
 	if (a->o.operator_name && !a->identity) {
 		cmd_error("--operator needs --identity FILE (the operator's key)");
 		return -1;

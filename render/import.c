@@ -215,13 +215,19 @@ static int split_allowed(struct imp *im, struct imp_peer *pe, const struct wgqui
 	return 0;
 }
 
+static bool generic_ifname(const char *s)
+{
+	return !strncmp(s, "wg", 2) && strspn(s + 2, "0123456789") == strlen(s + 2);
+}
+
 static void peer_name(struct imp *im, struct imp_peer *pe, const char *from_comment)
 {
 	char b64[WG_KEY_B64_LEN], derived[16];
 	const char *src = from_comment;
 
-	if (!src && pe->client)
-		src = pe->client->name ? pe->client->name : pe->client->ifname;
+	if (!src && pe->client)   /* its file's name, unless a generic one (wg0.conf) */
+		src = pe->client->name ? pe->client->name :
+		      pe->client->ifname && !generic_ifname(pe->client->ifname) ? pe->client->ifname : NULL;
 	if (!src) {
 		snprintf(derived, sizeof(derived), "peer-%.8s", key_to_base64(pe->pub, b64));
 		src = derived;
