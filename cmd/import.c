@@ -408,8 +408,9 @@ static int make_dirs(char *path)
 	return 0;
 }
 
-/* The result loads and validates as wgf would, before anything is written. */
-static int validate_result(const struct import_result *res)
+/* The result loads and validates as wgf would, before anything is written
+ * (*out: the model, to check the adoption with). */
+static int validate_result(const struct import_result *res, struct model **out)
 {
 	const char **names = calloc(res->n_files, sizeof(*names)), **bufs = calloc(res->n_files, sizeof(*bufs));
 	size_t *lens = calloc(res->n_files, sizeof(*lens));
@@ -430,8 +431,9 @@ static int validate_result(const struct import_result *res)
 		cmd_error("the imported repository does not validate (nothing written):");
 		diag_print(&d, stderr);
 	}
+	*out = m;
+	m = NULL;
 out:
-	model_free(m);
 	diag_free(&d);
 	free(names);
 	free(bufs);
@@ -495,6 +497,7 @@ int cmd_import(int argc, char **argv)
 	struct import_args *a = calloc(1, sizeof(*a));
 	struct import_result res = {0};
 	struct wgquick_conf **confs = NULL;
+	struct model *m = NULL;
 	size_t n = 0;
 	bool running;
 	struct diag d;
@@ -531,10 +534,14 @@ int cmd_import(int argc, char **argv)
 	}
 	a->o.running = running;
 	r = import_build(confs, n, &a->o, &res, &d);
+	if (r == 0 && validate_result(&res, &m) == 0)
+		r = import_check_adoption(m, confs, n, &d);
+	else
+		r = -EINVAL;
 	diag_sort(&d);
 	diag_print(&d, stderr);
 	diag_free(&d);
-	if (r < 0 || validate_result(&res) < 0 || write_result(a->out, &res) < 0)
+	if (r < 0 || write_result(a->out, &res) < 0)
 		goto out;
 	print_result(a->out, &res, running);
 	ret = EXIT_OK;
@@ -542,6 +549,7 @@ out:
 	diag_print(&d, stderr);
 	diag_free(&d);
 	import_result_clear(&res);
+	model_free(m);
 	free_confs(confs, n);
 	sodium_memzero(a, sizeof(*a));
 	free(a);

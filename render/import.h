@@ -80,3 +80,10 @@ void import_result_clear(struct import_result *r);
 /* A name (metadata.name) made of any text: lower case, [a-z0-9-], starting with
  * a letter (else prefix is put first), at most MODEL_NAME_MAX characters. */
 void import_name_safe(const char *in, const char *prefix, char out[64]);
+
+struct model;
+/* What a plan on each imported Host would change about its peers, against the
+ * configuration it came from: a warning at the [Peer] line (or at [Interface]
+ * for a peer wgf adds) for a peer removed or added, other AllowedIPs, another
+ * keepalive. m is the loaded result. Returns 0 or -ENOMEM. */
+int import_check_adoption(const struct model *m, struct wgquick_conf *const *confs, size_t n, struct diag *d);

@@ -87,6 +87,10 @@ check "... about PostDown, Table (CRLF file, lower-case keys) and SaveConfig" ba
 	"grep -q 'imw0.conf:9:[0-9]*: warning: PostDown' '$D/import.err' &&
 	 grep -q 'imw1.conf:6:[0-9]*: warning: Table = \"off\"' '$D/import.err' &&
 	 grep -q 'imw0.conf:10:[0-9]*: warning: SaveConfig' '$D/import.err'"
+check "... says what a plan on the site would change (its hub entry's AllowedIPs)" \
+	grep -q 'imw1.conf:10:[0-9]*: warning: on host site, wgf gives this peer AllowedIPs 10.40.0.1/32' "$D/import.err"
+check "... and nothing about the hub's peers, which wgf renders as they are" bash -c \
+	"! grep -q 'imw0.conf:.*wgf \(gives\|has no such\|adds\)' '$D/import.err'"
 check "... tells how to install the hub's private key" grep -q "wg show imw0 private-key > /etc/wgf/private.key" "$D/import.out"
 secrets_absent() {
 	local k

@@ -146,6 +146,12 @@ static void test_import_three(void)
 	CHECK(id && seal_id_from_base64(id, got_id) && !memcmp(got_id, want_id, SEAL_ID_LEN));
 	free(id);
 	CHECK(m && m->n_peers == 2 && m->n_hosts == 2 && m->n_operators == 1);
+	/* adoption: the site routes the whole pool to the hub, wgf each address */
+	CHECK(m && import_check_adoption(m, c, n, &d) == 0);
+	CHECK(!has_warning(&d, "hub/wg0.conf", 0, 0, "AllowedIPs"));
+	/* the Network's one host-to-host keepalive is the site's 15: the hub's entry gets it too */
+	CHECK(has_warning(&d, "hub/wg0.conf", 7, 1, "on host hub, wgf gives this peer PersistentKeepalive 15"));
+	CHECK(has_warning(&d, "site/wg0.conf", 8, 14, "wgf gives this peer AllowedIPs 10.40.0.1/32, 10.40.0.10/32"));
 	model_free(m);
 	import_result_clear(&r);
 	free_confs(c, n);
