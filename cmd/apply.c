@@ -30,6 +30,7 @@ static const char help[] =
 	"  --allow-empty      a repository with no YAML documents is not an error\n"
 	"  --host NAME        the Host to apply (default: matched by key, then hostname)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records, lock and journal (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
 	"                     userspace), kernel, or userspace (wireguard-go)\n"

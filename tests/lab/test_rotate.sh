@@ -229,6 +229,26 @@ for h in $HOSTS; do
 done
 check "kr2 pings kr1 through the hub" pings kr2 10.88.0.11
 
+# again through a saved plan (wgf plan --out, then wgf apply FILE): the same switch
+OLDPUB=$NEWPUB
+NEWPUB=$(kr_host hub rotate 2>/dev/null)
+set_public_key "$repo" hub "$NEWPUB"
+kr_wgf hub plan --out "$LAB_DIR/saved.json" "$repo" >"$LAB_DIR/plan-saved" 2>&1; rc=$?
+check "a saved plan of the second rotation (exit 2), with no private key in it" bash -c "test $rc -eq 2 &&
+	! grep -qF \"\$(cat $(keydir hub)/next.key)\" $LAB_DIR/saved.json $LAB_DIR/plan-saved"
+kr_wgf hub apply --yes "$LAB_DIR/saved.json" >"$LAB_DIR/apply-saved" 2>&1; rc=$?
+check "the saved plan applies on the hub" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply-saved"
+check "... and switches the key files" bash -c "test ! -e $(keydir hub)/next.key &&
+	test \"\$(wg pubkey <$(keydir hub)/private.key)\" = '$NEWPUB' &&
+	test \"\$(wg pubkey <$(keydir hub)/private.key.previous)\" = '$OLDPUB'"
+in_host hub env WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 "$WGF" journal >"$LAB_DIR/journal2" 2>&1
+check "... and journals the second rotation" test "$(grep -c 'key-rotated' "$LAB_DIR/journal2")" -eq 2
+for h in kr1 kr2; do kr_wgf "$h" apply --yes "$repo" >/dev/null 2>&1; done
+check "kr1 pings kr2 after the second rotation" pings kr1 10.88.0.12
+kr_wgf hub plan "$repo" >/dev/null 2>&1
+check "the hub's plan is empty after the second rotation" test $? -eq 0
+
 # a Host key that is neither the current nor the prepared one says how to rotate
 set_public_key "$repo" hub "$OLDPUB"
 kr_wgf hub plan "$repo" >"$LAB_DIR/plan-wrong" 2>&1; rc=$?
