@@ -94,7 +94,7 @@ int cmd_apply(int argc, char **argv)
 	ao.signer_principal = c.pack_signer[0] ? c.pack_signer : NULL;
 	ao.signer_fingerprint = c.pack_signer_fp[0] ? c.pack_signer_fp : NULL;
 	if (plan_is_empty(p)) {
-		pipeline_apply(k, p, &ao, NULL, &res);
+		pipeline_apply(k, p, &ao, apply_warn, &res);
 		if (c.json)
 			cmd_apply_print_json(p, &res, 0, NULL);
 		else
