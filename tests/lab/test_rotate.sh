@@ -85,6 +85,7 @@ done
 for h in $HOSTS; do
 	mkdir -m 700 "$(keydir "$h")"
 	set_public_key "$repo" "$h" "$(kr_host "$h" init 2>"$LAB_DIR/init.$h")"
+	echo "  sealingKey: $(kr_host "$h" pubkey --sealing)" >>"$repo/hosts/$h.yaml"
 done
 check "host init made the WireGuard and the sealing key, 0600 each" bash -c "
 	for h in $HOSTS; do d=$LAB_DIR/keys-\$h
@@ -113,6 +114,7 @@ check "host rotate --status shows the current and the prepared key" bash -c "
 	grep -q '^current   $OLDPUB' $LAB_DIR/status && grep -q '^prepared  $NEWPUB' $LAB_DIR/status"
 kr_wgf hub plan "$repo" >"$LAB_DIR/plan-before" 2>&1; rc=$?
 check "until it is committed, the hub plans nothing (the current key stays)" test $rc -eq 0
+check "the hub's sealing key is the one its Host declares (no warning)" bash -c "! grep -q sealingKey '$LAB_DIR/plan-before'"
 
 # the commit: the Host's publicKey is the prepared one
 set_public_key "$repo" hub "$NEWPUB"
