@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
 	{ "resume",   cmd_resume,   "end a suspension of the reconcile loop" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
+	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
 	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
 	{ "version",  cmd_version,  "print the version" },

@@ -192,6 +192,7 @@ static int in_parent(struct walk *w, size_t i, bool *has)
 	*has = true;
 	if (!d)
 		return 0;       /* the file did not change */
+	*has = false;
 	if (d->status == GIT_DELTA_MODIFIED && (r = blob_cache_has(&w->cache, &d->old_file.id, t->key, has)) < 0)
 		return r;
 	if (*has)
