@@ -25,8 +25,7 @@ struct walk {
 	struct blob_cache cache;
 	struct tracked *t;             /* the first n are still looked for */
 	size_t n;
-	const git_diff_delta **deltas; /* this step's, by new path */
-	size_t n_deltas;
+	struct tree_changes changes;   /* this step's files that changed */
 	struct moved_from *moved;      /* this step's, by key; built when needed */
 	size_t n_moved;
 	bool moved_built;
@@ -49,39 +48,74 @@ static bool loaded_name(const char *path)
 	return (n > 5 && !strcmp(path + n - 5, ".yaml")) || (n > 4 && !strcmp(path + n - 4, ".yml"));
 }
 
-struct find_display {
-	const char *display;
-	char *found;
+/* The head commit's files: path and blob, by path. */
+struct head_file {
+	char *path;
+	git_oid id;
 };
 
-static int find_display_cb(const char *root, const git_tree_entry *entry, void *payload)
-{
-	struct find_display *f = payload;
-	char *path, *shown;
+struct head_files {
+	struct head_file *v;
+	size_t n, cap;
+};
 
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+static int head_file_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct head_files *h = payload;
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	char *path;
+
+	if (git_tree_entry_name(entry)[0] == '.')
+		return 1;       /* skip it (a hidden tree: its children too), as the loader does */
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 		return 0;
-	path = str_printf("%s%s", root, git_tree_entry_name(entry));
-	shown = path ? str_escape_display(path) : NULL;
-	if (shown && !strcmp(shown, f->display)) {
-		f->found = path;
-		path = NULL;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct head_file *v = reallocarray(h->v, cap, sizeof(*v));
+
+		if (!v)
+			return -1;
+		h->v = v;
+		h->cap = cap;
 	}
-	free(shown);
-	free(path);
-	return f->found ? -1 : 0;     /* found: stop the walk */
+	path = str_printf("%s%s", root, git_tree_entry_name(entry));
+	if (!path)
+		return -1;
+	h->v[h->n].path = path;
+	git_oid_cpy(&h->v[h->n++].id, git_tree_entry_id(entry));
+	return 0;
 }
 
-/* The path in the tree of a file the model names as display (escaped when it
- * was not printable: only then does it hold a backslash). NULL: not found. */
-static char *raw_path(git_tree *tree, const char *display)
+static int head_file_cmp(const void *a, const void *b)
 {
-	struct find_display f = { display, NULL };
+	return strcmp(((const struct head_file *)a)->path, ((const struct head_file *)b)->path);
+}
+
+static void head_files_clear(struct head_files *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].path);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* The file the model names as display (escaped where it was not printable:
+ * only then does it hold a backslash), or NULL. */
+static const struct head_file *head_file_find(const struct head_files *h, const char *display)
+{
+	struct head_file key = { .path = (char *)display };
+	const struct head_file *f = NULL;
 
 	if (!strchr(display, '\\'))
-		return strdup(display);
-	git_tree_walk(tree, GIT_TREEWALK_PRE, find_display_cb, &f);
-	return f.found;
+		return h->n ? bsearch(&key, h->v, h->n, sizeof(*h->v), head_file_cmp) : NULL;
+	for (size_t i = 0; !f && i < h->n; i++) {
+		char *shown = str_escape_display(h->v[i].path);
+
+		if (shown && !strcmp(shown, display))
+			f = &h->v[i];
+		free(shown);
+	}
+	return f;
 }
 
 static void resolve(struct walk *w, size_t i, const git_commit *c)
@@ -97,47 +131,27 @@ static void resolve(struct walk *w, size_t i, const git_commit *c)
 }
 
 /* Looks for one object's key in the head commit's file of it. */
-static int track(struct walk *w, git_tree *head, const struct model_meta *meta, const uint8_t pub[WG_KEY_LEN],
-		 struct key_created *out)
+static int track(struct walk *w, const struct head_files *head, const struct model_meta *meta,
+		 const uint8_t pub[WG_KEY_LEN], struct key_created *out)
 {
-	git_tree_entry *e = NULL;
+	const struct head_file *f = meta->loc.file ? head_file_find(head, meta->loc.file) : NULL;
 	struct tracked *t = &w->t[w->n];
 	bool has = false;
-	int r = 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!meta->loc.file)
+	if (!f)
 		return 0;
-	t->path = raw_path(head, meta->loc.file);
-	if (!t->path)
-		return 0;
-	if (git_tree_entry_bypath(&e, head, t->path) == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-		r = blob_cache_has(&w->cache, git_tree_entry_id(e), pub, &has);
-	git_tree_entry_free(e);
-	if (r < 0 || !has) {
-		free(t->path);
-		t->path = NULL;
+	r = blob_cache_has(&w->cache, &f->id, pub, &has);
+	if (r < 0 || !has)
 		return r;
-	}
+	t->path = strdup(f->path);
+	if (!t->path)
+		return -ENOMEM;
 	memcpy(t->key, pub, WG_KEY_LEN);
 	t->out = out;
 	w->n++;
 	return 0;
-}
-
-static int delta_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const git_diff_delta *const *)a)->new_file.path,
-		      (*(const git_diff_delta *const *)b)->new_file.path);
-}
-
-static const git_diff_delta *delta_at(const struct walk *w, const char *path)
-{
-	git_diff_delta key = { .new_file.path = path };
-	const git_diff_delta *kp = &key, *const *d;
-
-	d = bsearch(&kp, w->deltas, w->n_deltas, sizeof(*w->deltas), delta_cmp);
-	return d ? *d : NULL;
 }
 
 static int moved_cmp(const void *a, const void *b)
@@ -151,15 +165,14 @@ static int moved_build(struct walk *w)
 	size_t cap = 0;
 
 	w->moved_built = true;
-	for (size_t i = 0; i < w->n_deltas; i++) {
-		const git_diff_delta *d = w->deltas[i];
+	for (size_t i = 0; i < w->changes.n; i++) {
+		const struct tree_change *d = &w->changes.v[i];
 		const struct blob_keys *b;
 		int r;
 
-		if ((d->status != GIT_DELTA_DELETED && d->status != GIT_DELTA_MODIFIED) ||
-		    !loaded_name(d->old_file.path))
+		if (!d->has_old || !loaded_name(d->path))
 			continue;
-		r = blob_cache_get(&w->cache, &d->old_file.id, &b);
+		r = blob_cache_get(&w->cache, &d->old_id, &b);
 		if (r < 0)
 			return r;
 		if (w->n_moved + b->n > cap) {
@@ -173,7 +186,7 @@ static int moved_build(struct walk *w)
 		}
 		for (size_t k = 0; k < b->n; k++) {
 			memcpy(w->moved[w->n_moved].key, b->keys[k], WG_KEY_LEN);
-			w->moved[w->n_moved++].path = d->old_file.path;
+			w->moved[w->n_moved++].path = d->path;
 		}
 	}
 	if (w->n_moved)
@@ -185,7 +198,7 @@ static int moved_build(struct walk *w)
 static int in_parent(struct walk *w, size_t i, bool *has)
 {
 	struct tracked *t = &w->t[i];
-	const git_diff_delta *d = delta_at(w, t->path);
+	const struct tree_change *d = tree_changes_find(&w->changes, t->path);
 	struct moved_from key, *m;
 	int r;
 
@@ -193,7 +206,7 @@ static int in_parent(struct walk *w, size_t i, bool *has)
 	if (!d)
 		return 0;       /* the file did not change */
 	*has = false;
-	if (d->status == GIT_DELTA_MODIFIED && (r = blob_cache_has(&w->cache, &d->old_file.id, t->key, has)) < 0)
+	if (d->has_old && (r = blob_cache_has(&w->cache, &d->old_id, t->key, has)) < 0)
 		return r;
 	if (*has)
 		return 0;
@@ -216,24 +229,14 @@ static int in_parent(struct walk *w, size_t i, bool *has)
 /* One commit against its first parent: the keys it brought are resolved. */
 static int walk_step(struct walk *w, git_commit *c, git_commit *parent)
 {
-	git_diff_options opts;
 	git_tree *tc = NULL, *tp = NULL;
-	git_diff *diff = NULL;
 	int r = -EIO;
 
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags |= GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_commit_tree(&tc, c) < 0 || git_commit_tree(&tp, parent) < 0 ||
-	    git_diff_tree_to_tree(&diff, w->repo, tp, tc, &opts) < 0)
+	if (git_commit_tree(&tc, c) < 0 || git_commit_tree(&tp, parent) < 0)
 		goto out;
-	w->n_deltas = git_diff_num_deltas(diff);
-	w->deltas = calloc(w->n_deltas + 1, sizeof(*w->deltas));
-	r = -ENOMEM;
-	if (!w->deltas)
+	r = tree_changes_diff(w->repo, tp, tc, &w->changes);
+	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < w->n_deltas; i++)
-		w->deltas[i] = git_diff_get_delta(diff, i);
-	qsort(w->deltas, w->n_deltas, sizeof(*w->deltas), delta_cmp);
 	w->n_moved = 0;
 	w->moved_built = false;
 	for (size_t i = 0; i < w->n;) {
@@ -249,9 +252,7 @@ static int walk_step(struct walk *w, git_commit *c, git_commit *parent)
 	}
 	r = 0;
 out:
-	free(w->deltas);
-	w->deltas = NULL;
-	git_diff_free(diff);
+	tree_changes_clear(&w->changes);
 	git_tree_free(tc);
 	git_tree_free(tp);
 	return r;
@@ -283,21 +284,29 @@ static int walk_history(struct walk *w, git_commit *c)
 	return r;
 }
 
-static int track_all(struct walk *w, git_tree *head, const struct model *m, const bool *want_hosts,
+static int track_all(struct walk *w, git_tree *tree, const struct model *m, const bool *want_hosts,
 		     const bool *want_peers, struct key_created *hosts, struct key_created *peers)
 {
-	int r = 0;
+	struct head_files head = {0};
+	int r = -ENOMEM;
 
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, head_file_cb, &head) < 0)
+		goto out;
+	if (head.n > 1)
+		qsort(head.v, head.n, sizeof(*head.v), head_file_cmp);
+	r = 0;
 	for (size_t i = 0; r == 0 && i < m->n_hosts; i++) {
 		memset(&hosts[i], 0, sizeof(hosts[i]));
 		if (!want_hosts || want_hosts[i])
-			r = track(w, head, &m->hosts[i].meta, m->hosts[i].public_key, &hosts[i]);
+			r = track(w, &head, &m->hosts[i].meta, m->hosts[i].public_key, &hosts[i]);
 	}
 	for (size_t i = 0; r == 0 && i < m->n_peers; i++) {
 		memset(&peers[i], 0, sizeof(peers[i]));
 		if (!want_peers || want_peers[i])
-			r = track(w, head, &m->peers[i].meta, m->peers[i].public_key, &peers[i]);
+			r = track(w, &head, &m->peers[i].meta, m->peers[i].public_key, &peers[i]);
 	}
+out:
+	head_files_clear(&head);
 	return r;
 }
 
