@@ -29,8 +29,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun `wgf COMMAND --help` for a command's options; `man wgf` for everything.\n"
-		"Exit codes: 0 success (plan: no changes), 2 plan has changes, 1 error,\n"
-		"3 reconcile refused an untrusted revision.\n");
+		"Exit codes: 0 success (plan: no changes), 2 plan has changes (keys\n"
+		"--fail-on-overdue: a key is overdue), 1 error, 3 reconcile refused an\n"
+		"untrusted revision.\n");
 }
 
 int main(int argc, char **argv)
