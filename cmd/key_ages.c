@@ -1,5 +1,7 @@
 /* Key ages for wgf keys, validate and plan: git history when the repository
- * is read from git, else keyCreated; the clock is the command's (c->now). */
+ * is read from git, else keyCreated; the clock is the command's (c->now).
+ * Messages go to stderr directly: common.c calls in here (plan), so this file
+ * must not use it back (tests/check-layers: no cycles between files). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ int cmd_key_ages(const struct cmd_ctx *c, const struct model *m, const bool *wan
 	if (r == 0 && (r = key_ages_collect(m, &o, out)) < 0)
 		wgf_error_set(&err, r, NULL);
 	if (r < 0)
-		cmd_error("key ages: %s", wgf_error_message(&err));
+		fprintf(stderr, "wgf: key ages: %s\n", wgf_error_message(&err));
 	wgf_error_clear(&err);
 	free(hosts);
 	free(peers);
@@ -63,7 +65,7 @@ int cmd_key_warnings(const struct cmd_ctx *c, const struct model *m, const char 
 	int r = 0;
 
 	if (h && want_of_host(m, h, &wh, &wp) < 0) {
-		cmd_error("key ages: %s", strerror(ENOMEM));
+		fprintf(stderr, "wgf: key ages: %s\n", strerror(ENOMEM));
 		r = -ENOMEM;
 		goto out;
 	}
@@ -90,6 +92,6 @@ int cmd_plan_key_check(const struct cmd_ctx *c, const struct model *m, const cha
 	diag_print(&d, stderr);
 	diag_free(&d);
 	if (r > 0 && c->fail_on_overdue)
-		cmd_error("%d key%s overdue for rotation (--fail-on-overdue)", r, r == 1 ? " is" : "s are");
+		fprintf(stderr, "wgf: %d key%s overdue for rotation (--fail-on-overdue)\n", r, r == 1 ? " is" : "s are");
 	return c->fail_on_overdue && r != 0 ? -1 : 0;
 }
