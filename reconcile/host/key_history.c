@@ -258,19 +258,23 @@ out:
 	return r;
 }
 
-/* Back from c until every key is resolved; the keys of the oldest commit came with it. */
+/* Back from c until every key is resolved; the keys of the root commit came
+ * with it. History that ends before the root (a shallow clone, a commit that
+ * came alone in a pack) leaves the keys not resolved by then unknown: their
+ * age would only be a guess. */
 static int walk_history(struct walk *w, git_commit *c)
 {
 	git_commit *cur = c, *parent = NULL;
 	int r = 0;
 
 	while (w->n) {
-		if (git_commit_parentcount(cur) == 0 || git_commit_parent(&parent, cur, 0) < 0) {
-			/* the root, or history that ends here (a shallow copy) */
+		if (git_commit_parentcount(cur) == 0) {
 			while (w->n)
 				resolve(w, 0, cur);
 			break;
 		}
+		if (git_commit_parent(&parent, cur, 0) < 0)
+			break;
 		r = walk_step(w, cur, parent);
 		if (cur != c)
 			git_commit_free(cur);

@@ -13,9 +13,10 @@
 
 /* m: loaded by model_load_git from repo (m->commit set). want_hosts/want_peers:
  * which objects to look for (NULL: all). hosts[m->n_hosts], peers[m->n_peers]
- * get origin COMMIT, or UNKNOWN (not wanted, or the key is not written out in
- * its file as base64). -errno with err set on a repository that cannot be
- * read. */
+ * get origin COMMIT, or UNKNOWN (not wanted; the key is not written out in its
+ * file as base64; or history ends before the commit that brought it: a
+ * shallow clone, a commit that came alone in a pack). -errno with err set on a
+ * repository that cannot be read. */
 int key_history(const char *repo, const struct model *m, const bool *want_hosts, const bool *want_peers,
 		struct key_created *hosts, struct key_created *peers, struct wgf_error *err);
 

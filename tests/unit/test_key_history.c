@@ -1,8 +1,9 @@
 /* Key history on a real git repository (made with git, backdated commits):
  * a key kept since the first commit, one rotated later, one whose file moved
  * (it keeps its age), one brought in by a merge (first parent: the merge), one
- * written so that it is not found as text (unknown, not guessed), and the keys
- * of only the objects asked for. */
+ * written so that it is not found as text (unknown, not guessed), history cut
+ * short by a shallow clone (unknown too), and the keys of only the objects
+ * asked for. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +120,28 @@ static void test_history(void)
 		CHECK(r && r->origin == KEY_ORIGIN_COMMIT && r->time == DAY1 + 10 * DAY);
 		k = peer_of(m, peers, "kept");
 		CHECK(k && k->origin == KEY_ORIGIN_UNKNOWN);
+	}
+	/* history cut short (a shallow clone: the merge and its two parents): what
+	 * came before is unknown, not dated by the oldest commit there is */
+	{
+		struct model *ms = NULL;
+		char shallow[300];
+
+		snprintf(shallow, sizeof(shallow), "%s/shallow", dir);
+		CHECK_INT(sh("git clone -q --depth 2 file://%s %s 2>/dev/null", path, shallow), 0);
+		diag_init(&d);
+		CHECK_INT(model_load_git(shallow, "HEAD", &ms, &d), 0);
+		diag_free(&d);
+		if (ms) {
+			CHECK_INT(key_history(shallow, ms, NULL, NULL, hosts, peers, &err), 0);
+			k = peer_of(ms, peers, "late");
+			CHECK(k && k->origin == KEY_ORIGIN_COMMIT && k->time == DAY1 + 30 * DAY);
+			k = peer_of(ms, peers, "rot");
+			CHECK(k && k->origin == KEY_ORIGIN_UNKNOWN);
+			k = peer_of(ms, peers, "kept");
+			CHECK(k && k->origin == KEY_ORIGIN_UNKNOWN);
+		}
+		model_free(ms);
 	}
 	/* a repository that is not there */
 	CHECK(key_history("/nonexistent/wgf", m, NULL, NULL, hosts, peers, &err) < 0);
