@@ -113,7 +113,7 @@ static void print_json(const struct model *m, const struct key_ages *a, int64_t 
 	for (size_t i = 0; i < a->n; i++)
 		json_object_array_add(keys, key_json(&a->items[i]));
 	json_object_object_add(o, "keys", keys);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 

@@ -99,8 +99,9 @@ int cmd_validate(int argc, char **argv)
 		nr = peer_notices_collect(m, &no, &notices);
 		if (nr < 0)
 			cmd_error("listing the peers left out: %s", strerror(-nr));
+		/* with --fail-on-overdue, a history that cannot be read fails it too */
 		kr = cmd_key_warnings(&c, m, NULL, &d);
-		if (kr < 0 || diag_has_errors(&d))
+		if (diag_has_errors(&d) || (kr < 0 && c.fail_on_overdue))
 			r = -EINVAL;
 		diag_sort(&d);
 	}
