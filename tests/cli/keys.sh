@@ -9,6 +9,8 @@ kg() { git -C "$ka/r" -c user.name=t -c user.email=t@example.org "$@"; }
 # kcommit DATE MESSAGE: everything, committed (author and committer) at DATE noon UTC
 kcommit() { kg add -A && GIT_AUTHOR_DATE="$1T12:00:00Z" GIT_COMMITTER_DATE="$1T12:00:00Z" kg commit -qm "$2"; }
 kkey() { wg genkey | wg pubkey; }
+# kfp KEY: the key's fingerprint as an extended regular expression ("+" is one)
+kfp() { printf '%s…' "${1:0:8}" | sed 's/+/\\+/g'; }
 khost() { printf 'apiVersion: wgf/v1\nkind: Host\nmetadata: {name: %s}\nspec:\n  role: hub\n  publicKey: %s\n  endpoint: 198.51.100.%s:51820\n  addresses: [10.60.0.%s/24]\n%b' "$1" "$2" "$3" "$3" "${4:-}"; }
 kpeer() { printf 'apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: %s}\nspec:\n  publicKey: %s\n  addresses: [10.60.0.%s]\n  hubs: [%s]\n%b' "$1" "$2" "$3" "$4" "${5:-}"; }
 HUB=$(kkey) HUB2=$(kkey) ALICE1=$(kkey) ALICE2=$(kkey) BOB=$(kkey) CAROL=$(kkey) DAVE=$(kkey)
@@ -63,8 +65,8 @@ assert a[\"status\"] == \"due_soon\" and d[\"due_within_days\"] == 30, a'"
 r=$(run3 "$WGF" keys --repo "$ka/r")
 check "keys (text): exit 0, Hosts then Peers, the most urgent first, each row's facts" bash -c "test $r -eq 0 &&
 	grep -qx 'Hosts' '$tmp/o' && grep -qx 'Peers' '$tmp/o' && test \$(grep -nx Hosts '$tmp/o' | cut -d: -f1) -lt \$(grep -nx Peers '$tmp/o' | cut -d: -f1) &&
-	grep -qE '^  overdue +hub +${HUB:0:8}… +2026-01-01 +commit $base +211d +90d +2026-04-01\$' '$tmp/o' &&
-	grep -qE '^  ok +alice +${ALICE2:0:8}… +2026-06-01 +commit $rot +60d +90d +2026-08-30\$' '$tmp/o' &&
+	grep -qE '^  overdue +hub +$(kfp "$HUB") +2026-01-01 +commit $base +211d +90d +2026-04-01\$' '$tmp/o' &&
+	grep -qE '^  ok +alice +$(kfp "$ALICE2") +2026-06-01 +commit $rot +60d +90d +2026-08-30\$' '$tmp/o' &&
 	test \$(grep -nE '^  overdue +carol' '$tmp/o' | cut -d: -f1) -lt \$(grep -nE '^  ok +alice' '$tmp/o' | cut -d: -f1) &&
 	grep -qx '6 keys: 5 overdue, 0 due soon, 1 ok, 0 unknown, 0 without a policy' '$tmp/o'"
 check "keys (text): no colour when stdout is not a terminal, no whole key" bash -c "! grep -q \$'\\033' '$tmp/o' && ! grep -qF -e '$HUB' -e '$ALICE2' '$tmp/o'"
@@ -140,5 +142,5 @@ r=$(run3 "$WGF" validate "$ka/dir")
 check "validate of the directory: only the hub's key (keyCreated) is overdue" bash -c "test $r -eq 0 && grep -qx 'hosts/hub.yaml:2:1: warning: key of Host \"hub\" is 182 days old, rotation maxAge is 90 days: rotate it (wgf host rotate, on hub, then commit its next key)' '$tmp/e' && test \$(grep -c ': warning: ' '$tmp/e') -eq 1"
 sed -i '/rotation:/d' "$ka/dir/network.yaml"
 r=$(run3 "$WGF" keys "$ka/dir" --fail-on-overdue)
-check "keys PATH without a rotation policy: no policy, exit 0 with --fail-on-overdue" bash -c "test $r -eq 0 && grep -qE '^  no policy +hub +${HUB:0:8}… +2026-01-31 +keyCreated +182d +- +-\$' '$tmp/o' && grep -q '5 without a policy' '$tmp/o'"
+check "keys PATH without a rotation policy: no policy, exit 0 with --fail-on-overdue" bash -c "test $r -eq 0 && grep -qE '^  no policy +hub +$(kfp "$HUB") +2026-01-31 +keyCreated +182d +- +-\$' '$tmp/o' && grep -q '5 without a policy' '$tmp/o'"
 unset WGF_NOW
