@@ -125,6 +125,14 @@ check "plan --all: every overdue key warned about once" bash -c "test $r -eq 2 &
 r=$(run3 "$WGF" plan --all --repo "$ka/r" --fail-on-overdue)
 check "plan --all --fail-on-overdue: exit 1" bash -c "test $r -eq 1 && grep -q '5 keys are overdue' '$tmp/e'"
 
+# a file name that is printed escaped (a backslash, a tab): its key is still found in history
+mkdir -p "$ka/odd" && git -C "$ka/odd" init -q -b main
+printf 'apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n}\nspec:\n  addressPools: {ipv4: 10.60.0.0/24}\n  rotation: {maxAge: 1d}\n---\n' >"$ka/odd/we\ird	x.yaml"
+khost h "$HUB" 1 >>"$ka/odd/we\ird	x.yaml"
+git -C "$ka/odd" add -A && GIT_COMMITTER_DATE=2026-07-25T00:00:00Z git -C "$ka/odd" -c user.name=t -c user.email=t@example.org commit -qm odd
+r=$(run3 "$WGF" validate --repo "$ka/odd")
+check "a file name printed escaped: its key dated by history (7 days, maxAge 1 day), the place as printed" bash -c "test $r -eq 0 && grep -qxF 'we\\\\ird\\x09x.yaml:9:1: warning: key of Host \"h\" is 7 days old, rotation maxAge is 1 day: rotate it (wgf host rotate, on h, then commit its next key)' '$tmp/e'"
+
 # a directory: keyCreated, else unknown; no policy without a rotation
 mkdir -p "$ka/dir" && cp -r "$ka/r/." "$ka/dir/" && rm -rf "$ka/dir/.git"
 printf '  keyCreated: 2026-01-31\n' >>"$ka/dir/hosts/hub.yaml"
