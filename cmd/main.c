@@ -18,6 +18,9 @@ static const struct cmd commands[] = {
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
+	{ "peer",     cmd_peer,     "the devices: `peer config` prints a wg-quick config (or QR code), `peer new`, `peer rotate`" },
+	{ "secret",   cmd_secret,   "preshared keys sealed in the repository: `secret psk PEER`, `secret reseal`" },
+	{ "operator", cmd_operator, "your Operator identity, that sealed secrets are sealed to: `operator init`" },
 	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
 	{ "version",  cmd_version,  "print the version" },
 };
