@@ -273,6 +273,14 @@ out:
 	model_free(m);
 }
 
+static size_t peer_index(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_peers; i++)
+		if (!strcmp(m->peers[i].meta.name, name))
+			return i;
+	return MODEL_NONE;
+}
+
 static const char *item(const struct hs_firewall *f, const char *key)
 {
 	for (size_t i = 0; i < f->n_items; i++)
@@ -300,6 +308,19 @@ static void test_internet_only_items(void)
 		  "10.40.0.1/32, nothing else; only policies reach it (from 10.40.10.20/32, fd40:0:0:10::20/128)");
 	CHECK_STR(item(&core, "access/peer/guest2"), "internet-only: the internet, DNS at 10.40.0.1/32, nothing else; "
 		  "only policies reach it (from 10.40.10.21/32)");
+	/* what its device routes into the tunnel: the internet (a full tunnel), and its DNS */
+	{
+		struct fw_reach reach;
+		char buf[PREFIX_STRLEN];
+		size_t gi = peer_index(m, "guest1");
+
+		CHECK_INT(fw_peer_reach(fw, gi, &reach), 0);
+		CHECK(reach.internet);
+		CHECK_INT(reach.n, 1);
+		if (reach.n == 1)
+			CHECK_STR(prefix_format(&reach.p[0], buf), "10.40.0.1/32");
+		free(reach.p);
+	}
 out:
 	hs_firewall_clear(&core);
 	hs_firewall_clear(&edge);
