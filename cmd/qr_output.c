@@ -1,0 +1,123 @@
+/* The QR code of a client config on stdout or in a file (wgf peer config --qr). */
+#include "cmd/qr_output.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/host/fileio.h"
+#include "render/qr.h"
+
+const char *const qr_format_names[] = {
+	[QR_FORMAT_UTF8] = "utf8", [QR_FORMAT_SVG] = "svg", [QR_FORMAT_PNG] = "png",
+};
+
+bool qr_format_parse(const char *s, enum qr_format *out)
+{
+	for (int f = 0; f < QR_FORMAT_COUNT; f++) {
+		if (!strcmp(s, qr_format_names[f])) {
+			*out = (enum qr_format)f;
+			return true;
+		}
+	}
+	cmd_error("--format must be utf8, svg or png, not \"%s\"", s);
+	return false;
+}
+
+/* Straight to the descriptor: stdio would keep a copy in its buffer. */
+static int qr_write_fd(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Whether this output may go where it is asked to; says why not. */
+static bool qr_output_allowed(const struct qr_output *o, bool to_stdout)
+{
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (!to_stdout)
+		return true;
+	if (o->format == QR_FORMAT_PNG && tty) {
+		cmd_error("a PNG is not for the terminal: write it to a file with -o FILE");
+		return false;
+	}
+	if (o->secret && !tty && !o->force) {
+		cmd_error("the QR code holds a private key: refusing to print it to standard output, "
+			  "which is not a terminal (write it with -o FILE, mode 0600, or add --force)");
+		return false;
+	}
+	return true;
+}
+
+static int qr_render(const struct qr *q, const struct qr_output *o, bool color, uint8_t **out, size_t *len)
+{
+	unsigned scale = o->scale ? o->scale : QR_OUTPUT_SCALE;
+
+	switch (o->format) {
+	case QR_FORMAT_UTF8:
+		return qr_text(q, color, (char **)out, len);
+	case QR_FORMAT_SVG:
+		return qr_svg(q, scale, (char **)out, len);
+	case QR_FORMAT_PNG:
+		return qr_png(q, scale, out, len);
+	default:
+		return -EINVAL;
+	}
+}
+
+int qr_output_write(const char *text, size_t len, const struct qr_output *o)
+{
+	bool to_stdout = !o->path || !strcmp(o->path, "-");
+	struct qr *q = NULL;
+	uint8_t *buf = NULL;
+	size_t buf_len = 0;
+	int r, ret = EXIT_ERROR;
+
+	if (!qr_output_allowed(o, to_stdout))
+		return EXIT_ERROR;
+	r = qr_encode(text, len, &q);
+	if (r == -EMSGSIZE) {
+		cmd_error("the configuration (%zu bytes) is too long for a QR code (at most 2953 bytes)", len);
+		goto out;
+	}
+	if (r == 0)
+		r = qr_render(q, o, to_stdout && o->color, &buf, &buf_len);
+	if (r < 0) {
+		cmd_error("making the QR code: %s", strerror(-r));
+		goto out;
+	}
+	if (to_stdout) {
+		fflush(stdout);
+		r = qr_write_fd(STDOUT_FILENO, buf, buf_len);
+	} else {
+		r = fileio_write(o->path, buf, buf_len, 0600);
+	}
+	if (r < 0) {
+		cmd_error("writing %s: %s", to_stdout ? "standard output" : o->path, strerror(-r));
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	if (buf)
+		sodium_memzero(buf, buf_len);
+	free(buf);
+	qr_free(q);
+	return ret;
+}
