@@ -1,0 +1,183 @@
+# QR codes of client configs (issue 14): each format is read back by a real decoder
+# and must give the config byte for byte. zbarimg (Debian's zbar-tools) reads the
+# PNG as written; the SVG as headless Chromium draws it on a black page (so its own
+# quiet zone must make the light border); the terminal's UTF-8 half blocks as
+# tests/cli/qr_term.py paints them on a terminal's background (dark or light, the
+# colours the output sets). The terminal cases run under a pty (script(1)), where
+# the command sees a terminal. Two controls show that the decoder notices what the
+# checks are about: the same blocks without their quiet zone, and plain blocks on a
+# light terminal (inverted), do not read. Sourced by tests/cli/run (uses its $tmp,
+# $WGF, $here, check, checkw, skip).
+qr=$tmp/qr
+mkdir -p "$qr"
+QR_DRIVER=$(dirname "$WGF")/cli/qr_driver
+
+# qr_cmd CASE [OPTION...]: the client config of CASE, or with --qr [--format F]
+# [-o FILE] [--force] [--no-color] its QR code. The one line that changes when
+# `wgf peer config NAME` produces them (CASE a peer of a repository made below):
+qr_cmd() { "$QR_DRIVER" "$qr/$1.conf" "${@:2}"; }
+
+# The cases: a phone with a PSK, IPv6 and DNS (~500 bytes); a laptop with four hubs
+# (too long for level H: the code falls back to a lower level); a config whose
+# device keeps its own key (a placeholder: nothing secret); one too long for any QR.
+qr_key() { wg genkey; }
+qr_peer() {   # qr_peer N: one [Peer] block
+	cat <<EOF
+
+[Peer]
+# hub-$1 (isp)
+PublicKey = $(qr_key | wg pubkey)
+PresharedKey = $(wg genpsk)
+Endpoint = [2001:db8:40::$1]:51820
+AllowedIPs = 10.40.0.0/16, fd40::/64, 192.168.$1.0/24, 172.16.$1.0/24, 2001:db8:$1::/48
+PersistentKeepalive = 25
+EOF
+}
+qr_iface() {  # qr_iface PRIVATE-KEY-LINE
+	cat <<EOF
+# wgf: peer alice-phone of network isp, tenant acme (access vpn-only)
+[Interface]
+$1
+Address = 10.40.3.17/32, fd40::3:11/128
+DNS = 10.40.0.1, fd40::1, corp.example, lan
+MTU = 1380
+EOF
+}
+{ qr_iface "PrivateKey = $(qr_key)"; qr_peer 1; } >"$qr/phone.conf"
+{ qr_iface "PrivateKey = $(qr_key)"; for i in 1 2 3 4 5 6; do qr_peer $i; done; } >"$qr/laptop.conf"
+{ qr_iface "# PrivateKey: this device's own (--private-key-file FILE fills it in)"; qr_peer 1; } >"$qr/own-key.conf"
+{ qr_iface "PrivateKey = $(qr_key)"; for i in $(seq 1 12); do qr_peer $i; done; } >"$qr/huge.conf"
+for c in phone laptop own-key huge; do qr_cmd $c >"$qr/$c.want"; done
+n=$(wc -c <"$qr/phone.want")
+check "the phone's config is realistic: a 44-character private key, a PSK, IPv6, DNS, $n bytes" bash -c \
+	"test $n -ge 400 && test $n -le 600 && grep -qE '^PrivateKey = [A-Za-z0-9+/]{43}=\$' '$qr/phone.want' && grep -q '^PresharedKey = ' '$qr/phone.want' && grep -q '^DNS = .*fd40::1' '$qr/phone.want'"
+n=$(wc -c <"$qr/laptop.want")
+check "the laptop's config ($n bytes) is too long for level H (1273 bytes) and fits L (2953)" test "$n" -gt 1273 -a "$n" -le 2953
+check "the huge config is too long for any QR code ($(wc -c <"$qr/huge.want") bytes)" test "$(wc -c <"$qr/huge.want")" -gt 2953
+
+# qr_decodes IMAGE WANT: zbarimg finds exactly one code in IMAGE, and it is WANT
+# (zbarimg --raw ends each code it prints with a newline)
+qr_decodes() {
+	local r
+	zbarimg --raw -q "$1" >"$1.got" 2>"$1.err"; r=$?
+	[ "$r" -eq 0 ] || { echo "zbarimg read no code in $1 (exit $r)"; return 1; }
+	{ cat "$2"; echo; } >"$1.want"
+	cmp -s "$1.want" "$1.got" && return 0
+	echo "decoded $(wc -c <"$1.got") bytes, want $(($(wc -c <"$2") + 1)):"
+	diff "$1.want" "$1.got" | head -n 10
+	return 1
+}
+# qr_unreadable IMAGE: zbarimg finds no code in IMAGE (a control)
+qr_unreadable() { zbarimg --raw -q "$1" >/dev/null 2>&1; [ $? -eq 4 ]; }
+# qr_tty OUT CMD...: CMD (qr_cmd too) with stdout on a terminal (a pty), as text
+# (its \r dropped); colours unless QR_NO_COLOR=1
+qr_tty() {
+	local out=$1; shift
+	NO_COLOR=${QR_NO_COLOR:-} TERM=xterm SHELL=/bin/bash script -qec \
+		"$(declare -f qr_cmd); $(declare -p qr QR_DRIVER WGF); $(printf '%q ' "$@")" /dev/null \
+		</dev/null | tr -d '\r' >"$out"
+	return "${PIPESTATUS[0]}"
+}
+# qr_svg_decodes CASE: zbarimg reads its SVG as headless Chromium draws it, on a
+# black page (Chromium never reaches the network: see tests/browser/run)
+qr_svg_decodes() {
+	local c=$1 w profile
+	w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$qr/$c.svg")
+	[ -n "$w" ] || { echo "the SVG has no width"; return 1; }
+	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#000}img{display:block;margin:40px}</style></head><body><img src="%s.svg"></body></html>\n' "$c" >"$qr/$c.html"
+	profile=$(mktemp -d "$qr/profile.XXXXXX")
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
+		--no-first-run --disable-background-networking --disable-component-update --disable-sync \
+		--disable-default-apps --disable-extensions --disable-domain-reliability --no-pings \
+		--dns-prefetch-disable --host-resolver-rules="MAP * ~NOTFOUND" --proxy-server="127.0.0.1:9" \
+		--hide-scrollbars --window-size=$((w + 80)),$((w + 80)) --screenshot="$qr/$c-svg.png" \
+		"file://$qr/$c.html" >"$qr/$c-chromium.log" 2>&1 || { echo "chromium failed:"; tail -n 5 "$qr/$c-chromium.log"; return 1; }
+	qr_decodes "$qr/$c-svg.png" "$qr/$c.want"
+}
+# qr_term THEME TEXT IMAGE: TEXT drawn on a terminal of THEME (dark, light)
+qr_term() { python3 "$here/qr_term.py" "$@"; }
+# qr_mode FILE: its permission bits
+qr_mode() { stat -c %a "$1"; }
+qr_png_info() {   # qr_png_info FILE: "WIDTH HEIGHT BITDEPTH COLOURTYPE" from its IHDR
+	python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(33); assert d[:8]==b"\x89PNG\r\n\x1a\n" and d[12:16]==b"IHDR"; print(*struct.unpack(">IIBB", d[16:26]))' "$1"
+}
+
+if ! command -v zbarimg >/dev/null; then
+	skip "zbarimg is not installed (make deps installs zbar-tools): QR codes not decoded"
+else
+for c in phone laptop; do
+	# --- PNG
+	r=$(run3 qr_cmd $c --qr --format png -o "$qr/$c.png")
+	check "$c: --format png -o FILE exits 0, prints nothing" bash -c "test $r -eq 0 && ! test -s '$tmp/o' && ! test -s '$tmp/e'"
+	check "$c: the PNG is written 0600" test "$(qr_mode "$qr/$c.png")" = 600
+	read -r w h depth ctype < <(qr_png_info "$qr/$c.png")
+	check "$c: the PNG is 1-bit grey, square, whole modules of 8 pixels ($w x $h)" \
+		test "$w" = "$h" -a "$depth" = 1 -a "$ctype" = 0 -a $((w % 8)) = 0
+	checkw "$c: zbarimg reads the PNG back to the config, byte for byte" qr_decodes "$qr/$c.png" "$qr/$c.want"
+	# --- SVG, drawn by Chromium on black
+	r=$(run3 qr_cmd $c --qr --format svg -o "$qr/$c.svg")
+	check "$c: --format svg -o FILE exits 0, written 0600" bash -c "test $r -eq 0 && test \$(stat -c %a '$qr/$c.svg') = 600"
+	check "$c: the SVG is one <path> of modules, crispEdges" bash -c \
+		"test \$(grep -o '<path' '$qr/$c.svg' | wc -l) -eq 1 && grep -q 'shape-rendering=\"crispEdges\"' '$qr/$c.svg'"
+	if ! command -v chromium >/dev/null; then
+		skip "$c: chromium is not installed (make deps): the SVG not decoded"
+	else
+		checkw "$c: zbarimg reads the SVG as Chromium draws it on a black page" qr_svg_decodes "$c"
+	fi
+	# --- the terminal: the blocks as a pty shows them (colours), and without colours
+	qr_tty "$qr/$c.tty" qr_cmd $c --qr; r=$?
+	check "$c: --qr on a terminal prints a secret, in explicit colours, exit 0" bash -c \
+		"test $r -eq 0 && grep -q \$'\\e\\\\[40;97m' '$qr/$c.tty'"
+	for theme in dark light; do
+		qr_term $theme "$qr/$c.tty" "$qr/$c-tty-$theme.pgm"
+		checkw "$c: the terminal's code reads back on a $theme terminal" qr_decodes "$qr/$c-tty-$theme.pgm" "$qr/$c.want"
+	done
+	QR_NO_COLOR=1 qr_tty "$qr/$c.plain" qr_cmd $c --qr; r=$?
+	check "$c: with NO_COLOR, only half blocks and spaces" bash -c "test $r -eq 0 && ! grep -q \$'\\e' '$qr/$c.plain' && grep -q '▄' '$qr/$c.plain'"
+	qr_term dark "$qr/$c.plain" "$qr/$c-plain.pgm"
+	checkw "$c: without colours it reads back on a dark terminal (light modules are the blocks)" \
+		qr_decodes "$qr/$c-plain.pgm" "$qr/$c.want"
+done
+
+# the controls: what the checks above look at matters to the decoder
+qr_term light "$qr/phone.plain" "$qr/inverted.pgm"
+check "control: plain blocks on a light terminal (inverted) do not read" qr_unreadable "$qr/inverted.pgm"
+python3 - "$qr/phone.plain" "$qr/no-quiet.txt" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")[:-1]
+open(sys.argv[2], "w", encoding="utf-8").write("".join(l[4:-4] + "\n" for l in lines[2:-2]))
+PY
+qr_term dark "$qr/no-quiet.txt" "$qr/no-quiet.pgm"
+check "control: the same blocks without their quiet zone do not read on a dark terminal" qr_unreadable "$qr/no-quiet.pgm"
+
+# not a terminal: a secret is refused unless forced; a config without one is printed
+r=$(run3 qr_cmd phone --qr)
+check "--qr with a private key to a pipe: refused, exit 1, says why, prints nothing" bash -c \
+	"test $r -eq 1 && ! test -s '$tmp/o' && grep -qx 'wgf: the QR code holds a private key: refusing to print it to standard output, which is not a terminal (write it with -o FILE, mode 0600, or add --force)' '$tmp/e'"
+r=$(run3 qr_cmd phone --qr --force)
+cp "$tmp/o" "$qr/forced.txt"
+check "--qr --force to a pipe: exit 0, no colours" bash -c "test $r -eq 0 && ! grep -q \$'\\e' '$qr/forced.txt'"
+qr_term dark "$qr/forced.txt" "$qr/forced.pgm"
+checkw "--qr --force to a pipe reads back" qr_decodes "$qr/forced.pgm" "$qr/phone.want"
+r=$(run3 qr_cmd own-key --qr)
+cp "$tmp/o" "$qr/own-key.txt"
+check "--qr of a config without a private key to a pipe: exit 0" test "$r" -eq 0
+qr_term dark "$qr/own-key.txt" "$qr/own-key.pgm"
+checkw "the config without a private key reads back" qr_decodes "$qr/own-key.pgm" "$qr/own-key.want"
+qr_tty "$qr/tty.png" qr_cmd own-key --qr --format png; r=$?
+check "--format png to a terminal: refused, exit 1" bash -c "test $r -eq 1 && grep -q 'a PNG is not for the terminal' '$qr/tty.png'"
+r=$(run3 qr_cmd phone --qr --format utf8 -o "$qr/phone.txt")
+check "--format utf8 -o FILE: written 0600, no colours" bash -c \
+	"test $r -eq 0 && test \$(stat -c %a '$qr/phone.txt') = 600 && ! grep -q \$'\\e' '$qr/phone.txt'"
+# a file that was there is replaced whole, 0600 however it was, and no temporary file stays
+printf 'old\n' >"$qr/old.png"; chmod 644 "$qr/old.png"
+r=$(run3 qr_cmd phone --qr --format png -o "$qr/old.png")
+check "-o over a 0644 file: replaced by a 0600 one, no temporary file left" bash -c \
+	"test $r -eq 0 && test \$(stat -c %a '$qr/old.png') = 600 && ! ls '$qr' | grep -q tmp"
+checkw "the replaced file reads back" qr_decodes "$qr/old.png" "$qr/phone.want"
+r=$(run3 qr_cmd huge --qr --format png -o "$qr/huge.png")
+check "a config too long for a QR code: exit 1, says so, no file" bash -c \
+	"test $r -eq 1 && grep -q 'is too long for a QR code (at most 2953 bytes)' '$tmp/e' && ! test -e '$qr/huge.png'"
+r=$(run3 qr_cmd phone --qr --format jpeg -o "$qr/x.jpeg")
+check "--format jpeg: exit 1, names the formats" bash -c "test $r -eq 1 && grep -q 'utf8, svg or png, not \"jpeg\"' '$tmp/e'"
+fi

@@ -1,0 +1,74 @@
+/* Stands in for `wgf peer config NAME` in tests/cli/qr.sh until that command
+ * calls cmd/qr_output.c itself: the config comes from a file, and the options
+ * are the ones the command takes for its QR code.
+ * usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force] [--no-color]
+ * Without --qr it prints the config. The text holds a private key when a line
+ * says "PrivateKey = " and a 44-character key (not a placeholder). */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/qr_output.h"
+#include "cmd/wgf.h"
+#include "reconcile/host/fileio.h"
+
+static bool holds_private_key(const char *text)
+{
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+
+		if (n == strlen("PrivateKey = ") + 44 && !strncmp(l, "PrivateKey = ", 13))
+			return true;
+	}
+	return false;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force] [--no-color]\n");
+	return EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "qr", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' }, { "no-color", no_argument, NULL, 'C' },
+		{ 0 },
+	};
+	struct qr_output o = { .format = QR_FORMAT_UTF8, .color = cmd_color_enabled(stdout) };
+	bool qr = false;
+	char *text = NULL;
+	size_t len = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': qr = true; break;
+		case 'f':
+			if (!qr_format_parse(optarg, &o.format))
+				return EXIT_ERROR;
+			break;
+		case 'o': o.path = optarg; break;
+		case 'F': o.force = true; break;
+		case 'C': o.color = false; break;
+		default: return usage();
+		}
+	}
+	if (optind + 1 != argc)
+		return usage();
+	if (sodium_init() < 0 || fileio_read(argv[optind], &text, &len) < 0) {
+		fprintf(stderr, "qr_driver: cannot read %s\n", argv[optind]);
+		return EXIT_ERROR;
+	}
+	o.secret = holds_private_key(text);
+	if (qr)
+		r = qr_output_write(text, len, &o);
+	else
+		r = fwrite(text, 1, len, stdout) == len ? EXIT_OK : EXIT_ERROR;
+	sodium_memzero(text, len);
+	free(text);
+	return r;
+}
