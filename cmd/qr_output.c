@@ -69,22 +69,29 @@ static bool qr_output_allowed(const struct qr_output *o, bool to_stdout)
 static int qr_render(const struct qr *q, const struct qr_output *o, bool color, uint8_t **out, size_t *len)
 {
 	unsigned scale = o->scale ? o->scale : QR_OUTPUT_SCALE;
+	char *text = NULL;
+	int r;
 
 	switch (o->format) {
 	case QR_FORMAT_UTF8:
-		return qr_text(q, color, (char **)out, len);
+		r = qr_text(q, color, &text, len);
+		break;
 	case QR_FORMAT_SVG:
-		return qr_svg(q, scale, (char **)out, len);
+		r = qr_svg(q, scale, &text, len);
+		break;
 	case QR_FORMAT_PNG:
 		return qr_png(q, scale, out, len);
 	default:
 		return -EINVAL;
 	}
+	*out = (uint8_t *)text;
+	return r;
 }
 
 int qr_output_write(const char *text, size_t len, const struct qr_output *o)
 {
 	bool to_stdout = !o->path || !strcmp(o->path, "-");
+	int fit = to_stdout && o->format == QR_FORMAT_UTF8 && o->columns > 0 ? o->columns : 0;
 	struct qr *q = NULL;
 	uint8_t *buf = NULL;
 	size_t buf_len = 0;
@@ -92,11 +99,14 @@ int qr_output_write(const char *text, size_t len, const struct qr_output *o)
 
 	if (!qr_output_allowed(o, to_stdout))
 		return EXIT_ERROR;
-	r = qr_encode(text, len, &q);
+	r = qr_encode_fit(text, len, fit, &q);
 	if (r == -EMSGSIZE) {
 		cmd_error("the configuration (%zu bytes) is too long for a QR code (at most 2953 bytes)", len);
 		goto out;
 	}
+	if (r == 0 && fit && qr_size(q) > fit)
+		cmd_error("warning: the QR code is %d columns wide and the terminal %d: widen the terminal, "
+			  "or write an image with --format png -o FILE", qr_size(q), fit);
 	if (r == 0)
 		r = qr_render(q, o, to_stdout && o->color, &buf, &buf_len);
 	if (r < 0) {

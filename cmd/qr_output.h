@@ -16,6 +16,8 @@ struct qr_output {
 	bool force;                    /* --force: a secret may go to a stdout that is not a terminal */
 	bool color;                    /* utf8 on stdout: explicit colours (cmd_ctx.color) */
 	unsigned scale;                /* svg, png: pixels per module; 0: QR_OUTPUT_SCALE */
+	int columns;                   /* utf8 on stdout: the terminal's width (0: unknown): the
+					  level is the highest whose code fits, else a warning */
 };
 
 /* "utf8", "svg" or "png" into *out; false (after a message naming them) for

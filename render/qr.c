@@ -26,26 +26,45 @@ static void qrcode_wipe_free(QRcode *c)
 	QRcode_free(c);
 }
 
-int qr_encode(const void *text, size_t len, struct qr **out)
+/* The code at the highest level that fits max_size modules with the quiet zone
+ * (0: any size), else the smallest (level L); *level is its level. */
+static int qr_encode_levels(const void *text, size_t len, int max_size, QRcode **out, int *level)
+{
+	QRcode *c;
+
+	*out = NULL;
+	for (int l = QR_LEVEL_H; l >= QR_LEVEL_L; l--) {
+		errno = 0;
+		/* version 0: the smallest that holds it; always 8-bit mode */
+		c = QRcode_encodeData((int)len, text, 0, qr_levels[l]);
+		if (!c && errno != ERANGE) {
+			qrcode_wipe_free(*out);
+			*out = NULL;
+			return errno ? -errno : -ENOMEM;
+		}
+		if (!c)
+			continue;
+		qrcode_wipe_free(*out);
+		*out = c;
+		*level = l;
+		if (!max_size || c->width + 2 * QR_QUIET_ZONE <= max_size)
+			break;
+	}
+	return *out ? 0 : -EMSGSIZE;
+}
+
+int qr_encode_fit(const void *text, size_t len, int max_size, struct qr **out)
 {
 	QRcode *c = NULL;
 	struct qr *q = NULL;
-	int level, r = 0;
+	int level = 0, r;
 
 	*out = NULL;
 	if (len == 0 || len > INT32_MAX)
 		return len ? -EMSGSIZE : -EINVAL;
-	for (level = QR_LEVEL_H; level >= QR_LEVEL_L; level--) {
-		errno = 0;
-		/* version 0: the smallest that holds it; always 8-bit mode */
-		c = QRcode_encodeData((int)len, text, 0, qr_levels[level]);
-		if (c)
-			break;
-		if (errno != ERANGE)
-			return errno ? -errno : -ENOMEM;
-	}
-	if (!c)
-		return -EMSGSIZE;
+	r = qr_encode_levels(text, len, max_size, &c, &level);
+	if (r < 0)
+		return r;
 	q = calloc(1, sizeof(*q));
 	if (!q || !(q->dark = malloc((size_t)c->width * (size_t)c->width))) {
 		r = -ENOMEM;
@@ -62,6 +81,11 @@ out:
 	qrcode_wipe_free(c);
 	qr_free(q);
 	return r;
+}
+
+int qr_encode(const void *text, size_t len, struct qr **out)
+{
+	return qr_encode_fit(text, len, 0, out);
 }
 
 void qr_free(struct qr *q)

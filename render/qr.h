@@ -28,6 +28,10 @@ struct qr {
  * it fits (H, else Q, M, L) into *out. -EMSGSIZE when it fits no level (more
  * than 2,953 bytes), -ENOMEM. */
 int qr_encode(const void *text, size_t len, struct qr **out);
+/* The same, at the highest level whose code (with the quiet zone) is at most
+ * max_size modules wide (a terminal's columns; 0: no limit); when even level L
+ * is wider, level L (the caller compares qr_size with max_size). */
+int qr_encode_fit(const void *text, size_t len, int max_size, struct qr **out);
 /* Wipes and frees; NULL is fine. */
 void qr_free(struct qr *q);
 /* A module, in coordinates that include the quiet zone (0 .. width + 2 *
@@ -44,9 +48,8 @@ int qr_size(const struct qr *q);
  * right way round too. */
 int qr_text(const struct qr *q, bool color, char **out, size_t *out_len);
 /* A standalone SVG: a white square and one <path> of the dark modules, 1 unit
- * per module in its viewBox, scale (1..QR_SCALE_MAX) pixels per module for its width and
- * height,
- * shape-rendering crispEdges. */
+ * per module in its viewBox, scale (1..QR_SCALE_MAX) pixels per module for its
+ * width and height, shape-rendering crispEdges. */
 int qr_svg(const struct qr *q, unsigned scale, char **out, size_t *out_len);
 /* A PNG (1-bit grey, 0 black), scale (1..QR_SCALE_MAX) pixels per module. */
 int qr_png(const struct qr *q, unsigned scale, uint8_t **out, size_t *out_len);

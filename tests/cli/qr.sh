@@ -70,14 +70,17 @@ qr_decodes() {
 # qr_unreadable IMAGE: zbarimg finds no code in IMAGE (a control)
 qr_unreadable() { zbarimg --raw -q "$1" >/dev/null 2>&1; [ $? -eq 4 ]; }
 # qr_tty OUT CMD...: CMD (qr_cmd too) with stdout on a terminal (a pty), as text
-# (its \r dropped); colours unless QR_NO_COLOR=1
+# (its \r dropped), its stderr in OUT.err; colours unless QR_NO_COLOR=1, a
+# terminal $QR_COLUMNS wide (unset: its width unknown)
 qr_tty() {
 	local out=$1; shift
-	NO_COLOR=${QR_NO_COLOR:-} TERM=xterm SHELL=/bin/bash script -qec \
-		"$(declare -f qr_cmd); $(declare -p qr QR_DRIVER WGF); $(printf '%q ' "$@")" /dev/null \
-		</dev/null | tr -d '\r' >"$out"
+	NO_COLOR=${QR_NO_COLOR:-} COLUMNS=${QR_COLUMNS:-} TERM=xterm SHELL=/bin/bash script -qec \
+		"$(declare -f qr_cmd); $(declare -p qr QR_DRIVER WGF); $(printf '%q ' "$@") 2>$(printf '%q' "$out.err")" \
+		/dev/null </dev/null | tr -d '\r' >"$out"
 	return "${PIPESTATUS[0]}"
 }
+# qr_columns FILE: the widest line of the text, in characters (escapes left out)
+qr_columns() { python3 -c 'import re,sys; print(max([len(re.sub(r"\x1b\[[0-9;]*m", "", l)) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()] + [0]))' "$1"; }
 # qr_svg_decodes CASE: zbarimg reads its SVG as headless Chromium draws it, on a
 # black page (Chromium never reaches the network: see tests/browser/run)
 qr_svg_decodes() {
@@ -165,7 +168,18 @@ check "--qr of a config without a private key to a pipe: exit 0" test "$r" -eq 0
 qr_term dark "$qr/own-key.txt" "$qr/own-key.pgm"
 checkw "the config without a private key reads back" qr_decodes "$qr/own-key.pgm" "$qr/own-key.want"
 qr_tty "$qr/tty.png" qr_cmd own-key --qr --format png; r=$?
-check "--format png to a terminal: refused, exit 1" bash -c "test $r -eq 1 && grep -q 'a PNG is not for the terminal' '$qr/tty.png'"
+check "--format png to a terminal: refused, exit 1, nothing printed" bash -c "test $r -eq 1 && grep -q 'a PNG is not for the terminal' '$qr/tty.png.err' && ! test -s '$qr/tty.png'"
+# a terminal of known width: the highest level whose code fits it, else a warning
+n=$(qr_columns "$qr/phone.tty")
+QR_COLUMNS=$((n - 1)) qr_tty "$qr/narrow.tty" qr_cmd phone --qr; r=$?
+m=$(qr_columns "$qr/narrow.tty")
+check "on a terminal $((n - 1)) columns wide the phone's code ($n columns at level H) fits: $m columns, no warning" \
+	bash -c "test $r -eq 0 && test $m -le $((n - 1)) && ! test -s '$qr/narrow.tty.err'"
+qr_term dark "$qr/narrow.tty" "$qr/narrow.pgm"
+checkw "the narrower code reads back" qr_decodes "$qr/narrow.pgm" "$qr/phone.want"
+QR_COLUMNS=40 qr_tty "$qr/tiny.tty" qr_cmd phone --qr; r=$?
+check "on a terminal 40 columns wide: printed anyway (exit 0), with a warning that says what to do" bash -c \
+	"test $r -eq 0 && grep -qE '^wgf: warning: the QR code is [0-9]+ columns wide and the terminal 40: widen the terminal, or write an image with --format png -o FILE\$' '$qr/tiny.tty.err' && test \$(wc -l <'$qr/tiny.tty') -gt 20"
 r=$(run3 qr_cmd phone --qr --format utf8 -o "$qr/phone.txt")
 check "--format utf8 -o FILE: written 0600, no colours" bash -c \
 	"test $r -eq 0 && test \$(stat -c %a '$qr/phone.txt') = 600 && ! grep -q \$'\\e' '$qr/phone.txt'"

@@ -3,12 +3,14 @@
  * are the ones the command takes for its QR code.
  * usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force] [--no-color]
  * Without --qr it prints the config. The text holds a private key when a line
- * says "PrivateKey = " and a 44-character key (not a placeholder). */
+ * says "PrivateKey = " and a 44-character key (not a placeholder). On a
+ * terminal, the code fits $COLUMNS when that is set. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/qr_output.h"
 #include "cmd/wgf.h"
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	o.secret = holds_private_key(text);
+	if (getenv("COLUMNS") && isatty(STDOUT_FILENO))
+		o.columns = atoi(getenv("COLUMNS"));
 	if (qr)
 		r = qr_output_write(text, len, &o);
 	else

@@ -62,6 +62,31 @@ static void test_qr_level_fallback(void)
 	CHECK_STR(qr_level_names[QR_LEVEL_Q], "Q");
 }
 
+/* a terminal's width: the highest level whose code fits, else level L */
+static void test_qr_fit(void)
+{
+	char *t = text_of(518);
+	struct qr *h = NULL, *q = NULL, *l = NULL;
+
+	CHECK_INT(qr_encode(t, 518, &h), 0);
+	CHECK(h->level == QR_LEVEL_H);
+	CHECK_INT(qr_encode_fit(t, 518, qr_size(h), &q), 0);
+	CHECK(q->level == QR_LEVEL_H);
+	qr_free(q);
+	CHECK_INT(qr_encode_fit(t, 518, qr_size(h) - 1, &q), 0);
+	CHECK(q->level < QR_LEVEL_H && qr_size(q) <= qr_size(h) - 1);
+	CHECK_INT(qr_encode_fit(t, 518, 1, &l), 0);
+	CHECK(l->level == QR_LEVEL_L && qr_size(l) <= qr_size(q));
+	qr_free(q);
+	/* with room for L only, L */
+	CHECK_INT(qr_encode_fit(t, 518, qr_size(l), &q), 0);
+	CHECK(q->level == QR_LEVEL_L || qr_size(q) == qr_size(l));
+	qr_free(q);
+	qr_free(l);
+	qr_free(h);
+	free(t);
+}
+
 static void test_qr_matrix(void)
 {
 	struct qr *q = (struct qr *)1;
@@ -258,6 +283,7 @@ static void test_qr_png(void)
 int main(void)
 {
 	RUN(test_qr_level_fallback);
+	RUN(test_qr_fit);
 	RUN(test_qr_matrix);
 	RUN(test_qr_text);
 	RUN(test_qr_svg);
