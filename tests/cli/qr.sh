@@ -20,14 +20,15 @@ qr_cmd() { "$QR_DRIVER" "$qr/$1.conf" "${@:2}"; }
 # The cases: a phone with a PSK, IPv6 and DNS (~500 bytes); a laptop with four hubs
 # (too long for level H: the code falls back to a lower level); a config whose
 # device keeps its own key (a placeholder: nothing secret); one too long for any QR.
-qr_key() { wg genkey; }
+# Keys are fixed (derived from a label), so that a failure can be reproduced.
+qr_key() { python3 -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(sys.argv[1].encode()).digest()).decode())' "wgf-qr-$1"; }
 qr_peer() {   # qr_peer N: one [Peer] block
 	cat <<EOF
 
 [Peer]
 # hub-$1 (isp)
-PublicKey = $(qr_key | wg pubkey)
-PresharedKey = $(wg genpsk)
+PublicKey = $(qr_key "hub-$1" | wg pubkey)
+PresharedKey = $(qr_key "psk-$1")
 Endpoint = [2001:db8:40::$1]:51820
 AllowedIPs = 10.40.0.0/16, fd40::/64, 192.168.$1.0/24, 172.16.$1.0/24, 2001:db8:$1::/48
 PersistentKeepalive = 25
@@ -43,10 +44,10 @@ DNS = 10.40.0.1, fd40::1, corp.example, lan
 MTU = 1380
 EOF
 }
-{ qr_iface "PrivateKey = $(qr_key)"; qr_peer 1; } >"$qr/phone.conf"
-{ qr_iface "PrivateKey = $(qr_key)"; for i in 1 2 3 4 5 6; do qr_peer $i; done; } >"$qr/laptop.conf"
+{ qr_iface "PrivateKey = $(qr_key phone)"; qr_peer 1; } >"$qr/phone.conf"
+{ qr_iface "PrivateKey = $(qr_key laptop)"; for i in 1 2 3 4 5 6; do qr_peer $i; done; } >"$qr/laptop.conf"
 { qr_iface "# PrivateKey: this device's own (--private-key-file FILE fills it in)"; qr_peer 1; } >"$qr/own-key.conf"
-{ qr_iface "PrivateKey = $(qr_key)"; for i in $(seq 1 12); do qr_peer $i; done; } >"$qr/huge.conf"
+{ qr_iface "PrivateKey = $(qr_key huge)"; for i in $(seq 1 12); do qr_peer $i; done; } >"$qr/huge.conf"
 for c in phone laptop own-key huge; do qr_cmd $c >"$qr/$c.want"; done
 n=$(wc -c <"$qr/phone.want")
 check "the phone's config is realistic: a 44-character private key, a PSK, IPv6, DNS, $n bytes" bash -c \
@@ -59,7 +60,7 @@ check "the huge config is too long for any QR code ($(wc -c <"$qr/huge.want") by
 # (zbarimg --raw ends each code it prints with a newline)
 qr_decodes() {
 	local r
-	zbarimg --raw -q "$1" >"$1.got" 2>"$1.err"; r=$?
+	zbarimg --raw -q -Sdisable -Sqrcode.enable "$1" >"$1.got" 2>"$1.err"; r=$?
 	[ "$r" -eq 0 ] || { echo "zbarimg read no code in $1 (exit $r)"; return 1; }
 	{ cat "$2"; echo; } >"$1.want"
 	cmp -s "$1.want" "$1.got" && return 0
@@ -68,7 +69,7 @@ qr_decodes() {
 	return 1
 }
 # qr_unreadable IMAGE: zbarimg finds no code in IMAGE (a control)
-qr_unreadable() { zbarimg --raw -q "$1" >/dev/null 2>&1; [ $? -eq 4 ]; }
+qr_unreadable() { zbarimg --raw -q -Sdisable -Sqrcode.enable "$1" >/dev/null 2>&1; [ $? -eq 4 ]; }
 # qr_tty OUT CMD...: CMD (qr_cmd too) with stdout on a terminal (a pty), as text
 # (its \r dropped), its stderr in OUT.err; colours unless QR_NO_COLOR=1, a
 # terminal $QR_COLUMNS wide (unset: its width unknown)
