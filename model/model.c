@@ -1,4 +1,6 @@
 #include "model/model_internal.h"
+#include "model/model_load_psk.h"
+#include "model/model_load_settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,23 @@ void model_host_clear(struct model_host *h)
 	free(h->forwards);
 	free(h->hubs);
 	free(h->links);
+}
+
+void model_network_clear(struct model_network *n)
+{
+	meta_free(&n->meta);
+	model_dns_clear(&n->dns);
+}
+
+void model_tenant_clear(struct model_tenant *t)
+{
+	meta_free(&t->meta);
+	model_dns_clear(&t->dns);
+}
+
+void model_operator_clear(struct model_operator *o)
+{
+	meta_free(&o->meta);
 }
 
 bool model_host_attached_to(const struct model_host *h, size_t hub)
@@ -59,6 +78,8 @@ void model_peer_clear(struct model_peer *p)
 	free(p->lans);
 	free(p->hubs);
 	free(p->access_lans);
+	model_dns_clear(&p->dns);
+	model_psks_free(p->psks, p->n_psks);
 }
 
 static void selectors_free(struct model_selector *s, size_t n)
@@ -95,13 +116,16 @@ void model_free(struct model *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n_networks; i++)
-		meta_free(&m->networks[i].meta);
+		model_network_clear(&m->networks[i]);
 	for (size_t i = 0; i < m->n_hosts; i++)
 		model_host_clear(&m->hosts[i]);
 	for (size_t i = 0; i < m->n_peers; i++)
 		model_peer_clear(&m->peers[i]);
 	for (size_t i = 0; i < m->n_tenants; i++)
-		meta_free(&m->tenants[i].meta);
+		model_tenant_clear(&m->tenants[i]);
+	for (size_t i = 0; i < m->n_operators; i++)
+		model_operator_clear(&m->operators[i]);
+	free(m->operators);
 	for (size_t i = 0; i < m->n_policies; i++)
 		model_policy_clear(&m->policies[i]);
 	free(m->tenants);

@@ -60,8 +60,28 @@ struct model_meta {
 	size_t n_labels;
 };
 
+/* DNS a device is given (client configs; host-side DNS uses it later): the most
+ * specific setting wins whole (Peer, then Tenant, then Network). */
+struct model_dns {
+	bool set;
+	struct wgf_loc loc;
+	struct wgf_prefix *servers;    /* single addresses */
+	size_t n_servers;
+	char **search;                 /* search domains, lower-case, no trailing dot */
+	size_t n_search;
+};
+
+/* How old a key may get (Peer or Host, then Tenant, then Network). */
+struct model_rotation {
+	bool set;
+	struct wgf_loc loc;
+	uint32_t max_age;              /* seconds */
+};
+
 struct model_network {
 	struct model_meta meta;
+	struct model_dns dns;
+	struct model_rotation rotation;
 	char ifname[IFNAMSIZ];         /* default "wg0" */
 	uint16_t listen_port;          /* default 51820 */
 	uint32_t mtu;                  /* default 1420 */
@@ -95,6 +115,8 @@ struct model_tenant {
 	bool has_pool4, has_pool6;
 	struct wgf_prefix pool4, pool6;    /* network prefixes inside the network's pools */
 	bool isolated;                 /* default true */
+	struct model_dns dns;
+	struct model_rotation rotation;
 };
 
 enum model_selector_kind {
@@ -176,6 +198,38 @@ struct model_host {
 	size_t n_hubs;
 	size_t *links;                 /* Hosts it also peers with directly; both sides' declarations */
 	size_t n_links;
+	bool has_sealing_key;          /* "sealingKey": X25519, for secrets sealed to this host */
+	uint8_t sealing_key[WG_KEY_LEN];
+	uint32_t max_peers;            /* hubs: at most this many peers; 0 = no limit */
+	struct model_rotation rotation;
+	bool has_key_created;
+	int64_t key_created;           /* unix seconds: when publicKey was made (without git history) */
+};
+
+/* A person who generates client configs: secrets of the network are sealed to them too. */
+struct model_operator {
+	struct model_meta meta;
+	size_t network;
+	uint8_t sealing_key[WG_KEY_LEN];
+};
+
+/* One sealed copy of a secret (model/seal.h), for one recipient. */
+struct model_sealed {
+	struct wgf_loc loc;
+	char *recipient;               /* "host/NAME" or "operator/NAME", as written */
+	char *text;                    /* the sealed value */
+	size_t host, oper;             /* the recipient's index (one is MODEL_NONE) */
+};
+
+/* A preshared key between a Peer and one of its hubs, sealed. */
+struct model_psk {
+	struct wgf_loc loc;
+	struct wgf_loc hub_loc;
+	char *hub_name;                /* as written */
+	size_t hub;                    /* index into model.hosts */
+	uint8_t id[16];                /* the key's public id (SEAL_ID_LEN) */
+	struct model_sealed *sealed;
+	size_t n_sealed;
 };
 
 struct model_peer {
@@ -197,6 +251,12 @@ struct model_peer {
 	bool enabled;                  /* default true */
 	bool has_expires;
 	int64_t expires;               /* unix seconds, UTC */
+	struct model_dns dns;
+	struct model_rotation rotation;
+	bool has_key_created;
+	int64_t key_created;
+	struct model_psk *psks;        /* at most one per hub */
+	size_t n_psks;
 };
 
 /* A Peer's "expires": "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
@@ -213,6 +273,8 @@ struct model {
 	size_t n_tenants;
 	struct model_policy *policies;     /* sorted by (network, priority, name) */
 	size_t n_policies;
+	struct model_operator *operators;
+	size_t n_operators;
 	char **files;                  /* owned file names; wgf_loc.file points into these */
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
@@ -248,5 +310,21 @@ const char *access_level_name(enum access_level a);
 bool model_hosts_direct(const struct model *m, size_t a, size_t b);
 /* Is hub among h's hubs? */
 bool model_host_attached_to(const struct model_host *h, size_t hub);
+/* The settings that apply to an object: its own, else its tenant's, else its network's.
+ * An unset struct (set false) when none says. */
+const struct model_dns *model_peer_dns(const struct model *m, const struct model_peer *p);
+struct model_rotation model_peer_rotation(const struct model *m, const struct model_peer *p);
+struct model_rotation model_host_rotation(const struct model *m, const struct model_host *h);
+/* The Peer's preshared key with that hub (index into model.hosts), or NULL. */
+const struct model_psk *model_peer_psk(const struct model_peer *p, size_t hub);
+/* The copy of psk sealed to that recipient, or NULL. */
+const struct model_sealed *model_psk_sealed_to_host(const struct model_psk *psk, size_t host);
+const struct model_sealed *model_psk_sealed_to_operator(const struct model_psk *psk, size_t oper);
+const struct model_operator *model_find_operator(const struct model *m, const char *name);
+/* Does the operator read the network's secrets (its network)? */
+static inline bool model_operator_reads(const struct model_operator *o, size_t network) { return o->network == network; }
+/* "90d", "12w", "36h" into seconds; false for anything else (0, overflow, other units). */
+bool model_duration_parse(const char *s, uint32_t *out);
+
 /* Hubs and exits both take peers. */
 static inline bool host_role_takes_peers(enum host_role r) { return r == HOST_ROLE_HUB || r == HOST_ROLE_EXIT; }

@@ -2,6 +2,9 @@
 #pragma once
 #include "model/model.h"
 
+void model_network_clear(struct model_network *n);
+void model_tenant_clear(struct model_tenant *t);
+void model_operator_clear(struct model_operator *o);
 void model_host_clear(struct model_host *h);
 void model_peer_clear(struct model_peer *p);
 void model_policy_clear(struct model_policy *pol);

@@ -12,7 +12,8 @@
 #include "model/model_validate.h"
 
 /* The kinds of document, in the order messages list them. */
-static const struct kind_spec *const kinds[] = { &kind_network, &kind_host, &kind_peer, &kind_tenant, &kind_policy };
+static const struct kind_spec *const kinds[] = { &kind_network, &kind_host, &kind_peer, &kind_tenant, &kind_policy,
+						  &kind_operator };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 /* Where a kind's objects (in l->m) and their extras (in l) are kept. */

@@ -4,6 +4,7 @@
 
 #include "model/model_internal.h"
 #include "model/model_load_addr.h"
+#include "model/model_load_settings.h"
 #include "model/model_load_value.h"
 #include "model/model_names.h"
 
@@ -167,6 +168,10 @@ static const struct spec_field host_fields[] = {
 	{ "forwards", host_forwards, false, 0, 0, 0 },
 	{ "hubs", host_hubs, false, 0, 0, 0 },
 	{ "links", host_links, false, 0, 0, 0 },
+	{ "sealingKey", spec_load_sealing_key, false, HOST(sealing_key), HOST(has_sealing_key), 0 },
+	{ "maxPeers", spec_load_u32, false, HOST(max_peers), 1, UINT32_MAX },
+	{ "rotation", spec_load_rotation, false, HOST(rotation), 0, 0 },
+	{ "keyCreated", spec_load_key_created, false, HOST(key_created), HOST(has_key_created), 0 },
 };
 
 static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE };

@@ -2,7 +2,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/model_internal.h"
 #include "model/model_load_addr.h"
+#include "model/model_load_settings.h"
 
 _Static_assert(offsetof(struct model_network, meta) == 0, "a kind's struct starts with its meta");
 _Static_assert(offsetof(struct model_tenant, meta) == 0, "a kind's struct starts with its meta");
@@ -24,12 +26,19 @@ static const struct spec_field network_fields[] = {
 	{ "persistentKeepalive", spec_load_u16, false, NET(keepalive), 0, 65535 },
 	{ "fwmark", spec_load_u32, false, NET(fwmark), 0, UINT32_MAX },
 	{ "addressPools", network_pools, true, 0, 0, 0 },
+	{ "dns", spec_load_dns, false, NET(dns), 0, 0 },
+	{ "rotation", spec_load_rotation, false, NET(rotation), 0, 0 },
 };
+
+static void network_clear(void *obj)
+{
+	model_network_clear(obj);
+}
 
 static const struct model_network network_defaults = { .ifname = "wg0", .listen_port = 51820, .mtu = 1420 };
 
 const struct kind_spec kind_network = {
-	"Network", "Network spec", SPEC_FIELDS(network_fields), &network_defaults, sizeof(struct model_network), NULL,
+	"Network", "Network spec", SPEC_FIELDS(network_fields), &network_defaults, sizeof(struct model_network), network_clear,
 	offsetof(struct model, networks), offsetof(struct model, n_networks),
 	offsetof(struct loader, net_x), offsetof(struct loader, cap_networks),
 };
@@ -46,12 +55,19 @@ static const struct spec_field tenant_fields[] = {
 	{ "network", spec_load_network_ref, false, 0, 0, 0 },
 	{ "isolated", spec_load_bool, false, offsetof(struct model_tenant, isolated), 0, 0 },
 	{ "addressPools", tenant_pools, true, 0, 0, 0 },
+	{ "dns", spec_load_dns, false, offsetof(struct model_tenant, dns), 0, 0 },
+	{ "rotation", spec_load_rotation, false, offsetof(struct model_tenant, rotation), 0, 0 },
 };
+
+static void tenant_clear(void *obj)
+{
+	model_tenant_clear(obj);
+}
 
 static const struct model_tenant tenant_defaults = { .isolated = true };
 
 const struct kind_spec kind_tenant = {
-	"Tenant", "Tenant spec", SPEC_FIELDS(tenant_fields), &tenant_defaults, sizeof(struct model_tenant), NULL,
+	"Tenant", "Tenant spec", SPEC_FIELDS(tenant_fields), &tenant_defaults, sizeof(struct model_tenant), tenant_clear,
 	offsetof(struct model, tenants), offsetof(struct model, n_tenants),
 	offsetof(struct loader, ten_x), offsetof(struct loader, cap_tenants),
 };

@@ -3,6 +3,8 @@
 
 #include "model/model_internal.h"
 #include "model/model_load_addr.h"
+#include "model/model_load_psk.h"
+#include "model/model_load_settings.h"
 #include "model/model_load_value.h"
 
 _Static_assert(offsetof(struct model_peer, meta) == 0, "a kind's struct starts with its meta");
@@ -101,6 +103,11 @@ static const struct spec_field peer_fields[] = {
 	{ "tenant", spec_load_tenant_ref, false, 0, 0, 0 },
 	{ "access", peer_access, false, 0, 0, 0 },
 	{ "accessLans", peer_access_lans, false, 0, 0, 0 },
+	{ "dns", spec_load_dns, false, PEER(dns), 0, 0 },
+	{ "rotation", spec_load_rotation, false, PEER(rotation), 0, 0 },
+	{ "keyCreated", spec_load_key_created, false, PEER(key_created), PEER(has_key_created), 0 },
+	{ "presharedKeys", spec_load_psks, false, 0, 0, 0 },
+	{ "presharedKey", spec_load_psk_singular, false, 0, 0, 0 },
 };
 
 static const struct model_peer peer_defaults = { .enabled = true, .tenant = MODEL_NONE };

@@ -43,6 +43,7 @@ extern const struct kind_spec kind_network, kind_tenant;   /* model_load_network
 extern const struct kind_spec kind_host;                   /* model_load_host.c */
 extern const struct kind_spec kind_peer;                   /* model_load_peer.c */
 extern const struct kind_spec kind_policy;                 /* model_load_policy.c */
+extern const struct kind_spec kind_operator;               /* model_load_operator.c */
 
 /* Reports every key of map that is not in known (with a hint when one is close). */
 void check_fields(struct loader *l, const struct ynode *map, const struct name_list *known, const char *where);

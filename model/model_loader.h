@@ -50,8 +50,8 @@ struct loader {
 	struct model *m;
 	struct diag *d;
 	struct obj_extra *net_x, *host_x, *peer_x;  /* parallel to the model arrays */
-	struct obj_extra *ten_x, *pol_x;
-	size_t cap_networks, cap_hosts, cap_peers, cap_tenants, cap_policies, cap_files;
+	struct obj_extra *ten_x, *pol_x, *op_x;
+	size_t cap_networks, cap_hosts, cap_peers, cap_tenants, cap_policies, cap_operators, cap_files;
 	struct ybudget budget;         /* YAML nodes every file of this source may build */
 	size_t n_docs;
 	size_t total_size;

@@ -435,7 +435,7 @@ static void test_document_fields(void)
 	EXPECT_ERR("kind: Peer\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"apiVersion\" in document");
 	EXPECT_ERR("apiVersion: wgf/v1\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"kind\"");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Router\n", false, 2, 7,
-		   "unknown kind \"Router\" (expected Network, Host, Peer, Tenant or Policy)");
+		   "unknown kind \"Router\" (expected Network, Host, Peer, Tenant, Policy or Operator)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: host\n", false, 2, 7, "unknown kind \"host\" (did you mean \"Host\"?)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: p}\nspec: {}\nstatus: {}\n", false, 5, 1,
 		   "unknown field \"status\" in document");
@@ -1027,9 +1027,11 @@ static void test_suggestions(void)
 	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  disabled: true\n", true, 9,
 		   3, "unknown field \"disabled\" in Peer spec (did you mean \"enabled: false\"?)");
 	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  dns: [1.1.1.1]\n", true, 9,
-		   3, "unknown field \"dns\" in Peer spec (DNS settings are not supported in wgf/v1)");
+		   8, "\"dns\" must be a mapping, got a list");
 	EXPECT_ERR(NET_HEAD "  DNS: x\n  addressPools: {ipv4: 10.0.0.0/24}\n", false, 6, 3,
-		   "unknown field \"DNS\" in Network spec (DNS settings are not supported in wgf/v1)");
+		   "unknown field \"DNS\" in Network spec (did you mean \"dns\"?)");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1]}\n", true, 8, 3,
+		   "unknown field \"dns\" in Host spec (a Host's own resolver is not set by wgf/v1");
 	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  privateKey: x\n", true, 8, 3,
 		   "(private keys never go in the repository");
 	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  port: 51820\n", true, 8, 3,
