@@ -47,10 +47,14 @@ static int qr_write_fd(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Whether this output may go where it is asked to; says why not. */
-static bool qr_output_allowed(const struct qr_output *o, bool to_stdout)
+static bool qr_output_to_stdout(const struct qr_output *o)
 {
-	bool tty = isatty(STDOUT_FILENO);
+	return !o->path || !strcmp(o->path, "-");
+}
+
+bool qr_output_check(const struct qr_output *o)
+{
+	bool to_stdout = qr_output_to_stdout(o), tty = isatty(STDOUT_FILENO);
 
 	if (!to_stdout)
 		return true;
@@ -90,14 +94,14 @@ static int qr_render(const struct qr *q, const struct qr_output *o, bool color, 
 
 int qr_output_write(const char *text, size_t len, const struct qr_output *o)
 {
-	bool to_stdout = !o->path || !strcmp(o->path, "-");
+	bool to_stdout = qr_output_to_stdout(o);
 	int fit = to_stdout && o->format == QR_FORMAT_UTF8 && o->columns > 0 ? o->columns : 0;
 	struct qr *q = NULL;
 	uint8_t *buf = NULL;
 	size_t buf_len = 0;
 	int r, ret = EXIT_ERROR;
 
-	if (!qr_output_allowed(o, to_stdout))
+	if (!qr_output_check(o))
 		return EXIT_ERROR;
 	r = qr_encode_fit(text, len, fit, &q);
 	if (r == -EMSGSIZE) {

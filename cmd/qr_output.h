@@ -23,6 +23,10 @@ struct qr_output {
 /* "utf8", "svg" or "png" into *out; false (after a message naming them) for
  * anything else. */
 bool qr_format_parse(const char *s, enum qr_format *out);
+/* Whether o may be written where it says (the refusals of qr_output_write,
+ * without the text): commands that write files before the QR code (wgf peer
+ * new, rotate) ask first. false after saying why. */
+bool qr_output_check(const struct qr_output *o);
 /* Encodes text (at the highest error-correction level it fits) and writes it
  * as o says. Refuses a secret for a stdout that is not a terminal unless
  * o->force, and a PNG for a terminal. Every buffer that held the code is wiped.
