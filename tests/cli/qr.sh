@@ -70,33 +70,33 @@ qr_decodes() {
 }
 # qr_unreadable IMAGE: zbarimg finds no code in IMAGE (a control)
 qr_unreadable() { zbarimg --raw -q -Sdisable -Sqrcode.enable "$1" >/dev/null 2>&1; [ $? -eq 4 ]; }
-# qr_tty OUT CMD...: CMD (qr_cmd too) with stdout on a terminal (a pty), as text
+# qr_tty OUT CMD...: CMD (a function too) with stdout on a terminal (a pty), as text
 # (its \r dropped), its stderr in OUT.err; colours unless QR_NO_COLOR=1, a
 # terminal $QR_COLUMNS wide (unset: its width unknown)
 qr_tty() {
 	local out=$1; shift
 	NO_COLOR=${QR_NO_COLOR:-} COLUMNS=${QR_COLUMNS:-} TERM=xterm SHELL=/bin/bash script -qec \
-		"$(declare -f qr_cmd); $(declare -p qr QR_DRIVER WGF); $(printf '%q ' "$@") 2>$(printf '%q' "$out.err")" \
+		"$(declare -f qr_cmd qr_real Pw 2>/dev/null); $(declare -p qr QR_DRIVER WGF pa pr qrr WGF_IDENTITY 2>/dev/null); $(printf '%q ' "$@") 2>$(printf '%q' "$out.err")" \
 		/dev/null </dev/null | tr -d '\r' >"$out"
 	return "${PIPESTATUS[0]}"
 }
 # qr_columns FILE: the widest line of the text, in characters (escapes left out)
 qr_columns() { python3 -c 'import re,sys; print(max([len(re.sub(r"\x1b\[[0-9;]*m", "", l)) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()] + [0]))' "$1"; }
-# qr_svg_decodes CASE: zbarimg reads its SVG as headless Chromium draws it, on a
-# black page (Chromium never reaches the network: see tests/browser/run)
+# qr_svg_decodes SVG WANT: zbarimg reads SVG as headless Chromium draws it, on a
+# black page, to WANT (Chromium never reaches the network: see tests/browser/run)
 qr_svg_decodes() {
-	local c=$1 w profile
-	w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$qr/$c.svg")
+	local svg=$1 w profile
+	w=$(sed -n 's/^<svg .* width="\([0-9]*\)".*/\1/p' "$svg")
 	[ -n "$w" ] || { echo "the SVG has no width"; return 1; }
-	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#000}img{display:block;margin:40px}</style></head><body><img src="%s.svg"></body></html>\n' "$c" >"$qr/$c.html"
+	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#000}img{display:block;margin:40px}</style></head><body><img src="%s"></body></html>\n' "$(basename "$svg")" >"$svg.html"
 	profile=$(mktemp -d "$qr/profile.XXXXXX")
 	timeout 90 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
 		--no-first-run --disable-background-networking --disable-component-update --disable-sync \
 		--disable-default-apps --disable-extensions --disable-domain-reliability --no-pings \
 		--dns-prefetch-disable --host-resolver-rules="MAP * ~NOTFOUND" --proxy-server="127.0.0.1:9" \
-		--hide-scrollbars --window-size=$((w + 80)),$((w + 80)) --screenshot="$qr/$c-svg.png" \
-		"file://$qr/$c.html" >"$qr/$c-chromium.log" 2>&1 || { echo "chromium failed:"; tail -n 5 "$qr/$c-chromium.log"; return 1; }
-	qr_decodes "$qr/$c-svg.png" "$qr/$c.want"
+		--hide-scrollbars --window-size=$((w + 80)),$((w + 80)) --screenshot="$svg.png" \
+		"file://$svg.html" >"$svg.log" 2>&1 || { echo "chromium failed:"; tail -n 5 "$svg.log"; return 1; }
+	qr_decodes "$svg.png" "$2"
 }
 # qr_term THEME TEXT IMAGE: TEXT drawn on a terminal of THEME (dark, light)
 qr_term() { python3 "$here/qr_term.py" "$@"; }
@@ -126,7 +126,7 @@ for c in phone laptop; do
 	if ! command -v chromium >/dev/null; then
 		skip "$c: chromium is not installed (make deps): the SVG not decoded"
 	else
-		checkw "$c: zbarimg reads the SVG as Chromium draws it on a black page" qr_svg_decodes "$c"
+		checkw "$c: zbarimg reads the SVG as Chromium draws it on a black page" qr_svg_decodes "$qr/$c.svg" "$qr/$c.want"
 	fi
 	# --- the terminal: the blocks as a pty shows them (colours), and without colours
 	qr_tty "$qr/$c.tty" qr_cmd $c --qr; r=$?
@@ -195,4 +195,51 @@ check "a config too long for a QR code: exit 1, says so, no file" bash -c \
 	"test $r -eq 1 && grep -q 'is too long for a QR code (at most 2953 bytes)' '$tmp/e' && ! test -e '$qr/huge.png'"
 r=$(run3 qr_cmd phone --qr --format jpeg -o "$qr/x.jpeg")
 check "--format jpeg: exit 1, names the formats" bash -c "test $r -eq 1 && grep -q 'utf8, svg or png, not \"jpeg\"' '$tmp/e'"
+
+# --- the command itself: wgf peer config --qr on the repository of tests/cli/peer.sh
+# (its hub, its Operator alice), for a new peer with a preshared key, as nobody
+if [ -n "${pr:-}" ] && declare -F Pw >/dev/null; then
+	qrr=$pa/qr-real
+	mkdir -p "$qrr" && chown nobody "$qrr"
+	export WGF_IDENTITY=$pa/alice.id
+	r=$(run3 Pw peer new qr-phone --hub hub --psk "$pr")
+	cp "$tmp/o" "$qrr/new.conf"
+	sed -n 's/^PrivateKey = //p' "$qrr/new.conf" >"$qrr/key"
+	chmod 600 "$qrr/key" && chown nobody "$qrr/key"
+	check "peer new qr-phone --psk: exit 0, a config with its private key" bash -c "test $r -eq 0 && test \$(wc -c <'$qrr/key') -eq 45"
+	qr_real() { Pw peer config qr-phone "$pr" --private-key-file "$qrr/key" "$@"; }
+	r=$(run3 qr_real)
+	cp "$tmp/o" "$qrr/want"
+	check "peer config --private-key-file: the config peer new printed" bash -c "test $r -eq 0 && cmp -s '$qrr/want' '$qrr/new.conf' && grep -q '^PresharedKey = ' '$qrr/want'"
+	r=$(run3 qr_real --qr -o "$qrr/c.png")
+	check "peer config --qr -o FILE.png: a PNG, 0600, says so" bash -c \
+		"test $r -eq 0 && test \$(stat -c %a '$qrr/c.png') = 600 && head -c 8 '$qrr/c.png' | grep -q PNG && grep -qx 'wrote $qrr/c.png (mode 0600): a QR code of the config with the private key' '$tmp/e'"
+	checkw "peer config --qr: zbarimg reads the PNG back to the config" qr_decodes "$qrr/c.png" "$qrr/want"
+	r=$(run3 qr_real --qr -o "$qrr/c.svg")
+	check "peer config --qr -o FILE.svg: an SVG" bash -c "test $r -eq 0 && grep -q '^<svg ' '$qrr/c.svg'"
+	if command -v chromium >/dev/null; then
+		checkw "peer config --qr: the SVG reads back as Chromium draws it" qr_svg_decodes "$qrr/c.svg" "$qrr/want"
+	fi
+	r=$(run3 qr_real --format png -o "$qrr/f.png")
+	check "peer config --format png -o FILE (without --qr): the same PNG" bash -c "test $r -eq 0 && cmp -s '$qrr/f.png' '$qrr/c.png'"
+	qr_tty "$qrr/c.tty" qr_real --qr; r=$?
+	check "peer config --qr on a terminal: exit 0, in colours" bash -c "test $r -eq 0 && grep -q \$'\\e\\\\[40;97m' '$qrr/c.tty'"
+	qr_term dark "$qrr/c.tty" "$qrr/c-tty.pgm"
+	checkw "peer config --qr: the terminal's code reads back to the config" qr_decodes "$qrr/c-tty.pgm" "$qrr/want"
+	r=$(run3 qr_real --qr)
+	check "peer config --qr with the private key to a pipe: refused, exit 1, nothing printed" bash -c \
+		"test $r -eq 1 && ! test -s '$tmp/o' && grep -q 'refusing to print it to standard output' '$tmp/e'"
+	r=$(run3 Pw peer config qr-phone "$pr" --qr)
+	check "peer config --qr without the private key (a placeholder) to a pipe: printed" bash -c "test $r -eq 0 && grep -q '█' '$tmp/o'"
+	r=$(run3 Pw peer new qr-lost --hub hub --qr "$pr")
+	check "peer new --qr to a pipe: refused before anything is written (no key made and lost)" bash -c \
+		"test $r -eq 1 && grep -q 'refusing to print it' '$tmp/e' && ! grep -rq 'qr-lost' '$pr' && ! grep -q wrote '$tmp/e'"
+	cp -a "$pr/peers/qr-phone.yaml" "$qrr/before.yaml"
+	r=$(run3 Pw peer rotate qr-phone --qr "$pr")
+	check "peer rotate --qr to a pipe: refused, the Peer's key unchanged" bash -c \
+		"test $r -eq 1 && grep -q 'refusing to print it' '$tmp/e' && cmp -s '$qrr/before.yaml' '$pr/peers/qr-phone.yaml'"
+	r=$(run3 Pw peer config qr-phone "$pr" --qr --format gif -o "$qrr/x.gif")
+	check "peer config --format gif: exit 1, names the formats" bash -c "test $r -eq 1 && grep -q 'utf8, svg or png, not \"gif\"' '$tmp/e'"
+	unset WGF_IDENTITY
+fi
 fi
