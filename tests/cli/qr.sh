@@ -6,18 +6,24 @@
 # colours the output sets). The terminal cases run under a pty (script(1)), where
 # the command sees a terminal. Two controls show that the decoder notices what the
 # checks are about: the same blocks without their quiet zone, and plain blocks on a
-# light terminal (inverted), do not read. Sourced by tests/cli/run (uses its $tmp,
-# $WGF, $here, check, checkw, skip).
+# light terminal (inverted), do not read. The cases of chosen configs (a phone's, a
+# laptop's too long for level H, one too long for any code) go through qr_cmd (the
+# driver, tests/cli/qr_driver.c: cmd/qr_output.c on a config file); the last part
+# runs `wgf peer config --qr` itself on the repository tests/cli/peer.sh made.
+# Sourced by tests/cli/run after peer.sh (uses its $tmp, $WGF, $here, $pa, $pr, Pw,
+# run3, check, checkw, skip).
 qr=$tmp/qr
 mkdir -p "$qr"
 QR_DRIVER=$(dirname "$WGF")/cli/qr_driver
 
 # qr_cmd CASE [OPTION...]: the client config of CASE, or with --qr [--format F]
-# [-o FILE] [--force] [--no-color] its QR code. The one line that changes when
-# `wgf peer config NAME` produces them (CASE a peer of a repository made below):
+# [-o FILE] [--force] its QR code (the options of wgf peer config).
+# The one line to change for `wgf peer config` to produce them, given a repository
+# with Peers of these names and their private keys in files:
+#   qr_cmd() { Pw peer config "$1" "$pr" --private-key-file "$pa/$1.key" "${@:2}"; }
 qr_cmd() { "$QR_DRIVER" "$qr/$1.conf" "${@:2}"; }
 
-# The cases: a phone with a PSK, IPv6 and DNS (~500 bytes); a laptop with four hubs
+# The cases: a phone with a PSK, IPv6 and DNS (~500 bytes); a laptop with six hubs
 # (too long for level H: the code falls back to a lower level); a config whose
 # device keeps its own key (a placeholder: nothing secret); one too long for any QR.
 # Keys are fixed (derived from a label), so that a failure can be reproduced.

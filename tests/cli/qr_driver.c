@@ -1,7 +1,8 @@
-/* Stands in for `wgf peer config NAME` in tests/cli/qr.sh until that command
- * calls cmd/qr_output.c itself: the config comes from a file, and the options
- * are the ones the command takes for its QR code.
- * usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force] [--no-color]
+/* `wgf peer config NAME --qr` for any config text (tests/cli/qr.sh): the same
+ * cmd/qr_output.c, with the config from a file, so that the suite can give it
+ * what a repository makes only with effort (a config too long for level H, one
+ * too long for any QR code). The options are the command's.
+ * usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force]
  * Without --qr it prints the config. The text holds a private key when a line
  * says "PrivateKey = " and a 44-character key (not a placeholder). On a
  * terminal, the code fits $COLUMNS when that is set. */
@@ -29,7 +30,7 @@ static bool holds_private_key(const char *text)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force] [--no-color]\n");
+	fprintf(stderr, "usage: qr_driver CONFIG [--qr] [--format utf8|svg|png] [-o FILE] [--force]\n");
 	return EXIT_ERROR;
 }
 
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "qr", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
-		{ "force", no_argument, NULL, 'F' }, { "no-color", no_argument, NULL, 'C' },
+		{ "force", no_argument, NULL, 'F' },
 		{ 0 },
 	};
 	struct qr_output o = { .format = QR_FORMAT_UTF8, .color = cmd_color_enabled(stdout) };
@@ -55,7 +56,6 @@ int main(int argc, char **argv)
 			break;
 		case 'o': o.path = optarg; break;
 		case 'F': o.force = true; break;
-		case 'C': o.color = false; break;
 		default: return usage();
 		}
 	}
