@@ -1,5 +1,6 @@
 /* Where a client config goes: a file (0600), stdout, or a QR code. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -9,16 +10,19 @@
 #include "cmd/wgf.h"
 #include "reconcile/host/fileio.h"
 
-/* --qr: UTF-8 on stdout, or with -o FILE the image its name says (.svg, else
- * PNG); --format utf8|svg|png says which. false after saying why. */
+/* --qr: UTF-8 on stdout (fitting $COLUMNS when set), or with -o FILE the image
+ * its name says (.svg, else PNG); --format utf8|svg|png says which. false after
+ * saying why. */
 static bool peer_output_qr_opts(const struct peer_output *o, bool holds_key, struct qr_output *q)
 {
 	bool file = o->out && strcmp(o->out, "-");
 	size_t n = file ? strlen(o->out) : 0;
 
+	const char *columns = getenv("COLUMNS");
+
 	*q = (struct qr_output){
 		.format = QR_FORMAT_UTF8, .path = o->out, .secret = holds_key, .force = o->force,
-		.color = cmd_color_enabled(stdout),
+		.color = cmd_color_enabled(stdout), .columns = columns ? atoi(columns) : 0,
 	};
 	if (o->format)
 		return qr_format_parse(o->format, &q->format);

@@ -232,6 +232,13 @@ if [ -n "${pr:-}" ] && declare -F Pw >/dev/null; then
 	check "peer config --qr on a terminal: exit 0, in colours" bash -c "test $r -eq 0 && grep -q \$'\\e\\\\[40;97m' '$qrr/c.tty'"
 	qr_term dark "$qrr/c.tty" "$qrr/c-tty.pgm"
 	checkw "peer config --qr: the terminal's code reads back to the config" qr_decodes "$qrr/c-tty.pgm" "$qrr/want"
+	n=$(qr_columns "$qrr/c.tty")
+	QR_COLUMNS=$((n - 1)) qr_tty "$qrr/narrow.tty" qr_real --qr; r=$?
+	m=$(qr_columns "$qrr/narrow.tty")
+	check "peer config --qr with COLUMNS=$((n - 1)) (the code is $n at level H): $m columns, no warning" \
+		bash -c "test $r -eq 0 && test $m -le $((n - 1)) && ! test -s '$qrr/narrow.tty.err'"
+	qr_term dark "$qrr/narrow.tty" "$qrr/narrow.pgm"
+	checkw "peer config --qr: the narrower code reads back" qr_decodes "$qrr/narrow.pgm" "$qrr/want"
 	r=$(run3 qr_real --qr)
 	check "peer config --qr with the private key to a pipe: refused, exit 1, nothing printed" bash -c \
 		"test $r -eq 1 && ! test -s '$tmp/o' && grep -q 'refusing to print it to standard output' '$tmp/e'"
