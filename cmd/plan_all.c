@@ -182,7 +182,7 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 		return -1;
 	}
 	cmd_pipeline_opts(c, &o);
-	o.key_file = NULL;
+	o.key_file = o.next_key_file = o.sealing_key_file = NULL;
 	o.fw_cache = &cache;   /* each network's firewall compiled once, not per host */
 	for (size_t i = 0; i < f->n; i++) {
 		struct fleet_host *h = &f->hosts[i];
@@ -246,6 +246,8 @@ int cmd_plan_all(const struct cmd_ctx *c)
 		return EXIT_ERROR;
 	}
 	if (fleet_plan(c, &f) < 0)
+		goto out;
+	if (cmd_plan_key_check(c, f.head, NULL) < 0)
 		goto out;
 	if (c->out && save_fleet(c, &f) < 0)
 		goto out;
