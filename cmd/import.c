@@ -15,7 +15,6 @@
 #include "reconcile/host/observe.h"
 #include "render/import.h"
 
-#define WGF_DEFAULT_SEALING_KEY_FILE "/etc/wgf/sealing.key"
 #define IMPORT_MAX_FILES 1000
 #define IMPORT_MAX_KEYS 1000
 
@@ -38,12 +37,14 @@ static const char help[] =
 	"                            writes it; default $WGF_IDENTITY): its public half makes\n"
 	"                            an Operator, and every preshared key is sealed to it too\n"
 	"  --operator NAME           that Operator's name (default: the login name)\n"
-	"  --sealing-key HOST=KEY    a Host's sealing public key (`wgf host init` prints it):\n"
+	"  --sealing-key HOST=KEY    a Host's sealing public key (`wgf host pubkey --sealing`):\n"
 	"                            preshared keys of its peers are sealed to it (repeatable)\n"
-	"  --sealing-key-file FILE   this host's sealing key (default /etc/wgf/sealing.key):\n"
+	"  --sealing-key-file FILE   this host's sealing key (default sealing.key beside the\n"
+	"                            key file, $WGF_SEALING_KEY_FILE, as `wgf host init` made it):\n"
 	"                            used for the Host that is this machine (its key file's\n"
 	"                            public key, the interface imported, or the host name)\n"
-	"  --key-file FILE           this host's WireGuard key (default /etc/wgf/private.key)\n"
+	"  --key-file FILE           this host's WireGuard key (default /etc/wgf/private.key,\n"
+	"                            $WGF_KEY_FILE)\n"
 	"  --endpoint HOST=IP:PORT   where peers reach HOST, when no file says (repeatable)\n"
 	"  --pool PREFIX             an address pool instead of the one derived (per family)\n"
 	"  --name HOST               interface: the Host's name (default: the host name)\n"
@@ -51,8 +52,7 @@ static const char help[] =
 	"  -h, --help                this help\n\n"
 	"Exit: 0 written (warnings allowed), 1 error (nothing written).\n";
 
-enum { OPT_NETWORK = 0x200, OPT_IDENTITY, OPT_OPERATOR, OPT_SEALING_KEY, OPT_SEALING_KEY_FILE,
-       OPT_ENDPOINT, OPT_POOL, OPT_NAME };
+enum { OPT_NETWORK = 0x200, OPT_IDENTITY, OPT_OPERATOR, OPT_SEALING_KEY, OPT_ENDPOINT, OPT_POOL, OPT_NAME };
 
 struct import_args {
 	const char *out, *identity, *sealing_key_file, *key_file, *name;
@@ -62,6 +62,7 @@ struct import_args {
 	struct import_endpoint endpoints[IMPORT_MAX_KEYS];
 	char operator_name[64];
 	char hostname[64];
+	char sealing_key_buf[4096];
 };
 
 /* "HOST=VALUE": HOST and the value after '='. */
@@ -138,7 +139,7 @@ static int parse_args(struct import_args *a, int argc, char **argv)
 	};
 	int opt;
 
-	a->sealing_key_file = getenv("WGF_SEALING_KEY_FILE") ? getenv("WGF_SEALING_KEY_FILE") : WGF_DEFAULT_SEALING_KEY_FILE;
+	a->sealing_key_file = getenv("WGF_SEALING_KEY_FILE");
 	a->key_file = getenv("WGF_KEY_FILE") ? getenv("WGF_KEY_FILE") : WGF_DEFAULT_KEY_FILE;
 	a->identity = getenv("WGF_IDENTITY");
 	a->o.sealing_keys = a->keys;
@@ -159,6 +160,9 @@ static int parse_args(struct import_args *a, int argc, char **argv)
 		fputs(help, stderr);
 		return -1;
 	}
+	if (!a->sealing_key_file && keyfile_beside(a->key_file, KEYFILE_SEALING_NAME, a->sealing_key_buf,
+						    sizeof(a->sealing_key_buf)) == 0)
+		a->sealing_key_file = a->sealing_key_buf;
 	if (a->o.network) {
 		char safe[64];
 		import_name_safe(a->o.network, "net-", safe);

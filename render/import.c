@@ -620,8 +620,8 @@ static void check_psks(struct imp *im)
 			if (!h->has_sealing)
 				diag_add(im->d, &pe->psks[j].loc, "peer %s has a PresharedKey with host %s, and wgf writes "
 					 "it only sealed to that host: pass --sealing-key %s=KEY (the sealing key "
-					 "`wgf host init` prints on %s), or run the import on %s", pe->name, h->name,
-					 h->name, h->name, h->name);
+					 "`wgf host pubkey --sealing` prints on %s), or run the import on %s", pe->name,
+					 h->name, h->name, h->name, h->name);
 		}
 	}
 	for (size_t i = 0; i < im->n_hosts; i++) {
