@@ -6,7 +6,8 @@
  * within WGQ_MAX_LIST; a message never holds the private key or a PSK of the
  * file; written back as wg-quick text it parses to the same configuration; the
  * conversion returns 0, -EINVAL with an error said, or -ENOMEM, and a result
- * holds no secret in the clear.
+ * holds no secret in the clear; one that loads checks its adoption (rendered
+ * Hosts against the file) without failing.
  *
  *   make fuzz O=build-fz
  *   mkdir -p /tmp/c && cp tests/fuzz/corpus/fuzz_wgquick/?* /tmp/c/
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "model/key.h"
+#include "model/model.h"
 #include "model/wgquick.h"
 #include "render/import.h"
 
@@ -104,6 +106,29 @@ static void check_conf(const struct wgquick_conf *c, const struct diag *d)
 	}
 }
 
+/* A result that loads is rendered for its Hosts and compared with the file. */
+static void check_adoption(struct wgquick_conf *c, const struct import_result *r)
+{
+	const char *names[64], *bufs[64];
+	size_t lens[64];
+	struct model *m = NULL;
+	struct diag d;
+	int ret;
+
+	if (r->n_files > 64)
+		return;
+	for (size_t i = 0; i < r->n_files; i++)
+		names[i] = r->files[i].path, bufs[i] = r->files[i].text, lens[i] = strlen(r->files[i].text);
+	diag_init(&d);
+	if (model_load_buffers(names, bufs, lens, r->n_files, &m, &d) == 0) {
+		ret = import_check_adoption(m, &c, 1, &d);
+		if (ret != 0 && ret != -ENOMEM)
+			abort();
+	}
+	model_free(m);
+	diag_free(&d);
+}
+
 static void convert(struct wgquick_conf *c)
 {
 	struct import_sealing_key sk = { .origin = "fuzz" };
@@ -128,6 +153,8 @@ static void convert(struct wgquick_conf *c)
 			if (c->peers[j].has_psk && strstr(r.files[i].text, key_to_base64(c->peers[j].psk, b64)))
 				abort();
 	}
+	if (ret == 0)
+		check_adoption(c, &r);
 	import_result_clear(&r);
 	diag_free(&d);
 }

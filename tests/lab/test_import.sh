@@ -184,8 +184,11 @@ PY
 }
 check "... equivalent to the wg-quick import: the same keys, addresses, LANs, PSKs, keepalives" equivalent
 hub plan --host hub "$D/repo2" >"$D/plan3" 2>&1; rc=$?
-psk_rendered=yes
-grep -qE 'preshared_key' "$D/plan3" && psk_rendered=no
+# a tree that unseals a Peer's presharedKeys for its hub (seal_open in render/ or
+# reconcile/) must adopt the laptop as it is; without it, the PSK checks are
+# skipped and say why
+psk_rendered=no
+grep -rqs 'seal_open' "$here/../../render/" "$here/../../reconcile/" && psk_rendered=yes
 if [ $psk_rendered = yes ]; then
 	check "... and planned on the hub: no change to any peer" bash -c "test $rc -eq 0 -o $rc -eq 2 && ! grep -qE '^ *[-+~] peer' '$D/plan3'"
 else
@@ -201,8 +204,6 @@ hub plan --host hub "$D/repo" >"$D/plan1" 2>&1; rc=$?
 check "plan on the hub: exit 0 or 2" test $rc -eq 0 -o $rc -eq 2
 sed 's/^/#   /' "$D/plan1" | head -n 40
 peer_changes() { grep -E '^ *[-+~] peer' "$1"; }
-psk_rendered=yes
-grep -qE 'preshared_key' "$D/plan1" && psk_rendered=no
 if [ $psk_rendered = yes ]; then
 	check "... no change to any peer" bash -c "test $rc -eq 0 -o $rc -eq 2 && ! grep -qE '^ *[-+~] peer' '$D/plan1'"
 else
