@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cmd/peer.h"
 #include "cmd/wgf.h"
 #include "model/str.h"
 #include "model/wgquick.h"
@@ -34,8 +35,9 @@ static const char help[] =
 	"  -o, --output DIR          where to write (must be empty or missing; --force)\n"
 	"  --network NAME            the Network's name (default wg)\n"
 	"  --identity FILE           an operator's identity (X25519, as `wgf operator init`\n"
-	"                            writes it; default $WGF_IDENTITY): its public half makes\n"
-	"                            an Operator, and every preshared key is sealed to it too\n"
+	"                            writes it; default $WGF_IDENTITY, else\n"
+	"                            ~/.config/wgf/identity when it exists): its public half\n"
+	"                            makes an Operator, and every preshared key is sealed to it\n"
 	"  --operator NAME           that Operator's name (default: the login name)\n"
 	"  --sealing-key HOST=KEY    a Host's sealing public key (`wgf host pubkey --sealing`):\n"
 	"                            preshared keys of its peers are sealed to it (repeatable)\n"
@@ -62,7 +64,7 @@ struct import_args {
 	struct import_endpoint endpoints[IMPORT_MAX_KEYS];
 	char operator_name[64];
 	char hostname[64];
-	char sealing_key_buf[4096];
+	char sealing_key_buf[4096], identity_buf[4096];
 };
 
 /* "HOST=VALUE": HOST and the value after '='. */
@@ -141,7 +143,6 @@ static int parse_args(struct import_args *a, int argc, char **argv)
 
 	a->sealing_key_file = getenv("WGF_SEALING_KEY_FILE");
 	a->key_file = getenv("WGF_KEY_FILE") ? getenv("WGF_KEY_FILE") : WGF_DEFAULT_KEY_FILE;
-	a->identity = getenv("WGF_IDENTITY");
 	a->o.sealing_keys = a->keys;
 	a->o.endpoints = a->endpoints;
 	optind = 1;
@@ -172,6 +173,10 @@ static int parse_args(struct import_args *a, int argc, char **argv)
 			return -1;
 		}
 	}
+	/* without --identity: $WGF_IDENTITY, else ~/.config/wgf/identity, when there is one */
+	if (!a->identity && (a->identity = peer_identity_path(NULL, a->identity_buf, sizeof(a->identity_buf))) &&
+	    access(a->identity, F_OK) < 0 && errno == ENOENT)
+		a->identity = NULL;
 	if (a->o.operator_name && !a->identity) {
 		cmd_error("--operator needs --identity FILE (the operator's key)");
 		return -1;
