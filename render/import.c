@@ -169,7 +169,7 @@ static void add_covered(struct wgf_prefix *cover, bool *has, const struct wgf_pr
 static void derive_pools(struct imp *im)
 {
 	bool has[2] = { false, false }, onlink[2] = { false, false };
-	struct wgf_prefix cover[2];
+	struct wgf_prefix cover[2] = { { 0 }, { 0 } };
 
 	for (size_t i = 0; i < im->n_confs; i++)
 		for (size_t j = 0; j < im->confs[i]->n_addresses; j++) {
