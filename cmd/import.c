@@ -490,6 +490,10 @@ static void print_result(const char *dir, const struct import_result *res, bool 
 			printf("  (umask 077; mkdir -p /etc/wgf; sed -n 's/^[[:space:]]*[Pp]rivate[Kk]ey[[:space:]]*="
 			       "[[:space:]]*\\([^[:space:]#]*\\).*/\\1/p' %s > /etc/wgf/private.key)\n", h->source);
 		printf("  wgf host pubkey     # must print %s\n", key_to_base64(h->public_key, b64));
+		if (!h->has_sealing_key)
+			printf("  wgf host init       # its sealing key, for secrets sealed to it: put what\n"
+			       "                      # `wgf host pubkey --sealing` prints in hosts/%s.yaml as sealingKey\n",
+			       h->name);
 		if (!h->n_routes || !h->ifname)
 			continue;
 		printf("and hand the routes wg-quick made over to wgf (atomic: no packet is lost; wgf\n"

@@ -57,6 +57,7 @@ struct import_host {
 	char *source;                  /* the file (or interface) it came from */
 	char *ifname;
 	uint8_t public_key[WG_KEY_LEN];
+	bool has_sealing_key;          /* the Host's sealingKey is written */
 	/* the routes wg-quick made for the peers' allowed IPs (Table = auto), which wgf
 	 * takes over as its own (protocol 157) when the output's command retags them */
 	struct wgf_prefix *routes;

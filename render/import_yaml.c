@@ -252,6 +252,7 @@ static int add_host_note(const struct imp_host *h, struct import_result *out)
 	struct import_host *n = &out->hosts[out->n_hosts];
 
 	memcpy(n->public_key, h->pub, WG_KEY_LEN);
+	n->has_sealing_key = h->has_sealing;
 	n->name = strdup(h->name);
 	n->source = strdup(h->conf->file);
 	n->ifname = h->conf->ifname ? strdup(h->conf->ifname) : NULL;

@@ -25,7 +25,13 @@ lab_port phone 198.51.100.11/24
 umask 077
 for k in hub site laptop phone; do wg genkey >"$D/$k.wg"; wg pubkey <"$D/$k.wg" >"$D/$k.pub"; done
 wg genpsk >"$D/laptop.psk"
-wg genkey >"$D/hub.seal"           # the hub's sealing key (same format as a WireGuard key)
+# the hub as it will run wgf: its WireGuard key where wgf reads it, and its sealing
+# key from `wgf host init` (beside it: etc/sealing.key), whose public half the import seals to
+mkdir -p "$D/etc" && cp "$D/hub.wg" "$D/etc/private.key"
+check "wgf host init beside the installed key: only the sealing key is made" bash -c \
+	"WGF_KEY_FILE='$D/etc/private.key' '$WGF' host init >/dev/null 2>&1 && test -f '$D/etc/sealing.key' &&
+	 cmp -s '$D/hub.wg' '$D/etc/private.key'"
+hub_seal=$(WGF_KEY_FILE="$D/etc/private.key" "$WGF" host pubkey --sealing)
 wg genkey >"$D/alice.identity"     # an operator's identity
 pub() { cat "$D/$1.pub"; }
 
@@ -77,7 +83,7 @@ EOF
 
 # --- import, validate -----------------------------------------------------------
 "$WGF" import wg-quick "$D/imw0.conf" "$D/imw1.conf" "$D/laptop.conf" -o "$D/repo" \
-	--sealing-key hub="$(wg pubkey <"$D/hub.seal")" --identity "$D/alice.identity" --operator alice \
+	--sealing-key hub="$hub_seal" --identity "$D/alice.identity" --operator alice \
 	>"$D/import.out" 2>"$D/import.err"; rc=$?
 check "import wg-quick: exit 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$D/import.err"
@@ -94,7 +100,7 @@ check "... and nothing about the hub's peers, which wgf renders as they are" bas
 check "... tells how to install the hub's private key" grep -q "wg show imw0 private-key > /etc/wgf/private.key" "$D/import.out"
 secrets_absent() {
 	local k
-	for k in hub.wg site.wg laptop.wg phone.wg laptop.psk hub.seal alice.identity; do
+	for k in hub.wg site.wg laptop.wg phone.wg laptop.psk etc/sealing.key alice.identity; do
 		if grep -rqF "$(cat "$D/$k")" "$1" "$D/import.out" "$D/import.err"; then echo "#   $k found"; return 1; fi
 	done
 }
@@ -145,15 +151,16 @@ all_handshakes() { [ "$(handshakes | awk '$2 > 0' | wc -l)" -eq 3 ]; }
 check "the hub has a handshake with every peer" all_handshakes
 
 # --- adoption: the hub's private key for wgf, then plan and apply ------------------
-in_host hub wg show imw0 private-key >"$D/hub.key"
-chmod 600 "$D/hub.key" "$D/hub.seal"
-hub() { in_host hub env WGF_KEY_FILE="$D/hub.key" WGF_SEALING_KEY_FILE="$D/hub.seal" WGF_STATE_DIR="$D/state-hub" \
+same_key() { cmp -s <(in_host hub wg show imw0 private-key) "$D/etc/private.key"; }
+check "the install command the import printed gives the key wgf reads" same_key
+hub() { in_host hub env WGF_KEY_FILE="$D/etc/private.key" WGF_STATE_DIR="$D/state-hub" \
 	NO_COLOR=1 "$WGF" "$@"; }
 check "wgf host pubkey prints the key the import put on the Host" \
-	grep -qF "$(WGF_KEY_FILE="$D/hub.key" "$WGF" host pubkey)" "$D/repo/hosts/hub.yaml"
+	grep -qF "$(WGF_KEY_FILE="$D/etc/private.key" "$WGF" host pubkey)" "$D/repo/hosts/hub.yaml"
 # --- import interface: the same device, as wg-quick runs it -------------------------
-in_host hub env WGF_KEY_FILE="$D/hub.key" "$WGF" import interface imw0 -o "$D/repo2" --name hub \
-	--endpoint hub=198.51.100.1:51820 --sealing-key-file "$D/hub.seal" \
+# (the sealing key: sealing.key beside the key file, as wgf host init made it)
+in_host hub env WGF_KEY_FILE="$D/etc/private.key" "$WGF" import interface imw0 -o "$D/repo2" --name hub \
+	--endpoint hub=198.51.100.1:51820 \
 	--identity "$D/alice.identity" --operator alice >"$D/import2.out" 2>"$D/import2.err"; rc=$?
 check "import interface imw0: exit 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$D/import2.err"
