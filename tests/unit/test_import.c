@@ -174,6 +174,18 @@ static void test_import_refusals(void)
 	CHECK(r.n_files == 0);
 	diag_free(&d);
 	diag_init(&d);
+	{   /* this machine's sealing key, for the Host whose publicKey is its key file's */
+		struct import_sealing_key local = { .origin = "sealing.key" };
+		struct import_opts lo = { .sealing_keys = &local, .n_sealing_keys = 1 };
+
+		memcpy(local.wg_public, hub.pub, 32);
+		memcpy(local.sealing_key, seal_hub.pub, 32);
+		CHECK(import_build(c, n, &lo, &r, &d) == 0);
+		CHECK(r.n_psks == 1 && r.n_hosts == 2 && r.hosts[0].has_sealing_key && !r.hosts[1].has_sealing_key);
+		import_result_clear(&r);
+	}
+	diag_free(&d);
+	diag_init(&d);
 	/* the hub alone: nobody says where it is */
 	CHECK(import_build(c, 1, &o, &r, &d) == -EINVAL);
 	CHECK(has_error(&d, "hub/wg0.conf", 1, 1, "pass --endpoint hub=ADDRESS:PORT"));
