@@ -88,6 +88,8 @@ int cmd_apply(int argc, char **argv)
 	ao.wireguard_go = c.wireguard_go;
 	ao.state_dir = c.state_dir;
 	ao.revision = p->commit;
+	ao.key_file = c.key_file;
+	ao.next_key_file = c.next_key_file;
 	ao.signer_principal = c.pack_signer[0] ? c.pack_signer : NULL;
 	ao.signer_fingerprint = c.pack_signer_fp[0] ? c.pack_signer_fp : NULL;
 	if (plan_is_empty(p)) {

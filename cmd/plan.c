@@ -82,7 +82,7 @@ static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
 	cmd_pipeline_opts(c, &o);
 	o.host = snap.host;
 	if (!c->key_file_given)
-		o.key_file = NULL;
+		o.key_file = o.sealing_key_file = NULL;
 	r = pipeline_identify(m, &o, &ph, &err);
 	if (r < 0)
 		goto out;

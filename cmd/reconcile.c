@@ -182,6 +182,7 @@ static int rc_parse(struct rc *rc, int argc, char **argv)
 		cmd_error("reconcile: unexpected argument \"%s\" (see wgf reconcile --help)", argv[optind]);
 		return -1;
 	}
+	cmd_key_paths(&rc->c);
 	if (!rc->hc.remote) {
 		cmd_error("reconcile: no remote: set `remote = URL` in %s or pass --remote", rc->config);
 		return -1;
@@ -314,6 +315,8 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	ao.wireguard_go = rc->c.wireguard_go;
 	ao.state_dir = rc->c.state_dir;
 	ao.revision = rc->v.commit;
+	ao.key_file = rc->c.key_file;
+	ao.next_key_file = rc->c.next_key_file;
 	ao.signer_principal = rc->v.principal;
 	ao.signer_fingerprint = rc->v.signed_ ? rc->v.fingerprint : NULL;
 	ao.log = rc->c.json || plan_is_empty(rc->plan) ? NULL : stdout;

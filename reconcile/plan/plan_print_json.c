@@ -282,6 +282,9 @@ struct json_object *plan_to_json(const struct plan *p)
 	changes = NULL;
 	if (json_put(root, "peer_notices", peer_notices_json(&p->notices)) < 0)
 		goto fail;
+	/* only when set: the plans of every other run read as before */
+	if (p->next_key && json_put(root, "next_key", json_object_new_boolean(true)) < 0)
+		goto fail;
 	return root;
 fail:
 	json_object_put(summary);
