@@ -183,11 +183,14 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 {
 	struct render_opts ro = {
 		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
-		.fw_cache = o->fw_cache,
+		.fw_cache = o->fw_cache, .err = err,
+		.sealing_pub = ph->has_sealing_key ? ph->sealing_pub : NULL,
+		.sealing_priv = ph->has_sealing_key ? ph->sealing_priv : NULL,
 	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
 
+	/* an error render says (file:line:col) is kept: the first one set wins */
 	r = render_host(m, ph->host, &ro, desired);
 	if (r < 0)
 		return wgf_error_set(err, r, "rendering host \"%s\": %s", ph->host->meta.name, strerror(-r));
