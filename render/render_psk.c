@@ -20,7 +20,7 @@ static int psk_error(const struct render_ctx *c, const struct model_peer *p, con
 	if (r == -ENOKEY)
 		return wgf_error_set(c->o->err, r, "%s:%u:%u: the preshared key of Peer \"%s\" is sealed to another "
 				     "sealing key than this host's: did `wgf host init` print another sealingKey than "
-				     "the one Host \"%s\" declares? Commit this host's (`wgf pubkey --sealing`) and run "
+				     "the one Host \"%s\" declares? Commit this host's (`wgf host pubkey --sealing`) and run "
 				     "`wgf secret reseal`", l->file, l->line, l->col, p->meta.name, host);
 	if (r == -EBADMSG)
 		return wgf_error_set(c->o->err, r, "%s:%u:%u: the preshared key of Peer \"%s\" sealed to host/%s does "
