@@ -126,7 +126,7 @@ static int carry_out(const struct cmd_ctx *c, const struct saved_plan *sp, const
 	}
 	if (ao.log && !plan_is_empty(p))
 		fputs("\n", ao.log);
-	r = pipeline_apply(k, p, &ao, plan_is_empty(p) ? NULL : warn, &res);
+	r = pipeline_apply(k, p, &ao, warn, &res);
 	if (c->json)
 		cmd_apply_print_json(p, &res, r, h->id);
 	else if (r == 0 && !plan_is_empty(p))

@@ -21,6 +21,7 @@ static const char help[] =
 	"  --host NAME        the Host to observe for (default: the one whose publicKey matches\n"
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --json             the snapshot as JSON (the only output; accepted for clarity)\n"
 	CMD_PACK_HELP

@@ -20,6 +20,7 @@ static const char help[] =
 	"  --host NAME        the Host to plan for (default: the one whose publicKey matches\n"
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --observed FILE    plan from a snapshot that `wgf observe --json` wrote on the host,\n"
 	"                     instead of this host's kernel: no root needed (CI); the Host is\n"

@@ -126,10 +126,13 @@ static int read_sealing_key(const struct pipeline_opts *o, struct pipeline_host 
 	if (!o->sealing_key_file)
 		return 0;
 	r = read_optional_key(o->sealing_key_file, "sealing key", out->sealing_priv, NULL, err);
-	if (r > 0 && (r = seal_public_from_private(out->sealing_pub, out->sealing_priv)) < 0)
-		wgf_error_set(err, r, "sealing key %s: not an X25519 key", o->sealing_key_file);
-	out->has_sealing_key = r > 0;
-	return r < 0 ? r : 0;
+	if (r <= 0)
+		return r;
+	r = seal_public_from_private(out->sealing_pub, out->sealing_priv);
+	if (r < 0)
+		return wgf_error_set(err, r, "sealing key %s: not an X25519 key", o->sealing_key_file);
+	out->has_sealing_key = true;
+	return 0;
 }
 
 int pipeline_identify(const struct model *m, const struct pipeline_opts *o, struct pipeline_host *out,
@@ -835,15 +838,16 @@ static void switch_key(const struct apply_opts *ao, const struct plan *p, void (
 		.result = JOURNAL_KEY_ROTATED,
 	};
 	const struct hs_device *d = NULL;
-	uint8_t old_pub[WG_KEY_LEN];
+	uint8_t old_pub[WG_KEY_LEN], new_pub[WG_KEY_LEN];
 	char fo[WG_KEY_FP_LEN], fn[WG_KEY_FP_LEN], *reason = NULL;
 	int r = -EINVAL;
 
 	for (size_t i = 0; i < p->desired->n_devices && !d; i++)
-		if (p->desired->devices[i].has_private_key)
+		if (p->desired->devices[i].has_private_key && !p->desired->devices[i].private_key_withheld)
 			d = &p->desired->devices[i];
-	if (d && ao->key_file && ao->next_key_file)
-		r = keyrotate_switch(ao->key_file, ao->next_key_file, d->public_key, old_pub);
+	/* the key the device was given: the prepared one, unless prepared again since */
+	if (d && ao->key_file && ao->next_key_file && key_public_from_private(new_pub, d->private_key) == 0)
+		r = keyrotate_switch(ao->key_file, ao->next_key_file, new_pub, old_pub);
 	if (r < 0) {
 		warn_msg(warn, str_printf("the device runs the prepared key, but making %s the key file %s failed: "
 					  "%s; the next apply tries again", ao->next_key_file ? ao->next_key_file : "it",
@@ -851,7 +855,7 @@ static void switch_key(const struct apply_opts *ao, const struct plan *p, void (
 		return;
 	}
 	reason = str_printf("publicKey %s replaced by %s: the prepared key %s is now %s (the old one is %s%s)",
-			    key_fingerprint(old_pub, fo), key_fingerprint(d->public_key, fn), ao->next_key_file,
+			    key_fingerprint(old_pub, fo), key_fingerprint(new_pub, fn), ao->next_key_file,
 			    ao->key_file, ao->key_file, KEYROTATE_PREVIOUS_SUFFIX);
 	e.reason = reason;
 	if (!reason || (r = journal_append(ao->state_dir, &e)) < 0)
