@@ -13,6 +13,7 @@
 #include "model/diag.h"
 #include "model/model.h"
 #include "model/seal.h"
+#include "reconcile/host/pipeline.h"
 #include "reconcile/host/snapshot.h"
 #include "reconcile/plan/plan.h"
 #include "reconcile/plan/plan_json.h"
@@ -27,9 +28,9 @@
 static uint8_t hub_pub[32], hub_priv[32], other_pub[32], other_priv[32];
 static uint8_t psk[32], psk2[32];
 
-/* Hub "h" (sealingKey hub_pub), peer "p" with a PSK whose id is psk's and
+/* Hub "h" (sealingKey hub_pub), peer "p" with a PSK whose id is id_of's and
  * whose copy for host/h is sealed_text; peer "q" without one. */
-static struct model *load(const char *sealed_text)
+static struct model *load_id(const uint8_t id_of[32], const char *sealed_text)
 {
 	char hubkey[WG_KEY_B64_LEN], id[SEAL_ID_B64_LEN], *text = NULL;
 	uint8_t raw_id[SEAL_ID_LEN];
@@ -39,7 +40,7 @@ static struct model *load(const char *sealed_text)
 	size_t len;
 
 	key_to_base64(hub_pub, hubkey);
-	seal_psk_id(psk, raw_id);
+	seal_psk_id(id_of, raw_id);
 	seal_id_to_base64(raw_id, id);
 	if (asprintf(&text,
 		     "apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n}\nspec:\n  addressPools: {ipv4: 10.0.0.0/24}\n"
@@ -61,6 +62,11 @@ static struct model *load(const char *sealed_text)
 	diag_free(&d);
 	free(text);
 	return m;
+}
+
+static struct model *load(const char *sealed_text)
+{
+	return load_id(psk, sealed_text);
 }
 
 static struct model *load_sealed(const uint8_t secret[32], const uint8_t pub[32])
@@ -406,6 +412,44 @@ static void test_plan_text_and_json(void)
 	plan_free(back);
 }
 
+/* CI's plan --all --base: a reseal (the same key, a new sealed value) plans
+ * nothing; a rotation plans that peer's PSK, "(sensitive) changed". */
+static void test_plan_base(void)
+{
+	char sealed[SEAL_TEXT_LEN];
+	struct model *base, *reseal, *rotate;
+	struct pipeline_opts o = { .now = 1767225600 };
+	struct wgf_error err = {0};
+	struct plan *p = NULL;
+	char *text;
+
+	CHECK_INT(seal_secret(psk, hub_pub, sealed), 0);
+	base = load_id(psk, sealed);
+	CHECK_INT(seal_secret(psk, hub_pub, sealed), 0);
+	reseal = load_id(psk, sealed);
+	CHECK_INT(seal_secret(psk2, hub_pub, sealed), 0);
+	rotate = load_id(psk2, sealed);
+	if (!base || !reseal || !rotate)
+		goto out;
+	CHECK_INT(pipeline_plan_base(base, reseal, "h", &o, NULL, NULL, &p, &err), 0);
+	CHECK(p && plan_is_empty(p));
+	plan_free(p);
+	p = NULL;
+	CHECK_INT(pipeline_plan_base(base, rotate, "h", &o, NULL, NULL, &p, &err), 0);
+	text = p ? text_of(p) : NULL;
+	CHECK(text && strstr(text, "  ~ peer \"p\" (") && strstr(text, "      ~ preshared_key: (sensitive) changed\n"));
+	CHECK(text && strstr(text, "Plan: 0 to add, 1 to change, 0 to destroy.") && !strstr(text, "\"q\""));
+	free(text);
+out:
+	if (wgf_error_is_set(&err))
+		fprintf(stderr, "#   %s\n", wgf_error_message(&err));
+	wgf_error_clear(&err);
+	plan_free(p);
+	model_free(base);
+	model_free(reseal);
+	model_free(rotate);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -423,5 +467,6 @@ int main(void)
 	RUN(test_snapshot_round_trip);
 	RUN(test_saved_state_round_trip);
 	RUN(test_plan_text_and_json);
+	RUN(test_plan_base);
 	UNIT_DONE();
 }
