@@ -189,6 +189,7 @@ mv "$LAB_DIR/sealing.key" "$LAB_DIR/sealing.key.away"
 peer alice "$ALICE" 10.61.0.10 "$P4"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan5" 2>&1; rc=$?
 check "no sealing key: plan still shows the change" bash -c "test $rc -eq 2" && check "no sealing key: alice's PSK only" only_alice_psk "$LAB_DIR/plan5"
+check "no sealing key: plan warns that the PSK is withheld" grep -qF "no sealing key at $LAB_DIR/sealing.key: 1 preshared key is withheld" "$LAB_DIR/plan5"
 wgf_on hub apply --yes "$repo" >"$LAB_DIR/apply5" 2>&1; rc=$?
 check "no sealing key: apply exits non-zero" test $rc -ne 0
 check "no sealing key: says where the key belongs and what to run" bash -c "grep -qF 'no sealing key at $LAB_DIR/sealing.key' '$LAB_DIR/apply5' && grep -qF 'wgf host init' '$LAB_DIR/apply5'"
