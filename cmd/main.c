@@ -17,6 +17,9 @@ static const struct cmd commands[] = {
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
+	{ "peer",     cmd_peer,     "the devices: `peer config` prints a wg-quick config (or QR code), `peer new`, `peer rotate`" },
+	{ "secret",   cmd_secret,   "preshared keys sealed in the repository: `secret psk PEER`, `secret reseal`" },
+	{ "operator", cmd_operator, "your Operator identity, that sealed secrets are sealed to: `operator init`" },
 	{ "host",     cmd_host,     "host key management: `host init` creates this host's key" },
 	{ "version",  cmd_version,  "print the version" },
 };

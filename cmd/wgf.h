@@ -37,6 +37,9 @@ int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_peer(int argc, char **argv);
+int cmd_secret(int argc, char **argv);
+int cmd_operator(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {

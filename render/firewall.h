@@ -94,3 +94,14 @@ struct fw_decision {
  * path crosses no wgf tunnel (e.g. a host talking to the internet), or -ENOMEM. */
 int fw_evaluate(const struct fw_network *fw, const struct fw_query *q, struct fw_decision *out);
 void fw_decision_clear(struct fw_decision *d);
+
+/* What the access of Peer `peer` (model index) lets it reach, before any drop
+ * rule: its level's destinations in its scope plus every prefix a policy rule
+ * accepts from it (any port). The AllowedIPs its device routes into the tunnel. */
+struct fw_reach {
+	struct wgf_prefix *p;          /* aggregated (prefix_aggregate) */
+	size_t n;
+	bool internet;                 /* the level or a rule reaches beyond the network */
+};
+/* Returns 0 and *out (free out->p), -ENOENT when the peer is not active, -ENOMEM. */
+int fw_peer_reach(const struct fw_network *fw, size_t peer, struct fw_reach *out);

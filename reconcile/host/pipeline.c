@@ -132,6 +132,15 @@ static int read_sealing_key(const struct pipeline_opts *o, struct pipeline_host 
 	if (r < 0)
 		return wgf_error_set(err, r, "sealing key %s: not an X25519 key", o->sealing_key_file);
 	out->has_sealing_key = true;
+	if (out->host && out->host->has_sealing_key && sodium_memcmp(out->host->sealing_key, out->sealing_pub, 32)) {
+		char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN];
+
+		warnf(o, "%s:%u:%u: Host \"%s\" declares sealingKey %s, but the sealing key in %s is %s's: "
+		      "what is sealed to the Host cannot be opened here", out->host->meta.loc.file,
+		      out->host->meta.loc.line, out->host->meta.loc.col, out->host->meta.name,
+		      key_to_base64(out->host->sealing_key, want), o->sealing_key_file,
+		      key_to_base64(out->sealing_pub, have));
+	}
 	return 0;
 }
 

@@ -7,7 +7,8 @@
 # traffic stopped, and sampling `wg show … latest-handshakes` on the hosts
 # says how many new handshakes each made with the hub: at most one each. The
 # ping runs again, the journal records the rotation, next.key is gone,
-# private.key holds the new key and the next plan is empty. (The outage and the
+# private.key holds the new key and the next plan is empty; the hub rotates
+# again through a saved plan and through `wgf reconcile`. (The outage and the
 # time between the applies are reported, not asserted: no wall-clock threshold.)
 set -u
 LAB_RUN=${LAB_RUN:-kr-$$}
@@ -85,6 +86,7 @@ done
 for h in $HOSTS; do
 	mkdir -m 700 "$(keydir "$h")"
 	set_public_key "$repo" "$h" "$(kr_host "$h" init 2>"$LAB_DIR/init.$h")"
+	echo "  sealingKey: $(kr_host "$h" pubkey --sealing)" >>"$repo/hosts/$h.yaml"
 done
 check "host init made the WireGuard and the sealing key, 0600 each" bash -c "
 	for h in $HOSTS; do d=$LAB_DIR/keys-\$h
@@ -113,6 +115,7 @@ check "host rotate --status shows the current and the prepared key" bash -c "
 	grep -q '^current   $OLDPUB' $LAB_DIR/status && grep -q '^prepared  $NEWPUB' $LAB_DIR/status"
 kr_wgf hub plan "$repo" >"$LAB_DIR/plan-before" 2>&1; rc=$?
 check "until it is committed, the hub plans nothing (the current key stays)" test $rc -eq 0
+check "the hub's sealing key is the one its Host declares (no warning)" bash -c "! grep -q sealingKey '$LAB_DIR/plan-before'"
 
 # the commit: the Host's publicKey is the prepared one
 set_public_key "$repo" hub "$NEWPUB"
@@ -215,8 +218,8 @@ done
 
 # the records
 in_host hub env WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 "$WGF" journal >"$LAB_DIR/journal" 2>&1
-check "the journal records the rotation with both fingerprints" \
-	grep -qE "key-rotated .*publicKey ${OLDPUB:0:8}… replaced by ${NEWPUB:0:8}…" "$LAB_DIR/journal"
+check "the journal records the rotation with both fingerprints" bash -c "grep ' key-rotated ' '$LAB_DIR/journal' |
+	grep -qF 'publicKey ${OLDPUB:0:8}… replaced by ${NEWPUB:0:8}…'"
 check "next.key is gone" test ! -e "$(keydir hub)/next.key"
 check "private.key holds the new key (0600)" bash -c "test \"\$(wg pubkey <$(keydir hub)/private.key)\" = '$NEWPUB' &&
 	test \"\$(stat -c %a $(keydir hub)/private.key)\" = 600"
@@ -248,6 +251,34 @@ for h in kr1 kr2; do kr_wgf "$h" apply --yes "$repo" >/dev/null 2>&1; done
 check "kr1 pings kr2 after the second rotation" pings kr1 10.88.0.12
 kr_wgf hub plan "$repo" >/dev/null 2>&1
 check "the hub's plan is empty after the second rotation" test $? -eq 0
+
+# a third time through `wgf reconcile` (a git repository it follows, signatures off here)
+git_in() { git -C "$LAB_DIR/git" -c user.email=lab@example.org -c user.name=lab "$@"; }
+mkdir "$LAB_DIR/git" && cp -r "$repo/." "$LAB_DIR/git/" && git_in init -q -b main && git_in add -A &&
+	git_in commit -qm "the network"
+OLDPUB=$NEWPUB
+NEWPUB=$(kr_host hub rotate 2>/dev/null)
+set_public_key "$LAB_DIR/git" hub "$NEWPUB" && git_in commit -qam "hub: the prepared key"
+: >"$LAB_DIR/reconcile.conf"
+in_host hub env WGF_CONFIG="$LAB_DIR/reconcile.conf" WGF_KEY_FILE="$(keydir hub)/private.key" \
+	WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 "$WGF" reconcile --host hub --remote "$LAB_DIR/git" \
+	--ref main --verify off >"$LAB_DIR/reconcile" 2>&1; rc=$?
+check "reconcile on the hub applies the commit with the prepared key" bash -c "test $rc -eq 0 && grep -q 'prepared next key' '$LAB_DIR/reconcile'"
+[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/reconcile"
+check "... and switches the key files" bash -c "test ! -e $(keydir hub)/next.key &&
+	test \"\$(wg pubkey <$(keydir hub)/private.key)\" = '$NEWPUB' &&
+	test \"\$(wg pubkey <$(keydir hub)/private.key.previous)\" = '$OLDPUB'"
+in_host hub env WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 "$WGF" journal >"$LAB_DIR/journal3" 2>&1
+head=$(git_in rev-parse --short=12 HEAD)
+check "... and journals it with the commit" bash -c "test \$(grep -c 'key-rotated' '$LAB_DIR/journal3') -eq 3 &&
+	grep 'key-rotated' '$LAB_DIR/journal3' | tail -n 1 | grep -q 'commit $head  publicKey ${OLDPUB:0:8}'"
+for h in kr1 kr2; do kr_wgf "$h" apply --yes "$LAB_DIR/git" >/dev/null 2>&1; done
+check "kr1 pings kr2 after the third rotation" pings kr1 10.88.0.12
+in_host hub env WGF_CONFIG="$LAB_DIR/reconcile.conf" WGF_KEY_FILE="$(keydir hub)/private.key" \
+	WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 "$WGF" reconcile --host hub --remote "$LAB_DIR/git" \
+	--ref main --verify off >"$LAB_DIR/reconcile2" 2>&1; rc=$?
+check "the next reconcile has nothing to do" bash -c "test $rc -eq 0 && grep -q 'No changes' '$LAB_DIR/reconcile2'"
+set_public_key "$repo" hub "$NEWPUB"
 
 # a Host key that is neither the current nor the prepared one says how to rotate
 set_public_key "$repo" hub "$OLDPUB"

@@ -134,7 +134,8 @@ static void write_file(const char *dir, const char *name, const char *text)
 }
 
 /* A network of one hub (publicKey hub_pub) and one or two peers. */
-static struct model *repo(const struct keydir *k, const uint8_t hub_pub[WG_KEY_LEN], bool two_peers)
+static struct model *repo_with(const struct keydir *k, const uint8_t hub_pub[WG_KEY_LEN], bool two_peers,
+			       const char *hub_extra)
 {
 	char b64[WG_KEY_B64_LEN], *text;
 	struct model *m = NULL;
@@ -145,8 +146,8 @@ static struct model *repo(const struct keydir *k, const uint8_t hub_pub[WG_KEY_L
 		   "  interface: krw0\n  listenPort: 51820\n  addressPools:\n    ipv4: 10.77.0.0/24\n");
 	text = NULL;
 	CHECK(asprintf(&text, "apiVersion: wgf/v1\nkind: Host\nmetadata:\n  name: hub\nspec:\n  role: hub\n"
-		       "  publicKey: %s\n  endpoint: 192.0.2.1:51820\n  addresses: [10.77.0.1/24]\n",
-		       key_to_base64(hub_pub, b64)) > 0);
+		       "  publicKey: %s\n  endpoint: 192.0.2.1:51820\n  addresses: [10.77.0.1/24]\n%s",
+		       key_to_base64(hub_pub, b64), hub_extra) > 0);
 	write_file(k->repo, "hub.yaml", text);
 	free(text);
 	write_file(k->repo, "p1.yaml", "apiVersion: wgf/v1\nkind: Peer\nmetadata:\n  name: p1\nspec:\n"
@@ -164,6 +165,18 @@ static struct model *repo(const struct keydir *k, const uint8_t hub_pub[WG_KEY_L
 	return m;
 }
 
+static struct model *repo(const struct keydir *k, const uint8_t hub_pub[WG_KEY_LEN], bool two_peers)
+{
+	return repo_with(k, hub_pub, two_peers, "");
+}
+
+static char warning[512];
+
+static void warned(const char *msg)
+{
+	snprintf(warning, sizeof(warning), "%s", msg);
+}
+
 static void opts_for(const struct keydir *k, struct pipeline_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -174,6 +187,7 @@ static void opts_for(const struct keydir *k, struct pipeline_opts *o)
 	o->next_key_file = k->next;
 	o->sealing_key_file = k->sealing;
 	o->now = NOW;
+	o->warn = warned;
 }
 
 /* The Host is found by the prepared key too; declared, it is the key planned
@@ -183,6 +197,7 @@ static void test_identify(void)
 {
 	uint8_t cur[WG_KEY_LEN], next[WG_KEY_LEN], cur_pub[WG_KEY_LEN], next_pub[WG_KEY_LEN], other[WG_KEY_LEN];
 	uint8_t spriv[WG_KEY_LEN], spub[WG_KEY_LEN];
+	char line[128], b64[WG_KEY_B64_LEN];
 	struct pipeline_host ph;
 	struct pipeline_opts o;
 	struct wgf_error err = {0};
@@ -239,6 +254,21 @@ static void test_identify(void)
 	CHECK(!ph.next_key);
 	pipeline_host_clear(&ph);
 	CHECK(!ph.has_sealing_key && sodium_is_zero(ph.sealing_priv, 32));
+	model_free(m);
+	/* the Host declares another sealing key: said, not an error */
+	m = repo_with(&k, cur_pub, false, "  sealingKey: qoNkVFpU/ggRfzWUV7Rau+qqkLXX7roXz9bq0VaGLzw=\n");
+	warning[0] = '\0';
+	CHECK_INT(pipeline_identify(m, &o, &ph, &err), 0);
+	CHECK(ph.has_sealing_key && strstr(warning, "declares sealingKey qoNkVFpU") && strstr(warning, "cannot be opened"));
+	pipeline_host_clear(&ph);
+	model_free(m);
+	/* the one it declares: nothing said */
+	snprintf(line, sizeof(line), "  sealingKey: %s\n", key_to_base64(spub, b64));
+	m = repo_with(&k, cur_pub, false, line);
+	warning[0] = '\0';
+	CHECK_INT(pipeline_identify(m, &o, &ph, &err), 0);
+	CHECK_STR(warning, "");
+	pipeline_host_clear(&ph);
 	CHECK_INT(chmod(k.sealing, 0640), 0);
 	CHECK_INT(pipeline_identify(m, &o, &ph, &err), -EPERM);
 	CHECK(strstr(wgf_error_message(&err), "chmod 600") != NULL);
@@ -326,20 +356,13 @@ static char *plan_text(const struct plan *p)
 	return buf;
 }
 
-static char last_warning[512];
-
-static void warned(const char *msg)
-{
-	snprintf(last_warning, sizeof(last_warning), "%s", msg);
-}
-
 static int apply_with(struct kernel_fake *f, const struct plan *p, const struct keydir *k, struct apply_result *res)
 {
 	struct apply_opts ao = {
 		.backend = HS_BACKEND_AUTO, .state_dir = k->state, .key_file = k->key, .next_key_file = k->next,
 	};
 
-	last_warning[0] = '\0';
+	warning[0] = '\0';
 	return pipeline_apply(&f->k, p, &ao, warned, res);
 }
 
@@ -421,7 +444,7 @@ static void test_apply_switches(void)
 	CHECK(p && p->next_key);
 	CHECK(p && apply_with(f, p, &k, &res) == 0);
 	CHECK(device_key_is(f, next_pub));
-	CHECK_STR(last_warning, "");
+	CHECK_STR(warning, "");
 	CHECK(same_key_file(k.key, next) && same_key_file(k.previous, cur) && access(k.next, F_OK) != 0);
 	CHECK_INT(mode_of(k.key), 0600);
 	CHECK_INT(mode_of(k.previous), 0600);

@@ -1,0 +1,275 @@
+/* Text edits of one document (model/yaml_edit.h). Line numbers below are 1-based. */
+#include "model/yaml_edit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/yaml_tree.h"
+
+/* Offsets of the start of each line; lines[n] = len (one past the end). */
+struct lines {
+	size_t *at;
+	size_t n;
+};
+
+static int lines_index(const char *buf, size_t len, struct lines *l)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\n' && i + 1 < len;
+	l->at = malloc((n + 1) * sizeof(*l->at));
+	if (!l->at)
+		return -ENOMEM;
+	l->n = 0;
+	l->at[l->n++] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\n' && i + 1 < len)
+			l->at[l->n++] = i + 1;
+	l->at[l->n] = len;
+	return 0;
+}
+
+/* Is line ln blank, a comment, or a document marker? */
+static bool line_filler(const char *buf, const struct lines *l, unsigned ln)
+{
+	size_t i = l->at[ln - 1], end = l->at[ln];
+
+	while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == end || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '#')
+		return true;
+	return end - i >= 3 && (!strncmp(buf + i, "---", 3) || !strncmp(buf + i, "...", 3));
+}
+
+static bool scalar_is(const struct ynode *n, const char *s)
+{
+	return n && n->type == YNODE_SCALAR && !strcmp(n->value, s);
+}
+
+static const struct ynode *find_doc(const struct ytree *t, const struct yaml_item_edit *e, unsigned *next_line)
+{
+	for (size_t i = 0; i < t->n_docs; i++) {
+		const struct ynode *r = t->docs[i].root, *meta;
+
+		if (!r || r->type != YNODE_MAPPING || !scalar_is(ynode_get(r, "kind"), e->kind))
+			continue;
+		meta = ynode_get(r, "metadata");
+		if (!meta || meta->type != YNODE_MAPPING || !scalar_is(ynode_get(meta, "name"), e->name))
+			continue;
+		*next_line = i + 1 < t->n_docs && t->docs[i + 1].root ? t->docs[i + 1].root->line : 0;
+		return r;
+	}
+	return NULL;
+}
+
+/* The last line of a value that starts on `line` and ends before `limit`
+ * (exclusive; 0 = end of file), not counting trailing filler lines. */
+static unsigned value_end(const char *buf, const struct lines *l, unsigned line, unsigned limit)
+{
+	unsigned end = limit ? limit - 1 : (unsigned)l->n;
+
+	while (end > line && line_filler(buf, l, end))
+		end--;
+	return end;
+}
+
+/* The line of the first key of map that starts after `after`, else 0. */
+static unsigned next_key_line(const struct ynode *map, unsigned after)
+{
+	unsigned best = 0;
+
+	for (size_t i = 0; i < map->n; i++) {
+		unsigned ln = map->pairs[i].key ? map->pairs[i].key->line : 0;
+		if (ln > after && (!best || ln < best))
+			best = ln;
+	}
+	return best;
+}
+
+static bool is_flow(const char *buf, const struct lines *l, const struct ynode *n)
+{
+	size_t at = l->at[n->line - 1] + n->col - 1;
+
+	return n->type != YNODE_SCALAR && at < l->at[l->n] && (buf[at] == '{' || buf[at] == '[');
+}
+
+/* Appends text indented by `indent` spaces (each of its lines). */
+static size_t put_indented(char *out, const char *text, unsigned indent)
+{
+	size_t o = 0;
+	bool bol = true;
+
+	for (const char *c = text; *c; c++) {
+		if (bol && *c != '\n') {
+			memset(out + o, ' ', indent);
+			o += indent;
+		}
+		out[o++] = *c;
+		bol = *c == '\n';
+	}
+	return o;
+}
+
+/* buf with lines [from, to] (to = from - 1: none) replaced by `text` indented. */
+static int splice(const char *buf, const struct lines *l, unsigned from, unsigned to, const char *text,
+		  unsigned indent, char **out)
+{
+	size_t head = l->at[from - 1], tail = to >= from ? l->at[to] : head, nl = 0, len = l->at[l->n];
+	bool need_nl = head > 0 && buf[head - 1] != '\n';
+	char *s;
+	size_t o;
+
+	for (const char *c = text; *c; c++)
+		nl += *c == '\n';
+	s = malloc(len + strlen(text) + (nl + 1) * indent + 2);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, buf, head);
+	o = head;
+	if (need_nl)
+		s[o++] = '\n';
+	o += put_indented(s + o, text, indent);
+	memcpy(s + o, buf + tail, len - tail);
+	o += len - tail;
+	s[o] = '\0';
+	*out = s;
+	return 0;
+}
+
+static const struct ynode *find_item(const struct ynode *seq, const struct yaml_item_edit *e, size_t *index)
+{
+	if (!e->key) {
+		*index = 0;
+		return e->replace_single && seq->n == 1 ? seq->items[0] : NULL;
+	}
+	for (size_t i = 0; i < seq->n; i++) {
+		if (seq->items[i]->type == YNODE_MAPPING && scalar_is(ynode_get(seq->items[i], e->key), e->value)) {
+			*index = i;
+			return seq->items[i];
+		}
+	}
+	return NULL;
+}
+
+static int edit_list(const char *buf, const struct lines *l, const struct ynode *spec, const struct ynode *list,
+		     unsigned spec_end, const struct yaml_item_edit *e, char **out, const char **err)
+{
+	unsigned list_key_line = list->line, limit = next_key_line(spec, list_key_line);
+	unsigned list_end = value_end(buf, l, list->line, limit ? limit : spec_end + 1);
+	const struct ynode *item;
+	size_t i = 0;
+
+	if (list->type != YNODE_SEQUENCE || is_flow(buf, l, list)) {
+		*err = "the list is not a block list (\"- \" items): write it in block style to let wgf edit it";
+		return -EINVAL;
+	}
+	item = find_item(list, e, &i);
+	if (item) {
+		unsigned from = list->items[i]->line, to;
+
+		to = i + 1 < list->n ? value_end(buf, l, from, list->items[i + 1]->line) : list_end;
+		if (is_flow(buf, l, item)) {
+			*err = "the item is written in flow style ({...}): write it in block style to let wgf edit it";
+			return -EINVAL;
+		}
+		/* the item's "- " is two columns left of its first key */
+		return splice(buf, l, from, to, e->text, item->col > 2 ? item->col - 3 : 0, out);
+	}
+	return splice(buf, l, list_end + 1, list_end, e->text, list->n ? (list->items[0]->col > 2 ?
+			list->items[0]->col - 3 : 0) : spec->pairs[0].key->col + 1, out);
+}
+
+int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, char **out, const char **err)
+{
+	struct ytree t = { 0 };
+	struct lines l = { 0 };
+	struct diag d;
+	const struct ynode *root, *spec, *list;
+	unsigned next_doc = 0, spec_end, limit;
+	int r;
+
+	*out = NULL;
+	*err = NULL;
+	diag_init(&d);
+	if (!ytree_parse("edit", buf, len, NULL, &t, &d)) {
+		r = -EINVAL;
+		*err = "the file is not valid YAML";
+		goto out;
+	}
+	r = lines_index(buf, len, &l);
+	if (r < 0)
+		goto out;
+	root = find_doc(&t, e, &next_doc);
+	spec = root ? ynode_get(root, "spec") : NULL;
+	if (!spec || spec->type != YNODE_MAPPING || !spec->n) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (is_flow(buf, &l, spec)) {
+		*err = "its spec is written in flow style ({...}): write it in block style to let wgf edit it";
+		r = -EINVAL;
+		goto out;
+	}
+	limit = next_key_line(root, spec->pairs[0].key->line > 1 ? spec->pairs[0].key->line - 1 : 0);
+	while (limit && limit <= spec->pairs[spec->n - 1].key->line)
+		limit = next_key_line(root, limit);
+	spec_end = value_end(buf, &l, spec->pairs[spec->n - 1].key->line, limit ? limit : next_doc);
+	list = ynode_get(spec, e->list);
+	if (list) {
+		r = edit_list(buf, &l, spec, list, spec_end, e, out, err);
+	} else {
+		char *block = malloc(strlen(e->list) + strlen(e->text) * 2 + 64);
+		char *p;
+
+		r = -ENOMEM;
+		if (block) {
+			p = block + sprintf(block, "%s:\n", e->list);
+			p += put_indented(p, e->text, 2);
+			*p = '\0';
+			r = splice(buf, &l, spec_end + 1, spec_end, block, spec->pairs[0].key->col - 1, out);
+			free(block);
+		}
+	}
+out:
+	ytree_free(&t);
+	diag_free(&d);
+	free(l.at);
+	return r;
+}
+
+int yaml_edit_replace(const char *buf, size_t len, const char *old, const char *new_text, size_t want,
+		      char **out)
+{
+	size_t ol = strlen(old), nl = strlen(new_text), found = 0, o = 0;
+	char *s;
+
+	*out = NULL;
+	if (!ol)
+		return -EINVAL;
+	for (size_t i = 0; i + ol <= len; i++)
+		if (!memcmp(buf + i, old, ol)) {
+			found++;
+			i += ol - 1;
+		}
+	if (found != want)
+		return -ENOENT;
+	s = malloc(len + found * nl + 1);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < len;) {
+		if (i + ol <= len && !memcmp(buf + i, old, ol)) {
+			memcpy(s + o, new_text, nl);
+			o += nl;
+			i += ol;
+		} else {
+			s[o++] = buf[i++];
+		}
+	}
+	s[o] = '\0';
+	*out = s;
+	return 0;
+}
