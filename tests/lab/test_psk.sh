@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Preshared keys on a hub (issue 14), on real tunnels: a hub run by wgf (with a
 # sealing key from `wgf host init`) and two devices configured with plain wg.
-# The repository declares a PSK for alice, sealed to the hub (tests/lab/psk_seal
-# seals it as `wgf secret psk` would). Proves: the hub gets the key; the device
+# The repository declares a PSK for alice, sealed to the hub and an Operator by
+# `wgf secret psk` (whose value the devices get from `wgf peer config`). Proves: the hub gets the key; the device
 # with it handshakes and pings, with a wrong one it does not; a rotation plans
 # "preshared_key: (sensitive) changed" for that peer only (offline from a
 # snapshot too) and leaves bob's session alone; a reseal plans nothing; a saved
@@ -16,8 +16,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 lab_start "${1:-build}"
 lab_need wg python3 || { lab_done; exit 1; }
-SEAL=$BUILD/lab/psk_seal
-lab_need_bin "$SEAL"
 IF=pkw0
 
 lab_switch
@@ -35,8 +33,7 @@ for d in alice bob; do
 done
 ALICE=$(cat "$LAB_DIR/alice.pub") BOB=$(cat "$LAB_DIR/bob.pub")
 
-P1=$("$SEAL" new) P2=$("$SEAL" new) P3=$("$SEAL" new) P4=$("$SEAL" new) PB=$("$SEAL" new) WRONG=$("$SEAL" new)
-PSKS=("$P1" "$P2" "$P3" "$P4" "$PB" "$WRONG")   # to prove none is ever written by wgf
+WRONG=$(wg genpsk)
 
 repo=$LAB_DIR/repo
 mkdir -p "$repo/peers"
@@ -59,22 +56,29 @@ spec:
   endpoint: 198.51.100.1:51820
   addresses: [10.61.0.1/24]
 EOF
-# peer NAME PUB ADDR [PSK [SEALED]]: writes peers/NAME.yaml; with PSK, its
-# presharedKeys entry (SEALED: that sealed value, else a new sealing of PSK)
+WGF_IDENTITY=$LAB_DIR/op.id "$WGF" operator init ops >"$repo/operators.yaml" 2>/dev/null
+# peer NAME PUB ADDR: writes peers/NAME.yaml, without a PSK
 peer() {
-	local sealed=${5:-}
-	{
-		printf 'apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: %s}\nspec:\n' "$1"
-		printf '  publicKey: %s\n  addresses: [%s]\n  hubs: [hub]\n' "$2" "$3"
-		if [ -n "${4:-}" ]; then
-			[ -n "$sealed" ] || sealed=$("$SEAL" seal "$4" "$SEALPUB")
-			printf '  presharedKeys:\n    - id: %s\n      sealed:\n        host/hub: %s\n' "$("$SEAL" id "$4")" "$sealed"
-		fi
-	} >"$repo/peers/$1.yaml"
+	printf 'apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: %s}\nspec:\n  publicKey: %s\n  addresses: [%s]\n  hubs: [hub]\n' \
+		"$1" "$2" "$3" >"$repo/peers/$1.yaml"
 }
-sealed_of() { awk '/host\/hub:/ { print $2 }' "$repo/peers/$1.yaml"; }
-peer alice "$ALICE" 10.61.0.10 "$P1"
+# newpsk NAME [DIR]: `wgf secret psk` seals a new PSK for NAME (in DIR, default the
+# repository); prints the key as the operator's `wgf peer config` gives it
+newpsk() {
+	local dir=${2:-$repo}
+	"$WGF" secret psk "$1" "$dir" >/dev/null 2>&1 &&
+		"$WGF" peer config "$1" "$dir" --identity "$LAB_DIR/op.id" | awk '$1 == "PresharedKey" { print $3 }'
+}
+newpsk_open() { "$WGF" peer config "$1" "$repo" --identity "$LAB_DIR/op.id" | awk '$1 == "PresharedKey" { print $3 }'; }
+sealed_of() { awk '/host\/hub:/ { print $2 }' "${2:-$repo}/peers/$1.yaml"; }
+id_of() { awk '$1 == "id:" { print $2 }' "$repo/peers/$1.yaml"; }
+peer alice "$ALICE" 10.61.0.10
 peer bob "$BOB" 10.61.0.11
+P1=$(newpsk alice)
+check "wgf secret psk sealed a PSK for alice, and peer config opens it" test ${#P1} -eq 44 -a -n "$(sealed_of alice)"
+# bob's PSK, declared later: made in a scratch copy of the repository
+cp -r "$repo" "$LAB_DIR/scratch"
+PB=$(newpsk bob "$LAB_DIR/scratch")
 
 # hub_psk PUB: the PSK the hub's device has for that peer ("(none)")
 hub_psk() { in_host hub wg show $IF preshared-keys | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -140,13 +144,14 @@ import json, sys
 s = json.load(open('$LAB_DIR/snap1.json'))
 p = {x['public_key']: x for d in s['interfaces'] for x in d['peers']}
 a, b = p['$ALICE'], p['$BOB']
-sys.exit(not (a['preshared_key'] == '(sensitive)' and a['preshared_key_id'] == '$("$SEAL" id "$P1")'
+sys.exit(not (a['preshared_key'] == '(sensitive)' and a['preshared_key_id'] == '$(id_of alice)'
               and b['preshared_key'] is None and b['preshared_key_id'] is None))"
 plan_off snap1; rc=$?
 check "offline plan from the snapshot: no changes (PSKs compared by id)" test $rc -eq 0
 
 # rotation: a new PSK for alice; bob's session is untouched
-peer alice "$ALICE" 10.61.0.10 "$P2"
+P2=$(newpsk alice)
+check "a new PSK" test ${#P2} -eq 44 -a "$P2" != "$P1"
 plan_off snap1; rc=$?
 check "rotation, offline: plan exits 2" test $rc -eq 2
 check "rotation, offline: \"preshared_key: (sensitive) changed\" for alice only" only_alice_psk "$LAB_DIR/snap1.plan"
@@ -165,8 +170,8 @@ check "... a new handshake with the hub, under the new PSK" test "$(hub_hs "$ALI
 
 # a reseal: the same key in a new sealed value plans nothing
 old=$(sealed_of alice)
-peer alice "$ALICE" 10.61.0.10 "$P2"
-check "reseal: a new sealed value" test "$(sealed_of alice)" != "$old"
+"$WGF" secret reseal alice "$repo" --identity "$LAB_DIR/op.id" >/dev/null 2>&1
+check "reseal: a new sealed value of the same key" test "$(sealed_of alice)" != "$old" -a "$(newpsk_open alice)" = "$P2"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan4" 2>&1; rc=$?
 check "reseal: plan on the hub exits 0" test $rc -eq 0
 snapshot snap2
@@ -174,11 +179,11 @@ plan_off snap2; rc=$?
 check "reseal: offline plan exits 0" test $rc -eq 0
 
 # a saved plan made offline (CI) carries the id and the sealed copy: the hub opens it
-peer alice "$ALICE" 10.61.0.10 "$P3"
+P3=$(newpsk alice)
 plan_off snap2 --out "$LAB_DIR/saved.json"; rc=$?
 check "saved plan made offline: exit 2, alice's PSK changed" bash -c "test $rc -eq 2" &&
 	check "saved plan made offline: alice's PSK only" only_alice_psk "$LAB_DIR/snap2.plan"
-check "the saved plan holds the PSK's id and sealed copy" bash -c "grep -q '$("$SEAL" id "$P3")' '$LAB_DIR/saved.json' && grep -qF '$(sealed_of alice)' '$LAB_DIR/saved.json'"
+check "the saved plan holds the PSK's id and sealed copy" bash -c "grep -q '$(id_of alice)' '$LAB_DIR/saved.json' && grep -qF '$(sealed_of alice)' '$LAB_DIR/saved.json'"
 wgf_on hub apply --yes "$LAB_DIR/saved.json" >"$LAB_DIR/saved.out" 2>&1; rc=$?
 check "the hub applies the saved plan" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/saved.out" | tail -n 5
@@ -186,7 +191,7 @@ check "the hub has the PSK the saved plan named" test "$(hub_psk "$ALICE")" = "$
 
 # without the sealing key the hub plans (the key withheld) but apply refuses, changing nothing
 mv "$LAB_DIR/sealing.key" "$LAB_DIR/sealing.key.away"
-peer alice "$ALICE" 10.61.0.10 "$P4"
+P4=$(newpsk alice)
 wgf_on hub plan "$repo" >"$LAB_DIR/plan5" 2>&1; rc=$?
 check "no sealing key: plan still shows the change" bash -c "test $rc -eq 2" && check "no sealing key: alice's PSK only" only_alice_psk "$LAB_DIR/plan5"
 check "no sealing key: plan warns that the PSK is withheld" grep -qF "no sealing key at $LAB_DIR/sealing.key: 1 preshared key is withheld" "$LAB_DIR/plan5"
@@ -196,14 +201,15 @@ check "no sealing key: says where the key belongs and what to run" bash -c "grep
 check "no sealing key: the hub's PSK is unchanged" test "$(hub_psk "$ALICE")" = "$P3"
 mv "$LAB_DIR/sealing.key.away" "$LAB_DIR/sealing.key"
 
-# a swapped sealed value (bob's... any other key under alice's id): an error at its place
-peer alice "$ALICE" 10.61.0.10 "$P4" "$("$SEAL" seal "$PB" "$SEALPUB")"
+# a swapped sealed value (bob's copy for the hub under alice's id): an error at its place
+cp "$repo/peers/alice.yaml" "$LAB_DIR/alice.yaml.good"
+yaml_edit "$repo/peers/alice.yaml" "$(sealed_of alice)" "$(sealed_of bob "$LAB_DIR/scratch")"
 wgf_on hub apply --yes "$repo" >"$LAB_DIR/apply6" 2>&1; rc=$?
 check "swapped sealed value: apply exits 1" test $rc -eq 1
 check "swapped sealed value: the error names peers/alice.yaml:line:col and the Peer" \
-	grep -qE 'peers/alice\.yaml:11:[0-9]+: the preshared key of Peer "alice" .*swapped or tampered' "$LAB_DIR/apply6"
+	grep -qE "peers/alice\\.yaml:$(grep -n 'host/hub:' "$repo/peers/alice.yaml" | cut -d: -f1):[0-9]+: the preshared key of Peer \"alice\" .*swapped or tampered" "$LAB_DIR/apply6"
 check "swapped sealed value: the hub's PSK is unchanged" test "$(hub_psk "$ALICE")" = "$P3"
-peer alice "$ALICE" 10.61.0.10 "$P4"
+cp "$LAB_DIR/alice.yaml.good" "$repo/peers/alice.yaml"
 check "apply the rotation with the key back" wgf_on hub apply --yes "$repo"
 check "the hub has it" test "$(hub_psk "$ALICE")" = "$P4"
 
@@ -212,7 +218,7 @@ in_host hub sh -c "printf '%s\n' '$PB' >/tmp/pk-bob.psk.$$ && wg set $IF peer '$
 check "a PSK set by hand on the hub" test "$(hub_psk "$BOB")" = "$PB"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan7" 2>&1; rc=$?
 check "undeclared, the plan would remove it (exit 2)" bash -c "test $rc -eq 2 && grep -qx '      ~ preshared_key: (sensitive) → (none)' '$LAB_DIR/plan7'"
-peer bob "$BOB" 10.61.0.11 "$PB"
+cp "$LAB_DIR/scratch/peers/bob.yaml" "$repo/peers/bob.yaml"
 wgf_on hub plan "$repo" >"$LAB_DIR/plan8" 2>&1; rc=$?
 check "declared with the same key: plan exits 0 (nothing to do)" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/plan8" | tail -n 8
@@ -228,6 +234,7 @@ check "apply the removal" wgf_on hub apply --yes "$repo"
 check "the hub has no PSK for alice" test "$(hub_psk "$ALICE")" = "(none)"
 check "bob's declared PSK stays" test "$(hub_psk "$BOB")" = "$PB"
 
+PSKS=("$P1" "$P2" "$P3" "$P4" "$PB" "$WRONG")
 # no PSK, in base64 or hex, in anything wgf wrote or printed (the search finds
 # one where it is: the device's key file)
 found() {   # found KEY FILE...: KEY (base64) or its hex is in one of FILE...
