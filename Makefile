@@ -1,7 +1,7 @@
 # wgf — build, test, demo.  `make help` lists the targets.
 O        ?= build
 CC       ?= cc
-PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto
+PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto libqrencode libpng
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # systemd's directory for units of locally installed software (beside /usr/local/sbin);
 # /etc/systemd/system stays the administrator's, for drop-ins (systemctl edit)
@@ -29,6 +29,9 @@ CMD_OBJ  := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 LAB_SRC  := $(sort $(wildcard tests/lab/*.c))
 LAB_BIN  := $(LAB_SRC:tests/lab/%.c=$(O)/lab/%)
+# Programs tests/cli/run drives (built with wgf, never installed).
+CLI_SRC  := $(sort $(wildcard tests/cli/*.c))
+CLI_BIN  := $(CLI_SRC:tests/cli/%.c=$(O)/cli/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # Debian packages the build, the tests and the demo need.
@@ -37,10 +40,10 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod jq openssh-server openssh-client openssl \
-            mmdebstrap e2fsprogs chromium
+            mmdebstrap e2fsprogs chromium libqrencode-dev libpng-dev zbar-tools
 
 .PHONY: labbins all deps check check-layers unit lab vm guest test demo bench bench-vm clean help install fuzz
-all: $(O)/wgf
+all: $(O)/wgf $(CLI_BIN)
 
 help:
 	@echo "make            build $(O)/wgf"
@@ -93,6 +96,12 @@ $(O)/lab/%: tests/lab/%.c $(O)/libwgf.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwgf.a $(LDLIBS)
 
 labbins: $(LAB_BIN)
+
+# They link wgf's commands, without its main().
+CMD_LIB_OBJ := $(filter-out $(O)/cmd/main.o,$(CMD_OBJ))
+$(O)/cli/%: tests/cli/%.c $(CMD_LIB_OBJ) $(O)/libwgf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_LIB_OBJ) $(O)/libwgf.a $(LDLIBS)
 
 # libFuzzer harnesses (clang): make fuzz, then e.g. build/fuzz/fuzz_model -max_total_time=60
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)

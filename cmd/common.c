@@ -80,6 +80,7 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_BASE: c->base = arg; return 1;
 	case OPT_PLAN_OUT: c->out = arg; return 1;
 	case OPT_PACK: c->pack = arg; return 1;
+	case OPT_FAIL_ON_OVERDUE: c->fail_on_overdue = true; return 1;
 	case OPT_STATE_DIR: c->state_dir = arg; return 1;
 	case OPT_WIREGUARD_GO: c->wireguard_go = arg; return 1;
 	case OPT_JSON: c->json = true; return 1;
@@ -264,6 +265,14 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 		}
 	}
 	r = pipeline_plan(pl, m, &o, plan, k, &err);
+	if (r == 0 && cmd_plan_key_check(c, m, (*plan)->host_name) < 0) {
+		plan_free(*plan);
+		*plan = NULL;
+		kernel_free(*k);
+		*k = NULL;
+		r = -EKEYEXPIRED;
+		goto out;
+	}
 	if (r == 0 && c->pack_source[0]) {
 		char *s = strdup(c->pack_source);
 

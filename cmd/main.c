@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
 	{ "resume",   cmd_resume,   "end a suspension of the reconcile loop" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
+	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
 	{ "peer",     cmd_peer,     "the devices: `peer config` prints a wg-quick config (or QR code), `peer new`, `peer rotate`" },
 	{ "secret",   cmd_secret,   "preshared keys sealed in the repository: `secret psk PEER`, `secret reseal`" },
@@ -31,8 +32,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun `wgf COMMAND --help` for a command's options; `man wgf` for everything.\n"
-		"Exit codes: 0 success (plan: no changes), 2 plan has changes, 1 error,\n"
-		"3 reconcile refused an untrusted revision.\n");
+		"Exit codes: 0 success (plan: no changes), 2 plan has changes (keys\n"
+		"--fail-on-overdue: a key is overdue), 1 error, 3 reconcile refused an\n"
+		"untrusted revision.\n");
 }
 
 int main(int argc, char **argv)

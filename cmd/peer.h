@@ -45,3 +45,7 @@ struct peer_output {
 	bool force;
 };
 int peer_output_config(const struct peer_output *o, const char *text, size_t len, bool holds_key);
+/* Whether a QR code of such a config may go where o says (a private key never
+ * to a stdout that is not a terminal unless --force): asked before new and
+ * rotate write anything, so a refusal loses no key. false after saying why. */
+bool peer_output_check(const struct peer_output *o, bool holds_key);

@@ -211,7 +211,7 @@ int peer_new(struct peer_args *a)
 	struct stat st;
 	int r = -1;
 
-	if (!need_directory(a))
+	if (!need_directory(a) || !peer_output_check(&a->out, true))
 		return EXIT_ERROR;
 	if (!a->n_hubs) {
 		cmd_error("peer new: which hub does it connect to? (--hub HUB)");
@@ -295,7 +295,7 @@ int peer_rotate(struct peer_args *a)
 	size_t len = 0, olen = 0;
 	int r = -1;
 
-	if (!need_directory(a))
+	if (!need_directory(a) || !peer_output_check(&a->out, true))
 		return EXIT_ERROR;
 	if (cmd_load_model(&a->c, &m) < 0 || !(p = peer_find(m, a->name)))
 		goto out;

@@ -13,7 +13,8 @@ static const char help[] =
 	"the host from the repository, reads what the kernel has, and prints the difference\n"
 	"grouped by interface (+ add, ~ change, - remove). Changes nothing.\n"
 	"Then the host's peers that are not configured (disabled, expired) and those that\n"
-	"expire within DAYS are listed, and why.\n\n"
+	"expire within DAYS are listed, and why. Keys older than their rotation maxAge\n"
+	"(the host's own and its Peers'; with --all every key, once) are warned about.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
 	"  --allow-empty      a repository with no YAML documents is not an error\n"
@@ -34,6 +35,7 @@ static const char help[] =
 	"  --observed DIR     with --all: plan each Host against DIR/HOST.json, a snapshot\n"
 	"                     `wgf observe --json` wrote on it, where there is one\n"
 	CMD_PACK_HELP
+	CMD_KEYS_HELP
 	"  --expiry-warning DAYS\n"
 	"                     list this host's peers that expire within DAYS (default 14; 0: none)\n"
 	"  --out FILE         also write a saved plan to FILE (0600), for `wgf apply FILE`:\n"
@@ -46,8 +48,9 @@ static const char help[] =
 	"  --json             print the plan as JSON\n"
 	"  --no-color         no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
 	"  -h, --help         this help\n\n"
-	"Exit: 0 no changes, 2 changes pending (--all: on any host), 1 error, 3 a --pack commit\n"
-	"refused (unsigned where signatures are verified).\n";
+	"Exit: 0 no changes, 2 changes pending (--all: on any host), 1 error (also an overdue\n"
+	"key with --fail-on-overdue), 3 a --pack commit refused (unsigned where signatures\n"
+	"are verified).\n";
 
 /* The plan for the snapshot's Host, from the snapshot: no kernel, no root. */
 static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
@@ -89,6 +92,11 @@ static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
 		goto out;
 	r = pipeline_plan_observed(m, &ph, &o, snap.observed, &snap.rec, plan, &err);
 	snap.observed = NULL;
+	if (r == 0 && cmd_plan_key_check(c, m, (*plan)->host_name) < 0) {
+		plan_free(*plan);
+		*plan = NULL;
+		r = -EKEYEXPIRED;
+	}
 out:
 	if (wgf_error_is_set(&err))
 		cmd_error("%s", wgf_error_message(&err));
@@ -108,7 +116,7 @@ int cmd_plan(int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "base", required_argument, NULL, OPT_BASE },
 		{ "out", required_argument, NULL, OPT_PLAN_OUT },
-		CMD_PACK_OPTION,
+		CMD_PACK_OPTION, CMD_KEYS_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct plan_print_opts po = {0};
@@ -118,6 +126,7 @@ int cmd_plan(int argc, char **argv)
 	int r;
 
 	cmd_ctx_init(&c, "plan");
+	c.check_keys = true;
 	r = cmd_parse(&c, argc, argv, opts, help, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;

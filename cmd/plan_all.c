@@ -247,6 +247,8 @@ int cmd_plan_all(const struct cmd_ctx *c)
 	}
 	if (fleet_plan(c, &f) < 0)
 		goto out;
+	if (cmd_plan_key_check(c, f.head, NULL) < 0)
+		goto out;
 	if (c->out && save_fleet(c, &f) < 0)
 		goto out;
 	if (c->out && !strcmp(c->out, "-"))

@@ -15,7 +15,9 @@ static const char help[] =
 	"inet wgf is as wgf applied it; and where the reconcile loop stands (the last\n"
 	"applied and attempted revision, signer, outcome, failures, next attempt, a\n"
 	"suspension). With a repository (PATH or --repo), peers are\n"
-	"named after the repository's Hosts and Peers and its interfaces are included;\n"
+	"named after the repository's Hosts and Peers and its interfaces are included,\n"
+	"and a hub's interface shows its capacity: the enabled Peers that list it among\n"
+	"their hubs against its maxPeers (failover can put them all on it);\n"
 	"without one, the interfaces wgf created are shown.\n\n"
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
@@ -56,6 +58,61 @@ static const char *name_for(const struct key_name *idx, size_t n, const uint8_t 
 		return NULL;
 	hit = bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
 	return hit ? hit->name : NULL;
+}
+
+/* The repository's Host a device is: by its public key, else by --host and its interface. */
+static const struct model_host *device_host(const struct model *m, const struct hs_device *d, const char *host)
+{
+	const struct model_host *h = NULL;
+	uint8_t pub[WG_KEY_LEN];
+
+	if (!m)
+		return NULL;
+	if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
+		h = model_find_host_by_key(m, pub);
+	if (!h && host && (h = model_find_host(m, host)) && strcmp(h->ifname, d->ifname))
+		h = NULL;
+	return h;
+}
+
+/* A hub's load; false when the device is no hub of the repository. */
+struct capacity {
+	const char *host;
+	size_t peers, first;
+	uint32_t max;                  /* 0: no maxPeers */
+};
+
+static bool device_capacity(const struct model *m, const struct hs_device *d, const char *host, struct capacity *c)
+{
+	const struct model_host *h = device_host(m, d, host);
+
+	if (!h || !host_role_takes_peers(h->role))
+		return false;
+	c->host = h->meta.name;
+	c->peers = model_hub_peers(m, model_host_index(m, h), &c->first);
+	c->max = h->max_peers;
+	return true;
+}
+
+static void print_capacity(const struct capacity *c)
+{
+	printf("  capacity:    %zu peer%s (%zu with it as their first hub)", c->peers, c->peers == 1 ? "" : "s", c->first);
+	if (c->max)
+		printf(" of maxPeers %u: %.1f%%\n", c->max, 100.0 * (double)c->peers / c->max);
+	else
+		puts(", no maxPeers");
+}
+
+static json_object *capacity_json(const struct capacity *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "host", json_object_new_string(c->host));
+	json_object_object_add(o, "peers", json_object_new_int64((int64_t)c->peers));
+	json_object_object_add(o, "first_hub_peers", json_object_new_int64((int64_t)c->first));
+	json_object_object_add(o, "max_peers", c->max ? json_object_new_int64(c->max) : NULL);
+	json_object_object_add(o, "utilisation", c->max ? json_object_new_double((double)c->peers / c->max) : NULL);
+	return o;
 }
 
 static void ago(int64_t t, char *buf, size_t len)
@@ -117,8 +174,8 @@ static bool loop_ran(const struct loopstate *ls)
 	return ls->remote || ls->suspended;
 }
 
-static void print_text(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
-		       const char *fw_state, const struct loopstate *ls)
+static void print_text(const struct host_state *hs, const struct model *m, const char *host,
+		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
 {
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
@@ -126,6 +183,7 @@ static void print_text(const struct host_state *hs, const struct key_name *idx, 
 		puts("No wgf interfaces on this host.");
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		struct capacity cap;
 		uint8_t pub[WG_KEY_LEN];
 		printf("interface %s: %s, %s, mtu %u\n", d->ifname,
 		       d->backend == HS_BACKEND_KERNEL ? "kernel" : "userspace (wireguard-go)",
@@ -136,7 +194,10 @@ static void print_text(const struct host_state *hs, const struct key_name *idx, 
 		printf("  addresses:  ");
 		for (size_t j = 0; j < d->n_addresses; j++)
 			printf(" %s", prefix_format(&d->addresses[j], buf));
-		printf("\n  peers:       %zu\n", d->n_peers);
+		putchar('\n');
+		if (device_capacity(m, d, host, &cap))
+			print_capacity(&cap);
+		printf("  peers:       %zu\n", d->n_peers);
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
@@ -165,8 +226,8 @@ static void print_text(const struct host_state *hs, const struct key_name *idx, 
 		print_loop(ls);
 }
 
-static void print_json(const struct host_state *hs, const struct key_name *idx, size_t n_idx,
-		       const char *fw_state, const struct loopstate *ls)
+static void print_json(const struct host_state *hs, const struct model *m, const char *host,
+		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
@@ -175,6 +236,7 @@ static void print_json(const struct host_state *hs, const struct key_name *idx, 
 		const struct hs_device *d = &hs->devices[i];
 		json_object *jd = json_object_new_object(), *addrs = json_object_new_array(),
 			    *peers = json_object_new_array();
+		struct capacity cap;
 		uint8_t pub[WG_KEY_LEN];
 		json_object_object_add(jd, "interface", json_object_new_string(d->ifname));
 		json_object_object_add(jd, "backend", json_object_new_string(
@@ -187,6 +249,8 @@ static void print_json(const struct host_state *hs, const struct key_name *idx, 
 		for (size_t j = 0; j < d->n_addresses; j++)
 			json_object_array_add(addrs, json_object_new_string(prefix_format(&d->addresses[j], buf)));
 		json_object_object_add(jd, "addresses", addrs);
+		if (device_capacity(m, d, host, &cap))
+			json_object_object_add(jd, "capacity", capacity_json(&cap));
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
@@ -267,9 +331,9 @@ int cmd_status(int argc, char **argv)
 	}
 	idx = names_index(m, &n_idx);
 	if (c.json)
-		print_json(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		print_json(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 	else
-		print_text(hs, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		print_text(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 	ret = EXIT_OK;
 out:
 	wgf_error_clear(&err);

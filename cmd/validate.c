@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,21 +6,24 @@
 #include "cmd/wgf.h"
 
 static const char help[] =
-	"Usage: wgf validate [PATH] [--repo DIR --ref REF] [--json]\n\n"
+	"Usage: wgf validate [PATH] [--repo DIR --ref REF] [--fail-on-overdue] [--json]\n\n"
 	"Loads every *.yaml/*.yml under PATH (default .), or the tree of commit REF in\n"
 	"the git repository DIR without a checkout, and checks it: YAML syntax, kinds and\n"
 	"fields, keys, names, addresses and pools, overlaps, references.\n"
 	"Every problem is reported as file:line:col: error: message.\n"
 	"Peers that no host configures are named, and why (note: disabled; warning:\n"
-	"expired), and so are those that expire within DAYS (warning: expiring).\n\n"
+	"expired), and so are those that expire within DAYS (warning: expiring).\n"
+	"Keys older than their rotation maxAge are warned about (see wgf keys).\n\n"
 	"  --repo DIR     read from this git repository instead of a directory\n"
 	"  --ref REF      commit, branch or tag to read (default HEAD)\n"
 	"  --allow-empty  a source without any YAML document is valid (else an error)\n"
 	"  --expiry-warning DAYS\n"
 	"                 name peers that expire within DAYS (default 14; 0: none)\n"
+	"  --fail-on-overdue\n"
+	"                 a key older than its rotation maxAge is an error (CI)\n"
 	"  --json         print the result as JSON\n"
 	"  -h, --help     this help\n\n"
-	"Exit: 0 valid, 1 invalid or unreadable.\n";
+	"Exit: 0 valid, 1 invalid or unreadable (or a key overdue with --fail-on-overdue).\n";
 
 /* "peers/guest-tablet.yaml:5:1: warning: peer "guest-tablet" expired on 2026-01-31 and is not configured" */
 static void print_notices(const struct peer_notices *ns, FILE *f)
@@ -35,12 +39,12 @@ static void print_notices(const struct peer_notices *ns, FILE *f)
 	}
 }
 
-static void print_json(const struct model *m, const struct diag *d, const struct peer_notices *ns)
+static void print_json(const struct model *m, bool valid, const struct diag *d, const struct peer_notices *ns)
 {
 	json_object *o = json_object_new_object(), *errs = json_object_new_array();
 	json_object *warns = json_object_new_array();
 
-	json_object_object_add(o, "valid", json_object_new_boolean(m != NULL));
+	json_object_object_add(o, "valid", json_object_new_boolean(valid));
 	if (m) {
 		json_object_object_add(o, "source", json_object_new_string(m->source));
 		json_object_object_add(o, "networks", json_object_new_int64((int64_t)m->n_networks));
@@ -72,7 +76,7 @@ static void print_json(const struct model *m, const struct diag *d, const struct
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
+		CMD_SOURCE_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS, CMD_KEYS_OPTION,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct peer_notice_opts no = {0};
@@ -80,7 +84,7 @@ int cmd_validate(int argc, char **argv)
 	struct cmd_ctx c;
 	struct model *m = NULL;
 	struct diag d;
-	int r, nr = 0;
+	int r, nr = 0, kr = 0;
 
 	cmd_ctx_init(&c, "validate");
 	r = cmd_parse(&c, argc, argv, opts, help, true);
@@ -95,6 +99,11 @@ int cmd_validate(int argc, char **argv)
 		nr = peer_notices_collect(m, &no, &notices);
 		if (nr < 0)
 			cmd_error("listing the peers left out: %s", strerror(-nr));
+		/* with --fail-on-overdue, a history that cannot be read fails it too */
+		kr = cmd_key_warnings(&c, m, NULL, &d);
+		if (diag_has_errors(&d) || (kr < 0 && c.fail_on_overdue))
+			r = -EINVAL;
+		diag_sort(&d);
 	}
 	if (!c.json) {
 		diag_print(&d, stderr);
@@ -106,9 +115,9 @@ int cmd_validate(int argc, char **argv)
 		free(sum);
 	}
 	if (c.json) {
-		print_json(m, &d, &notices);
+		print_json(m, r == 0, &d, &notices);
 	} else if (r < 0) {
-		if (!diag_has_errors(&d))
+		if (!diag_has_errors(&d) && kr == 0)
 			cmd_error("loading %s: %s", c.repo ? c.repo : c.path, strerror(-r));
 	} else {
 		printf("%s: valid (%zu network%s, %zu host%s, %zu peer%s", m->source,

@@ -16,6 +16,7 @@
 #define EXIT_ERROR 1
 #define EXIT_CHANGES 2
 #define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
+#define EXIT_OVERDUE 2      /* keys --fail-on-overdue: a key is overdue (like plan's 2: something to do) */
 
 struct cmd {
 	const char *name;
@@ -37,6 +38,7 @@ int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
@@ -68,6 +70,8 @@ struct cmd_ctx {
 	const char *observed;          /* plan --observed: a snapshot instead of this host's kernel */
 	struct converged *converged;   /* reconcile: filled by the plan (pipeline_opts.converged) */
 	bool all;                      /* plan --all: every Host, offline */
+	bool check_keys;               /* validate, plan: warn about keys overdue for rotation */
+	bool fail_on_overdue;          /* --fail-on-overdue: an overdue key is an error */
 	const char *base;              /* plan --base REF: against a fleet converged on REF */
 	const char *out;               /* plan --out FILE ("-": stdout): write a saved plan */
 	const char *pack;              /* plan/apply --pack FILE|-: the --ref commit comes in a pack (wgf fleet) */
@@ -81,7 +85,7 @@ enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
 	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK, OPT_PLAN_OUT,
-	OPT_NEXT_KEY_FILE, OPT_SEALING_KEY_FILE,
+	OPT_NEXT_KEY_FILE, OPT_SEALING_KEY_FILE, OPT_FAIL_ON_OVERDUE,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -99,6 +103,12 @@ enum {
 #define WGF_EXPIRY_WARNING_DAYS 14
 #define CMD_NOTICE_OPTIONS \
 	{ "expiry-warning", required_argument, NULL, OPT_EXPIRY_WARNING }
+#define CMD_KEYS_OPTION \
+	{ "fail-on-overdue", no_argument, NULL, OPT_FAIL_ON_OVERDUE }
+#define CMD_KEYS_HELP \
+	"  --fail-on-overdue  a key older than its rotation maxAge is an error, not a\n" \
+	"                     warning (CI); its age from git history with --repo, else\n" \
+	"                     from keyCreated (see wgf keys)\n"
 #define CMD_PACK_OPTION \
 	{ "pack", required_argument, NULL, OPT_PACK }
 #define CMD_PACK_HELP \
@@ -188,6 +198,18 @@ void fleet_clear(struct fleet *f);
 struct json_object;
 void fleet_print_text(bool color, const char *head, const char *against, const struct fleet_host *h, size_t n);
 struct json_object *fleet_to_json(const char *head, const char *base, const struct fleet_host *h, size_t n);
+
+/* Key ages (cmd/key_ages.c): from git history with --repo, else keyCreated;
+ * want_*: only those (NULL: all). -errno after saying why. */
+struct key_ages;
+int cmd_key_ages(const struct cmd_ctx *c, const struct model *m, const bool *want_hosts,
+		 const bool *want_peers, uint32_t due_within, struct key_ages *out);
+/* validate, plan: the overdue keys (host: only its own and its Peers'; NULL:
+ * every one) as warnings into d, or errors with --fail-on-overdue. Returns
+ * how many, or -errno after saying why. */
+int cmd_key_warnings(const struct cmd_ctx *c, const struct model *m, const char *host, struct diag *d);
+/* plan (c->check_keys): the same, printed; -1 when --fail-on-overdue fails it. */
+int cmd_plan_key_check(const struct cmd_ctx *c, const struct model *m, const char *host);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

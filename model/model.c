@@ -55,6 +55,27 @@ bool model_host_attached_to(const struct model_host *h, size_t hub)
 	return false;
 }
 
+size_t model_hub_peers(const struct model *m, size_t hub, size_t *primary)
+{
+	size_t n = 0, first = 0;
+
+	for (size_t i = 0; i < m->n_peers; i++) {
+		const struct model_peer *p = &m->peers[i];
+
+		if (!p->enabled)
+			continue;
+		for (size_t j = 0; j < p->n_hubs; j++)
+			if (p->hubs[j] == hub) {
+				n++;
+				first += j == 0;
+				break;
+			}
+	}
+	if (primary)
+		*primary = first;
+	return n;
+}
+
 bool model_hosts_direct(const struct model *m, size_t a, size_t b)
 {
 	const struct model_host *ha = &m->hosts[a], *hb = &m->hosts[b];

@@ -38,6 +38,8 @@ enum access_level {
 	ACCESS_VPN_ONLY,       /* its scope's tunnel addresses only */
 	ACCESS_LAN_ONLY,       /* only the LAN prefixes in access_lans */
 	ACCESS_CUSTOM,         /* only what policies allow */
+	ACCESS_INTERNET_ONLY,  /* the internet through an exit (and DNS on it), nothing else;
+				  nobody reaches it either: only policies open either way */
 };
 
 #define FW_PROTO_TCP  0x1
@@ -325,6 +327,10 @@ const struct model_operator *model_find_operator(const struct model *m, const ch
 static inline bool model_operator_reads(const struct model_operator *o, size_t network) { return o->network == network; }
 /* "90d", "12w", "36h" into seconds; false for anything else (0, overflow, other units). */
 bool model_duration_parse(const char *s, uint32_t *out);
+
+/* A hub's load: the enabled Peers that list model host `hub` among their hubs
+ * (failover can put them all on it); *primary (may be NULL): those listing it first. */
+size_t model_hub_peers(const struct model *m, size_t hub, size_t *primary);
 
 /* Hubs and exits both take peers. */
 static inline bool host_role_takes_peers(enum host_role r) { return r == HOST_ROLE_HUB || r == HOST_ROLE_EXIT; }

@@ -21,6 +21,7 @@ static const struct model_enum_entry access_levels[] = {
 	{ "full", ACCESS_FULL, 0 },
 	{ "vpn-only", ACCESS_VPN_ONLY, 0 },
 	{ "lan-only", ACCESS_LAN_ONLY, 0 },
+	{ "internet-only", ACCESS_INTERNET_ONLY, 0 },
 	{ "custom", ACCESS_CUSTOM, 0 },
 };
 const struct model_enum model_access_levels = ENUM(access_levels, false);

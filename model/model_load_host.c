@@ -137,6 +137,12 @@ static SPEC_LOADER(host_forwards)
 	return true;
 }
 
+static SPEC_LOADER(host_max_peers)
+{
+	x->max_peers_loc = load_loc(l, n);
+	return spec_load_u32(l, n, f, obj, x);
+}
+
 static SPEC_LOADER(host_hubs)
 {
 	x->hubs_loc = load_loc(l, n);
@@ -169,7 +175,7 @@ static const struct spec_field host_fields[] = {
 	{ "hubs", host_hubs, false, 0, 0, 0 },
 	{ "links", host_links, false, 0, 0, 0 },
 	{ "sealingKey", spec_load_sealing_key, false, HOST(sealing_key), HOST(has_sealing_key), 0 },
-	{ "maxPeers", spec_load_u32, false, HOST(max_peers), 1, UINT32_MAX },
+	{ "maxPeers", host_max_peers, false, HOST(max_peers), 1, UINT32_MAX },
 	{ "rotation", spec_load_rotation, false, HOST(rotation), 0, 0 },
 	{ "keyCreated", spec_load_key_created, false, HOST(key_created), HOST(has_key_created), 0 },
 };

@@ -38,6 +38,7 @@ struct obj_extra {
 	bool tenant_failed;            /* set by validation: "tenant" names no usable Tenant */
 	struct wgf_loc tenant_loc;
 	struct wgf_loc access_loc, masquerade_loc;
+	struct wgf_loc max_peers_loc;  /* Host "maxPeers" */
 	char **access_lans;            /* Peer "accessLans" as written: host names or prefixes */
 	struct wgf_loc *access_lan_locs;
 	size_t n_access_lans;

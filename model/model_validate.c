@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/model_validate_access.h"
+#include "model/model_validate_capacity.h"
 #include "model/model_validate_overlap.h"
 #include "model/model_validate_secrets.h"
 #include "model/model_validate_topology.h"
@@ -278,6 +279,7 @@ void model_validate(struct loader *l)
 	if (l->oom)
 		goto out;
 	validate_topology(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies });
+	validate_capacity(l);
 	if (l->oom)
 		goto out;
 	validate_overlaps(l);

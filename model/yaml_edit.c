@@ -33,16 +33,34 @@ static int lines_index(const char *buf, size_t len, struct lines *l)
 	return 0;
 }
 
+/* Is line ln a document marker ("---" or "..." at its start, then a blank or its end)? */
+static bool line_marker(const char *buf, const struct lines *l, unsigned ln)
+{
+	size_t start = l->at[ln - 1], end = l->at[ln];
+
+	return end - start >= 3 && (!strncmp(buf + start, "---", 3) || !strncmp(buf + start, "...", 3)) &&
+	       (end - start == 3 || strchr(" \t\r\n", buf[start + 3]));
+}
+
+/* The first document marker after line ln, or 0 (the end of the file). */
+static unsigned doc_end(const char *buf, const struct lines *l, unsigned ln)
+{
+	for (unsigned i = ln + 1; i <= l->n; i++)
+		if (line_marker(buf, l, i))
+			return i;
+	return 0;
+}
+
 /* Is line ln blank, a comment, or a document marker? */
 static bool line_filler(const char *buf, const struct lines *l, unsigned ln)
 {
 	size_t i = l->at[ln - 1], end = l->at[ln];
 
+	if (line_marker(buf, l, ln))
+		return true;
 	while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
 		i++;
-	if (i == end || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '#')
-		return true;
-	return end - i >= 3 && (!strncmp(buf + i, "---", 3) || !strncmp(buf + i, "...", 3));
+	return i == end || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '#';
 }
 
 static bool scalar_is(const struct ynode *n, const char *s)
@@ -50,7 +68,7 @@ static bool scalar_is(const struct ynode *n, const char *s)
 	return n && n->type == YNODE_SCALAR && !strcmp(n->value, s);
 }
 
-static const struct ynode *find_doc(const struct ytree *t, const struct yaml_item_edit *e, unsigned *next_line)
+static const struct ynode *find_doc(const struct ytree *t, const struct yaml_item_edit *e)
 {
 	for (size_t i = 0; i < t->n_docs; i++) {
 		const struct ynode *r = t->docs[i].root, *meta;
@@ -60,7 +78,6 @@ static const struct ynode *find_doc(const struct ytree *t, const struct yaml_ite
 		meta = ynode_get(r, "metadata");
 		if (!meta || meta->type != YNODE_MAPPING || !scalar_is(ynode_get(meta, "name"), e->name))
 			continue;
-		*next_line = i + 1 < t->n_docs && t->docs[i + 1].root ? t->docs[i + 1].root->line : 0;
 		return r;
 	}
 	return NULL;
@@ -140,6 +157,20 @@ static int splice(const char *buf, const struct lines *l, unsigned from, unsigne
 	return 0;
 }
 
+/* The indentation of a block list item's "- " on its line, or -1 when that
+ * line does not start with one. */
+static int dash_indent(const char *buf, const struct lines *l, unsigned line)
+{
+	size_t i = l->at[line - 1], end = l->at[line];
+	int n = 0;
+
+	while (i < end && buf[i] == ' ') {
+		i++;
+		n++;
+	}
+	return i < end && buf[i] == '-' ? n : -1;
+}
+
 static const struct ynode *find_item(const struct ynode *seq, const struct yaml_item_edit *e, size_t *index)
 {
 	if (!e->key) {
@@ -167,6 +198,11 @@ static int edit_list(const char *buf, const struct lines *l, const struct ynode 
 		*err = "the list is not a block list (\"- \" items): write it in block style to let wgf edit it";
 		return -EINVAL;
 	}
+	for (size_t j = 0; j < list->n; j++)
+		if (dash_indent(buf, l, list->items[j]->line) < 0) {
+			*err = "an item of the list does not start its line with \"- \": write one item a line";
+			return -EINVAL;
+		}
 	item = find_item(list, e, &i);
 	if (item) {
 		unsigned from = list->items[i]->line, to;
@@ -176,11 +212,71 @@ static int edit_list(const char *buf, const struct lines *l, const struct ynode 
 			*err = "the item is written in flow style ({...}): write it in block style to let wgf edit it";
 			return -EINVAL;
 		}
-		/* the item's "- " is two columns left of its first key */
-		return splice(buf, l, from, to, e->text, item->col > 2 ? item->col - 3 : 0, out);
+		return splice(buf, l, from, to, e->text, (unsigned)dash_indent(buf, l, from), out);
 	}
-	return splice(buf, l, list_end + 1, list_end, e->text, list->n ? (list->items[0]->col > 2 ?
-			list->items[0]->col - 3 : 0) : spec->pairs[0].key->col + 1, out);
+	return splice(buf, l, list_end + 1, list_end, e->text, list->n ? (unsigned)dash_indent(buf, l,
+			list->items[0]->line) : spec->pairs[0].key->col + 1, out);
+}
+
+/* Line breaks YAML counts that a newline-only index would not: a bare CR, NEL,
+ * LS and PS (libyaml's line numbers count them). */
+static bool odd_breaks(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *c = (const unsigned char *)buf + i;
+		if (*c == '\r' && (i + 1 == len || c[1] != '\n'))
+			return true;
+		if (*c == 0xc2 && i + 1 < len && c[1] == 0x85)
+			return true;
+		if (*c == 0xe2 && i + 2 < len && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9))
+			return true;
+	}
+	return false;
+}
+
+/* The shape an edit must leave: the document's keys, its spec's keys, the list's items. */
+struct shape {
+	size_t root, spec, items;
+	bool found;                    /* e->key: the item is there */
+};
+
+static bool shape_of(const char *buf, size_t len, const struct yaml_item_edit *e, struct shape *sh)
+{
+	struct ytree t = { 0 };
+	struct diag d;
+	const struct ynode *root, *spec, *list;
+	size_t i;
+	bool ok = false;
+
+	diag_init(&d);
+	memset(sh, 0, sizeof(*sh));
+	if (ytree_parse("edit", buf, len, NULL, &t, &d) && !diag_has_errors(&d) && (root = find_doc(&t, e)) &&
+	    (spec = ynode_get(root, "spec")) && spec->type == YNODE_MAPPING) {
+		list = ynode_get(spec, e->list);
+		sh->root = root->n;
+		sh->spec = spec->n;
+		sh->items = list && list->type == YNODE_SEQUENCE ? list->n : 0;
+		sh->found = list && list->type == YNODE_SEQUENCE && find_item(list, e, &i);
+		ok = true;
+	}
+	ytree_free(&t);
+	diag_free(&d);
+	return ok;
+}
+
+/* Did the edit do what it should and nothing else (a safety net for YAML this
+ * line-based editor misreads)? */
+static bool edit_checks(const char *before, size_t len, const char *after, const struct yaml_item_edit *e)
+{
+	struct shape a, b;
+
+	if (!shape_of(before, len, e, &a) || !shape_of(after, strlen(after), e, &b))
+		return false;
+	if (b.root != a.root || b.spec != a.spec + (a.items == 0 && b.items == 1))
+		return false;
+	if (e->key ? !b.found || b.items != a.items + !a.found : b.items != a.items + !(e->replace_single && a.items == 1))
+		return false;
+	return true;
 }
 
 int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, char **out, const char **err)
@@ -189,13 +285,19 @@ int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, 
 	struct lines l = { 0 };
 	struct diag d;
 	const struct ynode *root, *spec, *list;
-	unsigned next_doc = 0, spec_end, limit;
+	unsigned spec_end, limit;
 	int r;
 
 	*out = NULL;
 	*err = NULL;
 	diag_init(&d);
-	if (!ytree_parse("edit", buf, len, NULL, &t, &d)) {
+	if (odd_breaks(buf, len)) {
+		*err = "the file has line breaks other than newlines (a lone CR, NEL, LS or PS): wgf edits only "
+		       "files with newline or CRLF line ends";
+		r = -EINVAL;
+		goto out;
+	}
+	if (!ytree_parse("edit", buf, len, NULL, &t, &d) || diag_has_errors(&d)) {
 		r = -EINVAL;
 		*err = "the file is not valid YAML";
 		goto out;
@@ -203,7 +305,7 @@ int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, 
 	r = lines_index(buf, len, &l);
 	if (r < 0)
 		goto out;
-	root = find_doc(&t, e, &next_doc);
+	root = find_doc(&t, e);
 	spec = root ? ynode_get(root, "spec") : NULL;
 	if (!spec || spec->type != YNODE_MAPPING || !spec->n) {
 		r = -ENOENT;
@@ -217,7 +319,9 @@ int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, 
 	limit = next_key_line(root, spec->pairs[0].key->line > 1 ? spec->pairs[0].key->line - 1 : 0);
 	while (limit && limit <= spec->pairs[spec->n - 1].key->line)
 		limit = next_key_line(root, limit);
-	spec_end = value_end(buf, &l, spec->pairs[spec->n - 1].key->line, limit ? limit : next_doc);
+	if (!limit)
+		limit = doc_end(buf, &l, spec->pairs[spec->n - 1].key->line);
+	spec_end = value_end(buf, &l, spec->pairs[spec->n - 1].key->line, limit);
 	list = ynode_get(spec, e->list);
 	if (list) {
 		r = edit_list(buf, &l, spec, list, spec_end, e, out, err);
@@ -233,6 +337,12 @@ int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, 
 			r = splice(buf, &l, spec_end + 1, spec_end, block, spec->pairs[0].key->col - 1, out);
 			free(block);
 		}
+	}
+	if (r == 0 && !edit_checks(buf, len, *out, e)) {
+		free(*out);
+		*out = NULL;
+		*err = "wgf cannot edit this file safely (its layout is unusual): make the change by hand";
+		r = -EINVAL;
 	}
 out:
 	ytree_free(&t);

@@ -178,14 +178,17 @@ void fw_network_free(struct fw_network *fw)
 		fw_pset_free(&fw->scopes[i].tun);
 		fw_pset_free(&fw->scopes[i].lan);
 	}
-	for (size_t i = 0; i < fw->n_cls; i++)
+	for (size_t i = 0; i < fw->n_cls; i++) {
 		fw_pset_free(&fw->cls[i].lans);
+		fw_pset_free(&fw->cls[i].dns);
+	}
 	for (size_t i = 0; i < fw->n_rules; i++) {
 		fw_pset_free(&fw->rules[i].from);
 		fw_pset_free(&fw->rules[i].to);
 		free(fw->rules[i].ports);
 	}
 	fw_pset_free(&fw->internal);
+	fw_pset_free(&fw->internet_only);
 	free(fw->scopes);
 	free(fw->tenant_scope);
 	free(fw->pr);
@@ -409,7 +412,9 @@ static int class_cmp(const struct fw_class *a, const struct fw_class *b)
 		return a->level < b->level ? -1 : 1;
 	if (a->own_lans != b->own_lans)
 		return a->own_lans ? 1 : -1;
-	return fw_pset_cmp(&a->lans, &b->lans);
+	if (fw_pset_cmp(&a->lans, &b->lans))
+		return fw_pset_cmp(&a->lans, &b->lans);
+	return fw_pset_cmp(&a->dns, &b->dns);
 }
 
 static int class_qsort_cmp(const void *a, const void *b)
@@ -417,7 +422,57 @@ static int class_qsort_cmp(const void *a, const void *b)
 	return class_cmp(a, b);
 }
 
-/* One class per (level, scope, lan-only list), numbered in a stable order (not by
+static bool host_has_address(const struct model_host *h, const struct wgf_prefix *a)
+{
+	for (size_t i = 0; i < h->n_addresses; i++) {
+		struct wgf_prefix x = prefix_host(&h->addresses[i]);
+		if (prefix_equal(&x, a))
+			return true;
+	}
+	return false;
+}
+
+/* An internet-only peer's DNS servers that are on one of its exits (tunnel addresses). */
+static int internet_only_dns(const struct fw_network *fw, const struct model_peer *pe, struct fw_pset *out)
+{
+	const struct model *m = fw->m;
+	const struct model_dns *dns = model_peer_dns(m, pe);
+
+	for (size_t i = 0; dns && i < dns->n_servers; i++) {
+		struct wgf_prefix s = prefix_host(&dns->servers[i]);
+
+		for (size_t j = 0; j < pe->n_hubs; j++) {
+			const struct model_host *h = pe->hubs[j] < m->n_hosts ? &m->hosts[pe->hubs[j]] : NULL;
+
+			if (h && h->role == HOST_ROLE_EXIT && host_has_address(h, &s)) {
+				int r = fw_pset_add(out, &s);
+				if (r < 0)
+					return r;
+				break;
+			}
+		}
+	}
+	fw_pset_normalize(out);
+	return 0;
+}
+
+/* A class's own prefix lists: a lan-only peer's LANs, an internet-only peer's DNS. */
+static int class_lists(const struct fw_network *fw, const struct fw_principal *p, struct fw_class *c)
+{
+	const struct model_peer *pe = p->is_host ? NULL : &fw->m->peers[p->index];
+	int r = 0;
+
+	if (pe && p->level == ACCESS_LAN_ONLY && pe->n_access_lans) {
+		c->own_lans = true;
+		r = fw_pset_add_list(&c->lans, pe->access_lans, pe->n_access_lans);
+		fw_pset_normalize(&c->lans);
+	} else if (pe && p->level == ACCESS_INTERNET_ONLY) {
+		r = internet_only_dns(fw, pe, &c->dns);
+	}
+	return r;
+}
+
+/* One class per (level, scope, lan-only list, DNS), numbered in a stable order (not by
  * which peer came first), so adding a peer never renames a chain. */
 static int compile_classes(struct fw_network *fw)
 {
@@ -434,26 +489,20 @@ static int compile_classes(struct fw_network *fw)
 
 		if (p->level == ACCESS_CUSTOM)
 			continue;
-		if (!p->is_host && p->level == ACCESS_LAN_ONLY) {
-			const struct model_peer *pe = &fw->m->peers[p->index];
-
-			if (pe->n_access_lans) {
-				c.own_lans = true;
-				r = fw_pset_add_list(&c.lans, pe->access_lans, pe->n_access_lans);
-				if (r < 0) {
-					fw_pset_free(&c.lans);
-					goto out;
-				}
-				fw_pset_normalize(&c.lans);
-			}
+		if ((r = class_lists(fw, p, &c)) < 0) {
+			fw_pset_free(&c.lans);
+			fw_pset_free(&c.dns);
+			goto out;
 		}
 		for (j = 0; j < fw->n_cls; j++)
 			if (!class_cmp(&fw->cls[j], &c))
 				break;
-		if (j == fw->n_cls)
+		if (j == fw->n_cls) {
 			fw->cls[fw->n_cls++] = c;
-		else
+		} else {
 			fw_pset_free(&c.lans);
+			fw_pset_free(&c.dns);
+		}
 		p->cls = j;
 	}
 	r = -ENOMEM;
@@ -553,6 +602,21 @@ static int compile_sources(struct fw_network *fw)
 		if (!fw->n_src || !prefix_contains(&fw->src[fw->n_src - 1].p, &fw->src[i].p))
 			fw->src[fw->n_src++] = fw->src[i];
 	return compile_class_sources(fw);
+}
+
+/* Every internet-only principal's addresses (from src: no overlaps, so the
+ * aggregate covers exactly them). */
+static int compile_internet_only(struct fw_network *fw)
+{
+	struct fw_pset *s = &fw->internet_only;
+	int r;
+
+	for (size_t i = 0; i < fw->n_src; i++)
+		if (fw->pr[fw->src[i].principal].level == ACCESS_INTERNET_ONLY &&
+		    (r = fw_pset_add(s, &fw->src[i].p)) < 0)
+			return r;
+	s->n = prefix_aggregate(s->p, s->n);
+	return 0;
 }
 
 static bool labels_match(const struct model_meta *meta, const struct model_label *want, size_t n)
@@ -706,6 +770,7 @@ int fw_compile(const struct model *m, size_t network, int64_t now, struct fw_net
 	    (r = compile_attached(fw)) < 0 ||
 	    (r = compile_classes(fw)) < 0 ||
 	    (r = compile_sources(fw)) < 0 ||
+	    (r = compile_internet_only(fw)) < 0 ||
 	    (r = compile_rules(fw)) < 0)
 		goto out;
 	*out = fw;

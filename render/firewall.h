@@ -10,8 +10,13 @@
  *      untenanted part of the network). The level says which destinations of the
  *      scope it reaches: full = the scope's tunnel space, its hosts' and peers'
  *      LANs, and the internet on an exit host; vpn-only = the scope's tunnel
- *      space; lan-only = the named LAN prefixes; custom = nothing. Hosts are full.
+ *      space; lan-only = the named LAN prefixes; internet-only = the internet on
+ *      an exit host and DNS (tcp, udp 53) at DNS servers that are its exits'
+ *      tunnel addresses; custom = nothing. Hosts are full.
  *      A tenant that is not isolated also reaches and is reached by the shared scope.
+ *      Before the levels, traffic to an internet-only peer's addresses is dropped:
+ *      only policy rules reach it (its hub still sends to it: wgf filters what
+ *      comes out of a tunnel, not a host's own output).
  *   3. Default drop.
  *
  * Per host: port forwards (DNAT from a public address, masquerade toward the
@@ -47,6 +52,8 @@
 #include "model/model.h"
 
 struct fw_network;   /* one network's compiled policy (opaque) */
+
+#define FW_DNS_PORT 53       /* internet-only peers may ask DNS servers on their exits (tcp, udp) */
 
 /* Compiles network `network` of m. Peers disabled or expired at `now` are left
  * out (as they are of WireGuard). Returns 0 and *out, or a negative errno. */

@@ -84,11 +84,15 @@ static bool rule_matches(const struct fw_rule *r, const struct wgf_prefix *src, 
 	return (r->from_any || fw_pset_contains(&r->from, src)) && (r->to_any || fw_pset_contains(&r->to, dst));
 }
 
+/* The class chain c<j> of render/firewall_nft.c. */
 static bool class_allows(const struct fw_network *fw, const struct fw_class *c, const struct wgf_prefix *dst,
-			 bool exit, bool internet)
+			 unsigned proto, uint16_t port, bool exit, bool internet)
 {
 	if (internet)
-		return c->level == ACCESS_FULL && exit && fw_family_internal(fw, dst->family);
+		return (c->level == ACCESS_FULL || c->level == ACCESS_INTERNET_ONLY) && exit &&
+		       fw_family_internal(fw, dst->family);
+	if (c->level == ACCESS_INTERNET_ONLY)
+		return (proto & (FW_PROTO_TCP | FW_PROTO_UDP)) && port == FW_DNS_PORT && fw_pset_contains(&c->dns, dst);
 	if (c->own_lans)
 		return fw_pset_contains(&c->lans, dst);
 	for (size_t s = 0; s < fw->n_scopes; s++) {
@@ -129,17 +133,27 @@ static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_
 				      "(policy %s rule %zu accepts it)", hname, ru->policy->meta.name, ru->pos);
 		return decide(out, ru->rule->accept, "policy %s rule %zu", ru->policy->meta.name, ru->pos);
 	}
+	if (fw_pset_contains(&fw->internet_only, dst)) {
+		size_t dp = fw_principal_of(fw, dst);
+
+		if (dp != FW_NONE)
+			out->loc = fw->pr[dp].meta->loc;
+		return decide(out, false, "default drop: no policy rule matches and %s is peer %s's, whose access "
+			      "level internet-only lets only policies reach it", d,
+			      dp != FW_NONE ? fw->pr[dp].name : "?");
+	}
 
 	desc = fw_class_describe(fw, p->cls, exit);
 	if (!desc)
 		return -ENOMEM;
 	what = strstr(desc, ": ");
 	what = what ? what + 2 : desc;
-	if (p->cls != FW_NONE && class_allows(fw, &fw->cls[p->cls], dst, exit, internet)) {
+	if (p->cls != FW_NONE && class_allows(fw, &fw->cls[p->cls], dst, proto, port, exit, internet)) {
 		out->loc = p->is_host ? (struct wgf_loc){ 0 } : p->meta->loc;
 		r = decide(out, true, "access level %s of %s %s (%s)", access_level_name(p->level), kind(p),
 			   p->name, what);
-	} else if (p->cls != FW_NONE && internet && p->level == ACCESS_FULL && !exit) {
+	} else if (p->cls != FW_NONE && internet && !exit &&
+		   (p->level == ACCESS_FULL || p->level == ACCESS_INTERNET_ONLY)) {
 		r = decide(out, false, "default drop: hub %s is not an exit: nothing routes it to the internet", hname);
 	} else if (p->cls == FW_NONE) {
 		r = decide(out, false, "default drop: no policy rule matches and %s %s has access level custom",

@@ -26,10 +26,11 @@ struct fw_scope {
 };
 
 struct fw_class {
-	enum access_level level;       /* full, vpn-only or lan-only */
+	enum access_level level;       /* full, vpn-only, lan-only or internet-only */
 	size_t scope;
 	bool own_lans;                 /* lan-only with its own list (lans), else every LAN in reach */
 	struct fw_pset lans;
+	struct fw_pset dns;            /* internet-only: DNS servers on its exits (tcp and udp 53) */
 	size_t n_hosts, n_peers;       /* principals of the class */
 	size_t n_src;                  /* its elements of class_src */
 };
@@ -92,6 +93,8 @@ struct fw_network {
 	struct fw_rule *rules;         /* evaluation order */
 	size_t n_rules;
 	struct fw_pset internal;       /* pools and every lan: not the internet */
+	struct fw_pset internet_only;  /* internet-only principals' addresses, aggregated: only policies
+					  reach them (dropped after the policy rules) */
 };
 
 int fw_pset_add(struct fw_pset *s, const struct wgf_prefix *p);        /* adds p masked */

@@ -66,6 +66,8 @@ static void print_class_key(FILE *f, const struct fw_network *fw, size_t scope, 
 	fputs(access_level_name(fw->cls[cls].level), f);
 	for (size_t i = 0; fw->cls[cls].own_lans && i < fw->cls[cls].lans.n; i++)
 		fprintf(f, "%c%s", i ? ',' : ' ', prefix_format(&fw->cls[cls].lans.p[i], buf));
+	for (size_t i = 0; i < fw->cls[cls].dns.n; i++)
+		fprintf(f, "%s%s", i ? "," : " dns ", prefix_format(&fw->cls[cls].dns.p[i], buf));
 }
 
 /* "<class text>; 990 hosts and 49,000 peers, from 10.0.0.0/9, … and 3 more" */

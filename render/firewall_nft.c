@@ -3,12 +3,15 @@
  * Layout (sets and maps first, then chains, as `nft list` prints them):
  *   s<k>_tun4/6, s<k>_lan4/6   scope k's tunnel space and LANs (0 = shared)
  *   c<j>_lan4/6                lan-only class j's own LANs
+ *   c<j>_dns4/6                internet-only class j's DNS servers (on its exits)
+ *   internet_only4/6           internet-only peers' addresses: only policy rules reach them
  *   r<n>_src4/6, r<n>_dst4/6   policy rule n's selectors
  *   internal4/6, own_lans4/6   not-the-internet (exits), this router's LANs
  *   src4/6                     source address -> jump c<j> (each class's addresses aggregated)
  *   fwd_addr4/6, fwd_port4/6   port forwards: to an address (port kept), to address . port
  *   c<j>                       what class j accepts; returns to the default drop
- *   from_tunnel                policy rules, the class jump, default drop
+ *   from_tunnel                policy rules, internet-only destinations dropped, the class jump,
+ *                              default drop
  *   filter_forward/input       hooks: replies pass, tunnel traffic goes to from_tunnel
  *   nat_prerouting/postrouting forwards, masquerade
  * The number of rules never depends on the number of peers; the source maps' size
@@ -136,15 +139,25 @@ static void print_class_sets(struct nft_ctx *c)
 	for (size_t j = 0; j < c->fw->n_cls; j++) {
 		const struct fw_class *cl = &c->fw->cls[j];
 
-		if (!cl->own_lans)
-			continue;
 		for (size_t i = 0; i < 2; i++) {
-			if (!fw_pset_has_family(&cl->lans, families[i]))
-				continue;
-			snprintf(name, sizeof(name), "c%zu_lan%s", j, fam_digit(families[i]));
-			print_set(c->f, name, families[i], &cl->lans, NULL);
+			if (cl->own_lans && fw_pset_has_family(&cl->lans, families[i])) {
+				snprintf(name, sizeof(name), "c%zu_lan%s", j, fam_digit(families[i]));
+				print_set(c->f, name, families[i], &cl->lans, NULL);
+			}
+			if (fw_pset_has_family(&cl->dns, families[i])) {
+				snprintf(name, sizeof(name), "c%zu_dns%s", j, fam_digit(families[i]));
+				print_set(c->f, name, families[i], &cl->dns, "DNS servers on its exits");
+			}
 		}
 	}
+}
+
+static void print_internet_only_sets(struct nft_ctx *c)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (fw_pset_has_family(&c->fw->internet_only, families[i]))
+			print_set(c->f, families[i] == AF_INET ? "internet_only4" : "internet_only6", families[i],
+				  &c->fw->internet_only, "internet-only peers: only policies reach them");
 }
 
 static bool rule_has_family(const struct fw_rule *r, int family)
@@ -304,6 +317,15 @@ static void print_class_chain(struct nft_ctx *c, size_t j)
 	for (size_t i = 0; i < 2; i++) {
 		int fam = families[i];
 
+		if (cl->level == ACCESS_INTERNET_ONLY) {
+			if (fw_pset_has_family(&cl->dns, fam))
+				fprintf(c->f, "\t\t%s daddr @c%zu_dns%s meta l4proto { tcp, udp } th dport %d accept "
+					"comment \"DNS\"\n", fam_ip(fam), j, fam_digit(fam), FW_DNS_PORT);
+			if (c->exit && fw_family_internal(fw, fam))
+				fprintf(c->f, "\t\t%s daddr != @internal%s accept comment \"internet\"\n", fam_ip(fam),
+					fam_digit(fam));
+			continue;
+		}
 		if (cl->own_lans) {
 			if (fw_pset_has_family(&cl->lans, fam))
 				fprintf(c->f, "\t\t%s daddr @c%zu_lan%s accept\n", fam_ip(fam), j, fam_digit(fam));
@@ -392,6 +414,10 @@ static void print_from_tunnel(struct nft_ctx *c)
 		for (size_t i = 0; i < 2; i++)
 			if (rule_has_family(&fw->rules[n], families[i]))
 				print_policy_rule(c, &fw->rules[n], families[i]);
+	for (size_t i = 0; i < 2; i++)
+		if (fw_pset_has_family(&fw->internet_only, families[i]))
+			fprintf(c->f, "\t\t%s daddr @internet_only%s counter drop comment \"internet-only: only "
+				"policies reach it\"\n", fam_ip(families[i]), fam_digit(families[i]));
 	for (size_t i = 0; i < 2; i++)
 		if (src_map_has(fw, families[i]))
 			fprintf(c->f, "\t\t%s saddr vmap @src%s\n", fam_ip(families[i]), fam_digit(families[i]));
@@ -496,7 +522,7 @@ static int render_body(struct nft_ctx *c)
 	for (size_t j = 0; j < fw->n_cls; j++) {
 		const struct fw_class *cl = &fw->cls[j];
 
-		for (size_t s = 0; s < fw->n_scopes && !cl->own_lans; s++) {
+		for (size_t s = 0; s < fw->n_scopes && !cl->own_lans && cl->level != ACCESS_INTERNET_ONLY; s++) {
 			if (!fw_scope_reaches(fw, cl->scope, s))
 				continue;
 			c->need_tun[s] |= cl->level != ACCESS_LAN_ONLY;
@@ -505,6 +531,7 @@ static int render_body(struct nft_ctx *c)
 	}
 	print_scope_sets(c);
 	print_class_sets(c);
+	print_internet_only_sets(c);
 	print_rule_sets(c);
 	if (c->exit)
 		for (size_t i = 0; i < 2; i++)

@@ -41,10 +41,11 @@ static int add_level(const struct fw_network *fw, const struct fw_principal *p, 
 		if (p->cls != FW_NONE && fw->cls[p->cls].own_lans)
 			return fw_pset_add_set(set, &fw->cls[p->cls].lans);
 		return add_scopes(fw, p->scope, false, true, set);
-	case ACCESS_CUSTOM:
-		return 0;
-	default:
+	case ACCESS_INTERNET_ONLY:
 		*internet = true;
+		return p->cls != FW_NONE ? fw_pset_add_set(set, &fw->cls[p->cls].dns) : 0;
+	case ACCESS_CUSTOM:
+	default:
 		return 0;
 	}
 }

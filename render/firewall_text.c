@@ -113,6 +113,14 @@ static void print_class(FILE *f, const struct fw_network *fw, size_t cls, bool e
 			print_reach(f, fw, c->scope);
 		}
 		break;
+	case ACCESS_INTERNET_ONLY:
+		fputs(exit ? "the internet" : "the internet through its exit", f);
+		if (c->dns.n) {
+			fputs(", DNS at ", f);
+			print_prefixes(f, &c->dns, 4);
+		}
+		fputs(", nothing else; only policies reach it", f);
+		break;
 	case ACCESS_CUSTOM:
 		break;
 	}

@@ -78,6 +78,13 @@ static char *peer_key(const struct rd_ctx *c, const struct model *m, const struc
 		m->tenants[p->tenant].meta.name, access_level_name(p->access));
 	for (size_t i = 0; i < p->n_access_lans; i++)
 		fprintf(f, "%s,", prefix_format(&p->access_lans[i], buf));
+	if (p->access == ACCESS_INTERNET_ONLY && model_peer_dns(m, p)) {
+		const struct model_dns *dns = model_peer_dns(m, p);
+
+		fputs("|dns=", f);
+		for (size_t i = 0; i < dns->n_servers; i++)
+			fprintf(f, "%s,", prefix_format(&dns->servers[i], buf));
+	}
 	fputs("|hubs=", f);
 	for (size_t i = 0; i < p->n_hubs; i++)
 		fprintf(f, "%s,", m->hosts[p->hubs[i]].meta.name);

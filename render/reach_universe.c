@@ -96,6 +96,15 @@ static int selectors(struct rd_ctx *c, const struct model_selector *s, size_t n)
 	return r;
 }
 
+/* Its peers may ask DNS on their exits (FW_DNS_PORT): a service to try. */
+static bool has_internet_only(const struct model *m)
+{
+	for (size_t i = 0; m && i < m->n_peers; i++)
+		if (m->peers[i].access == ACCESS_INTERNET_ONLY)
+			return true;
+	return false;
+}
+
 /* Rules' selectors and services, lan-only lists, hubs and forwarding hosts. */
 static int scan_model(struct rd_ctx *c, const struct model *m)
 {
@@ -124,6 +133,8 @@ static int scan_model(struct rd_ctx *c, const struct model *m)
 		for (size_t k = 0; k < p->n_hubs && r == 0; k++)
 			r = add_name(c, m->hosts[p->hubs[k]].meta.name);
 	}
+	if (r == 0 && has_internet_only(m) && (r = add_service(c, FW_PROTO_TCP, FW_DNS_PORT, false)) == 0)
+		r = add_service(c, FW_PROTO_UDP, FW_DNS_PORT, false);
 	for (size_t i = 0; i < m->n_hosts && r == 0; i++) {
 		const struct model_host *h = &m->hosts[i];
 
@@ -139,6 +150,8 @@ static int scan_model(struct rd_ctx *c, const struct model *m)
 
 static bool port_named(const struct rd_ctx *c, const struct model *m, uint16_t port)
 {
+	if (port == FW_DNS_PORT && has_internet_only(m))
+		return true;
 	for (size_t i = 0; m && i < m->n_policies; i++)
 		for (size_t j = 0; j < m->policies[i].n_rules; j++) {
 			const struct model_rule *ru = &m->policies[i].rules[j];

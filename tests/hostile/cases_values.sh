@@ -282,14 +282,23 @@ hcase "disabled means enabled: false"
 echo "  disabled: true" >>"$R/peers/alice.yaml"
 hcheck 1 "peers/alice.yaml:10:3" 'error: unknown field "disabled" in Peer spec \(did you mean "enabled: false"\?\)$'
 
-hcase "dns is not supported (and is not lans)"
+hcase "dns written as a list (wg-quick's habit) says it is a mapping"
 echo "  dns: [10.20.0.1]" >>"$R/peers/alice.yaml"
-hcheck 1 "peers/alice.yaml:10:3" 'error: unknown field "dns" in Peer spec \(DNS settings are not supported in wgf/v1\)$'
+hcheck 1 "peers/alice.yaml:10:8" 'error: "dns" must be a mapping, got a list$'
 hnot 'did you mean "lans"'
 
-hcase "dns on a Network is not supported either"
-echo "  dns: [10.20.0.1]" >>"$R/network.yaml"
-hcheck 1 "network.yaml:11:3" 'error: unknown field "dns" in Network spec \(DNS settings are not supported in wgf/v1\)$'
+hcase "DNS on a Network (wg-quick's spelling) suggests dns"
+echo "  DNS: {servers: [10.20.0.1]}" >>"$R/network.yaml"
+hcheck 1 "network.yaml:11:3" 'error: unknown field "DNS" in Network spec \(did you mean "dns"\?\)$'
+
+hcase "dns on a Host: not wgf's to set, says where it goes"
+echo "  dns: {servers: [10.20.0.1]}" >>"$R/hosts/router.yaml"
+hcheck 1 "hosts/router.yaml:12:3" 'error: unknown field "dns" in Host spec \(a Host.s own resolver is not set by wgf/v1: the DNS devices get goes in "dns" on the Network, a Tenant or a Peer\)$'
+
+hcase "a preshared key in the clear is refused and called leaked"
+echo "  presharedKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw=" >>"$R/peers/alice.yaml"
+hcheck 1 "peers/alice.yaml:10:17" 'error: a preshared key in the clear: everyone who can read the repository has it. Seal a new one with `wgf secret psk PEER` \(and treat this one as leaked\)$'
+hnot 'sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw='
 
 hcase "privateKey is refused with the reason"
 echo "  privateKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw=" >>"$R/hosts/router.yaml"

@@ -7,6 +7,11 @@
 #     LAN, not the tunnel; full both (home-access);
 #   - tenants cannot open TCP to each other; a policy that allows one port lets
 #     exactly that port through (isp-multitenant);
+#   - an internet-only subscriber pings and opens TCP to the internet through the
+#     exit and asks the exit's resolver, and reaches nothing else: not another
+#     subscriber or a full peer of its tenant, not the exit's own services, not the
+#     office LAN; nobody reaches it (isp-multitenant); the exit's status shows its
+#     capacity;
 #   - TCP and UDP port forwards on a host's public address reach listeners inside
 #     peers' namespaces, from a client that knows nothing about WireGuard; one
 #     port on two public addresses goes to two different peers (game-server);
@@ -100,6 +105,20 @@ pcheck "$I: the same port over UDP does not (UDP 8443)" blocked $I globex-carol 
 pcheck "$I: the same port on another server does not (192.168.10.11 TCP 8443)" blocked $I globex-carol 192.168.10.11 tcp 8443
 pcheck "$I: inside a tenant, peers reach each other (TCP 22)" reaches $I acme-alice acme-bob tcp 22
 pcheck "$I: inside a tenant, a peer reaches its LAN (TCP 22)" reaches $I acme-bob 192.168.10.10 tcp 22
+pcheck "$I: internet-only acme-guest pings the internet through the exit" reaches $I acme-guest 203.0.113.80 icmp 0
+pcheck "$I: internet-only acme-guest opens TCP to the internet (443)" reaches $I acme-guest 203.0.113.80 tcp 443
+pcheck "$I: internet-only acme-guest asks the exit's resolver (UDP 53)" reaches $I acme-guest core udp 53
+pcheck "$I: internet-only acme-guest cannot open TCP to another subscriber of its tenant" \
+	blocked $I acme-guest acme-kiosk tcp 22
+pcheck "$I: internet-only acme-guest cannot ping another subscriber of its tenant" blocked $I acme-guest acme-kiosk icmp 0
+pcheck "$I: internet-only acme-guest cannot open TCP to a full peer of its tenant" blocked $I acme-guest acme-alice tcp 22
+pcheck "$I: internet-only acme-guest cannot open TCP to the exit's own services (TCP 22)" blocked $I acme-guest core tcp 22
+pcheck "$I: internet-only acme-guest cannot open TCP to its tenant's office LAN" \
+	blocked $I acme-guest 192.168.10.10 tcp 8443
+pcheck "$I: a full peer of its tenant cannot open TCP to internet-only acme-guest" blocked $I acme-alice acme-guest tcp 22
+pcheck "$I: a policy opens one port to internet-only acme-kiosk (TCP 22 from acme-alice)" reaches $I acme-alice acme-kiosk tcp 22
+pcheck "$I: a full peer of the same tenant still reaches the internet (TCP 443)" reaches $I acme-alice 203.0.113.80 tcp 443
+pcheck "$I: a full peer of the same tenant still pings the internet" reaches $I acme-bob 203.0.113.80 icmp 0
 
 G=game-server
 pcheck "$G: TCP forward 198.51.100.20:25565 reaches the listener in minecraft-box" \
@@ -113,6 +132,22 @@ pcheck "$G: shifted forward 198.51.100.20:80 reaches minecraft-box on port 8123"
 pcheck "$G: a game box cannot reach another (minecraft-box → modded-box TCP 25565)" \
 	blocked $G minecraft-box modded-box tcp 25565
 pcheck_wait
+# the exit's capacity: 6 peers of maxPeers 500, in text and JSON
+wgf_on core status "$LAB_DIR/repo-$I" >"$LAB_DIR/status-core" 2>&1
+check "$I: wgf status on the exit shows its capacity (6 peers of maxPeers 500)" \
+	grep -q '^  capacity:    6 peers (6 with it as their first hub) of maxPeers 500: 1.2%$' "$LAB_DIR/status-core"
+wgf_on core status --json "$LAB_DIR/repo-$I" >"$LAB_DIR/status-core.json" 2>&1
+check "$I: wgf status --json on the exit has its capacity" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = [i["capacity"] for i in d["interfaces"] if "capacity" in i]
+assert c == [{"host": "core", "peers": 6, "first_hub_peers": 6, "max_peers": 500, "utilisation": 0.012}], c' \
+	"$LAB_DIR/status-core.json"
+wgf_on acme-router status --json "$LAB_DIR/repo-$I" >"$LAB_DIR/status-router.json" 2>&1
+check "$I: a router (no hub) shows no capacity" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["interfaces"] and not [i for i in d["interfaces"] if "capacity" in i], d' "$LAB_DIR/status-router.json"
 check "$G: the internet client has no WireGuard at all" bash -c "! ip netns exec $(lab_ns internet) ip link show | grep -q wg"
 
 # --- every tests: entry, offline and on the data plane. The internet namespace

@@ -165,11 +165,13 @@ static const char *class_of(const char *body, const struct wgf_prefix *src)
 	return chain;
 }
 
-/* Does chain `chain` accept dst? Every line is one of
+/* Does chain `chain` accept dst (tcp or udp to port; 0: a port no line names)? Every
+ * line is one of
  *   comment "..."
  *   ip|ip6 daddr [!=] @SET accept [comment "..."]
+ *   ip|ip6 daddr @SET meta l4proto { tcp, udp } th dport PORT accept [comment "..."]
  * anything else is a failed check (this reader would not know what it does). */
-static bool chain_accepts(const char *body, const char *chain, const struct wgf_prefix *dst)
+static bool chain_accepts_port(const char *body, const char *chain, const struct wgf_prefix *dst, unsigned port)
 {
 	const char *b = block(body, "chain", chain);
 	char text[16384], *line, *save;
@@ -183,13 +185,19 @@ static bool chain_accepts(const char *body, const char *chain, const struct wgf_
 	snprintf(text, sizeof(text), "%s", b);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char fam[8], set[64], verdict[16];
+		unsigned dport;
 		bool neg;
 		int in;
 
 		line += strspn(line, "\t ");
 		if (!strncmp(line, "comment \"", 9))
 			continue;
-		if (sscanf(line, "%7s daddr != @%63s %15s", fam, set, verdict) == 3)
+		if (sscanf(line, "%7s daddr @%63s meta l4proto { tcp, udp } th dport %u %15s", fam, set, &dport,
+			   verdict) == 4) {
+			if (dport != port)
+				continue;
+			neg = false;
+		} else if (sscanf(line, "%7s daddr != @%63s %15s", fam, set, verdict) == 3)
 			neg = true;
 		else if (sscanf(line, "%7s daddr @%63s %15s", fam, set, verdict) == 3)
 			neg = false;
@@ -213,6 +221,11 @@ unknown:
 		unit_failed_checks++;
 	}
 	return accept;
+}
+
+static bool chain_accepts(const char *body, const char *chain, const struct wgf_prefix *dst)
+{
+	return chain_accepts_port(body, chain, dst, 0);
 }
 
 /* The access-level verdict of the body for src -> dst: 1 accept, 0 not (the default drop). */
@@ -480,6 +493,97 @@ out:
 	model_free(m);
 }
 
+/* internet-only: its class chain accepts the internet (on the exit) and DNS at the
+ * exit's tunnel address, nothing else; and from_tunnel drops what goes to an
+ * internet-only peer after the policy rules, before any class chain accepts it. */
+static struct model *internet_only_model(void)
+{
+	y_begin("{ipv4: 10.0.0.0/16, ipv6: \"fd00::/64\"}\n  dns: {servers: [10.0.0.1, \"fd00::1\"]}");
+	y_host("core", "  role: exit\n  endpoint: 198.51.100.1:51820\n  addresses: [10.0.0.1/16, \"fd00::1/64\"]\n");
+	y_host("edge", "  role: hub\n  endpoint: 198.51.100.2:51820\n  addresses: [10.0.0.2/16]\n");
+	y_host("router", "  role: router\n  addresses: [10.0.0.3/16]\n  lans: [192.168.50.0/24]\n  hubs: [core]\n");
+	y_peer("alice", "  addresses: [10.0.0.10, \"fd00::10\"]\n  hubs: [core]\n");
+	y_peer("g1", "  addresses: [10.0.0.20, \"fd00::20\"]\n  hubs: [core]\n  access: internet-only\n");
+	y_peer("g2", "  addresses: [10.0.0.21]\n  hubs: [core]\n  access: internet-only\n");
+	y_peer("g3", "  addresses: [10.0.0.22]\n  hubs: [core]\n  access: internet-only\n");
+	Y("---\napiVersion: wgf/v1\nkind: Policy\nmetadata: {name: open}\nspec:\n  rules:\n"
+	  "    - {from: {peer: alice}, to: {peer: g2}, protocol: tcp, ports: [22], action: accept}\n");
+	return y_load();
+}
+
+static void test_nft_internet_only(void)
+{
+	struct model *m = internet_only_model();
+	struct host_state *core = m ? render(m, "core") : NULL, *edge = m ? render(m, "edge") : NULL;
+	struct wgf_prefix g1, g2, g4, alice, inet, inet6, exit4, exit6, lan;
+	const char *b, *c, *ft, *io, *pol, *vmap;
+
+	if (!core || !edge)
+		goto out;
+	b = core->firewall.body;
+	prefix_parse("10.0.0.20", true, &g1);
+	prefix_parse("10.0.0.21", true, &g2);
+	prefix_parse("10.0.0.23", true, &g4);
+	prefix_parse("10.0.0.10", true, &alice);
+	prefix_parse("203.0.113.9", true, &inet);
+	prefix_parse("2001:db8::9", true, &inet6);
+	prefix_parse("10.0.0.1", true, &exit4);
+	prefix_parse("fd00::1", true, &exit6);
+	prefix_parse("192.168.50.5", true, &lan);
+	EXPECT_CLASS(b, "10.0.0.20", "internet-only");
+	EXPECT_CLASS(b, "fd00::20", "internet-only");
+	EXPECT_CLASS(b, "10.0.0.21", "internet-only");
+	c = class_of(b, &g1);
+	CHECK(*c);
+	if (*c) {
+		CHECK_STR(class_of(b, &g2), c);                 /* one class for every subscriber */
+		/* the internet, both families */
+		CHECK(chain_accepts(b, c, &inet));
+		CHECK(chain_accepts(b, c, &inet6));
+		/* DNS at the exit, port 53 only */
+		CHECK(chain_accepts_port(b, c, &exit4, 53));
+		CHECK(chain_accepts_port(b, c, &exit6, 53));
+		CHECK(!chain_accepts_port(b, c, &exit4, 22));
+		CHECK(!chain_accepts(b, c, &exit4));
+		/* nothing inside: peers, hosts, LANs */
+		CHECK(!chain_accepts(b, c, &alice));
+		CHECK(!chain_accepts(b, c, &g2));
+		CHECK(!chain_accepts_port(b, c, &g2, 53));
+		CHECK(!chain_accepts(b, c, &lan));
+	}
+	/* on a hub that is not an exit: no internet */
+	c = class_of(edge->firewall.body, &g1);
+	CHECK(*c);
+	if (*c) {
+		CHECK(!chain_accepts(edge->firewall.body, c, &inet));
+		CHECK(chain_accepts_port(edge->firewall.body, c, &exit4, 53));
+	}
+	/* internet_only4/6 hold exactly the subscribers (aggregated: .20-.23 minus .23 is .20/31 + .22) */
+	CHECK_INT(in_set(b, "internet_only4", &g1), 1);
+	CHECK_INT(in_set(b, "internet_only4", &g2), 1);
+	CHECK_INT(in_set(b, "internet_only4", &g4), 0);
+	CHECK_INT(in_set(b, "internet_only4", &alice), 0);
+	CHECK_INT(in_set(b, "internet_only4", &exit4), 0);
+	CHECK_INT(in_set(b, "internet_only6", &exit6), 0);
+	prefix_parse("fd00::20", true, &g4);
+	CHECK_INT(in_set(b, "internet_only6", &g4), 1);
+	/* from_tunnel: policy rules, then the drop toward subscribers, then the class map */
+	ft = block(b, "chain", "from_tunnel");
+	CHECK(ft != NULL);
+	if (ft) {
+		pol = strstr(ft, "comment \"policy open rule 1\"");
+		io = strstr(ft, "ip daddr @internet_only4 counter drop");
+		vmap = strstr(ft, "ip saddr vmap @src4");
+		CHECK(pol && io && vmap && pol < io && io < vmap);
+		CHECK(strstr(ft, "ip6 daddr @internet_only6 counter drop") != NULL);
+	}
+	CHECK(edge->firewall.body && strstr(edge->firewall.body, "ip daddr @internet_only4 counter drop"));
+out:
+	hoststate_free(core);
+	hoststate_free(edge);
+	model_free(m);
+}
+
 int main(void)
 {
 	if (key_init() < 0)
@@ -488,5 +592,6 @@ int main(void)
 	RUN(test_nft_class_chains_exit);
 	RUN(test_nft_masquerade_only_when_asked);
 	RUN(test_ipv4_only_exit_gives_no_ipv6_internet);
+	RUN(test_nft_internet_only);
 	UNIT_DONE();
 }

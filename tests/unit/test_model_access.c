@@ -402,10 +402,10 @@ static void test_access_loaded(void)
 static void test_access_errors(void)
 {
 	EXPECT_ONLY(PEER "  access: lan_only\n", 9, 11,
-		    "\"access\" must be full, vpn-only, lan-only or custom, got \"lan_only\" (did you mean \"lan-only\"?)");
+		    "\"access\" must be full, vpn-only, lan-only, internet-only or custom, got \"lan_only\" (did you mean \"lan-only\"?)");
 	EXPECT_ONLY(PEER "  access: FULL\n", 9, 11, "got \"FULL\" (did you mean \"full\"?)");
 	EXPECT_ONLY(PEER "  access: everything\n", 9, 11,
-		    "\"access\" must be full, vpn-only, lan-only or custom, got \"everything\"");
+		    "\"access\" must be full, vpn-only, lan-only, internet-only or custom, got \"everything\"");
 	EXPECT_ONLY(PEER "  access: [full]\n", 9, 11, "\"access\" must be a string, got a list");
 	EXPECT_ONLY(PEER "  acess: full\n", 9, 3, "unknown field \"acess\" in Peer spec (did you mean \"access\"?)");
 	EXPECT_ONLY(PEER "  accesslans: [homerouter]\n", 9, 3,
