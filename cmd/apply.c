@@ -30,6 +30,7 @@ static const char help[] =
 	"  --allow-empty      a repository with no YAML documents is not an error\n"
 	"  --host NAME        the Host to apply (default: matched by key, then hostname)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records, lock and journal (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --backend B        for new interfaces: auto (kernel if it has WireGuard, else\n"
 	"                     userspace), kernel, or userspace (wireguard-go)\n"
@@ -88,10 +89,12 @@ int cmd_apply(int argc, char **argv)
 	ao.wireguard_go = c.wireguard_go;
 	ao.state_dir = c.state_dir;
 	ao.revision = p->commit;
+	ao.key_file = c.key_file;
+	ao.next_key_file = c.next_key_file;
 	ao.signer_principal = c.pack_signer[0] ? c.pack_signer : NULL;
 	ao.signer_fingerprint = c.pack_signer_fp[0] ? c.pack_signer_fp : NULL;
 	if (plan_is_empty(p)) {
-		pipeline_apply(k, p, &ao, NULL, &res);
+		pipeline_apply(k, p, &ao, apply_warn, &res);
 		if (c.json)
 			cmd_apply_print_json(p, &res, 0, NULL);
 		else

@@ -100,6 +100,7 @@ static int carry_out(const struct cmd_ctx *c, const struct saved_plan *sp, const
 		.backend = c->backend, .wireguard_go = c->wireguard_go, .state_dir = c->state_dir,
 		/* the file's signer is a claim apply does not verify: not journaled as one */
 		.revision = sp->commit, .color = c->color,
+		.key_file = c->key_file, .next_key_file = c->next_key_file,
 		.log = c->json ? NULL : stdout, .progress = isatty(STDERR_FILENO),
 	};
 	struct plan_print_opts po = { .color = c->color };
@@ -125,7 +126,7 @@ static int carry_out(const struct cmd_ctx *c, const struct saved_plan *sp, const
 	}
 	if (ao.log && !plan_is_empty(p))
 		fputs("\n", ao.log);
-	r = pipeline_apply(k, p, &ao, plan_is_empty(p) ? NULL : warn, &res);
+	r = pipeline_apply(k, p, &ao, warn, &res);
 	if (c->json)
 		cmd_apply_print_json(p, &res, r, h->id);
 	else if (r == 0 && !plan_is_empty(p))
@@ -144,7 +145,10 @@ static int carry_out(const struct cmd_ctx *c, const struct saved_plan *sp, const
 
 int cmd_apply_saved(struct cmd_ctx *c)
 {
-	struct saved_apply_opts so = { .state_dir = c->state_dir, .key_file = c->key_file, .host = c->host, .warn = warn };
+	struct saved_apply_opts so = {
+		.state_dir = c->state_dir, .key_file = c->key_file, .next_key_file = c->next_key_file,
+		.sealing_key_file = c->sealing_key_file, .host = c->host, .warn = warn,
+	};
 	const struct saved_plan_host *h = NULL;
 	struct wgf_error err = {0};
 	struct saved_plan *sp = NULL;

@@ -40,6 +40,8 @@ void cmd_ctx_init(struct cmd_ctx *c, const char *cmd)
 	c->cmd = cmd;
 	c->key_file = getenv("WGF_KEY_FILE") ? getenv("WGF_KEY_FILE") : WGF_DEFAULT_KEY_FILE;
 	c->key_file_given = getenv("WGF_KEY_FILE") != NULL;
+	c->next_key_file = getenv("WGF_NEXT_KEY_FILE");
+	c->sealing_key_file = getenv("WGF_SEALING_KEY_FILE");
 	c->state_dir = getenv("WGF_STATE_DIR") ? getenv("WGF_STATE_DIR") : WGF_DEFAULT_STATE_DIR;
 	c->wireguard_go = getenv("WGF_WIREGUARD_GO");
 	c->color = cmd_color_enabled(stdout);
@@ -70,6 +72,8 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 	case OPT_REF: c->ref = arg; return 1;
 	case OPT_HOST: c->host = arg; return 1;
 	case OPT_KEY_FILE: c->key_file = arg; c->key_file_given = true; return 1;
+	case OPT_NEXT_KEY_FILE: c->next_key_file = arg; return 1;
+	case OPT_SEALING_KEY_FILE: c->sealing_key_file = arg; return 1;
 	case OPT_ALLOW_EMPTY: c->allow_empty = true; return 1;
 	case OPT_OBSERVED: c->observed = arg; return 1;
 	case OPT_ALL: c->all = true; return 1;
@@ -102,6 +106,17 @@ int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+void cmd_key_paths(struct cmd_ctx *c)
+{
+	/* a path too long for the buffer stays too long: the file is not found */
+	if (!c->next_key_file && keyfile_beside(c->key_file, KEYFILE_NEXT_NAME, c->next_key_buf,
+						 sizeof(c->next_key_buf)) == 0)
+		c->next_key_file = c->next_key_buf;
+	if (!c->sealing_key_file && keyfile_beside(c->key_file, KEYFILE_SEALING_NAME, c->sealing_key_buf,
+						    sizeof(c->sealing_key_buf)) == 0)
+		c->sealing_key_file = c->sealing_key_buf;
 }
 
 int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv)
@@ -147,6 +162,7 @@ int cmd_parse(struct cmd_ctx *c, int argc, char **argv, const struct option *opt
 			return -1;
 		}
 	}
+	cmd_key_paths(c);
 	if (positional)
 		return cmd_ctx_positional(c, argc, argv) < 0 ? -1 : 1;
 	return 1;
@@ -204,6 +220,8 @@ void cmd_pipeline_opts(const struct cmd_ctx *c, struct pipeline_opts *o)
 	o->state_dir = c->state_dir;
 	o->key_file = c->key_file;
 	o->key_file_given = c->key_file_given;
+	o->next_key_file = c->next_key_file;
+	o->sealing_key_file = c->sealing_key_file;
 	o->host = c->host;
 	o->now = c->now;
 	o->expiry_warning = c->expiry_warning;

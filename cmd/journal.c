@@ -10,9 +10,11 @@ static const char help[] =
 	"Usage: wgf journal [--json] [-n N] [--state-dir DIR]\n"
 	"       wgf journal verify [--head HASH] [--json] [--state-dir DIR]\n\n"
 	"Shows the journal of this host, oldest first: every apply that changed something\n"
-	"or failed, and every commit `wgf reconcile` refused. One line each: when, the\n"
-	"result (applied, rolled-back, failed, refused), the commit and who signed it (or\n"
-	"the source), the changes (+added ~changed -destroyed) and the reason.\n\n"
+	"or failed, every commit `wgf reconcile` refused, and every switch to a prepared\n"
+	"key (`wgf host rotate`). One line each: when, the result (applied, rolled-back,\n"
+	"failed, refused, key-rotated), the commit and who signed it (or the source), the\n"
+	"changes (+added ~changed -destroyed) and the reason (key-rotated: the old and\n"
+	"new public keys' fingerprints).\n\n"
 	"Each entry holds the hash of the one before it, and journal.head the hash of the\n"
 	"last one: `verify` checks the chain and says where it breaks, and how (an entry\n"
 	"edited, removed, reordered or inserted, the last ones removed, a damaged line).\n"
@@ -34,7 +36,7 @@ static const char help[] =
 
 static const char *result_color(const char *result)
 {
-	if (!strcmp(result, JOURNAL_APPLIED))
+	if (!strcmp(result, JOURNAL_APPLIED) || !strcmp(result, JOURNAL_KEY_ROTATED))
 		return C_GREEN;
 	if (!strcmp(result, JOURNAL_ROLLED_BACK))
 		return C_YELLOW;
@@ -53,7 +55,7 @@ static void print_signer(const struct journal_entry *e)
 static void print_entry(const struct journal_entry *e, bool color)
 {
 	char ts[JOURNAL_TIME_LEN];
-	bool refused = !strcmp(e->result, JOURNAL_REFUSED);
+	bool no_counts = !strcmp(e->result, JOURNAL_REFUSED) || !strcmp(e->result, JOURNAL_KEY_ROTATED);
 
 	printf("%s  %s%-11s%s  ", journal_time_format(e->time, ts), color ? result_color(e->result) : "", e->result,
 	       color ? C_RESET : "");
@@ -64,7 +66,7 @@ static void print_entry(const struct journal_entry *e, bool color)
 	else if (!e->revision)
 		printf("%s", e->source && *e->source ? e->source : "(source unknown)");
 	print_signer(e);
-	if (!refused)
+	if (!no_counts)
 		printf("  +%llu ~%llu -%llu", (unsigned long long)e->n_create, (unsigned long long)e->n_update,
 		       (unsigned long long)e->n_delete);
 	if (e->reason)

@@ -13,7 +13,8 @@ static const char help[] =
 	"this host looks at, and wgf's records (the interfaces it created, the endpoints\n"
 	"it declared, the table it applied). `wgf plan --observed FILE` plans from such a\n"
 	"snapshot anywhere, without root (CI). A snapshot holds no secret: the device's\n"
-	"public key stands for its private key, and a preshared key is only said to exist.\n"
+	"public key stands for its private key, and a preshared key is only said to exist,\n"
+	"with its public id (which tells a rotation from a reseal).\n"
 	"Changes nothing.\n\n"
 	"  --repo DIR         read from this git repository (no checkout needed)\n"
 	"  --ref REF          commit, branch or tag (default HEAD)\n"
@@ -21,6 +22,7 @@ static const char help[] =
 	"  --host NAME        the Host to observe for (default: the one whose publicKey matches\n"
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --json             the snapshot as JSON (the only output; accepted for clarity)\n"
 	CMD_PACK_HELP

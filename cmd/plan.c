@@ -20,6 +20,7 @@ static const char help[] =
 	"  --host NAME        the Host to plan for (default: the one whose publicKey matches\n"
 	"                     the key file, else the one named like this machine)\n"
 	"  --key-file FILE    this host's private key (default /etc/wgf/private.key, $WGF_KEY_FILE)\n"
+	CMD_KEY_FILES_HELP
 	"  --state-dir DIR    wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --observed FILE    plan from a snapshot that `wgf observe --json` wrote on the host,\n"
 	"                     instead of this host's kernel: no root needed (CI); the Host is\n"
@@ -82,7 +83,7 @@ static int plan_from_snapshot(const struct cmd_ctx *c, struct plan **plan)
 	cmd_pipeline_opts(c, &o);
 	o.host = snap.host;
 	if (!c->key_file_given)
-		o.key_file = NULL;
+		o.key_file = o.sealing_key_file = NULL;
 	r = pipeline_identify(m, &o, &ph, &err);
 	if (r < 0)
 		goto out;

@@ -182,7 +182,7 @@ int fleet_plan(const struct cmd_ctx *c, struct fleet *f)
 		return -1;
 	}
 	cmd_pipeline_opts(c, &o);
-	o.key_file = NULL;
+	o.key_file = o.next_key_file = o.sealing_key_file = NULL;
 	o.fw_cache = &cache;   /* each network's firewall compiled once, not per host */
 	for (size_t i = 0; i < f->n; i++) {
 		struct fleet_host *h = &f->hosts[i];

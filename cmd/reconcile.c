@@ -44,8 +44,10 @@ static const char help[] =
 	"  --allow-rewind          apply a revision that does not descend from the last applied one\n"
 	"  --force                 run even while backing off after failures\n"
 	"  --dry-run               fetch, verify and plan; change nothing, record nothing\n"
-	"  --host NAME, --key-file FILE, --state-dir DIR, --backend B, --wireguard-go P\n"
-	"                          as for `wgf apply`\n"
+	"  --host NAME, --key-file FILE, --next-key-file FILE, --sealing-key-file FILE,\n"
+	"  --state-dir DIR, --backend B, --wireguard-go P\n"
+	"                          as for `wgf apply` (a commit that declares the prepared\n"
+	"                          next key of `wgf host rotate` switches to it)\n"
 	"  --json                  print the outcome and the plan as one JSON object\n"
 	"  --no-color              no colours (also NO_COLOR=1)\n"
 	"  -h, --help              this help\n\n"
@@ -182,6 +184,7 @@ static int rc_parse(struct rc *rc, int argc, char **argv)
 		cmd_error("reconcile: unexpected argument \"%s\" (see wgf reconcile --help)", argv[optind]);
 		return -1;
 	}
+	cmd_key_paths(&rc->c);
 	if (!rc->hc.remote) {
 		cmd_error("reconcile: no remote: set `remote = URL` in %s or pass --remote", rc->config);
 		return -1;
@@ -314,6 +317,8 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	ao.wireguard_go = rc->c.wireguard_go;
 	ao.state_dir = rc->c.state_dir;
 	ao.revision = rc->v.commit;
+	ao.key_file = rc->c.key_file;
+	ao.next_key_file = rc->c.next_key_file;
 	ao.signer_principal = rc->v.principal;
 	ao.signer_fingerprint = rc->v.signed_ ? rc->v.fingerprint : NULL;
 	ao.log = rc->c.json || plan_is_empty(rc->plan) ? NULL : stdout;

@@ -49,6 +49,11 @@ struct cmd_ctx {
 	const char *host;
 	const char *key_file;
 	bool key_file_given;           /* --key-file or $WGF_KEY_FILE: a missing file is an error */
+	/* The prepared next key (wgf host rotate) and the sealing key: given
+	 * (--next-key-file, $WGF_NEXT_KEY_FILE; --sealing-key-file,
+	 * $WGF_SEALING_KEY_FILE), else beside the key file (cmd_key_paths). */
+	const char *next_key_file, *sealing_key_file;
+	char next_key_buf[4096], sealing_key_buf[4096];
 	bool allow_empty;              /* --allow-empty: a source with no documents is valid */
 	int *lock;                     /* apply: the state lock, taken (if < 0) once the model loaded */
 	const char *state_dir;
@@ -76,6 +81,7 @@ enum {
 	OPT_REPO = 0x100, OPT_REF, OPT_HOST, OPT_KEY_FILE, OPT_STATE_DIR, OPT_JSON,
 	OPT_NO_COLOR, OPT_BACKEND, OPT_WIREGUARD_GO, OPT_YES, OPT_FORCE, OPT_ALLOW_EMPTY,
 	OPT_EXPIRY_WARNING, OPT_OBSERVED, OPT_ALL, OPT_BASE, OPT_PACK, OPT_PLAN_OUT,
+	OPT_NEXT_KEY_FILE, OPT_SEALING_KEY_FILE,
 };
 
 #define CMD_SOURCE_OPTIONS \
@@ -85,6 +91,8 @@ enum {
 #define CMD_HOST_OPTIONS \
 	{ "host", required_argument, NULL, OPT_HOST }, \
 	{ "key-file", required_argument, NULL, OPT_KEY_FILE }, \
+	{ "next-key-file", required_argument, NULL, OPT_NEXT_KEY_FILE }, \
+	{ "sealing-key-file", required_argument, NULL, OPT_SEALING_KEY_FILE }, \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR }, \
 	{ "backend", required_argument, NULL, OPT_BACKEND }, \
 	{ "wireguard-go", required_argument, NULL, OPT_WIREGUARD_GO }
@@ -105,6 +113,16 @@ enum {
 void cmd_ctx_init(struct cmd_ctx *c, const char *cmd);
 /* Handles one shared option; returns 1 if it was one, 0 if not, -1 on a bad value. */
 int cmd_ctx_option(struct cmd_ctx *c, int opt, const char *arg);
+/* The help lines of --next-key-file and --sealing-key-file. */
+#define CMD_KEY_FILES_HELP \
+	"  --next-key-file F  the prepared next key (`wgf host rotate`; default next.key\n" \
+	"                     beside the key file, $WGF_NEXT_KEY_FILE): used when the Host's\n" \
+	"                     publicKey is its public half, and made the key file once applied\n" \
+	"  --sealing-key-file F\n" \
+	"                     this host's sealing key (default sealing.key beside the key\n" \
+	"                     file, $WGF_SEALING_KEY_FILE)\n"
+/* Sets next_key_file and sealing_key_file when not given: beside key_file. */
+void cmd_key_paths(struct cmd_ctx *c);
 /* Takes the optional positional PATH; -1 (after a message) on extra arguments. */
 int cmd_ctx_positional(struct cmd_ctx *c, int argc, char **argv);
 

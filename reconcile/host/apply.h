@@ -18,6 +18,9 @@ struct apply_opts {
 	const char *revision;          /* the commit id (40 hex), or NULL (a directory) */
 	const char *signer_principal;  /* the verified signer ("alice@example.org"), or NULL */
 	const char *signer_fingerprint;    /* their key ("SHA256:…"), or NULL */
+	/* A plan made with the prepared next key (plan->next_key): the key files
+	 * pipeline_apply switches once it is applied. */
+	const char *key_file, *next_key_file;
 };
 
 struct apply_result {

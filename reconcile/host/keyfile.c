@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <limits.h>
 #include <sodium.h>
 #include <string.h>
@@ -79,4 +80,16 @@ int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN])
 	r = fileio_write(path, b64, strlen(b64), 0600);
 	sodium_memzero(b64, sizeof(b64));
 	return r;
+}
+
+int keyfile_beside(const char *key_file, const char *name, char *buf, size_t len)
+{
+	const char *slash = strrchr(key_file, '/');
+	int n;
+
+	if (!slash)
+		n = snprintf(buf, len, "%s", name);
+	else
+		n = snprintf(buf, len, "%.*s/%s", (int)(slash - key_file), key_file, name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

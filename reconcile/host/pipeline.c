@@ -10,17 +10,21 @@
 
 #include <sodium.h>
 
+#include "model/seal.h"
 #include "model/str.h"
 #include "reconcile/host/journal.h"
 #include "reconcile/host/hub_probe.h"
 #include "reconcile/host/keyfile.h"
+#include "reconcile/host/keyrotate.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/snapshot.h"
 
 void pipeline_host_clear(struct pipeline_host *ph)
 {
 	sodium_memzero(ph->private_key, sizeof(ph->private_key));
-	ph->has_private_key = false;
+	sodium_memzero(ph->sealing_priv, sizeof(ph->sealing_priv));
+	sodium_memzero(ph->sealing_pub, sizeof(ph->sealing_pub));
+	ph->has_private_key = ph->next_key = ph->has_sealing_key = false;
 	ph->host = NULL;
 }
 
@@ -39,11 +43,16 @@ static void warnf(const struct pipeline_opts *o, const char *fmt, ...)
 	free(msg);
 }
 
-static int select_host(const struct model *m, const struct pipeline_opts *o, const uint8_t *priv,
+/* The keys this host has: the key file's and the prepared next one's public halves. */
+struct host_keys {
+	bool has_current, has_next;
+	uint8_t current[WG_KEY_LEN], next[WG_KEY_LEN];
+};
+
+static int select_host(const struct model *m, const struct pipeline_opts *o, const struct host_keys *keys,
 		       const struct model_host **out, struct wgf_error *err)
 {
 	const struct model_host *h;
-	uint8_t pub[WG_KEY_LEN];
 	char hostname[256] = "";
 
 	if (o->host) {
@@ -52,11 +61,10 @@ static int select_host(const struct model *m, const struct pipeline_opts *o, con
 			return wgf_error_set(err, -ENOENT, "no Host named \"%s\" in %s", o->host, m->source);
 		return 0;
 	}
-	if (priv && key_public_from_private(pub, priv) == 0) {
-		*out = model_find_host_by_key(m, pub);
-		if (*out)
-			return 0;
-	}
+	if (keys->has_current && (*out = model_find_host_by_key(m, keys->current)))
+		return 0;
+	if (keys->has_next && (*out = model_find_host_by_key(m, keys->next)))
+		return 0;
 	if (gethostname(hostname, sizeof(hostname)) == 0) {
 		hostname[sizeof(hostname) - 1] = '\0';
 		hostname[strcspn(hostname, ".")] = '\0';
@@ -70,25 +78,68 @@ static int select_host(const struct model *m, const struct pipeline_opts *o, con
 			     "hostname \"%s\"; pass --host NAME", o->key_file, hostname);
 }
 
-static int check_key_matches(const struct model_host *h, const uint8_t priv[WG_KEY_LEN], const char *key_file,
+static int check_key_matches(const struct model_host *h, const struct host_keys *keys, const struct pipeline_opts *o,
 			     struct wgf_error *err)
 {
-	uint8_t pub[WG_KEY_LEN];
-	char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN];
+	char have[WG_KEY_B64_LEN], want[WG_KEY_B64_LEN], next[WG_KEY_B64_LEN];
 
-	if (key_public_from_private(pub, priv) < 0)
-		return wgf_error_set(err, -EINVAL, NULL);
-	if (!memcmp(pub, h->public_key, WG_KEY_LEN))
+	if (!memcmp(keys->current, h->public_key, WG_KEY_LEN))
 		return 0;
-	return wgf_error_set(err, -EINVAL, "%s:%u:%u: Host \"%s\" declares publicKey %s, but the private "
-			     "key in %s belongs to %s", h->meta.loc.file, h->meta.loc.line, h->meta.loc.col,
-			     h->meta.name, key_to_base64(h->public_key, want), key_file,
-			     key_to_base64(pub, have));
+	if (keys->has_next && !memcmp(keys->next, h->public_key, WG_KEY_LEN))
+		return 1;
+	key_to_base64(h->public_key, want);
+	key_to_base64(keys->current, have);
+	if (keys->has_next)
+		return wgf_error_set(err, -EINVAL, "%s:%u:%u: Host \"%s\" declares publicKey %s, but the private "
+				     "key in %s belongs to %s and the prepared key in %s (`wgf host rotate`) to %s",
+				     h->meta.loc.file, h->meta.loc.line, h->meta.loc.col, h->meta.name, want,
+				     o->key_file, have, o->next_key_file, key_to_base64(keys->next, next));
+	return wgf_error_set(err, -EINVAL, "%s:%u:%u: Host \"%s\" declares publicKey %s, but the private key in "
+			     "%s belongs to %s (to rotate this host's key, run `wgf host rotate` here and commit the "
+			     "public key it prints)", h->meta.loc.file, h->meta.loc.line, h->meta.loc.col,
+			     h->meta.name, want, o->key_file, have);
+}
+
+/* Reads a key file that may be missing into key (and its public half into
+ * pub, when given): 1 read, 0 missing, or a negative errno (said). */
+static int read_optional_key(const char *path, const char *what, uint8_t key[WG_KEY_LEN], uint8_t *pub,
+			     struct wgf_error *err)
+{
+	int r = keyfile_read(path, key);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && pub && key_public_from_private(pub, key) < 0)
+		r = -EINVAL;
+	if (r == -EPERM)
+		return wgf_error_set(err, r, "%s %s is readable by group or others; run chmod 600 %s", what, path, path);
+	if (r < 0)
+		return wgf_error_set(err, r, "%s %s: %s", what, path, keyfile_strerror(r));
+	return 1;
+}
+
+/* The sealing key pair, when this host has one. */
+static int read_sealing_key(const struct pipeline_opts *o, struct pipeline_host *out, struct wgf_error *err)
+{
+	int r;
+
+	if (!o->sealing_key_file)
+		return 0;
+	r = read_optional_key(o->sealing_key_file, "sealing key", out->sealing_priv, NULL, err);
+	if (r <= 0)
+		return r;
+	r = seal_public_from_private(out->sealing_pub, out->sealing_priv);
+	if (r < 0)
+		return wgf_error_set(err, r, "sealing key %s: not an X25519 key", o->sealing_key_file);
+	out->has_sealing_key = true;
+	return 0;
 }
 
 int pipeline_identify(const struct model *m, const struct pipeline_opts *o, struct pipeline_host *out,
 		      struct wgf_error *err)
 {
+	struct host_keys keys = {0};
+	uint8_t next[WG_KEY_LEN];
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -97,6 +148,7 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 		r = 0;
 	} else if (r == 0) {
 		out->has_private_key = true;
+		keys.has_current = key_public_from_private(keys.current, out->private_key) == 0;
 	} else if (r == -ENOENT && !o->need_key && !o->key_file_given) {
 		warnf(o, "no private key at %s (run `wgf host init`); the plan leaves the device key alone",
 		      o->key_file);
@@ -106,9 +158,23 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 	} else {
 		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
 	}
-	r = select_host(m, o, out->has_private_key ? out->private_key : NULL, &out->host, err);
-	if (r == 0 && out->has_private_key)
-		r = check_key_matches(out->host, out->private_key, o->key_file, err);
+	r = 0;
+	if (keys.has_current && o->next_key_file)
+		r = read_optional_key(o->next_key_file, "prepared key", next, keys.next, err);
+	keys.has_next = r > 0;
+	if (r >= 0)
+		r = select_host(m, o, &keys, &out->host, err);
+	if (r == 0 && keys.has_current)
+		r = check_key_matches(out->host, &keys, o, err);
+	if (r == 1) {
+		/* the Host names the prepared key: plan with it */
+		memcpy(out->private_key, next, WG_KEY_LEN);
+		out->next_key = true;
+		r = 0;
+	}
+	if (r == 0)
+		r = read_sealing_key(o, out, err);
+	sodium_memzero(next, sizeof(next));
 	if (r < 0)
 		pipeline_host_clear(out);
 	return r;
@@ -120,11 +186,14 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 {
 	struct render_opts ro = {
 		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
-		.fw_cache = o->fw_cache,
+		.fw_cache = o->fw_cache, .err = err,
+		.sealing_pub = ph->has_sealing_key ? ph->sealing_pub : NULL,
+		.sealing_priv = ph->has_sealing_key ? ph->sealing_priv : NULL,
 	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
 
+	/* an error render says (file:line:col) is kept: the first one set wins */
 	r = render_host(m, ph->host, &ro, desired);
 	if (r < 0)
 		return wgf_error_set(err, r, "rendering host \"%s\": %s", ph->host->meta.name, strerror(-r));
@@ -285,7 +354,10 @@ int pipeline_plan_observed(const struct model *m, const struct pipeline_host *ph
 		peer_notices_clear(&notices);
 		return r;
 	}
-	return diff_desired(m, ph->host, o, desired, observed, rec, &notices, plan, err);
+	r = diff_desired(m, ph->host, o, desired, observed, rec, &notices, plan, err);
+	if (r == 0)
+		(*plan)->next_key = ph->next_key;
+	return r;
 }
 
 /* Reading wireguard-go's state of thousands of peers takes as long as loading the
@@ -597,6 +669,7 @@ int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipel
 	in.desired = in.observed = NULL;
 	if (r < 0)
 		goto out;
+	(*plan)->next_key = in.ph.next_key;
 	*kp = in.k;
 	in.k = NULL;
 out:
@@ -748,6 +821,49 @@ static void journal_apply(const struct apply_opts *ao, const struct plan *p, int
 	}
 }
 
+static void warn_msg(void (*warn)(const char *msg), char *msg)
+{
+	if (warn && msg)
+		warn(msg);
+	free(msg);
+}
+
+/* The device runs the prepared next key now: it becomes the key file, and the
+ * rotation is journaled. */
+static void switch_key(const struct apply_opts *ao, const struct plan *p, void (*warn)(const char *msg))
+{
+	struct journal_entry e = {
+		.host = p->host_name, .source = p->source, .revision = ao->revision,
+		.signer_principal = ao->signer_principal, .signer_fingerprint = ao->signer_fingerprint,
+		.result = JOURNAL_KEY_ROTATED,
+	};
+	const struct hs_device *d = NULL;
+	uint8_t old_pub[WG_KEY_LEN], new_pub[WG_KEY_LEN];
+	char fo[WG_KEY_FP_LEN], fn[WG_KEY_FP_LEN], *reason = NULL;
+	int r = -EINVAL;
+
+	for (size_t i = 0; i < p->desired->n_devices && !d; i++)
+		if (p->desired->devices[i].has_private_key && !p->desired->devices[i].private_key_withheld)
+			d = &p->desired->devices[i];
+	/* the key the device was given: the prepared one, unless prepared again since */
+	if (d && ao->key_file && ao->next_key_file && key_public_from_private(new_pub, d->private_key) == 0)
+		r = keyrotate_switch(ao->key_file, ao->next_key_file, new_pub, old_pub);
+	if (r < 0) {
+		warn_msg(warn, str_printf("the device runs the prepared key, but making %s the key file %s failed: "
+					  "%s; the next apply tries again", ao->next_key_file ? ao->next_key_file : "it",
+					  ao->key_file ? ao->key_file : "", strerror(-r)));
+		return;
+	}
+	reason = str_printf("publicKey %s replaced by %s: the prepared key %s is now %s (the old one is %s%s)",
+			    key_fingerprint(old_pub, fo), key_fingerprint(new_pub, fn), ao->next_key_file,
+			    ao->key_file, ao->key_file, KEYROTATE_PREVIOUS_SUFFIX);
+	e.reason = reason;
+	if (!reason || (r = journal_append(ao->state_dir, &e)) < 0)
+		warn_msg(warn, str_printf("recording the key rotation in %s/%s: %s", ao->state_dir, JOURNAL_FILE,
+					  strerror(reason ? -r : ENOMEM)));
+	free(reason);
+}
+
 int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,
 		   void (*warn)(const char *msg), struct apply_result *res)
 {
@@ -758,6 +874,8 @@ int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_op
 		/* an older wgf may not have recorded the declared endpoints yet */
 		statedir_endpoints_save(ao->state_dir, p->desired);
 		forget_firewall(ao->state_dir, p);
+		if (p->next_key)
+			switch_key(ao, p, warn);
 		return 0;
 	}
 	r = apply_plan(k, p, ao, res);
@@ -771,6 +889,8 @@ int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_op
 		free(msg);
 	}
 	forget_firewall(ao->state_dir, p);
+	if (p->next_key)
+		switch_key(ao, p, warn);
 	if (res->warning && warn)
 		warn(res->warning);
 	return 0;

@@ -21,6 +21,11 @@ struct pipeline_opts {
 	const char *key_file;          /* NULL: plan without this host's key */
 	bool key_file_given;           /* named by the user: a missing file is an error */
 	bool need_key;                 /* apply: the private key is required */
+	/* The prepared next key (wgf host rotate): planned with when the Host
+	 * declares its public half; NULL: never. */
+	const char *next_key_file;
+	/* This host's sealing key (secrets sealed to it); NULL or missing: none. */
+	const char *sealing_key_file;
 	const char *host;              /* the Host to plan for; NULL: by key, then by hostname */
 	int64_t now;                   /* unix seconds, for peer expiry */
 	unsigned expiry_warning;       /* days ahead to name expiring peers; 0: off */
@@ -41,15 +46,23 @@ struct pipeline_opts {
 };
 
 /* The host a plan is for: a Host of the Model and, when the key file was read,
- * its private key (zeroed by pipeline_host_clear). */
+ * its private key; when the sealing key file was, its sealing key pair (all
+ * zeroed by pipeline_host_clear). */
 struct pipeline_host {
 	const struct model_host *host;
 	bool has_private_key;
 	uint8_t private_key[WG_KEY_LEN];
+	/* private_key is the prepared next key, which the Host's publicKey names:
+	 * applying the plan makes it the key file (plan->next_key). */
+	bool next_key;
+	bool has_sealing_key;
+	uint8_t sealing_priv[32], sealing_pub[32];
 };
 /* Reads the key file and picks the Host: opts->host, else the one whose
- * publicKey matches the key, else the one named like this machine. A key that
- * belongs to another Host than the one picked is an error. */
+ * publicKey matches the key (or the prepared next key), else the one named
+ * like this machine. A Host that declares the prepared key's public half is
+ * planned with that key; a key that belongs to another Host than the one
+ * picked is an error. Reads the sealing key when there is one. */
 int pipeline_identify(const struct model *m, const struct pipeline_opts *o, struct pipeline_host *out,
 		      struct wgf_error *err);
 void pipeline_host_clear(struct pipeline_host *ph);
@@ -94,6 +107,10 @@ int pipeline_plan_saved(struct pipeline *pl, const char *host, struct host_state
 /* Carries p out (apply_plan), then journals the result and records what was
  * applied (declared endpoints; a firewall record that went stale is removed).
  * A converged plan is not carried out: it only brings the records up to date.
+ * A plan made with the prepared next key (p->next_key), once carried out (or
+ * converged), makes ao->next_key_file the key file ao->key_file and journals
+ * the rotation; a failure to switch is said through warn (the next run
+ * switches).
  * res as for apply_plan; warn (may be NULL) hears what could not be recorded
  * and res->warning. */
 int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_opts *ao,

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "model/seal.h"
 #include "model/str.h"
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/keyfile.h"
@@ -76,13 +77,17 @@ int saved_apply_pick(const struct saved_plan *sp, const struct saved_apply_opts 
 		*out = saved_plan_find(sp, o->host);
 		return *out ? 0 : wgf_error_set(err, -ENOENT, "the saved plan has no entry for host \"%s\"", o->host);
 	}
-	have_key = keyfile_read(o->key_file, priv) == 0 && key_public_from_private(pub, priv) == 0;
-	sodium_memzero(priv, sizeof(priv));
-	for (size_t i = 0; have_key && i < sp->n_hosts; i++)
-		if (sp->hosts[i].has_public_key && !memcmp(sp->hosts[i].public_key, pub, WG_KEY_LEN)) {
-			*out = &sp->hosts[i];
-			return 0;
-		}
+	for (int f = 0; f < 2; f++) {
+		const char *file = f ? o->next_key_file : o->key_file;
+
+		have_key = file && keyfile_read(file, priv) == 0 && key_public_from_private(pub, priv) == 0;
+		sodium_memzero(priv, sizeof(priv));
+		for (size_t i = 0; have_key && i < sp->n_hosts; i++)
+			if (sp->hosts[i].has_public_key && !memcmp(sp->hosts[i].public_key, pub, WG_KEY_LEN)) {
+				*out = &sp->hosts[i];
+				return 0;
+			}
+	}
 	if (gethostname(hostname, sizeof(hostname)) == 0) {
 		hostname[sizeof(hostname) - 1] = '\0';
 		hostname[strcspn(hostname, ".")] = '\0';
@@ -93,14 +98,35 @@ int saved_apply_pick(const struct saved_plan *sp, const struct saved_apply_opts 
 			     "or the hostname \"%s\"; pass --host NAME", o->key_file, hostname);
 }
 
-/* The key file's key into desired's devices, which must be for it. */
+/* The prepared next key instead of priv, when the plan is for its public half:
+ * 1 taken, 0 not. */
+static int take_next_key(const struct saved_plan_host *h, const struct saved_apply_opts *o,
+			 uint8_t priv[WG_KEY_LEN], uint8_t pub[WG_KEY_LEN])
+{
+	uint8_t next[WG_KEY_LEN], next_pub[WG_KEY_LEN];
+	int r = 0;
+
+	if (o->next_key_file && keyfile_read(o->next_key_file, next) == 0 &&
+	    key_public_from_private(next_pub, next) == 0 && !memcmp(next_pub, h->public_key, WG_KEY_LEN)) {
+		memcpy(priv, next, WG_KEY_LEN);
+		memcpy(pub, next_pub, WG_KEY_LEN);
+		r = 1;
+	}
+	sodium_memzero(next, sizeof(next));
+	return r;
+}
+
+/* The key file's key (or the prepared next key: *next_key) into desired's
+ * devices, which must be for it. */
 static int fill_key(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct host_state *desired,
-		    struct wgf_error *err)
+		    bool *next_key, struct wgf_error *err)
 {
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
 	char want[WG_KEY_B64_LEN], have[WG_KEY_B64_LEN];
+	bool keyed = false;
 	int r = keyfile_read(o->key_file, priv);
 
+	*next_key = false;
 	/* an error, not a refusal (-EPERM here is one) */
 	if (r == -EPERM)
 		return wgf_error_set(err, -EACCES, "%s is readable by group or others; run chmod 600 %s", o->key_file,
@@ -108,6 +134,8 @@ static int fill_key(const struct saved_plan_host *h, const struct saved_apply_op
 	if (r < 0)
 		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
 	r = key_public_from_private(pub, priv);
+	if (r == 0 && memcmp(pub, h->public_key, WG_KEY_LEN))
+		*next_key = take_next_key(h, o, priv, pub) > 0;
 	if (r == 0 && memcmp(pub, h->public_key, WG_KEY_LEN))
 		r = wgf_error_set(err, -EPERM, "host \"%s\": refused: the plan is for the key %s, but %s holds the key "
 				  "of %s; nothing was changed", h->name, key_to_base64(h->public_key, want), o->key_file,
@@ -125,7 +153,78 @@ static int fill_key(const struct saved_plan_host *h, const struct saved_apply_op
 		}
 		memcpy(d->private_key, priv, WG_KEY_LEN);
 		d->private_key_withheld = false;
+		keyed = true;
 	}
+	/* a plan that leaves the device key alone switches no key file */
+	*next_key = *next_key && keyed;
+	sodium_memzero(priv, sizeof(priv));
+	return r;
+}
+
+/* Opens one saved PSK with the sealing key pair: it must be the key its id names. */
+static int open_psk(const struct saved_plan_host *h, const struct hs_device *d, struct hs_peer *p,
+		    const uint8_t pub[SEAL_KEY_LEN], const uint8_t priv[SEAL_KEY_LEN], struct wgf_error *err)
+{
+	char b64[WG_KEY_B64_LEN];
+	uint8_t id[SEAL_ID_LEN];
+	int r = seal_open(p->psk_sealed, pub, priv, p->psk);
+
+	if (r == 0) {
+		seal_psk_id(p->psk, id);
+		if (sodium_memcmp(id, p->psk_id, SEAL_ID_LEN))
+			r = -EKEYREJECTED;
+	}
+	if (r == 0) {
+		p->psk_withheld = false;
+		return 0;
+	}
+	sodium_memzero(p->psk, sizeof(p->psk));
+	key_to_base64(p->public_key, b64);
+	return wgf_error_set(err, -EPERM, "host \"%s\": refused: the preshared key of peer %s on %s %s; nothing was "
+			     "changed", h->name, b64, d->ifname,
+			     r == -ENOKEY ? "is sealed to another sealing key than this host's (`wgf secret reseal`, "
+					    "then make a new plan)" :
+			     r == -EKEYREJECTED ? "is not the key its id names (a swapped or tampered value)" :
+			     "does not open with this host's sealing key (tampered)");
+}
+
+/* The PSKs of desired, opened with this host's sealing key when it has one;
+ * without one they stay withheld (apply refuses to set such a PSK). */
+static int fill_psks(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct host_state *desired,
+		     struct wgf_error *err)
+{
+	uint8_t priv[SEAL_KEY_LEN], pub[SEAL_KEY_LEN];
+	bool have = false;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < desired->n_devices; i++) {
+		struct hs_device *d = &desired->devices[i];
+
+		for (size_t j = 0; r == 0 && j < d->n_peers; j++) {
+			struct hs_peer *p = &d->peers[j];
+
+			if (!p->has_psk || !p->psk_withheld || !p->psk_sealed)
+				continue;
+			if (!have) {
+				r = o->sealing_key_file ? keyfile_read(o->sealing_key_file, priv) : -ENOENT;
+				if (r == -ENOENT) {
+					r = 0;
+					goto out;
+				}
+				if (r < 0) {
+					r = wgf_error_set(err, r == -EPERM ? -EACCES : r, "sealing key %s: %s",
+							  o->sealing_key_file, r == -EPERM ? "readable by group or others; "
+							  "run chmod 600" : keyfile_strerror(r));
+					goto out;
+				}
+				if ((r = seal_public_from_private(pub, priv)) < 0)
+					goto out;
+				have = true;
+			}
+			r = open_psk(h, d, p, pub, priv, err);
+		}
+	}
+out:
 	sodium_memzero(priv, sizeof(priv));
 	return r;
 }
@@ -162,6 +261,7 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	struct pipeline_opts po = { .state_dir = o->state_dir, .warn = o->warn };
 	struct pipeline *pl = NULL;
 	struct host_state *desired = NULL;
+	bool next_key = false;
 	char *source;
 	int r;
 
@@ -181,7 +281,9 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 		return wgf_error_set(err, r, "reading %s/%s: %s", o->state_dir, SAVED_USED_FILE, strerror(-r));
 	if (!(desired = hoststate_dup(h->desired)))
 		return wgf_error_set(err, -ENOMEM, NULL);
-	r = fill_key(h, o, desired, err);
+	r = fill_key(h, o, desired, &next_key, err);
+	if (r == 0)
+		r = fill_psks(h, o, desired, err);
 	*refused = r == -EPERM;
 	if (r < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
 		goto out;
@@ -201,6 +303,7 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	}
 	free((*plan)->source);
 	(*plan)->source = source;
+	(*plan)->next_key = next_key;
 out:
 	if (r < 0) {
 		plan_free(*plan);

@@ -5,7 +5,8 @@
  * and field by field, or nothing is done. Refusals change nothing and say
  * which host and why:
  *   - the plan was made by another wgf version;
- *   - the host's key (key file) is not the identity the plan is for;
+ *   - the host's key (key file, or the prepared next key: then applying
+ *     switches to it, as pipeline_apply does) is not the identity the plan is for;
  *   - the host's observed state no longer has the plan's fingerprint (stale:
  *     something changed since the plan was made);
  *   - the entry's id was applied on this host before (single use: the ids are
@@ -22,6 +23,10 @@
 struct saved_apply_opts {
 	const char *state_dir;
 	const char *key_file;
+	const char *next_key_file;     /* the prepared next key (wgf host rotate); NULL: none */
+	/* This host's sealing key: the saved plan's PSKs (sealed copies) are
+	 * opened with it; NULL or missing: they stay withheld. */
+	const char *sealing_key_file;
 	const char *host;              /* the entry to apply; NULL: by the key file's key, then by hostname */
 	void (*warn)(const char *msg);
 };

@@ -117,6 +117,9 @@ struct plan {
 	uint8_t host_key[WG_KEY_LEN];  /* the Host's publicKey: which host it is for */
 	bool has_fingerprint;
 	uint8_t fingerprint[PLAN_FINGERPRINT_LEN];   /* of the observed state it was made against */
+	/* The device key is this host's prepared next key (wgf host rotate), which
+	 * the Host's publicKey names; applying the plan makes it the key file. */
+	bool next_key;
 };
 
 struct diff_opts {
@@ -159,7 +162,8 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
  * {"format_version": PLAN_JSON_FORMAT, "host", "source", "summary": {create,
  * update, delete}, "changes": [{"action", "object", "interface", "name",
  * "public_key" (peers), "fields": [{"name", "before", "after"}], firewall:
- * "items", "ruleset", "drift", "notes"}], "peer_notices"}. Values are typed
+ * "items", "ruleset", "drift", "notes"}], "peer_notices", "next_key": true when
+ * planned with the prepared next key (else absent)}. Values are typed
  * and lists complete; secrets are "(sensitive)" or null. */
 #define PLAN_JSON_FORMAT 2
 struct json_object *plan_to_json(const struct plan *p);

@@ -286,6 +286,8 @@ static void print_fields(const struct text_out *t, const struct plan_action *a)
 		fprintf(t->f, " %s: ", v[i].name);
 		if (v[i].old && v[i].new && strcmp(v[i].old, v[i].new))
 			fprintf(t->f, "%s → %s\n", v[i].old, v[i].new);
+		else if (v[i].old && v[i].new)
+			fprintf(t->f, "%s changed\n", v[i].new);   /* a secret: "(sensitive) changed" */
 		else
 			fprintf(t->f, "%s\n", v[i].new ? v[i].new : v[i].old ? v[i].old : "");
 	}
@@ -373,6 +375,9 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 		if (p->source)
 			fprintf(f, " (%s)", p->source);
 		fputs(".\n", f);
+		if (p->next_key)
+			fputs("The device already runs the prepared next key (wgf host rotate) that the Host's "
+			      "publicKey names; applying makes it the key file.\n", f);
 		print_notices(&t);
 		return;
 	}
@@ -382,6 +387,9 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	if (p->source)
 		fprintf(f, " from %s", p->source);
 	fputs(t.color ? C_RESET "\n" : "\n", f);
+	if (p->next_key)
+		fputs("Key rotation: the Host's publicKey is this host's prepared next key (wgf host rotate); the\n"
+		      "device changes to it, and once applied it becomes the key file.\n", f);
 
 	idx = calloc(p->n_actions, sizeof(*idx));
 	for (size_t i = 0; i < p->n_actions; i++) {
