@@ -118,17 +118,17 @@ hostkeys() {   # hostkeys HOST: `wgf host init` with its own key files; prints t
 	WGF_KEY_FILE=$LAB_DIR/$1.key WGF_SEALING_KEY_FILE=$LAB_DIR/$1.sealing "$WGF" host init 2>/dev/null
 }
 sealing_pub() {
-	WGF_KEY_FILE=$LAB_DIR/$1.key WGF_SEALING_KEY_FILE=$LAB_DIR/$1.sealing "$WGF" host pubkey --sealing 2>/dev/null ||
-	WGF_IDENTITY=$LAB_DIR/$1.sealing "$WGF" operator init x | sed -n 's/  sealingKey: //p' # XXX until psk lands
+	WGF_KEY_FILE=$LAB_DIR/$1.key WGF_SEALING_KEY_FILE=$LAB_DIR/$1.sealing "$WGF" host pubkey --sealing
 }
 wgf_host() {   # wgf_host HOST SUBCOMMAND ARGS...: wgf_on with the host's sealing key
 	local h=$1 sub=$2; shift 2
 	in_host "$h" env WGF_KEY_FILE="$LAB_DIR/$h.key" WGF_SEALING_KEY_FILE="$LAB_DIR/$h.sealing" \
 		WGF_STATE_DIR="$LAB_DIR/state-$h" NO_COLOR=1 "$WGF" "$sub" --host "$h" "$@"
 }
+declare -A PUB SEAL
 for h in hub exit router; do
-	eval "PUB_$h=\$(hostkeys $h)"
-	eval "SEAL_$h=\$(sealing_pub $h)"
+	PUB[$h]=$(hostkeys "$h") && SEAL[$h]=$(sealing_pub "$h")
+	check "$h: wgf host init (WireGuard and sealing key)" test -n "${PUB[$h]}" -a -n "${SEAL[$h]}"
 done
 cat >"$repo/network.yaml" <<YAML
 apiVersion: wgf/v1
@@ -160,8 +160,8 @@ kind: Host
 metadata: {name: $1}
 spec:
   role: $2
-  publicKey: $(eval echo "\$PUB_$1")
-  sealingKey: $(eval echo "\$SEAL_$1")
+  publicKey: ${PUB[$1]}
+  sealingKey: ${SEAL[$1]}
   addresses: [$3, "$4"]
 YAML
 	[ -z "$5" ] || echo "  endpoint: $5"
@@ -220,9 +220,18 @@ check "split: a split tunnel: the pool but tenant staff's, and the router's LAN"
 check "full: a full tunnel through the exit" conf_is clwfull AllowedIPs "0.0.0.0/0, ::/0"
 check "psk: a preshared key in the config, none in the repository" bash -c \
 	"k=\$(sed -n 's/^PresharedKey = //p' '$D/clwpsk.conf'); test -n \"\$k\" && ! grep -rqF \"\$k\" '$repo'"
+# the device keeps its private key; wgf kept it nowhere (not in the repository,
+# not on its output)
 for i in clwsplit clwfull clwpsk; do
-	sed -n 's/^PrivateKey = //p' "$D/$i.conf" >"$D/$i.key"; chmod 600 "$D/$i.key"
+	( umask 077; sed -n 's/^PrivateKey = //p' "$D/$i.conf" >"$D/$i.key" )
 done
+key_only_on_device() {
+	local i
+	for i in clwsplit clwfull clwpsk; do
+		! grep -rqF "$(cat "$D/$i.key")" "$repo" "$LAB_DIR"/new-*.out || { echo "#   $i's private key found"; return 1; }
+	done
+}
+check "the private keys are in the devices' files only (not in the repository, not printed)" key_only_on_device
 
 # the Peer's own dns (the most specific): set on psk, its config made again by
 # `wgf peer config` (the private key put in from the device's key file, the PSK
@@ -312,6 +321,21 @@ check "split: its resolvconf record is gone" test "$(in_host split ls /run/resol
 check "split: routes and rules as before wg-quick up" test "$(routes split)" = "$split_routes"
 check "full: wg-quick down" wgq full down clwfull
 check "full: resolv.conf without the tunnel's DNS after wg-quick down" expect_resolv full "" ""
+# the Peer's dns over its Tenant's: full gets its own, its config made again
+printf '  dns:\n    servers: [10.60.0.1]\n    search: [full.example]\n' >>"$repo/peers/full.yaml"
+remake_full() {
+	( umask 077; "$WGF" peer config full --private-key-file "$D/clwfull.key" "$repo" >"$D/clwfull.conf.new" ) &&
+		mv "$D/clwfull.conf.new" "$D/clwfull.conf"
+}
+check "peer config full, with the Peer's own dns" remake_full
+check "full: the Peer's dns in the config (over the Tenant's)" conf_is clwfull DNS "10.60.0.1, full.example"
+check "full: wg-quick up again" wgq full up clwfull
+check "full: resolv.conf has the Peer's server and search domain, not the Tenant's" expect_resolv full "10.60.0.1" "full.example"
+check "full: reaches the internet through the exit again" test "$(seen_from full)" = 203.0.113.1
+check "full: wg-quick down again" wgq full down clwfull
+check "full: resolv.conf without the tunnel's DNS" expect_resolv full "" ""
+check "full: wg-quick's rules gone, its default route its own again" \
+	grep -qE '^203\.0\.113\.80 via 198\.51\.100\.2 dev clv[0-9]+a ' <(route_to full 203.0.113.80)
 
 # a wrong preshared key on the device: no handshake, no ping
 check "psk: wg-quick down" wgq psk down clwpsk
@@ -321,6 +345,10 @@ check "psk (wrong key): pings fail" test "$(in_host psk ping -c 8 -i 0.5 -W 1 10
 check "psk (wrong key): latest handshake stays 0" test "$(hs)" = 0
 check "psk (wrong key): wg-quick down" wgq psk down clwpsk
 
+for h in split full psk; do
+	check "$h: wg-quick down left no process behind (wireguard-go ended with its interface)" \
+		test -z "$(ip netns pids "$(lab_ns "$h")")"
+done
 check "the machine's /etc/resolv.conf is byte for byte what it was" cmp -s /etc/resolv.conf "$MACHINE_RESOLV"
 check "the machine's DNS files as before (no /run/resolvconf, /etc/resolvconf, /sbin/resolvconf)" \
 	test "$(machine_dns)" = "$MACHINE_DNS"
