@@ -233,15 +233,20 @@ key_only_on_device() {
 }
 check "the private keys are in the devices' files only (not in the repository, not printed)" key_only_on_device
 
-# the Peer's own dns (the most specific): set on psk, its config made again by
-# `wgf peer config` (the private key put in from the device's key file, the PSK
-# opened with the operator's identity)
+# remake NAME IFNAME: the device's config again, from `wgf peer config` (its private
+# key put in from the device's key file, a sealed PSK opened with the operator's identity)
+remake() {
+	( umask 077; "$WGF" peer config "$1" --private-key-file "$D/$2.key" "$repo" >"$D/$2.conf.new" 2>"$LAB_DIR/config-$1.err" ) &&
+		mv "$D/$2.conf.new" "$D/$2.conf" && return 0
+	sed 's/^/#   /' "$LAB_DIR/config-$1.err"; return 1
+}
+# the Peer's own dns (the most specific): set on psk, its config made again
 printf '  dns:\n    servers: [10.60.0.1, "fd60::1"]\n    search: [psk.example]\n' >>"$repo/peers/psk.yaml"
 psk_before=$(conf clwpsk PresharedKey)
-( umask 077; "$WGF" peer config psk --private-key-file "$D/clwpsk.key" "$repo" >"$D/clwpsk.conf.new" 2>"$LAB_DIR/config-psk.err" ) &&
-	mv "$D/clwpsk.conf.new" "$D/clwpsk.conf"
-check "peer config psk: the Peer's dns, the same keys" bash -c "test '$(conf clwpsk DNS)' = '10.60.0.1, fd60::1, psk.example' &&
-	test '$(conf clwpsk PresharedKey)' = '$psk_before' && test \"\$(sed -n 's/^PrivateKey = //p' '$D/clwpsk.conf')\" = \"\$(cat '$D/clwpsk.key')\""
+check "peer config psk --private-key-file: the config made again" remake psk clwpsk
+check "psk: the Peer's dns in the config" conf_is clwpsk DNS "10.60.0.1, fd60::1, psk.example"
+check "psk: the same preshared key (opened with the operator's identity)" conf_is clwpsk PresharedKey "$psk_before"
+check "psk: the same private key (from the device's key file)" conf_is clwpsk PrivateKey "$(cat "$D/clwpsk.key")"
 check "split: the Network's dns" conf_is clwsplit DNS "10.60.0.1, corp.example"
 check "full: the Tenant's dns (over the Network's)" conf_is clwfull DNS "10.60.0.2, fd60::2, staff.example, lan"
 
@@ -323,11 +328,7 @@ check "full: wg-quick down" wgq full down clwfull
 check "full: resolv.conf without the tunnel's DNS after wg-quick down" expect_resolv full "" ""
 # the Peer's dns over its Tenant's: full gets its own, its config made again
 printf '  dns:\n    servers: [10.60.0.1]\n    search: [full.example]\n' >>"$repo/peers/full.yaml"
-remake_full() {
-	( umask 077; "$WGF" peer config full --private-key-file "$D/clwfull.key" "$repo" >"$D/clwfull.conf.new" ) &&
-		mv "$D/clwfull.conf.new" "$D/clwfull.conf"
-}
-check "peer config full, with the Peer's own dns" remake_full
+check "peer config full, with the Peer's own dns" remake full clwfull
 check "full: the Peer's dns in the config (over the Tenant's)" conf_is clwfull DNS "10.60.0.1, full.example"
 check "full: wg-quick up again" wgq full up clwfull
 check "full: resolv.conf has the Peer's server and search domain, not the Tenant's" expect_resolv full "10.60.0.1" "full.example"
