@@ -147,7 +147,7 @@ int cmd_apply_saved(struct cmd_ctx *c)
 {
 	struct saved_apply_opts so = {
 		.state_dir = c->state_dir, .key_file = c->key_file, .next_key_file = c->next_key_file,
-		.host = c->host, .warn = warn,
+		.sealing_key_file = c->sealing_key_file, .host = c->host, .warn = warn,
 	};
 	const struct saved_plan_host *h = NULL;
 	struct wgf_error err = {0};

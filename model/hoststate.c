@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/seal.h"
+
+_Static_assert(HS_PSK_ID_LEN == SEAL_ID_LEN, "a PSK's id is seal_psk_id's");
+
 /* Appends one zeroed element; capacity doubles whenever n reaches a power of two. */
 static int grow(void **arr, size_t *n, size_t elem)
 {
@@ -28,6 +32,7 @@ void hs_peer_clear(struct hs_peer *p)
 {
 	free(p->name);
 	free(p->allowed_ips);
+	free(p->psk_sealed);
 	sodium_memzero(p, sizeof(*p));
 }
 
@@ -189,7 +194,7 @@ void hoststate_normalize(struct host_state *hs)
 			struct hs_peer *p = &d->peers[j];
 			p->n_allowed_ips = prefix_sort_unique(p->allowed_ips, p->n_allowed_ips);
 			if (p->has_psk && !p->psk_withheld && key_is_zero(p->psk))
-				p->has_psk = false;
+				p->has_psk = p->has_psk_id = false;
 		}
 		if (d->n_peers > 1)
 			qsort(d->peers, d->n_peers, sizeof(*d->peers), hs_peer_cmp);
@@ -203,6 +208,30 @@ void hoststate_normalize(struct host_state *hs)
 		qsort(hs->sysctls, hs->n_sysctls, sizeof(*hs->sysctls), sysctl_cmp);
 	if (hs->firewall.n_items > 1)
 		qsort(hs->firewall.items, hs->firewall.n_items, sizeof(*hs->firewall.items), fw_item_cmp);
+}
+
+bool hs_peer_psk_id(const struct hs_peer *p, uint8_t id[HS_PSK_ID_LEN])
+{
+	if (!p->has_psk)
+		return false;
+	if (p->has_psk_id) {
+		memcpy(id, p->psk_id, HS_PSK_ID_LEN);
+		return true;
+	}
+	if (p->psk_withheld)
+		return false;
+	seal_psk_id(p->psk, id);
+	return true;
+}
+
+void hoststate_fill_psk_ids(struct host_state *hs)
+{
+	for (size_t i = 0; i < hs->n_devices; i++)
+		for (size_t j = 0; j < hs->devices[i].n_peers; j++) {
+			struct hs_peer *p = &hs->devices[i].peers[j];
+
+			p->has_psk_id = hs_peer_psk_id(p, p->psk_id);
+		}
 }
 
 struct hs_device *hoststate_find_device(const struct host_state *hs, const char *ifname)
@@ -275,8 +304,11 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 			*p = s->peers[j];
 			p->name = NULL;
 			p->allowed_ips = NULL;
+			p->psk_sealed = NULL;
 			d->n_peers++;
 			if (s->peers[j].name && !(p->name = strdup(s->peers[j].name)))
+				goto fail;
+			if (s->peers[j].psk_sealed && !(p->psk_sealed = strdup(s->peers[j].psk_sealed)))
 				goto fail;
 			p->allowed_ips = dup_array(s->peers[j].allowed_ips, s->peers[j].n_allowed_ips,
 						   sizeof(*p->allowed_ips));

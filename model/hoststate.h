@@ -24,12 +24,22 @@ enum hs_backend {
 	HS_BACKEND_USERSPACE,  /* wireguard-go, UAPI socket */
 };
 
+#define HS_PSK_ID_LEN 16
+
 struct hs_peer {
 	char *name;                    /* model name; NULL when observed and unknown */
 	uint8_t public_key[WG_KEY_LEN];
 	bool has_psk;                  /* an all-zero PSK means none: has_psk false */
 	uint8_t psk[WG_KEY_LEN];
 	bool psk_withheld;             /* has_psk, but from a snapshot or a plan: psk is not known */
+	/* The PSK's public id (model/seal.h seal_psk_id): render sets it from the
+	 * Model, snapshots and plans carry it; hoststate_fill_psk_ids computes it
+	 * from a known PSK. Lets a plan see a change without the key. */
+	bool has_psk_id;
+	uint8_t psk_id[HS_PSK_ID_LEN];
+	/* desired: this host's sealed copy of the PSK (public, as in git), so a
+	 * saved plan applied on the host can open it; NULL: none */
+	char *psk_sealed;
 	struct wgf_endpoint endpoint;  /* family 0 = none */
 	uint16_t keepalive;            /* seconds, 0 = off */
 	struct wgf_prefix *allowed_ips;
@@ -159,6 +169,12 @@ struct hs_device *hoststate_find_device(const struct host_state *hs, const char 
 struct hs_peer *hs_device_find_peer(const struct hs_device *d, const uint8_t pub[WG_KEY_LEN]);
 
 int hs_peer_cmp(const void *a, const void *b);   /* by public key */
+
+/* The public id of p's PSK into id: has_psk_id's, else computed from a known
+ * PSK. false when p has no PSK or its id is not known. */
+bool hs_peer_psk_id(const struct hs_peer *p, uint8_t id[HS_PSK_ID_LEN]);
+/* Sets has_psk_id on every peer whose PSK is known. */
+void hoststate_fill_psk_ids(struct host_state *hs);
 int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */
 
 /* Deep copy (for rollback: the observed state becomes the desired one). NULL on ENOMEM. */

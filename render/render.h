@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
 #include "model/model.h"
 
@@ -18,6 +19,13 @@ struct render_opts {
 	/* Where compiled firewalls are kept (render/firewall.h) when many hosts of the
 	 * model are rendered; NULL: each call compiles its network's. */
 	struct fw_cache *fw_cache;
+	/* The host's sealing key pair (SEAL_KEY_LEN each): a Peer's preshared key
+	 * with this hub is opened from its copy sealed to this host. NULL: the
+	 * entry has the key withheld, with its public id (offline planning, CI). */
+	const uint8_t *sealing_pub, *sealing_priv;
+	/* Why rendering failed, with file:line:col where the repository is at
+	 * fault (a sealed value that does not open); NULL: only the errno. */
+	struct wgf_error *err;
 };
 
 /* The hub an attached Host sends its network through: the first of its hubs

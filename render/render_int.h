@@ -20,3 +20,6 @@ struct render_ctx {
 /* The device's peers: the hosts it peers with directly, the peers attached to
  * it, and everything else of its network on the entry that reaches it. */
 int render_peers(struct render_ctx *c);
+
+/* hp's preshared key with this host, when p declares one (render_psk.c). */
+int render_peer_psk(const struct render_ctx *c, const struct model_peer *p, struct hs_peer *hp);

@@ -127,6 +127,8 @@ static int peer_entry(struct render_ctx *c, const struct model_peer *p)
 	int r;
 
 	r = add_entry(c, p->meta.name, p->public_key, &p->endpoint, p->keepalive, &hp);
+	if (r >= 0)
+		r = render_peer_psk(c, p, hp);
 	for (size_t i = 0; i < p->n_addresses && r >= 0; i++)
 		r = add_allowed(hp, &p->addresses[i]);
 	for (size_t i = 0; i < p->n_lans && r >= 0; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/str.h"
+#include "reconcile/host/keyfile.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/host/statedir.h"
 #include "reconcile/plan/nft_text.h"
@@ -586,6 +587,29 @@ out:
 	return r;
 }
 
+/* A PSK known only by its id (this host could not open it) cannot be set:
+ * refused before anything changes. */
+static int psk_check(const struct plan *p, const struct apply_opts *o, struct apply_result *res)
+{
+	char fp[WG_KEY_FP_LEN], path[4096] = "";
+
+	for (size_t i = 0; i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+		const struct hs_peer *hp = a->peer_desired;
+
+		if (a->obj != PLAN_OBJ_PEER || !hp || !a->u.peer.set_psk || !hp->has_psk || !hp->psk_withheld)
+			continue;
+		if (!o->key_file || keyfile_beside(o->key_file, KEYFILE_SEALING_NAME, path, sizeof(path)) < 0)
+			keyfile_beside(WGF_DEFAULT_KEY_FILE, KEYFILE_SEALING_NAME, path, sizeof(path));
+		return wgf_error_set(&res->error, -ENOKEY, "peer %s%s%s (%s) on %s: cannot set its preshared key: this "
+				     "host has no sealing key at %s to open it; run `wgf host init` and commit the "
+				     "sealingKey it prints on the Host; nothing was changed", hp->name ? "\"" : "",
+				     hp->name ? hp->name : "(unknown)", hp->name ? "\"" : "",
+				     key_fingerprint(hp->public_key, fp), a->ifname, path);
+	}
+	return 0;
+}
+
 int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *o,
 	       struct apply_result *res)
 {
@@ -593,6 +617,9 @@ int apply_plan(struct kernel *k, const struct plan *p, const struct apply_opts *
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	r = psk_check(p, o, res);
+	if (r < 0)
+		return r;
 	r = firewall_check(&c);
 	if (r < 0)
 		goto out;

@@ -195,11 +195,14 @@ static int render_desired(const struct model *m, const struct pipeline_host *ph,
 {
 	struct render_opts ro = {
 		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
-		.fw_cache = o->fw_cache,
+		.fw_cache = o->fw_cache, .err = err,
+		.sealing_pub = ph->has_sealing_key ? ph->sealing_pub : NULL,
+		.sealing_priv = ph->has_sealing_key ? ph->sealing_priv : NULL,
 	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
 
+	/* an error render says (file:line:col) is kept: the first one set wins */
 	r = render_host(m, ph->host, &ro, desired);
 	if (r < 0)
 		return wgf_error_set(err, r, "rendering host \"%s\": %s", ph->host->meta.name, strerror(-r));
@@ -624,6 +627,21 @@ static void plan_inputs_clear(struct plan_inputs *in)
 	kernel_free(in->k);
 }
 
+/* A host that applies PSKs but has no sealing key plans them by their ids only. */
+static void warn_withheld(const struct pipeline_opts *o, const struct host_state *desired)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < desired->n_devices; i++)
+		for (size_t j = 0; j < desired->devices[i].n_peers; j++)
+			n += desired->devices[i].peers[j].psk_withheld;
+	if (n)
+		warnf(o, "no sealing key at %s: %zu preshared key%s withheld (compared by %s id; apply cannot set a "
+		      "changed one); run `wgf host init` and commit the sealingKey it prints",
+		      o->sealing_key_file ? o->sealing_key_file : "(none given)", n, n == 1 ? " is" : "s are",
+		      n == 1 ? "its" : "their");
+}
+
 /* Identify the host, render its desired state, observe what this host has of it. */
 static int plan_inputs(struct pipeline *pl, const struct model *m, const struct pipeline_opts *o,
 		       struct plan_inputs *in, struct wgf_error *err)
@@ -649,6 +667,7 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 	free(down);
 	if (r < 0)
 		return r;
+	warn_withheld(o, in->desired);
 	r = observe_local(pl, o, in->k, in->desired, &in->observed, err);
 	if (r == 0 && o->converged)
 		r = converged_fill(o->converged, m, &in->ph, o->now, in->observed, &pl->rec, err);

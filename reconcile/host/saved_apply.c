@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "model/seal.h"
 #include "model/str.h"
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/keyfile.h"
@@ -160,6 +161,74 @@ static int fill_key(const struct saved_plan_host *h, const struct saved_apply_op
 	return r;
 }
 
+/* Opens one saved PSK with the sealing key pair: it must be the key its id names. */
+static int open_psk(const struct saved_plan_host *h, const struct hs_device *d, struct hs_peer *p,
+		    const uint8_t pub[SEAL_KEY_LEN], const uint8_t priv[SEAL_KEY_LEN], struct wgf_error *err)
+{
+	char b64[WG_KEY_B64_LEN];
+	uint8_t id[SEAL_ID_LEN];
+	int r = seal_open(p->psk_sealed, pub, priv, p->psk);
+
+	if (r == 0) {
+		seal_psk_id(p->psk, id);
+		if (sodium_memcmp(id, p->psk_id, SEAL_ID_LEN))
+			r = -EKEYREJECTED;
+	}
+	if (r == 0) {
+		p->psk_withheld = false;
+		return 0;
+	}
+	sodium_memzero(p->psk, sizeof(p->psk));
+	key_to_base64(p->public_key, b64);
+	return wgf_error_set(err, -EPERM, "host \"%s\": refused: the preshared key of peer %s on %s %s; nothing was "
+			     "changed", h->name, b64, d->ifname,
+			     r == -ENOKEY ? "is sealed to another sealing key than this host's (`wgf secret reseal`, "
+					    "then make a new plan)" :
+			     r == -EKEYREJECTED ? "is not the key its id names (a swapped or tampered value)" :
+			     "does not open with this host's sealing key (tampered)");
+}
+
+/* The PSKs of desired, opened with this host's sealing key when it has one;
+ * without one they stay withheld (apply refuses to set such a PSK). */
+static int fill_psks(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct host_state *desired,
+		     struct wgf_error *err)
+{
+	uint8_t priv[SEAL_KEY_LEN], pub[SEAL_KEY_LEN];
+	bool have = false;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < desired->n_devices; i++) {
+		struct hs_device *d = &desired->devices[i];
+
+		for (size_t j = 0; r == 0 && j < d->n_peers; j++) {
+			struct hs_peer *p = &d->peers[j];
+
+			if (!p->has_psk || !p->psk_withheld || !p->psk_sealed)
+				continue;
+			if (!have) {
+				r = o->sealing_key_file ? keyfile_read(o->sealing_key_file, priv) : -ENOENT;
+				if (r == -ENOENT) {
+					r = 0;
+					goto out;
+				}
+				if (r < 0) {
+					r = wgf_error_set(err, r == -EPERM ? -EACCES : r, "sealing key %s: %s",
+							  o->sealing_key_file, r == -EPERM ? "readable by group or others; "
+							  "run chmod 600" : keyfile_strerror(r));
+					goto out;
+				}
+				if ((r = seal_public_from_private(pub, priv)) < 0)
+					goto out;
+				have = true;
+			}
+			r = open_psk(h, d, p, pub, priv, err);
+		}
+	}
+out:
+	sodium_memzero(priv, sizeof(priv));
+	return r;
+}
+
 /* The plan made now against the saved one: the same, or why not. */
 static int same_plan(const struct saved_plan_host *h, struct plan *now, struct wgf_error *err)
 {
@@ -213,6 +282,8 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	if (!(desired = hoststate_dup(h->desired)))
 		return wgf_error_set(err, -ENOMEM, NULL);
 	r = fill_key(h, o, desired, &next_key, err);
+	if (r == 0)
+		r = fill_psks(h, o, desired, err);
 	*refused = r == -EPERM;
 	if (r < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
 		goto out;

@@ -24,6 +24,9 @@ struct saved_apply_opts {
 	const char *state_dir;
 	const char *key_file;
 	const char *next_key_file;     /* the prepared next key (wgf host rotate); NULL: none */
+	/* This host's sealing key: the saved plan's PSKs (sealed copies) are
+	 * opened with it; NULL or missing: they stay withheld. */
+	const char *sealing_key_file;
 	const char *host;              /* the entry to apply; NULL: by the key file's key, then by hostname */
 	void (*warn)(const char *msg);
 };

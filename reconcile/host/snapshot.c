@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "model/diag.h"
+#include "model/seal.h"
 #include "reconcile/plan/json_put.h"
 
 /* ---- writing ---- */
@@ -31,12 +32,15 @@ static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
 static struct json_object *peer_json(const struct hs_peer *p, bool stats)
 {
 	struct json_object *o = json_object_new_object();
-	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN], idb64[SEAL_ID_B64_LEN];
+	uint8_t id[HS_PSK_ID_LEN];
+	bool has_id = hs_peer_psk_id(p, id);
 
 	if (!o)
 		return NULL;
 	if (json_put_str(o, "public_key", key_to_base64(p->public_key, b64)) < 0 ||
 	    json_put_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
+	    json_put_str(o, "preshared_key_id", has_id ? seal_id_to_base64(id, idb64) : NULL) < 0 ||
 	    json_put_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
 	    json_put(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
 	    json_put(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0)
@@ -250,12 +254,19 @@ static void h_peer(struct digest_ctx *c, const struct hs_device *d, const struct
 
 	h_bytes(st, p->public_key, WG_KEY_LEN);
 	h_u64(st, p->has_psk);
-	/* wgf declares no PSK: a plan removes one whatever its value, and a
-	 * snapshot never holds it */
+	/* a plan compares PSKs by their ids when one side is withheld, and a
+	 * snapshot holds only the id: the fingerprint takes the id */
 	if (!c->desired) {
 		h_u64(st, p->psk_withheld);
 		if (p->has_psk)
 			h_bytes(st, p->psk, WG_KEY_LEN);
+	} else {
+		uint8_t id[HS_PSK_ID_LEN];
+		bool has_id = hs_peer_psk_id(p, id);
+
+		h_u64(st, has_id);
+		if (has_id)
+			h_bytes(st, id, sizeof(id));
 	}
 	if (endpoint_read(c, d, p)) {
 		h_endpoint(st, &p->endpoint);
@@ -511,7 +522,7 @@ static size_t path_push(struct reader *r, const char *key, size_t i)
 static int read_peer(struct reader *r, struct json_object *o, struct hs_device *d)
 {
 	struct hs_peer *p = hs_device_add_peer(d);
-	const char *psk = NULL;
+	const char *psk = NULL, *psk_id = NULL;
 	uint64_t keepalive, rx, tx, hs;
 	int ret;
 
@@ -522,11 +533,17 @@ static int read_peer(struct reader *r, struct json_object *o, struct hs_device *
 	ret = get_key(r, o, "public_key", false, NULL, p->public_key);
 	if (ret == 0)
 		ret = get_str(r, o, "preshared_key", true, &psk);
+	if (ret == 0)
+		ret = get_str(r, o, "preshared_key_id", true, &psk_id);
 	if (ret < 0)
 		return ret;
 	if (psk && strcmp(psk, "(sensitive)"))
 		return bad(r, "preshared_key", "a snapshot never holds a key: expected \"(sensitive)\" or null");
 	p->has_psk = p->psk_withheld = psk != NULL;
+	if (psk_id && (!psk || !seal_id_from_base64(psk_id, p->psk_id)))
+		return bad(r, "preshared_key_id", psk ? "%s is not a preshared key's id" : "%s without a preshared_key",
+			   diag_quote(psk_id));
+	p->has_psk_id = psk_id != NULL;
 	if ((ret = get_endpoint(r, o, "endpoint", true, &p->endpoint)) < 0 ||
 	    (ret = get_uint(r, o, "keepalive", UINT16_MAX, &keepalive)) < 0 ||
 	    (ret = get_prefixes(r, o, "allowed_ips", p, add_allowed_ip)) < 0 ||

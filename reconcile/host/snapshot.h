@@ -2,7 +2,8 @@
  * HostState and wgf's records there), as JSON. `wgf observe --json` writes one
  * on the host; `wgf plan --observed FILE` plans from it anywhere, without root
  * or a kernel (CI). A snapshot never holds a secret: a device's private key is
- * stood for by its public key, a PSK is only said to exist. */
+ * stood for by its public key, a PSK is only said to exist, with its public
+ * id ("preshared_key_id", model/seal.h) so plans see whether it changed. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -35,8 +36,8 @@ int snapshot_digest(const char *host, const struct host_state *observed, const s
  * reads from the host, the nftables table and wgf's record of it included,
  * and nothing that is never drift: handshake times, counters, a roamed
  * endpoint (one the plan leaves alone because the endpoint wgf declared is
- * still the desired one), a PSK's value (wgf declares none; a snapshot
- * cannot hold it). The same from a snapshot as from the host itself. */
+ * still the desired one), a PSK's value (its public id stands for it: a
+ * snapshot holds only that). The same from a snapshot as from the host. */
 void snapshot_fingerprint(const char *host, const struct host_state *observed, const struct statedir_records *rec,
 			  const struct host_state *desired, uint8_t out[SNAPSHOT_DIGEST_LEN]);
 /* Reads a snapshot (text up to len or a NUL). A wrong format, kind or value is

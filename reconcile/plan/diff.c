@@ -157,6 +157,19 @@ static int diff_peer_delete(struct diff_ctx *c, const struct hs_device *o, const
 	return push(c, B_DEL_PEER, &a, peer_name_dup(&a, p));
 }
 
+/* PSKs compare by value when both are known, else by their public ids when
+ * both are (a snapshot, an offline plan); otherwise it is sent again. */
+static bool psk_changed(const struct hs_peer *want, const struct hs_peer *have)
+{
+	if (!want->has_psk || !have->has_psk)
+		return want->has_psk != have->has_psk;
+	if (!want->psk_withheld && !have->psk_withheld)
+		return sodium_memcmp(want->psk, have->psk, WG_KEY_LEN) != 0;
+	if (want->has_psk_id && have->has_psk_id)
+		return sodium_memcmp(want->psk_id, have->psk_id, HS_PSK_ID_LEN) != 0;
+	return true;
+}
+
 static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const struct hs_device *o,
 			    const struct hs_peer *want, const struct hs_peer *have)
 {
@@ -168,10 +181,7 @@ static int diff_peer_update(struct diff_ctx *c, const struct hs_device *d, const
 	a.peer_desired = want;
 	a.peer_observed = have;
 	a.u.peer.set_keepalive = want->keepalive != have->keepalive;
-	if (want->has_psk)
-		a.u.peer.set_psk = !have->has_psk || have->psk_withheld || sodium_memcmp(want->psk, have->psk, WG_KEY_LEN);
-	else
-		a.u.peer.set_psk = have->has_psk;
+	a.u.peer.set_psk = psk_changed(want, have);
 	a.u.peer.replace_allowed_ips = !prefixes_equal(want->allowed_ips, want->n_allowed_ips,
 						       have->allowed_ips, have->n_allowed_ips);
 	/* An observed endpoint that differs from the declared one is taken as roamed
@@ -627,6 +637,9 @@ int diff_host_states(struct host_state *desired, struct host_state *observed,
 		if (!p->host_name)
 			goto out;
 	}
+	/* a known PSK's id, for the plan to carry and compare with a withheld one */
+	hoststate_fill_psk_ids(desired);
+	hoststate_fill_psk_ids(observed);
 	r = diff_devices(&c);
 	if (r >= 0)
 		r = diff_routes(&c);

@@ -35,7 +35,8 @@ static bool value_eq(const struct plan_value *a, const struct plan_value *b)
 		return ha == hb && (!ha || endpoint_equal(a->endpoint, b->endpoint));
 	}
 	case PLAN_VALUE_SECRET:
-		return a->secret == b->secret;
+		return a->secret == b->secret && (!a->secret_id) == (!b->secret_id) &&
+		       (!a->secret_id || !memcmp(a->secret_id, b->secret_id, HS_PSK_ID_LEN));
 	case PLAN_VALUE_PUBLIC_KEY:
 		return (!a->key && !b->key) || (a->key && b->key && !memcmp(a->key, b->key, WG_KEY_LEN));
 	}

@@ -15,6 +15,11 @@ static struct plan_value v_uint(unsigned long u) { return (struct plan_value){ .
 static struct plan_value v_bool(bool b) { return (struct plan_value){ .type = PLAN_VALUE_BOOL, .b = b }; }
 static struct plan_value v_text(const char *s) { return (struct plan_value){ .type = PLAN_VALUE_TEXT, .s = s }; }
 static struct plan_value v_secret(bool present) { return (struct plan_value){ .type = PLAN_VALUE_SECRET, .secret = present }; }
+static struct plan_value v_psk(const struct hs_peer *p)
+{
+	return (struct plan_value){ .type = PLAN_VALUE_SECRET, .secret = p->has_psk,
+				    .secret_id = p->has_psk && p->has_psk_id ? p->psk_id : NULL };
+}
 static struct plan_value v_keepalive(uint16_t k) { return (struct plan_value){ .type = PLAN_VALUE_KEEPALIVE, .u = k }; }
 
 static struct plan_value v_prefixes(const struct wgf_prefix *v, size_t n)
@@ -89,7 +94,7 @@ static void peer_fields(const struct plan_action *a, struct fields *f)
 		if (p->keepalive)
 			add(f, "keepalive", v_none(), v_keepalive(p->keepalive));
 		if (p->has_psk)
-			add(f, "preshared_key", v_none(), v_secret(true));
+			add(f, "preshared_key", v_none(), v_psk(p));
 	} else if (a->op == PLAN_UPDATE) {
 		if (a->u.peer.replace_allowed_ips)
 			add(f, "allowed_ips", v_prefixes(o->allowed_ips, o->n_allowed_ips),
@@ -99,7 +104,7 @@ static void peer_fields(const struct plan_action *a, struct fields *f)
 		if (a->u.peer.set_keepalive)
 			add(f, "keepalive", v_keepalive(o->keepalive), v_keepalive(p->keepalive));
 		if (a->u.peer.set_psk)
-			add(f, "preshared_key", v_secret(o->has_psk), v_secret(p->has_psk));
+			add(f, "preshared_key", v_psk(o), v_psk(p));
 	}
 }
 

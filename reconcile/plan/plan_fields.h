@@ -15,7 +15,7 @@ enum plan_value_type {
 	PLAN_VALUE_PREFIXES,   /* allowed IPs: a list */
 	PLAN_VALUE_ENDPOINT,   /* "(none)" when its family is 0 */
 	PLAN_VALUE_KEEPALIVE,  /* seconds, 0 = off */
-	PLAN_VALUE_SECRET,     /* a private key or PSK: only whether there is one */
+	PLAN_VALUE_SECRET,     /* a private key or PSK: only whether there is one (and a PSK's id) */
 	PLAN_VALUE_PUBLIC_KEY, /* shown as a fingerprint; key NULL: none */
 };
 
@@ -30,7 +30,10 @@ struct plan_value {
 			size_t n;
 		} prefixes;
 		const struct wgf_endpoint *endpoint;
-		bool secret;                   /* there is one */
+		struct {
+			bool secret;           /* there is one */
+			const uint8_t *secret_id;   /* a PSK's public id (HS_PSK_ID_LEN), or NULL */
+		};
 		const uint8_t *key;
 	};
 };

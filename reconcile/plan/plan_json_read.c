@@ -1,7 +1,8 @@
 /* A plan read back from its JSON (plan_to_json): the same actions with the same
  * data, and desired/observed host states holding just the objects they are
  * about. Secrets are not in the JSON: a device key comes back as its public
- * key (private_key_withheld), a PSK as "there is one". Pure. */
+ * key (private_key_withheld), a PSK as "there is one" with its id when the
+ * plan knew it. Pure. */
 #include "reconcile/plan/plan_json.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "model/seal.h"
 #include "reconcile/plan/plan_fields.h"
 
 struct reader {
@@ -146,6 +148,10 @@ static int read_peer_side(struct reader *r, struct json_object *c, const char *s
 	if ((f = field(c, "preshared_key"))) {
 		seen->set_psk = true;
 		p->has_psk = p->psk_withheld = str(f, side) != NULL;
+		s = str(f, !strcmp(side, "after") ? "after_id" : "before_id");
+		if (s && (!p->has_psk || !seal_id_from_base64(s, p->psk_id)))
+			return bad(r, "preshared_key: %s_id: not a preshared key's id", side);
+		p->has_psk_id = s != NULL;
 	}
 	return 0;
 }

@@ -1,11 +1,13 @@
 /* A Plan as one JSON object (format_version 2): every list complete, values
  * typed (numbers, booleans, lists of prefixes). Never carries secrets: a private
- * key or PSK is "(sensitive)" when there is one, null when not. */
+ * key or PSK is "(sensitive)" when there is one, null when not; a PSK's public
+ * id is beside it ("before_id", "after_id") when known. */
 #include "reconcile/plan/plan.h"
 
 #include <errno.h>
 #include <json-c/json.h>
 
+#include "model/seal.h"
 #include "reconcile/plan/json_put.h"
 #include "reconcile/plan/plan_fields.h"
 
@@ -58,6 +60,16 @@ static int add_value(struct json_object *o, const char *key, const struct plan_v
 	return json_put(o, key, value_json(v));
 }
 
+/* A PSK's public id beside "(sensitive)": a plan shows that it changed. */
+static int add_secret_id(struct json_object *o, const char *key, const struct plan_value *v)
+{
+	char b64[SEAL_ID_B64_LEN];
+
+	if (v->type != PLAN_VALUE_SECRET || !v->secret || !v->secret_id)
+		return 0;
+	return json_put_str(o, key, seal_id_to_base64(v->secret_id, b64));
+}
+
 static struct json_object *field_json(const struct plan_field *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -65,7 +77,8 @@ static struct json_object *field_json(const struct plan_field *f)
 	if (!o)
 		return NULL;
 	if (json_put_str(o, "name", f->name) < 0 || add_value(o, "before", &f->old) < 0 ||
-	    add_value(o, "after", &f->new) < 0) {
+	    add_value(o, "after", &f->new) < 0 || add_secret_id(o, "before_id", &f->old) < 0 ||
+	    add_secret_id(o, "after_id", &f->new) < 0) {
 		json_object_put(o);
 		return NULL;
 	}

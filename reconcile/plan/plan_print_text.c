@@ -286,6 +286,8 @@ static void print_fields(const struct text_out *t, const struct plan_action *a)
 		fprintf(t->f, " %s: ", v[i].name);
 		if (v[i].old && v[i].new && strcmp(v[i].old, v[i].new))
 			fprintf(t->f, "%s → %s\n", v[i].old, v[i].new);
+		else if (v[i].old && v[i].new)
+			fprintf(t->f, "%s changed\n", v[i].new);   /* a secret: "(sensitive) changed" */
 		else
 			fprintf(t->f, "%s\n", v[i].new ? v[i].new : v[i].old ? v[i].old : "");
 	}

@@ -116,13 +116,21 @@ int saved_plan_add(struct saved_plan *sp, const struct plan *p, const char *id, 
 		sp->n_hosts--;
 		return wgf_error_set(err, -ENOMEM, NULL);
 	}
-	/* what is kept of the desired state is what is written: no private key */
+	/* what is kept of the desired state is what is written: no private key, no PSK */
 	for (size_t i = 0; i < h->desired->n_devices; i++) {
 		struct hs_device *d = &h->desired->devices[i];
 		if (d->has_private_key && !d->private_key_withheld) {
 			key_public_from_private(d->public_key, d->private_key);
 			sodium_memzero(d->private_key, sizeof(d->private_key));
 			d->private_key_withheld = true;
+		}
+		for (size_t j = 0; j < d->n_peers; j++) {
+			struct hs_peer *pp = &d->peers[j];
+			if (pp->has_psk && !pp->psk_withheld) {
+				pp->has_psk_id = hs_peer_psk_id(pp, pp->psk_id);
+				sodium_memzero(pp->psk, sizeof(pp->psk));
+				pp->psk_withheld = true;
+			}
 		}
 	}
 	qsort(sp->hosts, sp->n_hosts, sizeof(*sp->hosts), host_cmp);

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "model/diag.h"
+#include "model/seal.h"
 #include "reconcile/plan/json_put.h"
 
 /* ---- writing ---- */
@@ -29,10 +30,15 @@ static struct json_object *prefixes_json(const struct wgf_prefix *v, size_t n)
 static struct json_object *peer_json(const struct hs_peer *p)
 {
 	struct json_object *o = json_object_new_object();
-	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN];
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STRLEN], idb64[SEAL_ID_B64_LEN];
+	uint8_t id[HS_PSK_ID_LEN];
+	bool has_id = hs_peer_psk_id(p, id);
 
 	if (o && (json_put_str(o, "name", p->name) < 0 ||
 		  json_put_str(o, "public_key", key_to_base64(p->public_key, b64)) < 0 ||
+		  json_put_str(o, "preshared_key", p->has_psk ? "(sensitive)" : NULL) < 0 ||
+		  json_put_str(o, "preshared_key_id", has_id ? seal_id_to_base64(id, idb64) : NULL) < 0 ||
+		  json_put_str(o, "preshared_key_sealed", p->has_psk ? p->psk_sealed : NULL) < 0 ||
 		  json_put_str(o, "endpoint", p->endpoint.family ? endpoint_format(&p->endpoint, ep) : NULL) < 0 ||
 		  json_put(o, "keepalive", json_object_new_int(p->keepalive)) < 0 ||
 		  json_put(o, "allowed_ips", prefixes_json(p->allowed_ips, p->n_allowed_ips)) < 0)) {
@@ -45,7 +51,7 @@ static struct json_object *peer_json(const struct hs_peer *p)
 static int device_json(const struct hs_device *d, struct json_object **out, struct wgf_error *err)
 {
 	struct json_object *o = json_object_new_object(), *peers = NULL;
-	uint8_t pub[WG_KEY_LEN];
+	uint8_t pub[WG_KEY_LEN], id[HS_PSK_ID_LEN];
 	char b64[WG_KEY_B64_LEN];
 	const char *public_key = NULL;
 
@@ -63,8 +69,9 @@ static int device_json(const struct hs_device *d, struct json_object **out, stru
 	    json_put(o, "peers", peers = json_object_new_array_ext((int)d->n_peers)) < 0)
 		return wgf_error_set(err, -ENOMEM, NULL);
 	for (size_t i = 0; i < d->n_peers; i++) {
-		if (d->peers[i].has_psk)
-			return wgf_error_set(err, -EINVAL, "peer %s on %s: a preshared key is never saved in a plan",
+		if (d->peers[i].has_psk && (!d->peers[i].psk_sealed || !hs_peer_psk_id(&d->peers[i], id)))
+			return wgf_error_set(err, -EINVAL, "peer %s on %s: a preshared key is saved in a plan only as "
+					     "its id and its copy sealed to the host",
 					     key_to_base64(d->peers[i].public_key, b64), d->ifname);
 		if (json_push(peers, peer_json(&d->peers[i])) < 0)
 			return wgf_error_set(err, -ENOMEM, NULL);
@@ -243,6 +250,42 @@ static int get_prefixes(struct reader *r, struct json_object *o, const char *key
 static int add_allowed_ip(void *ctx, const struct wgf_prefix *p) { return hs_peer_add_allowed_ip(ctx, p); }
 static int add_address(void *ctx, const struct wgf_prefix *p) { return hs_device_add_address(ctx, p); }
 
+/* A string member that older plans may lack: absent is null. */
+static int get_opt_str(struct reader *r, struct json_object *o, const char *key, const char **out)
+{
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, NULL))
+		return 0;
+	return get_str(r, o, key, true, out);
+}
+
+/* A desired PSK: its id and its copy sealed to the host, never the key. */
+static int read_psk(struct reader *r, struct json_object *o, struct hs_peer *p)
+{
+	const char *psk, *id, *sealed;
+	uint8_t fp[SEAL_FP_LEN];
+	int ret;
+
+	if ((ret = get_opt_str(r, o, "preshared_key", &psk)) < 0 || (ret = get_opt_str(r, o, "preshared_key_id", &id)) < 0 ||
+	    (ret = get_opt_str(r, o, "preshared_key_sealed", &sealed)) < 0)
+		return ret;
+	if (!psk) {
+		if (id || sealed)
+			return bad(r, id ? "preshared_key_id" : "preshared_key_sealed", "without a preshared_key");
+		return 0;
+	}
+	if (strcmp(psk, "(sensitive)"))
+		return bad(r, "preshared_key", "a saved plan never holds a key: expected \"(sensitive)\" or null");
+	if (!id || !seal_id_from_base64(id, p->psk_id))
+		return bad(r, "preshared_key_id", "%s is not a preshared key's id", id ? diag_quote(id) : "null");
+	if (!sealed || !seal_parse(sealed, fp))
+		return bad(r, "preshared_key_sealed", "%s is not a sealed value", sealed ? diag_quote(sealed) : "null");
+	if (!(p->psk_sealed = strdup(sealed)))
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	p->has_psk = p->psk_withheld = p->has_psk_id = true;
+	return 0;
+}
+
 static int read_peer(struct reader *r, struct json_object *o, struct hs_device *d)
 {
 	struct hs_peer *p = hs_device_add_peer(d);
@@ -265,6 +308,8 @@ static int read_peer(struct reader *r, struct json_object *o, struct hs_device *
 	if (name && !(p->name = strdup(name)))
 		return wgf_error_set(r->err, -ENOMEM, NULL);
 	p->keepalive = (uint16_t)keepalive;
+	if ((ret = read_psk(r, o, p)) < 0)
+		return ret;
 	return get_prefixes(r, o, "allowed_ips", p, add_allowed_ip);
 }
 

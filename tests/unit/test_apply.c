@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "model/diag.h"
 #include "model/model.h"
+#include "model/seal.h"
 #include "reconcile/host/apply.h"
 #include "reconcile/host/observe.h"
 #include "reconcile/plan/fw_record.h"
@@ -357,6 +360,67 @@ static void test_one_peer_change(void)
 	hoststate_free(want);
 }
 
+/* A PSK: set from its key (one peer, one write), converged by value and by its
+ * id, and one known only by its id (no sealing key on the host) refused before
+ * anything is written. */
+static void test_psk(void)
+{
+	struct host_state *want = want_new();
+	struct kernel_fake *f = host_with(want, owned_none);
+	struct fw_record *rec = record(f, want);
+	struct apply_result res = {0};
+	struct hs_peer *wp = want && want->devices[0].n_peers > 1 ? &want->devices[0].peers[1] : NULL;
+	char *before = NULL, *after = NULL, fp[WG_KEY_FP_LEN];
+	uint8_t psk[WG_KEY_LEN];
+	struct plan *p = NULL;
+
+	if (!wp)
+		goto out;
+	memset(psk, 0x5a, sizeof(psk));
+	wp->has_psk = true;
+	memcpy(wp->psk, psk, WG_KEY_LEN);
+	p = plan_for(f, want, owned_none, rec);
+	CHECK(p && p->n_actions == 1 && p->actions[0].u.peer.set_psk);
+	kernel_fake_reset_log(f);
+	CHECK_INT(apply(f, p, &res), 0);
+	CHECK_INT(kernel_fake_writes(f), 1);
+	after = kernel_fake_dump(f);
+	CHECK(strstr(after, key_fingerprint(psk, fp)) != NULL);
+	plan_free(p);
+	/* converged: by value, and by id when the key is withheld */
+	p = plan_for(f, want, owned_none, rec);
+	CHECK(p && plan_is_empty(p));
+	plan_free(p);
+	wp->psk_withheld = wp->has_psk_id = true;
+	seal_psk_id(psk, wp->psk_id);
+	sodium_memzero(wp->psk, sizeof(wp->psk));
+	p = plan_for(f, want, owned_none, rec);
+	CHECK(p && plan_is_empty(p));
+	plan_free(p);
+	/* rotated, but withheld: the plan changes it, apply refuses and writes nothing */
+	wp->psk_id[0] ^= 1;
+	p = plan_for(f, want, owned_none, rec);
+	CHECK(p && p->n_actions == 1 && p->actions[0].u.peer.set_psk);
+	before = kernel_fake_dump(f);
+	kernel_fake_reset_log(f);
+	CHECK_INT(apply(f, p, &res), -ENOKEY);
+	CHECK_INT(kernel_fake_writes(f), 0);
+	CHECK(strstr(wgf_error_message(&res.error), "no sealing key at /etc/wgf/sealing.key") != NULL);
+	CHECK(strstr(wgf_error_message(&res.error), "`wgf host init`") != NULL);
+	CHECK(!res.rolled_back);
+	free(after);
+	after = kernel_fake_dump(f);
+	CHECK_STR(after, before);
+out:
+	free(before);
+	free(after);
+	apply_result_clear(&res);
+	plan_free(p);
+	fw_record_free(rec);
+	kernel_fake_free(f);
+	hoststate_free(want);
+}
+
 struct scenario {
 	struct host_state *want, *before;
 	const char *const *owned_before, *const *owned;
@@ -582,6 +646,7 @@ int main(void)
 	RUN(test_order_removal);
 	RUN(test_converged_writes_nothing);
 	RUN(test_one_peer_change);
+	RUN(test_psk);
 	RUN(test_partial_failure_update);
 	RUN(test_partial_failure_removal);
 	RUN(test_failure_message);

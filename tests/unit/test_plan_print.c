@@ -121,7 +121,7 @@ static void test_golden_text(void)
 		 "  - peer (unknown) (MDEyMzQ1…)\n"
 		 "  ~ device wg0\n"
 		 "      ~ listen_port: 51821 → 51820\n"
-		 "      ~ private_key: (sensitive)\n"
+		 "      ~ private_key: (sensitive) changed\n"
 		 "      ~ public_key: %s → %s\n"
 		 "  + peer \"alice-laptop\" (EBESExQV…)\n"
 		 "      allowed_ips:   10.10.0.10/32, fd10:10::10/128\n"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "model/model.h"
+#include "model/seal.h"
 #include "reconcile/host/keyfile.h"
 #include "reconcile/host/pipeline.h"
 #include "reconcile/host/saved_apply.h"
@@ -345,10 +346,10 @@ static void test_add_refuses(void)
 	wgf_error_clear(&err);
 	saved_plan_free(sp);
 	sp = saved_plan_new("1.0", "x", NULL, NULL, "/x");
-	/* a desired PSK cannot be saved: it would be a secret in the file */
+	/* a desired PSK is saved as its id and sealed copy only: without them it is refused */
 	p->desired->devices[0].peers[0].has_psk = true;
 	CHECK_INT(saved_plan_add(sp, p, ID1, &err), -EINVAL);
-	CHECK(strstr(wgf_error_message(&err), "preshared key is never saved") != NULL);
+	CHECK(strstr(wgf_error_message(&err), "saved in a plan only as its id and its copy sealed") != NULL);
 	CHECK_INT(sp->n_hosts, 0);
 	wgf_error_clear(&err);
 	p->desired->devices[0].peers[0].has_psk = false;
@@ -440,13 +441,29 @@ static void test_fingerprint(void)
 		goto out;
 	peer = &obs->devices[0].peers[0];
 	fp(obs, &rec, want, a);
-	/* never drift: handshakes, counters, a PSK's value, a roam while the declared endpoint is desired */
+	/* never drift: handshakes, counters, a roam while the declared endpoint is desired */
 	peer->last_handshake_sec = 12345;
 	peer->rx_bytes = 99;
 	peer->tx_bytes = 77;
-	peer->psk[3] ^= 1;
 	CHECK(endpoint_parse("203.0.113.9:4444", &ep));
 	peer->endpoint = ep;
+	fp(obs, &rec, want, b);
+	CHECK(!memcmp(a, b, sizeof(a)));
+	/* a PSK counts by its id: the same from a snapshot (id only) as from the kernel (the key) */
+	peer->psk_withheld = peer->has_psk_id = true;
+	seal_psk_id(secret_psk, peer->psk_id);
+	sodium_memzero(peer->psk, sizeof(peer->psk));
+	fp(obs, &rec, want, b);
+	CHECK(!memcmp(a, b, sizeof(a)));
+	peer->psk_id[0] ^= 1;
+	fp(obs, &rec, want, b);
+	CHECK(memcmp(a, b, sizeof(a)));
+	peer->psk_withheld = peer->has_psk_id = false;
+	memcpy(peer->psk, secret_psk, WG_KEY_LEN);
+	peer->psk[3] ^= 1;
+	fp(obs, &rec, want, b);
+	CHECK(memcmp(a, b, sizeof(a)));
+	peer->psk[3] ^= 1;
 	fp(obs, &rec, want, b);
 	CHECK(!memcmp(a, b, sizeof(a)));
 	/* a roam does count where the declaration changed (the plan sends the endpoint) */
