@@ -86,5 +86,5 @@ struct model;
 /* What a plan on each imported Host would change about its peers, against the
  * configuration it came from: a warning at the [Peer] line (or at [Interface]
  * for a peer wgf adds) for a peer removed or added, other AllowedIPs, another
- * keepalive. m is the loaded result. Returns 0 or -ENOMEM. */
+ * keepalive or preshared key (compared by its public id). m is the loaded result. Returns 0 or -ENOMEM. */
 int import_check_adoption(const struct model *m, struct wgquick_conf *const *confs, size_t n, struct diag *d);

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "model/model.h"
+#include "model/seal.h"
 #include "render/render.h"
 
 /* "10.40.0.1/32, 10.40.0.10/32, … (5)" */
@@ -41,6 +44,17 @@ static int compare_peer(const struct wgquick_peer *e, const struct hs_peer *want
 		diag_warn(d, &e->allowed_ips_loc, "on host %s, wgf gives this peer AllowedIPs %s (what reaches it "
 			  "through this entry): its plan changes them", host,
 			  list_text(want->allowed_ips, want->n_allowed_ips, buf, sizeof(buf)));
+	if (e->has_psk != want->has_psk)
+		diag_warn(d, e->has_psk ? &e->psk_loc : &e->loc, "on host %s, wgf gives this peer %s preshared key: "
+			  "its plan changes it", host, want->has_psk ? "a" : "no");
+	else if (e->has_psk && want->has_psk_id) {
+		uint8_t id[SEAL_ID_LEN];
+
+		seal_psk_id(e->psk, id);
+		if (sodium_memcmp(id, want->psk_id, SEAL_ID_LEN))
+			diag_warn(d, &e->psk_loc, "on host %s, wgf gives this peer another preshared key: its plan "
+				  "changes it", host);
+	}
 	if (keepalive != want->keepalive)
 		diag_warn(d, e->has_keepalive ? &e->keepalive_loc : &e->loc, "on host %s, wgf gives this peer "
 			  "PersistentKeepalive %u: its plan changes it", host, want->keepalive);

@@ -151,6 +151,11 @@ static void test_import_three(void)
 	CHECK(!has_warning(&d, "hub/wg0.conf", 0, 0, "AllowedIPs"));
 	/* the Network's one host-to-host keepalive is the site's 15: the hub's entry gets it too */
 	CHECK(has_warning(&d, "hub/wg0.conf", 7, 1, "on host hub, wgf gives this peer PersistentKeepalive 15"));
+	CHECK(!has_warning(&d, "hub/wg0.conf", 0, 0, "preshared key"));
+	/* a hub running another PSK than the one imported: said at its PresharedKey */
+	c[0]->peers[1].psk[0] ^= 1;
+	CHECK(m && import_check_adoption(m, c, n, &d) == 0);
+	CHECK(has_warning(&d, "hub/wg0.conf", 14, 16, "on host hub, wgf gives this peer another preshared key"));
 	CHECK(has_warning(&d, "site/wg0.conf", 8, 14, "wgf gives this peer AllowedIPs 10.40.0.1/32, 10.40.0.10/32"));
 	model_free(m);
 	import_result_clear(&r);
