@@ -21,6 +21,7 @@ static const struct cmd commands[] = {
 	{ "peer",     cmd_peer,     "the devices: `peer config` prints a wg-quick config (or QR code), `peer new`, `peer rotate`" },
 	{ "secret",   cmd_secret,   "preshared keys sealed in the repository: `secret psk PEER`, `secret reseal`" },
 	{ "operator", cmd_operator, "your Operator identity, that sealed secrets are sealed to: `operator init`" },
+	{ "import",   cmd_import,   "a repository from wg-quick files or a running interface (import wg-quick|interface)" },
 	{ "host",     cmd_host,     "this host's keys: `host init` (WireGuard and sealing key), `host rotate` (prepare the next key)" },
 	{ "version",  cmd_version,  "print the version" },
 };

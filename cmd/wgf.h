@@ -42,6 +42,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
