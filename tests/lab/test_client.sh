@@ -36,7 +36,7 @@ cp -p /etc/resolv.conf "$MACHINE_RESOLV"
 
 # --- Debian's resolvconf, from its .deb, unpacked once into the build dir --------
 resolvconf_root() {
-	local d=$BUILD/lab/resolvconf
+	local d=$BUILD/resolvconf-deb
 	if [ ! -x "$d/root/sbin/resolvconf" ]; then
 		mkdir -p "$d/deb" && chmod 0777 "$d/deb"   # apt downloads as _apt when it can write there
 		rm -f "$d"/deb/resolvconf_*.deb
@@ -48,7 +48,7 @@ resolvconf_root() {
 	echo "$d/root"
 }
 if ! RC_ROOT=$(resolvconf_root); then
-	fail "apt-get download resolvconf (the .deb, unpacked into $BUILD/lab/resolvconf)"
+	fail "apt-get download resolvconf (the .deb, unpacked into $BUILD/resolvconf-deb)"
 	lab_done; exit 1
 fi
 
