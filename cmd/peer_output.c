@@ -10,7 +10,7 @@
 #include "cmd/wgf.h"
 #include "reconcile/host/fileio.h"
 
-/* --qr: UTF-8 on stdout (fitting $COLUMNS when set), or with -o FILE the image
+/* --qr: UTF-8 on stdout (fitting $COLUMNS, else the terminal's width), or with -o FILE the image
  * its name says (.svg, else PNG); --format utf8|svg|png says which. false after
  * saying why. */
 static bool peer_output_qr_opts(const struct peer_output *o, bool holds_key, struct qr_output *q)
@@ -22,7 +22,8 @@ static bool peer_output_qr_opts(const struct peer_output *o, bool holds_key, str
 
 	*q = (struct qr_output){
 		.format = QR_FORMAT_UTF8, .path = o->out, .secret = holds_key, .force = o->force,
-		.color = cmd_color_enabled(stdout), .columns = columns ? atoi(columns) : 0,
+		.color = cmd_color_enabled(stdout),
+		.columns = columns && *columns ? atoi(columns) : kernel_terminal_columns(STDOUT_FILENO),
 	};
 	if (o->format)
 		return qr_format_parse(o->format, &q->format);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 
 #include "reconcile/kernel/nft.h"
 #include "reconcile/kernel/ping.h"
@@ -220,4 +221,11 @@ void kernel_free(struct kernel *k)
 {
 	if (k)
 		k->ops->free(k);
+}
+
+int kernel_terminal_columns(int fd)
+{
+	struct winsize ws;
+
+	return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
 }

@@ -78,6 +78,8 @@ struct kernel {
 int kernel_open(struct kernel **out, struct wgf_error *err);
 /* Accepts NULL. */
 void kernel_free(struct kernel *k);
+/* The width in columns of the terminal on fd (TIOCGWINSZ), 0 when fd is none. */
+int kernel_terminal_columns(int fd);
 
 static inline int kernel_link_get(struct kernel *k, const char *ifname, struct rtnl_link_info *out,
 				  struct wgf_error *err)
