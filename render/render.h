@@ -33,6 +33,14 @@ struct render_opts {
  * Host in the mesh. */
 size_t render_serving_hub(const struct model_host *h, const bool *hub_down);
 
+/* Opens the withheld preshared key of hp, a Peer's entry that render_host made
+ * for h without the sealing key, with o's sealing key pair (and checks it
+ * against its id; an error says where, through o->err). Callers that render
+ * without the key and open only the keys a plan sets spare a sealed-box
+ * opening per peer on every plan. */
+int render_open_psk(const struct model *m, const struct model_host *h, const struct render_opts *o,
+		    struct hs_peer *hp);
+
 /* Returns 0 and a normalized *out, or a negative errno. */
 int render_host(const struct model *m, const struct model_host *h,
 		const struct render_opts *o, struct host_state **out);

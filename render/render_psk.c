@@ -35,12 +35,30 @@ static int psk_error(const struct render_ctx *c, const struct model_peer *p, con
 			     l->line, l->col, p->meta.name, host, strerror(-r));
 }
 
+/* Opens s into hp->psk and checks it against psk's id; an error says where. */
+static int open_checked(const struct render_ctx *c, const struct model_peer *p, const struct model_psk *psk,
+			const struct model_sealed *s, struct hs_peer *hp)
+{
+	uint8_t id[SEAL_ID_LEN];
+	int r = seal_open(s->text, c->o->sealing_pub, c->o->sealing_priv, hp->psk);
+
+	if (r == 0) {
+		seal_psk_id(hp->psk, id);
+		if (sodium_memcmp(id, psk->id, SEAL_ID_LEN))
+			r = -EKEYREJECTED;
+	}
+	if (r < 0) {
+		sodium_memzero(hp->psk, sizeof(hp->psk));
+		return psk_error(c, p, s, r);
+	}
+	hp->psk_withheld = false;
+	return 0;
+}
+
 int render_peer_psk(const struct render_ctx *c, const struct model_peer *p, struct hs_peer *hp)
 {
 	const struct model_psk *psk = model_peer_psk(p, c->host_index);
 	const struct model_sealed *s;
-	uint8_t id[SEAL_ID_LEN];
-	int r;
 
 	if (!psk)
 		return 0;
@@ -56,19 +74,29 @@ int render_peer_psk(const struct render_ctx *c, const struct model_peer *p, stru
 	memcpy(hp->psk_id, psk->id, HS_PSK_ID_LEN);
 	if (!(hp->psk_sealed = strdup(s->text)))
 		return -ENOMEM;
-	if (!c->o || !c->o->sealing_priv || !c->o->sealing_pub) {
-		hp->psk_withheld = true;
+	hp->psk_withheld = true;
+	if (!c->o || !c->o->sealing_priv || !c->o->sealing_pub)
 		return 0;
-	}
-	r = seal_open(s->text, c->o->sealing_pub, c->o->sealing_priv, hp->psk);
-	if (r == 0) {
-		seal_psk_id(hp->psk, id);
-		if (sodium_memcmp(id, psk->id, SEAL_ID_LEN))
-			r = -EKEYREJECTED;
-	}
-	if (r < 0) {
-		sodium_memzero(hp->psk, sizeof(hp->psk));
-		return psk_error(c, p, s, r);
-	}
-	return 0;
+	return open_checked(c, p, psk, s, hp);
+}
+
+int render_open_psk(const struct model *m, const struct model_host *h, const struct render_opts *o,
+		    struct hs_peer *hp)
+{
+	struct render_ctx c = { .m = m, .h = h, .host_index = model_host_index(m, h), .o = o };
+	const struct model_peer *p = NULL;
+	const struct model_psk *psk;
+	const struct model_sealed *s;
+
+	if (!hp->has_psk || !hp->psk_withheld || !o->sealing_pub || !o->sealing_priv)
+		return 0;
+	for (size_t i = 0; hp->name && i < m->n_peers && !p; i++)
+		if (!strcmp(m->peers[i].meta.name, hp->name))
+			p = &m->peers[i];
+	psk = p && c.host_index != MODEL_NONE ? model_peer_psk(p, c.host_index) : NULL;
+	s = psk ? model_psk_sealed_to_host(psk, c.host_index) : NULL;
+	if (!s || memcmp(psk->id, hp->psk_id, HS_PSK_ID_LEN))
+		return wgf_error_set(o->err, -ENOENT, "the preshared key of peer \"%s\" is not in the repository "
+				     "any more", hp->name ? hp->name : "(unknown)");
+	return open_checked(&c, p, psk, s, hp);
 }

@@ -193,11 +193,11 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 static int render_desired(const struct model *m, const struct pipeline_host *ph, const struct pipeline_opts *o,
 			  struct host_state **desired, struct peer_notices *notices, struct wgf_error *err)
 {
+	/* without the sealing key: preshared keys are compared by their ids, and
+	 * only those a plan sets are opened (open_planned_psks) */
 	struct render_opts ro = {
 		.now = o->now, .private_key = ph->has_private_key ? ph->private_key : NULL, .hub_down = o->hub_down,
 		.fw_cache = o->fw_cache, .err = err,
-		.sealing_pub = ph->has_sealing_key ? ph->sealing_pub : NULL,
-		.sealing_priv = ph->has_sealing_key ? ph->sealing_priv : NULL,
 	};
 	struct peer_notice_opts no = { .now = o->now, .warn_days = o->expiry_warning, .host = ph->host };
 	int r;
@@ -628,10 +628,38 @@ static void plan_inputs_clear(struct plan_inputs *in)
 }
 
 /* A host that applies PSKs but has no sealing key plans them by their ids only. */
-static void warn_withheld(const struct pipeline_opts *o, const struct host_state *desired)
+/* The preshared keys the plan sets, opened with the host's sealing key. */
+static int open_planned_psks(const struct model *m, const struct pipeline_host *ph, struct plan *p,
+			     struct wgf_error *err)
+{
+	struct render_opts ro = { .sealing_pub = ph->sealing_pub, .sealing_priv = ph->sealing_priv, .err = err };
+	int r = 0;
+
+	if (!ph->has_sealing_key)
+		return 0;
+	for (size_t i = 0; r == 0 && i < p->n_actions; i++) {
+		const struct plan_action *a = &p->actions[i];
+		struct hs_device *d;
+		struct hs_peer *hp;
+
+		if (a->obj != PLAN_OBJ_PEER || !a->peer_desired || !a->u.peer.set_psk || !a->peer_desired->psk_withheld)
+			continue;
+		d = hoststate_find_device(p->desired, a->ifname);
+		hp = d ? hs_device_find_peer(d, a->peer_desired->public_key) : NULL;
+		if (hp && (r = render_open_psk(m, ph->host, &ro, hp)) < 0)
+			r = wgf_error_set(err, r, "opening the preshared key of peer \"%s\": %s",
+					  hp->name ? hp->name : "(unknown)", strerror(-r));
+	}
+	return r;
+}
+
+static void warn_withheld(const struct pipeline_opts *o, const struct pipeline_host *ph,
+			  const struct host_state *desired)
 {
 	size_t n = 0;
 
+	if (ph->has_sealing_key)
+		return;
 	for (size_t i = 0; i < desired->n_devices; i++)
 		for (size_t j = 0; j < desired->devices[i].n_peers; j++)
 			n += desired->devices[i].peers[j].psk_withheld;
@@ -667,7 +695,7 @@ static int plan_inputs(struct pipeline *pl, const struct model *m, const struct 
 	free(down);
 	if (r < 0)
 		return r;
-	warn_withheld(o, in->desired);
+	warn_withheld(o, &in->ph, in->desired);
 	r = observe_local(pl, o, in->k, in->desired, &in->observed, err);
 	if (r == 0 && o->converged)
 		r = converged_fill(o->converged, m, &in->ph, o->now, in->observed, &pl->rec, err);
@@ -692,6 +720,10 @@ int pipeline_plan(struct pipeline *pl, const struct model *m, const struct pipel
 		goto out;
 	r = diff_desired(m, in.ph.host, o, in.desired, in.observed, &pl->rec, &in.notices, plan, err);
 	in.desired = in.observed = NULL;
+	if (r == 0 && (r = open_planned_psks(m, &in.ph, *plan, err)) < 0) {
+		plan_free(*plan);
+		*plan = NULL;
+	}
 	if (r < 0)
 		goto out;
 	(*plan)->next_key = in.ph.next_key;
