@@ -8,9 +8,12 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 UNITDIR  ?= /usr/local/lib/systemd/system
 
 CFLAGS   ?= -O2 -g
+# the libraries' include directories as system ones: -MMD then leaves their headers
+# out of the .d files, and a build directory copied to a machine with the libraries
+# but not their -dev packages (make install in the guest) stays up to date
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
-            -fno-strict-aliasing -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+            -fno-strict-aliasing -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 ifeq ($(SAN),1)
