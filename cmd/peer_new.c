@@ -6,26 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd/peer_cmd.h"
 #include "model/model_alloc.h"
 #include "model/yaml_edit.h"
+#include "render/render.h"
 #include "reconcile/host/fileio.h"
-
-/* "2026-01-31" for a midnight, else "2026-01-31T12:30:00Z", as keyCreated is written. */
-static void peer_date(int64_t t, char buf[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	if (t % 86400 == 0)
-		strftime(buf, 32, "%Y-%m-%d", &tm);
-	else
-		strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static bool need_directory(const struct peer_args *a)
 {
@@ -205,6 +192,7 @@ static int write_and_print(struct peer_args *a, const char *path, const char *do
 int peer_new(struct peer_args *a)
 {
 	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN], psks[PEER_MAX_HUBS][WG_KEY_LEN];
+	const struct model_peer *old;
 	struct model *m = NULL;
 	size_t net, tenant, len = 0;
 	char *doc = NULL, *path = NULL;
@@ -219,13 +207,11 @@ int peer_new(struct peer_args *a)
 	}
 	if (cmd_load_model(&a->c, &m) < 0 || pick_scope(a, m, &net, &tenant) < 0)
 		goto out;
-	for (size_t i = 0; i < m->n_peers; i++)
-		if (!strcmp(m->peers[i].meta.name, a->name)) {
-			cmd_error("%s:%u:%u: there is a Peer \"%s\" already (`wgf peer rotate %s` gives it a new key)",
-				  m->peers[i].meta.loc.file, m->peers[i].meta.loc.line, m->peers[i].meta.loc.col,
-				  a->name, a->name);
-			goto out;
-		}
+	if ((old = model_find_peer(m, a->name))) {
+		cmd_error("%s:%u:%u: there is a Peer \"%s\" already (`wgf peer rotate %s` gives it a new key)",
+			  old->meta.loc.file, old->meta.loc.line, old->meta.loc.col, a->name, a->name);
+		goto out;
+	}
 	path = yaml_path(a);
 	if (!path || stat(path, &st) == 0) {
 		cmd_error("peer new: %s exists already (--file YAML to write elsewhere)", path ? path : "the file");
@@ -264,10 +250,11 @@ static int rotated_text(const struct peer_args *a, const struct model_peer *p, c
 	if (r == -ENOENT)
 		cmd_error("%s: the key %s is written there other than once: replace it by hand", path, old_b64);
 	if (r == 0 && p->has_key_created) {
-		char old_date[32], new_date[32], *fin = NULL;
+		char old_date[PEER_NOTICE_DATE_LEN], new_date[PEER_NOTICE_DATE_LEN], *fin = NULL;
 
-		peer_date(p->key_created, old_date);
-		peer_date(a->c.now - a->c.now % 86400, new_date);
+		/* keyCreated is written as peer_notice_date writes dates */
+		peer_notice_date(p->key_created, old_date);
+		peer_notice_date(a->c.now - a->c.now % 86400, new_date);
 		if (yaml_edit_replace(mid, strlen(mid), old_date, new_date, 1, &fin) == 0) {
 			free(mid);
 			mid = fin;

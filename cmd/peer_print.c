@@ -9,9 +9,10 @@
 
 const struct model_peer *peer_find(const struct model *m, const char *name)
 {
-	for (size_t i = 0; i < m->n_peers; i++)
-		if (!strcmp(m->peers[i].meta.name, name))
-			return &m->peers[i];
+	const struct model_peer *p = model_find_peer(m, name);
+
+	if (p)
+		return p;
 	cmd_error("peer: no Peer \"%s\" in %s", name, m->source);
 	return NULL;
 }

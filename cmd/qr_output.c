@@ -29,24 +29,6 @@ bool qr_format_parse(const char *s, enum qr_format *out)
 	return false;
 }
 
-/* Straight to the descriptor: stdio would keep a copy in its buffer. */
-static int qr_write_fd(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static bool qr_output_to_stdout(const struct qr_output *o)
 {
 	return !o->path || !strcmp(o->path, "-");
@@ -119,7 +101,7 @@ int qr_output_write(const char *text, size_t len, const struct qr_output *o)
 	}
 	if (to_stdout) {
 		fflush(stdout);
-		r = qr_write_fd(STDOUT_FILENO, buf, buf_len);
+		r = fileio_write_fd(STDOUT_FILENO, buf, buf_len);   /* not stdio: it would keep a copy */
 	} else {
 		r = fileio_write(o->path, buf, buf_len, 0600);
 	}

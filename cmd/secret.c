@@ -80,9 +80,10 @@ out:
 
 static const struct model_peer *find_peer(const struct model *m, const char *name)
 {
-	for (size_t i = 0; i < m->n_peers; i++)
-		if (!strcmp(m->peers[i].meta.name, name))
-			return &m->peers[i];
+	const struct model_peer *p = model_find_peer(m, name);
+
+	if (p)
+		return p;
 	cmd_error("secret: no Peer \"%s\"", name);
 	return NULL;
 }

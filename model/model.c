@@ -171,6 +171,24 @@ const struct model_host *model_find_host(const struct model *m, const char *name
 	return NULL;
 }
 
+const struct model_peer *model_find_peer(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_peers; i++)
+		if (m->peers[i].meta.name && !strcmp(m->peers[i].meta.name, name))
+			return &m->peers[i];
+	return NULL;
+}
+
+bool model_host_has_address(const struct model_host *h, const struct wgf_prefix *a)
+{
+	for (size_t i = 0; i < h->n_addresses; i++) {
+		struct wgf_prefix x = prefix_host(&h->addresses[i]);
+		if (prefix_equal(&x, a))
+			return true;
+	}
+	return false;
+}
+
 size_t model_host_index(const struct model *m, const struct model_host *h)
 {
 	if (m->n_hosts && h >= m->hosts && h < m->hosts + m->n_hosts)

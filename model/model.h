@@ -303,6 +303,9 @@ int model_load_buffers(const char *const *names, const char *const *bufs, const 
 void model_free(struct model *m);
 
 const struct model_host *model_find_host(const struct model *m, const char *name);
+const struct model_peer *model_find_peer(const struct model *m, const char *name);
+/* Is the single address a one of h's tunnel addresses? */
+bool model_host_has_address(const struct model_host *h, const struct wgf_prefix *a);
 /* h's index in m (h may be of another load of the same source: then by name), or MODEL_NONE. */
 size_t model_host_index(const struct model *m, const struct model_host *h);
 const struct model_host *model_find_host_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
@@ -322,7 +325,6 @@ const struct model_psk *model_peer_psk(const struct model_peer *p, size_t hub);
 /* The copy of psk sealed to that recipient, or NULL. */
 const struct model_sealed *model_psk_sealed_to_host(const struct model_psk *psk, size_t host);
 const struct model_sealed *model_psk_sealed_to_operator(const struct model_psk *psk, size_t oper);
-const struct model_operator *model_find_operator(const struct model *m, const char *name);
 /* Does the operator read the network's secrets (its network)? */
 static inline bool model_operator_reads(const struct model_operator *o, size_t network) { return o->network == network; }
 /* "90d", "12w", "36h" into seconds; false for anything else (0, overflow, other units). */

@@ -60,11 +60,3 @@ const struct model_sealed *model_psk_sealed_to_operator(const struct model_psk *
 			return &psk->sealed[i];
 	return NULL;
 }
-
-const struct model_operator *model_find_operator(const struct model *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_operators; i++)
-		if (m->operators[i].meta.name && !strcmp(m->operators[i].meta.name, name))
-			return &m->operators[i];
-	return NULL;
-}

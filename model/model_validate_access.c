@@ -323,16 +323,6 @@ static bool is_exit(const struct loader *l, size_t h)
 	return !l->host_x[h].failed && l->m->hosts[h].role == HOST_ROLE_EXIT;
 }
 
-static bool host_has_address(const struct model_host *h, const struct wgf_prefix *a)
-{
-	for (size_t i = 0; i < h->n_addresses; i++) {
-		struct wgf_prefix x = prefix_host(&h->addresses[i]);
-		if (prefix_equal(&x, a))
-			return true;
-	}
-	return false;
-}
-
 /* A DNS server inside the network that is not on one of the peer's exits is out of
  * an internet-only peer's reach (a policy may still open it: a warning). */
 static void check_internet_only_dns(struct loader *l, const struct model_peer *p)
@@ -347,7 +337,7 @@ static void check_internet_only_dns(struct loader *l, const struct model_peer *p
 		bool on_exit = false;
 
 		for (size_t j = 0; j < p->n_hubs && !on_exit; j++)
-			on_exit = is_exit(l, p->hubs[j]) && host_has_address(&m->hosts[p->hubs[j]], s);
+			on_exit = is_exit(l, p->hubs[j]) && model_host_has_address(&m->hosts[p->hubs[j]], s);
 		if (on_exit || !((pool && prefix_contains(pool, s)) || lan_host(m, p->network, s) != MODEL_NONE))
 			continue;
 		diag_warn(l->d, dns->loc.line ? &dns->loc : &p->meta.loc,

@@ -422,16 +422,6 @@ static int class_qsort_cmp(const void *a, const void *b)
 	return class_cmp(a, b);
 }
 
-static bool host_has_address(const struct model_host *h, const struct wgf_prefix *a)
-{
-	for (size_t i = 0; i < h->n_addresses; i++) {
-		struct wgf_prefix x = prefix_host(&h->addresses[i]);
-		if (prefix_equal(&x, a))
-			return true;
-	}
-	return false;
-}
-
 /* An internet-only peer's DNS servers that are on one of its exits (tunnel addresses). */
 static int internet_only_dns(const struct fw_network *fw, const struct model_peer *pe, struct fw_pset *out)
 {
@@ -444,7 +434,7 @@ static int internet_only_dns(const struct fw_network *fw, const struct model_pee
 		for (size_t j = 0; j < pe->n_hubs; j++) {
 			const struct model_host *h = pe->hubs[j] < m->n_hosts ? &m->hosts[pe->hubs[j]] : NULL;
 
-			if (h && h->role == HOST_ROLE_EXIT && host_has_address(h, &s)) {
+			if (h && h->role == HOST_ROLE_EXIT && model_host_has_address(h, &s)) {
 				int r = fw_pset_add(out, &s);
 				if (r < 0)
 					return r;

@@ -84,15 +84,12 @@ int render_open_psk(const struct model *m, const struct model_host *h, const str
 		    struct hs_peer *hp)
 {
 	struct render_ctx c = { .m = m, .h = h, .host_index = model_host_index(m, h), .o = o };
-	const struct model_peer *p = NULL;
+	const struct model_peer *p = hp->name ? model_find_peer(m, hp->name) : NULL;
 	const struct model_psk *psk;
 	const struct model_sealed *s;
 
 	if (!hp->has_psk || !hp->psk_withheld || !o->sealing_pub || !o->sealing_priv)
 		return 0;
-	for (size_t i = 0; hp->name && i < m->n_peers && !p; i++)
-		if (!strcmp(m->peers[i].meta.name, hp->name))
-			p = &m->peers[i];
 	psk = p && c.host_index != MODEL_NONE ? model_peer_psk(p, c.host_index) : NULL;
 	s = psk ? model_psk_sealed_to_host(psk, c.host_index) : NULL;
 	if (!s || memcmp(psk->id, hp->psk_id, HS_PSK_ID_LEN))

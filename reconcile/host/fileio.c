@@ -36,33 +36,35 @@ int fileio_mkdir(const char *path)
 	return 0;
 }
 
+int fileio_write_fd(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int fileio_write(const char *path, const void *data, size_t len, unsigned mode)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, r = 0;
+	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0) {
+	r = fileio_write_fd(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-		goto out;
-	}
-out:
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (!r && rename(tmp, path) < 0)

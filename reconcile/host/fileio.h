@@ -11,6 +11,8 @@ int fileio_read(const char *path, char **out, size_t *out_len);
 int fileio_read_regular(const char *path, size_t max, char **out, size_t *out_len);
 /* Creates the directory (0700) and its parents if missing. */
 int fileio_mkdir(const char *path);
+/* Writes all of data to fd (retrying short writes and EINTR). 0 or -errno. */
+int fileio_write_fd(int fd, const void *data, size_t len);
 /* Writes data to path atomically (temp file in the same directory, fsync, rename),
  * with the given mode. */
 int fileio_write(const char *path, const void *data, size_t len, unsigned mode);

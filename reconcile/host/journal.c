@@ -1136,20 +1136,6 @@ out:
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1211,7 +1197,7 @@ int journal_append(const char *state_dir, const struct journal_entry *entry)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = write_all(fd, buf, strlen(buf));
+	r = fileio_write_fd(fd, buf, strlen(buf));
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
