@@ -71,7 +71,7 @@ static void key_error(const char *path, int r, const char *missing)
 	if (r == -ENOENT && missing)
 		cmd_error("%s: no such file (%s)", path, missing);
 	else
-		cmd_error("%s: %s", path, keyfile_strerror(r));
+		cmd_error("%s: %s", path, keyfile_host_strerror(r));
 }
 
 /* The WireGuard key: kept, or made (force, or none yet). *made: it was. */

@@ -226,7 +226,7 @@ static int load_local_sealing_key(struct import_args *a, const uint8_t *device_p
 		r = seal_public_from_private(pub, priv);
 	sodium_memzero(priv, sizeof(priv));
 	if (r < 0) {
-		cmd_error("%s: %s", a->sealing_key_file, keyfile_strerror(r));
+		cmd_error("%s: %s", a->sealing_key_file, keyfile_host_strerror(r));
 		return -1;
 	}
 	if (device_pub) {

@@ -32,9 +32,11 @@ int peer_psk_item(const struct model *m, const struct model_peer *p, size_t hub,
  * mode (new files 0644). -1 after saying why. */
 int peer_write_repo_file(const char *path, const char *text, size_t len);
 
-/* Loads the directory repository again; on errors prints them (and says that
- * what was just written made it invalid) and returns -1. */
-int peer_revalidate(const char *dir, const char *what);
+/* Loads the repository again; on errors prints them, says that `what` (just
+ * written) made it invalid, and returns -1 for the caller to put it back.
+ * out (may be NULL): the model, and its warnings printed. */
+struct cmd_ctx;
+int peer_revalidate(const struct cmd_ctx *c, const char *what, struct model **out);
 
 /* Writes a client config: to -o FILE (0600), else stdout; as text or, with
  * qr/format, as a QR code. holds_key: the text holds a private key. -1 after saying why. */

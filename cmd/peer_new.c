@@ -173,12 +173,12 @@ static int write_and_print(struct peer_args *a, const char *path, const char *do
 		cmd_error("writing %s: %s", path, strerror(-r));
 		return -1;
 	}
-	if (peer_revalidate(a->c.path, "the new Peer") < 0) {
+	if (peer_revalidate(&a->c, "the new Peer", &m) < 0) {
 		unlink(path);
 		return -1;
 	}
 	fprintf(stderr, "wrote %s: commit it; the hubs configure the peer on their next apply\n", path);
-	if (cmd_load_model(&a->c, &m) < 0 || !(p = peer_find(m, a->name))) {
+	if (!(p = peer_find(m, a->name))) {
 		model_free(m);
 		return -1;
 	}
@@ -234,17 +234,12 @@ out:
 /* The Peer's file with old_key replaced by new_key (and keyCreated moved to
  * today when it is written as a date); -1 after saying why. */
 static int rotated_text(const struct peer_args *a, const struct model_peer *p, const char *path,
-			const uint8_t new_pub[WG_KEY_LEN], char **out, size_t *len)
+			const char *buf, size_t blen, const uint8_t new_pub[WG_KEY_LEN], char **out, size_t *len)
 {
-	char old_b64[WG_KEY_B64_LEN], new_b64[WG_KEY_B64_LEN], *buf = NULL, *mid = NULL;
-	size_t blen = 0;
-	int r = fileio_read(path, &buf, &blen);
+	char old_b64[WG_KEY_B64_LEN], new_b64[WG_KEY_B64_LEN], *mid = NULL;
+	int r;
 
 	*out = NULL;
-	if (r < 0) {
-		cmd_error("reading %s: %s", path, strerror(-r));
-		return -1;
-	}
 	r = yaml_edit_replace(buf, blen, key_to_base64(p->public_key, old_b64), key_to_base64(new_pub, new_b64), 1,
 			      &mid);
 	if (r == -ENOENT)
@@ -262,7 +257,6 @@ static int rotated_text(const struct peer_args *a, const struct model_peer *p, c
 			fprintf(stderr, "warning: %s: update keyCreated by hand\n", path);
 		}
 	}
-	free(buf);
 	if (r < 0) {
 		free(mid);
 		return -1;
@@ -295,19 +289,23 @@ int peer_rotate(struct peer_args *a)
 	}
 	key_generate_private(priv);
 	key_public_from_private(pub, priv);
-	if (rotated_text(a, p, path, pub, &text, &len) < 0 || fileio_read(path, &orig, &olen) < 0)
+	if ((r = fileio_read(path, &orig, &olen)) < 0) {
+		cmd_error("reading %s: %s", path, strerror(-r));
+		r = -1;
 		goto out;
-	if (peer_write_repo_file(path, text, len) < 0)
+	}
+	r = -1;
+	if (rotated_text(a, p, path, orig, olen, pub, &text, &len) < 0 || peer_write_repo_file(path, text, len) < 0)
 		goto out;
-	if (peer_revalidate(a->c.path, "the rotated key") < 0) {
+	model_free(m);
+	m = NULL;
+	if (peer_revalidate(&a->c, "the rotated key", &m) < 0) {
 		peer_write_repo_file(path, orig, olen);
 		goto out;
 	}
 	fprintf(stderr, "wrote %s: commit it; the hubs take the new key on their next apply, and the old one "
 		"stops working then\n", path);
-	model_free(m);
-	m = NULL;
-	if (cmd_load_model(&a->c, &m) < 0 || !(p = peer_find(m, a->name)))
+	if (!(p = peer_find(m, a->name)))
 		goto out;
 	r = peer_print_config(a, m, p, priv, psks.ptr);
 out:

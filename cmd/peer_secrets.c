@@ -185,17 +185,21 @@ int peer_write_repo_file(const char *path, const char *text, size_t len)
 	return 0;
 }
 
-int peer_revalidate(const char *dir, const char *what)
+int peer_revalidate(const struct cmd_ctx *c, const char *what, struct model **out)
 {
 	struct model *m = NULL;
 	struct diag d;
 	int r;
 
 	diag_init(&d);
-	r = model_load_dir(dir, &m, &d);
-	if (r < 0) {
+	r = cmd_load(c, &m, &d);
+	if (r < 0 || out)
 		diag_print(&d, stderr);
-		cmd_error("%s left the repository invalid (above); it was put back as it was", what);
+	if (r < 0)
+		cmd_error("%s left the repository invalid (above); it is put back as it was", what);
+	if (out && r == 0) {
+		*out = m;
+		m = NULL;
 	}
 	model_free(m);
 	diag_free(&d);

@@ -27,21 +27,89 @@ static const char help[] =
 	"                    ~/.config/wgf/identity)\n"
 	"  -h, --help        this help\n\n"
 	"Writes files of the directory PATH (default .); the repository is checked after\n"
-	"each write and put back when the write made it invalid.\n"
+	"the writes and put back when they made it invalid.\n"
 	"Exit: 0 done, 1 error.\n";
 
 enum { OPT_HUB = 0x300, OPT_IDENTITY };
 
-/* Replaces or adds p's key with hub in its file; -1 after saying why. */
-static int write_psk(const struct cmd_ctx *c, const struct model *m, const struct model_peer *p, size_t hub,
-		     const uint8_t psk[32])
+/* The files a command edits: each read once and edited in memory, then written
+ * together and the repository checked once (and put back when that fails). */
+struct file_edit {
+	char *path, *orig, *text;      /* text: NULL until edited */
+	size_t orig_len;
+};
+
+struct file_edits {
+	struct file_edit *v;
+	size_t n;
+};
+
+static void edits_free(struct file_edits *fe)
+{
+	for (size_t i = 0; i < fe->n; i++) {
+		free(fe->v[i].path);
+		free(fe->v[i].orig);
+		free(fe->v[i].text);
+	}
+	free(fe->v);
+	*fe = (struct file_edits){ 0 };
+}
+
+/* The edit of path, its file read when first asked for; NULL after saying why. */
+static struct file_edit *edits_file(struct file_edits *fe, const char *path)
+{
+	struct file_edit *v, *f;
+	int r;
+
+	for (size_t i = 0; i < fe->n; i++)
+		if (!strcmp(fe->v[i].path, path))
+			return &fe->v[i];
+	v = realloc(fe->v, (fe->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	fe->v = v;
+	f = &v[fe->n];
+	*f = (struct file_edit){ .path = strdup(path) };
+	if (!f->path)
+		return NULL;
+	r = fileio_read(path, &f->orig, &f->orig_len);
+	if (r < 0) {
+		cmd_error("reading %s: %s", path, strerror(-r));
+		free(f->path);
+		return NULL;
+	}
+	fe->n++;
+	return f;
+}
+
+/* Writes every edited file; checks the repository; puts every file back when
+ * a write fails or the result does not validate. -1 after saying why. */
+static int edits_commit(const struct cmd_ctx *c, struct file_edits *fe, const char *what)
+{
+	size_t written = 0;
+	int r = 0;
+
+	for (; written < fe->n && r == 0; written++)
+		if (fe->v[written].text)
+			r = peer_write_repo_file(fe->v[written].path, fe->v[written].text, strlen(fe->v[written].text));
+	if (r == 0 && peer_revalidate(c, what, NULL) == 0)
+		return 0;
+	for (size_t i = 0; i < written; i++)
+		if (fe->v[i].text)
+			peer_write_repo_file(fe->v[i].path, fe->v[i].orig, fe->v[i].orig_len);
+	return -1;
+}
+
+/* Replaces or adds p's key with hub in the edit of its file; -1 after saying why. */
+static int stage_psk(const struct cmd_ctx *c, struct file_edits *fe, const struct model *m,
+		     const struct model_peer *p, size_t hub, const uint8_t psk[32])
 {
 	const struct model_host *h = &m->hosts[hub];
 	struct yaml_item_edit e = { "Peer", p->meta.name, "presharedKeys", "hub", h->meta.name, NULL, false };
 	const struct model_psk *old = model_peer_psk(p, hub);
-	char *path = NULL, *buf = NULL, *item = NULL, *text = NULL;
-	const char *why = NULL;
-	size_t len = 0;
+	struct file_edit *f;
+	char *path = NULL, *item = NULL, *text = NULL;
+	const char *why = NULL, *cur;
 	int r = -1;
 
 	if (peer_psk_item(m, p, hub, psk, &item) < 0)
@@ -56,26 +124,22 @@ static int write_psk(const struct cmd_ctx *c, const struct model *m, const struc
 		path = NULL;
 		goto out;
 	}
-	if ((r = fileio_read(path, &buf, &len)) < 0) {
-		cmd_error("reading %s: %s", path, strerror(-r));
+	if (!(f = edits_file(fe, path)))
 		goto out;
-	}
-	r = yaml_edit_item(buf, len, &e, &text, &why);
+	cur = f->text ? f->text : f->orig;
+	r = yaml_edit_item(cur, f->text ? strlen(f->text) : f->orig_len, &e, &text, &why);
 	if (r < 0) {
 		cmd_error("%s: Peer %s: %s", path, p->meta.name, why ? why : strerror(-r));
 		goto out;
 	}
-	r = peer_write_repo_file(path, text, strlen(text));
-	if (r == 0 && peer_revalidate(c->path, "the sealed key") < 0) {
-		peer_write_repo_file(path, buf, len);
-		r = -1;
-	}
+	free(f->text);
+	f->text = text;
+	text = NULL;
 out:
 	free(path);
-	free(buf);
 	free(item);
 	free(text);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 static const struct model_peer *find_peer(const struct model *m, const char *name)
@@ -88,108 +152,79 @@ static const struct model_peer *find_peer(const struct model *m, const char *nam
 	return NULL;
 }
 
-/* A new key with the hub at p->hubs[h]; the file changes, so the model is loaded for each. */
-static int psk_with_hub(const struct cmd_ctx *c, const char *peer, size_t h)
+static int secret_psk(const struct cmd_ctx *c, const char *peer, const char *hub_name)
 {
+	struct file_edits fe = { 0 };
 	const struct model_peer *p;
 	struct model *m = NULL;
 	uint8_t psk[32];
+	size_t done = 0;
 	int r = -1;
 
 	if (cmd_load_model(c, &m) < 0 || !(p = find_peer(m, peer)))
 		goto out;
-	randombytes_buf(psk, sizeof(psk));
-	r = write_psk(c, m, p, p->hubs[h], psk);
-	if (r == 0)
-		fprintf(stderr, "sealed a new preshared key of %s with %s into %s\n", peer,
-			m->hosts[p->hubs[h]].meta.name, p->meta.loc.file);
-out:
-	sodium_memzero(psk, sizeof(psk));
-	model_free(m);
-	return r;
-}
-
-static int secret_psk(const struct cmd_ctx *c, const char *peer, const char *hub_name)
-{
-	const struct model_peer *p;
-	struct model *m = NULL;
-	size_t n_hubs = 0, done = 0;
-	bool *want = NULL;
-	int r = -1;
-
-	if (cmd_load_model(c, &m) < 0 || !(p = find_peer(m, peer)))
-		goto out;
-	n_hubs = p->n_hubs;
-	want = calloc(n_hubs + 1, sizeof(*want));
-	for (size_t h = 0; want && h < n_hubs; h++)
-		want[h] = !hub_name || !strcmp(m->hosts[p->hubs[h]].meta.name, hub_name);
-	for (size_t h = 0; want && h < n_hubs; h++)
-		done += want[h];
+	for (size_t h = 0; h < p->n_hubs; h++) {
+		if (hub_name && strcmp(m->hosts[p->hubs[h]].meta.name, hub_name))
+			continue;
+		randombytes_buf(psk, sizeof(psk));
+		if (stage_psk(c, &fe, m, p, p->hubs[h], psk) < 0)
+			goto out;
+		done++;
+	}
 	if (!done) {
 		cmd_error("secret psk: %s is not a hub of %s", hub_name ? hub_name : "(none)", peer);
 		goto out;
 	}
-	for (size_t h = 0; h < n_hubs; h++)
-		if (want[h] && psk_with_hub(c, peer, h) < 0)
-			goto out;
+	if (edits_commit(c, &fe, "the sealed key") < 0)
+		goto out;
+	for (size_t h = 0; h < p->n_hubs; h++)
+		if (!hub_name || !strcmp(m->hosts[p->hubs[h]].meta.name, hub_name))
+			fprintf(stderr, "sealed a new preshared key of %s with %s into %s\n", peer,
+				m->hosts[p->hubs[h]].meta.name, p->meta.loc.file);
 	fprintf(stderr, "commit it; then give the device its new config (`wgf peer config %s`)\n", peer);
 	r = 0;
 out:
-	free(want);
+	sodium_memzero(psk, sizeof(psk));
+	edits_free(&fe);
 	model_free(m);
 	return r;
 }
 
 /* Seals each key of p the identity opens again; counts them in *n. */
-static int reseal_peer(const struct cmd_ctx *c, const char *identity, const char *peer, size_t *n)
+static int reseal_peer(const struct cmd_ctx *c, struct file_edits *fe, const struct model *m,
+		       const struct model_peer *p, const char *identity, size_t *n)
 {
-	for (size_t h = 0;; h++) {
-		struct model *m = NULL;
-		const struct model_peer *p = NULL;
-		struct peer_psks psks = { 0 };
-		int r = 0;
+	struct peer_psks psks = { 0 };
+	int r = peer_open_psks(m, p, identity, &psks);
 
-		if (cmd_load_model(c, &m) < 0)
-			return -1;
-		p = find_peer(m, peer);
-		if (!p || h >= p->n_hubs) {
-			model_free(m);
-			return p ? 0 : -1;
-		}
-		if (model_peer_psk(p, p->hubs[h])) {
-			r = peer_open_psks(m, p, identity, &psks);
-			if (r == 0)
-				r = write_psk(c, m, p, p->hubs[h], psks.ptr[h]);
-			*n += r == 0;
-		}
-		peer_psks_clear(&psks);
-		model_free(m);
-		if (r < 0)
-			return -1;
+	for (size_t h = 0; r == 0 && h < p->n_hubs; h++) {
+		if (!psks.ptr[h])
+			continue;
+		r = stage_psk(c, fe, m, p, p->hubs[h], psks.ptr[h]);
+		*n += r == 0;
 	}
+	peer_psks_clear(&psks);
+	return r;
 }
 
 static int secret_reseal(const struct cmd_ctx *c, const char *peer, const char *identity)
 {
+	struct file_edits fe = { 0 };
 	struct model *m = NULL;
-	char **names;
-	size_t n_names = 0, n = 0;
+	size_t n = 0;
 	int r = 0;
 
 	if (cmd_load_model(c, &m) < 0)
 		return -1;
-	names = calloc(m->n_peers + 1, sizeof(*names));
-	for (size_t i = 0; names && i < m->n_peers; i++)
+	for (size_t i = 0; r == 0 && i < m->n_peers; i++)
 		if (m->peers[i].n_psks && (!peer || !strcmp(peer, m->peers[i].meta.name)))
-			names[n_names++] = strdup(m->peers[i].meta.name);
-	model_free(m);
-	for (size_t i = 0; names && i < n_names && r == 0; i++)
-		r = names[i] ? reseal_peer(c, identity, names[i], &n) : -1;
-	for (size_t i = 0; names && i < n_names; i++)
-		free(names[i]);
-	free(names);
+			r = reseal_peer(c, &fe, m, &m->peers[i], identity, &n);
+	if (r == 0 && n)
+		r = edits_commit(c, &fe, "the resealed keys");
 	if (r == 0)
 		fprintf(stderr, "resealed %zu preshared key%s%s\n", n, n == 1 ? "" : "s", n ? ": commit it" : "");
+	edits_free(&fe);
+	model_free(m);
 	return r;
 }
 

@@ -240,39 +240,38 @@ struct shape {
 	bool found;                    /* e->key: the item is there */
 };
 
-static bool shape_of(const char *buf, size_t len, const struct yaml_item_edit *e, struct shape *sh)
+/* The shape of the document e edits in a parsed tree; false when it has none. */
+static bool shape_in(const struct ytree *t, const struct yaml_item_edit *e, struct shape *sh)
 {
-	struct ytree t = { 0 };
-	struct diag d;
-	const struct ynode *root, *spec, *list;
+	const struct ynode *root = find_doc(t, e), *spec = root ? ynode_get(root, "spec") : NULL, *list;
 	size_t i;
-	bool ok = false;
 
-	diag_init(&d);
 	memset(sh, 0, sizeof(*sh));
-	if (ytree_parse("edit", buf, len, NULL, &t, &d) && !diag_has_errors(&d) && (root = find_doc(&t, e)) &&
-	    (spec = ynode_get(root, "spec")) && spec->type == YNODE_MAPPING) {
-		list = ynode_get(spec, e->list);
-		sh->root = root->n;
-		sh->spec = spec->n;
-		sh->items = list && list->type == YNODE_SEQUENCE ? list->n : 0;
-		sh->found = list && list->type == YNODE_SEQUENCE && find_item(list, e, &i);
-		ok = true;
-	}
-	ytree_free(&t);
-	diag_free(&d);
-	return ok;
+	if (!spec || spec->type != YNODE_MAPPING)
+		return false;
+	list = ynode_get(spec, e->list);
+	sh->root = root->n;
+	sh->spec = spec->n;
+	sh->items = list && list->type == YNODE_SEQUENCE ? list->n : 0;
+	sh->found = list && list->type == YNODE_SEQUENCE && find_item(list, e, &i);
+	return true;
 }
 
 /* Did the edit do what it should and nothing else (a safety net for YAML this
- * line-based editor misreads)? */
-static bool edit_checks(const char *before, size_t len, const char *after, const struct yaml_item_edit *e)
+ * line-based editor misreads)? before: the tree of the text edited. */
+static bool edit_checks(const struct ytree *before, const char *after, const struct yaml_item_edit *e)
 {
+	struct ytree t = { 0 };
 	struct shape a, b;
+	struct diag d;
+	bool ok;
 
-	if (!shape_of(before, len, e, &a) || !shape_of(after, strlen(after), e, &b))
-		return false;
-	if (b.root != a.root || b.spec != a.spec + (a.items == 0 && b.items == 1))
+	diag_init(&d);
+	ok = shape_in(before, e, &a) && ytree_parse("edit", after, strlen(after), NULL, &t, &d) &&
+	     !diag_has_errors(&d) && shape_in(&t, e, &b);
+	ytree_free(&t);
+	diag_free(&d);
+	if (!ok || b.root != a.root || b.spec != a.spec + (a.items == 0 && b.items == 1))
 		return false;
 	if (e->key ? !b.found || b.items != a.items + !a.found : b.items != a.items + !(e->replace_single && a.items == 1))
 		return false;
@@ -338,7 +337,7 @@ int yaml_edit_item(const char *buf, size_t len, const struct yaml_item_edit *e, 
 			free(block);
 		}
 	}
-	if (r == 0 && !edit_checks(buf, len, *out, e)) {
+	if (r == 0 && !edit_checks(&t, *out, e)) {
 		free(*out);
 		*out = NULL;
 		*err = "wgf cannot edit this file safely (its layout is unusual): make the change by hand";

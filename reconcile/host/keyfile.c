@@ -52,13 +52,18 @@ out:
 const char *keyfile_strerror(int r)
 {
 	switch (r) {
-	case -ENOENT: return "no such file (run `wgf host init`, or pass --key-file)";
+	case -ENOENT: return "no such file";
 	case -EPERM: return "readable by group or others (chmod 600)";
 	case -EINVAL: return "not a WireGuard private key (base64, 44 characters)";
 	case -EBADFD: return "not a regular file";
 	case -ELOOP: return "a symbolic link (give the file itself)";
 	default: return strerror(-r);
 	}
+}
+
+const char *keyfile_host_strerror(int r)
+{
+	return r == -ENOENT ? "no such file (run `wgf host init`, or pass --key-file)" : keyfile_strerror(r);
 }
 
 int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN])

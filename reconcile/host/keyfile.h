@@ -17,8 +17,11 @@
  * if it does not hold a key; -EBADFD if it is not a regular file (never waits on a
  * FIFO); -ELOOP if it is a symbolic link. */
 int keyfile_read(const char *path, uint8_t key[WG_KEY_LEN]);
-/* What went wrong reading a key file, for a message after the path. */
+/* What went wrong reading a key file, for a message after the path; the host
+ * variant says, for a missing file, how this host gets one. Operators'
+ * identities and devices' keys are key files too. */
 const char *keyfile_strerror(int r);
+const char *keyfile_host_strerror(int r);
 /* Creates a new key file (refuses to overwrite unless force). */
 int keyfile_create(const char *path, bool force, uint8_t key[WG_KEY_LEN]);
 /* The file called name in key_file's directory, into buf. 0 or -ENAMETOOLONG. */

@@ -114,7 +114,7 @@ static int read_optional_key(const char *path, const char *what, uint8_t key[WG_
 	if (r == -EPERM)
 		return wgf_error_set(err, r, "%s %s is readable by group or others; run chmod 600 %s", what, path, path);
 	if (r < 0)
-		return wgf_error_set(err, r, "%s %s: %s", what, path, keyfile_strerror(r));
+		return wgf_error_set(err, r, "%s %s: %s", what, path, keyfile_host_strerror(r));
 	return 1;
 }
 
@@ -165,7 +165,7 @@ int pipeline_identify(const struct model *m, const struct pipeline_opts *o, stru
 		return wgf_error_set(err, r, "%s is readable by group or others; run chmod 600 %s",
 				     o->key_file, o->key_file);
 	} else {
-		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
+		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_host_strerror(r));
 	}
 	r = 0;
 	if (keys.has_current && o->next_key_file)

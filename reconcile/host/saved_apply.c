@@ -132,7 +132,7 @@ static int fill_key(const struct saved_plan_host *h, const struct saved_apply_op
 		return wgf_error_set(err, -EACCES, "%s is readable by group or others; run chmod 600 %s", o->key_file,
 				     o->key_file);
 	if (r < 0)
-		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_strerror(r));
+		return wgf_error_set(err, r, "key file %s: %s", o->key_file, keyfile_host_strerror(r));
 	r = key_public_from_private(pub, priv);
 	if (r == 0 && memcmp(pub, h->public_key, WG_KEY_LEN))
 		*next_key = take_next_key(h, o, priv, pub) > 0;
