@@ -188,41 +188,43 @@ static int open_psk(const struct saved_plan_host *h, const struct hs_device *d, 
 			     "does not open with this host's sealing key (tampered)");
 }
 
-/* The PSKs of desired, opened with this host's sealing key when it has one;
+/* The PSKs the plan sets, opened with this host's sealing key when it has one;
  * without one they stay withheld (apply refuses to set such a PSK). */
-static int fill_psks(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct host_state *desired,
+static int fill_psks(const struct saved_plan_host *h, const struct saved_apply_opts *o, struct plan *plan,
 		     struct wgf_error *err)
 {
 	uint8_t priv[SEAL_KEY_LEN], pub[SEAL_KEY_LEN];
 	bool have = false;
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < desired->n_devices; i++) {
-		struct hs_device *d = &desired->devices[i];
+	for (size_t i = 0; r == 0 && i < plan->n_actions; i++) {
+		const struct plan_action *a = &plan->actions[i];
+		struct hs_device *d;
+		struct hs_peer *p;
 
-		for (size_t j = 0; r == 0 && j < d->n_peers; j++) {
-			struct hs_peer *p = &d->peers[j];
-
-			if (!p->has_psk || !p->psk_withheld || !p->psk_sealed)
-				continue;
-			if (!have) {
-				r = o->sealing_key_file ? keyfile_read(o->sealing_key_file, priv) : -ENOENT;
-				if (r == -ENOENT) {
-					r = 0;
-					goto out;
-				}
-				if (r < 0) {
-					r = wgf_error_set(err, r == -EPERM ? -EACCES : r, "sealing key %s: %s",
-							  o->sealing_key_file, r == -EPERM ? "readable by group or others; "
-							  "run chmod 600" : keyfile_strerror(r));
-					goto out;
-				}
-				if ((r = seal_public_from_private(pub, priv)) < 0)
-					goto out;
-				have = true;
+		if (a->obj != PLAN_OBJ_PEER || !a->peer_desired || !a->u.peer.set_psk)
+			continue;
+		d = hoststate_find_device(plan->desired, a->ifname);
+		p = d ? hs_device_find_peer(d, a->peer_desired->public_key) : NULL;
+		if (!p || !p->has_psk || !p->psk_withheld || !p->psk_sealed)
+			continue;
+		if (!have) {
+			r = o->sealing_key_file ? keyfile_read(o->sealing_key_file, priv) : -ENOENT;
+			if (r == -ENOENT) {
+				r = 0;
+				goto out;
 			}
-			r = open_psk(h, d, p, pub, priv, err);
+			if (r < 0) {
+				r = wgf_error_set(err, r == -EPERM ? -EACCES : r, "sealing key %s: %s",
+						  o->sealing_key_file, r == -EPERM ? "readable by group or others; "
+						  "run chmod 600" : keyfile_strerror(r));
+				goto out;
+			}
+			if ((r = seal_public_from_private(pub, priv)) < 0)
+				goto out;
+			have = true;
 		}
+		r = open_psk(h, d, p, pub, priv, err);
 	}
 out:
 	sodium_memzero(priv, sizeof(priv));
@@ -282,8 +284,6 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	if (!(desired = hoststate_dup(h->desired)))
 		return wgf_error_set(err, -ENOMEM, NULL);
 	r = fill_key(h, o, desired, &next_key, err);
-	if (r == 0)
-		r = fill_psks(h, o, desired, err);
 	*refused = r == -EPERM;
 	if (r < 0 || (r = pipeline_begin(o->state_dir, &pl, err)) < 0)
 		goto out;
@@ -292,6 +292,9 @@ int saved_apply_prepare(const struct saved_plan *sp, const struct saved_plan_hos
 	if (r < 0)
 		goto out;
 	r = same_plan(h, *plan, err);
+	/* only the keys the plan sets are opened, once it is the saved one */
+	if (r == 0)
+		r = fill_psks(h, o, *plan, err);
 	*refused = r == -EPERM;
 	if (r < 0)
 		goto out;
