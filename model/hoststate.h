@@ -89,11 +89,46 @@ struct hs_peer_fields {
 /* The kernel's main routing table (RT_TABLE_MAIN). */
 #define HS_ROUTE_TABLE_MAIN 254
 
+enum hs_route_type {
+	HS_ROUTE_UNICAST = 0,          /* out of ifname */
+	HS_ROUTE_BLACKHOLE,            /* dropped (ifname empty): an exit group with every member down */
+	HS_ROUTE_THROW,                /* the lookup goes on with the next rule (ifname empty):
+					  an exit group with every member down and whenAllDown: direct */
+};
+
 struct hs_route {
-	char ifname[IFNAMSIZ];
+	char ifname[IFNAMSIZ];         /* "" for a blackhole */
 	struct wgf_prefix dst;         /* network prefix (host bits zero) */
 	uint32_t table;                /* HS_ROUTE_TABLE_MAIN = main */
 	uint32_t metric;
+	enum hs_route_type type;
+	bool has_prefsrc;              /* the source address the host's own packets take */
+	struct wgf_prefix prefsrc;     /* a single address, same family as dst */
+	/* Desired only: the default route of an exit group's table, which `wgf
+	 * watch` switches between the members' interfaces (and a blackhole). It
+	 * is satisfied by any wgf route of the same (table, dst) out of one of
+	 * the desired state's devices, a blackhole or a throw: the member in use is
+	 * observed state, not drift. This route (the first choice) is made only
+	 * when there is none. */
+	bool switched;
+};
+
+/* Policy rules wgf owns: priorities in [HS_RULE_PRIO_MIN, HS_RULE_PRIO_MAX],
+ * FRA_PROTOCOL RTPROT_WGF. A rule is its whole selector and action: a change
+ * is a delete and an add. */
+#define HS_RULE_PRIO_MIN 20000
+#define HS_RULE_PRIO_MAX 20999
+
+struct hs_rule {
+	int family;                    /* AF_INET or AF_INET6 */
+	uint32_t priority;
+	struct wgf_prefix src, dst;    /* len 0 (family still set): any */
+	char iifname[IFNAMSIZ];        /* "": any */
+	bool has_fwmark;
+	bool invert;                   /* "not fwmark M" (FIB_RULE_INVERT) */
+	uint32_t fwmark, fwmask;       /* fwmask 0: all ones */
+	uint32_t table;
+	int suppress_prefixlen;        /* -1: none; 0: "suppress_prefixlength 0" */
 };
 
 struct hs_sysctl {
@@ -136,6 +171,8 @@ struct host_state {
 	size_t n_devices;
 	struct hs_route *routes;
 	size_t n_routes;
+	struct hs_rule *rules;         /* sorted by hs_rule_cmp */
+	size_t n_rules;
 	struct hs_sysctl *sysctls;
 	size_t n_sysctls;
 	struct hs_firewall firewall;
@@ -161,6 +198,8 @@ int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p);
 int hs_peer_add_allowed_ip(struct hs_peer *p, const struct wgf_prefix *ip);
 int hoststate_add_route(struct host_state *hs, const struct hs_route *r);
 int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *value);
+/* Copies r; returns 0 or -ENOMEM. */
+int hoststate_add_rule(struct host_state *hs, const struct hs_rule *r);
 
 void hoststate_normalize(struct host_state *hs);
 
@@ -176,6 +215,8 @@ bool hs_peer_psk_id(const struct hs_peer *p, uint8_t id[HS_PSK_ID_LEN]);
 /* Sets has_psk_id on every peer whose PSK is known. */
 void hoststate_fill_psk_ids(struct host_state *hs);
 int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */
+/* by family, priority, then every other field */
+int hs_rule_cmp(const void *a, const void *b);
 
 /* Deep copy (for rollback: the observed state becomes the desired one). NULL on ENOMEM. */
 struct host_state *hoststate_dup(const struct host_state *hs);

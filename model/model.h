@@ -71,6 +71,14 @@ struct model_dns {
 	size_t n_servers;
 	char **search;                 /* search domains, lower-case, no trailing dot */
 	size_t n_search;
+	/* Hosts (systemd-resolved): routing-only domains ("~corp.example" in
+	 * resolvectl's words), lower-case, no "~", no trailing dot: queries for
+	 * names under them go to these servers. Split DNS when any is given. */
+	char **routing;
+	size_t n_routing;
+	/* Hosts: is the link the default DNS route (resolved's DefaultRoute)?
+	 * AUTO: resolved decides (yes unless routing domains are given). */
+	enum { DNS_DEFAULT_ROUTE_AUTO = 0, DNS_DEFAULT_ROUTE_YES, DNS_DEFAULT_ROUTE_NO } default_route;
 };
 
 /* How old a key may get (Peer or Host, then Tenant, then Network). */
@@ -78,6 +86,18 @@ struct model_rotation {
 	bool set;
 	struct wgf_loc loc;
 	uint32_t max_age;              /* seconds */
+};
+
+/* Where the internet traffic of a Peer, Tenant or Host leaves (README "Exit
+ * groups"): "exit: GROUP", "exit: direct" or {group, only | except}. */
+struct model_exit_use {
+	bool set;
+	struct wgf_loc loc;
+	size_t group;                  /* index into model.exit_groups; MODEL_NONE: direct */
+	struct wgf_prefix *only;       /* only these destinations through the group, the rest directly */
+	size_t n_only;
+	struct wgf_prefix *except;     /* everything through the group but these */
+	size_t n_except;
 };
 
 struct model_network {
@@ -119,6 +139,7 @@ struct model_tenant {
 	bool isolated;                 /* default true */
 	struct model_dns dns;
 	struct model_rotation rotation;
+	struct model_exit_use exit;
 };
 
 enum model_selector_kind {
@@ -206,6 +227,13 @@ struct model_host {
 	struct model_rotation rotation;
 	bool has_key_created;
 	int64_t key_created;           /* unix seconds: when publicKey was made (without git history) */
+	struct model_dns dns;          /* the DNS of its own interfaces; hosts inherit none */
+	/* The host's own traffic (and its LANs') to the internet: full tunnel
+	 * through an exit group; for a hub or exit also its peers' that say nothing. */
+	struct model_exit_use exit;
+	/* Exits: the interface hubs and hosts using this exit through a group give
+	 * their tunnel to it. Default "wgx-" and the first 11 characters of the name. */
+	char exit_ifname[IFNAMSIZ];
 };
 
 /* A person who generates client configs: secrets of the network are sealed to them too. */
@@ -259,6 +287,50 @@ struct model_peer {
 	int64_t key_created;
 	struct model_psk *psks;        /* at most one per hub */
 	size_t n_psks;
+	struct model_exit_use exit;
+};
+
+enum exit_strategy {
+	EXIT_STRATEGY_PRIORITY = 0,    /* the best healthy member (lowest priority, then name) */
+	EXIT_STRATEGY_ROUND_ROBIN,     /* peers spread over healthy members, each sticky to its own */
+	EXIT_STRATEGY_LATENCY,         /* the healthy member with the lowest round-trip time */
+};
+
+enum exit_all_down {
+	EXIT_ALL_DOWN_BLACKHOLE = 0,   /* nothing leaves (never leak onto the local internet) */
+	EXIT_ALL_DOWN_DIRECT,          /* the host's own internet */
+};
+
+struct model_exit_member {
+	struct wgf_loc loc;
+	size_t host;                   /* index into model.hosts, role exit */
+	int32_t priority;              /* lower first; default 100; ties by name */
+};
+
+struct model_exit_health {
+	uint32_t interval_ms;          /* probe every; default 1000 */
+	uint32_t timeout_ms;           /* a probe's answer within; default 1000 */
+	uint32_t failures;             /* consecutive failed probes before down; default 3 */
+	uint32_t successes;            /* consecutive answers before up again; default 3 */
+	uint32_t hold_ms;              /* a recovered member is preferred again after; default 60000 */
+	uint32_t handshake_max;        /* seconds: an older handshake is unhealthy; default 180 */
+	bool has_target;               /* also probe this address beyond the exit */
+	struct wgf_loc target_loc;
+	struct wgf_prefix target;      /* a single address */
+	uint32_t latency_margin_ms;    /* latency: switch only to one better by this; default 10 */
+};
+
+/* A set of exits with failover (README "Exit groups"). */
+struct model_exit_group {
+	struct model_meta meta;
+	size_t network;
+	enum exit_strategy strategy;
+	struct model_exit_member *members;   /* sorted by (priority, host name) */
+	size_t n_members;
+	struct model_exit_health health;
+	enum exit_all_down all_down;
+	struct model_selector *use;    /* peers selected here use the group (peer, tenant, labels) */
+	size_t n_use;
 };
 
 /* A Peer's "expires": "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */
@@ -277,6 +349,8 @@ struct model {
 	size_t n_policies;
 	struct model_operator *operators;
 	size_t n_operators;
+	struct model_exit_group *exit_groups;   /* sorted by name */
+	size_t n_exit_groups;
 	char **files;                  /* owned file names; wgf_loc.file points into these */
 	size_t n_files;
 	char *source;                  /* "directory /path" or "commit 1a2b3c4d (main)" */
@@ -320,6 +394,15 @@ bool model_host_attached_to(const struct model_host *h, size_t hub);
 const struct model_dns *model_peer_dns(const struct model *m, const struct model_peer *p);
 struct model_rotation model_peer_rotation(const struct model *m, const struct model_peer *p);
 struct model_rotation model_host_rotation(const struct model *m, const struct model_host *h);
+/* Where a Peer's internet traffic leaves: its own "exit", else the one ExitGroup
+ * whose "use" selects it, else its Tenant's "exit"; NULL when none says (the
+ * peer's primary hub decides, as before exit groups). A use with group
+ * MODEL_NONE is "direct". */
+const struct model_exit_use *model_peer_exit(const struct model *m, const struct model_peer *p);
+const struct model_exit_group *model_find_exit_group(const struct model *m, const char *name);
+const char *exit_strategy_name(enum exit_strategy s);   /* "priority", "round-robin", "latency" */
+const char *exit_all_down_name(enum exit_all_down a);   /* "blackhole", "direct" */
+
 /* The Peer's preshared key with that hub (index into model.hosts), or NULL. */
 const struct model_psk *model_peer_psk(const struct model_peer *p, size_t hub);
 /* The copy of psk sealed to that recipient, or NULL. */
