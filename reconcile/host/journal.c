@@ -900,7 +900,8 @@ int journal_find(const char *state_dir, const char *hex, size_t *line, struct wg
 static bool result_valid(const char *r)
 {
 	return r && (!strcmp(r, JOURNAL_APPLIED) || !strcmp(r, JOURNAL_ROLLED_BACK) || !strcmp(r, JOURNAL_FAILED) ||
-		     !strcmp(r, JOURNAL_REFUSED) || !strcmp(r, JOURNAL_KEY_ROTATED));
+		     !strcmp(r, JOURNAL_REFUSED) || !strcmp(r, JOURNAL_KEY_ROTATED) ||
+		     !strcmp(r, JOURNAL_EXIT_SWITCHED));
 }
 
 /* A display-safe copy of s cut to at most max bytes (on a character boundary,

@@ -45,6 +45,9 @@
 /* After an apply, the host's key file became the prepared next key (wgf host
  * rotate): reason names the old and new public keys' fingerprints. */
 #define JOURNAL_KEY_ROTATED "key-rotated"
+/* `wgf watch` pointed an exit group's table at another member (or a
+ * blackhole/throw): reason says the group, the table, from, to and why. */
+#define JOURNAL_EXIT_SWITCHED "exit-switched"
 
 /* One entry, for writing and as read. When read, the strings are owned by the
  * struct journal they are in, display-safe (valid UTF-8, no control
@@ -69,7 +72,7 @@ struct journal_entry {
 /* Appends e to <state_dir>/journal (made 0600 with the directory if missing),
  * chained to the head, fsynced, then rewrites the head atomically. Strings are
  * made display-safe and cut to their bounds; e->result must be one of the
- * five above, e->revision NULL or 40 lower-case hex digits, e->time within
+ * six above, e->revision NULL or 40 lower-case hex digits, e->time within
  * the years 1970 to 9999 and the counts below 2^53 (else -EINVAL). A journal
  * damaged since the head was written is appended to all the same (the damage
  * stays visible to journal_verify); a line left unfinished by a crash, which
