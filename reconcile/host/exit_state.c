@@ -148,7 +148,7 @@ static struct json_object *member_json(const struct exit_state_member *m)
 	e |= json_put(o, "up", json_object_new_boolean(m->up));
 	e |= m->since_ms ? json_put(o, "since_ms", json_object_new_int64(m->since_ms)) : json_put_null(o, "since_ms");
 	e |= json_put_str(o, "why", m->why);
-	e |= m->has_latency ? json_put(o, "latency_ms", json_object_new_double(round(m->latency_ms * 1000) / 1000))
+	e |= m->has_latency ? json_put(o, "latency_ms", json_object_new_double((double)(int64_t)(m->latency_ms * 1000 + 0.5) / 1000))
 			    : json_put_null(o, "latency_ms");
 	e |= m->handshake_age_s >= 0 ? json_put(o, "handshake_age_s", json_object_new_int64(m->handshake_age_s))
 				     : json_put_null(o, "handshake_age_s");

@@ -2,7 +2,6 @@
 #include "reconcile/host/exit_watch.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +50,7 @@ static void say(const struct exit_watch *w, const char *fmt, ...)
 
 static uint32_t scaled(uint32_t ms, double f)
 {
-	double v = ceil((double)ms * f);
+	double v = (double)ms * f;
 
 	return v < 1 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
