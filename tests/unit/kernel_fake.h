@@ -18,7 +18,7 @@ enum kernel_fake_op {
 	KF_WG_USERSPACE_START,
 	KF_SYSCTL_READ, KF_SYSCTL_WRITE,
 	KF_NFT_GET, KF_NFT_REPLACE, KF_NFT_CHECK, KF_NFT_PATCH, KF_NFT_PATCH_CHECK, KF_NFT_DELETE,
-	KF_NFT_STAMP, KF_PING,
+	KF_NFT_STAMP, KF_PING, KF_PING_MANY,
 	KF_OP_MAX
 };
 
@@ -37,6 +37,7 @@ struct kernel_fake {
 	bool wg_kernel;            /* what wg_kernel_available answers (default true) */
 	uint32_t nft_genid;        /* bumped by every nftables commit */
 	struct wgf_prefix unreachable[4];  /* ping: these addresses do not answer */
+	uint32_t rtt_us;           /* ping_many: the round trip of every answer */
 	size_t n_unreachable;
 	struct kernel_fake_call *calls;
 	size_t n_calls, cap_calls;
