@@ -26,6 +26,10 @@ struct exit_watch {
 	struct exit_watch_opts o;
 	bool has4, has6;               /* the host's tunnel address of each family */
 	struct wgf_prefix src4, src6;
+	/* the probes' mark: the fwmark of the host's tunnels, which its full-tunnel
+	 * rule ("not fwmark M lookup TABLE") lets pass, so that a probe is never
+	 * routed by the very table it tests (a blackhole there would drop it) */
+	uint32_t fwmark;
 	struct watched_group *g;
 	struct exit_group_state *st;
 	size_t n;
@@ -232,6 +236,7 @@ static void target_add(const struct exit_watch *w, const char *ifname, const str
 	memset(p, 0, sizeof(*p));
 	p->ifname = ifname;
 	p->addr = prefix_host(addr);
+	p->fwmark = w->fwmark;
 	if (addr->family == AF_INET && w->has4) {
 		p->has_src = true;
 		p->src = w->src4;
@@ -443,6 +448,8 @@ int exit_watch_new(struct kernel *k, const struct model *m, const struct model_h
 	w->k = k;
 	w->host = h;
 	w->o = *o;
+	w->fwmark = m && h->network < m->n_networks && m->networks[h->network].fwmark ?
+		    m->networks[h->network].fwmark : EXIT_FWMARK_DEFAULT;
 	host_sources(w);
 	w->g = calloc(e->n_groups + 1, sizeof(*w->g));
 	w->st = calloc(e->n_groups + 1, sizeof(*w->st));
@@ -464,7 +471,6 @@ int exit_watch_new(struct kernel *k, const struct model *m, const struct model_h
 			goto fail;
 	}
 	read_routes(w);
-	(void)m;
 	*out = w;
 	return 0;
 fail:

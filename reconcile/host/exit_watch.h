@@ -24,8 +24,10 @@ struct exit_watch_opts {
 
 struct exit_watch;
 
-/* Watches host h's groups e; m, h and e are borrowed and must outlive it.
- * Reads the tables' routes to start from what is in use. 0 or a negative errno. */
+/* Watches host h's groups e; m, h and e are borrowed and must outlive it (m
+ * may be NULL: the probes' mark is then EXIT_FWMARK_DEFAULT, else the
+ * network's fwmark or that). Reads the tables' routes to start from what is
+ * in use. 0 or a negative errno. */
 int exit_watch_new(struct kernel *k, const struct model *m, const struct model_host *h,
 		   const struct render_exits *e, const struct exit_watch_opts *o, struct exit_watch **out);
 void exit_watch_free(struct exit_watch *w);

@@ -222,6 +222,11 @@ static int echo_send(struct ping_target *t, struct echo_wait *w)
 		close(fd);
 		return r;
 	}
+	if (t->fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &t->fwmark, sizeof(t->fwmark)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
 	w->id = random_id();
 	echo_request(pkt, t->addr.family, w->id, 1, "wgf-exit");
 	w->sent_us = now_us();

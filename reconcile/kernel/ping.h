@@ -20,6 +20,8 @@ struct ping_target {
 	bool has_src;
 	struct wgf_prefix src;         /* the source address to bind (same family), e.g. the
 					  host's tunnel address on another device */
+	uint32_t fwmark;               /* SO_MARK of the echo (0: none): the mark that policy
+					  rules of full tunnels let pass ("not fwmark M") */
 	/* filled: */
 	bool alive;                    /* the reply came within the timeout */
 	uint32_t rtt_us;               /* alive: from sending to the reply */

@@ -6,13 +6,16 @@
 #   hub ── wwxa ══ exit A ──┐
 #       └─ wwxb ══ exit B ──┴── inet (198.18.77.77)
 #
-# The hub's traffic from its tunnel address goes by table 52000 (a policy rule)
-# out of the member in use; the exits masquerade, so the source the "internet"
+# The hub's own traffic goes by table 52000 (the full-tunnel rule pair, not
+# fwmark 51820) out of the member in use; the exits masquerade, so the source the "internet"
 # sees says which exit a packet used. Exit A's wireguard-go is killed: the
 # table's default route moves to B within 10 s (measured) and traffic leaves
 # through B; A comes back: the route returns only after the hold (60 s). Both
 # down: a blackhole, and nothing leaves. Every switch is in the journal, the
-# state in exits.json.
+# state in exits.json. Then `wgf watch` itself on a repository naming the
+# same tunnels (Hosts, an ExitGroup): its Host found by its key, its table,
+# wgf status, SIGHUP, a switch, SIGTERM, --once --json. (The repository part
+# needs the ExitGroup kind in the loader; a build without it skips it.)
 # usage: tests/lab/test_watch.sh [BUILD_DIR]
 set -u
 LAB_RUN=${LAB_RUN:-ww$$}
@@ -65,11 +68,14 @@ in_host hub ip addr add 10.77.0.1/32 dev lo
 for x in a b; do
 	lab_wg_up hub wwx$x || { fail "hub wwx$x"; lab_done; exit 1; }
 	ep=192.168.7$([ $x = a ] && echo 7 || echo 8).2
-	in_host hub wg set wwx$x private-key "$LAB_DIR/hub.key" peer "$(cat "$LAB_DIR/x$x.pub")" \
+	in_host hub wg set wwx$x private-key "$LAB_DIR/hub.key" fwmark 51820 peer "$(cat "$LAB_DIR/x$x.pub")" \
 		endpoint "$ep:51820" persistent-keepalive 25 allowed-ips 0.0.0.0/0
 	in_host hub ip link set wwx$x up
 done
-in_host hub ip rule add from 10.77.0.1 lookup $TABLE priority 20100
+# the design's pair for a host's own traffic (wg-quick's): connected routes of
+# main win, the rest goes by the group's table but for the tunnels' own packets
+in_host hub ip rule add priority 20000 lookup main suppress_prefixlength 0
+in_host hub ip rule add priority 20900 not fwmark 51820 lookup $TABLE
 
 in_host inet nft -f - <<-EOF
 	table inet wwcount { chain in { type filter hook input priority 0;
@@ -174,7 +180,99 @@ b0=$(seen b)
 through; b1=$(seen b)
 [ "${b1:-0}" -eq "${b0:-0}" ] && ok "nothing leaves by the local internet with every exit down" ||
 	fail "traffic leaked by the hub's own default route (internet saw B's underlay: ${b0:-?} -> ${b1:-?})"
+# B comes back: the probes (marked, so the blackhole does not catch them) see it, the route follows
+exit_up xb 10.77.0.3 wwb-i 172.31.78.1 || fail "restarting exit B"
+ms=$(wait_route "dev wwxb" 20000) && ok "from the blackhole to exit B once it answers again (${ms} ms)" ||
+	fail "no route to wwxb after B came back: $(route_dev)"
 
 kill -TERM $WATCH; wait $WATCH
 check "watch_check ends on SIGTERM with status 0" test $? -eq 0
+in_host hub ip route del default via 192.168.78.2 dev wwh-b
+
+# ---- wgf watch itself, from a repository: the same tunnels as Hosts and an ExitGroup
+REPO=$LAB_DIR/repo STATE2=$LAB_DIR/state-repo
+mkdir -p "$REPO"
+cat >"$REPO/net.yaml" <<EOF
+apiVersion: wgf/v1
+kind: Network
+metadata: {name: lab}
+spec:
+  interface: wwlab0
+  addressPools: {ipv4: 10.77.0.0/24}
+---
+apiVersion: wgf/v1
+kind: Host
+metadata: {name: hub}
+spec:
+  role: hub
+  publicKey: $(cat "$LAB_DIR/hub.pub")
+  endpoint: 192.168.77.1:51820
+  addresses: [10.77.0.1/24]
+  exit: lab-out
+---
+apiVersion: wgf/v1
+kind: Host
+metadata: {name: xa}
+spec:
+  role: exit
+  publicKey: $(cat "$LAB_DIR/xa.pub")
+  endpoint: 192.168.77.2:51820
+  addresses: [10.77.0.2/24]
+  exitInterface: wwxa
+---
+apiVersion: wgf/v1
+kind: Host
+metadata: {name: xb}
+spec:
+  role: exit
+  publicKey: $(cat "$LAB_DIR/xb.pub")
+  endpoint: 192.168.78.2:51820
+  addresses: [10.77.0.3/24]
+  exitInterface: wwxb
+---
+apiVersion: wgf/v1
+kind: ExitGroup
+metadata: {name: lab-out}
+spec:
+  members: [{host: xa, priority: 10}, {host: xb, priority: 20}]
+  health: {interval: 1s, timeout: 1s, target: 198.18.77.77}
+EOF
+if ! "$WGF" validate "$REPO" >"$LAB_DIR/validate" 2>&1; then
+	skip "wgf watch from a repository: this build does not load ExitGroup yet ($(head -1 "$LAB_DIR/validate"))"
+	lab_done; exit
+fi
+exit_up xa 10.77.0.2 wwa-i 172.31.77.1 || fail "restarting exit A"
+LOG2=$LAB_DIR/watch2.log
+(exec nsenter --net="/run/netns/$(lab_ns hub)" --mount="$LAB_DIR/mnt/hub" -- env NO_COLOR=1 "$WGF" watch "$REPO" \
+	--key-file "$LAB_DIR/hub.key" --state-dir "$STATE2" 2>"$LOG2") &
+WATCH2=$!
+for i in $(seq 50); do [ -s "$STATE2/exits.json" ] && break; sleep 0.1; done
+T=$(jq -r '.groups[0].tables[0].table' "$STATE2/exits.json" 2>/dev/null)
+check "wgf watch found its Host by its key and the group's table ($T, in 52000-52999)" \
+	test "${T:-0}" -ge 52000 -a "${T:-0}" -le 52999
+TABLE=$T
+ms=$(wait_route "dev wwxa" 5000) && ok "wgf watch: table $T goes out of xa's interface (${ms} ms)" ||
+	fail "wgf watch: table $T: $(route_dev) ($(cat "$LOG2"))"
+st=$(env WGF_STATE_DIR="$STATE2" NO_COLOR=1 "$WGF" status 2>&1)
+echo "$st" | grep -q "^exit group lab-out (priority, whenAllDown: blackhole): wgf watch updated" &&
+	echo "$st" | grep -qE "^  member xa +wwxa +up since watch started, latency [0-9.]+ ms, handshake [0-9]+s ago" &&
+	echo "$st" | grep -q "^  table $T: xa$" && ok "wgf status shows the group, its members' health and the member in use" ||
+	fail "wgf status: $st"
+env WGF_STATE_DIR="$STATE2" "$WGF" status --json 2>/dev/null |
+	jq -e '.exit_groups.watch_running == true and .exit_groups.groups[0].members[1].name == "xb"' >/dev/null &&
+	ok "wgf status --json: exit_groups, watch running" || fail "status --json"
+kill -HUP $WATCH2
+for i in $(seq 30); do grep -q "reading the repository again" "$LOG2" && break; sleep 0.1; done
+check "SIGHUP reads the repository again" grep -q "reading the repository again" "$LOG2"
+kill $(ip netns pids "$(lab_ns xa)")
+ms=$(wait_route "dev wwxb" 10000) && ok "wgf watch: xa down, table $T moved to xb in ${ms} ms" ||
+	fail "wgf watch: no switch to wwxb: $(route_dev) ($(tail -3 "$LOG2"))"
+kill -TERM $WATCH2; wait $WATCH2
+check "wgf watch ends on SIGTERM with status 0" test $? -eq 0
+sleep 3.2
+env WGF_STATE_DIR="$STATE2" NO_COLOR=1 "$WGF" status 2>&1 | grep -q "WATCH NOT RUNNING" &&
+	ok "3 intervals later, wgf status says watch is not running" || fail "status after watch stopped"
+out=$(in_host hub env NO_COLOR=1 "$WGF" watch "$REPO" --key-file "$LAB_DIR/hub.key" --state-dir "$STATE2" --once --json 2>/dev/null)
+echo "$out" | jq -e --argjson t "$T" '.host == "hub" and .groups[0].tables[0].table == $t' >/dev/null &&
+	ok "wgf watch --once --json: one round, the state printed" || fail "watch --once --json: $out"
 lab_done
