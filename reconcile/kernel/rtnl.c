@@ -876,11 +876,6 @@ static int rule_msg(struct rtnl *r, uint16_t type, uint16_t flags, const struct 
 	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
-int rtnl_rule_add(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err)
-{
-	return rule_msg(r, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule, err);
-}
-
 /* The rule, canonical as a listing gives it (hoststate's normal form). */
 static struct hs_rule rule_canon(const struct hs_rule *rule)
 {
@@ -944,6 +939,28 @@ static int rule_del_once(struct rtnl *r, const struct hs_rule *want, struct rule
 	return ret;
 }
 
+/* NLM_F_EXCL would refuse "from all lookup T" next to "from 10.8.0.0/24 lookup
+ * T" of the same priority (and "not fwmark M" next to "fwmark M"): the kernel
+ * compares only the fields the request sets, and never the flags. So whether
+ * the rule is there is read from a listing, and the add is not exclusive. */
+int rtnl_rule_add(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err)
+{
+	struct hs_rule want = rule_canon(rule);
+	struct rule_list l = { 0 };
+	size_t same;
+	int ret;
+
+	if (!rule_valid(rule))
+		return wgf_error_set(err, -EINVAL, NULL);
+	ret = rtnl_rule_list(r, &l.v, &l.n, err);
+	if (ret == 0 && rule_find(&l, &want, &same) != SIZE_MAX)
+		ret = wgf_error_set(err, -EEXIST, NULL);
+	if (ret == 0)
+		ret = rule_msg(r, RTM_NEWRULE, NLM_F_CREATE, &want, err);
+	free(l.v);
+	return ret;
+}
+
 /*
  * The kernel deletes the first rule that matches what the request sets, and a
  * field it does not set (any source, no fwmark) or FIB_RULE_INVERT does not
@@ -979,7 +996,7 @@ int rtnl_rule_del(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *
 		ret = wgf_error_set(err, -EIO, "the kernel did not delete the rule");
 	for (size_t i = 0; i < gone.n; i++) {
 		struct wgf_error e = {0};
-		int back = rtnl_rule_add(r, &gone.v[i], &e);
+		int back = rule_msg(r, RTM_NEWRULE, NLM_F_CREATE, &gone.v[i], &e);
 
 		if (back < 0 && ret >= 0) {
 			wgf_error_move(err, &e);
