@@ -374,7 +374,7 @@ static int read_device(struct reader *r, struct json_object *o, struct host_stat
 static int read_route(struct reader *r, struct json_object *o, struct host_state *hs)
 {
 	struct hs_route rt = { 0 };
-	struct json_object *sw;
+	struct json_object *sw = NULL;
 	const char *ifname, *dst, *why;
 	uint64_t table, metric;
 	int ret;
@@ -394,9 +394,10 @@ static int read_route(struct reader *r, struct json_object *o, struct host_state
 	rt.metric = (uint32_t)metric;
 	if (hs_route_kind_from_json(o, &rt, &why) < 0)
 		return bad(r, NULL, "%s", why);
-	if (json_object_object_get_ex(o, "switched", &sw) &&
-	    (!json_object_is_type(sw, json_type_boolean) || (rt.switched = json_object_get_boolean(sw), false)))
+	/* plans before switched routes have none */
+	if (json_object_object_get_ex(o, "switched", &sw) && !json_object_is_type(sw, json_type_boolean))
 		return bad(r, "switched", "expected true or false");
+	rt.switched = sw && json_object_get_boolean(sw);
 	return hoststate_add_route(hs, &rt) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
 }
 
