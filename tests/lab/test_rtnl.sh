@@ -279,6 +279,23 @@ check "route_replace turns the blackhole into a route out of d1 (one route)" sam
 	"$(in_host "$H" ip -4 route show table 52001 proto 157)" "default dev d1 scope link "
 rc route-set blackhole - 0.0.0.0/0 52001 0 -
 check "... and back into a blackhole" same "$(in_host "$H" ip -4 route show table 52001 proto 157)" "blackhole default "
+rc route-set unicast d1 ::/0 52001 0 -
+check "route_replace turns the IPv6 throw into a route out of d1 (one route)" same \
+	"$(in_host "$H" ip -6 route show table 52001 proto 157 | sed 's/ pref medium//')" "default dev d1 metric 1024"
+rc route-set throw - ::/0 52001 0 -
+check "... and back into a throw" bash -c '[[ $1 == "throw default "* && $(wc -l <<<"$1") == 1 ]]' _ \
+	"$(in_host "$H" ip -6 route show table 52001 proto 157)"
+in_host "$H" ip addr add fd00:77::1/64 dev d0 nodad
+rc route-set unicast d0 ::/0 52003 0 fd00:77::1
+check "an IPv6 route with prefsrc" same "$(in_host "$H" ip -6 route show table 52003 proto 157 | sed 's/ pref medium//')" \
+	"default dev d0 src fd00:77::1 metric 1024"
+check "route_list reports the IPv6 prefsrc" same "$(rc route-kinds | grep 'table 52003 ')" \
+	"::/0 unicast dev d0 table 52003 metric 1024 src fd00:77::1/128"
+rc route-set unicast d0 ::/0 52003 0 -
+check "route_replace without prefsrc drops it" same "$(rc route-kinds | grep 'table 52003 ')" \
+	"::/0 unicast dev d0 table 52003 metric 1024 src -"
+check "a prefsrc the host does not have is refused by the kernel (EINVAL)" rc_err EINVAL route-set unicast d0 0.0.0.0/0 52003 0 10.123.0.1
+rc route-unset unicast d0 ::/0 52003 0 -
 rc route-unset blackhole - 0.0.0.0/0 52001 0 -
 rc route-unset throw - ::/0 52001 0 -
 rc route-unset unicast d0 0.0.0.0/0 52002 0 10.1.0.1
