@@ -209,9 +209,7 @@ int hs_rule_cmp(const void *pa, const void *pb)
 	return a->suppress_prefixlen < b->suppress_prefixlen ? -1 : a->suppress_prefixlen > b->suppress_prefixlen;
 }
 
-/* One spelling per rule: prefixes of the rule's family with host bits clear,
- * no mark without has_fwmark, an all-ones mask as 0, "any" as -1. */
-static void rule_canonical(struct hs_rule *r)
+void hs_rule_normalize(struct hs_rule *r)
 {
 	r->src.family = r->dst.family = (uint8_t)r->family;
 	prefix_mask(&r->src);
@@ -230,7 +228,7 @@ static size_t rules_sort_unique(struct hs_rule *v, size_t n)
 	size_t j = 0;
 
 	for (size_t i = 0; i < n; i++)
-		rule_canonical(&v[i]);
+		hs_rule_normalize(&v[i]);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), hs_rule_cmp);
 	for (size_t i = 0; i < n; i++)

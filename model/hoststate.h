@@ -220,6 +220,10 @@ void hoststate_fill_psk_ids(struct host_state *hs);
 int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */
 /* by family, priority, then every other field */
 int hs_rule_cmp(const void *a, const void *b);
+/* The one spelling of r that hoststate_normalize gives every rule: prefixes of
+ * the rule's family with host bits clear, no mark without has_fwmark, an
+ * all-ones fwmask as 0, any negative suppress_prefixlen as -1. */
+void hs_rule_normalize(struct hs_rule *r);
 
 /* Whether the observed route have stands for the desired switched route want:
  * same (table, dst), and a blackhole, a throw or out of one of desired's devices. */

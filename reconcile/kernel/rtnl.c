@@ -876,13 +876,12 @@ static int rule_msg(struct rtnl *r, uint16_t type, uint16_t flags, const struct 
 	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
-/* The rule, canonical as a listing gives it (hoststate's normal form). */
+/* The rule, canonical as a listing gives it. */
 static struct hs_rule rule_canon(const struct hs_rule *rule)
 {
 	struct hs_rule c = *rule;
-	struct host_state hs = { .rules = &c, .n_rules = 1 };
 
-	hoststate_normalize(&hs);
+	hs_rule_normalize(&c);
 	return c;
 }
 

@@ -622,13 +622,11 @@ static int fake_rule_change(struct kernel *k, enum kernel_fake_op op, const stru
 			    struct wgf_error *err)
 {
 	struct kernel_fake *f = fake_of(k);
-	struct host_state one = { .rules = (struct hs_rule *)rule, .n_rules = 1 };
 	char buf[HS_RULE_STRLEN];
 	struct hs_rule want = *rule, *have;
 	int r;
 
-	one.rules = &want;
-	hoststate_normalize(&one);
+	hs_rule_normalize(&want);
 	r = enter(f, op, err, "%.63s", hs_rule_format(&want, buf));
 	if (r < 0)
 		return r;
