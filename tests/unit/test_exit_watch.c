@@ -244,11 +244,48 @@ static void test_starts_from_the_kernels_route(void)
 	teardown();
 }
 
+static void test_all_down_blackhole_then_back(void)
+{
+	const struct hs_route *r;
+	int64_t t = 1000;
+
+	setup();
+	round_at(t);
+	prefix_parse("10.9.0.2", true, &f->unreachable[0]);
+	prefix_parse("10.9.0.3", true, &f->unreachable[1]);
+	f->n_unreachable = 2;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_BLACKHOLE && !r->ifname[0] && !r->has_prefsrc);
+	CHECK(strstr(logbuf, "a-east -> blackhole: every member is down (whenAllDown: blackhole)") != NULL);
+	/* b-west answers again: three answers, and the table leaves the blackhole at once */
+	f->n_unreachable = 1;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	CHECK(routed("wgx-b"));
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_UNICAST && r->has_prefsrc);
+	CHECK_INT(switches_journaled(), 2);
+	/* a watch of the group with whenAllDown: direct: a throw */
+	exit_watch_free(w);
+	grp.all_down = EXIT_ALL_DOWN_DIRECT;
+	CHECK_INT(exit_watch_new(&f->k, NULL, &host, &e, &(struct exit_watch_opts){ .state_dir = dir, .log = log_line },
+				 &w), 0);
+	f->n_unreachable = 2;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_THROW);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_first_route_and_failover);
 	RUN(test_route_failure_retried_and_journal_waits_for_lock);
 	RUN(test_stale_handshake_and_missing_device);
 	RUN(test_starts_from_the_kernels_route);
+	RUN(test_all_down_blackhole_then_back);
 	UNIT_DONE();
 }
