@@ -14,18 +14,6 @@
 
 #define JSON_DEPTH 8
 
-/* The YAML's words (model's exit_strategy_name and exit_all_down_name, which
- * the ExitGroup loader brings). */
-static const char *strategy_word(enum exit_strategy s)
-{
-	return s == EXIT_STRATEGY_ROUND_ROBIN ? "round-robin" : s == EXIT_STRATEGY_LATENCY ? "latency" : "priority";
-}
-
-static const char *all_down_word(enum exit_all_down a)
-{
-	return a == EXIT_ALL_DOWN_DIRECT ? "direct" : "blackhole";
-}
-
 static void group_clear(struct exit_state_group *g)
 {
 	for (size_t i = 0; i < g->n_members; i++) {
@@ -79,8 +67,8 @@ static int group_from_select(const struct exit_group_state *g, int64_t mono_now,
 	if (!out->members || !out->tables)
 		return -ENOMEM;
 	r |= dup_or_null(u->group->meta.name, &out->name);
-	r |= dup_or_null(strategy_word(u->group->strategy), &out->strategy);
-	r |= dup_or_null(all_down_word(u->group->all_down), &out->when_all_down);
+	r |= dup_or_null(exit_strategy_name(u->group->strategy), &out->strategy);
+	r |= dup_or_null(exit_all_down_name(u->group->all_down), &out->when_all_down);
 	for (size_t i = 0; i < u->n_members; i++) {
 		const struct exit_member_health *h = &g->members[i];
 		struct exit_state_member *m = &out->members[out->n_members++];
