@@ -111,6 +111,14 @@ static struct json_object *entry_json(const struct journal_entry *e)
 	json_object_object_add(o, "update", json_object_new_int64((int64_t)e->n_update));
 	json_object_object_add(o, "delete", json_object_new_int64((int64_t)e->n_delete));
 	json_object_object_add(o, "reason", e->reason ? json_object_new_string(e->reason) : NULL);
+	if (e->exit_group) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "group", json_object_new_string(e->exit_group));
+		json_object_object_add(x, "from", json_object_new_string(e->exit_from ? e->exit_from : ""));
+		json_object_object_add(x, "to", json_object_new_string(e->exit_to ? e->exit_to : ""));
+		json_object_object_add(o, "exit", x);   /* only exit-switched entries have it */
+	}
 	if (e->seq)
 		put_hash(o, "prev", e->prev);
 	else

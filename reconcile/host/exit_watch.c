@@ -20,6 +20,12 @@ struct watched_group {
 	int64_t due;                   /* monotonic ms of its next round */
 };
 
+/* A switch for the journal: reason, group, from, to (owned), when (unix s). */
+struct pending_switch {
+	char *text[4];
+	int64_t time;
+};
+
 struct exit_watch {
 	struct kernel *k;
 	const struct model_host *host;
@@ -33,8 +39,7 @@ struct exit_watch {
 	struct watched_group *g;
 	struct exit_group_state *st;
 	size_t n;
-	char **pending;                /* journal reasons waiting for the state lock */
-	int64_t *pending_time;
+	struct pending_switch *pending; /* journal entries waiting for the state lock */
 	size_t n_pending;
 };
 
@@ -143,21 +148,28 @@ out:
 
 /* ---- the journal ---- */
 
-static void journal_queue(struct exit_watch *w, const char *reason, int64_t wall)
+static void pending_free(struct pending_switch *p)
 {
-	char *s;
+	for (size_t i = 0; i < 4; i++)
+		free(p->text[i]);
+}
+
+static void journal_queue(struct exit_watch *w, const char *const text[4], int64_t wall)
+{
+	struct pending_switch p = { .time = wall / 1000 };
 
 	if (w->n_pending == PENDING_MAX) {
 		say(w, "the journal has been locked for %d switches: dropping the oldest", PENDING_MAX);
-		free(w->pending[0]);
+		pending_free(&w->pending[0]);
 		memmove(w->pending, w->pending + 1, (PENDING_MAX - 1) * sizeof(*w->pending));
-		memmove(w->pending_time, w->pending_time + 1, (PENDING_MAX - 1) * sizeof(*w->pending_time));
 		w->n_pending--;
 	}
-	if (!(s = strdup(reason)))
-		return;
-	w->pending[w->n_pending] = s;
-	w->pending_time[w->n_pending++] = wall / 1000;
+	for (size_t i = 0; i < 4; i++)
+		if (!(p.text[i] = strdup(text[i]))) {
+			pending_free(&p);
+			return;
+		}
+	w->pending[w->n_pending++] = p;
 }
 
 /* Appends what is queued, under the state lock; while reconcile holds it,
@@ -176,24 +188,33 @@ static void journal_flush(struct exit_watch *w)
 		return;
 	}
 	for (; done < w->n_pending; done++) {
+		struct pending_switch *p = &w->pending[done];
 		struct journal_entry e = {
-			.time = w->pending_time[done], .host = w->host->meta.name, .source = "wgf watch",
-			.result = JOURNAL_EXIT_SWITCHED, .reason = w->pending[done],
+			.time = p->time, .host = w->host->meta.name, .source = "wgf watch",
+			.result = JOURNAL_EXIT_SWITCHED, .reason = p->text[0], .exit_group = p->text[1],
+			.exit_from = p->text[2], .exit_to = p->text[3],
 		};
 
 		if ((r = journal_append(w->o.state_dir, &e)) < 0) {
 			say(w, "journal: appending in %s: %s", w->o.state_dir, strerror(-r));
 			break;
 		}
-		free(w->pending[done]);
+		pending_free(p);
 	}
 	statedir_unlock(lock);
 	memmove(w->pending, w->pending + done, (w->n_pending - done) * sizeof(*w->pending));
-	memmove(w->pending_time, w->pending_time + done, (w->n_pending - done) * sizeof(*w->pending_time));
 	w->n_pending -= done;
 }
 
 /* ---- one switch ---- */
+
+/* The journal's word for a route: the member's name, "blackhole" or "throw". */
+static const char *journal_word(const struct exit_group_use *u, const struct exit_route *r, char *buf)
+{
+	if (r->kind == EXIT_ROUTE_MEMBER)
+		return exit_route_describe(u, r, buf);
+	return exit_route_kind_name(r->kind);
+}
 
 static int apply_decision(struct exit_watch *w, size_t gi, const struct exit_decision *d, int64_t wall,
 			  const struct hs_route *have, size_t n_have)
@@ -216,8 +237,11 @@ static int apply_decision(struct exit_watch *w, size_t gi, const struct exit_dec
 	snprintf(reason, sizeof(reason), "exit group %s, table %u: %s -> %s: %s", g->group.meta.name, t->table,
 		 from, to, d->why);
 	say(w, "%s", reason);
-	if (d->from.kind != EXIT_ROUTE_NONE)
-		journal_queue(w, reason, wall);
+	if (d->from.kind != EXIT_ROUTE_NONE) {
+		const char *text[4] = { reason, g->group.meta.name, journal_word(&g->use, &d->from, from),
+					journal_word(&g->use, &d->to, to) };
+		journal_queue(w, text, wall);
+	}
 	return 0;
 }
 
@@ -454,8 +478,7 @@ int exit_watch_new(struct kernel *k, const struct model *m, const struct model_h
 	w->g = calloc(e->n_groups + 1, sizeof(*w->g));
 	w->st = calloc(e->n_groups + 1, sizeof(*w->st));
 	w->pending = calloc(PENDING_MAX, sizeof(*w->pending));
-	w->pending_time = calloc(PENDING_MAX, sizeof(*w->pending_time));
-	if (!w->g || !w->st || !w->pending || !w->pending_time)
+	if (!w->g || !w->st || !w->pending)
 		goto fail;
 	for (size_t i = 0; i < e->n_groups; i++, w->n++) {
 		struct watched_group *g = &w->g[i];
@@ -485,9 +508,8 @@ void exit_watch_free(struct exit_watch *w)
 	for (size_t i = 0; i < w->n; i++)
 		exit_group_state_clear(&w->st[i]);
 	for (size_t i = 0; i < w->n_pending; i++)
-		free(w->pending[i]);
+		pending_free(&w->pending[i]);
 	free(w->pending);
-	free(w->pending_time);
 	free(w->g);
 	free(w->st);
 	free(w);

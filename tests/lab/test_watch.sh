@@ -16,6 +16,7 @@
 # same tunnels (Hosts, an ExitGroup): its Host found by its key, its table,
 # wgf status, SIGHUP, a switch, SIGTERM, --once --json. (The repository part
 # needs the ExitGroup kind in the loader; a build without it skips it.)
+# WATCH_TRIALS=10 adds ten failovers and prints their median and worst.
 # usage: tests/lab/test_watch.sh [BUILD_DIR]
 set -u
 LAB_RUN=${LAB_RUN:-ww$$}
@@ -161,10 +162,40 @@ echo "$state" | grep -qi "private\|preshared" && fail "exits.json holds a key" |
 j=$(env WGF_STATE_DIR="$STATE" "$WGF" journal --json 2>&1)
 echo "$j" | jq -e '[.[] | select(.result == "exit-switched")] | length == 2 and
 	(.[0].reason | test("exit group lab, table 52000: a-east -> b-west: a-east is down")) and
+	.[0].exit == {"group": "lab", "from": "a-east", "to": "b-west"} and .[1].exit.to == "a-east" and
 	(.[1].reason | test("b-west -> a-east: a-east \\(priority 10\\) comes before b-west"))' >/dev/null &&
 	ok "the journal holds both switches (exit-switched, group, table, from, to, why)" ||
 	fail "journal: $j"
 check "the journal's chain verifies" env WGF_STATE_DIR="$STATE" "$WGF" journal verify
+
+# WATCH_TRIALS=N: N more failovers, alternating (the member in use is killed,
+# the other takes over, the killed one is restarted and awaited), median and worst
+restart_exit() { if [ "$1" = a ]; then exit_up xa 10.77.0.2 wwa-i 172.31.77.1; else exit_up xb 10.77.0.3 wwb-i 172.31.78.1; fi; }
+member_up() {   # member_up a|b MAX_S: exits.json says the member is up
+	local idx=$([ "$1" = a ] && echo 0 || echo 1) i
+	for i in $(seq $(( $2 * 10 ))); do
+		jq -e --argjson i "$idx" '.groups[0].members[$i].up' "$STATE/exits.json" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+if [ "${WATCH_TRIALS:-0}" -gt 0 ]; then
+	cur=a times=()
+	for i in $(seq "$WATCH_TRIALS"); do
+		other=$([ $cur = a ] && echo b || echo a)
+		member_up $other 60 || { fail "trial $i: exit $other did not come up"; break; }
+		kill $(ip netns pids "$(lab_ns x$cur)")
+		ms=$(wait_route "dev wwx$other" 10000) || { fail "trial $i: no failover to wwx$other within 10 s"; break; }
+		times+=("$ms")
+		restart_exit $cur || { fail "trial $i: restarting exit $cur"; break; }
+		cur=$other
+	done
+	if [ ${#times[@]} -eq "$WATCH_TRIALS" ]; then
+		sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+		ok "$WATCH_TRIALS failovers, each within 10 s: median ${sorted[$(( WATCH_TRIALS / 2 ))]} ms, worst ${sorted[-1]} ms"
+		note "failover trials (ms): ${times[*]}"
+	fi
+fi
 
 # both down: a blackhole. The hub now has a "local internet" of its own (a
 # default route in main by B's underlay, which forwards and masquerades too):

@@ -156,6 +156,22 @@ static void test_first_route_and_failover(void)
 	CHECK_INT(round_at(t += 1000), 1);
 	CHECK(routed("wgx-b"));
 	CHECK_INT(switches_journaled(), 1);
+	{
+		struct journal j;
+
+		CHECK_INT(journal_read(dir, 0, &j, NULL), 0);
+		CHECK_INT(j.n, 1);
+		if (j.n == 1) {
+			CHECK_STR(j.entries[0].exit_group, "us");
+			CHECK_STR(j.entries[0].exit_from, "a-east");
+			CHECK_STR(j.entries[0].exit_to, "b-west");
+			CHECK_STR(j.entries[0].host, "hub");
+			CHECK_STR(j.entries[0].source, "wgf watch");
+			CHECK(strstr(j.entries[0].reason, "a-east is down") != NULL);
+		}
+		journal_clear(&j);
+		CHECK_INT(journal_verify(dir, NULL, NULL), 0);
+	}
 	CHECK(strstr(logbuf, "exit group us, table 52000: a-east -> b-west: a-east is down: no reply from "
 			     "10.9.0.2 through wgx-a within 1000 ms (3 probes in a row)") != NULL);
 	CHECK_INT(exit_state_load(dir, &s, NULL), 0);
@@ -259,6 +275,13 @@ static void test_all_down_blackhole_then_back(void)
 	r = table_route();
 	CHECK(r && r->type == HS_ROUTE_BLACKHOLE && !r->ifname[0] && !r->has_prefsrc);
 	CHECK(strstr(logbuf, "a-east -> blackhole: every member is down (whenAllDown: blackhole)") != NULL);
+	{
+		struct journal j;
+
+		CHECK_INT(journal_read(dir, 0, &j, NULL), 0);
+		CHECK(j.n == 1 && !strcmp(j.entries[0].exit_to, "blackhole"));
+		journal_clear(&j);
+	}
 	/* b-west answers again: three answers, and the table leaves the blackhole at once */
 	f->n_unreachable = 1;
 	for (int i = 0; i < 3; i++)
