@@ -28,6 +28,7 @@ int exit_group_state_init(struct exit_group_state *g, const struct exit_group_us
 		exit_group_state_clear(g);
 		return -ENOMEM;
 	}
+	g->started = EXIT_SINCE_START;
 	for (size_t i = 0; i < use->n_members; i++) {
 		g->members[i].up = true;
 		g->members[i].since = EXIT_SINCE_START;
@@ -121,14 +122,21 @@ static void member_observe(struct exit_member_health *h, const struct model_exit
 
 void exit_select_observe(struct exit_group_state *g, const struct exit_probe *p, int64_t now)
 {
+	if (g->started == EXIT_SINCE_START)
+		g->started = now;
 	for (size_t i = 0; i < g->use->n_members; i++)
 		member_observe(&g->members[i], &g->use->group->health, &p[i], now);
 }
 
-/* Up, and for hold already (or from the start). */
-static bool settled(const struct exit_member_health *h, uint32_t hold_ms, int64_t now)
+/* Up, and for hold already. A member up from the start counts from the first
+ * round: a watch that (re)starts takes no member back at once, so a table it
+ * finds on a stand-in stays there until the better member has proved itself. */
+static bool settled(const struct exit_group_state *g, const struct exit_member_health *h, uint32_t hold_ms,
+		    int64_t now)
 {
-	return h->up && (h->since == EXIT_SINCE_START || now - h->since >= (int64_t)hold_ms);
+	int64_t since = h->since == EXIT_SINCE_START ? g->started : h->since;
+
+	return h->up && now - since >= (int64_t)hold_ms;
 }
 
 /* ---- choosing ---- */
@@ -177,7 +185,7 @@ static size_t first_up(const struct exit_group_state *g, const size_t *order, si
 	uint32_t hold = g->use->group->health.hold_ms;
 
 	for (size_t i = 0; i < n; i++)
-		if (settled(&g->members[order[i]], hold, now))
+		if (settled(g, &g->members[order[i]], hold, now))
 			return order[i];
 	for (size_t i = 0; i < n; i++)
 		if (g->members[order[i]].up)
@@ -211,7 +219,7 @@ static void pick_priority(const struct exit_group_state *g, const struct exit_ta
 		return;
 	}
 	for (size_t i = 0; i < t->route.member; i++) {
-		if (!settled(&g->members[i], hold, now))
+		if (!settled(g, &g->members[i], hold, now))
 			continue;
 		snprintf(c->why, sizeof(c->why), "%s (priority %d) comes before %s (priority %d) and has been up "
 			 "for %u ms", u->members[i].name, u->members[i].priority, u->members[t->route.member].name,
@@ -230,7 +238,7 @@ static size_t fastest_up(const struct exit_group_state *g, bool settled_only, in
 	for (size_t i = 0; i < g->use->n_members; i++) {
 		const struct exit_member_health *h = &g->members[i];
 
-		if (!h->up || (settled_only && !settled(h, hold, now)))
+		if (!h->up || (settled_only && !settled(g, h, hold, now)))
 			continue;
 		if (best == SIZE_MAX || (h->has_rtt && !g->members[best].has_rtt) ||
 		    (h->has_rtt && h->rtt_ms < g->members[best].rtt_ms))
@@ -283,7 +291,7 @@ static void pick_round_robin(const struct exit_group_state *g, const struct exit
 
 	c->route = t->route;
 	if (g->members[own].up && !on_own &&
-	    (settled(&g->members[own], hold, now) || !route_usable(g, &t->route))) {
+	    (settled(g, &g->members[own], hold, now) || !route_usable(g, &t->route))) {
 		if (route_usable(g, &t->route))
 			snprintf(c->why, sizeof(c->why), "%s (this table's own member) has been up again for %u ms",
 				 u->members[own].name, hold);

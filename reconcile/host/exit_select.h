@@ -10,7 +10,7 @@
 #include "render/exits.h"
 
 /* A member's "since" when it has been in its state from the start (watch
- * began with it): a hold is already over. */
+ * began with it): a hold counts from the first round. */
 #define EXIT_SINCE_START INT64_MIN
 /* The weight of a new round-trip time in the running average (latency). */
 #define EXIT_RTT_EWMA_ALPHA 0.3
@@ -60,6 +60,7 @@ struct exit_group_state {
 	const struct exit_group_use *use;      /* borrowed: the render_exits it was made from */
 	struct exit_member_health *members;    /* use->n_members */
 	struct exit_table_state *tables;       /* use->n_tables */
+	int64_t started;                       /* ms of the first round; EXIT_SINCE_START: none yet */
 };
 
 /* A switch of one table: from what it used to what it uses now, and why. */
@@ -69,7 +70,9 @@ struct exit_decision {
 	char why[2 * EXIT_WHY_LEN];
 };
 
-/* Every member up since the start, every table's route not known. 0 or -ENOMEM. */
+/* Every member up since the start (trusted until it fails, but taken back
+ * from a stand-in only once up for hold from the first round), every table's
+ * route not known. 0 or -ENOMEM. */
 int exit_group_state_init(struct exit_group_state *g, const struct exit_group_use *use);
 void exit_group_state_clear(struct exit_group_state *g);
 

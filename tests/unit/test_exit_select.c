@@ -169,11 +169,16 @@ static void test_priority_first_route(void)
 	CHECK_STR(d.why, "no route yet");
 	CHECK_INT(st.tables[0].switched_at, EXIT_SINCE_START);   /* a first route is no switch */
 	CHECK_INT(tick(2 * SEC, &d), 0);
-	/* a table found on the second member goes to the first at once: it has
-	 * been up from the start, so it holds no more */
+	/* a table found on the second member (watch restarted while the first
+	 * was down) stays there: the first is taken back only once it has been
+	 * up for hold, counted from the first round */
 	group(EXIT_STRATEGY_PRIORITY, 3);
 	set_member(0, 1);
-	CHECK_INT(tick(SEC, &d), 1);
+	for (int64_t t = SEC; t < SEC + HOLD; t += SEC) {
+		CHECK_INT(tick(t, &d), 0);
+		CHECK(uses(0, 1));
+	}
+	CHECK_INT(tick(SEC + HOLD, &d), 1);
 	CHECK(uses(0, 0));
 	CHECK(strstr(d.why, "a-east (priority 10) comes before b-west (priority 20)") != NULL);
 }
@@ -217,6 +222,7 @@ static void test_priority_second_fails_while_first_holds(void)
 
 	group(EXIT_STRATEGY_PRIORITY, 3);
 	tick(t += SEC, NULL);
+	t += HOLD;                              /* every member has been up for hold */
 	member_alive(0, false);
 	for (int i = 0; i < 3; i++)
 		tick(t += SEC, NULL);
@@ -339,11 +345,13 @@ static void test_latency_picks_faster_with_margin(void)
 	for (int i = 0; i < 30; i++)
 		CHECK_INT(tick(t += SEC, NULL), 0);
 	CHECK(uses(0, 1));
-	/* by more than the margin: switch (the hold since the first route is none) */
+	/* by more than the margin: switch, once a-east has been up for hold from
+	 * the first round (the first route was no switch: no hold from it) */
 	probes[0].rtt_us = 5000;
 	while (!uses(0, 0) && t < 100 * SEC)
 		tick(t += SEC, &d);
 	CHECK(uses(0, 0));
+	CHECK_INT(t, SEC + HOLD);
 	CHECK(strstr(d.why, "a-east answers in") != NULL);
 	CHECK(strstr(d.why, "latencyMargin 10 ms") != NULL);
 	CHECK_INT(st.tables[0].switched_at, t);

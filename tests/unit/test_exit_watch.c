@@ -244,16 +244,20 @@ static void test_starts_from_the_kernels_route(void)
 	struct exit_watch_opts o = { .state_dir = NULL, .time_scale = 1, .log = log_line };
 
 	setup();
-	/* the table already goes out of b-west (render's first choice, or an
-	 * earlier watch): a new watch starts from it, and takes a-east back
-	 * only because a-east counts as up since the start */
+	/* the table already goes out of b-west (an earlier watch moved it there):
+	 * a new watch starts from it and moves no traffic at once; a-east, up
+	 * from the start, is taken back once up for hold from the first round */
 	snprintf(r.ifname, sizeof(r.ifname), "wgx-b");
 	hoststate_add_route(f->hs, &r);
 	exit_watch_free(w);
 	o.state_dir = dir;
 	CHECK_INT(exit_watch_new(&f->k, NULL, &host, &e, &o, &w), 0);
 	logbuf[0] = '\0';
-	CHECK_INT(round_at(1000), 1);
+	CHECK_INT(round_at(1000), 0);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(round_at(60000), 0);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(round_at(61000), 1);
 	CHECK(routed("wgx-a"));
 	CHECK(strstr(logbuf, "b-west -> a-east: a-east (priority 10) comes before b-west") != NULL);
 	CHECK_INT(switches_journaled(), 1);
