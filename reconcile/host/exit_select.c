@@ -136,7 +136,7 @@ static bool settled(const struct exit_group_state *g, const struct exit_member_h
 {
 	int64_t since = h->since == EXIT_SINCE_START ? g->started : h->since;
 
-	return h->up && now - since >= (int64_t)hold_ms;
+	return h->up && since != EXIT_SINCE_START && now - since >= (int64_t)hold_ms;
 }
 
 /* ---- choosing ---- */
