@@ -136,7 +136,7 @@ static const struct kind_spec *load_kind(struct loader *l, const struct ynode *r
 	static const char *const fields[] = { "apiVersion", "kind", "metadata", "spec" };
 	const char *names[N_KINDS], *s, *sug;
 	const struct ynode *n;
-	char list[64];
+	char list[96];
 
 	check_fields(l, root, &NAME_LIST(fields), "document");
 	n = ynode_get(root, "apiVersion");

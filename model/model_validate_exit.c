@@ -272,7 +272,7 @@ static void check_host_exit_self(struct loader *l, size_t hi)
 	const struct model_host *h = &m->hosts[hi];
 	const struct model_exit_group *g;
 
-	if (!h->exit.set || h->exit.group == MODEL_NONE)
+	if (!h->exit.set || h->exit.group == MODEL_NONE || m->exit_groups[h->exit.group].network != h->network)
 		return;
 	g = &m->exit_groups[h->exit.group];
 	for (size_t j = 0; j < g->n_members; j++)
@@ -422,11 +422,11 @@ static void check_exit_hubs(struct loader *l)
 				if (!strcmp(x->hub_names[k], hub->meta.name))
 					at = &x->hub_locs[k];
 			validate_err(l, at, "hub %s is a member of ExitGroup %s, which Host %s sends its traffic through "
-				     "(%s:%u:%u): their tunnel moves to the exit interface %s, so it cannot also be a hub "
-				     "of Host %s (attach it to another hub)", display_name(&hub->meta),
+				     "(%s:%u:%u): their tunnel moves to the exit interface %s, so it cannot also be its hub "
+				     "(attach it to another hub)", display_name(&hub->meta),
 				     display_name(&m->exit_groups[h->exit.group].meta), display_name(&h->meta),
 				     x->exit_group_loc.file, x->exit_group_loc.line, x->exit_group_loc.col,
-				     diag_quote(hub->exit_ifname), display_name(&h->meta));
+				     diag_quote(hub->exit_ifname));
 		}
 	}
 	free(ms);
