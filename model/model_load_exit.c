@@ -2,6 +2,7 @@
  * "Exit groups"): names kept in the extras, resolved by validation. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model_internal.h"
@@ -271,13 +272,21 @@ static SPEC_LOADER(exit_all_down)
 	return true;
 }
 
-/* Policy's selectors, of peers only: a Host says its own "exit". */
+/* Policy's selectors, of peers only: a Host says its own "exit". Those of
+ * hosts and prefixes are reported at their node and dropped (nothing to resolve). */
 static SPEC_LOADER(exit_use)
 {
 	struct model_exit_group *g = obj;
-	size_t cnt = n->type == YNODE_SEQUENCE ? n->n : 1;
+	size_t cnt = n->type == YNODE_SEQUENCE ? n->n : 1, kept = 0;
 
 	load_selectors(l, n, &g->use, &g->n_use);
+	for (size_t i = 0; i < g->n_use; i++) {
+		if (g->use[i].kind == SEL_HOST || g->use[i].kind == SEL_CIDR)
+			free(g->use[i].name);   /* labels are only a SEL_LABELS's */
+		else
+			g->use[kept++] = g->use[i];
+	}
+	g->n_use = kept;
 	for (size_t i = 0; i < cnt; i++) {
 		const struct ynode *it = n->type == YNODE_SEQUENCE ? n->items[i] : n;
 		const char *k;

@@ -440,6 +440,10 @@ static void test_use_errors(void)
 	EXPECT_ONLY_ERROR(GROUP("g", "  members: [{host: x1}]\n  use: [{host: h}]\n"), 6, 9,
 			  "\"use\" selects Peers by peer, tenant or labels, not by host: a Host sends its own traffic "
 			  "through a group with its \"exit\"");
+	/* a host that does not exist is not looked up: one error */
+	EXPECT_ONLY_ERROR(GROUP("g", "  members: [{host: x1}]\n  use: {host: nobody}\n"), 6, 8,
+			  "\"use\" selects Peers by peer, tenant or labels, not by host: a Host sends its own traffic "
+			  "through a group with its \"exit\"");
 	EXPECT_ONLY_ERROR(GROUP("g", "  members: [{host: x1}]\n  use: [{cidr: 10.1.0.0/24}]\n"), 6, 9,
 			  "\"use\" selects Peers by peer, tenant or labels, not by cidr");
 	EXPECT_ONLY_ERROR(GROUP("g", "  members: [{host: x1}]\n  use: [{peer: p9}]\n"), 6, 9,
