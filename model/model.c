@@ -192,14 +192,6 @@ const struct model_host *model_find_host(const struct model *m, const char *name
 	return NULL;
 }
 
-const struct model_exit_group *model_find_exit_group(const struct model *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_exit_groups; i++)
-		if (m->exit_groups[i].meta.name && !strcmp(m->exit_groups[i].meta.name, name))
-			return &m->exit_groups[i];
-	return NULL;
-}
-
 const struct model_peer *model_find_peer(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < m->n_peers; i++)

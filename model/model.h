@@ -288,7 +288,6 @@ struct model_peer {
 	struct model_psk *psks;        /* at most one per hub */
 	size_t n_psks;
 	struct model_exit_use exit;
-	size_t exit_group;             /* the ExitGroup whose "use" selects it, or MODEL_NONE */
 };
 
 enum exit_strategy {
@@ -332,8 +331,9 @@ struct model_exit_group {
 	enum exit_all_down all_down;
 	struct model_selector *use;    /* peers selected here use the group (peer, tenant, labels) */
 	size_t n_use;
-	/* {group: this one}, what model_peer_exit gives for the peers "use" selects */
-	struct model_exit_use as_use;
+	/* what model_peer_exit gives for a peer "use" selects: set, this group, no
+	 * prefixes (the loader fills it) */
+	struct model_exit_use use_exit;
 };
 
 /* A Peer's "expires": "YYYY-MM-DD" (its 00:00 UTC) or "YYYY-MM-DDThh:mm:ssZ" -> unix seconds. */

@@ -10,3 +10,5 @@ void model_peer_clear(struct model_peer *p);
 void model_policy_clear(struct model_policy *pol);
 void model_exit_group_clear(struct model_exit_group *g);
 void model_exit_use_clear(struct model_exit_use *u);
+/* Does selector s of an ExitGroup's "use" select p? (model_exit.c) */
+bool model_exit_selects_peer(const struct model *m, const struct model_selector *s, const struct model_peer *p);

@@ -319,7 +319,7 @@ static const struct model_exit_group exit_group_defaults = {
 	.all_down = EXIT_ALL_DOWN_BLACKHOLE,
 	.health = { .interval_ms = 1000, .timeout_ms = 1000, .failures = 3, .successes = 3, .hold_ms = 60000,
 		    .handshake_max = 180, .latency_margin_ms = 10 },
-	.as_use = { .group = MODEL_NONE },
+	.use_exit = { .group = MODEL_NONE },
 };
 
 static void exit_group_clear(void *obj)

@@ -111,8 +111,7 @@ static const struct spec_field peer_fields[] = {
 	{ "exit", spec_load_exit, false, PEER(exit), 0, 0 },
 };
 
-static const struct model_peer peer_defaults = { .enabled = true, .tenant = MODEL_NONE, .exit_group = MODEL_NONE,
-						  .exit = { .group = MODEL_NONE } };
+static const struct model_peer peer_defaults = { .enabled = true, .tenant = MODEL_NONE, .exit = { .group = MODEL_NONE } };
 
 static void peer_clear(void *obj)
 {

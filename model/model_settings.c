@@ -37,18 +37,6 @@ struct model_rotation model_host_rotation(const struct model *m, const struct mo
 	return rotation(m, &h->rotation, h->tenant, h->network);
 }
 
-const struct model_exit_use *model_peer_exit(const struct model *m, const struct model_peer *p)
-{
-	if (p->exit.set)
-		return &p->exit;
-	/* a model built by hand may leave exit_group 0 without groups */
-	if (p->exit_group != MODEL_NONE && p->exit_group < m->n_exit_groups)
-		return &m->exit_groups[p->exit_group].as_use;
-	if (p->tenant != MODEL_NONE && m->tenants[p->tenant].exit.set)
-		return &m->tenants[p->tenant].exit;
-	return NULL;
-}
-
 const struct model_psk *model_peer_psk(const struct model_peer *p, size_t hub)
 {
 	for (size_t i = 0; i < p->n_psks; i++)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model_internal.h"
 #include "model/model_suggest.h"
 #include "model/model_validate_policy.h"
 #include "model/model_validate_topology.h"
@@ -218,7 +219,7 @@ static void check_groups(struct loader *l, const struct kind_indexes *k)
 		struct model_exit_group *g = &m->exit_groups[gi];
 		struct obj_extra *x = &l->exit_x[gi];
 
-		g->as_use = (struct model_exit_use){ .set = true, .loc = g->meta.loc, .group = gi };
+		g->use_exit = (struct model_exit_use){ .set = true, .loc = g->meta.loc, .group = gi };
 		if (g->meta.name && !strcmp(g->meta.name, "direct"))
 			validate_err(l, &x->name_loc, "ExitGroup name \"direct\" is reserved: \"exit: direct\" means no "
 				     "exit group");
@@ -298,40 +299,26 @@ static void resolve_exit_uses(struct loader *l, const struct name_index *groups)
 
 /* --- peers a group's "use" selects ----------------------------------------- */
 
-static bool labels_match(const struct model_meta *meta, const struct model_label *want, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		size_t j;
-
-		for (j = 0; j < meta->n_labels; j++)
-			if (!strcmp(meta->labels[j].key, want[i].key) && !strcmp(meta->labels[j].value, want[i].value))
-				break;
-		if (j == meta->n_labels)
-			return false;
-	}
-	return true;
-}
-
-/* Which selector (of which group) chose each peer first. */
+/* Which group, and which of its selectors, chose each peer first. */
 struct selection {
-	size_t *sel;
+	size_t *group, *sel;
 };
 
 static void select_peer(struct loader *l, struct selection *s, size_t gi, size_t si, size_t pi)
 {
-	struct model *m = l->m;
-	struct model_peer *p = &m->peers[pi];
+	const struct model *m = l->m;
+	const struct model_peer *p = &m->peers[pi];
 	const struct model_exit_group *a, *b = &m->exit_groups[gi];
 	const struct wgf_loc *la, *lb = &b->use[si].loc;
 
-	if (!l->peer_x[pi].network_ok || p->network != b->network || p->exit_group == gi)
+	if (!l->peer_x[pi].network_ok || p->network != b->network || s->group[pi] == gi)
 		return;
-	if (p->exit_group == MODEL_NONE) {
-		p->exit_group = gi;
+	if (s->group[pi] == MODEL_NONE) {
+		s->group[pi] = gi;
 		s->sel[pi] = si;
 		return;
 	}
-	a = &m->exit_groups[p->exit_group];
+	a = &m->exit_groups[s->group[pi]];
 	la = &a->use[s->sel[pi]].loc;
 	validate_err(l, la, "Peer %s is selected by ExitGroup %s and by ExitGroup %s (%s:%u:%u): a peer uses one exit "
 		     "group (narrow one \"use\")", display_name(&p->meta), display_name(&a->meta), display_name(&b->meta),
@@ -341,15 +328,19 @@ static void select_peer(struct loader *l, struct selection *s, size_t gi, size_t
 		     la->file, la->line, la->col);
 }
 
+/* Each peer is selected by at most one group (model_peer_exit takes the first). */
 static void select_peers(struct loader *l)
 {
 	const struct model *m = l->m;
-	struct selection s = { calloc(m->n_peers ? m->n_peers : 1, sizeof(*s.sel)) };
+	size_t n = m->n_peers ? m->n_peers : 1;
+	struct selection s = { malloc(n * sizeof(*s.group)), malloc(n * sizeof(*s.sel)) };
 
-	if (!s.sel) {
+	if (!s.group || !s.sel) {
 		l->oom = true;
-		return;
+		goto out;
 	}
+	for (size_t i = 0; i < m->n_peers; i++)
+		s.group[i] = MODEL_NONE;
 	for (size_t gi = 0; gi < m->n_exit_groups; gi++) {
 		const struct model_exit_group *g = &m->exit_groups[gi];
 
@@ -358,14 +349,15 @@ static void select_peers(struct loader *l)
 		for (size_t si = 0; si < g->n_use; si++) {
 			const struct model_selector *sel = &g->use[si];
 
-			if (sel->kind == SEL_PEER && sel->index != MODEL_NONE)
+			if (sel->kind == SEL_PEER && sel->index < m->n_peers)
 				select_peer(l, &s, gi, si, sel->index);
-			for (size_t pi = 0; pi < m->n_peers && (sel->kind == SEL_TENANT || sel->kind == SEL_LABELS); pi++)
-				if (sel->kind == SEL_TENANT ? sel->index != MODEL_NONE && m->peers[pi].tenant == sel->index :
-				    labels_match(&m->peers[pi].meta, sel->labels, sel->n_labels))
+			for (size_t pi = 0; pi < m->n_peers && sel->kind != SEL_PEER; pi++)
+				if (model_exit_selects_peer(m, sel, &m->peers[pi]))
 					select_peer(l, &s, gi, si, pi);
 		}
 	}
+out:
+	free(s.group);
 	free(s.sel);
 }
 

@@ -59,3 +59,6 @@ void render_exits_clear(struct render_exits *e);
  * to while that member is healthy (rendezvous hashing on the peer's name, so a
  * member joining or leaving moves only its share). */
 size_t exit_rr_member(const struct exit_group_use *u, const char *peer_name);
+/* The table of u for a round-robin slot (a member index), or its only table
+ * (slot SIZE_MAX, or any slot of a group with one table). */
+const struct exit_table *exit_group_table(const struct exit_group_use *u, size_t slot);

@@ -149,7 +149,7 @@ static void test_defaults(void)
 	CHECK_INT(g->health.latency_margin_ms, 10);
 	CHECK(!g->health.has_target);
 	CHECK_INT(g->n_use, 0);
-	CHECK(g->as_use.set && g->as_use.group == 0 && !g->as_use.n_only && !g->as_use.n_except);
+	CHECK(g->use_exit.set && g->use_exit.group == 0 && !g->use_exit.n_only && !g->use_exit.n_except);
 	/* no one says: every peer's exit is left to its hub */
 	CHECK_STR(peer_exit(m, "p1"), "none");
 	CHECK_STR(peer_exit(m, "p2"), "none");
@@ -191,8 +191,8 @@ static void test_every_field(void)
 	eu = model_find_exit_group(m, "eu");
 	if (!us || !eu)
 		goto out;
-	CHECK_INT(us->as_use.group, 1);
-	CHECK_INT(eu->as_use.group, 0);
+	CHECK_INT(us->use_exit.group, 1);
+	CHECK_INT(eu->use_exit.group, 0);
 	CHECK_INT(us->strategy, EXIT_STRATEGY_PRIORITY);
 	CHECK_INT(eu->strategy, EXIT_STRATEGY_ROUND_ROBIN);
 	CHECK_STR(exit_strategy_name(eu->strategy), "round-robin");
@@ -243,7 +243,7 @@ static void test_precedence(void)
 	CHECK_STR(peer_exit(m, "kiosk"), "eu");   /* its tenant's */
 	CHECK_STR(peer_exit(m, "dave"), "direct");
 	CHECK_STR(peer_exit(m, "erin"), "none");
-	CHECK(model_peer_exit(m, peer(m, "alice")) == &model_find_exit_group(m, "us")->as_use);
+	CHECK(model_peer_exit(m, peer(m, "alice")) == &model_find_exit_group(m, "us")->use_exit);
 	CHECK(model_peer_exit(m, peer(m, "kiosk")) == &m->tenants[0].exit);
 	u = model_peer_exit(m, peer(m, "bob"));
 	CHECK(u == &peer(m, "bob")->exit);
@@ -276,7 +276,7 @@ static void test_order(void)
 	CHECK_STR(m->exit_groups[1].meta.name, "mm");
 	CHECK_STR(m->exit_groups[2].meta.name, "zz");
 	for (size_t i = 0; i < 3; i++)
-		CHECK_INT(m->exit_groups[i].as_use.group, i);
+		CHECK_INT(m->exit_groups[i].use_exit.group, i);
 	/* ties by name */
 	CHECK_STR(member_name(m, &m->exit_groups[2], 0), "x1");
 	CHECK_STR(member_name(m, &m->exit_groups[2], 1), "x2");
@@ -305,7 +305,7 @@ static void test_use_selectors(void)
 	CHECK_STR(peer_exit(m, "p1"), "g");
 	CHECK_STR(peer_exit(m, "p2"), "g");
 	CHECK_STR(peer_exit(m, "p3"), "k");
-	CHECK_INT(peer(m, "p3")->exit_group, 1);
+	CHECK(model_peer_exit(m, peer(m, "p3")) == &model_find_exit_group(m, "k")->use_exit);
 	model_free(m);
 }
 
