@@ -178,6 +178,7 @@ static const struct spec_field host_fields[] = {
 	{ "maxPeers", host_max_peers, false, HOST(max_peers), 1, UINT32_MAX },
 	{ "rotation", spec_load_rotation, false, HOST(rotation), 0, 0 },
 	{ "keyCreated", spec_load_key_created, false, HOST(key_created), HOST(has_key_created), 0 },
+	{ "dns", spec_load_dns, false, HOST(dns), 1, 0 },
 };
 
 static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE };
