@@ -3,11 +3,13 @@
  * plan_print_text()/plan_print_json(), carried out by apply_plan().
  *
  * Order (apply walks actions front to back):
- *   1. removals, in reverse dependency order: the nftables table, routes,
+ *   1. removals, in reverse dependency order: DNS, the nftables table, routes,
  *      addresses, peers, links (a link that goes away is one action: its
  *      peers/addresses/routes go with it)
  *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
- *      peers, addresses, routes, sysctls, the nftables table
+ *      peers, addresses, routes, sysctls, the nftables table, DNS (last: it
+ *      needs the link, and systemd-resolved forgets a link's DNS when the link
+ *      is made anew)
  * Within one object class, actions are sorted by interface then by name/key, so
  * plans are deterministic.
  */
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
 #include "render/render.h"
 
@@ -39,6 +42,7 @@ enum plan_obj {
 	PLAN_OBJ_ROUTE,
 	PLAN_OBJ_SYSCTL,
 	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
+	PLAN_OBJ_DNS,      /* the DNS of one of wgf's interfaces (systemd-resolved or resolvconf), set as a whole */
 };
 
 /* What the firewall action says beyond "replace the table" (u.firewall.changes). */
@@ -70,6 +74,7 @@ struct plan_action {
 	const struct hs_peer *peer_desired, *peer_observed;
 	const struct hs_route *route_desired, *route_observed;
 	const struct hs_sysctl *sysctl_desired, *sysctl_observed;
+	const struct hs_dns *dns_desired, *dns_observed;
 	/* PLAN_OBJ_DEVICE with u.device.set_private_key: the public keys before and
 	 * after (never the private ones). */
 	bool has_public_key_old, has_public_key_new;
@@ -135,6 +140,13 @@ struct diff_opts {
 	 * record. Without one, a table that is not desired is never deleted. */
 	const struct fw_record *fw_applied;
 };
+
+/* Plan errors of the DNS the desired state declares on a host whose observed
+ * DNS manager cannot carry it: none at all, or resolvconf with routing domains
+ * or defaultRoute (systemd-resolved only). The message names the Host's dns
+ * (origin). An unknown manager (a snapshot from before DNS) is not checked.
+ * Returns 0 or -EOPNOTSUPP with err set. */
+int plan_dns_check(const struct host_state *desired, const struct host_state *observed, struct wgf_error *err);
 
 /* Takes ownership of desired and observed (both normalized) whatever it returns.
  * Returns 0 and *out, or a negative errno. */
