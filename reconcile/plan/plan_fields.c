@@ -232,12 +232,13 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
-static void prefix_list_text(struct sbuf *b, const struct wgf_prefix *v, size_t n)
+/* addrs: single addresses, shown without their length */
+static void prefix_list_text(struct sbuf *b, const struct wgf_prefix *v, size_t n, bool addrs)
 {
 	char buf[PREFIX_STRLEN];
 
 	for (size_t i = 0; i < n && i < PLAN_DISPLAY_LIST_MAX; i++)
-		sb_printf(b, "%s%s", i ? ", " : "", prefix_format(&v[i], buf));
+		sb_printf(b, "%s%s", i ? ", " : "", addrs ? prefix_format_addr(&v[i], buf) : prefix_format(&v[i], buf));
 	if (n > PLAN_DISPLAY_LIST_MAX)
 		sb_printf(b, ", … (+%zu more)", n - PLAN_DISPLAY_LIST_MAX);
 	if (!n)
@@ -313,7 +314,7 @@ static void value_text(struct sbuf *b, const struct plan_value *v)
 		break;
 	case PLAN_VALUE_PREFIXES:
 	case PLAN_VALUE_ADDRESSES:
-		prefix_list_text(b, v->prefixes.v, v->prefixes.n);
+		prefix_list_text(b, v->prefixes.v, v->prefixes.n, v->type == PLAN_VALUE_ADDRESSES);
 		break;
 	case PLAN_VALUE_NAMES:
 		names_text(b, v->names.v, v->names.n);

@@ -40,7 +40,9 @@ static struct json_object *value_json(const struct plan_value *v)
 	case PLAN_VALUE_ADDRESSES:
 		arr = json_object_new_array_ext((int)v->prefixes.n);
 		for (size_t i = 0; arr && i < v->prefixes.n; i++) {
-			if (json_push(arr, json_object_new_string(prefix_format(&v->prefixes.v[i], buf))) < 0) {
+			if (json_push(arr, json_object_new_string(v->type == PLAN_VALUE_ADDRESSES ?
+								   prefix_format_addr(&v->prefixes.v[i], buf) :
+								   prefix_format(&v->prefixes.v[i], buf))) < 0) {
 				json_object_put(arr);
 				return NULL;
 			}
