@@ -3,6 +3,7 @@
  * more bugs than the library every systemd host already has. */
 #include "reconcile/kernel/dns_resolved.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,10 +103,17 @@ static int read_domains(sd_bus_message *m, struct hs_dns *out)
 	int routing;
 
 	while (r > 0 && (r = sd_bus_message_read(m, "(sb)", &name, &routing)) > 0) {
+		char low[256];
+		size_t i = 0;
+
+		/* names are case-insensitive: wgf writes and compares them lower-case */
+		for (; name[i] && i < sizeof(low) - 1; i++)
+			low[i] = (char)tolower((unsigned char)name[i]);
+		low[i] = '\0';
 		if (routing)
-			r = hs_dns_add_routing(out, name);
+			r = hs_dns_add_routing(out, low);
 		else
-			r = hs_dns_add_search(out, name);
+			r = hs_dns_add_search(out, low);
 		if (r < 0)
 			return r;
 		r = 1;

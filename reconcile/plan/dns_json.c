@@ -79,7 +79,8 @@ static bool read_names(struct json_object *o, const char *key, struct hs_dns *ou
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 
-		if (!s || !domain_ok(s)) {
+		/* "." routes every name (resolvectl's "~."), set by hand and observed */
+		if (!s || !(domain_ok(s) || (routing && !strcmp(s, ".")))) {
 			*why = routing ? "routing: not a DNS name" : "search: not a DNS name";
 			return false;
 		}
