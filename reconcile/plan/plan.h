@@ -174,7 +174,8 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
  * {"format_version": PLAN_JSON_FORMAT, "host", "source", "summary": {create,
  * update, delete}, "changes": [{"action", "object", "interface", "name",
  * "public_key" (peers), "fields": [{"name", "before", "after"}], firewall:
- * "items", "ruleset", "drift", "notes"}], "peer_notices", "next_key": true when
+ * "items", "ruleset", "drift", "notes"; dns: "dns" and "dns_before", the whole
+ * setting wanted and found (plan_dns_json)}], "peer_notices", "next_key": true when
  * planned with the prepared next key (else absent)}. Values are typed
  * and lists complete; secrets are "(sensitive)" or null. */
 #define PLAN_JSON_FORMAT 2
