@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ void hoststate_free(struct host_state *hs)
 		hs_device_clear(&hs->devices[i]);
 	free(hs->devices);
 	free(hs->routes);
+	free(hs->rules);
 	for (size_t i = 0; i < hs->n_sysctls; i++) {
 		free(hs->sysctls[i].key);
 		free(hs->sysctls[i].value);
@@ -139,6 +141,16 @@ int hoststate_add_route(struct host_state *hs, const struct hs_route *rt)
 	return 0;
 }
 
+int hoststate_add_rule(struct host_state *hs, const struct hs_rule *rule)
+{
+	int r = grow((void **)&hs->rules, &hs->n_rules, sizeof(*hs->rules));
+
+	if (r < 0)
+		return r;
+	hs->rules[hs->n_rules - 1] = *rule;
+	return 0;
+}
+
 int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *value)
 {
 	struct hs_sysctl *s;
@@ -176,6 +188,55 @@ int hs_route_cmp(const void *pa, const void *pb)
 	return prefix_cmp(&a->dst, &b->dst);
 }
 
+static int u32_cmp(uint32_t a, uint32_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+int hs_rule_cmp(const void *pa, const void *pb)
+{
+	const struct hs_rule *a = pa, *b = pb;
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if ((r = u32_cmp(a->priority, b->priority)) || (r = prefix_cmp(&a->src, &b->src)) ||
+	    (r = prefix_cmp(&a->dst, &b->dst)) || (r = strcmp(a->iifname, b->iifname)) ||
+	    (r = u32_cmp(a->has_fwmark, b->has_fwmark)) || (r = u32_cmp(a->invert, b->invert)) ||
+	    (r = u32_cmp(a->fwmark, b->fwmark)) || (r = u32_cmp(a->fwmask, b->fwmask)) ||
+	    (r = u32_cmp(a->table, b->table)))
+		return r;
+	return a->suppress_prefixlen < b->suppress_prefixlen ? -1 : a->suppress_prefixlen > b->suppress_prefixlen;
+}
+
+void hs_rule_normalize(struct hs_rule *r)
+{
+	r->src.family = r->dst.family = (uint8_t)r->family;
+	prefix_mask(&r->src);
+	prefix_mask(&r->dst);
+	if (!r->has_fwmark)
+		r->fwmark = r->fwmask = 0;
+	if (r->fwmask == UINT32_MAX)
+		r->fwmask = 0;
+	if (r->suppress_prefixlen < 0)
+		r->suppress_prefixlen = -1;
+	r->iifname[IFNAMSIZ - 1] = '\0';
+}
+
+static size_t rules_sort_unique(struct hs_rule *v, size_t n)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++)
+		hs_rule_normalize(&v[i]);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), hs_rule_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!j || hs_rule_cmp(&v[j - 1], &v[i]))
+			v[j++] = v[i];
+	return j;
+}
+
 static int sysctl_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct hs_sysctl *)a)->key, ((const struct hs_sysctl *)b)->key);
@@ -202,8 +263,12 @@ void hoststate_normalize(struct host_state *hs)
 	}
 	if (hs->n_devices > 1)
 		qsort(hs->devices, hs->n_devices, sizeof(*hs->devices), device_cmp);
+	for (size_t i = 0; i < hs->n_routes; i++)
+		if (!hs->routes[i].has_prefsrc)
+			memset(&hs->routes[i].prefsrc, 0, sizeof(hs->routes[i].prefsrc));
 	if (hs->n_routes > 1)
 		qsort(hs->routes, hs->n_routes, sizeof(*hs->routes), hs_route_cmp);
+	hs->n_rules = rules_sort_unique(hs->rules, hs->n_rules);
 	if (hs->n_sysctls > 1)
 		qsort(hs->sysctls, hs->n_sysctls, sizeof(*hs->sysctls), sysctl_cmp);
 	if (hs->firewall.n_items > 1)
@@ -320,6 +385,10 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 	if (hs->n_routes && !c->routes)
 		goto fail;
 	c->n_routes = hs->n_routes;
+	c->rules = dup_array(hs->rules, hs->n_rules, sizeof(*hs->rules));
+	if (hs->n_rules && !c->rules)
+		goto fail;
+	c->n_rules = hs->n_rules;
 	for (size_t i = 0; i < hs->n_sysctls; i++)
 		if (hoststate_add_sysctl(c, hs->sysctls[i].key, hs->sysctls[i].value) < 0)
 			goto fail;
@@ -334,6 +403,56 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 fail:
 	hoststate_free(c);
 	return NULL;
+}
+
+bool hs_route_satisfies(const struct hs_route *want, const struct hs_route *have,
+			const struct host_state *desired)
+{
+	if (have->table != want->table || !prefix_equal(&have->dst, &want->dst))
+		return false;
+	if (have->type != HS_ROUTE_UNICAST)
+		return true;
+	return have->ifname[0] && hoststate_find_device(desired, have->ifname);
+}
+
+static const char *const route_type_names[] = {
+	[HS_ROUTE_UNICAST] = "unicast", [HS_ROUTE_BLACKHOLE] = "blackhole", [HS_ROUTE_THROW] = "throw",
+};
+
+const char *hs_route_type_name(enum hs_route_type t)
+{
+	return (unsigned)t < sizeof(route_type_names) / sizeof(route_type_names[0]) ? route_type_names[t] : "unknown";
+}
+
+int hs_route_type_from_name(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(route_type_names) / sizeof(route_type_names[0]); i++)
+		if (!strcmp(route_type_names[i], s))
+			return (int)i;
+	return -1;
+}
+
+char *hs_rule_format(const struct hs_rule *r, char buf[HS_RULE_STRLEN])
+{
+	char src[PREFIX_STRLEN], dst[PREFIX_STRLEN], mark[40] = "", table[24];
+	int n;
+
+	if (r->has_fwmark && r->fwmask && r->fwmask != UINT32_MAX)
+		snprintf(mark, sizeof(mark), " fwmark %#x/%#x", r->fwmark, r->fwmask);
+	else if (r->has_fwmark)
+		snprintf(mark, sizeof(mark), " fwmark %#x", r->fwmark);
+	if (r->table == HS_ROUTE_TABLE_MAIN)
+		snprintf(table, sizeof(table), "main");
+	else
+		snprintf(table, sizeof(table), "%u", r->table);
+	n = snprintf(buf, HS_RULE_STRLEN, "%u: %sfrom %s%s%s%s%s%s lookup %s", r->priority, r->invert ? "not " : "",
+		     r->src.len ? prefix_format(&r->src, src) : "all", r->dst.len ? " to " : "",
+		     r->dst.len ? prefix_format(&r->dst, dst) : "", r->iifname[0] ? " iif " : "", r->iifname, mark, table);
+	if (n >= 0 && n < HS_RULE_STRLEN && r->suppress_prefixlen >= 0)
+		n += snprintf(buf + n, HS_RULE_STRLEN - (size_t)n, " suppress_prefixlength %d", r->suppress_prefixlen);
+	if (n >= 0 && n < HS_RULE_STRLEN && !r->src.len && !r->dst.len)
+		snprintf(buf + n, HS_RULE_STRLEN - (size_t)n, " (%s)", r->family == AF_INET6 ? "IPv6" : "IPv4");
+	return buf;
 }
 
 static const char *const backend_names[] = {

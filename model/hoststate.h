@@ -7,7 +7,10 @@
  * Invariants after hoststate_normalize():
  *  - devices sorted by ifname; each device's peers sorted by public key;
  *    each peer's allowed_ips and each device's addresses sorted (prefix_cmp)
- *    and free of duplicates; routes sorted by (ifname, dst); sysctls by key.
+ *    and free of duplicates; routes sorted by (ifname, table, dst); rules
+ *    canonical (prefixes masked to the rule's family, an all-ones fwmask as 0,
+ *    no mark without has_fwmark), sorted by hs_rule_cmp, without duplicates;
+ *    sysctls by key.
  */
 #pragma once
 #include <stdbool.h>
@@ -217,6 +220,24 @@ void hoststate_fill_psk_ids(struct host_state *hs);
 int hs_route_cmp(const void *a, const void *b);  /* by ifname, table, dst */
 /* by family, priority, then every other field */
 int hs_rule_cmp(const void *a, const void *b);
+/* The one spelling of r that hoststate_normalize gives every rule: prefixes of
+ * the rule's family with host bits clear, no mark without has_fwmark, an
+ * all-ones fwmask as 0, any negative suppress_prefixlen as -1. */
+void hs_rule_normalize(struct hs_rule *r);
+
+/* Whether the observed route have stands for the desired switched route want:
+ * same (table, dst), and a blackhole, a throw or out of one of desired's devices. */
+bool hs_route_satisfies(const struct hs_route *want, const struct hs_route *have,
+			const struct host_state *desired);
+/* "unicast", "blackhole", "throw"; hs_route_type_from_name gives -1 for another name. */
+const char *hs_route_type_name(enum hs_route_type t);
+int hs_route_type_from_name(const char *s);
+
+/* The rule in `ip rule` words: "20100: from 10.8.0.0/24 lookup 52001",
+ * "20900: not from all fwmark 0xca6c lookup 52000 (IPv4)" (the family is said
+ * when no prefix says it). */
+#define HS_RULE_STRLEN 256
+char *hs_rule_format(const struct hs_rule *r, char buf[HS_RULE_STRLEN]);
 
 /* Deep copy (for rollback: the observed state becomes the desired one). NULL on ENOMEM. */
 struct host_state *hoststate_dup(const struct host_state *hs);

@@ -319,6 +319,71 @@ static const struct hs_route *observed_routes(const struct apply_ctx *c)
 	return c->plan->observed->routes ? c->plan->observed->routes : &none;
 }
 
+/* "0.0.0.0/0 via wgx-us-east", "0.0.0.0/0 (blackhole)" into buf. */
+static const char *route_text(const struct hs_route *rt, char *buf, size_t len)
+{
+	char dst[PREFIX_STRLEN];
+
+	if (rt->type == HS_ROUTE_UNICAST)
+		snprintf(buf, len, "%s via %s", prefix_format(&rt->dst, dst), rt->ifname);
+	else
+		snprintf(buf, len, "%s (%s)", prefix_format(&rt->dst, dst), hs_route_type_name(rt->type));
+	return buf;
+}
+
+static int apply_route(struct apply_ctx *c, const struct plan_action *a)
+{
+	struct wgf_error kerr = {0};
+	char what[PREFIX_STRLEN + IFNAMSIZ + 16];
+	int ifindex = 0, r;
+
+	route_text(&a->u.route, what, sizeof(what));
+	if (a->u.route.type == HS_ROUTE_UNICAST)
+		ifindex = link_index(c, a->u.route.ifname, &kerr);
+	if (ifindex < 0) {
+		/* a route whose interface is gone went with it */
+		if (a->op == PLAN_DELETE && ifindex == -ENODEV) {
+			wgf_error_clear(&kerr);
+			return 0;
+		}
+		return fail(c, ifindex, &kerr, "route %s", what);
+	}
+	if (a->op == PLAN_DELETE)
+		r = kernel_route_del(c->k, ifindex, &a->u.route, &kerr);
+	else
+		r = kernel_route_replace(c->k, ifindex, &a->u.route, observed_routes(c),
+				       c->plan->observed->n_routes, &kerr);
+	if (r == -EEXIST)
+		return fail(c, r, &kerr, "route %s: a route to it that wgf did not create is in the way", what);
+	if (r < 0)
+		return fail(c, r, &kerr, "route %s", what);
+	logf_(c, op_sign(a->op), "route %s", what);
+	return 0;
+}
+
+/* A rule that is already gone when it is to go is fine (a re-run converges). */
+static int apply_rule(struct apply_ctx *c, const struct plan_action *a)
+{
+	struct wgf_error kerr = {0};
+	char what[HS_RULE_STRLEN];
+	int r;
+
+	hs_rule_format(&a->u.rule, what);
+	if (a->op == PLAN_DELETE) {
+		r = kernel_rule_del(c->k, &a->u.rule, &kerr);
+		if (r == -ENOENT) {
+			wgf_error_clear(&kerr);
+			r = 0;
+		}
+	} else {
+		r = kernel_rule_add(c->k, &a->u.rule, &kerr);
+	}
+	if (r < 0)
+		return fail(c, r, &kerr, "rule %s", what);
+	logf_(c, op_sign(a->op), "rule %s", what);
+	return 0;
+}
+
 static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 {
 	struct wgf_error kerr = {0};
@@ -341,28 +406,9 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 		logf_(c, op_sign(a->op), "address %s on %s", prefix_format(&a->u.address, buf), a->ifname);
 		return 0;
 	case PLAN_OBJ_ROUTE:
-		ifindex = link_index(c, a->u.route.ifname, &kerr);
-		if (ifindex < 0) {
-			/* a route whose interface is gone went with it */
-			if (a->op == PLAN_DELETE && ifindex == -ENODEV) {
-				wgf_error_clear(&kerr);
-				return 0;
-			}
-			return fail(c, ifindex, &kerr, "route %s via %s", prefix_format(&a->u.route.dst, buf),
-				    a->u.route.ifname);
-		}
-		if (a->op == PLAN_DELETE)
-			r = kernel_route_del(c->k, ifindex, &a->u.route, &kerr);
-		else
-			r = kernel_route_replace(c->k, ifindex, &a->u.route, observed_routes(c),
-					       c->plan->observed->n_routes, &kerr);
-		if (r == -EEXIST)
-			return fail(c, r, &kerr, "route %s via %s: a route to it that wgf did not create is in the way",
-				    prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
-		if (r < 0)
-			return fail(c, r, &kerr, "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
-		logf_(c, op_sign(a->op), "route %s via %s", prefix_format(&a->u.route.dst, buf), a->u.route.ifname);
-		return 0;
+		return apply_route(c, a);
+	case PLAN_OBJ_RULE:
+		return apply_rule(c, a);
 	case PLAN_OBJ_SYSCTL:
 		r = kernel_sysctl_write(c->k, a->u.sysctl.key, a->u.sysctl.value, &kerr);
 		if (r < 0)

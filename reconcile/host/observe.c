@@ -74,6 +74,11 @@ int observe_host(struct kernel *k, const struct observe_opts *o, struct host_sta
 	}
 	hs->routes = routes;
 	hs->n_routes = n_routes;
+	r = kernel_rule_list(k, &hs->rules, &hs->n_rules, NULL);
+	if (r < 0) {
+		wgf_error_set(err, r, "reading policy rules: %s", strerror(-r));
+		goto out;
+	}
 	for (size_t i = 0; i < o->n_sysctl_keys; i++) {
 		r = kernel_sysctl_read(k, o->sysctl_keys[i], value, sizeof(value), NULL);
 		if (r < 0) {

@@ -12,6 +12,7 @@
 
 #include "model/diag.h"
 #include "model/seal.h"
+#include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
 
 /* ---- writing ---- */
@@ -97,14 +98,26 @@ static struct json_object *routes_json(const struct host_state *hs)
 	for (size_t i = 0; arr && i < hs->n_routes; i++) {
 		const struct hs_route *rt = &hs->routes[i];
 		if (json_push(arr, o = json_object_new_object()) < 0 ||
-		    json_put_str(o, "interface", rt->ifname) < 0 ||
+		    json_put_str(o, "interface", rt->ifname[0] ? rt->ifname : NULL) < 0 ||
 		    json_put_str(o, "destination", prefix_format(&rt->dst, buf)) < 0 ||
 		    json_put(o, "table", json_object_new_int64(rt->table)) < 0 ||
-		    json_put(o, "metric", json_object_new_int64(rt->metric)) < 0) {
+		    json_put(o, "metric", json_object_new_int64(rt->metric)) < 0 || hs_route_kind_to_json(o, rt) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}
 	}
+	return arr;
+}
+
+static struct json_object *rules_json(const struct host_state *hs)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < hs->n_rules; i++)
+		if (json_push(arr, hs_rule_to_json(&hs->rules[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
 	return arr;
 }
 
@@ -153,7 +166,7 @@ static struct json_object *snapshot_build(const char *host, const struct host_st
 	for (size_t i = 0; i < observed->n_devices; i++)
 		if (json_push(devs, device_json(&observed->devices[i], stats)) < 0)
 			goto fail;
-	if (json_put(root, "routes", routes_json(observed)) < 0 ||
+	if (json_put(root, "routes", routes_json(observed)) < 0 || json_put(root, "rules", rules_json(observed)) < 0 ||
 	    json_put(root, "sysctls", sysctls = json_object_new_object()) < 0)
 		goto fail;
 	for (size_t i = 0; i < observed->n_sysctls; i++)
@@ -337,6 +350,44 @@ static void h_firewall(crypto_generichash_state *st, const struct hs_firewall *f
 	}
 }
 
+/* A route that stands for a desired switched one is read by a plan only as
+ * "there is one" (which member is in use is not drift). */
+static void h_route(struct digest_ctx *c, const struct hs_route *rt)
+{
+	crypto_generichash_state *st = &c->st;
+
+	for (size_t i = 0; c->desired && i < c->desired->n_routes; i++) {
+		if (c->desired->routes[i].switched && hs_route_satisfies(&c->desired->routes[i], rt, c->desired)) {
+			h_str(st, "switched");
+			h_prefixes(st, &rt->dst, 1);
+			h_u64(st, rt->table);
+			return;
+		}
+	}
+	h_str(st, rt->ifname);
+	h_prefixes(st, &rt->dst, 1);
+	h_u64(st, rt->table);
+	h_u64(st, rt->metric);
+	h_u64(st, rt->type);
+	h_u64(st, rt->has_prefsrc);
+	h_prefixes(st, &rt->prefsrc, 1);
+}
+
+static void h_rule(crypto_generichash_state *st, const struct hs_rule *r)
+{
+	h_u64(st, (uint64_t)r->family);
+	h_u64(st, r->priority);
+	h_prefixes(st, &r->src, 1);
+	h_prefixes(st, &r->dst, 1);
+	h_str(st, r->iifname);
+	h_u64(st, r->has_fwmark);
+	h_u64(st, r->invert);
+	h_u64(st, r->fwmark);
+	h_u64(st, r->fwmask);
+	h_u64(st, r->table);
+	h_u64(st, (uint64_t)(int64_t)r->suppress_prefixlen);
+}
+
 static void h_state(struct digest_ctx *c, const char *tag, const char *host, const struct host_state *observed,
 		    const struct statedir_records *rec)
 {
@@ -348,14 +399,11 @@ static void h_state(struct digest_ctx *c, const char *tag, const char *host, con
 	for (size_t i = 0; i < observed->n_devices; i++)
 		h_device(c, &observed->devices[i]);
 	h_u64(st, observed->n_routes);
-	for (size_t i = 0; i < observed->n_routes; i++) {
-		const struct hs_route *rt = &observed->routes[i];
-
-		h_str(st, rt->ifname);
-		h_prefixes(st, &rt->dst, 1);
-		h_u64(st, rt->table);
-		h_u64(st, rt->metric);
-	}
+	for (size_t i = 0; i < observed->n_routes; i++)
+		h_route(c, &observed->routes[i]);
+	h_u64(st, observed->n_rules);
+	for (size_t i = 0; i < observed->n_rules; i++)
+		h_rule(st, &observed->rules[i]);
 	h_u64(st, observed->n_sysctls);
 	for (size_t i = 0; i < observed->n_sysctls; i++) {
 		h_str(st, observed->sysctls[i].key);
@@ -607,24 +655,26 @@ static int read_device(struct reader *r, struct json_object *o, struct host_stat
 static int read_route(struct reader *r, struct json_object *o, struct host_state *hs)
 {
 	struct hs_route rt = { 0 };
-	const char *ifname, *dst;
+	const char *ifname, *dst, *why;
 	uint64_t table, metric;
 	int ret;
 
 	if (!json_object_is_type(o, json_type_object))
 		return bad(r, NULL, "expected an object");
-	if ((ret = get_str(r, o, "interface", false, &ifname)) < 0 ||
+	if ((ret = get_str(r, o, "interface", true, &ifname)) < 0 ||
 	    (ret = get_str(r, o, "destination", false, &dst)) < 0 ||
 	    (ret = get_uint(r, o, "table", UINT32_MAX, &table)) < 0 ||
 	    (ret = get_uint(r, o, "metric", UINT32_MAX, &metric)) < 0)
 		return ret;
-	if (!*ifname || strlen(ifname) >= IFNAMSIZ)
+	if (ifname && (!*ifname || strlen(ifname) >= IFNAMSIZ))
 		return bad(r, "interface", "%s is not an interface name", diag_quote(ifname));
 	if (!prefix_parse(dst, true, &rt.dst))
 		return bad(r, "destination", "%s is not an IP prefix", diag_quote(dst));
-	snprintf(rt.ifname, sizeof(rt.ifname), "%s", ifname);
+	snprintf(rt.ifname, sizeof(rt.ifname), "%s", ifname ? ifname : "");
 	rt.table = (uint32_t)table;
 	rt.metric = (uint32_t)metric;
+	if (hs_route_kind_from_json(o, &rt, &why) < 0)
+		return bad(r, NULL, "%s", why);
 	return hoststate_add_route(hs, &rt) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
 }
 
@@ -645,6 +695,16 @@ static int each(struct reader *r, struct json_object *o, const char *key, void *
 
 static int each_device(struct reader *r, struct json_object *e, void *hs) { return read_device(r, e, hs); }
 static int each_route(struct reader *r, struct json_object *e, void *hs) { return read_route(r, e, hs); }
+
+static int each_rule(struct reader *r, struct json_object *e, void *ctx)
+{
+	struct hs_rule rule;
+	const char *why;
+
+	if (hs_rule_from_json(e, &rule, &why) < 0)
+		return bad(r, NULL, "%s", why);
+	return hoststate_add_rule(ctx, &rule) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
+}
 
 static int each_owned(struct reader *r, struct json_object *e, void *ctx)
 {
@@ -731,6 +791,8 @@ static int read_observed(struct reader *r, struct json_object *root, struct host
 
 	if ((ret = each(r, root, "interfaces", hs, each_device)) < 0 ||
 	    (ret = each(r, root, "routes", hs, each_route)) < 0 ||
+	    /* snapshots before policy rules have none */
+	    (json_object_object_get_ex(root, "rules", NULL) && (ret = each(r, root, "rules", hs, each_rule)) < 0) ||
 	    (ret = member(r, root, "sysctls", json_type_object, false, &sysctls)) < 0)
 		return ret;
 	json_object_object_foreach(sysctls, key, val) {

@@ -85,6 +85,21 @@ static int real_route_del(struct kernel *k, int ifindex, const struct hs_route *
 	return rtnl_route_del(rt_of(k), ifindex, rt, err);
 }
 
+static int real_rule_list(struct kernel *k, struct hs_rule **out, size_t *n, struct wgf_error *err)
+{
+	return rtnl_rule_list(rt_of(k), out, n, err);
+}
+
+static int real_rule_add(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return rtnl_rule_add(rt_of(k), rule, err);
+}
+
+static int real_rule_del(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return rtnl_rule_del(rt_of(k), rule, err);
+}
+
 static enum hs_backend real_wg_backend_detect(struct kernel *k, const char *ifname)
 {
 	return wg_backend_detect(ifname);
@@ -181,6 +196,9 @@ static const struct kernel_ops real_ops = {
 	.route_list = real_route_list,
 	.route_replace = real_route_replace,
 	.route_del = real_route_del,
+	.rule_list = real_rule_list,
+	.rule_add = real_rule_add,
+	.rule_del = real_rule_del,
 	.wg_backend_detect = real_wg_backend_detect,
 	.wg_kernel_available = real_wg_kernel_available,
 	.wg_get_device = real_wg_get_device,

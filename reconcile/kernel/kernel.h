@@ -37,6 +37,9 @@ struct kernel_ops {
 	int (*route_replace)(struct kernel *k, int ifindex, const struct hs_route *rt,
 			     const struct hs_route *have, size_t n_have, struct wgf_error *err);
 	int (*route_del)(struct kernel *k, int ifindex, const struct hs_route *rt, struct wgf_error *err);
+	int (*rule_list)(struct kernel *k, struct hs_rule **out, size_t *n, struct wgf_error *err);
+	int (*rule_add)(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err);
+	int (*rule_del)(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err);
 
 	enum hs_backend (*wg_backend_detect)(struct kernel *k, const char *ifname);
 	bool (*wg_kernel_available)(struct kernel *k);
@@ -135,6 +138,21 @@ static inline int kernel_route_del(struct kernel *k, int ifindex, const struct h
 				   struct wgf_error *err)
 {
 	return k->ops->route_del(k, ifindex, rt, err);
+}
+
+static inline int kernel_rule_list(struct kernel *k, struct hs_rule **out, size_t *n, struct wgf_error *err)
+{
+	return k->ops->rule_list(k, out, n, err);
+}
+
+static inline int kernel_rule_add(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return k->ops->rule_add(k, rule, err);
+}
+
+static inline int kernel_rule_del(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return k->ops->rule_del(k, rule, err);
 }
 
 static inline enum hs_backend kernel_wg_backend_detect(struct kernel *k, const char *ifname)

@@ -1,4 +1,4 @@
-/* rtnetlink through libmnl: links, addresses and wgf's own routes. */
+/* rtnetlink through libmnl: links, addresses, wgf's own routes and policy rules. */
 #include "reconcile/kernel/rtnl.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -512,8 +513,14 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
 		return 0;
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
-	    rtm->rtm_protocol != RTPROT_WGF || rtm->rtm_type != RTN_UNICAST ||
-	    (rtm->rtm_flags & RTM_F_CLONED) || rtm->rtm_dst_len > prefix_max_len(rtm->rtm_family))
+	    rtm->rtm_protocol != RTPROT_WGF || (rtm->rtm_flags & RTM_F_CLONED) ||
+	    rtm->rtm_dst_len > prefix_max_len(rtm->rtm_family))
+		return 0;
+	if (rtm->rtm_type == RTN_BLACKHOLE)
+		rt.type = HS_ROUTE_BLACKHOLE;
+	else if (rtm->rtm_type == RTN_THROW)
+		rt.type = HS_ROUTE_THROW;
+	else if (rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	rt.dst.family = rtm->rtm_family;
@@ -523,8 +530,14 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	if (!attr_u32(tb[RTA_TABLE], &rt.table))
 		rt.table = rtm->rtm_table;
 	attr_u32(tb[RTA_PRIORITY], &rt.metric);
-	/* A multipath route has no RTA_OIF; its ifname stays "". */
-	if (attr_u32(tb[RTA_OIF], &oif)) {
+	if (attr_addr(tb[RTA_PREFSRC], rt.dst.family, rt.prefsrc.addr)) {
+		rt.has_prefsrc = true;
+		rt.prefsrc.family = rt.dst.family;
+		rt.prefsrc.len = (uint8_t)prefix_max_len(rt.dst.family);
+	}
+	/* A multipath route has no RTA_OIF; its ifname stays "". IPv6 reports
+	 * blackhole and throw routes out of lo: they have no interface. */
+	if (rt.type == HS_ROUTE_UNICAST && attr_u32(tb[RTA_OIF], &oif)) {
 		char name[IF_NAMESIZE];
 
 		if (oif != l->oif && if_indextoname(oif, name)) {
@@ -605,7 +618,8 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 	struct rtmsg *rtm;
 
 	if ((dst.family != AF_INET && dst.family != AF_INET6) ||
-	    dst.len > prefix_max_len(dst.family))
+	    dst.len > prefix_max_len(dst.family) || (unsigned)rt->type > HS_ROUTE_THROW ||
+	    (rt->has_prefsrc && rt->prefsrc.family != dst.family))
 		return wgf_error_set(err, -EINVAL, NULL);
 	prefix_mask(&dst);
 	nlh = rtnl_msg(r, type, flags);
@@ -613,22 +627,29 @@ static int route_msg(struct rtnl *r, uint16_t type, uint16_t flags, int ifindex,
 	rtm->rtm_family = dst.family;
 	rtm->rtm_dst_len = dst.len;
 	rtm->rtm_protocol = RTPROT_WGF;
-	rtm->rtm_type = RTN_UNICAST;
-	rtm->rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
+	rtm->rtm_type = rt->type == HS_ROUTE_BLACKHOLE ? RTN_BLACKHOLE :
+			rt->type == HS_ROUTE_THROW ? RTN_THROW : RTN_UNICAST;
+	if (type != RTM_NEWROUTE)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	else
+		rtm->rtm_scope = rt->type == HS_ROUTE_UNICAST ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
 	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	if (table >= 256)
 		mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	if (dst.len)
 		mnl_attr_put(nlh, RTA_DST, prefix_addr_len(dst.family), dst.addr);
-	if (ifindex > 0)
+	if (ifindex > 0 && rt->type == HS_ROUTE_UNICAST)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	if (rt->has_prefsrc)
+		mnl_attr_put(nlh, RTA_PREFSRC, prefix_addr_len(dst.family), rt->prefsrc.addr);
 	if (metric)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
 	return rtnl_talk(r, nlh, NULL, NULL, err);
 }
 
 /*
- * NLM_F_REPLACE replaces the route with the same key, and the metric is part of
+ * NLM_F_REPLACE replaces the route with the same key (whatever its type: a
+ * blackhole becomes a route out of a device and back), and the metric is part of
  * the key (IPv4: table, dst, tos, priority; IPv6: table, dst, metric). A new
  * metric therefore adds a second route next to the old one instead of changing
  * it. So: add or replace the route with the wanted metric first (no gap in
@@ -650,7 +671,7 @@ int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
 	size_t n = n_known, i;
 	int ret;
 
-	if (ifindex <= 0)
+	if (ifindex <= 0 && rt->type == HS_ROUTE_UNICAST)
 		return wgf_error_set(err, -EINVAL, NULL);
 	if (!known) {
 		ret = rtnl_route_list(r, &listed, &n, err);
@@ -692,4 +713,298 @@ out:
 int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt, struct wgf_error *err)
 {
 	return route_msg(r, RTM_DELROUTE, 0, ifindex, rt, route_metric(rt), err);
+}
+
+/* ---- policy rules ---- */
+
+struct rule_list {
+	struct hs_rule *v;
+	size_t n, cap;
+};
+
+/* Attributes of a rule that struct hs_rule cannot say: a rule carrying any
+ * of them is not one wgf made, whatever its protocol says. */
+static const unsigned rule_foreign_attrs[] = {
+	FRA_GOTO, FRA_FLOW, FRA_TUN_ID, FRA_SUPPRESS_IFGROUP, FRA_OIFNAME, FRA_L3MDEV,
+	FRA_UID_RANGE, FRA_IP_PROTO, FRA_SPORT_RANGE, FRA_DPORT_RANGE,
+};
+
+static bool rule_attr_prefix(const struct nlattr *attr, int family, uint8_t len, struct wgf_prefix *out)
+{
+	out->family = (uint8_t)family;
+	out->len = len;
+	if (!len)
+		return true;
+	return attr_addr(attr, (uint8_t)family, out->addr);
+}
+
+/* wgf's rule in r from a dump message: false when it is not one. */
+static bool rule_parse(const struct nlmsghdr *nlh, struct hs_rule *r)
+{
+	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[FRA_MAX + 1];
+	uint32_t v;
+
+	memset(r, 0, sizeof(*r));
+	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh) ||
+	    (frh->family != AF_INET && frh->family != AF_INET6) || frh->action != FR_ACT_TO_TBL || frh->tos ||
+	    frh->src_len > prefix_max_len(frh->family) || frh->dst_len > prefix_max_len(frh->family))
+		return false;
+	parse_attrs(nlh, sizeof(*frh), tb, FRA_MAX);
+	if (!tb[FRA_PROTOCOL] || mnl_attr_validate(tb[FRA_PROTOCOL], MNL_TYPE_U8) < 0 ||
+	    mnl_attr_get_u8(tb[FRA_PROTOCOL]) != RTPROT_WGF || !attr_u32(tb[FRA_PRIORITY], &r->priority) ||
+	    r->priority < HS_RULE_PRIO_MIN || r->priority > HS_RULE_PRIO_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(rule_foreign_attrs) / sizeof(rule_foreign_attrs[0]); i++)
+		if (tb[rule_foreign_attrs[i]])
+			return false;
+	r->family = frh->family;
+	if (!rule_attr_prefix(tb[FRA_SRC], r->family, frh->src_len, &r->src) ||
+	    !rule_attr_prefix(tb[FRA_DST], r->family, frh->dst_len, &r->dst))
+		return false;
+	if (tb[FRA_IIFNAME]) {
+		if (mnl_attr_validate(tb[FRA_IIFNAME], MNL_TYPE_NUL_STRING) < 0 ||
+		    strlen(mnl_attr_get_str(tb[FRA_IIFNAME])) >= IFNAMSIZ)
+			return false;
+		snprintf(r->iifname, sizeof(r->iifname), "%s", mnl_attr_get_str(tb[FRA_IIFNAME]));
+	}
+	r->has_fwmark = attr_u32(tb[FRA_FWMARK], &r->fwmark) | attr_u32(tb[FRA_FWMASK], &r->fwmask);
+	if (r->fwmask == UINT32_MAX)
+		r->fwmask = 0;
+	r->invert = frh->flags & FIB_RULE_INVERT;
+	if (!attr_u32(tb[FRA_TABLE], &r->table))
+		r->table = frh->table;
+	r->suppress_prefixlen = attr_u32(tb[FRA_SUPPRESS_PREFIXLEN], &v) && v <= 128 ? (int)v : -1;
+	return true;
+}
+
+static int rule_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_list *l = data;
+	struct hs_rule rule;
+
+	if (!rule_parse(nlh, &rule))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct hs_rule *v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = rule;
+	return 0;
+}
+
+int rtnl_rule_list(struct rtnl *r, struct hs_rule **out, size_t *n, struct wgf_error *err)
+{
+	struct rule_list l = { 0 };
+	struct wgf_error e = {0};
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+	int ret, tries = RTNL_DUMP_TRIES;
+
+	*out = NULL;
+	*n = 0;
+	do {
+		wgf_error_clear(&e);
+		l.n = 0;
+		nlh = rtnl_msg(r, RTM_GETRULE, NLM_F_DUMP);
+		frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+		frh->family = AF_UNSPEC;
+		ret = rtnl_talk(r, nlh, rule_list_cb, &l, &e);
+	} while (ret == -EINTR && --tries);
+	if (ret < 0) {
+		free(l.v);
+		wgf_error_move(err, &e);
+		return wgf_error_set(err, ret, NULL);
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+static bool rule_valid(const struct hs_rule *rule)
+{
+	int f = rule->family;
+
+	return (f == AF_INET || f == AF_INET6) && rule->priority >= HS_RULE_PRIO_MIN &&
+	       rule->priority <= HS_RULE_PRIO_MAX && rule->table && rule->src.len <= prefix_max_len(f) &&
+	       rule->dst.len <= prefix_max_len(f) && (!rule->src.len || rule->src.family == f) &&
+	       (!rule->dst.len || rule->dst.family == f) && rule->suppress_prefixlen <= (int)prefix_max_len(f) &&
+	       strnlen(rule->iifname, IFNAMSIZ) < IFNAMSIZ;
+}
+
+/* Every attribute of the rule, so that the kernel matches it and no other
+ * where it can tell them apart. */
+static int rule_msg(struct rtnl *r, uint16_t type, uint16_t flags, const struct hs_rule *rule,
+		    struct wgf_error *err)
+{
+	struct wgf_prefix src = rule->src, dst = rule->dst;
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+
+	if (!rule_valid(rule))
+		return wgf_error_set(err, -EINVAL, NULL);
+	prefix_mask(&src);
+	prefix_mask(&dst);
+	nlh = rtnl_msg(r, type, flags);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)rule->family;
+	frh->src_len = src.len;
+	frh->dst_len = dst.len;
+	frh->table = rule->table < 256 ? (uint8_t)rule->table : RT_TABLE_UNSPEC;
+	frh->action = FR_ACT_TO_TBL;
+	frh->flags = rule->invert ? FIB_RULE_INVERT : 0;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, rule->priority);
+	mnl_attr_put_u8(nlh, FRA_PROTOCOL, RTPROT_WGF);
+	mnl_attr_put_u32(nlh, FRA_TABLE, rule->table);
+	if (src.len)
+		mnl_attr_put(nlh, FRA_SRC, prefix_addr_len(src.family), src.addr);
+	if (dst.len)
+		mnl_attr_put(nlh, FRA_DST, prefix_addr_len(dst.family), dst.addr);
+	if (rule->iifname[0])
+		mnl_attr_put_strz(nlh, FRA_IIFNAME, rule->iifname);
+	if (rule->has_fwmark) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, rule->fwmark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, rule->fwmask ? rule->fwmask : UINT32_MAX);
+	}
+	if (rule->suppress_prefixlen >= 0)
+		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, (uint32_t)rule->suppress_prefixlen);
+	return rtnl_talk(r, nlh, NULL, NULL, err);
+}
+
+/* The rule, canonical as a listing gives it. */
+static struct hs_rule rule_canon(const struct hs_rule *rule)
+{
+	struct hs_rule c = *rule;
+
+	hs_rule_normalize(&c);
+	return c;
+}
+
+/* Where the rule is in l, of those with its family and priority: *same counts
+ * them. SIZE_MAX: not there. */
+static size_t rule_find(const struct rule_list *l, const struct hs_rule *want, size_t *same)
+{
+	size_t at = SIZE_MAX;
+
+	*same = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].family != want->family || l->v[i].priority != want->priority)
+			continue;
+		(*same)++;
+		if (at == SIZE_MAX && !hs_rule_cmp(&l->v[i], want))
+			at = i;
+	}
+	return at;
+}
+
+/* Deletes one rule as the kernel picks it, then lists: the rule that went goes
+ * into gone (if it was not want, it is to be put back). */
+static int rule_del_once(struct rtnl *r, const struct hs_rule *want, struct rule_list *l,
+			 struct rule_list *gone, bool *done, struct wgf_error *err)
+{
+	struct rule_list now = { 0 };
+	size_t same;
+	int ret = rule_msg(r, RTM_DELRULE, 0, want, err);
+
+	if (ret < 0)
+		return ret;
+	ret = rtnl_rule_list(r, &now.v, &now.n, err);
+	if (ret < 0)
+		return ret;
+	*done = rule_find(&now, want, &same) == SIZE_MAX;
+	for (size_t i = 0; !*done && i < l->n; i++) {
+		if (rule_find(&now, &l->v[i], &same) != SIZE_MAX)
+			continue;
+		if (gone->n == gone->cap) {
+			size_t cap = gone->cap ? gone->cap * 2 : 4;
+			struct hs_rule *v = reallocarray(gone->v, cap, sizeof(*v));
+
+			if (!v) {
+				ret = wgf_error_set(err, -ENOMEM, NULL);
+				break;
+			}
+			gone->v = v;
+			gone->cap = cap;
+		}
+		gone->v[gone->n++] = l->v[i];
+	}
+	free(l->v);
+	*l = now;
+	return ret;
+}
+
+/* NLM_F_EXCL would refuse "from all lookup T" next to "from 10.8.0.0/24 lookup
+ * T" of the same priority (and "not fwmark M" next to "fwmark M"): the kernel
+ * compares only the fields the request sets, and never the flags. So whether
+ * the rule is there is read from a listing, and the add is not exclusive. */
+int rtnl_rule_add(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err)
+{
+	struct hs_rule want = rule_canon(rule);
+	struct rule_list l = { 0 };
+	size_t same;
+	int ret;
+
+	if (!rule_valid(rule))
+		return wgf_error_set(err, -EINVAL, NULL);
+	ret = rtnl_rule_list(r, &l.v, &l.n, err);
+	if (ret == 0 && rule_find(&l, &want, &same) != SIZE_MAX)
+		ret = wgf_error_set(err, -EEXIST, NULL);
+	if (ret == 0)
+		ret = rule_msg(r, RTM_NEWRULE, NLM_F_CREATE, &want, err);
+	free(l.v);
+	return ret;
+}
+
+/*
+ * The kernel deletes the first rule that matches what the request sets, and a
+ * field it does not set (any source, no fwmark) or FIB_RULE_INVERT does not
+ * narrow the match: "from all lookup T" can take "from 10.8.0.0/24 lookup T" of
+ * the same priority. So when wgf has other rules of that family and priority,
+ * each delete is checked against a listing, and another rule it took is put
+ * back. A rule that is not there is -ENOENT, and nothing is sent.
+ */
+int rtnl_rule_del(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err)
+{
+	struct hs_rule want = rule_canon(rule);
+	struct rule_list l = { 0 }, gone = { 0 };
+	bool done = false;
+	size_t same, tries;
+	int ret;
+
+	if (!rule_valid(rule))
+		return wgf_error_set(err, -EINVAL, NULL);
+	ret = rtnl_rule_list(r, &l.v, &l.n, err);
+	if (ret < 0)
+		return ret;
+	if (rule_find(&l, &want, &same) == SIZE_MAX) {
+		ret = wgf_error_set(err, -ENOENT, NULL);
+		goto out;
+	}
+	if (same == 1) {
+		ret = rule_msg(r, RTM_DELRULE, 0, &want, err);
+		goto out;
+	}
+	for (tries = same; ret >= 0 && !done && tries; tries--)
+		ret = rule_del_once(r, &want, &l, &gone, &done, err);
+	if (ret >= 0 && !done)
+		ret = wgf_error_set(err, -EIO, "the kernel did not delete the rule");
+	for (size_t i = 0; i < gone.n; i++) {
+		struct wgf_error e = {0};
+		int back = rule_msg(r, RTM_NEWRULE, NLM_F_CREATE, &gone.v[i], &e);
+
+		if (back < 0 && ret >= 0) {
+			wgf_error_move(err, &e);
+			ret = back;
+		}
+		wgf_error_clear(&e);
+	}
+out:
+	free(l.v);
+	free(gone.v);
+	return ret;
 }

@@ -1,4 +1,4 @@
-/* rtnetlink through libmnl: links, addresses, wgf's own routes.
+/* rtnetlink through libmnl: links, addresses, wgf's own routes and policy rules.
  * All functions return 0 or a negative errno, also stored in err (may be NULL)
  * with, as its msg, the kernel's extended-ack text when it sent one. */
 #pragma once
@@ -11,8 +11,8 @@
 #include "model/hoststate.h"
 #include "model/prefix.h"
 
-/* wgf's routing protocol number (rtm_protocol): wgf lists and deletes only routes
- * carrying it. Listed in /etc/iproute2/rt_protos.d/wgf.conf by `make install`. */
+/* wgf's routing protocol number (rtm_protocol, FRA_PROTOCOL): wgf lists and deletes
+ * only routes and rules carrying it (rules also only in HS_RULE_PRIO_MIN..MAX). Listed in /etc/iproute2/rt_protos.d/wgf.conf by `make install`. */
 #define RTPROT_WGF 157
 
 struct rtnl;
@@ -41,12 +41,26 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t 
 int rtnl_addr_add(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err);
 int rtnl_addr_del(struct rtnl *r, int ifindex, const struct wgf_prefix *p, struct wgf_error *err);
 
-/* Routes with rtm_protocol == RTPROT_WGF, all tables, both families; ifname filled
- * from the output interface. */
+/* Routes with rtm_protocol == RTPROT_WGF, all tables, both families, of type
+ * unicast (ifname filled from the output interface), blackhole or throw (ifname
+ * ""); prefsrc when the route has one. */
 int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n, struct wgf_error *err);
-/* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF. have/n_have are
+/* Add or replace (NLM_F_REPLACE) a route with protocol RTPROT_WGF; ifindex is
+ * ignored for a blackhole or throw route. have/n_have are
  * wgf's routes as the caller last listed them (apply knows them from observing), so
  * that a metric change can remove the old route; have NULL lists them here. */
 int rtnl_route_replace(struct rtnl *r, int ifindex, const struct hs_route *rt,
 		       const struct hs_route *have, size_t n_have, struct wgf_error *err);
 int rtnl_route_del(struct rtnl *r, int ifindex, const struct hs_route *rt, struct wgf_error *err);
+
+/* wgf's policy rules, both families: FRA_PROTOCOL RTPROT_WGF, a priority in
+ * [HS_RULE_PRIO_MIN, HS_RULE_PRIO_MAX], a lookup, and nothing struct hs_rule
+ * cannot say (a rule with, say, an oif or a uid range is not wgf's). Canonical
+ * as hoststate_normalize leaves them, in the kernel's order. */
+int rtnl_rule_list(struct rtnl *r, struct hs_rule **out, size_t *n, struct wgf_error *err);
+/* Adds the rule with FRA_PROTOCOL RTPROT_WGF; -EINVAL for a priority outside
+ * wgf's range, -EEXIST when the kernel has it. */
+int rtnl_rule_add(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err);
+/* Deletes exactly that rule of wgf's (every attribute matches); -ENOENT when it
+ * is not there. */
+int rtnl_rule_del(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err);

@@ -15,8 +15,8 @@
 
 /* Apply order (see plan.h): removals first, innermost objects first, then the rest. */
 enum diff_bucket {
-	B_DEL_FIREWALL, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
-	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_SYSCTL, B_FIREWALL,
+	B_DEL_FIREWALL, B_DEL_RULE, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
+	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_RULE, B_SYSCTL, B_FIREWALL,
 	B_MAX
 };
 
@@ -401,6 +401,12 @@ static int diff_devices(struct diff_ctx *c)
 	return r;
 }
 
+static bool route_same(const struct hs_route *a, const struct hs_route *b)
+{
+	return plan_route_metric(a) == plan_route_metric(b) && a->type == b->type && a->has_prefsrc == b->has_prefsrc &&
+	       (!a->has_prefsrc || prefix_equal(&a->prefsrc, &b->prefsrc));
+}
+
 static int diff_route(struct diff_ctx *c, const struct hs_route *want, const struct hs_route *have)
 {
 	const struct hs_route *rt = want ? want : have;
@@ -408,9 +414,9 @@ static int diff_route(struct diff_ctx *c, const struct hs_route *want, const str
 	struct plan_action a;
 	char buf[PREFIX_STRLEN];
 
-	if (op == PLAN_UPDATE && plan_route_metric(want) == plan_route_metric(have))
+	if (op == PLAN_UPDATE && route_same(want, have))
 		return 0;
-	if (op == PLAN_DELETE && link_deleted(c, have->ifname))
+	if (op == PLAN_DELETE && have->ifname[0] && link_deleted(c, have->ifname))
 		return 0;
 	action_init(&a, PLAN_OBJ_ROUTE, op, rt->ifname);
 	a.route_desired = want;
@@ -420,22 +426,83 @@ static int diff_route(struct diff_ctx *c, const struct hs_route *want, const str
 	return push(c, op == PLAN_DELETE ? B_DEL_ROUTE : B_ROUTE, &a, a.name ? 0 : -ENOMEM);
 }
 
+/* A switched route (hoststate.h) that an observed route stands for is no
+ * change, and the routes standing for it stay: sets satisfied[i] for such a
+ * desired route and claimed[j] for every such observed one. */
+static void routes_switched(const struct host_state *want, const struct host_state *have, bool *satisfied,
+			    bool *claimed)
+{
+	for (size_t i = 0; i < want->n_routes; i++) {
+		if (!want->routes[i].switched)
+			continue;
+		for (size_t j = 0; j < have->n_routes; j++)
+			if (hs_route_satisfies(&want->routes[i], &have->routes[j], want))
+				satisfied[i] = claimed[j] = true;
+	}
+}
+
 static int diff_routes(struct diff_ctx *c)
+{
+	const struct host_state *want = c->desired, *have = c->observed;
+	bool *satisfied = calloc(want->n_routes + have->n_routes + 1, sizeof(bool)), *claimed;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	if (!satisfied)
+		return -ENOMEM;
+	claimed = satisfied + want->n_routes;
+	routes_switched(want, have, satisfied, claimed);
+	while (r >= 0 && (i < want->n_routes || j < have->n_routes)) {
+		int cmp = i == want->n_routes ? 1 : j == have->n_routes ? -1 :
+			  hs_route_cmp(&want->routes[i], &have->routes[j]);
+
+		if (cmp <= 0 && satisfied[i]) {
+			i++;
+		} else if (cmp >= 0 && claimed[j]) {
+			j++;
+		} else if (cmp < 0) {
+			r = diff_route(c, &want->routes[i++], NULL);
+		} else if (cmp > 0) {
+			r = diff_route(c, NULL, &have->routes[j++]);
+		} else {
+			r = diff_route(c, &want->routes[i++], &have->routes[j++]);
+		}
+	}
+	free(satisfied);
+	return r;
+}
+
+static int diff_rule(struct diff_ctx *c, const struct hs_rule *want, const struct hs_rule *have)
+{
+	const struct hs_rule *rule = want ? want : have;
+	struct plan_action a;
+	char buf[HS_RULE_STRLEN];
+
+	action_init(&a, PLAN_OBJ_RULE, want ? PLAN_CREATE : PLAN_DELETE, NULL);
+	a.rule_desired = want;
+	a.rule_observed = have;
+	a.u.rule = *rule;
+	a.name = strdup(hs_rule_format(rule, buf));
+	return push(c, want ? B_RULE : B_DEL_RULE, &a, a.name ? 0 : -ENOMEM);
+}
+
+/* A rule is all its fields: one that differs is another rule. */
+static int diff_rules(struct diff_ctx *c)
 {
 	const struct host_state *want = c->desired, *have = c->observed;
 	size_t i = 0, j = 0;
 	int r = 0;
 
-	while (r >= 0 && (i < want->n_routes || j < have->n_routes)) {
-		int cmp = i == want->n_routes ? 1 : j == have->n_routes ? -1 :
-			  hs_route_cmp(&want->routes[i], &have->routes[j]);
+	while (r >= 0 && (i < want->n_rules || j < have->n_rules)) {
+		int cmp = i == want->n_rules ? 1 : j == have->n_rules ? -1 :
+			  hs_rule_cmp(&want->rules[i], &have->rules[j]);
 
 		if (cmp < 0)
-			r = diff_route(c, &want->routes[i++], NULL);
+			r = diff_rule(c, &want->rules[i++], NULL);
 		else if (cmp > 0)
-			r = diff_route(c, NULL, &have->routes[j++]);
+			r = diff_rule(c, NULL, &have->rules[j++]);
 		else
-			r = diff_route(c, &want->routes[i++], &have->routes[j++]);
+			i++, j++;
 	}
 	return r;
 }
@@ -644,6 +711,8 @@ int diff_host_states(struct host_state *desired, struct host_state *observed,
 	if (r >= 0)
 		r = diff_routes(&c);
 	if (r >= 0)
+		r = diff_rules(&c);
+	if (r >= 0)
 		r = diff_sysctls(&c);
 	if (r >= 0)
 		r = diff_firewall(&c);
@@ -684,7 +753,8 @@ void plan_free(struct plan *p)
 /* Each enum's names, once: printing and reading plans both use them. */
 static const char *const obj_names[] = {
 	[PLAN_OBJ_LINK] = "interface", [PLAN_OBJ_DEVICE] = "device", [PLAN_OBJ_PEER] = "peer",
-	[PLAN_OBJ_ADDRESS] = "address", [PLAN_OBJ_ROUTE] = "route", [PLAN_OBJ_SYSCTL] = "sysctl",
+	[PLAN_OBJ_ADDRESS] = "address", [PLAN_OBJ_ROUTE] = "route", [PLAN_OBJ_RULE] = "rule",
+	[PLAN_OBJ_SYSCTL] = "sysctl",
 	[PLAN_OBJ_FIREWALL] = "nftables table",
 };
 static const char *const op_names[] = {

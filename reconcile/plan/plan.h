@@ -3,11 +3,12 @@
  * plan_print_text()/plan_print_json(), carried out by apply_plan().
  *
  * Order (apply walks actions front to back):
- *   1. removals, in reverse dependency order: the nftables table, routes,
- *      addresses, peers, links (a link that goes away is one action: its
+ *   1. removals, in reverse dependency order: the nftables table, policy rules,
+ *      routes, addresses, peers, links (a link that goes away is one action: its
  *      peers/addresses/routes go with it)
  *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
- *      peers, addresses, routes, sysctls, the nftables table
+ *      peers, addresses, routes, policy rules, sysctls, the nftables table
+ * A rule is never updated: a changed rule is a removal and a creation.
  * Within one object class, actions are sorted by interface then by name/key, so
  * plans are deterministic.
  */
@@ -37,6 +38,7 @@ enum plan_obj {
 	PLAN_OBJ_PEER,
 	PLAN_OBJ_ADDRESS,
 	PLAN_OBJ_ROUTE,
+	PLAN_OBJ_RULE,     /* a policy rule (create/delete) */
 	PLAN_OBJ_SYSCTL,
 	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
 };
@@ -62,13 +64,15 @@ struct plan_action {
 	enum plan_obj obj;
 	enum plan_op op;
 	char ifname[IFNAMSIZ];
-	char *name;            /* the object's name: peer name (NULL if unknown), "10.0.0.1/24", sysctl key… */
+	char *name;            /* the object's name: peer name (NULL if unknown), "10.0.0.1/24", sysctl key,
+	                          a rule in `ip rule` words (hs_rule_format)… */
 
 	/* The objects the change is about: borrowed from plan->desired and
 	 * plan->observed; NULL where absent. What changed in them is said by u. */
 	const struct hs_device *dev_desired, *dev_observed;
 	const struct hs_peer *peer_desired, *peer_observed;
 	const struct hs_route *route_desired, *route_observed;
+	const struct hs_rule *rule_desired, *rule_observed;
 	const struct hs_sysctl *sysctl_desired, *sysctl_observed;
 	/* PLAN_OBJ_DEVICE with u.device.set_private_key: the public keys before and
 	 * after (never the private ones). */
@@ -85,6 +89,7 @@ struct plan_action {
 		struct hs_peer_fields peer;       /* PLAN_OBJ_PEER: create and update */
 		struct wgf_prefix address;     /* PLAN_OBJ_ADDRESS */
 		struct hs_route route;         /* PLAN_OBJ_ROUTE; update = replace */
+		struct hs_rule rule;           /* PLAN_OBJ_RULE */
 		struct {                       /* PLAN_OBJ_SYSCTL */
 			const char *key, *value;   /* borrowed from plan->desired */
 		} sysctl;

@@ -39,6 +39,8 @@ static bool value_eq(const struct plan_value *a, const struct plan_value *b)
 		       (!a->secret_id || !memcmp(a->secret_id, b->secret_id, HS_PSK_ID_LEN));
 	case PLAN_VALUE_PUBLIC_KEY:
 		return (!a->key && !b->key) || (a->key && b->key && !memcmp(a->key, b->key, WG_KEY_LEN));
+	case PLAN_VALUE_ADDRESS:
+		return (!a->address && !b->address) || (a->address && b->address && prefix_equal(a->address, b->address));
 	}
 	return false;
 }
@@ -81,7 +83,11 @@ static bool sends_eq(const struct plan_action *a, const struct plan_action *b)
 	case PLAN_OBJ_ADDRESS:
 		return prefix_equal(&a->u.address, &b->u.address);
 	case PLAN_OBJ_ROUTE:
-		return !hs_route_cmp(&a->u.route, &b->u.route) && a->u.route.metric == b->u.route.metric;
+		return !hs_route_cmp(&a->u.route, &b->u.route) && a->u.route.metric == b->u.route.metric &&
+		       a->u.route.type == b->u.route.type && a->u.route.has_prefsrc == b->u.route.has_prefsrc &&
+		       (!a->u.route.has_prefsrc || prefix_equal(&a->u.route.prefsrc, &b->u.route.prefsrc));
+	case PLAN_OBJ_RULE:
+		return !hs_rule_cmp(&a->u.rule, &b->u.rule);
 	case PLAN_OBJ_SYSCTL:
 		return str_eq(a->u.sysctl.key, b->u.sysctl.key) && str_eq(a->u.sysctl.value, b->u.sysctl.value);
 	case PLAN_OBJ_FIREWALL:

@@ -37,6 +37,11 @@ static struct plan_value v_key(bool has, const uint8_t *key)
 	return (struct plan_value){ .type = PLAN_VALUE_PUBLIC_KEY, .key = has ? key : NULL };
 }
 
+static struct plan_value v_address(bool has, const struct wgf_prefix *p)
+{
+	return (struct plan_value){ .type = PLAN_VALUE_ADDRESS, .address = has ? p : NULL };
+}
+
 struct fields {
 	struct plan_field *v;
 	size_t n;
@@ -108,6 +113,28 @@ static void peer_fields(const struct plan_action *a, struct fields *f)
 	}
 }
 
+/* A route's kind and source address: said when they are not the plain ones,
+ * and on an update when they change. */
+static void route_fields(const struct plan_action *a, struct fields *f)
+{
+	const struct hs_route *d = a->route_desired, *o = a->route_observed;
+
+	if (a->op == PLAN_CREATE && d) {
+		if (d->type != HS_ROUTE_UNICAST)
+			add(f, "type", v_none(), v_text(hs_route_type_name(d->type)));
+		if (d->has_prefsrc)
+			add(f, "prefsrc", v_none(), v_address(true, &d->prefsrc));
+	}
+	if (a->op != PLAN_UPDATE || !d || !o)
+		return;
+	if (plan_route_metric(o) != plan_route_metric(d))
+		add(f, "metric", v_uint(plan_route_metric(o)), v_uint(plan_route_metric(d)));
+	if (o->type != d->type)
+		add(f, "type", v_text(hs_route_type_name(o->type)), v_text(hs_route_type_name(d->type)));
+	if (o->has_prefsrc != d->has_prefsrc || (d->has_prefsrc && !prefix_equal(&o->prefsrc, &d->prefsrc)))
+		add(f, "prefsrc", v_address(o->has_prefsrc, &o->prefsrc), v_address(d->has_prefsrc, &d->prefsrc));
+}
+
 size_t plan_action_fields(const struct plan_action *a, struct plan_field out[PLAN_FIELDS_MAX])
 {
 	struct fields f = { .v = out };
@@ -123,9 +150,7 @@ size_t plan_action_fields(const struct plan_action *a, struct plan_field out[PLA
 		peer_fields(a, &f);
 		break;
 	case PLAN_OBJ_ROUTE:
-		if (a->op == PLAN_UPDATE && a->route_desired && a->route_observed)
-			add(&f, "metric", v_uint(plan_route_metric(a->route_observed)),
-			    v_uint(plan_route_metric(a->route_desired)));
+		route_fields(a, &f);
 		break;
 	case PLAN_OBJ_SYSCTL:
 		if (a->sysctl_desired)
@@ -133,6 +158,7 @@ size_t plan_action_fields(const struct plan_action *a, struct plan_field out[PLA
 			    v_text(a->sysctl_desired->value));
 		break;
 	case PLAN_OBJ_ADDRESS:
+	case PLAN_OBJ_RULE:
 	case PLAN_OBJ_FIREWALL:
 		break;
 	}
@@ -231,6 +257,20 @@ static void prefix_delta_text(struct sbuf *b, const struct wgf_prefix *want, siz
 		sb_printf(b, " … (+%zu more)", hidden);
 }
 
+static void address_text(struct sbuf *b, const struct wgf_prefix *p)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (!p) {
+		sb_printf(b, "(none)");
+		return;
+	}
+	prefix_format(p, buf);
+	if (strchr(buf, '/'))
+		*strchr(buf, '/') = '\0';
+	sb_printf(b, "%s", buf);
+}
+
 static void value_text(struct sbuf *b, const struct plan_value *v)
 {
 	char buf[ENDPOINT_STRLEN > WG_KEY_FP_LEN ? ENDPOINT_STRLEN : WG_KEY_FP_LEN];
@@ -267,6 +307,9 @@ static void value_text(struct sbuf *b, const struct plan_value *v)
 		break;
 	case PLAN_VALUE_PUBLIC_KEY:
 		sb_printf(b, "%s", v->key ? key_fingerprint(v->key, buf) : "(none)");
+		break;
+	case PLAN_VALUE_ADDRESS:
+		address_text(b, v->address);
 		break;
 	}
 }

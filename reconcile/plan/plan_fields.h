@@ -17,6 +17,7 @@ enum plan_value_type {
 	PLAN_VALUE_KEEPALIVE,  /* seconds, 0 = off */
 	PLAN_VALUE_SECRET,     /* a private key or PSK: only whether there is one (and a PSK's id) */
 	PLAN_VALUE_PUBLIC_KEY, /* shown as a fingerprint; key NULL: none */
+	PLAN_VALUE_ADDRESS,    /* one address (a route's prefsrc), without its length; NULL: none */
 };
 
 struct plan_value {
@@ -35,6 +36,7 @@ struct plan_value {
 			const uint8_t *secret_id;   /* a PSK's public id (HS_PSK_ID_LEN), or NULL */
 		};
 		const uint8_t *key;
+		const struct wgf_prefix *address;
 	};
 };
 

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "model/seal.h"
+#include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/plan_fields.h"
 
 struct reader {
@@ -300,6 +301,41 @@ static int read_link_device(struct reader *r, struct json_object *c, struct plan
 	return 0;
 }
 
+/* A route's kind and source address from o ("route", or a field's "before" side). */
+static int read_route_kind(struct reader *r, struct json_object *o, struct hs_route *rt)
+{
+	const char *why;
+
+	if (hs_route_kind_from_json(o, rt, &why) < 0)
+		return bad(r, "route: %s", why);
+	return 0;
+}
+
+/* An update's route as it was: the type and prefsrc fields' "before" sides
+ * where they changed. */
+static int read_route_before(struct reader *r, struct json_object *c, struct hs_route *rt)
+{
+	struct json_object *o = json_object_new_object(), *f;
+	const char *why = NULL;
+	int ret = -ENOMEM;
+
+	if (!o)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	if (json_object_object_add(o, "type", json_object_new_string(hs_route_type_name(rt->type))) < 0 ||
+	    (rt->has_prefsrc && json_object_object_add(o, "prefsrc", hs_address_to_json(&rt->prefsrc)) < 0))
+		goto out;
+	if ((f = field(c, "type")) && json_object_object_add(o, "type", json_object_get(get(f, "before"))) < 0)
+		goto out;
+	if ((f = field(c, "prefsrc")) && json_object_object_add(o, "prefsrc", json_object_get(get(f, "before"))) < 0)
+		goto out;
+	ret = hs_route_kind_from_json(o, rt, &why);
+out:
+	json_object_put(o);
+	if (ret == -ENOMEM)
+		return wgf_error_set(r->err, ret, NULL);
+	return ret < 0 ? bad(r, "route: before: %s", why) : 0;
+}
+
 static int read_route(struct reader *r, struct json_object *c, struct plan_action *a, struct host_state *want,
 		      struct host_state *have)
 {
@@ -316,15 +352,32 @@ static int read_route(struct reader *r, struct json_object *c, struct plan_actio
 	snprintf(route.ifname, sizeof(route.ifname), "%s", a->ifname);
 	route.table = (uint32_t)table;
 	route.metric = (uint32_t)metric;
+	if ((ret = read_route_kind(r, rt, &route)) < 0)
+		return ret;
 	a->u.route = route;
 	if (a->op != PLAN_DELETE && hoststate_add_route(want, &route) < 0)
 		return wgf_error_set(r->err, -ENOMEM, NULL);
 	if (a->op == PLAN_UPDATE) {
 		if ((ret = read_uint_field(r, c, "metric", "before", UINT32_MAX, &seen, &old)) < 0)
 			return ret;
-		route.metric = (uint32_t)old;
+		if (seen)
+			route.metric = (uint32_t)old;
+		if ((ret = read_route_before(r, c, &route)) < 0)
+			return ret;
 	}
 	if (a->op != PLAN_CREATE && hoststate_add_route(have, &route) < 0)
+		return wgf_error_set(r->err, -ENOMEM, NULL);
+	return 0;
+}
+
+static int read_rule(struct reader *r, struct json_object *c, struct plan_action *a, struct host_state *want,
+		     struct host_state *have)
+{
+	const char *why;
+
+	if (hs_rule_from_json(get(c, "rule"), &a->u.rule, &why) < 0)
+		return bad(r, "rule: %s", why);
+	if (hoststate_add_rule(a->op == PLAN_CREATE ? want : have, &a->u.rule) < 0)
 		return wgf_error_set(r->err, -ENOMEM, NULL);
 	return 0;
 }
@@ -388,7 +441,8 @@ static int read_firewall(struct reader *r, struct json_object *c, struct plan_ac
 #define OPS(c, u, d) ((c) << PLAN_CREATE | (u) << PLAN_UPDATE | (d) << PLAN_DELETE)
 static const unsigned op_allowed[] = {
 	[PLAN_OBJ_LINK] = OPS(1u, 1u, 1u), [PLAN_OBJ_DEVICE] = OPS(1u, 1u, 0u), [PLAN_OBJ_PEER] = OPS(1u, 1u, 1u),
-	[PLAN_OBJ_ADDRESS] = OPS(1u, 0u, 1u), [PLAN_OBJ_ROUTE] = OPS(1u, 1u, 1u), [PLAN_OBJ_SYSCTL] = OPS(0u, 1u, 0u),
+	[PLAN_OBJ_ADDRESS] = OPS(1u, 0u, 1u), [PLAN_OBJ_ROUTE] = OPS(1u, 1u, 1u), [PLAN_OBJ_RULE] = OPS(1u, 0u, 1u),
+	[PLAN_OBJ_SYSCTL] = OPS(0u, 1u, 0u),
 	[PLAN_OBJ_FIREWALL] = OPS(1u, 1u, 1u),
 };
 
@@ -411,9 +465,11 @@ static int read_action(struct reader *r, struct json_object *c, struct plan_acti
 	if (op == PLAN_DELETE && get(c, "fields") &&
 	    (!json_object_is_type(get(c, "fields"), json_type_array) || json_object_array_length(get(c, "fields"))))
 		return bad(r, "fields: a %s that is deleted has none", plan_obj_name(a->obj));
-	if (obj == PLAN_OBJ_SYSCTL || obj == PLAN_OBJ_FIREWALL) {
+	if (obj == PLAN_OBJ_SYSCTL || obj == PLAN_OBJ_FIREWALL || obj == PLAN_OBJ_RULE) {
 		if (get(c, "interface"))
 			return bad(r, "interface: a %s belongs to no interface", plan_obj_name(a->obj));
+	} else if (obj == PLAN_OBJ_ROUTE && !get(c, "interface")) {
+		/* a blackhole or throw route: read_route checks it is one */
 	} else if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/')) {
 		return bad(r, "interface: not an interface name");
 	}
@@ -437,6 +493,8 @@ static int read_action(struct reader *r, struct json_object *c, struct plan_acti
 		return 0;
 	case PLAN_OBJ_ROUTE:
 		return read_route(r, c, a, want, have);
+	case PLAN_OBJ_RULE:
+		return read_rule(r, c, a, want, have);
 	case PLAN_OBJ_SYSCTL:
 		return read_sysctl(r, c, a, want, have);
 	case PLAN_OBJ_FIREWALL:
@@ -474,6 +532,14 @@ static void link_action(struct plan_action *a, const uint8_t key[WG_KEY_LEN], co
 		for (size_t i = 0; i < have->n_routes && a->op != PLAN_CREATE; i++)
 			if (!hs_route_cmp(&have->routes[i], &a->u.route))
 				a->route_observed = &have->routes[i];
+		break;
+	case PLAN_OBJ_RULE:
+		for (size_t i = 0; i < want->n_rules && a->op == PLAN_CREATE; i++)
+			if (!hs_rule_cmp(&want->rules[i], &a->u.rule))
+				a->rule_desired = &want->rules[i];
+		for (size_t i = 0; i < have->n_rules && a->op == PLAN_DELETE; i++)
+			if (!hs_rule_cmp(&have->rules[i], &a->u.rule))
+				a->rule_observed = &have->rules[i];
 		break;
 	case PLAN_OBJ_SYSCTL:
 		for (size_t i = 0; i < want->n_sysctls; i++)
@@ -563,7 +629,7 @@ static int read_notices(struct reader *r, struct json_object *root)
 struct ident {
 	unsigned obj;
 	char ifname[IFNAMSIZ];
-	char id[128];
+	char id[HS_RULE_STRLEN];
 	size_t index;
 };
 
@@ -595,6 +661,8 @@ static int check_unique(struct reader *r, const uint8_t (*keys)[WG_KEY_LEN])
 			snprintf(v[i].id, sizeof(v[i].id), "%s", key_to_base64(keys[i], b64));
 		else if (a->obj == PLAN_OBJ_ROUTE)
 			snprintf(v[i].id, sizeof(v[i].id), "%s %u", a->name, a->u.route.table);
+		else if (a->obj == PLAN_OBJ_RULE)
+			hs_rule_format(&a->u.rule, v[i].id);
 		else if (a->obj == PLAN_OBJ_ADDRESS || a->obj == PLAN_OBJ_SYSCTL)
 			snprintf(v[i].id, sizeof(v[i].id), "%s", a->name ? a->name : "");
 	}

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "model/seal.h"
+#include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
 #include "reconcile/plan/plan_fields.h"
 
@@ -42,6 +43,8 @@ static struct json_object *value_json(const struct plan_value *v)
 		return v->secret ? json_object_new_string("(sensitive)") : NULL;
 	case PLAN_VALUE_PUBLIC_KEY:
 		return v->key ? json_object_new_string(key_to_base64(v->key, buf)) : NULL;
+	case PLAN_VALUE_ADDRESS:
+		return v->address ? hs_address_to_json(v->address) : NULL;
 	}
 	return NULL;
 }
@@ -50,7 +53,8 @@ static struct json_object *value_json(const struct plan_value *v)
 static bool value_is_null(const struct plan_value *v)
 {
 	return v->type == PLAN_VALUE_NONE || (v->type == PLAN_VALUE_ENDPOINT && (!v->endpoint || !v->endpoint->family)) ||
-	       (v->type == PLAN_VALUE_SECRET && !v->secret) || (v->type == PLAN_VALUE_PUBLIC_KEY && !v->key);
+	       (v->type == PLAN_VALUE_SECRET && !v->secret) || (v->type == PLAN_VALUE_PUBLIC_KEY && !v->key) ||
+	       (v->type == PLAN_VALUE_ADDRESS && !v->address);
 }
 
 static int add_value(struct json_object *o, const char *key, const struct plan_value *v)
@@ -175,7 +179,8 @@ static int add_route(struct json_object *o, const struct hs_route *rt)
 	struct json_object *r = json_object_new_object();
 
 	if (json_put(o, "route", r) < 0 || json_put(r, "table", json_object_new_int64(rt->table)) < 0 ||
-	    json_put(r, "metric", json_object_new_int64(rt->metric)) < 0)
+	    json_put(r, "metric", json_object_new_int64(rt->metric)) < 0 ||
+	    hs_route_kind_to_json(r, rt) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -192,7 +197,8 @@ static struct json_object *action_json(const struct plan_action *a)
 		return NULL;
 	if (json_put_str(o, "action", plan_op_name(a->op)) < 0 ||
 	    json_put_str(o, "object", plan_obj_name(a->obj)) < 0 ||
-	    json_put_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ? NULL : a->ifname) < 0 ||
+	    json_put_str(o, "interface", a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL ||
+				     a->obj == PLAN_OBJ_RULE || !a->ifname[0] ? NULL : a->ifname) < 0 ||
 	    json_put_str(o, "name", a->name) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_PEER && peer &&
@@ -203,6 +209,8 @@ static struct json_object *action_json(const struct plan_action *a)
 	if (a->obj == PLAN_OBJ_LINK && json_put_str(o, "backend", hs_backend_name(a->u.link.backend)) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_ROUTE && add_route(o, &a->u.route) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_RULE && json_put(o, "rule", hs_rule_to_json(&a->u.rule)) < 0)
 		goto fail;
 	fields = json_object_new_array();
 	if (!fields)

@@ -99,6 +99,7 @@ static void print_title(const struct text_out *t, const struct plan_action *a)
 		fprintf(f, " %s", a->name ? a->name : "?");
 		print_table(f, a->u.route.table);
 		break;
+	case PLAN_OBJ_RULE:
 	case PLAN_OBJ_SYSCTL:
 	case PLAN_OBJ_FIREWALL:
 		fprintf(f, " %s", a->name ? a->name : "?");
@@ -313,10 +314,17 @@ static void print_action(const struct text_out *t, const struct plan_action *a)
 	print_fields(t, a);
 }
 
-/* Shown under "host:", not under an interface. */
+/* Shown under "host:", not under an interface: so are a blackhole's and a
+ * throw's routes, which have none. */
 static bool is_host_action(const struct plan_action *a)
 {
-	return a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL;
+	return a->obj == PLAN_OBJ_SYSCTL || a->obj == PLAN_OBJ_FIREWALL || (a->obj == PLAN_OBJ_ROUTE && !a->ifname[0]);
+}
+
+/* Shown under "policy rules:", in plan order (removals first). */
+static bool is_rule_action(const struct plan_action *a)
+{
+	return a->obj == PLAN_OBJ_RULE;
 }
 
 /* Interface name, then plan order: a stable grouping. */
@@ -368,7 +376,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	struct text_out t = { .f = f, .color = o && o->color, .notices = &p->notices };
 	const char *host = p->host_name ? p->host_name : "";
 	size_t *idx = NULL, n = 0;
-	bool any_host = false;
+	bool any_host = false, any_rule = false;
 
 	if (plan_is_empty(p)) {
 		fprintf(f, "No changes. Host \"%s\" matches the desired state", host);
@@ -395,6 +403,8 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	for (size_t i = 0; i < p->n_actions; i++) {
 		if (is_host_action(&p->actions[i]))
 			any_host = true;
+		else if (is_rule_action(&p->actions[i]))
+			any_rule = true;
 		else if (idx)
 			idx[n++] = i;
 	}
@@ -406,7 +416,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	for (size_t k = 0, prev = SIZE_MAX; k < n; k++) {
 		size_t i = idx ? idx[k] : k;
 
-		if (is_host_action(&p->actions[i]))
+		if (is_host_action(&p->actions[i]) || is_rule_action(&p->actions[i]))
 			continue;
 		if (prev == SIZE_MAX || strcmp(p->actions[prev].ifname, p->actions[i].ifname)) {
 			put_heading(&t, "interface", p->actions[i].ifname);
@@ -416,6 +426,12 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 	}
 	free(idx);
 
+	if (any_rule) {
+		put_heading(&t, "policy rules", "");
+		for (size_t i = 0; i < p->n_actions; i++)
+			if (is_rule_action(&p->actions[i]))
+				print_action(&t, &p->actions[i]);
+	}
 	if (any_host) {
 		put_heading(&t, "host", "");
 		for (size_t i = 0; i < p->n_actions; i++)

@@ -10,6 +10,7 @@
 
 #include "model/diag.h"
 #include "model/seal.h"
+#include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
 
 /* ---- writing ---- */
@@ -86,14 +87,27 @@ static struct json_object *routes_json(const struct host_state *hs)
 
 	for (size_t i = 0; arr && i < hs->n_routes; i++) {
 		const struct hs_route *rt = &hs->routes[i];
-		if (json_push(arr, o = json_object_new_object()) < 0 || json_put_str(o, "interface", rt->ifname) < 0 ||
+		if (json_push(arr, o = json_object_new_object()) < 0 || json_put_str(o, "interface", rt->ifname[0] ? rt->ifname : NULL) < 0 ||
 		    json_put_str(o, "destination", prefix_format(&rt->dst, buf)) < 0 ||
 		    json_put(o, "table", json_object_new_int64(rt->table)) < 0 ||
-		    json_put(o, "metric", json_object_new_int64(rt->metric)) < 0) {
+		    json_put(o, "metric", json_object_new_int64(rt->metric)) < 0 || hs_route_kind_to_json(o, rt) < 0 ||
+		    json_put(o, "switched", json_object_new_boolean(rt->switched)) < 0) {
 			json_object_put(arr);
 			return NULL;
 		}
 	}
+	return arr;
+}
+
+static struct json_object *rules_json(const struct host_state *hs)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < hs->n_rules; i++)
+		if (json_push(arr, hs_rule_to_json(&hs->rules[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
 	return arr;
 }
 
@@ -131,7 +145,7 @@ int saved_state_to_json(const struct host_state *desired, struct json_object **o
 			goto fail;
 	}
 	r = -ENOMEM;
-	if (json_put(o, "routes", routes_json(desired)) < 0 || json_put(o, "sysctls", sysctls = json_object_new_object()) < 0)
+	if (json_put(o, "routes", routes_json(desired)) < 0 || json_put(o, "rules", rules_json(desired)) < 0 || json_put(o, "sysctls", sysctls = json_object_new_object()) < 0)
 		goto fail;
 	for (size_t i = 0; i < desired->n_sysctls; i++)
 		if (json_put_str(sysctls, desired->sysctls[i].key, desired->sysctls[i].value) < 0)
@@ -360,22 +374,41 @@ static int read_device(struct reader *r, struct json_object *o, struct host_stat
 static int read_route(struct reader *r, struct json_object *o, struct host_state *hs)
 {
 	struct hs_route rt = { 0 };
-	const char *ifname, *dst;
+	struct json_object *sw = NULL;
+	const char *ifname, *dst, *why;
 	uint64_t table, metric;
 	int ret;
 
 	if (!json_object_is_type(o, json_type_object))
 		return bad(r, NULL, "expected an object");
-	if ((ret = get_ifname(r, o, &ifname)) < 0 || (ret = get_str(r, o, "destination", false, &dst)) < 0 ||
+	if ((ret = get_opt_str(r, o, "interface", &ifname)) < 0 || (ret = get_str(r, o, "destination", false, &dst)) < 0 ||
 	    (ret = get_uint(r, o, "table", UINT32_MAX, &table)) < 0 ||
 	    (ret = get_uint(r, o, "metric", UINT32_MAX, &metric)) < 0)
 		return ret;
+	if (ifname && (ret = get_ifname(r, o, &ifname)) < 0)
+		return ret;
 	if (!prefix_parse(dst, true, &rt.dst))
 		return bad(r, "destination", "%s is not an IP prefix", diag_quote(dst));
-	snprintf(rt.ifname, sizeof(rt.ifname), "%s", ifname);
+	snprintf(rt.ifname, sizeof(rt.ifname), "%s", ifname ? ifname : "");
 	rt.table = (uint32_t)table;
 	rt.metric = (uint32_t)metric;
+	if (hs_route_kind_from_json(o, &rt, &why) < 0)
+		return bad(r, NULL, "%s", why);
+	/* plans before switched routes have none */
+	if (json_object_object_get_ex(o, "switched", &sw) && !json_object_is_type(sw, json_type_boolean))
+		return bad(r, "switched", "expected true or false");
+	rt.switched = sw && json_object_get_boolean(sw);
 	return hoststate_add_route(hs, &rt) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
+}
+
+static int read_rule(struct reader *r, struct json_object *o, struct host_state *hs)
+{
+	struct hs_rule rule;
+	const char *why;
+
+	if (hs_rule_from_json(o, &rule, &why) < 0)
+		return bad(r, NULL, "%s", why);
+	return hoststate_add_rule(hs, &rule) < 0 ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
 }
 
 static int read_item(struct reader *r, struct json_object *o, struct host_state *hs)
@@ -430,11 +463,14 @@ static int read_firewall(struct reader *r, struct json_object *root, struct host
 static int read_state(struct reader *r, struct json_object *o, struct host_state *hs)
 {
 	struct json_object *sysctls;
+	size_t rules_before;
 	int ret;
 
 	if (!json_object_is_type(o, json_type_object))
 		return bad(r, NULL, "expected an object");
 	if ((ret = each(r, o, "interfaces", hs, read_device)) < 0 || (ret = each(r, o, "routes", hs, read_route)) < 0 ||
+	    /* saved plans before policy rules have none */
+	    (json_object_object_get_ex(o, "rules", NULL) && (ret = each(r, o, "rules", hs, read_rule)) < 0) ||
 	    (ret = member(r, o, "sysctls", json_type_object, &sysctls)) < 0)
 		return ret;
 	json_object_object_foreach(sysctls, key, val) {
@@ -448,6 +484,7 @@ static int read_state(struct reader *r, struct json_object *o, struct host_state
 	}
 	if ((ret = read_firewall(r, o, hs)) < 0)
 		return ret;
+	rules_before = hs->n_rules;
 	hoststate_normalize(hs);
 	/* the diff's merge walks need one entry per key */
 	for (size_t i = 0; i < hs->n_devices; i++)
@@ -457,6 +494,8 @@ static int read_state(struct reader *r, struct json_object *o, struct host_state
 	for (size_t i = 1; i < hs->n_routes; i++)
 		if (!hs_route_cmp(&hs->routes[i - 1], &hs->routes[i]))
 			return bad(r, "routes", "a route is listed twice");
+	if (hs->n_rules && rules_before != hs->n_rules)
+		return bad(r, "rules", "a rule is listed twice");
 	for (size_t i = 1; i < hs->firewall.n_items; i++)
 		if (!strcmp(hs->firewall.items[i - 1].key, hs->firewall.items[i].key))
 			return bad(r, "firewall.items", "%s is listed twice", diag_quote(hs->firewall.items[i].key));

@@ -196,6 +196,124 @@ check "sysctl_write with a bad key is -EINVAL" rc_err EINVAL sysctl-write net.ip
 check "sysctl_read of a missing key is -ENOENT" rc_err ENOENT sysctl-read net.ipv4.no_such_key
 check "sysctl_write of a bad value is -EINVAL from the kernel" rc_err EINVAL sysctl-write net.ipv4.ip_forward xyz
 
+
+# --- policy rules (wgf's: protocol 157 and priority 20000-20999) ---
+# Foreign rules: another protocol inside the range, and protocol 157 outside it.
+in_host "$H" ip rule add from 10.9.0.0/24 lookup 100 priority 20200 protocol static
+in_host "$H" ip rule add from 10.9.0.0/24 lookup 100 priority 21000 protocol 157
+in_host "$H" ip -6 rule add from fd09::/64 lookup 100 priority 19999 protocol 157
+foreign_rules() { in_host "$H" sh -c 'ip rule show; ip -6 rule show' | grep -E '^(20200|21000|19999):' | sort; }
+foreign_rules_before=$(foreign_rules)
+rc rule-add 4 20000 all all - - - 0 254 0
+rc rule-add 6 20000 all all - - - 0 254 0
+rc rule-add 4 20100 10.8.0.0/24 all - - - 0 52001 -
+rc rule-add 6 20100 fd00:8::/64 2001:db8::/32 - - - 0 52001 -
+rc rule-add 4 20150 all all wrv9 - - 0 52002 -
+rc rule-add 4 20900 all all - 51820 - 1 52000 -
+rc rule-add 4 20910 all all - 7 255 0 52000 -
+check "rule_add: ip sees the v4 suppress rule with protocol 157" same \
+	"$(in_host "$H" ip -4 rule show priority 20000)" "20000:	from all lookup main suppress_prefixlength 0 proto 157"
+check "rule_add: ip sees the v6 suppress rule" same \
+	"$(in_host "$H" ip -6 rule show priority 20000)" "20000:	from all lookup main suppress_prefixlength 0 proto 157"
+check "rule_add: from a source, table above 255 (FRA_TABLE)" same \
+	"$(in_host "$H" ip -4 rule show priority 20100)" "20100:	from 10.8.0.0/24 lookup 52001 proto 157"
+check "rule_add: IPv6 from and to" same \
+	"$(in_host "$H" ip -6 rule show priority 20100)" "20100:	from fd00:8::/64 to 2001:db8::/32 lookup 52001 proto 157"
+check "rule_add: not fwmark (FIB_RULE_INVERT), the wg-quick pair" same \
+	"$(in_host "$H" ip -4 rule show priority 20900)" "20900:	not from all fwmark 0xca6c lookup 52000 proto 157"
+check "rule_add: iif, fwmark with a mask" same \
+	"$(in_host "$H" sh -c 'ip -4 rule show priority 20150; ip -4 rule show priority 20910')" \
+	"$(printf '20150:\tfrom all iif wrv9 [detached] lookup 52002 proto 157\n20910:\tfrom all fwmark 0x7/0xff lookup 52000 proto 157')"
+want_rules=$(printf '%s\n' '20000: from all lookup main suppress_prefixlength 0 (IPv4)' \
+	'20100: from 10.8.0.0/24 lookup 52001' '20150: from all iif wrv9 lookup 52002 (IPv4)' \
+	'20900: not from all fwmark 0xca6c lookup 52000 (IPv4)' '20910: from all fwmark 0x7/0xff lookup 52000 (IPv4)' \
+	'20000: from all lookup main suppress_prefixlength 0 (IPv6)' '20100: from fd00:8::/64 to 2001:db8::/32 lookup 52001')
+check "rule_list: exactly wgf's rules, both families, foreign ones left out" same "$(rc rule-list)" "$want_rules"
+check "rule_list count matches ip's protocol-157 rules in 20000-20999" same "$(rc rule-list | wc -l)" \
+	"$(in_host "$H" sh -c 'ip -j -4 rule show; ip -j -6 rule show' | jq -s '[.[][] | select(.protocol == "157" and .priority >= 20000 and .priority <= 20999)] | length')"
+check "rule_add of a rule that is there is -EEXIST" rc_err EEXIST rule-add 4 20100 10.8.0.0/24 all - - - 0 52001 -
+check "rule_add outside wgf's range is -EINVAL (nothing sent)" rc_err EINVAL rule-add 4 19999 all all - - - 0 52001 -
+check "rule_del of a rule that is not there is -ENOENT" rc_err ENOENT rule-del 4 20100 10.8.1.0/24 all - - - 0 52001 -
+check "rule_del never touches a foreign rule (protocol static, in the range)" rc_err ENOENT rule-del 4 20200 10.9.0.0/24 all - - - 0 100 -
+check "rule_del never touches a protocol-157 rule outside the range (EINVAL)" rc_err EINVAL rule-del 4 21000 10.9.0.0/24 all - - - 0 100 -
+# Same priority: the kernel would take the first rule the request matches.
+rc rule-add 4 20300 10.30.0.0/24 all - - - 0 52003 -
+rc rule-add 4 20300 all all - - - 0 52003 -
+check "rule_add: 'from all' next to 'from 10.30.0.0/24' of the same priority and table (no EXCL clash)" same \
+	"$(in_host "$H" ip -4 rule show priority 20300 | wc -l)" 2
+rc rule-del 4 20300 all all - - - 0 52003 -
+check "rule_del of 'from all' leaves the more specific rule of the same priority" same \
+	"$(in_host "$H" ip -4 rule show priority 20300)" "20300:	from 10.30.0.0/24 lookup 52003 proto 157"
+rc rule-add 4 20301 all all - 51820 - 0 52003 -
+rc rule-add 4 20301 all all - 51820 - 1 52003 -
+check "rule_add: 'not fwmark' next to 'fwmark' of the same priority" same \
+	"$(in_host "$H" ip -4 rule show priority 20301 | wc -l)" 2
+rc rule-del 4 20301 all all - 51820 - 1 52003 -
+check "rule_del of 'not fwmark' leaves 'fwmark' of the same priority" same \
+	"$(in_host "$H" ip -4 rule show priority 20301)" "20301:	from all fwmark 0xca6c lookup 52003 proto 157"
+for spec in "4 20000 all all - - - 0 254 0" "6 20000 all all - - - 0 254 0" "4 20100 10.8.0.0/24 all - - - 0 52001 -" \
+	"6 20100 fd00:8::/64 2001:db8::/32 - - - 0 52001 -" "4 20150 all all wrv9 - - 0 52002 -" \
+	"4 20900 all all - 51820 - 1 52000 -" "4 20910 all all - 7 255 0 52000 -" "4 20300 10.30.0.0/24 all - - - 0 52003 -" \
+	"4 20301 all all - 51820 - 0 52003 -"; do
+	# shellcheck disable=SC2086
+	rc rule-del $spec
+done
+check "rule_del removed every wgf rule" same "$(rc rule-list)" ""
+check "the foreign rules survived every operation" same "$(foreign_rules)" "$foreign_rules_before"
+
+# --- route kinds: blackhole, throw, prefsrc ---
+rc route-set blackhole - 0.0.0.0/0 52001 0 -
+rc route-set throw - ::/0 52001 0 -
+rc route-set unicast d0 0.0.0.0/0 52002 0 10.1.0.1
+check "a blackhole route: ip sees it in table 52001" same \
+	"$(in_host "$H" ip -4 route show table 52001 proto 157)" "blackhole default "
+check "a throw route (IPv6)" bash -c '[[ $1 == "throw default "* ]]' _ "$(in_host "$H" ip -6 route show table 52001 proto 157)"
+check "a route with prefsrc" same "$(in_host "$H" ip -4 route show table 52002 proto 157)" \
+	"default dev d0 scope link src 10.1.0.1 "
+check "route_list reports the kinds (no device for blackhole/throw, src)" same \
+	"$(rc route-kinds | grep -E 'table 5200[12] ' | sort)" "$(printf '%s\n' \
+	'0.0.0.0/0 blackhole dev - table 52001 metric 0 src -' '::/0 throw dev - table 52001 metric 1024 src -' \
+	'0.0.0.0/0 unicast dev d0 table 52002 metric 0 src 10.1.0.1/32' | sort)"
+rc route-set unicast d1 0.0.0.0/0 52001 0 -
+check "route_replace turns the blackhole into a route out of d1 (one route)" same \
+	"$(in_host "$H" ip -4 route show table 52001 proto 157)" "default dev d1 scope link "
+rc route-set blackhole - 0.0.0.0/0 52001 0 -
+check "... and back into a blackhole" same "$(in_host "$H" ip -4 route show table 52001 proto 157)" "blackhole default "
+rc route-set unicast d1 ::/0 52001 0 -
+check "route_replace turns the IPv6 throw into a route out of d1 (one route)" same \
+	"$(in_host "$H" ip -6 route show table 52001 proto 157 | sed 's/ pref medium//')" "default dev d1 metric 1024"
+rc route-set throw - ::/0 52001 0 -
+check "... and back into a throw" bash -c '[[ $1 == "throw default "* && $(wc -l <<<"$1") == 1 ]]' _ \
+	"$(in_host "$H" ip -6 route show table 52001 proto 157)"
+in_host "$H" ip addr add fd00:77::1/64 dev d0 nodad
+rc route-set unicast d0 ::/0 52003 0 fd00:77::1
+check "an IPv6 route with prefsrc" same "$(in_host "$H" ip -6 route show table 52003 proto 157 | sed 's/ pref medium//')" \
+	"default dev d0 src fd00:77::1 metric 1024"
+check "route_list reports the IPv6 prefsrc" same "$(rc route-kinds | grep 'table 52003 ')" \
+	"::/0 unicast dev d0 table 52003 metric 1024 src fd00:77::1/128"
+rc route-set unicast d0 ::/0 52003 0 -
+check "route_replace without prefsrc drops it" same "$(rc route-kinds | grep 'table 52003 ')" \
+	"::/0 unicast dev d0 table 52003 metric 1024 src -"
+check "a prefsrc the host does not have is refused by the kernel (EINVAL)" rc_err EINVAL route-set unicast d0 0.0.0.0/0 52003 0 10.123.0.1
+rc route-unset unicast d0 ::/0 52003 0 -
+rc route-unset blackhole - 0.0.0.0/0 52001 0 -
+rc route-unset throw - ::/0 52001 0 -
+rc route-unset unicast d0 0.0.0.0/0 52002 0 10.1.0.1
+check "route_del removes blackhole, throw and prefsrc routes" same "$(rc route-kinds | grep -E 'table 5200[12] ')" ""
+
+# --- a switched route: the member in use is observed state, not drift ---
+rc route-set unicast d0 0.0.0.0/0 52005 0 -
+check "switched route out of its first choice: no change" same "$(rc switched-drift 52005 0.0.0.0/0 d0 d1 | tail -n 1)" "0 route changes"
+in_host "$H" ip route replace default dev d1 table 52005 proto 157
+check "pointed at another desired device by hand: not drift" same "$(rc switched-drift 52005 0.0.0.0/0 d0 d1 | tail -n 1)" "0 route changes"
+in_host "$H" ip route replace blackhole default table 52005 proto 157
+check "a blackhole in its place: not drift" same "$(rc switched-drift 52005 0.0.0.0/0 d0 d1 | tail -n 1)" "0 route changes"
+in_host "$H" ip route replace default dev d0p table 52005 proto 157
+check "out of a device the desired state does not have: replaced (create + delete)" same \
+	"$(rc switched-drift 52005 0.0.0.0/0 d0 d1)" "$(printf '%s\n' 'delete route 0.0.0.0/0 d0p' 'create route 0.0.0.0/0 d0' '2 route changes')"
+in_host "$H" ip route del default table 52005 proto 157
+check "none at all: created" same "$(rc switched-drift 52005 0.0.0.0/0 d0 d1)" "$(printf '%s\n' 'create route 0.0.0.0/0 d0' '1 route changes')"
+
 check "rtnl_check never crashed (sanitizers/valgrind clean)" \
 	bash -c '! [ -s "$1" ] || { sed "s/^/# /" "$1"; false; }' _ "$LAB_DIR/crashes"
 

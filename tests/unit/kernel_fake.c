@@ -1,7 +1,8 @@
 /* The in-memory kernel of kernel_fake.h. It answers like the real one where
  * apply and observe can tell: -ENODEV for a missing link, -EEXIST for an
  * address or link that is there, -EADDRNOTAVAIL / -ESRCH for one that is not,
- * IPv6 route metric 0 stored as 1024, routes gone with their link. */
+ * IPv6 route metric 0 stored as 1024, routes gone with their link (a blackhole
+ * or throw route has none), -EEXIST / -ENOENT for a rule that is / is not there. */
 #include "tests/unit/kernel_fake.h"
 #include "tests/unit/kernel_fake_impl.h"
 
@@ -22,6 +23,7 @@ static const char *const op_names[KF_OP_MAX] = {
 	[KF_LINK_DEL] = "link_del", [KF_LINK_SET] = "link_set",
 	[KF_ADDR_LIST] = "addr_list", [KF_ADDR_ADD] = "addr_add", [KF_ADDR_DEL] = "addr_del",
 	[KF_ROUTE_LIST] = "route_list", [KF_ROUTE_REPLACE] = "route_replace", [KF_ROUTE_DEL] = "route_del",
+	[KF_RULE_LIST] = "rule_list", [KF_RULE_ADD] = "rule_add", [KF_RULE_DEL] = "rule_del",
 	[KF_WG_BACKEND_DETECT] = "wg_backend_detect", [KF_WG_KERNEL_AVAILABLE] = "wg_kernel_available",
 	[KF_WG_GET_DEVICE] = "wg_get_device", [KF_WG_SET_DEVICE] = "wg_set_device",
 	[KF_WG_USERSPACE_START] = "wg_userspace_start",
@@ -42,6 +44,7 @@ bool kernel_fake_op_writes(enum kernel_fake_op op)
 	switch (op) {
 	case KF_LINK_ADD_WIREGUARD: case KF_LINK_DEL: case KF_LINK_SET:
 	case KF_ADDR_ADD: case KF_ADDR_DEL: case KF_ROUTE_REPLACE: case KF_ROUTE_DEL:
+	case KF_RULE_ADD: case KF_RULE_DEL:
 	case KF_WG_SET_DEVICE: case KF_WG_USERSPACE_START: case KF_SYSCTL_WRITE:
 	case KF_NFT_REPLACE: case KF_NFT_PATCH: case KF_NFT_DELETE:
 		return true;
@@ -367,10 +370,10 @@ static int fake_route_replace(struct kernel *k, int ifindex, const struct hs_rou
 
 	if (r < 0)
 		return r;
-	d = dev_by_ifindex(f, ifindex);
-	if (!d)
+	d = want.type == HS_ROUTE_UNICAST ? dev_by_ifindex(f, ifindex) : NULL;
+	if (!d && want.type == HS_ROUTE_UNICAST)
 		return leave(f, -ENODEV, err);
-	snprintf(want.ifname, sizeof(want.ifname), "%s", d->ifname);
+	snprintf(want.ifname, sizeof(want.ifname), "%s", d ? d->ifname : "");
 	for (size_t i = 0; i < f->hs->n_routes;) {
 		struct hs_route *o = &f->hs->routes[i];
 
@@ -405,7 +408,7 @@ static int fake_route_del(struct kernel *k, int ifindex, const struct hs_route *
 	for (size_t i = 0; i < f->hs->n_routes; i++) {
 		const struct hs_route *o = &f->hs->routes[i];
 
-		if (!route_same_dst(o, &want) || (ifname && strcmp(o->ifname, ifname)))
+		if (!route_same_dst(o, &want) || (ifname && strcmp(o->ifname, ifname)) || o->type != want.type)
 			continue;
 		if (o->metric != want.metric && (want.dst.family != AF_INET || want.metric))
 			continue;
@@ -597,6 +600,63 @@ static int fake_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 	return leave(f, 0, NULL);
 }
 
+static int fake_rule_list(struct kernel *k, struct hs_rule **out, size_t *n, struct wgf_error *err)
+{
+	struct kernel_fake *f = fake_of(k);
+	int r = enter(f, KF_RULE_LIST, err, "all");
+
+	*out = NULL;
+	*n = 0;
+	if (r < 0)
+		return r;
+	if (f->hs->n_rules) {
+		*out = array_dup(f->hs->rules, f->hs->n_rules, sizeof(**out));
+		if (!*out)
+			return leave(f, -ENOMEM, err);
+		*n = f->hs->n_rules;
+	}
+	return leave(f, 0, err);
+}
+
+static int fake_rule_change(struct kernel *k, enum kernel_fake_op op, const struct hs_rule *rule,
+			    struct wgf_error *err)
+{
+	struct kernel_fake *f = fake_of(k);
+	char buf[HS_RULE_STRLEN];
+	struct hs_rule want = *rule, *have;
+	int r;
+
+	hs_rule_normalize(&want);
+	r = enter(f, op, err, "%.63s", hs_rule_format(&want, buf));
+	if (r < 0)
+		return r;
+	if (want.priority < HS_RULE_PRIO_MIN || want.priority > HS_RULE_PRIO_MAX)
+		return leave(f, -EINVAL, err);
+	have = f->hs->n_rules ? bsearch(&want, f->hs->rules, f->hs->n_rules, sizeof(want), hs_rule_cmp) : NULL;
+	if (op == KF_RULE_ADD) {
+		if (have)
+			return leave(f, -EEXIST, err);
+		r = hoststate_add_rule(f->hs, &want);
+	} else if (!have) {
+		return leave(f, -ENOENT, err);
+	} else {
+		memmove(have, have + 1, (size_t)(f->hs->rules + f->hs->n_rules - (have + 1)) * sizeof(*have));
+		f->hs->n_rules--;
+	}
+	hoststate_normalize(f->hs);
+	return leave(f, r, err);
+}
+
+static int fake_rule_add(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return fake_rule_change(k, KF_RULE_ADD, rule, err);
+}
+
+static int fake_rule_del(struct kernel *k, const struct hs_rule *rule, struct wgf_error *err)
+{
+	return fake_rule_change(k, KF_RULE_DEL, rule, err);
+}
+
 /* -ENODEV without the device; else every address answers but the unreachable ones. */
 static int fake_ping(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
 		     unsigned timeout_ms, bool *alive)
@@ -628,6 +688,9 @@ static const struct kernel_ops fake_ops = {
 	.route_list = fake_route_list,
 	.route_replace = fake_route_replace,
 	.route_del = fake_route_del,
+	.rule_list = fake_rule_list,
+	.rule_add = fake_rule_add,
+	.rule_del = fake_rule_del,
 	.wg_backend_detect = fake_wg_backend_detect,
 	.wg_kernel_available = fake_wg_kernel_available,
 	.wg_get_device = fake_wg_get_device,
@@ -708,7 +771,7 @@ static void dump_peer(FILE *m, const struct hs_peer *p)
 char *kernel_fake_dump(const struct kernel_fake *f)
 {
 	const struct host_state *hs = f->hs;
-	char *out = NULL, fp[WG_KEY_FP_LEN], buf[PREFIX_STRLEN];
+	char *out = NULL, fp[WG_KEY_FP_LEN], buf[PREFIX_STRLEN], rbuf[HS_RULE_STRLEN];
 	size_t len = 0;
 	FILE *m = open_memstream(&out, &len);
 
@@ -725,9 +788,17 @@ char *kernel_fake_dump(const struct kernel_fake *f)
 		for (size_t j = 0; j < d->n_addresses; j++)
 			fprintf(m, "  address %s\n", prefix_format(&d->addresses[j], buf));
 	}
-	for (size_t i = 0; i < hs->n_routes; i++)
-		fprintf(m, "route %s dev %s table %u metric %u\n", prefix_format(&hs->routes[i].dst, buf),
-			hs->routes[i].ifname, hs->routes[i].table, hs->routes[i].metric);
+	for (size_t i = 0; i < hs->n_routes; i++) {
+		const struct hs_route *rt = &hs->routes[i];
+
+		fprintf(m, "route %s %s %s table %u metric %u", hs_route_type_name(rt->type), prefix_format(&rt->dst, buf),
+			rt->ifname[0] ? rt->ifname : "-", rt->table, rt->metric);
+		if (rt->has_prefsrc)
+			fprintf(m, " src %s", prefix_format(&rt->prefsrc, buf));
+		fputc('\n', m);
+	}
+	for (size_t i = 0; i < hs->n_rules; i++)
+		fprintf(m, "rule %s\n", hs_rule_format(&hs->rules[i], rbuf));
 	for (size_t i = 0; i < hs->n_sysctls; i++)
 		fprintf(m, "sysctl %s=%s\n", hs->sysctls[i].key, hs->sysctls[i].value);
 	if (hs->firewall.present)

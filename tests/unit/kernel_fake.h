@@ -1,6 +1,6 @@
 /* An in-memory kernel behind struct kernel_ops (reconcile/kernel/kernel.h), for
  * unit tests of observe, apply and rollback without root: WireGuard links with
- * their devices and addresses, wgf's routes, sysctls and the one nftables
+ * their devices and addresses, wgf's routes and policy rules, sysctls and the one nftables
  * table; a log of every call in order; and failures injected on demand (the
  * Nth call of an operation fails with an errno and the kernel's words). */
 #pragma once
@@ -14,6 +14,7 @@ enum kernel_fake_op {
 	KF_LINK_GET, KF_LINK_ADD_WIREGUARD, KF_LINK_DEL, KF_LINK_SET,
 	KF_ADDR_LIST, KF_ADDR_ADD, KF_ADDR_DEL,
 	KF_ROUTE_LIST, KF_ROUTE_REPLACE, KF_ROUTE_DEL,
+	KF_RULE_LIST, KF_RULE_ADD, KF_RULE_DEL,
 	KF_WG_BACKEND_DETECT, KF_WG_KERNEL_AVAILABLE, KF_WG_GET_DEVICE, KF_WG_SET_DEVICE,
 	KF_WG_USERSPACE_START,
 	KF_SYSCTL_READ, KF_SYSCTL_WRITE,

@@ -82,6 +82,24 @@ static void add_route(struct host_state *hs, const char *ifname, const char *dst
 	hoststate_add_route(hs, &r);
 }
 
+static void add_rule(struct host_state *hs, int family, uint32_t prio, const char *src, uint32_t table)
+{
+	struct hs_rule r = { .family = family, .priority = prio, .table = table, .suppress_prefixlen = -1 };
+
+	r.src.family = (uint8_t)family;
+	if (src)
+		pfx(src, &r.src);
+	CHECK_INT(hoststate_add_rule(hs, &r), 0);
+}
+
+static void add_blackhole(struct host_state *hs, const char *dst, uint32_t table)
+{
+	struct hs_route r = { .table = table, .type = HS_ROUTE_BLACKHOLE };
+
+	pfx(dst, &r.dst);
+	hoststate_add_route(hs, &r);
+}
+
 static void add_address(struct hs_device *d, const char *s)
 {
 	struct wgf_prefix p;
@@ -108,6 +126,9 @@ static struct host_state *want_new(void)
 	add_peer(d, 7, "10.77.0.2/32");
 	add_address(d, "10.77.0.1/24");
 	add_route(hs, "wg1", "10.78.0.0/24");
+	add_blackhole(hs, "0.0.0.0/0", 52001);
+	add_rule(hs, AF_INET, 20000, NULL, HS_ROUTE_TABLE_MAIN);
+	add_rule(hs, AF_INET, 20100, "10.77.0.0/24", 52001);
 	hoststate_normalize(hs);
 	return hs;
 }
@@ -143,6 +164,9 @@ static struct host_state *want_old(void)
 	add_peer(d9, 8, "10.90.0.2/32");
 	add_address(d9, "10.90.0.1/24");
 	add_route(hs, "wg9", "10.91.0.0/24");
+	add_blackhole(hs, "::/0", 52009);
+	add_rule(hs, AF_INET, 20000, NULL, HS_ROUTE_TABLE_MAIN);
+	add_rule(hs, AF_INET6, 20100, "fd00:9::/64", 52009);
 	hoststate_normalize(hs);
 	return hs;
 }
@@ -220,24 +244,26 @@ static struct kernel_fake *host_with(const struct host_state *want, const char *
 	return f;
 }
 
-/* ARCHITECTURE "Apply order": removals (table, routes, addresses, peers, links),
- * then links, device, peers, addresses, routes, sysctls, the table. */
+/* ARCHITECTURE "Apply order": removals (table, rules, routes, addresses, peers,
+ * links), then links, device, peers, addresses, routes, rules, sysctls, the table. */
 static int rank(const struct kernel_fake_call *c)
 {
 	switch (c->op) {
 	case KF_NFT_DELETE: return 0;
-	case KF_ROUTE_DEL: return 1;
-	case KF_ADDR_DEL: return 2;
+	case KF_RULE_DEL: return 1;
+	case KF_ROUTE_DEL: return 2;
+	case KF_ADDR_DEL: return 3;
 	case KF_WG_SET_DEVICE:
 		if (c->n_peers && c->n_removed == c->n_peers && !c->device)
-			return 3;
-		return c->n_peers ? 7 : 6;
-	case KF_LINK_DEL: return 4;
-	case KF_LINK_ADD_WIREGUARD: case KF_WG_USERSPACE_START: case KF_LINK_SET: return 5;
-	case KF_ADDR_ADD: return 8;
-	case KF_ROUTE_REPLACE: return 9;
-	case KF_SYSCTL_WRITE: return 10;
-	case KF_NFT_REPLACE: case KF_NFT_PATCH: return 11;
+			return 4;
+		return c->n_peers ? 8 : 7;
+	case KF_LINK_DEL: return 5;
+	case KF_LINK_ADD_WIREGUARD: case KF_WG_USERSPACE_START: case KF_LINK_SET: return 6;
+	case KF_ADDR_ADD: return 9;
+	case KF_ROUTE_REPLACE: return 10;
+	case KF_RULE_ADD: return 11;
+	case KF_SYSCTL_WRITE: return 12;
+	case KF_NFT_REPLACE: case KF_NFT_PATCH: return 13;
 	default: return -1;
 	}
 }
@@ -245,7 +271,7 @@ static int rank(const struct kernel_fake_call *c)
 static void check_order(const struct kernel_fake *f, const char *const *kinds_expected)
 {
 	int last = -1;
-	bool seen[12] = {0};
+	bool seen[14] = {0};
 
 	for (size_t i = 0; i < f->n_calls; i++) {
 		const struct kernel_fake_call *c = &f->calls[i];
@@ -273,7 +299,10 @@ static void test_order_update(void)
 	struct plan *p = plan_for(f, want, owned_old, rec);
 
 	CHECK_INT(apply(f, p, &res), 0);
-	check_order(f, (const char *const[]){ "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", NULL });
+	check_order(f, (const char *const[]){ "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+				       NULL });
+	CHECK_INT(f->hs->n_rules, 2);
+	CHECK_INT(f->hs->n_rules == 2 ? f->hs->rules[1].table : 0, 52001);
 	apply_result_clear(&res);
 	plan_free(p);
 	fw_record_free(rec);
@@ -285,16 +314,21 @@ static void test_order_update(void)
 static void test_order_removal(void)
 {
 	struct host_state *want = hub(), *none = hoststate_new();
-	struct kernel_fake *f = host_with(want, owned_none);
-	struct fw_record *rec = record(f, want);
+	struct kernel_fake *f;
+	struct fw_record *rec;
 	const char *owned[] = { want->devices[0].ifname, NULL };
 	struct apply_result res = {0};
 	struct plan *p;
 
+	add_rule(want, AF_INET, 20100, "10.10.0.0/24", 52001);
+	add_blackhole(want, "0.0.0.0/0", 52001);
+	hoststate_normalize(want);
+	f = host_with(want, owned_none);
+	rec = record(f, want);
 	p = plan_for(f, none, owned, rec);
 	CHECK_INT(apply(f, p, &res), 0);
-	check_order(f, (const char *const[]){ "0", "4", NULL });
-	CHECK(!f->hs->firewall.present && f->hs->n_devices == 0 && f->hs->n_routes == 0);
+	check_order(f, (const char *const[]){ "0", "1", "2", "5", NULL });
+	CHECK(!f->hs->firewall.present && f->hs->n_devices == 0 && f->hs->n_routes == 0 && f->hs->n_rules == 0);
 	apply_result_clear(&res);
 	plan_free(p);
 	fw_record_free(rec);

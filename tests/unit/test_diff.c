@@ -501,6 +501,156 @@ static void test_ipv6_route_metric(void)
 	plan_free(p);
 }
 
+static struct hs_rule rule_of(int family, uint32_t prio, const char *src, uint32_t table)
+{
+	struct hs_rule r = { .family = family, .priority = prio, .table = table, .suppress_prefixlen = -1 };
+
+	if (src)
+		pfx(src, &r.src);
+	return r;
+}
+
+static void add_rule(struct host_state *hs, struct hs_rule r)
+{
+	CHECK_INT(hoststate_add_rule(hs, &r), 0);
+}
+
+/* A rule is its every field: a change is a delete (first, with the removals)
+ * and a create (after the routes); equal rules are no change. */
+static void test_rules(void)
+{
+	struct host_state *want = base(false), *have = base(true);
+	struct hs_rule pair = rule_of(AF_INET, 20900, NULL, 52000), sup = rule_of(AF_INET, 20000, NULL, 254);
+	struct plan *p;
+
+	pair.has_fwmark = pair.invert = true;
+	pair.fwmark = 51820;
+	sup.suppress_prefixlen = 0;
+	add_rule(want, sup);
+	add_rule(have, sup);
+	add_rule(want, pair);
+	pair.fwmask = UINT32_MAX;      /* as the kernel reports "no mask": the same rule */
+	add_rule(have, pair);
+	add_rule(want, rule_of(AF_INET, 20100, "10.8.0.0/24", 52001));
+	add_rule(have, rule_of(AF_INET, 20100, "10.8.0.0/24", 52002));
+	add_rule(have, rule_of(AF_INET6, 20100, "fd00:8::/64", 52001));
+	route(want, "wg0", "10.99.0.0/16", 0);
+	route(have, "wg0", "10.98.0.0/16", 0);
+	p = diff(want, have, NULL);
+	CHECK_STR(actions(p),
+		  "rule delete  20100: from 10.8.0.0/24 lookup 52002\n"
+		  "rule delete  20100: from fd00:8::/64 lookup 52001\n"
+		  "route delete wg0 10.98.0.0/16\n"
+		  "route create wg0 10.99.0.0/16\n"
+		  "rule create  20100: from 10.8.0.0/24 lookup 52001\n");
+	CHECK_INT(p->n_create, 2);
+	CHECK_INT(p->n_delete, 3);
+	CHECK_INT(p->n_actions == 5 && p->actions[4].rule_desired && !p->actions[4].rule_observed, 1);
+	CHECK_INT(p->n_actions == 5 ? p->actions[4].u.rule.table : 0, 52001);
+	CHECK_INT(p->n_actions == 5 ? p->actions[1].u.rule.family : 0, AF_INET6);
+	plan_free(p);
+
+	/* host bits and a mark without has_fwmark are not a difference */
+	want = base(false);
+	have = base(true);
+	pair = rule_of(AF_INET, 20100, "10.8.0.7/24", 52001);
+	pair.fwmark = 5;
+	add_rule(want, pair);
+	add_rule(have, rule_of(AF_INET, 20100, "10.8.0.0/24", 52001));
+	add_rule(have, rule_of(AF_INET, 20100, "10.8.0.0/24", 52001));
+	p = diff(want, have, NULL);
+	CHECK_INT(p->n_actions, 0);
+	plan_free(p);
+}
+
+static void rt_kind(struct host_state *hs, const char *ifname, const char *dst, uint32_t table,
+		    enum hs_route_type type, const char *src, bool switched)
+{
+	struct hs_route r = { .table = table, .type = type, .switched = switched };
+
+	strcpy(r.ifname, ifname);
+	pfx(dst, &r.dst);
+	if (src) {
+		pfx(src, &r.prefsrc);
+		r.has_prefsrc = true;
+	}
+	hoststate_add_route(hs, &r);
+}
+
+/* A route's type and prefsrc are part of it: a change is an update (replace);
+ * blackhole and throw routes have no interface. */
+static void test_route_kinds(void)
+{
+	struct host_state *want = base(false), *have = base(true);
+	struct plan *p;
+
+	rt_kind(want, "wg0", "0.0.0.0/0", 52001, HS_ROUTE_UNICAST, "10.10.0.1", false);
+	rt_kind(have, "wg0", "0.0.0.0/0", 52001, HS_ROUTE_UNICAST, "10.10.0.2", false);
+	rt_kind(want, "", "::/0", 52001, HS_ROUTE_THROW, NULL, false);
+	rt_kind(have, "", "::/0", 52001, HS_ROUTE_BLACKHOLE, NULL, false);
+	rt_kind(want, "", "0.0.0.0/0", 52002, HS_ROUTE_BLACKHOLE, NULL, false);
+	rt_kind(have, "", "0.0.0.0/0", 52002, HS_ROUTE_BLACKHOLE, NULL, false);
+	p = diff(want, have, NULL);
+	CHECK_STR(actions(p), "route update  ::/0\nroute update wg0 0.0.0.0/0\n");
+	CHECK_STR(p->n_actions == 2 ? change(&p->actions[0], "type")->new : NULL, "throw");
+	CHECK_STR(p->n_actions == 2 ? change(&p->actions[0], "type")->old : NULL, "blackhole");
+	CHECK_STR(p->n_actions == 2 ? change(&p->actions[1], "prefsrc")->new : NULL, "10.10.0.1");
+	CHECK_STR(p->n_actions == 2 ? change(&p->actions[1], "prefsrc")->old : NULL, "10.10.0.2");
+	CHECK(p->n_actions == 2 && !change(&p->actions[1], "metric") && !change(&p->actions[1], "type"));
+	plan_free(p);
+
+	/* a new blackhole says what it is */
+	want = base(false);
+	have = base(true);
+	rt_kind(want, "", "0.0.0.0/0", 52002, HS_ROUTE_BLACKHOLE, NULL, false);
+	p = diff(want, have, NULL);
+	CHECK_STR(actions(p), "route create  0.0.0.0/0\n");
+	CHECK_STR(p->n_actions == 1 ? change(&p->actions[0], "type")->new : NULL, "blackhole");
+	plan_free(p);
+}
+
+/* A switched route: any wgf route of its (table, dst) out of a desired device,
+ * a blackhole or a throw stands for it (no change, and it stays); a route out
+ * of another device does not; with none, the first choice is made. */
+static void test_switched_routes(void)
+{
+	struct host_state *want, *have;
+	struct plan *p;
+	const char *in_use[][2] = { { "wgx-us-east", NULL }, { "wgx-us-west", NULL }, { "", "blackhole" },
+				    { "", "throw" } };
+
+	for (size_t i = 0; i < sizeof(in_use) / sizeof(in_use[0]); i++) {
+		want = base(false);
+		have = base(true);
+		dev(want, "wgx-us-east", false);
+		dev(want, "wgx-us-west", false);
+		dev(have, "wgx-us-east", true);
+		dev(have, "wgx-us-west", true);
+		rt_kind(want, "wgx-us-east", "0.0.0.0/0", 52000, HS_ROUTE_UNICAST, "10.10.0.1", true);
+		rt_kind(have, in_use[i][0], "0.0.0.0/0", 52000,
+			!in_use[i][1] ? HS_ROUTE_UNICAST : hs_route_type_from_name(in_use[i][1]), NULL, false);
+		p = diff(want, have, NULL);
+		CHECK_STR(actions(p), "");
+		plan_free(p);
+	}
+
+	want = base(false);
+	have = base(true);
+	dev(want, "wgx-us-east", false);
+	dev(have, "wgx-us-east", true);
+	rt_kind(want, "wgx-us-east", "0.0.0.0/0", 52000, HS_ROUTE_UNICAST, "10.10.0.1", true);
+	rt_kind(have, "eth0", "0.0.0.0/0", 52000, HS_ROUTE_UNICAST, NULL, false);
+	rt_kind(have, "wgx-us-east", "0.0.0.0/0", 52001, HS_ROUTE_UNICAST, NULL, false);
+	p = diff(want, have, NULL);
+	CHECK_STR(actions(p),
+		  "route delete eth0 0.0.0.0/0\n"
+		  "route delete wgx-us-east 0.0.0.0/0\n"
+		  "route create wgx-us-east 0.0.0.0/0\n");
+	CHECK_INT(p->n_actions == 3 ? p->actions[2].u.route.table : 0, 52000);
+	CHECK_INT(p->n_actions == 3 ? p->actions[2].u.route.has_prefsrc : 0, 1);
+	plan_free(p);
+}
+
 static void test_declared_endpoint_changes(void)
 {
 	struct host_state *want, *have, *declared;
@@ -644,6 +794,8 @@ static void test_names(void)
 	CHECK_STR(plan_obj_name(PLAN_OBJ_PEER), "peer");
 	CHECK_STR(plan_obj_name(PLAN_OBJ_ADDRESS), "address");
 	CHECK_STR(plan_obj_name(PLAN_OBJ_ROUTE), "route");
+	CHECK_STR(plan_obj_name(PLAN_OBJ_RULE), "rule");
+	CHECK_INT(plan_obj_from_name("rule"), PLAN_OBJ_RULE);
 	CHECK_STR(plan_obj_name(PLAN_OBJ_SYSCTL), "sysctl");
 	CHECK_STR(plan_obj_name(PLAN_OBJ_FIREWALL), "nftables table");
 	CHECK_STR(plan_op_name(PLAN_CREATE), "create");
@@ -663,6 +815,9 @@ int main(void)
 	RUN(test_device_rules);
 	RUN(test_addresses_and_routes);
 	RUN(test_ipv6_route_metric);
+	RUN(test_rules);
+	RUN(test_route_kinds);
+	RUN(test_switched_routes);
 	RUN(test_declared_endpoint_changes);
 	RUN(test_created_peer_display);
 	RUN(test_ten_thousand_peers);

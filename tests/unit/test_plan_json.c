@@ -260,6 +260,87 @@ out:
 	model_free(m);
 }
 
+static void rule(struct host_state *hs, int family, uint32_t prio, const char *src, const char *dst, uint32_t table)
+{
+	struct hs_rule r = { .family = family, .priority = prio, .table = table, .suppress_prefixlen = -1 };
+
+	r.src.family = r.dst.family = (uint8_t)family;
+	if (src)
+		CHECK(prefix_parse(src, false, &r.src));
+	if (dst)
+		CHECK(prefix_parse(dst, false, &r.dst));
+	CHECK_INT(hoststate_add_rule(hs, &r), 0);
+}
+
+static void route_kind(struct host_state *hs, const char *ifname, const char *dst, uint32_t table,
+		       enum hs_route_type type, const char *src)
+{
+	struct hs_route r = { .table = table, .type = type };
+
+	snprintf(r.ifname, sizeof(r.ifname), "%s", ifname);
+	CHECK(prefix_parse(dst, false, &r.dst));
+	if (src)
+		CHECK(prefix_parse(src, true, &r.prefsrc));
+	r.has_prefsrc = src != NULL;
+	CHECK_INT(hoststate_add_route(hs, &r), 0);
+}
+
+/* Rules (created, deleted, every field) and route kinds (blackhole, throw,
+ * prefsrc; created, changed, deleted) come back the same, and a rule that
+ * differs is a different plan. */
+static void test_rules_and_route_kinds(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct plan *p = NULL, *q;
+	struct hs_rule full = { .family = AF_INET, .priority = 20900, .table = 52000, .has_fwmark = true,
+				.invert = true, .fwmark = 51820, .iifname = "wg0", .suppress_prefixlen = 0 };
+	size_t n_rules = 0;
+
+	hoststate_add_device(want, "wg0");
+	hoststate_add_device(have, "wg0")->exists = true;
+	rule(want, AF_INET, 20000, NULL, NULL, HS_ROUTE_TABLE_MAIN);
+	rule(want, AF_INET6, 20100, "fd00:8::/64", "2001:db8::/32", 52001);
+	CHECK_INT(hoststate_add_rule(want, &full), 0);
+	full.fwmask = 0xff00;
+	full.has_fwmark = true;
+	CHECK_INT(hoststate_add_rule(have, &full), 0);
+	rule(have, AF_INET, 20100, "10.8.0.0/24", NULL, 52002);
+	route_kind(want, "", "0.0.0.0/0", 52001, HS_ROUTE_BLACKHOLE, NULL);
+	route_kind(want, "", "::/0", 52001, HS_ROUTE_THROW, NULL);
+	route_kind(have, "", "::/0", 52001, HS_ROUTE_BLACKHOLE, NULL);
+	route_kind(want, "wg0", "0.0.0.0/0", 52002, HS_ROUTE_UNICAST, "10.8.0.1");
+	route_kind(have, "wg0", "0.0.0.0/0", 52002, HS_ROUTE_UNICAST, NULL);
+	route_kind(want, "wg0", "::/0", 52002, HS_ROUTE_UNICAST, "fd00:8::1");
+	route_kind(have, "", "0.0.0.0/0", 52009, HS_ROUTE_THROW, NULL);
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_actions; i++)
+		n_rules += p->actions[i].obj == PLAN_OBJ_RULE;
+	CHECK_INT(n_rules, 5);
+	CHECK_INT(p->n_actions, 10);
+	q = round_trip(p, "rules and route kinds");
+	for (size_t i = 0; q && i < q->n_actions; i++) {
+		struct plan_action *a = &q->actions[i];
+
+		if (a->obj == PLAN_OBJ_RULE) {
+			a->u.rule.invert = !a->u.rule.invert;
+			CHECK(!plan_equal(p, q, NULL));
+			a->u.rule.invert = !a->u.rule.invert;
+		}
+		if (a->obj == PLAN_OBJ_ROUTE) {
+			a->u.route.type = a->u.route.type == HS_ROUTE_THROW ? HS_ROUTE_BLACKHOLE : HS_ROUTE_THROW;
+			CHECK(!plan_equal(p, q, NULL));
+			a->u.route.type = p->actions[i].u.route.type;
+		}
+	}
+	CHECK(q && plan_equal(p, q, NULL));
+	plan_free(q);
+	plan_free(p);
+}
+
 /* What is not a plan is refused, with where. */
 static void test_bad_json(void)
 {
@@ -274,6 +355,20 @@ static void test_bad_json(void)
 		  "\"wg0\",\"name\":\"10.0.0.300/24\",\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: name" },
 		{ "{\"format_version\":2,\"changes\":[{\"action\":\"create\",\"object\":\"interface\",\"interface\":"
 		  "\"a-name-far-too-long-for-linux\",\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: interface" },
+		{ "{\"format_version\":2,\"changes\":[{\"action\":\"create\",\"object\":\"rule\",\"name\":\"x\","
+		  "\"rule\":{\"family\":4,\"priority\":100,\"from\":null,\"to\":null,\"iif\":null,\"fwmark\":null,"
+		  "\"fwmask\":null,\"not\":false,\"table\":254,\"suppress_prefixlength\":0},\"fields\":[]}],"
+		  "\"peer_notices\":[]}", "changes[0]: rule: priority: expected 20000 to 20999" },
+		{ "{\"format_version\":2,\"changes\":[{\"action\":\"update\",\"object\":\"rule\",\"name\":\"x\","
+		  "\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: a rule is never updated" },
+		{ "{\"format_version\":2,\"changes\":[{\"action\":\"create\",\"object\":\"rule\",\"interface\":\"wg0\","
+		  "\"name\":\"x\",\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: interface: a rule belongs to no interface" },
+		{ "{\"format_version\":2,\"changes\":[{\"action\":\"create\",\"object\":\"route\",\"interface\":\"wg0\","
+		  "\"name\":\"0.0.0.0/0\",\"route\":{\"table\":52000,\"metric\":0,\"type\":\"blackhole\","
+		  "\"prefsrc\":null},\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: route: interface: a route out of" },
+		{ "{\"format_version\":2,\"changes\":[{\"action\":\"create\",\"object\":\"route\",\"interface\":\"wg0\","
+		  "\"name\":\"0.0.0.0/0\",\"route\":{\"table\":52000,\"metric\":0,\"type\":\"unicast\","
+		  "\"prefsrc\":\"fd00::1\"},\"fields\":[]}],\"peer_notices\":[]}", "changes[0]: route: prefsrc" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -296,6 +391,7 @@ int main(void)
 {
 	RUN(test_every_example_round_trips);
 	RUN(test_equal_sees_differences);
+	RUN(test_rules_and_route_kinds);
 	RUN(test_bad_json);
 	UNIT_DONE();
 }

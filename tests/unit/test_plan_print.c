@@ -519,6 +519,84 @@ static void test_firewall_text(void)
 	plan_free(p);
 }
 
+/* A plan of policy rules and route kinds: the rules under "policy rules" in
+ * `ip rule` words (removals first), a blackhole under "host", a prefsrc and
+ * a type change as fields; in JSON each rule with its fields. */
+static struct plan *rules_plan(void)
+{
+	struct host_state *want = hoststate_new(), *have = hoststate_new();
+	struct hs_rule r = { .family = AF_INET, .priority = 20100, .table = 52001, .suppress_prefixlen = -1 };
+	struct hs_route bh = { .table = 52001, .type = HS_ROUTE_BLACKHOLE }, rt = { .ifname = "wgx-us", .table = 52002 };
+	struct plan *p = NULL;
+
+	want->host_name = strdup("hub");
+	CHECK(prefix_parse("10.8.0.0/24", false, &r.src));
+	hoststate_add_rule(want, &r);
+	r = (struct hs_rule){ .family = AF_INET, .priority = 20900, .table = 52000, .has_fwmark = true, .invert = true,
+			      .fwmark = 51820, .suppress_prefixlen = -1 };
+	hoststate_add_rule(want, &r);
+	r = (struct hs_rule){ .family = AF_INET6, .priority = 20000, .table = HS_ROUTE_TABLE_MAIN, .suppress_prefixlen = 0 };
+	hoststate_add_rule(have, &r);
+	CHECK(prefix_parse("0.0.0.0/0", false, &bh.dst));
+	hoststate_add_route(want, &bh);
+	CHECK(prefix_parse("0.0.0.0/0", false, &rt.dst));
+	hoststate_add_route(have, &rt);
+	CHECK(prefix_parse("10.8.0.1", true, &rt.prefsrc));
+	rt.has_prefsrc = true;
+	hoststate_add_route(want, &rt);
+	hoststate_add_device(want, "wgx-us");
+	hoststate_add_device(have, "wgx-us")->exists = true;
+	hoststate_normalize(want);
+	hoststate_normalize(have);
+	CHECK_INT(diff_host_states(want, have, NULL, &p), 0);
+	return p;
+}
+
+static void test_rules_text(void)
+{
+	struct plan *p = rules_plan();
+	char *out = p ? capture_text(p, false) : NULL;
+
+	CHECK_STR(out,
+		  "wgf plan for host \"hub\"\n"
+		  "\n"
+		  "interface wgx-us:\n"
+		  "  ~ route 0.0.0.0/0 (table 52002)\n"
+		  "      ~ prefsrc: (none) → 10.8.0.1\n"
+		  "\n"
+		  "policy rules:\n"
+		  "  - rule 20000: from all lookup main suppress_prefixlength 0 (IPv6)\n"
+		  "  + rule 20100: from 10.8.0.0/24 lookup 52001\n"
+		  "  + rule 20900: not from all fwmark 0xca6c lookup 52000 (IPv4)\n"
+		  "\n"
+		  "host:\n"
+		  "  + route 0.0.0.0/0 (table 52001)\n"
+		  "      type: blackhole\n"
+		  "\n"
+		  "Plan: 3 to add, 1 to change, 1 to destroy.\n");
+	free(out);
+	plan_free(p);
+}
+
+static void test_rules_json(void)
+{
+	struct plan *p = rules_plan();
+	char *out = p ? capture_json(p) : NULL;
+
+	CHECK(out && strstr(out, "{\"action\":\"create\",\"object\":\"rule\",\"interface\":null,"
+			    "\"name\":\"20900: not from all fwmark 0xca6c lookup 52000 (IPv4)\",\"rule\":{\"family\":4,"
+			    "\"priority\":20900,\"from\":null,\"to\":null,\"iif\":null,\"fwmark\":51820,\"fwmask\":0,"
+			    "\"not\":true,\"table\":52000,\"suppress_prefixlength\":null},\"fields\":[]}"));
+	CHECK(out && strstr(out, "\"object\":\"route\",\"interface\":null,\"name\":\"0.0.0.0/0\",\"route\":{"
+			    "\"table\":52001,\"metric\":0,\"type\":\"blackhole\",\"prefsrc\":null},\"fields\":[{"
+			    "\"name\":\"type\",\"before\":null,\"after\":\"blackhole\"}]"));
+	CHECK(out && strstr(out, "\"fields\":[{\"name\":\"prefsrc\",\"before\":null,\"after\":\"10.8.0.1\"}]"));
+	if (out && !strstr(out, "\"object\":\"rule\""))
+		fprintf(stderr, "#  %s\n", out);
+	free(out);
+	plan_free(p);
+}
+
 static void test_firewall_json(void)
 {
 	struct plan *p = firewall_plan();
@@ -713,6 +791,8 @@ int main(void)
 	RUN(test_json_complete_lists);
 	RUN(test_firewall_text);
 	RUN(test_firewall_json);
+	RUN(test_rules_text);
+	RUN(test_rules_json);
 	RUN(test_peer_notices_text);
 	RUN(test_peer_notices_empty_plan);
 	RUN(test_peer_notices_json);
