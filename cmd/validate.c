@@ -52,6 +52,7 @@ static void print_json(const struct model *m, bool valid, const struct diag *d, 
 		json_object_object_add(o, "peers", json_object_new_int64((int64_t)m->n_peers));
 		json_object_object_add(o, "tenants", json_object_new_int64((int64_t)m->n_tenants));
 		json_object_object_add(o, "policies", json_object_new_int64((int64_t)m->n_policies));
+		json_object_object_add(o, "exit_groups", json_object_new_int64((int64_t)m->n_exit_groups));
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_entry *e = &d->entries[i];
@@ -127,6 +128,8 @@ int cmd_validate(int argc, char **argv)
 			printf(", %zu tenant%s", m->n_tenants, m->n_tenants == 1 ? "" : "s");
 		if (m->n_policies)
 			printf(", %zu polic%s", m->n_policies, m->n_policies == 1 ? "y" : "ies");
+		if (m->n_exit_groups)
+			printf(", %zu exit group%s", m->n_exit_groups, m->n_exit_groups == 1 ? "" : "s");
 		printf(")\n");
 	}
 	peer_notices_clear(&notices);

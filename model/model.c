@@ -15,9 +15,18 @@ static void meta_free(struct model_meta *meta)
 	free(meta->name);
 }
 
+void model_exit_use_clear(struct model_exit_use *u)
+{
+	free(u->only);
+	free(u->except);
+	u->only = u->except = NULL;
+	u->n_only = u->n_except = 0;
+}
+
 void model_host_clear(struct model_host *h)
 {
 	meta_free(&h->meta);
+	model_exit_use_clear(&h->exit);
 	free(h->addresses);
 	free(h->lans);
 	free(h->public_addrs);
@@ -40,6 +49,7 @@ void model_tenant_clear(struct model_tenant *t)
 {
 	meta_free(&t->meta);
 	model_dns_clear(&t->dns);
+	model_exit_use_clear(&t->exit);
 }
 
 void model_operator_clear(struct model_operator *o)
@@ -101,6 +111,7 @@ void model_peer_clear(struct model_peer *p)
 	free(p->access_lans);
 	model_dns_clear(&p->dns);
 	model_psks_free(p->psks, p->n_psks);
+	model_exit_use_clear(&p->exit);
 }
 
 static void selectors_free(struct model_selector *s, size_t n)
@@ -133,6 +144,13 @@ void model_policy_clear(struct model_policy *pol)
 	free(pol->tests);
 }
 
+void model_exit_group_clear(struct model_exit_group *g)
+{
+	meta_free(&g->meta);
+	free(g->members);
+	selectors_free(g->use, g->n_use);
+}
+
 void model_free(struct model *m)
 {
 	if (!m)
@@ -150,6 +168,9 @@ void model_free(struct model *m)
 	free(m->operators);
 	for (size_t i = 0; i < m->n_policies; i++)
 		model_policy_clear(&m->policies[i]);
+	for (size_t i = 0; i < m->n_exit_groups; i++)
+		model_exit_group_clear(&m->exit_groups[i]);
+	free(m->exit_groups);
 	free(m->tenants);
 	free(m->policies);
 	for (size_t i = 0; i < m->n_files; i++)

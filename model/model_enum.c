@@ -50,6 +50,19 @@ static const struct model_enum_entry selector_kinds[] = {
 };
 const struct model_enum model_selector_kinds = ENUM(selector_kinds, false);
 
+static const struct model_enum_entry exit_strategies[] = {
+	{ "priority", EXIT_STRATEGY_PRIORITY, 0 },
+	{ "round-robin", EXIT_STRATEGY_ROUND_ROBIN, 0 },
+	{ "latency", EXIT_STRATEGY_LATENCY, 0 },
+};
+const struct model_enum model_exit_strategies = ENUM(exit_strategies, false);
+
+static const struct model_enum_entry exit_all_down[] = {
+	{ "blackhole", EXIT_ALL_DOWN_BLACKHOLE, 0 },
+	{ "direct", EXIT_ALL_DOWN_DIRECT, 0 },
+};
+const struct model_enum model_exit_all_down = ENUM(exit_all_down, false);
+
 const char *model_enum_name(const struct model_enum *t, int value)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -111,6 +124,20 @@ const char *host_role_name(enum host_role r)
 const char *access_level_name(enum access_level a)
 {
 	const char *s = model_enum_name(&model_access_levels, a);
+
+	return s ? s : "unknown";
+}
+
+const char *exit_strategy_name(enum exit_strategy st)
+{
+	const char *s = model_enum_name(&model_exit_strategies, st);
+
+	return s ? s : "unknown";
+}
+
+const char *exit_all_down_name(enum exit_all_down a)
+{
+	const char *s = model_enum_name(&model_exit_all_down, a);
 
 	return s ? s : "unknown";
 }

@@ -31,6 +31,8 @@ extern const struct model_enum model_access_levels;    /* enum access_level */
 extern const struct model_enum model_protocols;        /* FW_PROTO_* bits */
 extern const struct model_enum model_actions;          /* accept (1) or drop (0) */
 extern const struct model_enum model_selector_kinds;   /* enum model_selector_kind */
+extern const struct model_enum model_exit_strategies;  /* enum exit_strategy */
+extern const struct model_enum model_exit_all_down;    /* enum exit_all_down */
 
 static inline struct name_list model_enum_names(const struct model_enum *t)
 {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/model_internal.h"
 
 static bool has_label(const struct model_meta *meta, const struct model_label *l)
 {
@@ -11,13 +12,13 @@ static bool has_label(const struct model_meta *meta, const struct model_label *l
 	return false;
 }
 
-static bool selects_peer(const struct model *m, const struct model_selector *s, const struct model_peer *p)
+bool model_exit_selects_peer(const struct model *m, const struct model_selector *s, const struct model_peer *p)
 {
 	switch (s->kind) {
-	case SEL_PEER:
-		return &m->peers[s->index] == p;
+	case SEL_PEER:   /* an unresolved selector (invalid models, while validating) selects nothing */
+		return s->index < m->n_peers && &m->peers[s->index] == p;
 	case SEL_TENANT:
-		return p->tenant == s->index;
+		return s->index != MODEL_NONE && p->tenant == s->index;
 	case SEL_LABELS:
 		for (size_t i = 0; i < s->n_labels; i++)
 			if (!has_label(&p->meta, &s->labels[i]))
@@ -37,7 +38,7 @@ static const struct model_exit_group *group_using(const struct model *m, const s
 		if (eg->network != p->network)
 			continue;
 		for (size_t i = 0; i < eg->n_use; i++)
-			if (selects_peer(m, &eg->use[i], p)) {
+			if (model_exit_selects_peer(m, &eg->use[i], p)) {
 				*gi = g;
 				return eg;
 			}
@@ -74,20 +75,4 @@ const struct model_exit_group *model_find_exit_group(const struct model *m, cons
 			hi = mid;
 	}
 	return NULL;
-}
-
-const char *exit_strategy_name(enum exit_strategy s)
-{
-	static const char *const names[] = {
-		[EXIT_STRATEGY_PRIORITY] = "priority",
-		[EXIT_STRATEGY_ROUND_ROBIN] = "round-robin",
-		[EXIT_STRATEGY_LATENCY] = "latency",
-	};
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-const char *exit_all_down_name(enum exit_all_down a)
-{
-	return a == EXIT_ALL_DOWN_DIRECT ? "direct" : "blackhole";
 }

@@ -13,7 +13,7 @@
 
 /* The kinds of document, in the order messages list them. */
 static const struct kind_spec *const kinds[] = { &kind_network, &kind_host, &kind_peer, &kind_tenant, &kind_policy,
-						  &kind_operator };
+						  &kind_operator, &kind_exit_group };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 /* Where a kind's objects (in l->m) and their extras (in l) are kept. */
@@ -72,6 +72,10 @@ static void extra_clear(struct obj_extra *x)
 		free(x->link_names[i]);
 	free(x->link_names);
 	free(x->link_locs);
+	free(x->exit_group);
+	for (size_t i = 0; i < x->n_member_names; i++)
+		free(x->member_names[i]);
+	free(x->member_names);
 }
 
 static void meta_clear(struct model_meta *meta)
@@ -132,7 +136,7 @@ static const struct kind_spec *load_kind(struct loader *l, const struct ynode *r
 	static const char *const fields[] = { "apiVersion", "kind", "metadata", "spec" };
 	const char *names[N_KINDS], *s, *sug;
 	const struct ynode *n;
-	char list[64];
+	char list[96];
 
 	check_fields(l, root, &NAME_LIST(fields), "document");
 	n = ynode_get(root, "apiVersion");
@@ -172,6 +176,7 @@ static void load_object(struct loader *l, const struct kind_spec *k, const struc
 		struct model_peer peer;
 		struct model_tenant tenant;
 		struct model_policy policy;
+		struct model_exit_group exit_group;
 	} obj;
 
 	memcpy(&obj, k->defaults, k->size);

@@ -156,6 +156,17 @@ static SPEC_LOADER(host_links)
 	return true;
 }
 
+static SPEC_LOADER(host_exit_ifname)
+{
+	const char *s;
+
+	if (!want_string(l, n, f->name, &s) || !spec_load_ifname(l, n, f, obj, x))
+		return false;
+	x->has_exit_ifname = true;
+	x->exit_ifname_loc = load_loc(l, n);
+	return true;
+}
+
 #define HOST(field) offsetof(struct model_host, field)
 
 static const struct spec_field host_fields[] = {
@@ -178,9 +189,12 @@ static const struct spec_field host_fields[] = {
 	{ "maxPeers", host_max_peers, false, HOST(max_peers), 1, UINT32_MAX },
 	{ "rotation", spec_load_rotation, false, HOST(rotation), 0, 0 },
 	{ "keyCreated", spec_load_key_created, false, HOST(key_created), HOST(has_key_created), 0 },
+	{ "exit", spec_load_exit, false, HOST(exit), 0, 0 },
+	{ "exitInterface", host_exit_ifname, false, HOST(exit_ifname), 0, 0 },
 };
 
-static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE };
+static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE,
+						  .exit = { .group = MODEL_NONE } };
 
 static void host_clear(void *obj)
 {

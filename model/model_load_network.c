@@ -57,6 +57,7 @@ static const struct spec_field tenant_fields[] = {
 	{ "addressPools", tenant_pools, true, 0, 0, 0 },
 	{ "dns", spec_load_dns, false, offsetof(struct model_tenant, dns), 0, 0 },
 	{ "rotation", spec_load_rotation, false, offsetof(struct model_tenant, rotation), 0, 0 },
+	{ "exit", spec_load_exit, false, offsetof(struct model_tenant, exit), 0, 0 },
 };
 
 static void tenant_clear(void *obj)
@@ -64,7 +65,7 @@ static void tenant_clear(void *obj)
 	model_tenant_clear(obj);
 }
 
-static const struct model_tenant tenant_defaults = { .isolated = true };
+static const struct model_tenant tenant_defaults = { .isolated = true, .exit = { .group = MODEL_NONE } };
 
 const struct kind_spec kind_tenant = {
 	"Tenant", "Tenant spec", SPEC_FIELDS(tenant_fields), &tenant_defaults, sizeof(struct model_tenant), tenant_clear,

@@ -108,9 +108,10 @@ static const struct spec_field peer_fields[] = {
 	{ "keyCreated", spec_load_key_created, false, PEER(key_created), PEER(has_key_created), 0 },
 	{ "presharedKeys", spec_load_psks, false, 0, 0, 0 },
 	{ "presharedKey", spec_load_psk_singular, false, 0, 0, 0 },
+	{ "exit", spec_load_exit, false, PEER(exit), 0, 0 },
 };
 
-static const struct model_peer peer_defaults = { .enabled = true, .tenant = MODEL_NONE };
+static const struct model_peer peer_defaults = { .enabled = true, .tenant = MODEL_NONE, .exit = { .group = MODEL_NONE } };
 
 static void peer_clear(void *obj)
 {

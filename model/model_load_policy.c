@@ -92,7 +92,7 @@ static bool load_selector(struct loader *l, const struct ynode *n, struct model_
 }
 
 /* from/to: one selector or a list of them. */
-static void load_selectors(struct loader *l, const struct ynode *n, struct model_selector **out, size_t *n_out)
+void load_selectors(struct loader *l, const struct ynode *n, struct model_selector **out, size_t *n_out)
 {
 	size_t cnt = n->type == YNODE_SEQUENCE ? n->n : 1;
 

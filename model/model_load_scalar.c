@@ -196,3 +196,38 @@ bool want_choice(struct loader *l, const struct ynode *n, const char *field, con
 	bad_choice(l, n, field, model_enum_list(t, e, k, list, sizeof(list)), s, model_enum_suggest(e, k, s));
 	return false;
 }
+
+/* "500ms", "1s", "2m", "1h" into milliseconds; false for anything else or more than UINT32_MAX ms. */
+static bool duration_ms_parse(const char *s, uint32_t *out)
+{
+	static const struct { const char *unit; uint32_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; s[i] >= '0' && s[i] <= '9' && i < 10; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (i == 0 || (s[0] == '0' && i > 1))
+		return false;
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		if (!strcmp(s + i, units[u].unit) && v * units[u].ms <= UINT32_MAX) {
+			*out = (uint32_t)(v * units[u].ms);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool want_duration_ms(struct loader *l, const struct ynode *n, const char *field, uint32_t *out)
+{
+	const char *s;
+
+	if (!want_string(l, n, field, &s))
+		return false;
+	if (duration_ms_parse(s, out))
+		return true;
+	load_err(l, n, "\"%s\" must be a duration: a whole number and ms, s, m or h (\"500ms\", \"1s\", \"2m\", "
+		 "\"1h\"), got %s", field, diag_quote(s));
+	return false;
+}

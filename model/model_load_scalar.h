@@ -31,6 +31,8 @@ bool want_bool(struct loader *l, const struct ynode *n, const char *field, bool 
 /* A mapping or a list (t), not null. */
 bool want_type(struct loader *l, const struct ynode *n, const char *field, enum ynode_type t);
 bool want_ifname(struct loader *l, const struct ynode *n, char ifname[IFNAMSIZ]);
+/* A duration, "500ms", "1s", "2m" or "1h" (0 allowed), in milliseconds up to UINT32_MAX. */
+bool want_duration_ms(struct loader *l, const struct ynode *n, const char *field, uint32_t *out);
 /* s is one of t's names that a field with these uses accepts (0: all): its value in *out. */
 bool want_choice(struct loader *l, const struct ynode *n, const char *field, const char *s,
 		 const struct model_enum *t, unsigned uses, int *out);

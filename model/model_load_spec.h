@@ -43,7 +43,10 @@ extern const struct kind_spec kind_network, kind_tenant;   /* model_load_network
 extern const struct kind_spec kind_host;                   /* model_load_host.c */
 extern const struct kind_spec kind_peer;                   /* model_load_peer.c */
 extern const struct kind_spec kind_policy;                 /* model_load_policy.c */
+/* Policy's selectors (also ExitGroup "use"): one selector or a non-empty list of them. */
+void load_selectors(struct loader *l, const struct ynode *n, struct model_selector **out, size_t *n_out);
 extern const struct kind_spec kind_operator;               /* model_load_operator.c */
+extern const struct kind_spec kind_exit_group;             /* model_load_exit.c */
 
 /* Reports every key of map that is not in known (with a hint when one is close). */
 void check_fields(struct loader *l, const struct ynode *map, const struct name_list *known, const char *where);
@@ -61,3 +64,5 @@ SPEC_LOADER(spec_load_ifname);
 /* "network" and "tenant": names kept in x, resolved by validation. */
 SPEC_LOADER(spec_load_network_ref);
 SPEC_LOADER(spec_load_tenant_ref);
+/* "exit" (Peer, Tenant, Host): into the struct model_exit_use at f->offset (model_load_exit.c). */
+SPEC_LOADER(spec_load_exit);

@@ -45,14 +45,21 @@ struct obj_extra {
 	bool has_access_lans;
 	bool has_public;               /* Host "publicAddresses" given */
 	struct wgf_loc *public_locs;
+	char *exit_group;              /* Peer/Tenant/Host "exit": the ExitGroup named, still to resolve */
+	struct wgf_loc exit_group_loc;
+	bool has_exit_ifname;          /* Host "exitInterface" given */
+	struct wgf_loc exit_ifname_loc;
+	char **member_names;           /* ExitGroup members' "host", parallel to members (NULL: none) */
+	size_t n_member_names;
 };
 
 struct loader {
 	struct model *m;
 	struct diag *d;
 	struct obj_extra *net_x, *host_x, *peer_x;  /* parallel to the model arrays */
-	struct obj_extra *ten_x, *pol_x, *op_x;
-	size_t cap_networks, cap_hosts, cap_peers, cap_tenants, cap_policies, cap_operators, cap_files;
+	struct obj_extra *ten_x, *pol_x, *op_x, *exit_x;
+	size_t cap_networks, cap_hosts, cap_peers, cap_tenants, cap_policies, cap_operators, cap_exit_groups;
+	size_t cap_files;
 	struct ybudget budget;         /* YAML nodes every file of this source may build */
 	size_t n_docs;
 	size_t total_size;

@@ -11,6 +11,7 @@
 
 #include "model/model_validate_access.h"
 #include "model/model_validate_capacity.h"
+#include "model/model_validate_exit.h"
 #include "model/model_validate_overlap.h"
 #include "model/model_validate_secrets.h"
 #include "model/model_validate_topology.h"
@@ -44,6 +45,11 @@ static const struct model_meta *policy_meta(const struct model *m, size_t i)
 static const struct model_meta *operator_meta(const struct model *m, size_t i)
 {
 	return &m->operators[i].meta;
+}
+
+static const struct model_meta *exit_group_meta(const struct model *m, size_t i)
+{
+	return &m->exit_groups[i].meta;
 }
 
 /* What a single address is to the pool when no device may have it: its network
@@ -258,13 +264,17 @@ void model_validate(struct loader *l)
 {
 	const struct model *m = l->m;
 	struct name_index nets = { 0 }, hosts = { 0 }, peers = { 0 }, tenants = { 0 }, policies = { 0 }, ops = { 0 };
+	struct name_index groups = { 0 };
 
-	if (!name_index_build(l, &nets, "Network", m->n_networks, network_meta, l->net_x) ||
+	exit_groups_sort(l);
+	if (l->oom ||
+	    !name_index_build(l, &nets, "Network", m->n_networks, network_meta, l->net_x) ||
 	    !name_index_build(l, &hosts, "Host", m->n_hosts, host_meta, l->host_x) ||
 	    !name_index_build(l, &peers, "Peer", m->n_peers, peer_meta, l->peer_x) ||
 	    !name_index_build(l, &tenants, "Tenant", m->n_tenants, tenant_meta, l->ten_x) ||
 	    !name_index_build(l, &policies, "Policy", m->n_policies, policy_meta, l->pol_x) ||
-	    !name_index_build(l, &ops, "Operator", m->n_operators, operator_meta, l->op_x)) {
+	    !name_index_build(l, &ops, "Operator", m->n_operators, operator_meta, l->op_x) ||
+	    !name_index_build(l, &groups, "ExitGroup", m->n_exit_groups, exit_group_meta, l->exit_x)) {
 		l->oom = true;
 		goto out;
 	}
@@ -286,6 +296,9 @@ void model_validate(struct loader *l)
 	validate_loops(l);
 	validate_keys(l);
 	model_validate_access(l, &nets, &hosts, &peers, &tenants);
+	if (l->oom)
+		goto out;
+	validate_exits(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies }, &groups);
 	validate_secrets(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies }, &ops);
 out:
 	if (l->oom)
@@ -296,4 +309,5 @@ out:
 	free(tenants.e);
 	free(policies.e);
 	free(ops.e);
+	free(groups.e);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void resolve_selectors(struct loader *l, const struct name_index *hosts, const struct name_index *peers,
+void resolve_selectors(struct loader *l, const struct name_index *hosts, const struct name_index *peers,
 			      const struct name_index *tenants, size_t net, struct model_selector *s, size_t n)
 {
 	const struct model *m = l->m;

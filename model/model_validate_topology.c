@@ -9,8 +9,7 @@
 
 #include "model/model_suggest.h"
 
-/* "Host" names that do not exist: what they are instead, or the closest Host. */
-static void unknown_host(struct loader *l, const struct kind_indexes *k, const struct wgf_loc *loc,
+void unknown_host(struct loader *l, const struct kind_indexes *k, const struct wgf_loc *loc,
 			 const char *field, const char *name)
 {
 	struct name_list hosts = { k->hosts->e, k->hosts->n, sizeof(*k->hosts->e) };
@@ -18,7 +17,8 @@ static void unknown_host(struct loader *l, const struct kind_indexes *k, const s
 
 	if (other) {
 		validate_err(l, loc, "%s %s is %s, not a Host: \"%ss\" lists Hosts%s", field, diag_quote(name), other,
-			     field, strcmp(field, "hub") ? "" : " with role hub or exit");
+			     field, !strcmp(field, "hub") ? " with role hub or exit" :
+			     !strcmp(field, "member") ? " with role exit" : "");
 		return;
 	}
 	if (l->incomplete)

@@ -435,7 +435,7 @@ static void test_document_fields(void)
 	EXPECT_ERR("kind: Peer\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"apiVersion\" in document");
 	EXPECT_ERR("apiVersion: wgf/v1\nmetadata: {name: p}\n", false, 1, 1, "missing required field \"kind\"");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Router\n", false, 2, 7,
-		   "unknown kind \"Router\" (expected Network, Host, Peer, Tenant, Policy or Operator)");
+		   "unknown kind \"Router\" (expected Network, Host, Peer, Tenant, Policy, Operator or ExitGroup)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: host\n", false, 2, 7, "unknown kind \"host\" (did you mean \"Host\"?)");
 	EXPECT_ERR("apiVersion: wgf/v1\nkind: Peer\nmetadata: {name: p}\nspec: {}\nstatus: {}\n", false, 5, 1,
 		   "unknown field \"status\" in document");
