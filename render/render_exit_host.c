@@ -291,10 +291,12 @@ int render_exit_host(struct render_ctx *c, struct render_exits *ex)
 				size_t n_moved = 0;
 
 				r = take_member_entry(c, mu->host, &moved, &n_moved);
+				for (size_t j = 0; j < n_moved; j++)
+					prefix_mask(&moved[j]);
+				n_moved = prefix_sort_unique(moved, n_moved);
 				for (size_t j = 0; j < n_moved && r >= 0; j++) {
 					struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .dst = moved[j] };
 
-					prefix_mask(&rt.dst);
 					memcpy(rt.ifname, mu->ifname, IFNAMSIZ);
 					r = hoststate_add_route(c->hs, &rt);
 				}
