@@ -9,9 +9,10 @@
 static const char help[] =
 	"Usage: wgf observe [PATH] [--repo DIR --ref REF] [--host NAME] [--json] [options]\n\n"
 	"Writes what `wgf plan` reads from this host, as JSON on stdout: the interfaces,\n"
-	"peers, addresses, routes, sysctls and nftables table the repository's plan for\n"
-	"this host looks at, and wgf's records (the interfaces it created, the endpoints\n"
-	"it declared, the table it applied). `wgf plan --observed FILE` plans from such a\n"
+	"peers, addresses, routes, sysctls, nftables table and DNS (of wgf's interfaces,\n"
+	"and which manager answered) the repository's plan for this host looks at, and\n"
+	"wgf's records (the interfaces it created, the endpoints it declared, the table it\n"
+	"applied). `wgf plan --observed FILE` plans from such a\n"
 	"snapshot anywhere, without root (CI). A snapshot holds no secret: the device's\n"
 	"public key stands for its private key, and a preshared key is only said to exist,\n"
 	"with its public id (which tells a rotation from a reseal).\n"

@@ -61,6 +61,7 @@ void hoststate_free(struct host_state *hs)
 	}
 	free(hs->sysctls);
 	hs_firewall_clear(&hs->firewall);
+	hoststate_dns_free(hs);
 	free(hs->host_name);
 	free(hs);
 }
@@ -273,6 +274,7 @@ void hoststate_normalize(struct host_state *hs)
 		qsort(hs->sysctls, hs->n_sysctls, sizeof(*hs->sysctls), sysctl_cmp);
 	if (hs->firewall.n_items > 1)
 		qsort(hs->firewall.items, hs->firewall.n_items, sizeof(*hs->firewall.items), fw_item_cmp);
+	hoststate_normalize_dns(hs);
 }
 
 bool hs_peer_psk_id(const struct hs_peer *p, uint8_t id[HS_PSK_ID_LEN])
@@ -399,6 +401,12 @@ struct host_state *hoststate_dup(const struct host_state *hs)
 		if (hs_firewall_add_item(&c->firewall, hs->firewall.items[i].key,
 					 hs->firewall.items[i].value) < 0)
 			goto fail;
+	for (size_t i = 0; i < hs->n_dns; i++) {
+		struct hs_dns *d = hoststate_add_dns(c, hs->dns[i].ifname);
+		if (!d || hs_dns_copy(d, &hs->dns[i]) < 0)
+			goto fail;
+	}
+	c->dns_manager = hs->dns_manager;
 	return c;
 fail:
 	hoststate_free(c);

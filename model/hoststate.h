@@ -168,6 +168,34 @@ struct hs_fw_stamp {
 	char boot_id[40];
 };
 
+/* DNS of one of wgf's own interfaces (README "DNS on hosts"). */
+enum hs_dns_route {
+	HS_DNS_ROUTE_AUTO = 0,         /* desired: the manager decides; observed: not known (resolvconf) */
+	HS_DNS_ROUTE_YES,              /* the link is the default DNS route (resolved's DefaultRoute) */
+	HS_DNS_ROUTE_NO,
+};
+
+/* Which DNS manager answered (observed). */
+enum hs_dns_manager {
+	HS_DNS_MANAGER_UNKNOWN = 0,    /* desired, or a snapshot from before DNS */
+	HS_DNS_MANAGER_NONE,           /* neither systemd-resolved nor resolvconf */
+	HS_DNS_MANAGER_RESOLVED,       /* org.freedesktop.resolve1 on the system bus */
+	HS_DNS_MANAGER_RESOLVCONF,     /* the resolvconf program */
+};
+
+struct hs_dns {
+	char ifname[IFNAMSIZ];
+	struct wgf_prefix *servers;    /* single addresses, in order */
+	size_t n_servers;
+	char **search;                 /* search domains, in order */
+	size_t n_search;
+	char **routing;                /* routing-only domains ("~corp.test" without "~"), sorted */
+	size_t n_routing;
+	enum hs_dns_route default_route;
+	/* desired: where the Host declares it ("hosts/gw.yaml:7:5"), for plan errors; else NULL */
+	char *origin;
+};
+
 struct host_state {
 	char *host_name;               /* model name of the host */
 	struct hs_device *devices;
@@ -179,6 +207,9 @@ struct host_state {
 	struct hs_sysctl *sysctls;
 	size_t n_sysctls;
 	struct hs_firewall firewall;
+	struct hs_dns *dns;            /* sorted by ifname; an interface without DNS has none */
+	size_t n_dns;
+	enum hs_dns_manager dns_manager;   /* observed */
 };
 
 /* "auto", "kernel", "userspace"; hs_backend_from_name gives -1 for another name. */
@@ -238,6 +269,27 @@ int hs_route_type_from_name(const char *s);
  * when no prefix says it). */
 #define HS_RULE_STRLEN 256
 char *hs_rule_format(const struct hs_rule *r, char buf[HS_RULE_STRLEN]);
+
+/* DNS (model/hoststate_dns.c). Append helpers copy what they are given. */
+struct hs_dns *hoststate_add_dns(struct host_state *hs, const char *ifname);
+int hs_dns_add_server(struct hs_dns *d, const struct wgf_prefix *server);
+int hs_dns_add_search(struct hs_dns *d, const char *domain);
+int hs_dns_add_routing(struct hs_dns *d, const char *domain);
+void hs_dns_clear(struct hs_dns *d);
+/* dst (zeroed) becomes a deep copy of src; 0 or -ENOMEM (dst cleared). */
+int hs_dns_copy(struct hs_dns *dst, const struct hs_dns *src);
+struct hs_dns *hoststate_find_dns(const struct host_state *hs, const char *ifname);
+/* The same settings (origin aside); default_route is compared as given. */
+bool hs_dns_equal(const struct hs_dns *a, const struct hs_dns *b);
+/* Sorts the list by ifname and each routing list (no duplicates). */
+void hoststate_normalize_dns(struct host_state *hs);
+void hoststate_dns_free(struct host_state *hs);
+/* "auto", "yes", "no" and "unknown", "none", "systemd-resolved", "resolvconf";
+ * the from_name functions give -1 for another name. */
+const char *hs_dns_route_name(enum hs_dns_route r);
+int hs_dns_route_from_name(const char *s);
+const char *hs_dns_manager_name(enum hs_dns_manager m);
+int hs_dns_manager_from_name(const char *s);
 
 /* Deep copy (for rollback: the observed state becomes the desired one). NULL on ENOMEM. */
 struct host_state *hoststate_dup(const struct host_state *hs);

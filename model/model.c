@@ -37,6 +37,7 @@ void model_host_clear(struct model_host *h)
 	free(h->forwards);
 	free(h->hubs);
 	free(h->links);
+	model_dns_clear(&h->dns);
 }
 
 void model_network_clear(struct model_network *n)

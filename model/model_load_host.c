@@ -191,6 +191,7 @@ static const struct spec_field host_fields[] = {
 	{ "keyCreated", spec_load_key_created, false, HOST(key_created), HOST(has_key_created), 0 },
 	{ "exit", spec_load_exit, false, HOST(exit), 0, 0 },
 	{ "exitInterface", host_exit_ifname, false, HOST(exit_ifname), 0, 0 },
+	{ "dns", spec_load_dns, false, HOST(dns), 1, 0 },
 };
 
 static const struct model_host host_defaults = { .role = HOST_ROLE_MEMBER, .tenant = MODEL_NONE,

@@ -12,6 +12,9 @@ void model_dns_clear(struct model_dns *d)
 	for (size_t i = 0; i < d->n_search; i++)
 		free(d->search[i]);
 	free(d->search);
+	for (size_t i = 0; i < d->n_routing; i++)
+		free(d->routing[i]);
+	free(d->routing);
 	free(d->servers);
 	memset(d, 0, sizeof(*d));
 }
@@ -58,25 +61,27 @@ static bool domain_ok(const char *s, size_t len)
 	return true;
 }
 
-static void load_dns_search(struct loader *l, const struct ynode *seq, struct model_dns *d)
+/* A list of domains into *out (lower-case, no trailing dot); what names them in messages. */
+static void load_dns_domains(struct loader *l, const struct ynode *seq, const char *field, const char *what,
+			     char ***out, size_t *n_out)
 {
-	if (!want_type(l, seq, "dns.search", YNODE_SEQUENCE))
+	if (!want_type(l, seq, field, YNODE_SEQUENCE))
 		return;
-	d->search = load_calloc(l, seq->n ? seq->n : 1, sizeof(*d->search));
-	if (!d->search)
+	*out = load_calloc(l, seq->n ? seq->n : 1, sizeof(**out));
+	if (!*out)
 		return;
 	for (size_t i = 0; i < seq->n; i++) {
 		const char *s;
 		size_t len;
 		char *dup;
 
-		if (!want_string(l, seq->items[i], "dns.search", &s))
+		if (!want_string(l, seq->items[i], field, &s))
 			continue;
 		len = strlen(s);
 		if (len > 1 && s[len - 1] == '.')
 			len--;
 		if (!domain_ok(s, len)) {
-			load_err(l, seq->items[i], "search domain %s is not a DNS name", diag_quote(s));
+			load_err(l, seq->items[i], "%s %s is not a DNS name", what, diag_quote(s));
 			continue;
 		}
 		dup = load_strdup(l, s);
@@ -85,28 +90,68 @@ static void load_dns_search(struct loader *l, const struct ynode *seq, struct mo
 		dup[len] = '\0';
 		for (char *c = dup; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		d->search[d->n_search++] = dup;
+		for (size_t j = 0; j < *n_out; j++)
+			if (!strcmp((*out)[j], dup)) {
+				load_err(l, seq->items[i], "%s %s is listed twice", what, diag_quote(s));
+				free(dup);
+				dup = NULL;
+				break;
+			}
+		if (dup)
+			(*out)[(*n_out)++] = dup;
 	}
 }
 
+/* Hosts: routing-only domains and whether the link is the default DNS route
+ * (systemd-resolved's words). A domain is a search domain or a routing one. */
+static void load_dns_host(struct loader *l, const struct ynode *n, struct model_dns *d)
+{
+	const struct ynode *v;
+
+	if ((v = ynode_get(n, "routing")))
+		load_dns_domains(l, v, "dns.routing", "routing domain", &d->routing, &d->n_routing);
+	if ((v = ynode_get(n, "defaultRoute"))) {
+		bool b = false;
+
+		if (want_bool(l, v, "dns.defaultRoute", &b))
+			d->default_route = b ? DNS_DEFAULT_ROUTE_YES : DNS_DEFAULT_ROUTE_NO;
+	}
+	for (size_t i = 0; i < d->n_routing; i++)
+		for (size_t j = 0; j < d->n_search; j++)
+			if (!strcmp(d->routing[i], d->search[j]))
+				load_err(l, ynode_get(n, "routing"), "domain %s is both a search and a routing domain "
+					 "(a search domain routes its names to these servers too)", diag_quote(d->routing[i]));
+	if (d->n_routing && !d->n_servers)
+		load_err(l, ynode_get(n, "routing"), "routing domains need \"servers\" to send their names to");
+}
+
+/* f->min 1: a Host's dns, which may also say "routing" and "defaultRoute". */
 SPEC_LOADER(spec_load_dns)
 {
-	static const char *const fields[] = { "servers", "search" };
+	static const char *const fields[] = { "servers", "search", "routing", "defaultRoute" };
 	struct model_dns *d = (struct model_dns *)((char *)obj + f->offset);
 	const struct ynode *v;
+	bool host = f->min;
 
 	(void)x;
 	if (!want_type(l, n, f->name, YNODE_MAPPING))
 		return false;
 	check_fields(l, n, &NAME_LIST(fields), "dns");
+	for (size_t i = 2; !host && i < 4; i++)
+		if ((v = ynode_get(n, fields[i])))
+			load_err(l, v, "\"%s\" is a Host setting (the DNS of a host's own interfaces): client "
+				 "configs take \"servers\" and \"search\"", fields[i]);
 	d->set = true;
 	d->loc = load_loc(l, n);
 	if ((v = ynode_get(n, "servers")))
 		load_dns_servers(l, v, d);
 	if ((v = ynode_get(n, "search")))
-		load_dns_search(l, v, d);
-	if (!ynode_get(n, "servers") && !ynode_get(n, "search")) {
-		load_err(l, n, "\"dns\" needs \"servers\", \"search\" or both");
+		load_dns_domains(l, v, "dns.search", "search domain", &d->search, &d->n_search);
+	if (host)
+		load_dns_host(l, n, d);
+	if (!ynode_get(n, "servers") && !ynode_get(n, "search") && !(host && ynode_get(n, "routing"))) {
+		load_err(l, n, host ? "\"dns\" needs \"servers\", \"search\" or \"routing\""
+				    : "\"dns\" needs \"servers\", \"search\" or both");
 		return false;
 	}
 	return true;

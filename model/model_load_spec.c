@@ -15,8 +15,6 @@ struct field_alias {
 };
 
 #define ALLOWED_IPS_HINT "wgf derives allowed IPs: did you mean \"addresses\"? (networks behind it go in \"lans\")"
-#define DNS_HINT "a Host's own resolver is not set by wgf/v1: the DNS devices get goes in \"dns\" on the " \
-		 "Network, a Tenant or a Peer"
 
 static const struct field_alias field_aliases[] = {
 	{ "allowedIPs", "addresses", ALLOWED_IPS_HINT },
@@ -29,7 +27,6 @@ static const struct field_alias field_aliases[] = {
 	{ "port", "listenPort", NULL },
 	{ "listen_port", "listenPort", NULL },
 	{ "dns", "dns", NULL },
-	{ "dns", "sealingKey", DNS_HINT },
 	{ "privateKey", "publicKey", "private keys never go in the repository: write the host's \"publicKey\" "
 				     "(wgf host init prints it)" },
 	{ "private_key", "publicKey", "private keys never go in the repository: write the host's \"publicKey\" "

@@ -158,6 +158,9 @@ int render_host(const struct model *m, const struct model_host *h,
 	r = render_firewall(m, h, o, c.hs);
 	if (r < 0)
 		goto out;
+	r = render_dns(h, c.hs);
+	if (r < 0)
+		goto out;
 	hoststate_normalize(c.hs);
 	*out = c.hs;
 	c.hs = NULL;

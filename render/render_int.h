@@ -38,3 +38,6 @@ int render_peers(struct render_ctx *c);
 
 /* hp's preshared key with this host, when p declares one (render_psk.c). */
 int render_peer_psk(const struct render_ctx *c, const struct model_peer *p, struct hs_peer *hp);
+
+/* The Host's own `dns` on its interface (render_dns.c); nothing when it has none. */
+int render_dns(const struct model_host *h, struct host_state *hs);

@@ -384,6 +384,31 @@ static int apply_rule(struct apply_ctx *c, const struct plan_action *a)
 	return 0;
 }
 
+/* The DNS of a link wgf made or keeps: set as a whole, or reverted. */
+static int apply_dns(struct apply_ctx *c, const struct plan_action *a)
+{
+	struct wgf_error kerr = {0};
+	int ifindex, r;
+
+	ifindex = link_index(c, a->ifname, &kerr);
+	if (ifindex == -ENODEV && a->op == PLAN_DELETE) {
+		ifindex = -1;
+		wgf_error_clear(&kerr);
+	} else if (ifindex < 0) {
+		return fail(c, ifindex, &kerr, "dns of %s", a->ifname);
+	}
+	if (a->op == PLAN_DELETE)
+		r = kernel_dns_delete(c->k, a->ifname, ifindex, &kerr);
+	else if (a->dns_desired)
+		r = kernel_dns_set(c->k, a->dns_desired, ifindex, &kerr);
+	else
+		r = -EINVAL;
+	if (r < 0)
+		return fail(c, r, &kerr, "dns of %s", a->ifname);
+	logf_(c, op_sign(a->op), "dns of %s", a->ifname);
+	return 0;
+}
+
 static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 {
 	struct wgf_error kerr = {0};
@@ -417,6 +442,8 @@ static int apply_one(struct apply_ctx *c, const struct plan_action *a)
 		return 0;
 	case PLAN_OBJ_FIREWALL:
 		return apply_firewall(c, a);
+	case PLAN_OBJ_DNS:
+		return apply_dns(c, a);
 	case PLAN_OBJ_DEVICE:
 	case PLAN_OBJ_PEER:
 		break;

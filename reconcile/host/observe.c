@@ -45,6 +45,38 @@ static int observe_device(struct kernel *k, struct host_state *hs, const char *i
 	return 0;
 }
 
+/* The DNS of the interfaces observed (their names, whether the link exists or
+ * not: a resolvconf record outlives its link), and which manager answered. */
+static int observe_dns(struct kernel *k, struct host_state *hs, const struct observe_opts *o,
+		       struct wgf_error *err)
+{
+	int r = kernel_dns_manager(k, &hs->dns_manager, err);
+
+	if (r < 0)
+		return wgf_error_prefix(err, "finding the DNS manager");
+	for (size_t i = 0; i < o->n_ifnames; i++) {
+		const struct hs_device *dev = hoststate_find_device(hs, o->ifnames[i]);
+		struct hs_dns d = {0}, *slot;
+		bool found = false;
+
+		if (hoststate_find_dns(hs, o->ifnames[i]))
+			continue;
+		r = kernel_dns_get(k, o->ifnames[i], dev ? dev->ifindex : -1, &d, &found, err);
+		if (r < 0) {
+			hs_dns_clear(&d);
+			return wgf_error_prefix(err, "interface %s: reading its DNS (%s)", o->ifnames[i],
+						hs_dns_manager_name(hs->dns_manager));
+		}
+		if (found && (!(slot = hoststate_add_dns(hs, o->ifnames[i])) || hs_dns_copy(slot, &d) < 0))
+			r = wgf_error_set(err, -ENOMEM, NULL);
+		hs_dns_clear(&d);
+		if (r < 0)
+			return r;
+		hoststate_normalize_dns(hs);
+	}
+	return 0;
+}
+
 int observe_host(struct kernel *k, const struct observe_opts *o, struct host_state **out,
 		 struct wgf_error *err)
 {
@@ -67,6 +99,9 @@ int observe_host(struct kernel *k, const struct observe_opts *o, struct host_sta
 		}
 		hoststate_normalize(hs);
 	}
+	r = observe_dns(k, hs, o, err);
+	if (r < 0)
+		goto out;
 	r = kernel_route_list(k, &routes, &n_routes, NULL);
 	if (r < 0) {
 		wgf_error_set(err, r, "reading routes: %s", strerror(-r));

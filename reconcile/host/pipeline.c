@@ -252,6 +252,13 @@ static int diff_desired(const struct model *m, const struct model_host *h, const
 	}
 	free(observed->host_name);
 	observed->host_name = strdup(h->meta.name);
+	r = plan_dns_check(desired, observed, err);
+	if (r < 0) {
+		hoststate_free(desired);
+		hoststate_free(observed);
+		peer_notices_clear(notices);
+		return r;
+	}
 	r = diff_host_states(desired, observed, &dopts, plan);
 	if (r < 0) {
 		peer_notices_clear(notices);
@@ -781,6 +788,9 @@ int pipeline_plan_saved(struct pipeline *pl, const char *host, struct host_state
 	dopts.n_owned = pl->rec.owned.n;
 	dopts.declared = pl->rec.declared;
 	dopts.fw_applied = pl->rec.fw_applied;
+	r = plan_dns_check(desired, observed, err);
+	if (r < 0)
+		goto out;
 	r = diff_host_states(desired, observed, &dopts, plan);
 	desired = observed = NULL;
 	if (r < 0) {

@@ -14,6 +14,7 @@
 #include "model/seal.h"
 #include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
+#include "reconcile/plan/plan_json.h"
 
 /* ---- writing ---- */
 
@@ -151,6 +152,23 @@ fail:
 	return NULL;
 }
 
+/* "dns": {"manager": "systemd-resolved", "interfaces": {"wg0": {servers, …}}}. */
+static struct json_object *dns_json(const struct host_state *observed)
+{
+	struct json_object *o = json_object_new_object(), *ifs = NULL;
+
+	if (!o || json_put_str(o, "manager", hs_dns_manager_name(observed->dns_manager)) < 0 ||
+	    json_put(o, "interfaces", ifs = json_object_new_object()) < 0)
+		goto fail;
+	for (size_t i = 0; i < observed->n_dns; i++)
+		if (json_put(ifs, observed->dns[i].ifname, plan_dns_json(&observed->dns[i])) < 0)
+			goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
 static struct json_object *snapshot_build(const char *host, const struct host_state *observed,
 					  const struct statedir_records *rec, bool stats)
 {
@@ -175,6 +193,7 @@ static struct json_object *snapshot_build(const char *host, const struct host_st
 	if (json_put(root, "firewall", fw = json_object_new_object()) < 0 ||
 	    json_put(fw, "present", json_object_new_boolean(observed->firewall.present)) < 0 ||
 	    json_put_str(fw, "listing", observed->firewall.present ? observed->firewall.body : NULL) < 0 ||
+	    json_put(root, "dns", dns_json(observed)) < 0 ||
 	    json_put(root, "records", records_json(rec)) < 0)
 		goto fail;
 	return root;
@@ -408,6 +427,26 @@ static void h_state(struct digest_ctx *c, const char *tag, const char *host, con
 	for (size_t i = 0; i < observed->n_sysctls; i++) {
 		h_str(st, observed->sysctls[i].key);
 		h_str(st, observed->sysctls[i].value);
+	}
+	/* DNS only when there is some: fingerprints of hosts without stay as they were */
+	if (observed->n_dns) {
+		h_str(st, "dns");
+		h_str(st, hs_dns_manager_name(observed->dns_manager));
+		h_u64(st, observed->n_dns);
+	}
+	for (size_t i = 0; i < observed->n_dns; i++) {
+		const struct hs_dns *d = &observed->dns[i];
+
+		h_str(st, d->ifname);
+		h_u64(st, d->n_servers);
+		h_prefixes(st, d->servers, d->n_servers);
+		h_u64(st, d->n_search);
+		for (size_t j = 0; j < d->n_search; j++)
+			h_str(st, d->search[j]);
+		h_u64(st, d->n_routing);
+		for (size_t j = 0; j < d->n_routing; j++)
+			h_str(st, d->routing[j]);
+		h_u64(st, d->default_route);
 	}
 	/* wgf's records: what it owns, the endpoints it declared */
 	h_records(st, rec);
@@ -782,6 +821,37 @@ static int read_records(struct reader *r, struct json_object *root, struct state
 	return 0;
 }
 
+/* Optional: a snapshot from before DNS has none (its manager stays unknown). */
+static int read_dns(struct reader *r, struct json_object *root, struct host_state *hs)
+{
+	struct json_object *o, *ifs;
+	const char *manager, *why = NULL;
+	int m, ret;
+
+	if ((ret = member(r, root, "dns", json_type_object, true, &o)) < 0 || !o)
+		return ret;
+	snprintf(r->path, sizeof(r->path), "dns");
+	if ((ret = get_str(r, o, "manager", false, &manager)) < 0 ||
+	    (ret = member(r, o, "interfaces", json_type_object, false, &ifs)) < 0)
+		return ret;
+	m = hs_dns_manager_from_name(manager);
+	if (m < 0)
+		return bad(r, "manager", "%s is not a DNS manager", diag_quote(manager));
+	hs->dns_manager = (enum hs_dns_manager)m;
+	json_object_object_foreach(ifs, ifname, val) {
+		struct hs_dns *d;
+
+		if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/'))
+			return bad(r, "interfaces", "%s is not an interface name", diag_quote(ifname));
+		if (!(d = hoststate_add_dns(hs, ifname)))
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+		if (!plan_dns_from_json(val, d, &why))
+			return bad(r, "interfaces", "%s: %s", diag_quote(ifname), why);
+	}
+	r->path[0] = '\0';
+	return 0;
+}
+
 static int read_observed(struct reader *r, struct json_object *root, struct host_state *hs)
 {
 	struct json_object *sysctls, *fw;
@@ -811,6 +881,8 @@ static int read_observed(struct reader *r, struct json_object *root, struct host
 	hs->firewall.present = present;
 	if (present && !(hs->firewall.body = strdup(listing)))
 		return wgf_error_set(r->err, -ENOMEM, NULL);
+	if ((ret = read_dns(r, root, hs)) < 0)
+		return ret;
 	hoststate_normalize(hs);
 	/* the diff's merge walks need one entry per key */
 	for (size_t i = 0; i < hs->n_devices; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include "reconcile/kernel/dns.h"
 #include "reconcile/kernel/nft.h"
 #include "reconcile/kernel/ping.h"
 #include "reconcile/kernel/sysctl.h"
@@ -14,6 +15,7 @@
 struct kernel_real {
 	struct kernel k;
 	struct rtnl *rt;
+	struct dns *dns;               /* opened on first use */
 };
 
 static struct rtnl *rt_of(struct kernel *k)
@@ -29,6 +31,7 @@ static int errno_only(int r, struct wgf_error *err)
 
 static void real_free(struct kernel *k)
 {
+	dns_free(((struct kernel_real *)k)->dns);
 	rtnl_free(rt_of(k));
 	free(k);
 }
@@ -178,6 +181,50 @@ static int real_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 	return nft_ruleset_stamp(out);
 }
 
+static int dns_of(struct kernel *k, struct dns **out, struct wgf_error *err)
+{
+	struct kernel_real *kr = (struct kernel_real *)k;
+	int r = kr->dns ? 0 : dns_open(&kr->dns);
+
+	*out = kr->dns;
+	return errno_only(r, err);
+}
+
+static int real_dns_manager(struct kernel *k, enum hs_dns_manager *out, struct wgf_error *err)
+{
+	struct dns *d;
+	int r = dns_of(k, &d, err);
+
+	if (r >= 0)
+		*out = dns_manager(d);
+	return r;
+}
+
+static int real_dns_get(struct kernel *k, const char *ifname, int ifindex, struct hs_dns *out, bool *found,
+			struct wgf_error *err)
+{
+	struct dns *d;
+	int r = dns_of(k, &d, err);
+
+	return r < 0 ? r : dns_get(d, ifname, ifindex, out, found, err);
+}
+
+static int real_dns_set(struct kernel *k, const struct hs_dns *want, int ifindex, struct wgf_error *err)
+{
+	struct dns *d;
+	int r = dns_of(k, &d, err);
+
+	return r < 0 ? r : dns_set(d, want, ifindex, err);
+}
+
+static int real_dns_delete(struct kernel *k, const char *ifname, int ifindex, struct wgf_error *err)
+{
+	struct dns *d;
+	int r = dns_of(k, &d, err);
+
+	return r < 0 ? r : dns_delete(d, ifname, ifindex, err);
+}
+
 static int real_ping(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
 		     unsigned timeout_ms, bool *alive)
 {
@@ -213,6 +260,10 @@ static const struct kernel_ops real_ops = {
 	.nft_table_patch_check = real_nft_table_patch_check,
 	.nft_table_delete = real_nft_table_delete,
 	.nft_ruleset_stamp = real_nft_ruleset_stamp,
+	.dns_manager = real_dns_manager,
+	.dns_get = real_dns_get,
+	.dns_set = real_dns_set,
+	.dns_delete = real_dns_delete,
 	.ping = real_ping,
 };
 

@@ -66,6 +66,14 @@ struct kernel_ops {
 	int (*nft_table_delete)(struct kernel *k, const char *family, const char *name, struct wgf_error *err);
 	int (*nft_ruleset_stamp)(struct kernel *k, struct hs_fw_stamp *out);
 
+	/* DNS of wgf's own interfaces (dns.h): the manager in use, and one link's
+	 * DNS; ifindex -1 when the link does not exist */
+	int (*dns_manager)(struct kernel *k, enum hs_dns_manager *out, struct wgf_error *err);
+	int (*dns_get)(struct kernel *k, const char *ifname, int ifindex, struct hs_dns *out, bool *found,
+		       struct wgf_error *err);
+	int (*dns_set)(struct kernel *k, const struct hs_dns *d, int ifindex, struct wgf_error *err);
+	int (*dns_delete)(struct kernel *k, const char *ifname, int ifindex, struct wgf_error *err);
+
 	/* ICMP echo out of a device (ping.h); NULL: cannot probe (-EOPNOTSUPP) */
 	int (*ping)(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
 		    unsigned timeout_ms, bool *alive);
@@ -181,6 +189,27 @@ static inline int kernel_wg_userspace_start(struct kernel *k, const char *ifname
 					    struct wgf_error *err)
 {
 	return k->ops->wg_userspace_start(k, ifname, wireguard_go, err);
+}
+
+static inline int kernel_dns_manager(struct kernel *k, enum hs_dns_manager *out, struct wgf_error *err)
+{
+	return k->ops->dns_manager(k, out, err);
+}
+
+static inline int kernel_dns_get(struct kernel *k, const char *ifname, int ifindex, struct hs_dns *out,
+				 bool *found, struct wgf_error *err)
+{
+	return k->ops->dns_get(k, ifname, ifindex, out, found, err);
+}
+
+static inline int kernel_dns_set(struct kernel *k, const struct hs_dns *d, int ifindex, struct wgf_error *err)
+{
+	return k->ops->dns_set(k, d, ifindex, err);
+}
+
+static inline int kernel_dns_delete(struct kernel *k, const char *ifname, int ifindex, struct wgf_error *err)
+{
+	return k->ops->dns_delete(k, ifname, ifindex, err);
 }
 
 static inline int kernel_sysctl_read(struct kernel *k, const char *key, char *buf, size_t len,

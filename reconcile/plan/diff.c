@@ -15,8 +15,8 @@
 
 /* Apply order (see plan.h): removals first, innermost objects first, then the rest. */
 enum diff_bucket {
-	B_DEL_FIREWALL, B_DEL_RULE, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
-	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_RULE, B_SYSCTL, B_FIREWALL,
+	B_DEL_DNS, B_DEL_FIREWALL, B_DEL_RULE, B_DEL_ROUTE, B_DEL_ADDRESS, B_DEL_PEER, B_DEL_LINK,
+	B_LINK, B_DEVICE, B_PEER, B_ADDRESS, B_ROUTE, B_RULE, B_SYSCTL, B_FIREWALL, B_DNS,
 	B_MAX
 };
 
@@ -637,6 +637,73 @@ static int diff_firewall(struct diff_ctx *c)
 	return push(c, B_FIREWALL, &a, r);
 }
 
+/* Is have what want asks? defaultRoute "auto" leaves it to the manager, and
+ * only systemd-resolved reports it. */
+static bool dns_satisfied(const struct hs_dns *want, const struct hs_dns *have, enum hs_dns_manager m)
+{
+	struct hs_dns w = *want;
+
+	if (want->default_route == HS_DNS_ROUTE_AUTO || m != HS_DNS_MANAGER_RESOLVED)
+		w.default_route = have->default_route;
+	return hs_dns_equal(&w, have);
+}
+
+static int diff_one_dns(struct diff_ctx *c, const struct hs_dns *want, const struct hs_dns *have)
+{
+	struct plan_action a;
+
+	if (want && have && dns_satisfied(want, have, c->observed->dns_manager))
+		return 0;
+	if (!want && !is_owned(c->opts, have->ifname) && !hoststate_find_device(c->desired, have->ifname))
+		return 0;
+	action_init(&a, PLAN_OBJ_DNS, !have ? PLAN_CREATE : !want ? PLAN_DELETE : PLAN_UPDATE,
+		    want ? want->ifname : have->ifname);
+	a.dns_desired = want;
+	a.dns_observed = have;
+	a.name = strdup("dns");
+	return push(c, want ? B_DNS : B_DEL_DNS, &a, a.name ? 0 : -ENOMEM);
+}
+
+/* The DNS of wgf's interfaces: observe reads no other link's. */
+static int diff_dns(struct diff_ctx *c)
+{
+	const struct host_state *want = c->desired, *have = c->observed;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r >= 0 && (i < want->n_dns || j < have->n_dns)) {
+		int cmp = i == want->n_dns ? 1 : j == have->n_dns ? -1 : strcmp(want->dns[i].ifname, have->dns[j].ifname);
+
+		if (cmp < 0)
+			r = diff_one_dns(c, &want->dns[i++], NULL);
+		else if (cmp > 0)
+			r = diff_one_dns(c, NULL, &have->dns[j++]);
+		else
+			r = diff_one_dns(c, &want->dns[i++], &have->dns[j++]);
+	}
+	return r;
+}
+
+int plan_dns_check(const struct host_state *desired, const struct host_state *observed, struct wgf_error *err)
+{
+	enum hs_dns_manager m = observed->dns_manager;
+
+	for (size_t i = 0; i < desired->n_dns && m != HS_DNS_MANAGER_UNKNOWN; i++) {
+		const struct hs_dns *d = &desired->dns[i];
+		const char *at = d->origin ? d->origin : d->ifname;
+
+		if (m == HS_DNS_MANAGER_NONE)
+			return wgf_error_set(err, -EOPNOTSUPP, "%s: the dns of interface %s needs systemd-resolved or "
+					     "resolvconf, and this host has neither", at, d->ifname);
+		if (m == HS_DNS_MANAGER_RESOLVCONF && (d->n_routing || d->default_route != HS_DNS_ROUTE_AUTO))
+			return wgf_error_set(err, -EOPNOTSUPP, "%s: %s of interface %s need systemd-resolved, which this "
+					     "host does not run (resolvconf takes servers and search domains only): "
+					     "nothing was changed", at, d->n_routing ? "routing domains (split DNS)" :
+					     "defaultRoute", d->ifname);
+	}
+	return 0;
+}
+
 static int plan_assemble(struct plan *p, struct diff_ctx *c)
 {
 	size_t n = 0;
@@ -717,6 +784,8 @@ int diff_host_states(struct host_state *desired, struct host_state *observed,
 	if (r >= 0)
 		r = diff_firewall(&c);
 	if (r >= 0)
+		r = diff_dns(&c);
+	if (r >= 0)
 		r = plan_assemble(p, &c);
 	if (r < 0)
 		goto out;
@@ -756,7 +825,7 @@ static const char *const obj_names[] = {
 	[PLAN_OBJ_LINK] = "interface", [PLAN_OBJ_DEVICE] = "device", [PLAN_OBJ_PEER] = "peer",
 	[PLAN_OBJ_ADDRESS] = "address", [PLAN_OBJ_ROUTE] = "route", [PLAN_OBJ_RULE] = "rule",
 	[PLAN_OBJ_SYSCTL] = "sysctl",
-	[PLAN_OBJ_FIREWALL] = "nftables table",
+	[PLAN_OBJ_FIREWALL] = "nftables table", [PLAN_OBJ_DNS] = "dns",
 };
 static const char *const op_names[] = {
 	[PLAN_CREATE] = "create", [PLAN_UPDATE] = "update", [PLAN_DELETE] = "delete",

@@ -3,11 +3,13 @@
  * plan_print_text()/plan_print_json(), carried out by apply_plan().
  *
  * Order (apply walks actions front to back):
- *   1. removals, in reverse dependency order: the nftables table, policy rules,
- *      routes, addresses, peers, links (a link that goes away is one action: its
- *      peers/addresses/routes go with it)
+ *   1. removals, in reverse dependency order: DNS, the nftables table, policy
+ *      rules, routes, addresses, peers, links (a link that goes away is one
+ *      action: its peers/addresses/routes go with it)
  *   2. creations and updates: links (create, mtu/up), device (key/port/fwmark),
- *      peers, addresses, routes, policy rules, sysctls, the nftables table
+ *      peers, addresses, routes, policy rules, sysctls, the nftables table, DNS
+ *      (last: it needs the link, and systemd-resolved forgets a link's DNS when
+ *      the link is made anew)
  * A rule is never updated: a changed rule is a removal and a creation.
  * Within one object class, actions are sorted by interface then by name/key, so
  * plans are deterministic.
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "model/error.h"
 #include "model/hoststate.h"
 #include "reconcile/plan/plan_exits.h"
 #include "render/render.h"
@@ -42,6 +45,7 @@ enum plan_obj {
 	PLAN_OBJ_RULE,     /* a policy rule (create/delete) */
 	PLAN_OBJ_SYSCTL,
 	PLAN_OBJ_FIREWALL, /* the nftables table wgf owns (HS_FW_FAMILY HS_FW_TABLE), replaced as a whole */
+	PLAN_OBJ_DNS,      /* the DNS of one of wgf's interfaces (systemd-resolved or resolvconf), set as a whole */
 };
 
 /* What the firewall action says beyond "replace the table" (u.firewall.changes). */
@@ -75,6 +79,7 @@ struct plan_action {
 	const struct hs_route *route_desired, *route_observed;
 	const struct hs_rule *rule_desired, *rule_observed;
 	const struct hs_sysctl *sysctl_desired, *sysctl_observed;
+	const struct hs_dns *dns_desired, *dns_observed;
 	/* PLAN_OBJ_DEVICE with u.device.set_private_key: the public keys before and
 	 * after (never the private ones). */
 	bool has_public_key_old, has_public_key_new;
@@ -145,6 +150,13 @@ struct diff_opts {
 	const struct fw_record *fw_applied;
 };
 
+/* Plan errors of the DNS the desired state declares on a host whose observed
+ * DNS manager cannot carry it: none at all, or resolvconf with routing domains
+ * or defaultRoute (systemd-resolved only). The message names the Host's dns
+ * (origin). An unknown manager (a snapshot from before DNS) is not checked.
+ * Returns 0 or -EOPNOTSUPP with err set. */
+int plan_dns_check(const struct host_state *desired, const struct host_state *observed, struct wgf_error *err);
+
 /* Takes ownership of desired and observed (both normalized) whatever it returns.
  * Returns 0 and *out, or a negative errno. */
 int diff_host_states(struct host_state *desired, struct host_state *observed,
@@ -171,7 +183,8 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
  * {"format_version": PLAN_JSON_FORMAT, "host", "source", "summary": {create,
  * update, delete}, "changes": [{"action", "object", "interface", "name",
  * "public_key" (peers), "fields": [{"name", "before", "after"}], firewall:
- * "items", "ruleset", "drift", "notes"}], "peer_notices", "next_key": true when
+ * "items", "ruleset", "drift", "notes"; dns: "dns" and "dns_before", the whole
+ * setting wanted and found (plan_dns_json)}], "peer_notices", "next_key": true when
  * planned with the prepared next key (else absent)}. Values are typed
  * and lists complete; secrets are "(sensitive)" or null. */
 #define PLAN_JSON_FORMAT 2

@@ -23,7 +23,15 @@ static bool value_eq(const struct plan_value *a, const struct plan_value *b)
 		return a->b == b->b;
 	case PLAN_VALUE_TEXT:
 		return str_eq(a->s, b->s);
+	case PLAN_VALUE_NAMES:
+		if (a->names.n != b->names.n)
+			return false;
+		for (size_t i = 0; i < a->names.n; i++)
+			if (strcmp(a->names.v[i], b->names.v[i]))
+				return false;
+		return true;
 	case PLAN_VALUE_PREFIXES:
+	case PLAN_VALUE_ADDRESSES:
 		if (a->prefixes.n != b->prefixes.n)
 			return false;
 		for (size_t i = 0; i < a->prefixes.n; i++)
@@ -92,6 +100,9 @@ static bool sends_eq(const struct plan_action *a, const struct plan_action *b)
 		return str_eq(a->u.sysctl.key, b->u.sysctl.key) && str_eq(a->u.sysctl.value, b->u.sysctl.value);
 	case PLAN_OBJ_FIREWALL:
 		return firewall_eq(a, b);
+	case PLAN_OBJ_DNS:
+		return (!a->dns_desired && !b->dns_desired) ||
+		       (a->dns_desired && b->dns_desired && hs_dns_equal(a->dns_desired, b->dns_desired));
 	}
 	return false;
 }

@@ -42,6 +42,16 @@ static struct plan_value v_address(bool has, const struct wgf_prefix *p)
 	return (struct plan_value){ .type = PLAN_VALUE_ADDRESS, .address = has ? p : NULL };
 }
 
+static struct plan_value v_addresses(const struct wgf_prefix *v, size_t n)
+{
+	return (struct plan_value){ .type = PLAN_VALUE_ADDRESSES, .prefixes = { v, n } };
+}
+
+static struct plan_value v_names(char *const *v, size_t n)
+{
+	return (struct plan_value){ .type = PLAN_VALUE_NAMES, .names = { v, n } };
+}
+
 struct fields {
 	struct plan_field *v;
 	size_t n;
@@ -51,6 +61,16 @@ static void add(struct fields *f, const char *name, struct plan_value old, struc
 {
 	if (f->n < PLAN_FIELDS_MAX)
 		f->v[f->n++] = (struct plan_field){ .name = name, .old = old, .new = new };
+}
+
+static bool prefixes_same(const struct wgf_prefix *a, size_t na, const struct wgf_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (prefix_cmp(&a[i], &b[i]))
+			return false;
+	return true;
 }
 
 static void link_fields(const struct plan_action *a, struct fields *f)
@@ -135,6 +155,37 @@ static void route_fields(const struct plan_action *a, struct fields *f)
 		add(f, "prefsrc", v_address(o->has_prefsrc, &o->prefsrc), v_address(d->has_prefsrc, &d->prefsrc));
 }
 
+static bool names_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* A new interface's DNS lists what it sets; a change, what differs. */
+static void dns_fields(const struct plan_action *a, struct fields *f)
+{
+	const struct hs_dns *d = a->dns_desired, *o = a->dns_observed;
+	bool create = !o;
+
+	if (!d)
+		return;
+	if (create ? d->n_servers > 0 : !prefixes_same(d->servers, d->n_servers, o->servers, o->n_servers))
+		add(f, "servers", create ? v_none() : v_addresses(o->servers, o->n_servers),
+		    v_addresses(d->servers, d->n_servers));
+	if (create ? d->n_search > 0 : !names_equal(d->search, d->n_search, o->search, o->n_search))
+		add(f, "search", create ? v_none() : v_names(o->search, o->n_search), v_names(d->search, d->n_search));
+	if (create ? d->n_routing > 0 : !names_equal(d->routing, d->n_routing, o->routing, o->n_routing))
+		add(f, "routing", create ? v_none() : v_names(o->routing, o->n_routing),
+		    v_names(d->routing, d->n_routing));
+	if (d->default_route != HS_DNS_ROUTE_AUTO && (create || d->default_route != o->default_route))
+		add(f, "default_route", create ? v_none() : v_text(hs_dns_route_name(o->default_route)),
+		    v_text(hs_dns_route_name(d->default_route)));
+}
+
 size_t plan_action_fields(const struct plan_action *a, struct plan_field out[PLAN_FIELDS_MAX])
 {
 	struct fields f = { .v = out };
@@ -156,6 +207,9 @@ size_t plan_action_fields(const struct plan_action *a, struct plan_field out[PLA
 		if (a->sysctl_desired)
 			add(&f, "value", a->sysctl_observed ? v_text(a->sysctl_observed->value) : v_none(),
 			    v_text(a->sysctl_desired->value));
+		break;
+	case PLAN_OBJ_DNS:
+		dns_fields(a, &f);
 		break;
 	case PLAN_OBJ_ADDRESS:
 	case PLAN_OBJ_RULE:
@@ -204,12 +258,13 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
-static void prefix_list_text(struct sbuf *b, const struct wgf_prefix *v, size_t n)
+/* addrs: single addresses, shown without their length */
+static void prefix_list_text(struct sbuf *b, const struct wgf_prefix *v, size_t n, bool addrs)
 {
 	char buf[PREFIX_STRLEN];
 
 	for (size_t i = 0; i < n && i < PLAN_DISPLAY_LIST_MAX; i++)
-		sb_printf(b, "%s%s", i ? ", " : "", prefix_format(&v[i], buf));
+		sb_printf(b, "%s%s", i ? ", " : "", addrs ? prefix_format_addr(&v[i], buf) : prefix_format(&v[i], buf));
 	if (n > PLAN_DISPLAY_LIST_MAX)
 		sb_printf(b, ", … (+%zu more)", n - PLAN_DISPLAY_LIST_MAX);
 	if (!n)
@@ -271,6 +326,16 @@ static void address_text(struct sbuf *b, const struct wgf_prefix *p)
 	sb_printf(b, "%s", buf);
 }
 
+static void names_text(struct sbuf *b, char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n && i < PLAN_DISPLAY_LIST_MAX; i++)
+		sb_printf(b, "%s%s", i ? ", " : "", v[i]);
+	if (n > PLAN_DISPLAY_LIST_MAX)
+		sb_printf(b, ", … (+%zu more)", n - PLAN_DISPLAY_LIST_MAX);
+	if (!n)
+		sb_printf(b, "(none)");
+}
+
 static void value_text(struct sbuf *b, const struct plan_value *v)
 {
 	char buf[ENDPOINT_STRLEN > WG_KEY_FP_LEN ? ENDPOINT_STRLEN : WG_KEY_FP_LEN];
@@ -288,7 +353,11 @@ static void value_text(struct sbuf *b, const struct plan_value *v)
 		sb_printf(b, "%s", v->s ? v->s : "");
 		break;
 	case PLAN_VALUE_PREFIXES:
-		prefix_list_text(b, v->prefixes.v, v->prefixes.n);
+	case PLAN_VALUE_ADDRESSES:
+		prefix_list_text(b, v->prefixes.v, v->prefixes.n, v->type == PLAN_VALUE_ADDRESSES);
+		break;
+	case PLAN_VALUE_NAMES:
+		names_text(b, v->names.v, v->names.n);
 		break;
 	case PLAN_VALUE_ENDPOINT:
 		if (v->endpoint && v->endpoint->family)

@@ -18,6 +18,8 @@ enum plan_value_type {
 	PLAN_VALUE_SECRET,     /* a private key or PSK: only whether there is one (and a PSK's id) */
 	PLAN_VALUE_PUBLIC_KEY, /* shown as a fingerprint; key NULL: none */
 	PLAN_VALUE_ADDRESS,    /* one address (a route's prefsrc), without its length; NULL: none */
+	PLAN_VALUE_ADDRESSES,  /* DNS servers: a list in its order (prefixes), shown whole */
+	PLAN_VALUE_NAMES,      /* domains: a list of strings in its order, shown whole */
 };
 
 struct plan_value {
@@ -37,6 +39,10 @@ struct plan_value {
 		};
 		const uint8_t *key;
 		const struct wgf_prefix *address;
+		struct {
+			char *const *v;
+			size_t n;
+		} names;
 	};
 };
 

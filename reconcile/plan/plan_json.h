@@ -22,3 +22,12 @@ int plan_from_json(struct json_object *root, struct plan **out, struct wgf_error
  * are not compared, only whether there is one. On a difference, *why says
  * where (a static string). */
 bool plan_equal(const struct plan *a, const struct plan *b, const char **why);
+
+/* One interface's DNS as JSON: {"servers": ["10.0.0.53"], "search": [...],
+ * "routing": [...], "default_route": "auto"|"yes"|"no"}; NULL when out of
+ * memory. plan_dns_from_json reads it back into out (zeroed; ifname is the
+ * caller's), checking every value (it is outside input: servers are
+ * addresses, domains DNS names); false with *why on a bad one, or on ENOMEM
+ * (*why "out of memory"). */
+struct json_object *plan_dns_json(const struct hs_dns *d);
+bool plan_dns_from_json(struct json_object *o, struct hs_dns *out, const char **why);

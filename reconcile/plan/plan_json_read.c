@@ -437,13 +437,38 @@ static int read_firewall(struct reader *r, struct json_object *c, struct plan_ac
 	return oom ? wgf_error_set(r->err, -ENOMEM, NULL) : 0;
 }
 
+static int read_dns(struct reader *r, struct json_object *c, struct plan_action *a, struct host_state *want,
+		    struct host_state *have)
+{
+	const char *why = NULL;
+	struct hs_dns *d;
+
+	if (hoststate_find_dns(want, a->ifname) || hoststate_find_dns(have, a->ifname))
+		return bad(r, "a second change of the dns of %s", a->ifname);
+	if (a->op != PLAN_DELETE) {
+		if (!(d = hoststate_add_dns(want, a->ifname)))
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+		if (!plan_dns_from_json(get(c, "dns"), d, &why))
+			return bad(r, "dns: %s", why);
+	}
+	if (a->op != PLAN_CREATE) {
+		if (!(d = hoststate_add_dns(have, a->ifname)))
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+		if (!plan_dns_from_json(get(c, "dns_before"), d, &why))
+			return bad(r, "dns_before: %s", why);
+	}
+	hoststate_normalize_dns(want);
+	hoststate_normalize_dns(have);
+	return 0;
+}
+
 /* What diff makes of each object. */
 #define OPS(c, u, d) ((c) << PLAN_CREATE | (u) << PLAN_UPDATE | (d) << PLAN_DELETE)
 static const unsigned op_allowed[] = {
 	[PLAN_OBJ_LINK] = OPS(1u, 1u, 1u), [PLAN_OBJ_DEVICE] = OPS(1u, 1u, 0u), [PLAN_OBJ_PEER] = OPS(1u, 1u, 1u),
 	[PLAN_OBJ_ADDRESS] = OPS(1u, 0u, 1u), [PLAN_OBJ_ROUTE] = OPS(1u, 1u, 1u), [PLAN_OBJ_RULE] = OPS(1u, 0u, 1u),
 	[PLAN_OBJ_SYSCTL] = OPS(0u, 1u, 0u),
-	[PLAN_OBJ_FIREWALL] = OPS(1u, 1u, 1u),
+	[PLAN_OBJ_FIREWALL] = OPS(1u, 1u, 1u), [PLAN_OBJ_DNS] = OPS(1u, 1u, 1u),
 };
 
 /* The objects an action is about are created in want/have; its pointers into
@@ -499,6 +524,8 @@ static int read_action(struct reader *r, struct json_object *c, struct plan_acti
 		return read_sysctl(r, c, a, want, have);
 	case PLAN_OBJ_FIREWALL:
 		return read_firewall(r, c, a, want);
+	case PLAN_OBJ_DNS:
+		return read_dns(r, c, a, want, have);
 	}
 	return bad(r, "unknown object");
 }
@@ -552,6 +579,10 @@ static void link_action(struct plan_action *a, const uint8_t key[WG_KEY_LEN], co
 			a->u.sysctl.key = a->sysctl_desired->key;
 			a->u.sysctl.value = a->sysctl_desired->value;
 		}
+		break;
+	case PLAN_OBJ_DNS:
+		a->dns_desired = a->op != PLAN_DELETE ? hoststate_find_dns(want, a->ifname) : NULL;
+		a->dns_observed = a->op != PLAN_CREATE ? hoststate_find_dns(have, a->ifname) : NULL;
 		break;
 	case PLAN_OBJ_FIREWALL:
 		break;

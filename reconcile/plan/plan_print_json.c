@@ -11,6 +11,7 @@
 #include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
 #include "reconcile/plan/plan_fields.h"
+#include "reconcile/plan/plan_json.h"
 
 static struct json_object *value_json(const struct plan_value *v)
 {
@@ -27,10 +28,22 @@ static struct json_object *value_json(const struct plan_value *v)
 		return json_object_new_boolean(v->b);
 	case PLAN_VALUE_TEXT:
 		return json_object_new_string(v->s ? v->s : "");
+	case PLAN_VALUE_NAMES:
+		arr = json_object_new_array_ext((int)v->names.n);
+		for (size_t i = 0; arr && i < v->names.n; i++) {
+			if (json_push(arr, json_object_new_string(v->names.v[i])) < 0) {
+				json_object_put(arr);
+				return NULL;
+			}
+		}
+		return arr;
 	case PLAN_VALUE_PREFIXES:
+	case PLAN_VALUE_ADDRESSES:
 		arr = json_object_new_array_ext((int)v->prefixes.n);
 		for (size_t i = 0; arr && i < v->prefixes.n; i++) {
-			if (json_push(arr, json_object_new_string(prefix_format(&v->prefixes.v[i], buf))) < 0) {
+			if (json_push(arr, json_object_new_string(v->type == PLAN_VALUE_ADDRESSES ?
+								   prefix_format_addr(&v->prefixes.v[i], buf) :
+								   prefix_format(&v->prefixes.v[i], buf))) < 0) {
 				json_object_put(arr);
 				return NULL;
 			}
@@ -185,6 +198,15 @@ static int add_route(struct json_object *o, const struct hs_route *rt)
 	return 0;
 }
 
+static int add_dns(struct json_object *o, const struct plan_action *a)
+{
+	if (a->dns_desired && json_put(o, "dns", plan_dns_json(a->dns_desired)) < 0)
+		return -ENOMEM;
+	if (a->dns_observed && json_put(o, "dns_before", plan_dns_json(a->dns_observed)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static struct json_object *action_json(const struct plan_action *a)
 {
 	const struct hs_peer *peer = a->peer_desired ? a->peer_desired : a->peer_observed;
@@ -211,6 +233,8 @@ static struct json_object *action_json(const struct plan_action *a)
 	if (a->obj == PLAN_OBJ_ROUTE && add_route(o, &a->u.route) < 0)
 		goto fail;
 	if (a->obj == PLAN_OBJ_RULE && json_put(o, "rule", hs_rule_to_json(&a->u.rule)) < 0)
+		goto fail;
+	if (a->obj == PLAN_OBJ_DNS && add_dns(o, a) < 0)
 		goto fail;
 	fields = json_object_new_array();
 	if (!fields)

@@ -87,6 +87,7 @@ static void print_title(const struct text_out *t, const struct plan_action *a)
 	switch (a->obj) {
 	case PLAN_OBJ_LINK:
 	case PLAN_OBJ_DEVICE:
+	case PLAN_OBJ_DNS:
 		fprintf(f, " %s", a->ifname);
 		break;
 	case PLAN_OBJ_PEER:

@@ -12,6 +12,7 @@
 #include "model/seal.h"
 #include "reconcile/plan/hs_json.h"
 #include "reconcile/plan/json_put.h"
+#include "reconcile/plan/plan_json.h"
 
 /* ---- writing ---- */
 
@@ -150,8 +151,11 @@ int saved_state_to_json(const struct host_state *desired, struct json_object **o
 	for (size_t i = 0; i < desired->n_sysctls; i++)
 		if (json_put_str(sysctls, desired->sysctls[i].key, desired->sysctls[i].value) < 0)
 			goto fail;
-	if (json_put(o, "firewall", firewall_json(&desired->firewall)) < 0)
+	if (json_put(o, "firewall", firewall_json(&desired->firewall)) < 0 || json_put(o, "dns", d = json_object_new_object()) < 0)
 		goto fail;
+	for (size_t i = 0; i < desired->n_dns; i++)
+		if (json_put(d, desired->dns[i].ifname, plan_dns_json(&desired->dns[i])) < 0)
+			goto fail;
 	*out = o;
 	return 0;
 fail:
@@ -460,6 +464,33 @@ static int read_firewall(struct reader *r, struct json_object *root, struct host
 	return 0;
 }
 
+/* "dns": {IFNAME: {servers, …}}, each on an interface the state has (a saved
+ * plan sets no other link's DNS). Absent in plans saved before DNS. */
+static int read_dns(struct reader *r, struct json_object *o, struct host_state *hs)
+{
+	struct json_object *dns = NULL;
+	const char *why = NULL;
+
+	if (!json_object_object_get_ex(o, "dns", &dns) || !dns)
+		return 0;
+	if (!json_object_is_type(dns, json_type_object))
+		return bad(r, "dns", "expected an object");
+	json_object_object_foreach(dns, ifname, val) {
+		struct hs_dns *d;
+
+		if (!hoststate_find_device(hs, ifname))
+			return bad(r, "dns", "%s is not one of the plan's interfaces", diag_quote(ifname));
+		if (hoststate_find_dns(hs, ifname))
+			return bad(r, "dns", "%s is listed twice", diag_quote(ifname));
+		if (!(d = hoststate_add_dns(hs, ifname)))
+			return wgf_error_set(r->err, -ENOMEM, NULL);
+		if (!plan_dns_from_json(val, d, &why))
+			return bad(r, "dns", "%s: %s", diag_quote(ifname), why);
+		hoststate_normalize_dns(hs);
+	}
+	return 0;
+}
+
 static int read_state(struct reader *r, struct json_object *o, struct host_state *hs)
 {
 	struct json_object *sysctls;
@@ -486,6 +517,8 @@ static int read_state(struct reader *r, struct json_object *o, struct host_state
 		return ret;
 	rules_before = hs->n_rules;
 	hoststate_normalize(hs);
+	if ((ret = read_dns(r, o, hs)) < 0)
+		return ret;
 	/* the diff's merge walks need one entry per key */
 	for (size_t i = 0; i < hs->n_devices; i++)
 		for (size_t j = 1; j < hs->devices[i].n_peers; j++)

@@ -291,9 +291,21 @@ hcase "DNS on a Network (wg-quick's spelling) suggests dns"
 echo "  DNS: {servers: [10.20.0.1]}" >>"$R/network.yaml"
 hcheck 1 "network.yaml:11:3" 'error: unknown field "DNS" in Network spec \(did you mean "dns"\?\)$'
 
-hcase "dns on a Host: not wgf's to set, says where it goes"
-echo "  dns: {servers: [10.20.0.1]}" >>"$R/hosts/router.yaml"
-hcheck 1 "hosts/router.yaml:12:3" 'error: unknown field "dns" in Host spec \(a Host.s own resolver is not set by wgf/v1: the DNS devices get goes in "dns" on the Network, a Tenant or a Peer\)$'
+hcase "routing domains on a Peer: a Host setting, says so"
+echo "  dns: {servers: [10.20.0.1], routing: [corp.test]}" >>"$R/peers/alice.yaml"
+hcheck 1 "peers/alice.yaml:10:40" 'error: "routing" is a Host setting \(the DNS of a host.s own interfaces\): client configs take "servers" and "search"$'
+
+hcase "routing domains on a Host without servers to send them to"
+echo "  dns: {search: [corp.test], routing: [lab.test]}" >>"$R/hosts/router.yaml"
+hcheck 1 "hosts/router.yaml:12:39" 'error: routing domains need "servers" to send their names to$'
+
+hcase "a Host's defaultRoute must be true or false"
+echo "  dns: {servers: [10.20.0.1], defaultRoute: yes}" >>"$R/hosts/router.yaml"
+hcheck 1 "hosts/router.yaml:12:45" 'error: "dns.defaultRoute" must be true or false'
+
+hcase "a routing domain with a space in it"
+echo "  dns: {servers: [10.20.0.1], routing: [\"corp test\"]}" >>"$R/hosts/router.yaml"
+hcheck 1 "hosts/router.yaml:12:41" 'error: routing domain "corp test" is not a DNS name$'
 
 hcase "a preshared key in the clear is refused and called leaked"
 echo "  presharedKey: sksLCBBV7Hgb0mtPRxXIhnBqwQduj8nc7nO1mnyKLUw=" >>"$R/peers/alice.yaml"

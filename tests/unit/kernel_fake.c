@@ -32,6 +32,8 @@ static const char *const op_names[KF_OP_MAX] = {
 	[KF_NFT_CHECK] = "nft_table_check", [KF_NFT_PATCH] = "nft_table_patch",
 	[KF_NFT_PATCH_CHECK] = "nft_table_patch_check", [KF_NFT_DELETE] = "nft_table_delete",
 	[KF_NFT_STAMP] = "nft_ruleset_stamp", [KF_PING] = "ping",
+	[KF_DNS_MANAGER] = "dns_manager", [KF_DNS_GET] = "dns_get", [KF_DNS_SET] = "dns_set",
+	[KF_DNS_DELETE] = "dns_delete",
 };
 
 const char *kernel_fake_op_name(enum kernel_fake_op op)
@@ -46,7 +48,7 @@ bool kernel_fake_op_writes(enum kernel_fake_op op)
 	case KF_ADDR_ADD: case KF_ADDR_DEL: case KF_ROUTE_REPLACE: case KF_ROUTE_DEL:
 	case KF_RULE_ADD: case KF_RULE_DEL:
 	case KF_WG_SET_DEVICE: case KF_WG_USERSPACE_START: case KF_SYSCTL_WRITE:
-	case KF_NFT_REPLACE: case KF_NFT_PATCH: case KF_NFT_DELETE:
+	case KF_NFT_REPLACE: case KF_NFT_PATCH: case KF_NFT_DELETE: case KF_DNS_SET: case KF_DNS_DELETE:
 		return true;
 	default:
 		return false;
@@ -223,6 +225,7 @@ static int fake_link_del(struct kernel *k, int ifindex, struct wgf_error *err)
 		if (strcmp(hs->routes[i].ifname, d->ifname))
 			hs->routes[j++] = hs->routes[i];
 	hs->n_routes = j;
+	fake_dns_link_gone(f, d->ifname);
 	hs_device_clear(d);
 	memmove(d, d + 1, (size_t)(hs->devices + hs->n_devices - (d + 1)) * sizeof(*d));
 	hs->n_devices--;
@@ -706,6 +709,10 @@ static const struct kernel_ops fake_ops = {
 	.nft_table_delete = fake_nft_table_delete,
 	.nft_ruleset_stamp = fake_nft_ruleset_stamp,
 	.ping = fake_ping,
+	.dns_manager = fake_dns_manager,
+	.dns_get = fake_dns_get,
+	.dns_set = fake_dns_set,
+	.dns_delete = fake_dns_delete,
 };
 
 struct kernel_fake *kernel_fake_new(void)
@@ -803,6 +810,20 @@ char *kernel_fake_dump(const struct kernel_fake *f)
 		fprintf(m, "sysctl %s=%s\n", hs->sysctls[i].key, hs->sysctls[i].value);
 	if (hs->firewall.present)
 		fprintf(m, "nft table %s %s {\n%s\n}\n", HS_FW_FAMILY, HS_FW_TABLE, hs->firewall.body);
+	for (size_t i = 0; i < hs->n_dns; i++) {
+		const struct hs_dns *d = &hs->dns[i];
+
+		fprintf(m, "dns %s servers=", d->ifname);
+		for (size_t j = 0; j < d->n_servers; j++)
+			fprintf(m, "%s%s", j ? "," : "", prefix_format_addr(&d->servers[j], buf));
+		fprintf(m, " search=");
+		for (size_t j = 0; j < d->n_search; j++)
+			fprintf(m, "%s%s", j ? "," : "", d->search[j]);
+		fprintf(m, " routing=");
+		for (size_t j = 0; j < d->n_routing; j++)
+			fprintf(m, "%s%s", j ? "," : "", d->routing[j]);
+		fprintf(m, " default_route=%s\n", hs_dns_route_name(d->default_route));
+	}
 	fclose(m);
 	return out;
 }

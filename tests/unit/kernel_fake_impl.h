@@ -14,3 +14,12 @@ int fake_wg_get_device(struct kernel *k, const char *ifname, enum hs_backend bac
 		       struct hs_device *out, struct wgf_error *err);
 int fake_wg_set_device(struct kernel *k, const char *ifname, enum hs_backend backend,
 		       const struct wg_device_set *s, struct wgf_error *err);
+
+/* dns_fake.c */
+int fake_dns_manager(struct kernel *k, enum hs_dns_manager *out, struct wgf_error *err);
+int fake_dns_get(struct kernel *k, const char *ifname, int ifindex, struct hs_dns *out, bool *found,
+		 struct wgf_error *err);
+int fake_dns_set(struct kernel *k, const struct hs_dns *d, int ifindex, struct wgf_error *err);
+int fake_dns_delete(struct kernel *k, const char *ifname, int ifindex, struct wgf_error *err);
+/* The link is gone: resolved forgets its DNS. */
+void fake_dns_link_gone(struct kernel_fake *f, const char *ifname);

@@ -1017,6 +1017,52 @@ static void test_hostile_values(void)
 }
 
 /* Unknown fields: aliases of habit first, then a close spelling, else nothing. */
+/* A Host's own DNS: servers, search and routing-only domains, defaultRoute;
+ * routing and defaultRoute are host settings only. */
+static void test_host_dns(void)
+{
+	struct model *m = NULL;
+	struct diag d;
+	const struct model_host *h;
+
+	CHECK_INT(load_case(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns:\n    servers: [10.10.0.1, "
+			    "\"fd00::53\"]\n    search: [Lab.Test.]\n    routing: [corp.test, b.corp.test]\n"
+			    "    defaultRoute: false\n", true, &m, &d), 0);
+	CHECK(m && (h = model_find_host(m, "h")));
+	if (m && h) {
+		CHECK(h->dns.set && h->dns.n_servers == 2 && h->dns.n_search == 1 && h->dns.n_routing == 2);
+		CHECK_STR(h->dns.search[0], "lab.test");
+		CHECK_STR(h->dns.routing[1], "b.corp.test");
+		CHECK(h->dns.default_route == DNS_DEFAULT_ROUTE_NO);
+		CHECK(h->dns.loc.line == 9 && h->dns.loc.col == 5);
+	}
+	model_free(m);
+	diag_free(&d);
+	/* hosts inherit nothing: the Network's dns is not the hub's */
+	m = NULL;
+	CHECK_INT(load_case(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n", true, &m, &d), 0);
+	CHECK(m && (h = model_find_host(m, "h")) && !h->dns.set && h->dns.default_route == DNS_DEFAULT_ROUTE_AUTO);
+	model_free(m);
+	diag_free(&d);
+	EXPECT_OK(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1], "
+		  "routing: [corp.test]}\n", true);
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {search: [a.test], "
+		   "routing: [corp.test]}\n", true, 8, 36, "routing domains need \"servers\" to send their names to");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1], "
+		   "search: [a.test], routing: [A.test]}\n", true, 8, 57, "domain \"a.test\" is both a search and a "
+		   "routing domain");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1], "
+		   "routing: [a.test, a.test.]}\n", true, 8, 48, "routing domain \"a.test.\" is listed twice");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1], "
+		   "defaultRoute: 1}\n", true, 8, 44, "\"dns.defaultRoute\" must be true or false");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {defaultRoute: true}\n", true, 8,
+		   8, "\"dns\" needs \"servers\", \"search\" or \"routing\"");
+	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  dns: {servers: [10.0.0.1], "
+		   "routing: [corp.test]}\n", true, 9, 39, "\"routing\" is a Host setting");
+	EXPECT_ERR(NET_HEAD "  addressPools: {ipv4: 10.0.0.0/24}\n  dns: {servers: [10.0.0.1], defaultRoute: true}\n",
+		   false, 7, 44, "\"defaultRoute\" is a Host setting");
+}
+
 static void test_suggestions(void)
 {
 	EXPECT_ERR(PEER_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5]\n  hubs: [hub]\n  AllowedIPs: [10.10.0.5/32]\n",
@@ -1030,8 +1076,8 @@ static void test_suggestions(void)
 		   8, "\"dns\" must be a mapping, got a list");
 	EXPECT_ERR(NET_HEAD "  DNS: x\n  addressPools: {ipv4: 10.0.0.0/24}\n", false, 6, 3,
 		   "unknown field \"DNS\" in Network spec (did you mean \"dns\"?)");
-	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {servers: [10.0.0.1]}\n", true, 8, 3,
-		   "unknown field \"dns\" in Host spec (a Host's own resolver is not set by wgf/v1");
+	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  dns: {server: [10.0.0.1]}\n", true, 8,
+		   9, "unknown field \"server\" in dns (did you mean \"servers\"?)");
 	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  privateKey: x\n", true, 8, 3,
 		   "(private keys never go in the repository");
 	EXPECT_ERR(HOST_HEAD "  publicKey: " K3 "\n  addresses: [10.10.0.5/24]\n  port: 51820\n", true, 8, 3,
@@ -1238,6 +1284,7 @@ int main(void)
 	RUN(test_many_errors_one_run);
 	RUN(test_ten_thousand_peers);
 	RUN(test_hostile_values);
+	RUN(test_host_dns);
 	RUN(test_suggestions);
 	RUN(test_root_cause_once);
 	RUN(test_git);
