@@ -275,6 +275,27 @@ static bool has_device(const struct host_state *hs, const char *ifname)
 	return false;
 }
 
+/* Once per member (it may be in several groups): its tunnel, and what the
+ * main device routed to it goes there. */
+static int member_tunnel(struct render_ctx *c, const struct exit_member_use *mu)
+{
+	struct wgf_prefix *moved = NULL;
+	size_t n_moved = 0;
+	int r = take_member_entry(c, mu->host, &moved, &n_moved);
+
+	for (size_t j = 0; j < n_moved; j++)
+		prefix_mask(&moved[j]);
+	n_moved = prefix_sort_unique(moved, n_moved);
+	for (size_t j = 0; j < n_moved && r >= 0; j++) {
+		struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .dst = moved[j] };
+
+		memcpy(rt.ifname, mu->ifname, IFNAMSIZ);
+		r = hoststate_add_route(c->hs, &rt);
+	}
+	free(moved);
+	return r < 0 ? r : member_device(c, mu);
+}
+
 int render_exit_host(struct render_ctx *c, struct render_exits *ex)
 {
 	int r = render_exits(c->m, c->h, ex);
@@ -286,24 +307,8 @@ int render_exit_host(struct render_ctx *c, struct render_exits *ex)
 		for (size_t i = 0; i < ex->groups[g].n_members && r >= 0; i++) {
 			const struct exit_member_use *mu = &ex->groups[g].members[i];
 
-			if (!has_device(c->hs, mu->ifname)) {
-				struct wgf_prefix *moved = NULL;
-				size_t n_moved = 0;
-
-				r = take_member_entry(c, mu->host, &moved, &n_moved);
-				for (size_t j = 0; j < n_moved; j++)
-					prefix_mask(&moved[j]);
-				n_moved = prefix_sort_unique(moved, n_moved);
-				for (size_t j = 0; j < n_moved && r >= 0; j++) {
-					struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .dst = moved[j] };
-
-					memcpy(rt.ifname, mu->ifname, IFNAMSIZ);
-					r = hoststate_add_route(c->hs, &rt);
-				}
-				free(moved);
-			}
-			if (r >= 0)
-				r = member_device(c, mu);
+			if (!has_device(c->hs, mu->ifname))
+				r = member_tunnel(c, mu);
 		}
 	return r;
 }

@@ -153,8 +153,9 @@ check "lap's client config sends everything to the hub (its exit is a group)" \
 	grep -q '^AllowedIPs = 0.0.0.0/0, ::/0$' "$LAB_DIR/lap.conf"
 
 for h in exa exb hub; do
-	wgf_on "$h" apply --yes "$repo" >"$LAB_DIR/apply.$h" 2>&1
-	check "apply on $h" test $? -eq 0 || sed 's/^/#   /' "$LAB_DIR/apply.$h" | tail -n 15
+	wgf_on "$h" apply --yes "$repo" >"$LAB_DIR/apply.$h" 2>&1; rc=$?
+	check "apply on $h" test $rc -eq 0
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/apply.$h" | tail -n 15
 done
 HUBPUB=$(wg pubkey <"$LAB_DIR/hub.key")
 for p in lap:10 lap2:11; do

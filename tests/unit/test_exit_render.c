@@ -354,8 +354,34 @@ static void test_evaluate_exit(void)
 	model_free(m);
 }
 
+/* Two groups with the same members on one hub: one tunnel per member, a
+ * table per group (and per share for round-robin). */
+static void test_shared_members(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU GROUP_RR
+			       DOC("Peer", "p1", "publicKey: " K4 ", addresses: [10.9.1.1], hubs: [hub], exit: eu")
+			       DOC("Peer", "p2", "publicKey: " K5 ", addresses: [10.9.1.2], hubs: [hub], exit: rr"));
+	struct host_state *hs = m ? render(m, "hub") : NULL;
+	const struct hs_rule *r1, *r2;
+	size_t tables = 0;
+
+	if (!hs)
+		goto out;
+	CHECK_INT(hs->n_devices, 3);
+	for (size_t i = 0; i < hs->n_routes; i++)
+		tables += hs->routes[i].switched && hs->routes[i].dst.family == AF_INET;
+	CHECK_INT(tables, 3);
+	r1 = rule_of(hs, 20100, "10.9.1.1/32", NULL);
+	r2 = rule_of(hs, 20100, "10.9.1.2/32", NULL);
+	CHECK(r1 && r2 && r1->table != r2->table);
+out:
+	hoststate_free(hs);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_shared_members);
 	RUN(test_hub_tunnels);
 	RUN(test_hub_tables_and_rules);
 	RUN(test_exit_side);
