@@ -153,6 +153,7 @@ install: $(O)/wgf
 	install -D -m 0644 cmd/wgf.8 $(DESTDIR)/usr/local/share/man/man8/wgf.8
 	install -D -m 0644 cmd/wgf-reconcile.service $(DESTDIR)$(UNITDIR)/wgf-reconcile.service
 	install -D -m 0644 cmd/wgf-reconcile.timer $(DESTDIR)$(UNITDIR)/wgf-reconcile.timer
+	install -D -m 0644 cmd/wgf-watch.service $(DESTDIR)$(UNITDIR)/wgf-watch.service
 	install -d -m 0700 $(DESTDIR)/etc/wgf
 	install -d $(DESTDIR)/etc/iproute2/rt_protos.d
 	echo "157 wgf" > $(DESTDIR)/etc/iproute2/rt_protos.d/wgf.conf

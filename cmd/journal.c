@@ -10,11 +10,12 @@ static const char help[] =
 	"Usage: wgf journal [--json] [-n N] [--state-dir DIR]\n"
 	"       wgf journal verify [--head HASH] [--json] [--state-dir DIR]\n\n"
 	"Shows the journal of this host, oldest first: every apply that changed something\n"
-	"or failed, every commit `wgf reconcile` refused, and every switch to a prepared\n"
-	"key (`wgf host rotate`). One line each: when, the result (applied, rolled-back,\n"
-	"failed, refused, key-rotated), the commit and who signed it (or the source), the\n"
-	"changes (+added ~changed -destroyed) and the reason (key-rotated: the old and\n"
-	"new public keys' fingerprints).\n\n"
+	"or failed, every commit `wgf reconcile` refused, every switch to a prepared\n"
+	"key (`wgf host rotate`) and every exit-group switch of `wgf watch`. One line\n"
+	"each: when, the result (applied, rolled-back, failed, refused, key-rotated,\n"
+	"exit-switched), the commit and who signed it (or the source), the changes\n"
+	"(+added ~changed -destroyed) and the reason (key-rotated: the old and new public\n"
+	"keys' fingerprints; exit-switched: the group, table, from, to and why).\n\n"
 	"Each entry holds the hash of the one before it, and journal.head the hash of the\n"
 	"last one: `verify` checks the chain and says where it breaks, and how (an entry\n"
 	"edited, removed, reordered or inserted, the last ones removed, a damaged line).\n"
@@ -38,7 +39,7 @@ static const char *result_color(const char *result)
 {
 	if (!strcmp(result, JOURNAL_APPLIED) || !strcmp(result, JOURNAL_KEY_ROTATED))
 		return C_GREEN;
-	if (!strcmp(result, JOURNAL_ROLLED_BACK))
+	if (!strcmp(result, JOURNAL_ROLLED_BACK) || !strcmp(result, JOURNAL_EXIT_SWITCHED))
 		return C_YELLOW;
 	return C_RED;
 }
@@ -55,7 +56,8 @@ static void print_signer(const struct journal_entry *e)
 static void print_entry(const struct journal_entry *e, bool color)
 {
 	char ts[JOURNAL_TIME_LEN];
-	bool no_counts = !strcmp(e->result, JOURNAL_REFUSED) || !strcmp(e->result, JOURNAL_KEY_ROTATED);
+	bool no_counts = !strcmp(e->result, JOURNAL_REFUSED) || !strcmp(e->result, JOURNAL_KEY_ROTATED) ||
+			 !strcmp(e->result, JOURNAL_EXIT_SWITCHED);
 
 	printf("%s  %s%-11s%s  ", journal_time_format(e->time, ts), color ? result_color(e->result) : "", e->result,
 	       color ? C_RESET : "");
@@ -109,6 +111,14 @@ static struct json_object *entry_json(const struct journal_entry *e)
 	json_object_object_add(o, "update", json_object_new_int64((int64_t)e->n_update));
 	json_object_object_add(o, "delete", json_object_new_int64((int64_t)e->n_delete));
 	json_object_object_add(o, "reason", e->reason ? json_object_new_string(e->reason) : NULL);
+	if (e->exit_group) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "group", json_object_new_string(e->exit_group));
+		json_object_object_add(x, "from", json_object_new_string(e->exit_from ? e->exit_from : ""));
+		json_object_object_add(x, "to", json_object_new_string(e->exit_to ? e->exit_to : ""));
+		json_object_object_add(o, "exit", x);   /* only exit-switched entries have it */
+	}
 	if (e->seq)
 		put_hash(o, "prev", e->prev);
 	else

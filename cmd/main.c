@@ -14,6 +14,7 @@ static const struct cmd commands[] = {
 	{ "reconcile", cmd_reconcile, "one GitOps run: fetch, verify the signature, plan, apply, record" },
 	{ "suspend",  cmd_suspend,  "pause the reconcile loop (with a reason)" },
 	{ "resume",   cmd_resume,   "end a suspension of the reconcile loop" },
+	{ "watch",    cmd_watch,    "keep exit groups on healthy members: probe, switch routes, journal (the wgf-watch service)" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },

@@ -18,7 +18,10 @@ static const char help[] =
 	"named after the repository's Hosts and Peers and its interfaces are included,\n"
 	"and a hub's interface shows its capacity: the enabled Peers that list it among\n"
 	"their hubs against its maxPeers (failover can put them all on it);\n"
-	"without one, the interfaces wgf created are shown.\n\n"
+	"without one, the interfaces wgf created are shown. Each exit group this host\n"
+	"routes through is shown as `wgf watch` last saw it: its members' health (up or\n"
+	"down since when, and why), latency and handshake age, and the member each\n"
+	"table uses (\"WATCH NOT RUNNING\" when watch has not written for 3 intervals).\n\n"
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
@@ -113,6 +116,14 @@ static json_object *capacity_json(const struct capacity *c)
 	json_object_object_add(o, "max_peers", c->max ? json_object_new_int64(c->max) : NULL);
 	json_object_object_add(o, "utilisation", c->max ? json_object_new_double((double)c->peers / c->max) : NULL);
 	return o;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void ago(int64_t t, char *buf, size_t len)
@@ -227,7 +238,8 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 }
 
 static void print_json(const struct host_state *hs, const struct model *m, const char *host,
-		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
+		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
+		       json_object *exits)
 {
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
@@ -280,6 +292,7 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 		json_object_object_add(o, "firewall", fw);
 	}
 	json_object_object_add(o, "reconcile", loop_ran(ls) ? loopstate_to_json(ls) : NULL);
+	json_object_object_add(o, "exit_groups", exits);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -330,10 +343,13 @@ int cmd_status(int argc, char **argv)
 		wgf_error_clear(&err);
 	}
 	idx = names_index(m, &n_idx);
-	if (c.json)
-		print_json(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
-	else
+	if (c.json) {
+		print_json(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
+			   cmd_status_exits_json(c.state_dir, now_ms()));
+	} else {
 		print_text(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		cmd_status_exits_print(c.state_dir, now_ms());
+	}
 	ret = EXIT_OK;
 out:
 	wgf_error_clear(&err);

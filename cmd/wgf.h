@@ -43,6 +43,7 @@ int cmd_peer(int argc, char **argv);
 int cmd_secret(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Options shared by the commands that load a repository and look at this host. */
 struct cmd_ctx {
@@ -211,6 +212,11 @@ int cmd_key_ages(const struct cmd_ctx *c, const struct model *m, const bool *wan
 int cmd_key_warnings(const struct cmd_ctx *c, const struct model *m, const char *host, struct diag *d);
 /* plan (c->check_keys): the same, printed; -1 when --fail-on-overdue fails it. */
 int cmd_plan_key_check(const struct cmd_ctx *c, const struct model *m, const char *host);
+
+/* wgf status: the exit groups from wgf watch's state file (cmd/status_exits.c);
+ * nothing when there is none. now: unix ms. */
+void cmd_status_exits_print(const char *state_dir, int64_t now);
+struct json_object *cmd_status_exits_json(const char *state_dir, int64_t now);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -195,15 +195,36 @@ static void entry_strings_free(struct journal_entry *e)
 	free((char *)e->signer_fingerprint);
 	free((char *)e->result);
 	free((char *)e->reason);
+	free((char *)e->exit_group);
+	free((char *)e->exit_from);
+	free((char *)e->exit_to);
 	e->host = e->source = e->revision = e->signer_principal = e->signer_fingerprint = e->result =
-		e->reason = NULL;
+		e->reason = e->exit_group = e->exit_from = e->exit_to = NULL;
+}
+
+/* An exit-switched line's "exit": {"group", "from", "to"} (strings), or none. */
+static int line_exit(struct json_object *o, const char *v[3], struct line_info *li)
+{
+	static const char *const keys[3] = { "group", "from", "to" };
+	struct json_object *x;
+	size_t n;
+	int r;
+
+	if (!json_object_object_get_ex(o, "exit", &x))
+		return 0;
+	if (!json_object_is_type(x, json_type_object))
+		return damaged(li, "\"exit\" is not an object");
+	for (size_t i = 0; i < 3; i++)
+		if ((r = member_str(x, keys[i], false, &v[i], &n, li)) < 0)
+			return r;
+	return 0;
 }
 
 /* What the members of one parsed line say; e (may be NULL) receives copies. */
 static int line_members(struct json_object *o, struct line_info *li, struct journal_entry *e)
 {
 	const char *time_s, *host, *source, *result, *reason = NULL, *revision = NULL, *principal = NULL,
-		*fingerprint = NULL, *prev;
+		*fingerprint = NULL, *prev, *exit_v[3] = { NULL, NULL, NULL };
 	size_t time_n, host_n, source_n, result_n, n;
 	struct json_object *v, *signer;
 	uint64_t counts[3];
@@ -249,6 +270,8 @@ static int line_members(struct json_object *o, struct line_info *li, struct jour
 		if (signer && ((r = member_str(signer, "principal", true, &principal, &n, li)) < 0 ||
 			       (r = member_str(signer, "fingerprint", true, &fingerprint, &n, li)) < 0))
 			return r;
+		if ((r = line_exit(o, exit_v, li)) < 0)
+			return r;
 	}
 	if (!e)
 		return 0;
@@ -260,7 +283,8 @@ static int line_members(struct json_object *o, struct line_info *li, struct jour
 	memcpy(e->prev, li->prev, JOURNAL_HASH_LEN);
 	if (keep(host, &e->host) < 0 || keep(source, &e->source) < 0 || keep(revision, &e->revision) < 0 ||
 	    keep(principal, &e->signer_principal) < 0 || keep(fingerprint, &e->signer_fingerprint) < 0 ||
-	    keep(result, &e->result) < 0 || keep(reason, &e->reason) < 0) {
+	    keep(result, &e->result) < 0 || keep(reason, &e->reason) < 0 || keep(exit_v[0], &e->exit_group) < 0 ||
+	    keep(exit_v[1], &e->exit_from) < 0 || keep(exit_v[2], &e->exit_to) < 0) {
 		entry_strings_free(e);
 		return -ENOMEM;
 	}
@@ -900,7 +924,8 @@ int journal_find(const char *state_dir, const char *hex, size_t *line, struct wg
 static bool result_valid(const char *r)
 {
 	return r && (!strcmp(r, JOURNAL_APPLIED) || !strcmp(r, JOURNAL_ROLLED_BACK) || !strcmp(r, JOURNAL_FAILED) ||
-		     !strcmp(r, JOURNAL_REFUSED) || !strcmp(r, JOURNAL_KEY_ROTATED));
+		     !strcmp(r, JOURNAL_REFUSED) || !strcmp(r, JOURNAL_KEY_ROTATED) ||
+		     !strcmp(r, JOURNAL_EXIT_SWITCHED));
 }
 
 /* A display-safe copy of s cut to at most max bytes (on a character boundary,
@@ -927,9 +952,10 @@ static int bounded(const char *s, size_t max, char **out)
 int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8_t prev[JOURNAL_HASH_LEN],
 			char **out, size_t *out_len)
 {
-	char *host = NULL, *source = NULL, *principal = NULL, *fingerprint = NULL, *reason = NULL;
+	char *host = NULL, *source = NULL, *principal = NULL, *fingerprint = NULL, *reason = NULL,
+		*ex[3] = { NULL, NULL, NULL };
 	char ts[JOURNAL_TIME_LEN], hex[JOURNAL_HASH_HEX_LEN];
-	struct json_object *o = NULL, *signer = NULL;
+	struct json_object *o = NULL, *signer = NULL, *exit_o = NULL;
 	const char *text;
 	int r;
 
@@ -943,6 +969,11 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 	    (r = bounded(e->signer_principal, MAX_PRINCIPAL, &principal)) < 0 ||
 	    (r = bounded(e->signer_fingerprint, MAX_FINGERPRINT, &fingerprint)) < 0 ||
 	    (r = bounded(e->reason, MAX_REASON, &reason)) < 0)
+		goto out;
+	/* only a switch carries its group, from and to, and then all three */
+	if (!strcmp(e->result, JOURNAL_EXIT_SWITCHED) && e->exit_group && e->exit_from && e->exit_to &&
+	    ((r = bounded(e->exit_group, MAX_HOST, &ex[0])) < 0 || (r = bounded(e->exit_from, MAX_HOST, &ex[1])) < 0 ||
+	     (r = bounded(e->exit_to, MAX_HOST, &ex[2])) < 0))
 		goto out;
 	r = -ENOMEM;
 	if (!(o = json_object_new_object()))
@@ -970,7 +1001,19 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 	    json_put(o, "create", json_object_new_int64((int64_t)e->n_create)) < 0 ||
 	    json_put(o, "update", json_object_new_int64((int64_t)e->n_update)) < 0 ||
 	    json_put(o, "delete", json_object_new_int64((int64_t)e->n_delete)) < 0 ||
-	    json_put_str(o, "reason", reason) < 0 || json_put_str(o, "prev", hex) < 0)
+	    json_put_str(o, "reason", reason) < 0)
+		goto out;
+	if (ex[0]) {
+		if (!(exit_o = json_object_new_object()) || json_put_str(exit_o, "group", ex[0]) < 0 ||
+		    json_put_str(exit_o, "from", ex[1]) < 0 || json_put_str(exit_o, "to", ex[2]) < 0)
+			goto out;
+		r = json_put(o, "exit", exit_o);
+		exit_o = NULL;
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+	}
+	if (json_put_str(o, "prev", hex) < 0)
 		goto out;
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text || !(*out = str_printf("%s\n", text)))
@@ -985,7 +1028,10 @@ int journal_format_line(const struct journal_entry *e, uint64_t seq, const uint8
 	}
 out:
 	json_object_put(signer);
+	json_object_put(exit_o);
 	json_object_put(o);
+	for (size_t i = 0; i < 3; i++)
+		free(ex[i]);
 	free(host);
 	free(source);
 	free(principal);

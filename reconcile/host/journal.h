@@ -8,7 +8,8 @@
  * A line (written in this key order, on one line, '\n'-terminated):
  *   {"seq":N,"time":"2026-12-01T06:30:00Z","host":H,"source":S,
  *    "revision":40-hex|null,"signer":{"principal":P,"fingerprint":F}|null,
- *    "result":R,"create":N,"update":N,"delete":N,"reason":T|null,"prev":64-hex}
+ *    "result":R,"create":N,"update":N,"delete":N,"reason":T|null,
+ *    ["exit":{"group":G,"from":F,"to":T},]"prev":64-hex}
  * seq is the line's number in the file (1-based). prev is BLAKE2b-256 (no key)
  * of the exact bytes of the line before, '\n' included — `sed -n Kp journal |
  * b2sum -l 256` — and for the first chained line, of all the bytes before it:
@@ -45,6 +46,9 @@
 /* After an apply, the host's key file became the prepared next key (wgf host
  * rotate): reason names the old and new public keys' fingerprints. */
 #define JOURNAL_KEY_ROTATED "key-rotated"
+/* `wgf watch` pointed an exit group's table at another member (or a
+ * blackhole/throw): reason says the group, the table, from, to and why. */
+#define JOURNAL_EXIT_SWITCHED "exit-switched"
 
 /* One entry, for writing and as read. When read, the strings are owned by the
  * struct journal they are in, display-safe (valid UTF-8, no control
@@ -59,6 +63,10 @@ struct journal_entry {
 	const char *result;                    /* JOURNAL_APPLIED, …; read: any word */
 	uint64_t n_create, n_update, n_delete; /* the plan's changes (refused: 0) */
 	const char *reason;                    /* the error, or why it was refused; NULL: none */
+	/* exit-switched (written only there, as "exit":{"group","from","to"}):
+	 * the exit group, and what its table used before and uses now (a
+	 * member's name, "blackhole" or "throw"); NULL otherwise */
+	const char *exit_group, *exit_from, *exit_to;
 	/* Read only (append ignores them): */
 	size_t line;                           /* 1-based line in the file */
 	uint64_t seq;                          /* its number in the chain; 0: unchained (older wgf) */
@@ -69,7 +77,7 @@ struct journal_entry {
 /* Appends e to <state_dir>/journal (made 0600 with the directory if missing),
  * chained to the head, fsynced, then rewrites the head atomically. Strings are
  * made display-safe and cut to their bounds; e->result must be one of the
- * five above, e->revision NULL or 40 lower-case hex digits, e->time within
+ * six above, e->revision NULL or 40 lower-case hex digits, e->time within
  * the years 1970 to 9999 and the counts below 2^53 (else -EINVAL). A journal
  * damaged since the head was written is appended to all the same (the damage
  * stays visible to journal_verify); a line left unfinished by a crash, which

@@ -231,6 +231,11 @@ static int real_ping(struct kernel *k, const char *ifname, const struct wgf_pref
 	return ping_probe(ifname, addr, tries, timeout_ms, alive);
 }
 
+static int real_ping_many(struct kernel *k, struct ping_target *t, size_t n, unsigned timeout_ms)
+{
+	return ping_probe_many(t, n, timeout_ms);
+}
+
 static const struct kernel_ops real_ops = {
 	.free = real_free,
 	.link_get = real_link_get,
@@ -265,6 +270,7 @@ static const struct kernel_ops real_ops = {
 	.dns_set = real_dns_set,
 	.dns_delete = real_dns_delete,
 	.ping = real_ping,
+	.ping_many = real_ping_many,
 };
 
 int kernel_open(struct kernel **out, struct wgf_error *err)

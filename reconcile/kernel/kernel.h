@@ -16,6 +16,7 @@
 #include "model/error.h"
 #include "model/hoststate.h"
 #include "model/prefix.h"
+#include "reconcile/kernel/ping.h"
 #include "reconcile/kernel/rtnl.h"
 #include "reconcile/kernel/wg_device.h"
 
@@ -77,6 +78,8 @@ struct kernel_ops {
 	/* ICMP echo out of a device (ping.h); NULL: cannot probe (-EOPNOTSUPP) */
 	int (*ping)(struct kernel *k, const char *ifname, const struct wgf_prefix *addr, unsigned tries,
 		    unsigned timeout_ms, bool *alive);
+	/* Echoes to many at once (ping_probe_many); NULL: cannot probe (-EOPNOTSUPP) */
+	int (*ping_many)(struct kernel *k, struct ping_target *t, size_t n, unsigned timeout_ms);
 };
 
 /* An implementation embeds this first in its own state. Not for concurrent use:
@@ -270,4 +273,9 @@ static inline int kernel_ping(struct kernel *k, const char *ifname, const struct
 {
 	*alive = false;
 	return k->ops->ping ? k->ops->ping(k, ifname, addr, tries, timeout_ms, alive) : -EOPNOTSUPP;
+}
+
+static inline int kernel_ping_many(struct kernel *k, struct ping_target *t, size_t n, unsigned timeout_ms)
+{
+	return k->ops->ping_many ? k->ops->ping_many(k, t, n, timeout_ms) : -EOPNOTSUPP;
 }

@@ -31,7 +31,7 @@ static const char *const op_names[KF_OP_MAX] = {
 	[KF_NFT_GET] = "nft_table_get", [KF_NFT_REPLACE] = "nft_table_replace",
 	[KF_NFT_CHECK] = "nft_table_check", [KF_NFT_PATCH] = "nft_table_patch",
 	[KF_NFT_PATCH_CHECK] = "nft_table_patch_check", [KF_NFT_DELETE] = "nft_table_delete",
-	[KF_NFT_STAMP] = "nft_ruleset_stamp", [KF_PING] = "ping",
+	[KF_NFT_STAMP] = "nft_ruleset_stamp", [KF_PING] = "ping", [KF_PING_MANY] = "ping_many",
 	[KF_DNS_MANAGER] = "dns_manager", [KF_DNS_GET] = "dns_get", [KF_DNS_SET] = "dns_set",
 	[KF_DNS_DELETE] = "dns_delete",
 };
@@ -679,6 +679,29 @@ static int fake_ping(struct kernel *k, const char *ifname, const struct wgf_pref
 	return leave(f, 0, NULL);
 }
 
+/* As ping, each target out of its device. */
+static int fake_ping_many(struct kernel *k, struct ping_target *t, size_t n, unsigned timeout_ms)
+{
+	struct kernel_fake *f = fake_of(k);
+	int r = enter(f, KF_PING_MANY, NULL, "%zu targets", n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		t[i].alive = false;
+		t[i].rtt_us = 0;
+		t[i].error = hoststate_find_device(f->hs, t[i].ifname) ? 0 : -ENODEV;
+		if (t[i].error)
+			continue;
+		t[i].alive = true;
+		t[i].rtt_us = f->rtt_us;
+		for (size_t j = 0; j < f->n_unreachable; j++)
+			if (prefix_equal(&f->unreachable[j], &t[i].addr))
+				t[i].alive = false;
+	}
+	return leave(f, 0, NULL);
+}
+
 static const struct kernel_ops fake_ops = {
 	.free = fake_free,
 	.link_get = fake_link_get,
@@ -709,6 +732,7 @@ static const struct kernel_ops fake_ops = {
 	.nft_table_delete = fake_nft_table_delete,
 	.nft_ruleset_stamp = fake_nft_ruleset_stamp,
 	.ping = fake_ping,
+	.ping_many = fake_ping_many,
 	.dns_manager = fake_dns_manager,
 	.dns_get = fake_dns_get,
 	.dns_set = fake_dns_set,

@@ -19,7 +19,7 @@ enum kernel_fake_op {
 	KF_WG_USERSPACE_START,
 	KF_SYSCTL_READ, KF_SYSCTL_WRITE,
 	KF_NFT_GET, KF_NFT_REPLACE, KF_NFT_CHECK, KF_NFT_PATCH, KF_NFT_PATCH_CHECK, KF_NFT_DELETE,
-	KF_NFT_STAMP, KF_PING,
+	KF_NFT_STAMP, KF_PING, KF_PING_MANY,
 	KF_DNS_MANAGER, KF_DNS_GET, KF_DNS_SET, KF_DNS_DELETE,
 	KF_OP_MAX
 };
@@ -39,6 +39,7 @@ struct kernel_fake {
 	bool wg_kernel;            /* what wg_kernel_available answers (default true) */
 	uint32_t nft_genid;        /* bumped by every nftables commit */
 	struct wgf_prefix unreachable[4];  /* ping: these addresses do not answer */
+	uint32_t rtt_us;           /* ping_many: the round trip of every answer */
 	size_t n_unreachable;
 	/* DNS: f->hs->dns and f->hs->dns_manager (UNKNOWN answers as NONE). With
 	 * systemd-resolved a link's DNS goes with the link; a resolvconf record

@@ -844,6 +844,50 @@ static void test_read_damaged(void)
 	journal_clear(&j);
 }
 
+/* wgf watch's switches: the group, from and to as their own members, only there */
+static void test_exit_switched(void)
+{
+	struct journal_entry sw = { .time = T0, .host = "hub", .source = "wgf watch", .result = JOURNAL_EXIT_SWITCHED,
+				    .reason = "exit group us, table 52000: a -> blackhole: every member is down",
+				    .exit_group = "us", .exit_from = "a", .exit_to = "blackhole" };
+	struct journal_entry ap = { .time = T0 + 1, .result = JOURNAL_APPLIED, .exit_group = "us",
+				    .exit_from = "a", .exit_to = "b" };
+	char *line = NULL;
+	size_t len;
+	uint8_t prev[JOURNAL_HASH_LEN] = {0};
+	struct journal j;
+	static const char bad[] =
+		"{\"seq\":1,\"time\":\"2026-12-01T06:30:00Z\",\"host\":null,\"source\":null,\"revision\":null,"
+		"\"signer\":null,\"result\":\"exit-switched\",\"create\":0,\"update\":0,\"delete\":0,\"reason\":null,"
+		"\"exit\":{\"group\":\"us\",\"from\":\"a\"},\"prev\":\"" JOURNAL_GENESIS "\"}\n";
+
+	CHECK_INT(journal_format_line(&sw, 1, prev, &line, &len), 0);
+	CHECK(line && strstr(line, ",\"exit\":{\"group\":\"us\",\"from\":\"a\",\"to\":\"blackhole\"},\"prev\":"));
+	free(line);
+	CHECK_INT(journal_format_line(&ap, 1, prev, &line, &len), 0);
+	CHECK(line && !strstr(line, "\"exit\""));     /* not a switch: not written */
+	free(line);
+	dir_make();
+	CHECK_INT(journal_append(dir, &sw), 0);
+	CHECK_INT(journal_read(dir, 0, &j, NULL), 0);
+	CHECK_INT(j.n, 1);
+	if (j.n == 1) {
+		CHECK_STR(j.entries[0].result, "exit-switched");
+		CHECK_STR(j.entries[0].exit_group, "us");
+		CHECK_STR(j.entries[0].exit_from, "a");
+		CHECK_STR(j.entries[0].exit_to, "blackhole");
+	}
+	journal_clear(&j);
+	CHECK_INT(journal_verify(dir, NULL, NULL), 0);
+	dir_remove();
+	/* an "exit" without "to" is damage */
+	CHECK_INT(journal_parse(bad, sizeof(bad) - 1, 0, &j), 0);
+	CHECK_INT(j.n, 0);
+	CHECK_INT(j.n_damaged, 1);
+	CHECK_STR(wgf_error_message(&j.damage), "journal:1: damaged entry: no \"to\"");
+	journal_clear(&j);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -858,5 +902,6 @@ int main(void)
 	RUN(test_append_after_tampering);
 	RUN(test_hostile_strings);
 	RUN(test_read_damaged);
+	RUN(test_exit_switched);
 	UNIT_DONE();
 }

@@ -13,6 +13,7 @@ static int peer_copy(struct hs_peer *to, const struct hs_peer *from)
 	memcpy(to->psk, from->psk, WG_KEY_LEN);
 	to->endpoint = from->endpoint;
 	to->keepalive = from->keepalive;
+	to->last_handshake_sec = from->last_handshake_sec;   /* observed only: what a real kernel reports */
 	for (size_t i = 0; i < from->n_allowed_ips; i++)
 		if (hs_peer_add_allowed_ip(to, &from->allowed_ips[i]) < 0)
 			return -ENOMEM;

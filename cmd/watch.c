@@ -1,0 +1,276 @@
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "cmd/wgf.h"
+#include "reconcile/host/exit_state.h"
+#include "reconcile/host/exit_watch.h"
+#include "reconcile/host/loopstate.h"
+#include "render/exits.h"
+
+static const char help[] =
+	"Usage: wgf watch [PATH | --repo DIR --ref REF] [--once] [--interval-scale F] [options]\n\n"
+	"Keeps this host's exit groups on healthy members (the wgf-watch service runs\n"
+	"it). Every health interval it probes each member the host routes through: the\n"
+	"latest handshake on the host's interface to it, and an ICMP echo through that\n"
+	"interface to its tunnel address (and to the group's target). A member is down\n"
+	"after `failures` misses in a row and up again after `successes` answers; each\n"
+	"group table's default routes then go out of the member the group's strategy\n"
+	"picks (priority, latency, round-robin), or become a blackhole or throw when\n"
+	"every member is down (whenAllDown). Each switch is printed on stderr and\n"
+	"recorded in the journal (exit-switched); the members' health and the member\n"
+	"each table uses are written to <state-dir>/" EXIT_STATE_FILE " for `wgf status`.\n\n"
+	"The repository is PATH or --repo/--ref; without them, the revision `wgf\n"
+	"reconcile` last applied (<state-dir>/mirror.git). It runs until SIGTERM or\n"
+	"SIGINT (exit 0) and reads the repository again on SIGHUP.\n\n"
+	"  --once             one probe round, then exit (with --json: print the state)\n"
+	"  --interval-scale F multiply every health duration (interval, timeout, hold)\n"
+	"                     by F, e.g. 0.1 (tests)\n"
+	"  --repo DIR, --ref REF, --allow-empty\n"
+	"                     the repository, as for `wgf apply`\n"
+	"  --host NAME, --key-file FILE, --state-dir DIR\n"
+	"                     as for `wgf apply` (the Host is found by its key)\n"
+	"  --json             --once: print the state as JSON on stdout\n"
+	"  -h, --help         this help\n\n"
+	"Exit: 0 stopped by a signal, or --once done; 1 error.\n";
+
+enum { OPT_ONCE = 0x300, OPT_SCALE };
+
+/* What one reading of the repository gives. */
+struct watched {
+	struct model *m;
+	struct pipeline_host ph;
+	struct render_exits e;
+	struct exit_watch *w;
+};
+
+struct watch {
+	struct cmd_ctx c;
+	bool once, from_mirror;
+	double scale;
+	char mirror[PATH_MAX];
+	char revision[64];
+	struct watched cur;
+};
+
+static void watch_log(const char *msg)
+{
+	fprintf(stderr, "wgf watch: %s\n", msg);
+}
+
+static int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int watch_parse(struct watch *wt, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "once", no_argument, NULL, OPT_ONCE }, { "interval-scale", required_argument, NULL, OPT_SCALE },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'h': fputs(help, stdout); return 0;
+		case OPT_ONCE: wt->once = true; continue;
+		case OPT_SCALE:
+			errno = 0;
+			wt->scale = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(wt->scale) || wt->scale <= 0 || wt->scale > 100) {
+				cmd_error("--interval-scale takes a number above 0 and at most 100, not \"%s\"", optarg);
+				return -1;
+			}
+			continue;
+		}
+		r = cmd_ctx_option(&wt->c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return -1;
+		}
+	}
+	cmd_key_paths(&wt->c);
+	wt->from_mirror = optind >= argc && !wt->c.repo;
+	return cmd_ctx_positional(&wt->c, argc, argv) < 0 ? -1 : 1;
+}
+
+/* No source given: the revision reconcile last applied, from its mirror. */
+static int watch_source(struct watch *wt)
+{
+	struct wgf_error err = {0};
+	struct loopstate ls;
+	int r;
+
+	if (!wt->from_mirror)
+		return 0;
+	r = loopstate_load(wt->c.state_dir, &ls, &err);
+	if (r < 0) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return r;
+	}
+	if (!ls.last_applied.revision) {
+		cmd_error("watch: `wgf reconcile` has applied no revision here yet (%s/%s): pass PATH or --repo",
+			  wt->c.state_dir, LOOPSTATE_FILE);
+		loopstate_clear(&ls);
+		return -ENOENT;
+	}
+	snprintf(wt->revision, sizeof(wt->revision), "%s", ls.last_applied.revision);
+	snprintf(wt->mirror, sizeof(wt->mirror), "%s/mirror.git", wt->c.state_dir);
+	loopstate_clear(&ls);
+	wt->c.repo = wt->mirror;
+	wt->c.ref = wt->revision;
+	return 0;
+}
+
+static void watched_clear(struct watched *x)
+{
+	exit_watch_free(x->w);
+	render_exits_clear(&x->e);
+	pipeline_host_clear(&x->ph);
+	model_free(x->m);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Loads the repository, finds this Host and its groups, starts watching them. */
+static int watch_load(struct watch *wt, struct kernel *k, struct watched *x)
+{
+	struct exit_watch_opts wo = { .state_dir = wt->c.state_dir, .time_scale = wt->scale, .log = watch_log };
+	struct wgf_error err = {0};
+	struct pipeline_opts po;
+	int r;
+
+	memset(x, 0, sizeof(*x));
+	if ((r = watch_source(wt)) < 0 || (r = cmd_load_model(&wt->c, &x->m)) < 0)
+		return r;
+	cmd_pipeline_opts(&wt->c, &po);
+	r = pipeline_identify(x->m, &po, &x->ph, &err);
+	/* the key is only how the Host is found: nothing here needs it */
+	sodium_memzero(x->ph.private_key, sizeof(x->ph.private_key));
+	if (r < 0) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		watched_clear(x);
+		return r;
+	}
+	r = render_exits(x->m, x->ph.host, &x->e);
+	if (r == 0)
+		r = exit_watch_new(k, x->m, x->ph.host, &x->e, &wo, &x->w);
+	if (r < 0) {
+		cmd_error("watch: %s", strerror(-r));
+		watched_clear(x);
+		return r;
+	}
+	if (x->e.n_groups == 0)
+		fprintf(stderr, "wgf watch: host \"%s\" routes through no exit group: nothing to watch\n",
+			x->ph.host->meta.name);
+	for (size_t i = 0; i < x->e.n_groups; i++)
+		fprintf(stderr, "wgf watch: host \"%s\", exit group %s: %zu member%s, %zu table%s\n",
+			x->ph.host->meta.name, x->e.groups[i].group->meta.name, x->e.groups[i].n_members,
+			x->e.groups[i].n_members == 1 ? "" : "s", x->e.groups[i].n_tables,
+			x->e.groups[i].n_tables == 1 ? "" : "s");
+	return 0;
+}
+
+static int watch_print_state(const struct watch *wt)
+{
+	struct wgf_error err = {0};
+	struct exit_state s;
+	char *text;
+
+	if (exit_state_load(wt->c.state_dir, &s, &err) < 0) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return -1;
+	}
+	text = exit_state_format(&s);
+	if (text)
+		fputs(text, stdout);
+	free(text);
+	exit_state_clear(&s);
+	return text ? 0 : -1;
+}
+
+/* Rounds until SIGTERM or SIGINT; SIGHUP loads the repository again. */
+static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
+{
+	for (;;) {
+		/* no group: only a signal wakes it */
+		int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, clock_ms(CLOCK_MONOTONIC)) : 3600000;
+		struct timespec ts = { .tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000 };
+		int sig = sigtimedwait(sigs, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			return 0;
+		if (sig == SIGHUP) {
+			struct watched x;
+
+			fprintf(stderr, "wgf watch: SIGHUP: reading the repository again\n");
+			if (watch_load(wt, k, &x) < 0) {
+				fprintf(stderr, "wgf watch: keeping what it watched before\n");
+				continue;
+			}
+			watched_clear(&wt->cur);
+			wt->cur = x;
+			continue;
+		}
+		if (exit_watch_round(wt->cur.w, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_REALTIME)) < 0) {
+			cmd_error("watch: out of memory");
+			return -1;
+		}
+	}
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch wt = { .scale = 1 };
+	struct wgf_error err = {0};
+	struct kernel *k = NULL;
+	sigset_t sigs;
+	int r, ret = EXIT_ERROR;
+
+	cmd_ctx_init(&wt.c, "watch");
+	r = watch_parse(&wt, argc, argv);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	if (kernel_open(&k, &err) < 0) {
+		cmd_error("watch: %s", wgf_error_message(&err));
+		goto out;
+	}
+	if (watch_load(&wt, k, &wt.cur) < 0)
+		goto out;
+	if (wt.once) {
+		r = exit_watch_round(wt.cur.w, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_REALTIME));
+		if (r >= 0 && wt.c.json)
+			r = watch_print_state(&wt);
+	} else {
+		r = watch_loop(&wt, k, &sigs);
+	}
+	ret = r < 0 ? EXIT_ERROR : EXIT_OK;
+out:
+	wgf_error_clear(&err);
+	watched_clear(&wt.cur);
+	kernel_free(k);
+	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+	return ret;
+}

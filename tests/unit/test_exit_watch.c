@@ -1,0 +1,318 @@
+/* The exit-group watcher (reconcile/host/exit_watch.h) against the fake kernel:
+ * a round probes every member at once, the first route goes out of the best
+ * member with the host's tunnel address as prefsrc, a member that stops
+ * answering is left for the next after `failures` rounds, a failed route
+ * change is retried, switches are journaled (also when the state lock was
+ * busy: they wait) and exits.json says what watch saw. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reconcile/host/exit_state.h"
+#include "reconcile/host/exit_watch.h"
+#include "reconcile/host/journal.h"
+#include "reconcile/host/statedir.h"
+#include "tests/unit/kernel_fake.h"
+#include "tests/unit/unit.h"
+
+#define WALL0 1796106600000LL
+
+static char dir[64], logbuf[4096], group_name[] = "us", host_name[] = "hub";
+static struct model_exit_group grp;
+static struct exit_member_use members[2];
+static struct exit_table table = { 52000, SIZE_MAX };
+static struct exit_group_use use;
+static struct render_exits e;
+static struct model_host host;
+static struct wgf_prefix host_addr;
+static struct kernel_fake *f;
+static struct exit_watch *w;
+
+static void log_line(const char *msg)
+{
+	size_t n = strlen(logbuf);
+
+	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
+}
+
+static void member(size_t i, const char *name, const char *ifname, const char *addr)
+{
+	struct hs_device *d = hoststate_add_device(f->hs, ifname);
+	struct hs_peer *p = d ? hs_device_add_peer(d) : NULL;
+
+	if (!p)
+		abort();
+	d->ifindex = f->next_ifindex++;
+	p->public_key[0] = (uint8_t)(i + 1);
+	p->last_handshake_sec = WALL0 / 1000 - 10;
+	members[i] = (struct exit_member_use){ .host = i, .name = name, .priority = (int32_t)(10 * (i + 1)) };
+	snprintf(members[i].ifname, sizeof(members[i].ifname), "%s", ifname);
+	members[i].has_probe4 = prefix_parse(addr, true, &members[i].probe4);
+}
+
+static void setup(void)
+{
+	struct exit_watch_opts o = { .time_scale = 1, .log = log_line };
+
+	snprintf(dir, sizeof(dir), "/tmp/wgf-test-exit-watch.XXXXXX");
+	if (!mkdtemp(dir) || !(f = kernel_fake_new()))
+		abort();
+	f->rtt_us = 2500;
+	logbuf[0] = '\0';
+	o.state_dir = dir;
+	grp = (struct model_exit_group){ .meta = { .name = group_name } };
+	grp.health = (struct model_exit_health){ .interval_ms = 1000, .timeout_ms = 1000, .failures = 3,
+						 .successes = 3, .hold_ms = 60000, .handshake_max = 180 };
+	member(0, "a-east", "wgx-a", "10.9.0.2");
+	member(1, "b-west", "wgx-b", "10.9.0.3");
+	use = (struct exit_group_use){ .group = &grp, .members = members, .n_members = 2, .tables = &table,
+				       .n_tables = 1 };
+	e = (struct render_exits){ .groups = &use, .n_groups = 1 };
+	prefix_parse("10.9.0.1/24", false, &host_addr);
+	host = (struct model_host){ .meta = { .name = host_name }, .addresses = &host_addr, .n_addresses = 1 };
+	if (exit_watch_new(&f->k, NULL, &host, &e, &o, &w) < 0)
+		abort();
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[512];
+
+	exit_watch_free(w);
+	kernel_fake_free(f);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static const struct hs_route *table_route(void)
+{
+	for (size_t i = 0; i < f->hs->n_routes; i++)
+		if (f->hs->routes[i].table == 52000 && f->hs->routes[i].dst.len == 0)
+			return &f->hs->routes[i];
+	return NULL;
+}
+
+static bool routed(const char *ifname)
+{
+	const struct hs_route *r = table_route();
+
+	return r && !strcmp(r->ifname, ifname);
+}
+
+static size_t switches_journaled(void)
+{
+	struct journal j;
+	size_t n = 0;
+
+	if (journal_read(dir, 0, &j, NULL) < 0)
+		return SIZE_MAX;
+	for (size_t i = 0; i < j.n; i++)
+		n += !strcmp(j.entries[i].result, JOURNAL_EXIT_SWITCHED);
+	journal_clear(&j);
+	return n;
+}
+
+static int round_at(int64_t t)
+{
+	return exit_watch_round(w, t, WALL0 + t);
+}
+
+static void test_first_route_and_failover(void)
+{
+	const struct hs_route *r;
+	struct exit_state s;
+	int64_t t = 1000;
+
+	setup();
+	CHECK_INT(round_at(t), 1);
+	r = table_route();
+	CHECK(routed("wgx-a"));
+	CHECK(r && r->has_prefsrc && r->type == HS_ROUTE_UNICAST);
+	if (r) {
+		struct wgf_prefix want;
+		prefix_parse("10.9.0.1", true, &want);
+		CHECK(prefix_equal(&r->prefsrc, &want));
+	}
+	CHECK_INT(switches_journaled(), 0);            /* a first route is no switch */
+	CHECK_INT(exit_watch_next(w, t), 1000);
+	/* a-east stops answering: three rounds */
+	prefix_parse("10.9.0.2", true, &f->unreachable[0]);
+	f->n_unreachable = 1;
+	CHECK_INT(round_at(t += 1000), 0);
+	CHECK_INT(round_at(t += 1000), 0);
+	CHECK(routed("wgx-a"));
+	CHECK_INT(round_at(t += 1000), 1);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(switches_journaled(), 1);
+	{
+		struct journal j;
+
+		CHECK_INT(journal_read(dir, 0, &j, NULL), 0);
+		CHECK_INT(j.n, 1);
+		if (j.n == 1) {
+			CHECK_STR(j.entries[0].exit_group, "us");
+			CHECK_STR(j.entries[0].exit_from, "a-east");
+			CHECK_STR(j.entries[0].exit_to, "b-west");
+			CHECK_STR(j.entries[0].host, "hub");
+			CHECK_STR(j.entries[0].source, "wgf watch");
+			CHECK(strstr(j.entries[0].reason, "a-east is down") != NULL);
+		}
+		journal_clear(&j);
+		CHECK_INT(journal_verify(dir, NULL, NULL), 0);
+	}
+	CHECK(strstr(logbuf, "exit group us, table 52000: a-east -> b-west: a-east is down: no reply from "
+			     "10.9.0.2 through wgx-a within 1000 ms (3 probes in a row)") != NULL);
+	CHECK_INT(exit_state_load(dir, &s, NULL), 0);
+	CHECK_STR(s.host, "hub");
+	CHECK(!s.groups[0].members[0].up);
+	CHECK(s.groups[0].members[1].up);
+	CHECK(s.groups[0].members[1].has_latency && s.groups[0].members[1].latency_ms == 2.5);
+	CHECK_INT(s.groups[0].members[1].handshake_age_s, 10 + 4);
+	CHECK_STR(s.groups[0].tables[0].member, "b-west");
+	CHECK_INT(s.updated_ms, WALL0 + t);
+	exit_state_clear(&s);
+	teardown();
+}
+
+static void test_route_failure_retried_and_journal_waits_for_lock(void)
+{
+	int64_t t = 1000;
+	int lock;
+
+	setup();
+	round_at(t);
+	prefix_parse("10.9.0.2", true, &f->unreachable[0]);
+	f->n_unreachable = 1;
+	/* the switch's route change fails: the table stays, the next round tries again */
+	kernel_fake_fail(f, KF_ROUTE_REPLACE, 1, -EPERM, "Operation not permitted");
+	round_at(t += 1000);
+	round_at(t += 1000);
+	CHECK_INT(round_at(t += 1000), 0);
+	CHECK(routed("wgx-a"));
+	CHECK(strstr(logbuf, "setting table 52000's IPv4 default route to wgx-b") != NULL);
+	/* reconcile holds the state lock: the switch is made, its journal entry waits */
+	lock = statedir_lock(dir, true);
+	CHECK(lock >= 0);
+	CHECK_INT(round_at(t += 1000), 1);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(switches_journaled(), 0);
+	statedir_unlock(lock);
+	CHECK_INT(round_at(t += 1000), 0);
+	CHECK_INT(switches_journaled(), 1);
+	teardown();
+}
+
+static void test_stale_handshake_and_missing_device(void)
+{
+	int64_t t = 1000;
+	struct exit_state s;
+
+	setup();
+	round_at(t);
+	/* a-east's handshake is older than 180 s: down at once */
+	f->hs->devices[0].peers[0].last_handshake_sec = WALL0 / 1000 - 500;
+	CHECK_INT(round_at(t += 1000), 1);
+	CHECK(routed("wgx-b"));
+	CHECK(strstr(logbuf, "latest handshake") != NULL);
+	/* b-west's interface goes away: it cannot be probed */
+	hoststate_find_device(f->hs, "wgx-b")->ifname[0] = 'X';
+	round_at(t += 1000);
+	round_at(t += 1000);
+	round_at(t += 1000);
+	CHECK_INT(exit_state_load(dir, &s, NULL), 0);
+	CHECK(!s.groups[0].members[1].up);
+	CHECK(s.groups[0].members[1].why && strstr(s.groups[0].members[1].why, "cannot probe 10.9.0.3 through wgx-b"));
+	exit_state_clear(&s);
+	teardown();
+}
+
+static void test_starts_from_the_kernels_route(void)
+{
+	struct hs_route r = { .table = 52000, .dst = { .family = AF_INET } };
+	struct exit_watch_opts o = { .state_dir = NULL, .time_scale = 1, .log = log_line };
+
+	setup();
+	/* the table already goes out of b-west (an earlier watch moved it there):
+	 * a new watch starts from it and moves no traffic at once; a-east, up
+	 * from the start, is taken back once up for hold from the first round */
+	snprintf(r.ifname, sizeof(r.ifname), "wgx-b");
+	hoststate_add_route(f->hs, &r);
+	exit_watch_free(w);
+	o.state_dir = dir;
+	CHECK_INT(exit_watch_new(&f->k, NULL, &host, &e, &o, &w), 0);
+	logbuf[0] = '\0';
+	CHECK_INT(round_at(1000), 0);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(round_at(60000), 0);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(round_at(61000), 1);
+	CHECK(routed("wgx-a"));
+	CHECK(strstr(logbuf, "b-west -> a-east: a-east (priority 10) comes before b-west") != NULL);
+	CHECK_INT(switches_journaled(), 1);
+	teardown();
+}
+
+static void test_all_down_blackhole_then_back(void)
+{
+	const struct hs_route *r;
+	int64_t t = 1000;
+
+	setup();
+	round_at(t);
+	prefix_parse("10.9.0.2", true, &f->unreachable[0]);
+	prefix_parse("10.9.0.3", true, &f->unreachable[1]);
+	f->n_unreachable = 2;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_BLACKHOLE && !r->ifname[0] && !r->has_prefsrc);
+	CHECK(strstr(logbuf, "a-east -> blackhole: every member is down (whenAllDown: blackhole)") != NULL);
+	{
+		struct journal j;
+
+		CHECK_INT(journal_read(dir, 0, &j, NULL), 0);
+		CHECK(j.n == 1 && !strcmp(j.entries[0].exit_to, "blackhole"));
+		journal_clear(&j);
+	}
+	/* b-west answers again: three answers, and the table leaves the blackhole at once */
+	f->n_unreachable = 1;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	CHECK(routed("wgx-b"));
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_UNICAST && r->has_prefsrc);
+	CHECK_INT(switches_journaled(), 2);
+	/* a watch of the group with whenAllDown: direct: a throw */
+	exit_watch_free(w);
+	grp.all_down = EXIT_ALL_DOWN_DIRECT;
+	CHECK_INT(exit_watch_new(&f->k, NULL, &host, &e, &(struct exit_watch_opts){ .state_dir = dir, .log = log_line },
+				 &w), 0);
+	f->n_unreachable = 2;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	r = table_route();
+	CHECK(r && r->type == HS_ROUTE_THROW);
+	teardown();
+}
+
+int main(void)
+{
+	RUN(test_first_route_and_failover);
+	RUN(test_route_failure_retried_and_journal_waits_for_lock);
+	RUN(test_stale_handshake_and_missing_device);
+	RUN(test_starts_from_the_kernels_route);
+	RUN(test_all_down_blackhole_then_back);
+	UNIT_DONE();
+}
