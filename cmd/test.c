@@ -62,6 +62,9 @@ static json_object *result_json(const struct test_result *res)
 		json_object_object_add(o, "decided_at", NULL);
 	}
 	json_object_object_add(o, "host", res->d.host ? json_object_new_string(res->d.host) : NULL);
+	json_object_object_add(o, "expect_exit", t->exit ? json_object_new_string(t->exit) : NULL);
+	json_object_object_add(o, "exit", res->d.exit_host ? json_object_new_string(res->d.exit_host) : NULL);
+	json_object_object_add(o, "exit_group", res->d.exit_group ? json_object_new_string(res->d.exit_group) : NULL);
 	if (res->r == 0 && res->d.forwarded) {
 		json_object_object_add(o, "forwarded_to",
 				       json_object_new_string(prefix_format_addr(&res->d.target, buf)));
@@ -84,6 +87,9 @@ static void result_text(const struct test_result *res, bool color)
 		printf("error: %s\n", res->d.why ? res->d.why : strerror(-res->r));
 	else if (res->passed)
 		printf("%s", res->d.accept ? "accept" : "drop");
+	else if (res->d.accept == t->expect_accept)
+		printf("expected to leave through exit %s, leaves through %s", t->exit,
+		       res->d.exit_host ? res->d.exit_host : res->d.exit_group ? "the lowest latency member" : "no exit");
 	else
 		printf("expected %s, got %s", t->expect_accept ? "accept" : "drop", res->d.accept ? "accept" : "drop");
 	if (res->r >= 0) {
@@ -97,6 +103,14 @@ static void result_text(const struct test_result *res, bool color)
 			printf("          decided at %s:%u:%u\n", res->d.loc.file, res->d.loc.line, res->d.loc.col);
 		printf("          test at %s:%u:%u\n", t->loc.file, t->loc.line, t->loc.col);
 	}
+}
+
+/* A test's "exit": the flow is accepted and leaves through that exit host. */
+static bool exit_matches(const struct test_result *res)
+{
+	const char *want = res->t->exit;
+
+	return !want || (res->d.accept && res->d.exit_host && !strcmp(res->d.exit_host, want));
 }
 
 /* Evaluates every test of every policy; fw_network compiled once per network. */
@@ -136,7 +150,7 @@ static int run_tests(const struct cmd_ctx *c, const struct model *m, struct test
 				r = -ENOMEM;
 				goto out;
 			}
-			t->passed = t->r == 0 && t->d.accept == t->t->expect_accept;
+			t->passed = t->r == 0 && t->d.accept == t->t->expect_accept && exit_matches(t);
 		}
 	}
 out:

@@ -140,6 +140,7 @@ void model_policy_clear(struct model_policy *pol)
 	for (size_t i = 0; i < pol->n_tests; i++) {
 		free(pol->tests[i].from);
 		free(pol->tests[i].to);
+		free(pol->tests[i].exit);
 	}
 	free(pol->tests);
 }

@@ -183,6 +183,10 @@ struct model_test {
 	unsigned proto;                /* exactly one FW_PROTO_* bit */
 	uint16_t port;                 /* tcp/udp; 0 for icmp */
 	bool expect_accept;
+	uint8_t family;                /* "family": the names' addresses of it; 0: IPv4 when both have one */
+	char *exit;                    /* "exit": the exit host the flow must leave through, or NULL */
+	struct wgf_loc exit_loc;
+	size_t exit_host;              /* resolved, or MODEL_NONE */
 };
 
 struct model_policy {

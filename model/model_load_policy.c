@@ -156,7 +156,7 @@ static void load_rules(struct loader *l, const struct ynode *seq, struct model_p
 
 static void load_tests(struct loader *l, const struct ynode *seq, struct model_policy *pol)
 {
-	static const char *const fields[] = { "from", "to", "protocol", "port", "expect" };
+	static const char *const fields[] = { "from", "to", "protocol", "port", "expect", "family", "exit" };
 
 	if (!want_type(l, seq, "tests", YNODE_SEQUENCE))
 		return;
@@ -174,7 +174,7 @@ static void load_tests(struct loader *l, const struct ynode *seq, struct model_p
 			continue;
 		pol->n_tests++;
 		t->loc = t->from_loc = t->to_loc = load_loc(l, it);
-		t->from_peer = t->from_host = t->to_peer = t->to_host = MODEL_NONE;
+		t->from_peer = t->from_host = t->to_peer = t->to_host = t->exit_host = MODEL_NONE;
 		check_fields(l, it, &NAME_LIST(fields), "test");
 		if (!(n = ynode_get(it, "from")))
 			load_missing(l, it, "from", "test");
@@ -202,6 +202,14 @@ static void load_tests(struct loader *l, const struct ynode *seq, struct model_p
 		} else if (want_string(l, n, "expect", &s) && want_choice(l, n, "expect", s, &model_actions, 0, &a)) {
 			t->expect_accept = a;
 		}
+		if ((n = ynode_get(it, "family")) && want_string(l, n, "family", &s)) {
+			if (!strcmp(s, "ipv4") || !strcmp(s, "ipv6"))
+				t->family = s[3] == '4' ? AF_INET : AF_INET6;
+			else
+				load_err(l, n, "\"family\" must be ipv4 or ipv6, not %s", diag_quote(s));
+		}
+		if ((n = ynode_get(it, "exit")) && want_string(l, n, "exit", &s))
+			t->exit = load_strdup(l, s), t->exit_loc = load_loc(l, n);
 	}
 }
 

@@ -96,6 +96,17 @@ static void check_test(struct loader *l, const struct name_index *hosts, const s
 	bool from_name, to_name;
 	uint8_t fam;
 
+	if (t->exit) {
+		long xi = name_index_find(hosts, t->exit);
+
+		if (xi < 0 || m->hosts[xi].network != net || m->hosts[xi].role != HOST_ROLE_EXIT) {
+			if (!l->incomplete)
+				validate_err(l, &t->exit_loc, "test: \"exit\" %s is not an exit Host of this network",
+					     diag_quote(t->exit));
+		} else {
+			t->exit_host = (size_t)xi;
+		}
+	}
 	if (!t->from || !t->to)
 		return;
 	from_name = resolve_endpoint(l, hosts, peers, net, t->from, &t->from_loc, &t->src, &t->from_peer, &t->from_host);
@@ -114,6 +125,8 @@ static void check_test(struct loader *l, const struct name_index *hosts, const s
 		fam = t->src.family;
 	else if (!to_name)
 		fam = t->dst.family;
+	else if (t->family)
+		fam = t->family;
 	else {
 		struct wgf_prefix x, y;
 		fam = name_address(m, t->from_peer, t->from_host, AF_INET, &x) &&

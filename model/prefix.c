@@ -1,6 +1,7 @@
 #include "model/prefix.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,4 +386,43 @@ bool endpoint_from_sockaddr(const struct sockaddr *sa, struct wgf_endpoint *out)
 		return true;
 	}
 	return false;
+}
+
+static int subtract_push(struct wgf_prefix **out, size_t *n, const struct wgf_prefix *p)
+{
+	struct wgf_prefix *v;
+
+	if ((*n & (*n - 1)) == 0) {   /* capacity doubles at powers of two */
+		v = realloc(*out, (*n ? 2 * *n : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*out = v;
+	}
+	(*out)[(*n)++] = *p;
+	return 0;
+}
+
+int prefix_subtract(const struct wgf_prefix *from, const struct wgf_prefix *minus, size_t n_minus,
+		    struct wgf_prefix **out, size_t *n)
+{
+	struct wgf_prefix half = *from;
+	bool partial = false;
+	int r;
+
+	prefix_mask(&half);
+	for (size_t i = 0; i < n_minus; i++) {
+		if (minus[i].family != from->family || !prefix_overlaps(&minus[i], &half))
+			continue;
+		if (prefix_contains(&minus[i], &half))
+			return 0;
+		partial = true;
+	}
+	if (!partial)
+		return subtract_push(out, n, &half);
+	half.len++;
+	r = prefix_subtract(&half, minus, n_minus, out, n);
+	if (r < 0)
+		return r;
+	half.addr[(half.len - 1) / 8] |= (uint8_t)(0x80 >> ((half.len - 1) % 8));
+	return prefix_subtract(&half, minus, n_minus, out, n);
 }

@@ -48,6 +48,12 @@ size_t prefix_sort_unique(struct wgf_prefix *v, size_t n);
  * sorted, without those inside another, two halves merged into their parent.
  * In place; returns the new count. */
 size_t prefix_aggregate(struct wgf_prefix *v, size_t n);
+/* The network prefixes covering from minus every prefix of minus (the
+ * AllowedIPs calculator's "everything but"), in address order, appended to
+ * *out and *n, which start as NULL and 0 (or hold only what earlier calls put
+ * there: the array grows at powers of two). 0 or -ENOMEM. */
+int prefix_subtract(const struct wgf_prefix *from, const struct wgf_prefix *minus, size_t n_minus,
+		    struct wgf_prefix **out, size_t *n);
 static inline size_t prefix_addr_len(uint8_t family) { return family == AF_INET6 ? 16 : 4; }
 static inline unsigned prefix_max_len(uint8_t family) { return family == AF_INET6 ? 128 : 32; }
 

@@ -75,11 +75,47 @@ static void print_interface(FILE *f, const struct model *m, const struct model_p
 	fprintf(f, "MTU = %u\n", primary->mtu);
 }
 
-/* What the device sends to its primary hub: everything, or what its access reaches. */
+/* Through an exit group: everything, "only" prefixes besides what its access
+ * reaches inside the network, or everything but the "except" prefixes. */
+static int exit_allowed(const struct model_exit_use *e, const struct fw_reach *reach, FILE *f)
+{
+	static const struct wgf_prefix all[2] = { { .family = AF_INET }, { .family = AF_INET6 } };
+	struct wgf_prefix *v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!e->n_only && !e->n_except) {
+		print_list(f, "AllowedIPs", all, 2, false);
+		return 0;
+	}
+	for (size_t i = 0; i < 2 && r >= 0 && e->n_except; i++)
+		r = prefix_subtract(&all[i], e->except, e->n_except, &v, &n);
+	for (size_t i = 0; i < reach->n + e->n_only && r >= 0 && e->n_only; i++) {
+		const struct wgf_prefix *p = i < reach->n ? &reach->p[i] : &e->only[i - reach->n];
+		struct wgf_prefix *w = n && (n & (n - 1)) ? v : realloc(v, (n ? 2 * n : 1) * sizeof(*v));
+
+		if (!w) {
+			r = -ENOMEM;
+			break;
+		}
+		v = w;
+		v[n++] = *p;
+	}
+	if (r >= 0) {
+		n = prefix_aggregate(v, n);
+		print_list(f, "AllowedIPs", v, n, false);
+	}
+	free(v);
+	return r;
+}
+
+/* What the device sends to its primary hub: everything, or what its access
+ * reaches; through an exit group as its "exit" says. */
 static int primary_allowed(const struct model *m, const struct model_peer *p, int64_t now, FILE *f)
 {
 	static const struct wgf_prefix all[2] = { { .family = AF_INET }, { .family = AF_INET6 } };
 	const struct model_host *primary = &m->hosts[p->hubs[0]];
+	const struct model_exit_use *e = model_peer_exit(m, p);
 	struct fw_network *fw = NULL;
 	struct fw_reach reach = { 0 };
 	int r;
@@ -88,7 +124,9 @@ static int primary_allowed(const struct model *m, const struct model_peer *p, in
 	if (r == 0)
 		r = fw_peer_reach(fw, (size_t)(p - m->peers), &reach);
 	if (r == 0) {
-		if (reach.internet && primary->role == HOST_ROLE_EXIT)
+		if (reach.internet && e && e->group != MODEL_NONE)
+			r = exit_allowed(e, &reach, f);
+		else if (reach.internet && !e && primary->role == HOST_ROLE_EXIT)
 			print_list(f, "AllowedIPs", all, 2, false);
 		else if (reach.n)
 			print_list(f, "AllowedIPs", reach.p, reach.n, false);

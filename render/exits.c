@@ -30,16 +30,41 @@ static uint32_t table_hash(const char *group, const char *slot)
 	return EXIT_TABLE_BASE + (uint32_t)(h % (EXIT_TABLE_MAX - EXIT_TABLE_BASE + 1));
 }
 
+static uint64_t rr_weight(const char *peer_name, const char *member)
+{
+	return fnv1a(fnv1a(FNV_SEED, peer_name), member);
+}
+
 size_t exit_rr_member(const struct exit_group_use *u, const char *peer_name)
 {
 	size_t best = 0;
 	uint64_t best_w = 0;
 
 	for (size_t i = 0; i < u->n_members; i++) {
-		uint64_t w = fnv1a(fnv1a(FNV_SEED, peer_name), u->members[i].name);
+		uint64_t w = rr_weight(peer_name, u->members[i].name);
 
 		if (i == 0 || w > best_w) {
 			best = i;
+			best_w = w;
+		}
+	}
+	return best;
+}
+
+size_t exit_group_choice(const struct model *m, const struct model_exit_group *g, const char *peer_name)
+{
+	size_t best = MODEL_NONE;
+	uint64_t best_w = 0;
+
+	if (!g->n_members || g->strategy == EXIT_STRATEGY_LATENCY)
+		return MODEL_NONE;
+	if (g->strategy == EXIT_STRATEGY_PRIORITY)
+		return g->members[0].host;
+	for (size_t i = 0; i < g->n_members; i++) {
+		uint64_t w = rr_weight(peer_name, m->hosts[g->members[i].host].meta.name);
+
+		if (best == MODEL_NONE || w > best_w) {
+			best = g->members[i].host;
 			best_w = w;
 		}
 	}

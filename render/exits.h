@@ -62,3 +62,7 @@ size_t exit_rr_member(const struct exit_group_use *u, const char *peer_name);
 /* The table of u for a round-robin slot (a member index), or its only table
  * (slot SIZE_MAX, or any slot of a group with one table). */
 const struct exit_table *exit_group_table(const struct exit_group_use *u, size_t slot);
+/* Offline, every member healthy: the member of group g a flow of peer_name
+ * leaves through (index into model.hosts), or MODEL_NONE when only measurement
+ * decides (latency). */
+size_t exit_group_choice(const struct model *m, const struct model_exit_group *g, const char *peer_name);

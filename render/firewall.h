@@ -91,6 +91,11 @@ struct fw_decision {
 	                                  "forward minecraft on host vps", "default drop: …" (owned) */
 	struct wgf_loc loc;            /* where the deciding rule was written; line 0 when implicit */
 	const char *host;              /* the host that decides (borrowed from the model), or NULL */
+	/* internet traffic it accepts: the exit host it leaves through (borrowed
+	 * from the model; NULL: not known offline, a latency group's choice), and
+	 * the exit group it goes through (NULL: none) */
+	const char *exit_host;
+	const char *exit_group;
 	bool forwarded;                /* a port forward applied: target is where it went */
 	struct wgf_prefix target;
 	uint16_t target_port;

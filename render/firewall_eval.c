@@ -2,6 +2,7 @@
  * packet first enters a wgf host from a tunnel, that host's from_tunnel chain rules. */
 #include "render/firewall_int.h"
 #include "model/str.h"
+#include "render/exits.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -106,6 +107,65 @@ static bool class_allows(const struct fw_network *fw, const struct fw_class *c, 
 	return false;
 }
 
+/* Where internet traffic of principal p that enters host at leaves (README
+ * "Exit groups"): through the exit group at routes p's source into, or at
+ * itself when it is an exit (through its own group when it has one:
+ * multi-hop); routed false: nothing sends it to the internet. */
+struct exit_path {
+	bool routed;
+	const struct model_exit_group *group;
+	size_t host;                   /* MODEL_NONE: decided by measurement (latency) */
+};
+
+static struct exit_path exit_path(const struct fw_network *fw, const struct fw_principal *p, size_t at)
+{
+	const struct model *m = fw->m;
+	const struct model_host *h = at < m->n_hosts ? &m->hosts[at] : NULL;
+	const char *name = p->name;
+	struct exit_path x = { .host = MODEL_NONE };
+	const struct model_exit_use *e = NULL;
+
+	if (!h)
+		return x;
+	if (!p->is_host) {
+		const struct model_peer *pe = &m->peers[p->index];
+
+		if (pe->n_hubs && pe->hubs[0] == at)
+			e = model_peer_exit(m, pe);
+	}
+	if (!e && h->role == HOST_ROLE_EXIT && h->exit.set)
+		e = &h->exit;
+	if (e && e->group != MODEL_NONE) {
+		x.routed = true;
+		x.group = &m->exit_groups[e->group];
+		x.host = exit_group_choice(m, x.group, name);
+	} else if (h->role == HOST_ROLE_EXIT) {
+		x.routed = true;
+		x.host = at;
+	}
+	return x;
+}
+
+/* " (leaving through exit exa of group eu)" when a group decides. */
+static int note_exit(const struct fw_network *fw, const struct exit_path *x, struct fw_decision *out)
+{
+	char *s;
+
+	out->exit_host = x->host != MODEL_NONE ? fw->m->hosts[x->host].meta.name : NULL;
+	out->exit_group = x->group ? x->group->meta.name : NULL;
+	if (!x->group)
+		return 0;
+	s = out->exit_host ? str_printf("%s, leaving through exit %s of group %s", out->why, out->exit_host,
+					 out->exit_group)
+			   : str_printf("%s, leaving through the exit of group %s with the lowest latency",
+					out->why, out->exit_group);
+	if (!s)
+		return -ENOMEM;
+	free(out->why);
+	out->why = s;
+	return 0;
+}
+
 /* The from_tunnel chain of host `at` (FW_NONE: unknown) for a packet of principal sp. */
 static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_prefix *src,
 		       const struct wgf_prefix *dst, size_t at, unsigned proto, uint16_t port,
@@ -115,7 +175,8 @@ static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_
 	const struct fw_principal *p = &fw->pr[sp];
 	const struct model_host *h = at < m->n_hosts ? &m->hosts[at] : NULL;
 	const char *hname = h ? h->meta.name : "?";
-	bool exit = h && h->role == HOST_ROLE_EXIT;
+	struct exit_path xp = exit_path(fw, p, at);
+	bool exit = xp.routed;
 	bool internet = !fw_pset_contains(&fw->internal, dst);
 	char d[PREFIX_STRLEN], *desc, *what;
 	int r;
@@ -131,7 +192,8 @@ static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_
 		if (ru->rule->accept && internet && !exit)
 			return decide(out, false, "hub %s is not an exit: nothing routes it to the internet "
 				      "(policy %s rule %zu accepts it)", hname, ru->policy->meta.name, ru->pos);
-		return decide(out, ru->rule->accept, "policy %s rule %zu", ru->policy->meta.name, ru->pos);
+		r = decide(out, ru->rule->accept, "policy %s rule %zu", ru->policy->meta.name, ru->pos);
+		return r < 0 || !ru->rule->accept || !internet ? r : note_exit(fw, &xp, out);
 	}
 	if (fw_pset_contains(&fw->internet_only, dst)) {
 		size_t dp = fw_principal_of(fw, dst);
@@ -152,6 +214,8 @@ static int eval_filter(const struct fw_network *fw, size_t sp, const struct wgf_
 		out->loc = p->is_host ? (struct wgf_loc){ 0 } : p->meta->loc;
 		r = decide(out, true, "access level %s of %s %s (%s)", access_level_name(p->level), kind(p),
 			   p->name, what);
+		if (r >= 0 && internet)
+			r = note_exit(fw, &xp, out);
 	} else if (p->cls != FW_NONE && internet && !exit &&
 		   (p->level == ACCESS_FULL || p->level == ACCESS_INTERNET_ONLY)) {
 		r = decide(out, false, "default drop: hub %s is not an exit: nothing routes it to the internet", hname);

@@ -7,6 +7,7 @@
  *   internet_only4/6           internet-only peers' addresses: only policy rules reach them
  *   r<n>_src4/6, r<n>_dst4/6   policy rule n's selectors
  *   internal4/6, own_lans4/6   not-the-internet (exits), this router's LANs
+ *   via_exit4/6                sources this host sends to the internet through exit groups
  *   src4/6                     source address -> jump c<j> (each class's addresses aggregated)
  *   fwd_addr4/6, fwd_port4/6   port forwards: to an address (port kept), to address . port
  *   c<j>                       what class j accepts; returns to the default drop
@@ -29,6 +30,7 @@ struct nft_ctx {
 	const struct fw_network *fw;
 	const struct model_host *h;
 	bool exit;
+	struct fw_pset via;            /* sources it sends through exit groups (not an exit itself) */
 	FILE *f;
 	bool *need_tun, *need_lan;     /* per scope: some class chain reads the set */
 };
@@ -302,6 +304,21 @@ static void print_forward_map(struct nft_ctx *c, int family, bool keep)
 	fputs(" }\n\t}\n\n", c->f);
 }
 
+/* An exit sends its peers to the internet; a host using exit groups only the
+ * sources it routes into them. */
+static void print_internet_accept(struct nft_ctx *c, int fam)
+{
+	if (!fw_family_internal(c->fw, fam))
+		return;
+	if (c->exit)
+		fprintf(c->f, "\t\t%s daddr != @internal%s accept comment \"internet\"\n", fam_ip(fam),
+			fam_digit(fam));
+	else if (fw_pset_has_family(&c->via, fam))
+		fprintf(c->f, "\t\t%s saddr @via_exit%s %s daddr != @internal%s accept comment "
+			"\"internet through an exit group\"\n", fam_ip(fam), fam_digit(fam), fam_ip(fam),
+			fam_digit(fam));
+}
+
 static void print_class_chain(struct nft_ctx *c, size_t j)
 {
 	const struct fw_network *fw = c->fw;
@@ -321,9 +338,7 @@ static void print_class_chain(struct nft_ctx *c, size_t j)
 			if (fw_pset_has_family(&cl->dns, fam))
 				fprintf(c->f, "\t\t%s daddr @c%zu_dns%s meta l4proto { tcp, udp } th dport %d accept "
 					"comment \"DNS\"\n", fam_ip(fam), j, fam_digit(fam), FW_DNS_PORT);
-			if (c->exit && fw_family_internal(fw, fam))
-				fprintf(c->f, "\t\t%s daddr != @internal%s accept comment \"internet\"\n", fam_ip(fam),
-					fam_digit(fam));
+			print_internet_accept(c, fam);
 			continue;
 		}
 		if (cl->own_lans) {
@@ -339,9 +354,8 @@ static void print_class_chain(struct nft_ctx *c, size_t j)
 			if (cl->level != ACCESS_VPN_ONLY && fw_pset_has_family(&fw->scopes[s].lan, fam))
 				fprintf(c->f, "\t\t%s daddr @s%zu_lan%s accept\n", fam_ip(fam), s, fam_digit(fam));
 		}
-		if (cl->level == ACCESS_FULL && c->exit && fw_family_internal(fw, fam))
-			fprintf(c->f, "\t\t%s daddr != @internal%s accept comment \"internet\"\n", fam_ip(fam),
-				fam_digit(fam));
+		if (cl->level == ACCESS_FULL)
+			print_internet_accept(c, fam);
 	}
 	fputs("\t}\n\n", c->f);
 }
@@ -533,11 +547,16 @@ static int render_body(struct nft_ctx *c)
 	print_class_sets(c);
 	print_internet_only_sets(c);
 	print_rule_sets(c);
-	if (c->exit)
-		for (size_t i = 0; i < 2; i++)
-			if (fw_family_internal(fw, families[i]))
-				print_set(c->f, families[i] == AF_INET ? "internal4" : "internal6", families[i],
-					  &fw->internal, "tunnel pools and LANs: not the internet");
+	for (size_t i = 0; i < 2; i++) {
+		if (!fw_family_internal(fw, families[i]))
+			continue;
+		if (c->exit || fw_pset_has_family(&c->via, families[i]))
+			print_set(c->f, families[i] == AF_INET ? "internal4" : "internal6", families[i],
+				  &fw->internal, "tunnel pools and LANs: not the internet");
+		if (!c->exit && fw_pset_has_family(&c->via, families[i]))
+			print_set(c->f, families[i] == AF_INET ? "via_exit4" : "via_exit6", families[i], &c->via,
+				  "sources sent to the internet through exit groups");
+	}
 	r = print_own_lans(c);
 	if (r < 0)
 		return r;
@@ -697,6 +716,32 @@ static int render_items(struct nft_ctx *c, struct hs_firewall *out)
 	return items_masquerade(c, out);
 }
 
+/* The peers whose primary hub h is and whose exit is a group (h routes them
+ * into its tables: render_exit_host.c). */
+static int via_exit_sources(const struct fw_network *fw, const struct model_host *h, struct fw_pset *out)
+{
+	const struct model *m = fw->m;
+	size_t hi = model_host_index(m, h);
+	int r = 0;
+
+	for (size_t i = 0; i < m->n_peers && r >= 0 && m->n_exit_groups; i++) {
+		const struct model_peer *p = &m->peers[i];
+		const struct model_exit_use *e;
+
+		if (p->network != h->network || !p->n_hubs || p->hubs[0] != hi || fw->peer_pr[i] == FW_NONE)
+			continue;
+		e = model_peer_exit(m, p);
+		if (!e || e->group == MODEL_NONE)
+			continue;
+		r = fw_pset_add_list(out, p->addresses, p->n_addresses);
+		if (r >= 0)
+			r = fw_pset_add_list(out, p->lans, p->n_lans);
+	}
+	if (r >= 0)
+		fw_pset_normalize(out);
+	return r;
+}
+
 int fw_render_host(const struct fw_network *fw, const struct model_host *h, struct hs_firewall *out)
 {
 	struct nft_ctx c = { .fw = fw, .h = h };
@@ -708,6 +753,9 @@ int fw_render_host(const struct fw_network *fw, const struct model_host *h, stru
 	if (h->network != fw->network || !ifname_safe(h->ifname))
 		goto out;
 	c.exit = h->role == HOST_ROLE_EXIT;
+	r = c.exit ? 0 : via_exit_sources(fw, h, &c.via);
+	if (r < 0)
+		goto out;
 	r = -ENOMEM;
 	c.f = open_memstream(&body, &len);
 	if (!c.f)
@@ -726,6 +774,7 @@ int fw_render_host(const struct fw_network *fw, const struct model_host *h, stru
 out:
 	free(c.need_tun);
 	free(c.need_lan);
+	fw_pset_free(&c.via);
 	free(body);
 	if (r < 0)
 		hs_firewall_clear(out);

@@ -1,6 +1,7 @@
 /* Model -> desired HostState for one host (README "Topology: what each host gets"). */
 #include "render/render_int.h"
 #include "render/firewall.h"
+#include "render/exits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ int render_host(const struct model *m, const struct model_host *h,
 		const struct render_opts *o, struct host_state **out)
 {
 	struct render_ctx c = { .m = m, .h = h, .o = o, .serving = MODEL_NONE };
+	struct render_exits ex = { 0 };
 	const struct model_network *n;
 	int r;
 
@@ -138,10 +140,16 @@ int render_host(const struct model *m, const struct model_host *h,
 			goto out;
 	}
 	r = render_peers(&c);
+	if (r >= 0)
+		r = render_exit_side(&c);
+	if (r >= 0)
+		r = render_exit_host(&c, &ex);
 	if (r < 0)
 		goto out;
-	hoststate_normalize(c.hs);
+	c.dev = &c.hs->devices[0];
 	r = render_routes(&c);
+	if (r >= 0)
+		r = render_exit_rules(&c, &ex);
 	if (r < 0)
 		goto out;
 	r = render_sysctls(&c);
@@ -158,7 +166,9 @@ int render_host(const struct model *m, const struct model_host *h,
 	c.hs = NULL;
 	r = 0;
 out:
+	render_exits_clear(&ex);
 	free(c.entry);
+	free(c.exit_user);
 	hoststate_free(c.hs);
 	return r;
 }

@@ -15,7 +15,22 @@ struct render_ctx {
 	struct hs_device *dev;
 	size_t serving;                /* attached: the hub that carries the network; else MODEL_NONE */
 	size_t *entry;                 /* per model host: its index in dev->peers, or MODEL_NONE */
+	bool *exit_user;               /* an exit: per model host, does it send through this exit */
 };
+
+struct render_exits;
+
+/* An exit's entries for the hosts that send through it (render_exit_side.c). */
+int render_exit_side(struct render_ctx *c);
+/* A host using exit groups: fills *ex (render_exits), makes a tunnel device
+ * per member and moves what the main device routed to a member onto it
+ * (render_exit_host.c). Before render_routes. */
+int render_exit_host(struct render_ctx *c, struct render_exits *ex);
+/* The groups' tables (switched default routes) and the policy rules. */
+int render_exit_rules(struct render_ctx *c, const struct render_exits *ex);
+/* The fwmark of h's tunnels: the network's, else EXIT_FWMARK_DEFAULT when h sends
+ * its own traffic through an exit group. */
+uint32_t render_exit_fwmark(const struct model *m, const struct model_host *h);
 
 /* The device's peers: the hosts it peers with directly, the peers attached to
  * it, and everything else of its network on the entry that reaches it. */

@@ -1,4 +1,5 @@
 #include "reconcile/host/pipeline.h"
+#include "render/exits.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -240,6 +241,7 @@ static int diff_desired(const struct model *m, const struct model_host *h, const
 			struct peer_notices *notices, struct plan **plan, struct wgf_error *err)
 {
 	struct diff_opts dopts = {0};
+	struct render_exits ex;
 	int r;
 
 	if (rec) {
@@ -264,6 +266,15 @@ static int diff_desired(const struct model *m, const struct model_host *h, const
 	}
 	(*plan)->notices = *notices;
 	*notices = (struct peer_notices){0};
+	r = render_exits(m, h, &ex);
+	if (r >= 0)
+		r = plan_exit_groups_make(&ex, (*plan)->observed, &(*plan)->exit_groups);
+	render_exits_clear(&ex);
+	if (r < 0) {
+		plan_free(*plan);
+		*plan = NULL;
+		return wgf_error_set(err, r, NULL);
+	}
 	free((*plan)->host_name);
 	(*plan)->host_name = strdup(h->meta.name);
 	(*plan)->source = strdup(m->source);

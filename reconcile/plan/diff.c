@@ -816,6 +816,7 @@ void plan_free(struct plan *p)
 	free(p->commit);
 	free(p->tree);
 	peer_notices_clear(&p->notices);
+	plan_exit_groups_clear(&p->exit_groups);
 	free(p);
 }
 

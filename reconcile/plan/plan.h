@@ -23,6 +23,7 @@
 
 #include "model/error.h"
 #include "model/hoststate.h"
+#include "reconcile/plan/plan_exits.h"
 #include "render/render.h"
 
 struct fw_record;   /* reconcile/plan/fw_record.h */
@@ -130,6 +131,9 @@ struct plan {
 	/* The device key is this host's prepared next key (wgf host rotate), which
 	 * the Host's publicKey names; applying the plan makes it the key file. */
 	bool next_key;
+	/* The exit groups the host routes through (information, not changes);
+	 * owned, filled by the caller of the diff. */
+	struct plan_exit_groups exit_groups;
 };
 
 struct diff_opts {

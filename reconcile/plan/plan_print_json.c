@@ -294,6 +294,74 @@ struct json_object *peer_notices_json(const struct peer_notices *n)
 	return arr;
 }
 
+static struct json_object *exit_table_json(const struct plan_exit_group *g, const struct plan_exit_table *t)
+{
+	struct json_object *o = json_object_new_object();
+	const char *member = plan_exit_table_member(g, t);
+	const char *state = !t->observed ? "missing" : member ? "member" :
+			    t->type == HS_ROUTE_BLACKHOLE ? "blackhole" : t->type == HS_ROUTE_THROW ? "direct" : "other";
+
+	if (!o || json_put(o, "table", json_object_new_int64(t->table)) < 0 ||
+	    json_put_str(o, "share_of", t->slot) < 0 ||
+	    json_put_str(o, "state", state) < 0 ||
+	    json_put_str(o, "in_use", member) < 0 ||
+	    json_put_str(o, "interface", t->observed && t->in_use[0] ? t->in_use : NULL) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *exit_group_json(const struct plan_exit_group *g)
+{
+	struct json_object *o = json_object_new_object(), *members = json_object_new_array(),
+			   *tables = json_object_new_array();
+
+	if (!o || !members || !tables)
+		goto fail;
+	for (size_t i = 0; i < g->n_members; i++) {
+		struct json_object *m = json_object_new_object();
+
+		if (json_push(members, m) < 0 || json_put_str(m, "host", g->members[i].host) < 0 ||
+		    json_put_str(m, "interface", g->members[i].ifname) < 0 ||
+		    json_put(m, "priority", json_object_new_int(g->members[i].priority)) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < g->n_tables; i++)
+		if (json_push(tables, exit_table_json(g, &g->tables[i])) < 0)
+			goto fail;
+	if (json_put_str(o, "name", g->name) < 0 || json_put_str(o, "strategy", g->strategy) < 0 ||
+	    json_put_str(o, "when_all_down", g->all_down) < 0)
+		goto fail;
+	if (json_put(o, "members", members) < 0) {
+		members = NULL;
+		goto fail;
+	}
+	members = NULL;
+	if (json_put(o, "tables", tables) < 0) {
+		tables = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	json_object_put(members);
+	json_object_put(tables);
+	json_object_put(o);
+	return NULL;
+}
+
+static struct json_object *exit_groups_json(const struct plan_exit_groups *gs)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < gs->n; i++)
+		if (json_push(arr, exit_group_json(&gs->v[i])) < 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	return arr;
+}
+
 struct json_object *plan_to_json(const struct plan *p)
 {
 	struct json_object *root = json_object_new_object(), *summary = NULL, *changes = NULL;
@@ -329,6 +397,8 @@ struct json_object *plan_to_json(const struct plan *p)
 		goto fail;
 	/* only when set: the plans of every other run read as before */
 	if (p->next_key && json_put(root, "next_key", json_object_new_boolean(true)) < 0)
+		goto fail;
+	if (p->exit_groups.n && json_put(root, "exit_groups", exit_groups_json(&p->exit_groups)) < 0)
 		goto fail;
 	return root;
 fail:

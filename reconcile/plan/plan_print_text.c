@@ -372,6 +372,45 @@ static void print_notices(const struct text_out *t)
 	print_notice_section(t, false);
 }
 
+static void print_exit_table(FILE *f, const struct plan_exit_group *g, const struct plan_exit_table *t)
+{
+	const char *member = plan_exit_table_member(g, t);
+
+	fprintf(f, "    table %u", t->table);
+	if (t->slot)
+		fprintf(f, " (%s's share)", t->slot);
+	if (!t->observed)
+		fputs(": not made yet\n", f);
+	else if (member)
+		fprintf(f, ": %s (%s)\n", member, t->in_use);
+	else if (t->type == HS_ROUTE_BLACKHOLE)
+		fputs(": blackhole (every member down)\n", f);
+	else if (t->type == HS_ROUTE_THROW)
+		fputs(": direct (every member down)\n", f);
+	else
+		fprintf(f, ": %s (not a member)\n", t->in_use);
+}
+
+/* Information, not changes: which member a table uses is wgf watch's choice. */
+static void print_exit_groups(const struct plan *p, FILE *f)
+{
+	const struct plan_exit_groups *gs = &p->exit_groups;
+
+	if (!gs->n)
+		return;
+	fputs("\nExit groups (the member in use is wgf watch's choice, not a change):\n", f);
+	for (size_t i = 0; i < gs->n; i++) {
+		const struct plan_exit_group *g = &gs->v[i];
+
+		fprintf(f, "  %s (%s; all down: %s):", g->name, g->strategy, g->all_down);
+		for (size_t j = 0; j < g->n_members; j++)
+			fprintf(f, "%s %s", j ? "," : "", g->members[j].host);
+		fputc('\n', f);
+		for (size_t j = 0; j < g->n_tables; j++)
+			print_exit_table(f, g, &g->tables[j]);
+	}
+}
+
 void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE *f)
 {
 	struct text_out t = { .f = f, .color = o && o->color, .notices = &p->notices };
@@ -387,6 +426,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 		if (p->next_key)
 			fputs("The device already runs the prepared next key (wgf host rotate) that the Host's "
 			      "publicKey names; applying makes it the key file.\n", f);
+		print_exit_groups(p, f);
 		print_notices(&t);
 		return;
 	}
@@ -440,6 +480,7 @@ void plan_print_text(const struct plan *p, const struct plan_print_opts *o, FILE
 				print_action(&t, &p->actions[i]);
 	}
 
+	print_exit_groups(p, f);
 	print_notices(&t);
 	fputc('\n', f);
 	fputs(t.color ? C_BOLD : "", f);
