@@ -28,7 +28,8 @@ static const char help[] =
 	"each table uses are written to <state-dir>/" EXIT_STATE_FILE " for `wgf status`.\n\n"
 	"The repository is PATH or --repo/--ref; without them, the revision `wgf\n"
 	"reconcile` last applied (<state-dir>/mirror.git). It runs until SIGTERM or\n"
-	"SIGINT (exit 0) and reads the repository again on SIGHUP.\n\n"
+	"SIGINT (exit 0) and reads the repository again on SIGHUP, and (following\n"
+	"reconcile) within 10 s of reconcile applying another revision.\n\n"
 	"  --once             one probe round, then exit (with --json: print the state)\n"
 	"  --interval-scale F multiply every health duration (interval, timeout, hold)\n"
 	"                     by F, e.g. 0.1 (tests)\n"
@@ -108,6 +109,9 @@ static int watch_parse(struct watch *wt, int argc, char **argv)
 	wt->from_mirror = optind >= argc && !wt->c.repo;
 	return cmd_ctx_positional(&wt->c, argc, argv) < 0 ? -1 : 1;
 }
+
+/* How often a watch that follows reconcile's revision looks for a new one. */
+#define WATCH_FOLLOW_MS 10000
 
 /* No source given: the revision reconcile last applied, from its mirror. */
 static int watch_source(struct watch *wt)
@@ -206,21 +210,48 @@ static int watch_print_state(const struct watch *wt)
 	return text ? 0 : -1;
 }
 
-/* Rounds until SIGTERM or SIGINT; SIGHUP loads the repository again. */
+/* Following reconcile: has it applied another revision than the one watched? */
+static bool applied_moved(const struct watch *wt)
+{
+	struct wgf_error err = {0};
+	struct loopstate ls;
+	bool moved;
+
+	if (!wt->from_mirror || loopstate_load(wt->c.state_dir, &ls, &err) < 0) {
+		wgf_error_clear(&err);
+		return false;
+	}
+	moved = ls.last_applied.revision && strcmp(ls.last_applied.revision, wt->revision);
+	loopstate_clear(&ls);
+	return moved;
+}
+
+/* Rounds until SIGTERM or SIGINT; SIGHUP loads the repository again, and so
+ * does a revision reconcile applied since (checked every WATCH_FOLLOW_MS). */
 static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 {
+	int64_t followed = clock_ms(CLOCK_MONOTONIC);
+
 	for (;;) {
-		/* no group: only a signal wakes it */
-		int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, clock_ms(CLOCK_MONOTONIC)) : 3600000;
+		/* no group: only a signal (or reconcile, when following it) wakes it */
+		int64_t idle = wt->from_mirror ? WATCH_FOLLOW_MS : 3600000;
+		int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, clock_ms(CLOCK_MONOTONIC)) : idle;
 		struct timespec ts = { .tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000 };
 		int sig = sigtimedwait(sigs, NULL, &ts);
+		int64_t now = clock_ms(CLOCK_MONOTONIC);
+		bool moved = false;
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return 0;
-		if (sig == SIGHUP) {
+		if (sig != SIGHUP && now - followed >= WATCH_FOLLOW_MS) {
+			followed = now;
+			moved = applied_moved(wt);
+		}
+		if (sig == SIGHUP || moved) {
 			struct watched x;
 
-			fprintf(stderr, "wgf watch: SIGHUP: reading the repository again\n");
+			fprintf(stderr, "wgf watch: %s: reading the repository again\n",
+				sig == SIGHUP ? "SIGHUP" : "reconcile applied another revision");
 			if (watch_load(wt, k, &x) < 0) {
 				fprintf(stderr, "wgf watch: keeping what it watched before\n");
 				continue;
