@@ -220,15 +220,22 @@ fi
 # exa_wg_pid: exa's wireguard-go (its only WireGuard process)
 exa_wg_pid() { ip netns pids "$(lab_ns exa)" | while read -r p; do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && echo "$p"; done | head -n 1; }
-# resumed_after LOG T: seconds from T (epoch s) to the first reply after it
+# resumed_after LOG T: seconds from T (epoch s) to the end of the outage that
+# follows it: the first reply after the longest silence (over 0.5 s, pings go
+# every 0.1 s) among the replies from T on (replies in flight at T come first)
 resumed_after() {
 	python3 - "$1" "$2" <<'PY'
 import re, sys
 t = float(sys.argv[2])
-for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from", open(sys.argv[1]).read(), re.M):
-    if float(m.group(1)) > t:
-        print("%.3f" % (float(m.group(1)) - t)); sys.exit(0)
-sys.exit(1)
+ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from", open(sys.argv[1]).read(), re.M)]
+ts = [x for x in ts if x > t - 1]
+best = None
+for a, b in zip([t] + ts, ts):
+    if b > t and b - max(a, t) > 0.5 and (best is None or b - max(a, t) > best[0]):
+        best = (b - max(a, t), b)
+if best is None:
+    sys.exit(1)
+print("%.3f" % (best[1] - t))
 PY
 }
 : >"$LAB_DIR/trials"
