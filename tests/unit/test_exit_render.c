@@ -379,8 +379,38 @@ out:
 	model_free(m);
 }
 
+/* A router behind a hub (whose peers use eu too) with its own full tunnel
+ * through eu: on the exit,
+ * its address and LAN are on its own entry (it calls from its exit tunnel),
+ * not on the hub's, which carries them in the mesh otherwise. */
+static void test_exit_side_host_behind_hub(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU
+			       DOC("Host", "rt", "role: router, publicKey: " K4 ", hubs: [hub], "
+				   "addresses: [10.9.0.6/16], lans: [192.168.78.0/24], exit: eu")
+			       DOC("Peer", "lap", "publicKey: " K5 ", addresses: [10.9.1.1], hubs: [hub], exit: eu"));
+	struct host_state *hs = m ? render(m, "exa") : NULL;
+	const struct hs_device *d;
+	const struct hs_peer *hub, *rt;
+
+	if (!hs)
+		goto out;
+	d = hoststate_find_device(hs, "wg0");
+	hub = peer_named(d, "hub");
+	rt = peer_named(d, "rt");
+	CHECK(hub && rt);
+	CHECK(rt && has_allowed(rt, "10.9.0.6/32") && has_allowed(rt, "192.168.78.0/24"));
+	CHECK(rt && rt->endpoint.family == 0);
+	CHECK(hub && !has_allowed(hub, "10.9.0.6/32") && !has_allowed(hub, "192.168.78.0/24"));
+	CHECK(hub && has_allowed(hub, "10.9.0.1/32") && has_allowed(hub, "10.9.1.1/32"));
+out:
+	hoststate_free(hs);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_exit_side_host_behind_hub);
 	RUN(test_shared_members);
 	RUN(test_hub_tunnels);
 	RUN(test_hub_tables_and_rules);
