@@ -160,6 +160,19 @@ static void test_hub_tunnels(void)
 	/* what exa's entry carried goes to its tunnel */
 	CHECK(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32") &&
 	      !strcmp(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32")->ifname, "wgx-exa"));
+	/* from the hub's tunnel address: the tunnel has none, and another device's
+	 * (the underlay's) is not in the exit's allowed IPs */
+	CHECK(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32") &&
+	      route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32")->has_prefsrc);
+	{
+		const struct hs_route *r6 = route_to(hs, HS_ROUTE_TABLE_MAIN, "fd09::2/128");
+		char a[PREFIX_STRLEN] = "";
+
+		CHECK(r6 && r6->has_prefsrc);
+		if (r6 && r6->has_prefsrc)
+			prefix_format_addr(&r6->prefsrc, a);
+		CHECK_STR(a, "fd09::1");
+	}
 	CHECK(!hoststate_find_device(hs, "wgx-hub"));
 out:
 	hoststate_free(hs);
@@ -408,8 +421,33 @@ out:
 	model_free(m);
 }
 
+/* Multi-hop: an exit (exc) whose own exit is eu masquerades its peers to the
+ * internet, but not into its tunnels to eu's members: they carry its tunnel
+ * addresses (a masqueraded source there is not in the member's allowed IPs). */
+static void test_multi_hop_masquerade(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU
+			       DOC("Host", "exc", "role: exit, publicKey: " K4 ", endpoint: \"192.0.2.4:51820\", "
+				   "addresses: [10.9.0.4/16], exit: eu"));
+	struct host_state *hs = m ? render(m, "exc") : NULL;
+	struct host_state *hsa = m ? render(m, "exa") : NULL;
+
+	if (!hs || !hsa)
+		goto out;
+	CHECK(hs->firewall.body && strstr(hs->firewall.body,
+		"oifname != { \"wg0\", \"wgx-exa\", \"wgx-exb\" } ip saddr @internal4 ip daddr != @internal4 masquerade"));
+	/* an exit with no exit of its own: its interface alone, as before */
+	CHECK(hsa->firewall.body && strstr(hsa->firewall.body,
+		"oifname != \"wg0\" ip saddr @internal4 ip daddr != @internal4 masquerade"));
+out:
+	hoststate_free(hs);
+	hoststate_free(hsa);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_multi_hop_masquerade);
 	RUN(test_exit_side_host_behind_hub);
 	RUN(test_shared_members);
 	RUN(test_hub_tunnels);
