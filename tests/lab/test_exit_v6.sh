@@ -157,6 +157,11 @@ nsenter --net="/run/netns/$(lab_ns hub)" --mount="$LAB_DIR/mnt/hub" -- \
 	"$WGF" watch --host hub "$repo" >"$LAB_DIR/watch.log" 2>&1 &
 WATCH_PID=$!
 
+conv=1
+for h in exa exb hub; do
+	wgf_on "$h" plan "$repo" >"$LAB_DIR/plan.$h" 2>&1 || { conv=0; sed "s/^/#   plan $h: /" "$LAB_DIR/plan.$h" | tail -n 8; }
+done
+check "plan is empty on the exits and the hub (watch running on the hub)" test $conv = 1
 check "v1 pings the IPv6 internet" pings v1 2001:db8:ff::100
 check "v1 leaves through exa (inet sees exa's IPv6 address: exa masquerades)" \
 	retry 20 bash -c 'test "$(whoami v1)" = 2001:db8:ff::2'
