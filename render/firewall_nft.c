@@ -18,6 +18,7 @@
  * The number of rules never depends on the number of peers; the source maps' size
  * depends on the address layout and the number of classes. */
 #include "render/firewall_int.h"
+#include "render/exits.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +32,7 @@ struct nft_ctx {
 	const struct model_host *h;
 	bool exit;
 	struct fw_pset via;            /* sources it sends through exit groups (not an exit itself) */
+	struct render_exits tunnels;   /* an exit's own exit groups (multi-hop): not its internet */
 	FILE *f;
 	bool *need_tun, *need_lan;     /* per scope: some class chain reads the set */
 };
@@ -484,6 +486,33 @@ static bool lans_have_family(const struct model_host *h, int family)
 	return false;
 }
 
+static bool tunnel_seen(const struct render_exits *ex, size_t g, size_t i)
+{
+	for (size_t k = 0; k <= g; k++)
+		for (size_t j = 0; j < (k == g ? i : ex->groups[k].n_members); j++)
+			if (!strcmp(ex->groups[k].members[j].ifname, ex->groups[g].members[i].ifname))
+				return true;
+	return false;
+}
+
+/* What an exit does not masquerade into: its own interface, and the tunnels
+ * to the members of its own exit groups (they carry its tunnel addresses). */
+static void print_not_internet(struct nft_ctx *c)
+{
+	const struct render_exits *ex = &c->tunnels;
+
+	if (!ex->n_groups) {
+		fprintf(c->f, "\"%s\"", c->h->ifname);
+		return;
+	}
+	fprintf(c->f, "{ \"%s\"", c->h->ifname);
+	for (size_t g = 0; g < ex->n_groups; g++)
+		for (size_t i = 0; i < ex->groups[g].n_members; i++)
+			if (!tunnel_seen(ex, g, i))
+				fprintf(c->f, ", \"%s\"", ex->groups[g].members[i].ifname);
+	fputs(" }", c->f);
+}
+
 static void print_nat_chains(struct nft_ctx *c)
 {
 	const struct model_host *h = c->h;
@@ -514,9 +543,12 @@ static void print_nat_chains(struct nft_ctx *c)
 		int fam = families[i];
 		const char *ip = fam_ip(fam), *d = fam_digit(fam);
 
-		if (c->exit && fw_family_internal(c->fw, fam))
-			fprintf(c->f, "\t\toifname != \"%s\" %s saddr @internal%s %s daddr != @internal%s "
-				"masquerade comment \"exit\"\n", wg, ip, d, ip, d);
+		if (c->exit && fw_family_internal(c->fw, fam)) {
+			fputs("\t\toifname != ", c->f);
+			print_not_internet(c);
+			fprintf(c->f, " %s saddr @internal%s %s daddr != @internal%s masquerade comment \"exit\"\n",
+				ip, d, ip, d);
+		}
 		if (h->role == HOST_ROLE_ROUTER && h->masquerade && lans_have_family(h, fam))
 			fprintf(c->f, "\t\tiifname \"%s\" oifname != \"%s\" %s daddr @own_lans%s masquerade "
 				"comment \"LANs\"\n", wg, wg, ip, d);
@@ -753,7 +785,7 @@ int fw_render_host(const struct fw_network *fw, const struct model_host *h, stru
 	if (h->network != fw->network || !ifname_safe(h->ifname))
 		goto out;
 	c.exit = h->role == HOST_ROLE_EXIT;
-	r = c.exit ? 0 : via_exit_sources(fw, h, &c.via);
+	r = c.exit ? render_exits(fw->m, h, &c.tunnels) : via_exit_sources(fw, h, &c.via);
 	if (r < 0)
 		goto out;
 	r = -ENOMEM;
@@ -775,6 +807,7 @@ out:
 	free(c.need_tun);
 	free(c.need_lan);
 	fw_pset_free(&c.via);
+	render_exits_clear(&c.tunnels);
 	free(body);
 	if (r < 0)
 		hs_firewall_clear(out);

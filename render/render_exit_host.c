@@ -287,8 +287,12 @@ static int member_tunnel(struct render_ctx *c, const struct exit_member_use *mu)
 		prefix_mask(&moved[j]);
 	n_moved = prefix_sort_unique(moved, n_moved);
 	for (size_t j = 0; j < n_moved && r >= 0; j++) {
-		struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .dst = moved[j] };
+		const struct wgf_prefix *src = first_of(c->h, moved[j].family);
+		struct hs_route rt = { .table = HS_ROUTE_TABLE_MAIN, .dst = moved[j], .has_prefsrc = src != NULL };
 
+		/* the tunnel has no address: without one, the kernel picks another device's */
+		if (src)
+			rt.prefsrc = prefix_host(src);
 		memcpy(rt.ifname, mu->ifname, IFNAMSIZ);
 		r = hoststate_add_route(c->hs, &rt);
 	}

@@ -51,7 +51,33 @@ static int entry_for(struct render_ctx *c, size_t hi, struct hs_peer **out)
 	return 0;
 }
 
-static int add_sources(struct render_ctx *c, size_t hi, const struct wgf_prefix *v, size_t n, bool host_bits)
+/* What a host sends through this exit: each prefix stays on that host's entry
+ * only (drop_elsewhere). */
+struct claims {
+	struct claim {
+		size_t host;
+		struct wgf_prefix prefix;
+	} *v;
+	size_t n, cap;
+};
+
+static int claim(struct claims *cl, size_t hi, const struct wgf_prefix *p)
+{
+	if (cl->n == cl->cap) {
+		size_t cap = cl->cap ? 2 * cl->cap : 16;
+		struct claim *v = reallocarray(cl->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cl->v = v;
+		cl->cap = cap;
+	}
+	cl->v[cl->n++] = (struct claim){ .host = hi, .prefix = *p };
+	return 0;
+}
+
+static int add_sources(struct render_ctx *c, struct claims *cl, size_t hi, const struct wgf_prefix *v, size_t n,
+		       bool host_bits)
 {
 	struct hs_peer *hp = NULL;
 	int r = entry_for(c, hi, &hp);
@@ -63,35 +89,30 @@ static int add_sources(struct render_ctx *c, size_t hi, const struct wgf_prefix 
 
 		prefix_mask(&a);
 		r = hs_peer_add_allowed_ip(hp, &a);
+		if (r >= 0)
+			r = claim(cl, hi, &a);
 	}
 	hp->endpoint.family = 0;
 	return r;
 }
 
-/* A prefix on two entries would move between them on every apply: the
- * sending host's entry keeps it. */
-static void drop_elsewhere(struct render_ctx *c)
+/* A prefix on two entries would move between them on every apply: the entry
+ * of the host that sends it through this exit keeps it. (Another entry may
+ * carry it too, as the hub of a host that sends its own traffic here does.) */
+static void drop_elsewhere(struct render_ctx *c, const struct claims *cl)
 {
-	for (size_t hi = 0; hi < c->m->n_hosts; hi++) {
-		const struct hs_peer *keep;
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct hs_peer *keep = &c->dev->peers[c->entry[cl->v[i].host]];
 
-		if (!c->exit_user || !c->exit_user[hi] || c->entry[hi] == MODEL_NONE)
-			continue;
-		keep = &c->dev->peers[c->entry[hi]];
 		for (size_t e = 0; e < c->dev->n_peers; e++) {
 			struct hs_peer *o = &c->dev->peers[e];
 			size_t w = 0;
 
 			if (o == keep)
 				continue;
-			for (size_t j = 0; j < o->n_allowed_ips; j++) {
-				bool dup = false;
-
-				for (size_t k = 0; k < keep->n_allowed_ips && !dup; k++)
-					dup = !prefix_cmp(&o->allowed_ips[j], &keep->allowed_ips[k]);
-				if (!dup)
+			for (size_t j = 0; j < o->n_allowed_ips; j++)
+				if (prefix_cmp(&o->allowed_ips[j], &cl->v[i].prefix))
 					o->allowed_ips[w++] = o->allowed_ips[j];
-			}
 			o->n_allowed_ips = w;
 		}
 	}
@@ -101,22 +122,19 @@ int render_exit_side(struct render_ctx *c)
 {
 	const struct model *m = c->m;
 	int64_t now = c->o ? c->o->now : 0;
+	struct claims cl = { 0 };
 	int r = 0;
 
 	if (c->h->role != HOST_ROLE_EXIT || !m->n_exit_groups)
 		return 0;
-	c->exit_user = calloc(m->n_hosts, sizeof(*c->exit_user));
-	if (!c->exit_user)
-		return -ENOMEM;
 	for (size_t hi = 0; hi < m->n_hosts && r >= 0; hi++) {
 		const struct model_host *h = &m->hosts[hi];
 
 		if (hi == c->host_index || h->network != c->h->network || !through_me(c, &h->exit))
 			continue;
-		c->exit_user[hi] = true;
-		r = add_sources(c, hi, h->addresses, h->n_addresses, true);
+		r = add_sources(c, &cl, hi, h->addresses, h->n_addresses, true);
 		if (r >= 0)
-			r = add_sources(c, hi, h->lans, h->n_lans, false);
+			r = add_sources(c, &cl, hi, h->lans, h->n_lans, false);
 	}
 	for (size_t i = 0; i < m->n_peers && r >= 0; i++) {
 		const struct model_peer *p = &m->peers[i];
@@ -125,12 +143,12 @@ int render_exit_side(struct render_ctx *c)
 		if (p->network != c->h->network || hi == MODEL_NONE || hi == c->host_index ||
 		    !render_peer_active(p, now) || !through_me(c, model_peer_exit(m, p)))
 			continue;
-		c->exit_user[hi] = true;
-		r = add_sources(c, hi, p->addresses, p->n_addresses, false);
+		r = add_sources(c, &cl, hi, p->addresses, p->n_addresses, false);
 		if (r >= 0)
-			r = add_sources(c, hi, p->lans, p->n_lans, false);
+			r = add_sources(c, &cl, hi, p->lans, p->n_lans, false);
 	}
 	if (r >= 0)
-		drop_elsewhere(c);
+		drop_elsewhere(c, &cl);
+	free(cl.v);
 	return r;
 }

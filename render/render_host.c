@@ -168,7 +168,6 @@ int render_host(const struct model *m, const struct model_host *h,
 out:
 	render_exits_clear(&ex);
 	free(c.entry);
-	free(c.exit_user);
 	hoststate_free(c.hs);
 	return r;
 }

@@ -15,7 +15,6 @@ struct render_ctx {
 	struct hs_device *dev;
 	size_t serving;                /* attached: the hub that carries the network; else MODEL_NONE */
 	size_t *entry;                 /* per model host: its index in dev->peers, or MODEL_NONE */
-	bool *exit_user;               /* an exit: per model host, does it send through this exit */
 };
 
 struct render_exits;

@@ -160,6 +160,19 @@ static void test_hub_tunnels(void)
 	/* what exa's entry carried goes to its tunnel */
 	CHECK(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32") &&
 	      !strcmp(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32")->ifname, "wgx-exa"));
+	/* from the hub's tunnel address: the tunnel has none, and another device's
+	 * (the underlay's) is not in the exit's allowed IPs */
+	CHECK(route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32") &&
+	      route_to(hs, HS_ROUTE_TABLE_MAIN, "10.9.0.2/32")->has_prefsrc);
+	{
+		const struct hs_route *r6 = route_to(hs, HS_ROUTE_TABLE_MAIN, "fd09::2/128");
+		char a[PREFIX_STRLEN] = "";
+
+		CHECK(r6 && r6->has_prefsrc);
+		if (r6 && r6->has_prefsrc)
+			prefix_format_addr(&r6->prefsrc, a);
+		CHECK_STR(a, "fd09::1");
+	}
 	CHECK(!hoststate_find_device(hs, "wgx-hub"));
 out:
 	hoststate_free(hs);
@@ -379,8 +392,63 @@ out:
 	model_free(m);
 }
 
+/* A router behind a hub (whose peers use eu too) with its own full tunnel
+ * through eu: on the exit,
+ * its address and LAN are on its own entry (it calls from its exit tunnel),
+ * not on the hub's, which carries them in the mesh otherwise. */
+static void test_exit_side_host_behind_hub(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU
+			       DOC("Host", "rt", "role: router, publicKey: " K4 ", hubs: [hub], "
+				   "addresses: [10.9.0.6/16], lans: [192.168.78.0/24], exit: eu")
+			       DOC("Peer", "lap", "publicKey: " K5 ", addresses: [10.9.1.1], hubs: [hub], exit: eu"));
+	struct host_state *hs = m ? render(m, "exa") : NULL;
+	const struct hs_device *d;
+	const struct hs_peer *hub, *rt;
+
+	if (!hs)
+		goto out;
+	d = hoststate_find_device(hs, "wg0");
+	hub = peer_named(d, "hub");
+	rt = peer_named(d, "rt");
+	CHECK(hub && rt);
+	CHECK(rt && has_allowed(rt, "10.9.0.6/32") && has_allowed(rt, "192.168.78.0/24"));
+	CHECK(rt && rt->endpoint.family == 0);
+	CHECK(hub && !has_allowed(hub, "10.9.0.6/32") && !has_allowed(hub, "192.168.78.0/24"));
+	CHECK(hub && has_allowed(hub, "10.9.0.1/32") && has_allowed(hub, "10.9.1.1/32"));
+out:
+	hoststate_free(hs);
+	model_free(m);
+}
+
+/* Multi-hop: an exit (exc) whose own exit is eu masquerades its peers to the
+ * internet, but not into its tunnels to eu's members: they carry its tunnel
+ * addresses (a masqueraded source there is not in the member's allowed IPs). */
+static void test_multi_hop_masquerade(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU
+			       DOC("Host", "exc", "role: exit, publicKey: " K4 ", endpoint: \"192.0.2.4:51820\", "
+				   "addresses: [10.9.0.4/16], exit: eu"));
+	struct host_state *hs = m ? render(m, "exc") : NULL;
+	struct host_state *hsa = m ? render(m, "exa") : NULL;
+
+	if (!hs || !hsa)
+		goto out;
+	CHECK(hs->firewall.body && strstr(hs->firewall.body,
+		"oifname != { \"wg0\", \"wgx-exa\", \"wgx-exb\" } ip saddr @internal4 ip daddr != @internal4 masquerade"));
+	/* an exit with no exit of its own: its interface alone, as before */
+	CHECK(hsa->firewall.body && strstr(hsa->firewall.body,
+		"oifname != \"wg0\" ip saddr @internal4 ip daddr != @internal4 masquerade"));
+out:
+	hoststate_free(hs);
+	hoststate_free(hsa);
+	model_free(m);
+}
+
 int main(void)
 {
+	RUN(test_multi_hop_masquerade);
+	RUN(test_exit_side_host_behind_hub);
 	RUN(test_shared_members);
 	RUN(test_hub_tunnels);
 	RUN(test_hub_tables_and_rules);
