@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "reconcile/host/exit_state.h"
+#include "tests/unit/tmpdir.h"
 #include "tests/unit/unit.h"
 
 static char group_name[] = "eu";
@@ -117,14 +118,13 @@ static void test_refused(void)
 
 static void test_save_load(void)
 {
-	char dir[] = "/tmp/wgf-test-exit-state.XXXXXX", path[128];
+	char dir[UNIT_TMPDIR_LEN], path[128];
 	struct exit_group_state st;
 	struct exit_state s, back;
 	struct wgf_error err = {0};
 	struct stat sb;
 
-	if (!mkdtemp(dir))
-		abort();
+	unit_tmpdir_make(dir, "exit-state");
 	CHECK_INT(exit_state_load(dir, &back, &err), -ENOENT);
 	wgf_error_clear(&err);
 	group(&st);
@@ -139,8 +139,7 @@ static void test_save_load(void)
 	exit_state_clear(&s);
 	exit_state_clear(&back);
 	exit_group_state_clear(&st);
-	unlink(path);
-	rmdir(dir);
+	unit_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -4,7 +4,6 @@
  * answering is left for the next after `failures` rounds, a failed route
  * change is retried, switches are journaled (also when the state lock was
  * busy: they wait) and exits.json says what watch saw. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +15,12 @@
 #include "reconcile/host/journal.h"
 #include "reconcile/host/statedir.h"
 #include "tests/unit/kernel_fake.h"
+#include "tests/unit/tmpdir.h"
 #include "tests/unit/unit.h"
 
 #define WALL0 1796106600000LL
 
-static char dir[64], logbuf[4096], group_name[] = "us", host_name[] = "hub";
+static char dir[UNIT_TMPDIR_LEN], logbuf[4096], group_name[] = "us", host_name[] = "hub";
 static struct model_exit_group grp;
 static struct exit_member_use members[2];
 static struct exit_table table = { 52000, SIZE_MAX };
@@ -57,8 +57,8 @@ static void setup(void)
 {
 	struct exit_watch_opts o = { .time_scale = 1, .log = log_line };
 
-	snprintf(dir, sizeof(dir), "/tmp/wgf-test-exit-watch.XXXXXX");
-	if (!mkdtemp(dir) || !(f = kernel_fake_new()))
+	unit_tmpdir_make(dir, "exit-watch");
+	if (!(f = kernel_fake_new()))
 		abort();
 	f->rtt_us = 2500;
 	logbuf[0] = '\0';
@@ -79,21 +79,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
 	exit_watch_free(w);
 	kernel_fake_free(f);
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	unit_tmpdir_remove(dir);
 }
 
 static const struct hs_route *table_route(void)

@@ -4,7 +4,6 @@
  * damaged line, a head that disagrees) is found at its line and said how. A
  * journal of an older wgf (no hashes) is shown, and the chain starts after it;
  * what a crash leaves is mended by the next append. */
-#include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,35 +13,22 @@
 #include <unistd.h>
 
 #include "reconcile/host/journal.h"
+#include "tests/unit/tmpdir.h"
 #include "tests/unit/unit.h"
 
 #define T0 1796106600   /* 2026-12-01T06:30:00Z */
 #define REV "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 
-static char dir[64];
+static char dir[UNIT_TMPDIR_LEN];
 
 static void dir_make(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/wgf-test-journal.XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
+	unit_tmpdir_make(dir, "journal");
 }
 
 static void dir_remove(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	unit_tmpdir_remove(dir);
 }
 
 static char *slurp(const char *name, size_t *len)
