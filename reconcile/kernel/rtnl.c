@@ -283,6 +283,34 @@ out:
 	return ret < 0 ? wgf_error_set(err, ret, NULL) : ret;
 }
 
+/* A dump of every address family, retried while the kernel interrupts it
+ * (-EINTR: the table changed under it); *count, the callback's tally, starts
+ * at 0 on each try. ifaddrmsg, rtmsg and fib_rule_hdr all begin with their
+ * family byte, so one extra header of hdr_len serves them all. */
+static int rtnl_dump(struct rtnl *r, uint16_t type, size_t hdr_len, rtnl_data_fn fn, void *data, size_t *count,
+		     struct wgf_error *err)
+{
+	struct wgf_error e = {0};
+	int ret, tries = RTNL_DUMP_TRIES;
+
+	do {
+		struct nlmsghdr *nlh;
+		uint8_t *family;
+
+		wgf_error_clear(&e);
+		*count = 0;
+		nlh = rtnl_msg(r, type, NLM_F_DUMP);
+		family = mnl_nlmsg_put_extra_header(nlh, hdr_len);
+		*family = AF_UNSPEC;
+		ret = rtnl_talk(r, nlh, fn, data, &e);
+	} while (ret == -EINTR && --tries);
+	if (ret < 0) {
+		wgf_error_move(err, &e);
+		return wgf_error_set(err, ret, NULL);
+	}
+	return 0;
+}
+
 static bool ifname_valid(const char *ifname)
 {
 	return ifname && ifname[0] && strlen(ifname) < IFNAMSIZ;
@@ -432,25 +460,14 @@ int rtnl_addr_list(struct rtnl *r, int ifindex, struct wgf_prefix **out, size_t 
 		   struct wgf_error *err)
 {
 	struct addr_list l = { .ifindex = ifindex };
-	struct wgf_error e = {0};
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
-	int ret, tries = RTNL_DUMP_TRIES;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	do {
-		wgf_error_clear(&e);
-		l.n = 0;
-		nlh = rtnl_msg(r, RTM_GETADDR, NLM_F_DUMP);
-		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-		ifa->ifa_family = AF_UNSPEC;
-		ret = rtnl_talk(r, nlh, addr_list_cb, &l, &e);
-	} while (ret == -EINTR && --tries);
+	ret = rtnl_dump(r, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_list_cb, &l, &l.n, err);
 	if (ret < 0) {
 		free(l.v);
-		wgf_error_move(err, &e);
-		return wgf_error_set(err, ret, NULL);
+		return ret;
 	}
 	*out = l.v;
 	*n = l.n;
@@ -563,25 +580,14 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_route_list(struct rtnl *r, struct hs_route **out, size_t *n, struct wgf_error *err)
 {
 	struct route_list l = { 0 };
-	struct wgf_error e = {0};
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	int ret, tries = RTNL_DUMP_TRIES;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	do {
-		wgf_error_clear(&e);
-		l.n = 0;
-		nlh = rtnl_msg(r, RTM_GETROUTE, NLM_F_DUMP);
-		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = AF_UNSPEC;
-		ret = rtnl_talk(r, nlh, route_list_cb, &l, &e);
-	} while (ret == -EINTR && --tries);
+	ret = rtnl_dump(r, RTM_GETROUTE, sizeof(struct rtmsg), route_list_cb, &l, &l.n, err);
 	if (ret < 0) {
 		free(l.v);
-		wgf_error_move(err, &e);
-		return wgf_error_set(err, ret, NULL);
+		return ret;
 	}
 	*out = l.v;
 	*n = l.n;
@@ -801,25 +807,14 @@ static int rule_list_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_rule_list(struct rtnl *r, struct hs_rule **out, size_t *n, struct wgf_error *err)
 {
 	struct rule_list l = { 0 };
-	struct wgf_error e = {0};
-	struct nlmsghdr *nlh;
-	struct fib_rule_hdr *frh;
-	int ret, tries = RTNL_DUMP_TRIES;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	do {
-		wgf_error_clear(&e);
-		l.n = 0;
-		nlh = rtnl_msg(r, RTM_GETRULE, NLM_F_DUMP);
-		frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-		frh->family = AF_UNSPEC;
-		ret = rtnl_talk(r, nlh, rule_list_cb, &l, &e);
-	} while (ret == -EINTR && --tries);
+	ret = rtnl_dump(r, RTM_GETRULE, sizeof(struct fib_rule_hdr), rule_list_cb, &l, &l.n, err);
 	if (ret < 0) {
 		free(l.v);
-		wgf_error_move(err, &e);
-		return wgf_error_set(err, ret, NULL);
+		return ret;
 	}
 	*out = l.v;
 	*n = l.n;
