@@ -1,4 +1,5 @@
 #include "model/hoststate.h"
+#include "model/hoststate_grow.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -9,20 +10,6 @@
 #include "model/seal.h"
 
 _Static_assert(HS_PSK_ID_LEN == SEAL_ID_LEN, "a PSK's id is seal_psk_id's");
-
-/* Appends one zeroed element; capacity doubles whenever n reaches a power of two. */
-static int grow(void **arr, size_t *n, size_t elem)
-{
-	if (*n == 0 || (*n & (*n - 1)) == 0) {
-		void *p = realloc(*arr, (*n == 0 ? 1 : *n * 2) * elem);
-		if (!p)
-			return -ENOMEM;
-		*arr = p;
-	}
-	memset((char *)*arr + *n * elem, 0, elem);
-	(*n)++;
-	return 0;
-}
 
 struct host_state *hoststate_new(void)
 {
@@ -80,7 +67,7 @@ void hs_firewall_clear(struct hs_firewall *fw)
 int hs_firewall_add_item(struct hs_firewall *fw, const char *key, const char *value)
 {
 	struct hs_fw_item *it;
-	int r = grow((void **)&fw->items, &fw->n_items, sizeof(*fw->items));
+	int r = hs_grow((void **)&fw->items, &fw->n_items, sizeof(*fw->items));
 
 	if (r < 0)
 		return r;
@@ -98,7 +85,7 @@ struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname
 
 	if (strlen(ifname) >= IFNAMSIZ)
 		return NULL;
-	if (grow((void **)&hs->devices, &hs->n_devices, sizeof(*hs->devices)) < 0)
+	if (hs_grow((void **)&hs->devices, &hs->n_devices, sizeof(*hs->devices)) < 0)
 		return NULL;
 	d = &hs->devices[hs->n_devices - 1];
 	strcpy(d->ifname, ifname);
@@ -107,14 +94,14 @@ struct hs_device *hoststate_add_device(struct host_state *hs, const char *ifname
 
 struct hs_peer *hs_device_add_peer(struct hs_device *d)
 {
-	if (grow((void **)&d->peers, &d->n_peers, sizeof(*d->peers)) < 0)
+	if (hs_grow((void **)&d->peers, &d->n_peers, sizeof(*d->peers)) < 0)
 		return NULL;
 	return &d->peers[d->n_peers - 1];
 }
 
 int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p)
 {
-	int r = grow((void **)&d->addresses, &d->n_addresses, sizeof(*d->addresses));
+	int r = hs_grow((void **)&d->addresses, &d->n_addresses, sizeof(*d->addresses));
 
 	if (r < 0)
 		return r;
@@ -124,7 +111,7 @@ int hs_device_add_address(struct hs_device *d, const struct wgf_prefix *p)
 
 int hs_peer_add_allowed_ip(struct hs_peer *p, const struct wgf_prefix *ip)
 {
-	int r = grow((void **)&p->allowed_ips, &p->n_allowed_ips, sizeof(*p->allowed_ips));
+	int r = hs_grow((void **)&p->allowed_ips, &p->n_allowed_ips, sizeof(*p->allowed_ips));
 
 	if (r < 0)
 		return r;
@@ -134,7 +121,7 @@ int hs_peer_add_allowed_ip(struct hs_peer *p, const struct wgf_prefix *ip)
 
 int hoststate_add_route(struct host_state *hs, const struct hs_route *rt)
 {
-	int r = grow((void **)&hs->routes, &hs->n_routes, sizeof(*hs->routes));
+	int r = hs_grow((void **)&hs->routes, &hs->n_routes, sizeof(*hs->routes));
 
 	if (r < 0)
 		return r;
@@ -144,7 +131,7 @@ int hoststate_add_route(struct host_state *hs, const struct hs_route *rt)
 
 int hoststate_add_rule(struct host_state *hs, const struct hs_rule *rule)
 {
-	int r = grow((void **)&hs->rules, &hs->n_rules, sizeof(*hs->rules));
+	int r = hs_grow((void **)&hs->rules, &hs->n_rules, sizeof(*hs->rules));
 
 	if (r < 0)
 		return r;
@@ -155,7 +142,7 @@ int hoststate_add_rule(struct host_state *hs, const struct hs_rule *rule)
 int hoststate_add_sysctl(struct host_state *hs, const char *key, const char *value)
 {
 	struct hs_sysctl *s;
-	int r = grow((void **)&hs->sysctls, &hs->n_sysctls, sizeof(*hs->sysctls));
+	int r = hs_grow((void **)&hs->sysctls, &hs->n_sysctls, sizeof(*hs->sysctls));
 
 	if (r < 0)
 		return r;

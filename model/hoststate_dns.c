@@ -1,23 +1,10 @@
 /* The DNS part of HostState (model/hoststate.h). */
 #include "model/hoststate.h"
+#include "model/hoststate_grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Appends one zeroed element; capacity doubles whenever n reaches a power of two. */
-static int grow(void **arr, size_t *n, size_t elem)
-{
-	if (*n == 0 || (*n & (*n - 1)) == 0) {
-		void *p = realloc(*arr, (*n == 0 ? 1 : *n * 2) * elem);
-		if (!p)
-			return -ENOMEM;
-		*arr = p;
-	}
-	memset((char *)*arr + *n * elem, 0, elem);
-	(*n)++;
-	return 0;
-}
 
 struct hs_dns *hoststate_add_dns(struct host_state *hs, const char *ifname)
 {
@@ -25,7 +12,7 @@ struct hs_dns *hoststate_add_dns(struct host_state *hs, const char *ifname)
 
 	if (strlen(ifname) >= IFNAMSIZ)
 		return NULL;
-	if (grow((void **)&hs->dns, &hs->n_dns, sizeof(*hs->dns)) < 0)
+	if (hs_grow((void **)&hs->dns, &hs->n_dns, sizeof(*hs->dns)) < 0)
 		return NULL;
 	d = &hs->dns[hs->n_dns - 1];
 	strcpy(d->ifname, ifname);
@@ -34,7 +21,7 @@ struct hs_dns *hoststate_add_dns(struct host_state *hs, const char *ifname)
 
 int hs_dns_add_server(struct hs_dns *d, const struct wgf_prefix *server)
 {
-	int r = grow((void **)&d->servers, &d->n_servers, sizeof(*d->servers));
+	int r = hs_grow((void **)&d->servers, &d->n_servers, sizeof(*d->servers));
 
 	if (r < 0)
 		return r;
@@ -46,7 +33,7 @@ static int add_string(char ***v, size_t *n, const char *s)
 {
 	char *dup = strdup(s);
 
-	if (!dup || grow((void **)v, n, sizeof(**v)) < 0) {
+	if (!dup || hs_grow((void **)v, n, sizeof(**v)) < 0) {
 		free(dup);
 		return -ENOMEM;
 	}
