@@ -88,18 +88,18 @@ static int exit_allowed(const struct model_exit_use *e, const struct fw_reach *r
 		print_list(f, "AllowedIPs", all, 2, false);
 		return 0;
 	}
-	for (size_t i = 0; i < 2 && r >= 0 && e->n_except; i++)
-		r = prefix_subtract(&all[i], e->except, e->n_except, &v, &n);
-	for (size_t i = 0; i < reach->n + e->n_only && r >= 0 && e->n_only; i++) {
-		const struct wgf_prefix *p = i < reach->n ? &reach->p[i] : &e->only[i - reach->n];
-		struct wgf_prefix *w = n && (n & (n - 1)) ? v : realloc(v, (n ? 2 * n : 1) * sizeof(*v));
-
-		if (!w) {
-			r = -ENOMEM;
-			break;
-		}
-		v = w;
-		v[n++] = *p;
+	if (e->n_except) {
+		for (size_t i = 0; i < 2 && r >= 0; i++)
+			r = prefix_subtract(&all[i], e->except, e->n_except, &v, &n);
+	} else {
+		/* only (validation allows one of the two): what the access reaches and those */
+		n = reach->n + e->n_only;
+		v = malloc(n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		if (reach->n)
+			memcpy(v, reach->p, reach->n * sizeof(*v));
+		memcpy(v + reach->n, e->only, e->n_only * sizeof(*v));
 	}
 	if (r >= 0) {
 		n = prefix_aggregate(v, n);
