@@ -236,6 +236,27 @@ plain_peer() {
 	done
 }
 
+# lab_whoami HOST [6]: a TCP server on HOST, port 8080 (IPv4, or IPv6 with 6),
+# that answers each connection with the address it came from: which exit a
+# flow left through. Sets WHOAMI_PID (lab_cleanup ends it with the namespace's
+# other processes too).
+lab_whoami() {
+	local fam=AF_INET bind=0.0.0.0
+	[ "${2:-}" = 6 ] && fam=AF_INET6 bind=::
+	cat >"$LAB_DIR/whoami.py" <<PY
+import socket, socketserver
+class S(socketserver.ThreadingTCPServer):
+    address_family = socket.$fam
+    allow_reuse_address = True
+class H(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.sendall((self.client_address[0] + "\n").encode())
+S(("$bind", 8080), H).serve_forever()
+PY
+	nsenter --net="/run/netns/$(lab_ns "$1")" -- python3 "$LAB_DIR/whoami.py" >/dev/null 2>&1 &
+	WHOAMI_PID=$!
+}
+
 # ms_since T0: milliseconds since T0 (a `date +%s%N` reading)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 

@@ -53,16 +53,7 @@ for x in exa:2 exb:3; do
 done
 
 # inet answers each TCP connection with the address it came from
-cat >"$LAB_DIR/whoami.py" <<'PY'
-import socketserver
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.sendall((self.client_address[0] + "\n").encode())
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer(("0.0.0.0", 8080), H).serve_forever()
-PY
-nsenter --net="/run/netns/$(lab_ns inet)" -- python3 "$LAB_DIR/whoami.py" >/dev/null 2>&1 &
-WHOAMI_PID=$!
+lab_whoami inet
 # whoami HOST: the address inet saw HOST's connection come from
 whoami() {
 	in_host "$1" python3 -c '

@@ -76,16 +76,8 @@ in_host lan ip addr add 192.168.78.2/24 dev xpl1
 in_host lan ip link set xpl1 up
 in_host lan ip route add default via 192.168.78.1
 
-cat >"$LAB_DIR/whoami.py" <<'PY'
-import socketserver
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.sendall((self.client_address[0] + "\n").encode())
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer(("0.0.0.0", 8080), H).serve_forever()
-PY
-nsenter --net="/run/netns/$(lab_ns inet)" -- python3 "$LAB_DIR/whoami.py" >/dev/null 2>&1 &
-WHOAMI_PID=$!
+# inet answers each TCP connection with the address it came from
+lab_whoami inet
 WATCH_PIDS=()
 stop_all() {
 	local p

@@ -41,18 +41,8 @@ for x in exa:2 exb:3; do
 	in_host "${x%:*}" ip link set "xqi$n" up
 done
 
-cat >"$LAB_DIR/whoami.py" <<'PY'
-import socket, socketserver
-class S(socketserver.ThreadingTCPServer):
-    address_family = socket.AF_INET6
-    allow_reuse_address = True
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        self.request.sendall((self.client_address[0] + "\n").encode())
-S(("::", 8080), H).serve_forever()
-PY
-nsenter --net="/run/netns/$(lab_ns inet)" -- python3 "$LAB_DIR/whoami.py" >/dev/null 2>&1 &
-WHOAMI_PID=$!
+# inet answers each TCP connection with the address it came from
+lab_whoami inet 6
 WATCH_PID=
 trap 'kill $WATCH_PID $WHOAMI_PID 2>/dev/null; wait $WATCH_PID $WHOAMI_PID 2>/dev/null; lab_cleanup' EXIT
 whoami() {
