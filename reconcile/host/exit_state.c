@@ -79,7 +79,7 @@ static int group_from_select(const struct exit_group_state *g, int64_t mono_now,
 		m->up = h->up;
 		m->since_ms = to_wall(h->since, mono_now, wall_now);
 		m->has_latency = h->has_rtt;
-		m->latency_ms = h->rtt_ms;
+		m->latency_ms = fmin(h->rtt_ms, EXIT_STATE_MAX_LATENCY_MS);
 		m->handshake_age_s = h->handshake_age_s;
 	}
 	for (size_t i = 0; i < u->n_tables; i++) {
@@ -136,7 +136,7 @@ static struct json_object *member_json(const struct exit_state_member *m)
 	e |= json_put(o, "up", json_object_new_boolean(m->up));
 	e |= m->since_ms ? json_put(o, "since_ms", json_object_new_int64(m->since_ms)) : json_put_null(o, "since_ms");
 	e |= json_put_str(o, "why", m->why);
-	e |= m->has_latency ? json_put(o, "latency_ms", json_object_new_double((double)(int64_t)(m->latency_ms * 1000 + 0.5) / 1000))
+	e |= m->has_latency ? json_put(o, "latency_ms", json_object_new_double(round(m->latency_ms * 1000) / 1000))
 			    : json_put_null(o, "latency_ms");
 	e |= m->handshake_age_s >= 0 ? json_put(o, "handshake_age_s", json_object_new_int64(m->handshake_age_s))
 				     : json_put_null(o, "handshake_age_s");
@@ -278,7 +278,7 @@ static int member_parse(struct json_object *o, struct exit_state_member *m)
 		if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
 			return -EBADMSG;
 		m->latency_ms = json_object_get_double(v);
-		if (!isfinite(m->latency_ms) || m->latency_ms < 0)
+		if (!isfinite(m->latency_ms) || m->latency_ms < 0 || m->latency_ms > EXIT_STATE_MAX_LATENCY_MS)
 			return -EBADMSG;
 		m->has_latency = true;
 	}

@@ -14,6 +14,7 @@
 #define EXIT_STATE_FILE "exits.json"
 #define EXIT_STATE_STALE_ROUNDS 3
 #define EXIT_STATE_MAX_BYTES (4u << 20)
+#define EXIT_STATE_MAX_LATENCY_MS 86400000.0 /* a day: above any health timeout */
 
 struct exit_state_member {
 	char *name, *ifname;

@@ -95,6 +95,8 @@ static void test_refused(void)
 		"[{\"name\": \"a\", \"up\": \"yes\"}], \"tables\": []}]}",
 		"{\"updated_ms\": 1, \"interval_ms\": 1000, \"groups\": [{\"name\": \"g\", \"members\": "
 		"[{\"name\": \"a\", \"up\": true, \"latency_ms\": -1}], \"tables\": []}]}",
+		"{\"updated_ms\": 1, \"interval_ms\": 1000, \"groups\": [{\"name\": \"g\", \"members\": "
+		"[{\"name\": \"a\", \"up\": true, \"latency_ms\": 1e17}], \"tables\": []}]}",   /* above a day */
 		"{\"updated_ms\": 1, \"interval_ms\": 1000, \"groups\": [{\"name\": \"g\", \"members\": [], "
 		"\"tables\": [{\"table\": 0, \"route\": \"blackhole\"}]}]}",
 		"{\"updated_ms\": 1, \"interval_ms\": 1000, \"groups\": []} trailing",
