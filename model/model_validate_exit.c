@@ -1,7 +1,8 @@
 /* Cross-object checks of exit groups (README "Exit groups"): members are exits
  * of the group's network, each peer is selected by at most one group's "use",
  * every "exit" names a group of its own network, the interfaces hosts give
- * their exits are unique, and a host reaches its group's exits only through them. */
+ * their exits are unique, a host reaches its group's exits only through them,
+ * and no exits send through each other. */
 #include "model/model_validate_exit.h"
 
 #include <stdio.h>
@@ -424,6 +425,84 @@ static void check_exit_hubs(struct loader *l)
 	free(ms);
 }
 
+/* --- exits that send through each other ----------------------------------- */
+
+/* The exit a host's own traffic (and what it forwards) goes through next: an
+ * edge to every member of its Host.exit group. */
+static const struct model_exit_group *transit_group(const struct model *m, size_t hi)
+{
+	const struct model_host *h = &m->hosts[hi];
+
+	if (!h->exit.set || h->exit.group == MODEL_NONE || m->exit_groups[h->exit.group].network != h->network)
+		return NULL;
+	return &m->exit_groups[h->exit.group];
+}
+
+/* Traffic an exit forwards through its group arrives at a member, which forwards
+ * it through its own group: a cycle would loop it for ever. Depth-first over
+ * Host.exit edges with an explicit stack (a repository may hold many hosts). */
+static void cycle_report(struct loader *l, const size_t *stack, size_t depth, size_t back)
+{
+	const struct model *m = l->m;
+	char path[512];
+	size_t at = 0, from = depth;
+
+	while (from > 0 && stack[from - 1] != back)
+		from--;
+	from = from ? from - 1 : 0;
+	path[0] = '\0';
+	for (size_t i = from; i < depth && at < sizeof(path); i++)
+		at += (size_t)snprintf(path + at, sizeof(path) - at, "%s -> ", display_name(&m->hosts[stack[i]].meta));
+	if (at < sizeof(path))
+		snprintf(path + at, sizeof(path) - at, "%s", display_name(&m->hosts[back].meta));
+	validate_err(l, &l->host_x[stack[depth - 1]].exit_group_loc,
+		     "exit: exits send their traffic through each other (%s): what one forwards would come back "
+		     "to it; give one of them \"exit: direct\" or a group without the others", path);
+}
+
+static void check_exit_cycles(struct loader *l)
+{
+	const struct model *m = l->m;
+	uint8_t *state = calloc(m->n_hosts + 1, 1);           /* 0 new, 1 on the stack, 2 done */
+	size_t *stack = calloc(m->n_hosts + 1, sizeof(*stack)), *next = calloc(m->n_hosts + 1, sizeof(*next));
+
+	if (!state || !stack || !next) {
+		l->oom = true;
+		goto out;
+	}
+	for (size_t root = 0; root < m->n_hosts; root++) {
+		size_t depth = 0;
+
+		if (state[root] || !transit_group(m, root))
+			continue;
+		stack[depth++] = root;
+		state[root] = 1;
+		while (depth) {
+			size_t hi = stack[depth - 1], to;
+			const struct model_exit_group *g = transit_group(m, hi);
+
+			if (!g || next[hi] >= g->n_members) {
+				state[hi] = 2;
+				depth--;
+				continue;
+			}
+			to = g->members[next[hi]++].host;
+			if (to == MODEL_NONE || to == hi)
+				continue;   /* reported by check_member, check_host_exit_self */
+			if (state[to] == 1)
+				cycle_report(l, stack, depth, to);
+			else if (state[to] == 0) {
+				state[to] = 1;
+				stack[depth++] = to;
+			}
+		}
+	}
+out:
+	free(state);
+	free(stack);
+	free(next);
+}
+
 /* --- order of members -------------------------------------------------------- */
 
 static int member_order(const void *pa, const void *pb, void *ctx)
@@ -452,6 +531,8 @@ void validate_exits(struct loader *l, const struct kind_indexes *k, const struct
 	select_peers(l);
 	if (!l->oom)
 		check_exit_hubs(l);
+	if (!l->oom)
+		check_exit_cycles(l);
 	for (size_t gi = 0; gi < m->n_exit_groups; gi++)
 		if (m->exit_groups[gi].n_members > 1)
 			qsort_r(m->exit_groups[gi].members, m->exit_groups[gi].n_members, sizeof(*m->exit_groups[gi].members),

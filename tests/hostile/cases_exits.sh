@@ -93,6 +93,13 @@ xhost x1 10.20.0.3/24 198.51.100.3:51820 "$X1_KEY" "  exit: us"
 xgroup us "  members: [{host: x1}]"
 hcheck 1 "hosts/x1.yaml:10:9" 'error: exit: ExitGroup "us" has Host "x1" itself as a member'
 
+hcase "exits: two exits that send their traffic through each other"
+xhost x1 10.20.0.3/24 198.51.100.3:51820 "$X1_KEY" "  exit: us"
+xhost x2 10.20.0.4/24 198.51.100.4:51820 "$X2_KEY" "  exit: eu"
+xgroup us "  members: [{host: x2}]"
+xgroup eu "  members: [{host: x1}]"
+hcheck 1 "hosts/x2.yaml:10:9" 'error: exit: exits send their traffic through each other \("x1" -> "x2" -> "x1"\)'
+
 hcase "exits: two groups selecting the same peer: an error at each, naming the other"
 xhost x1 10.20.0.3/24 198.51.100.3:51820 "$X1_KEY"
 xhost x2 10.20.0.4/24 198.51.100.4:51820 "$X2_KEY"

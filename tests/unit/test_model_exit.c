@@ -584,6 +584,16 @@ static void test_host_exit_errors(void)
 			  "hub \"x1\" is a member of ExitGroup \"g\", which Host \"r\" sends its traffic through "
 			  "(t.yaml:15:9): their tunnel moves to the exit interface \"wgx-x1\", so it cannot also be its hub "
 			  "(attach it to another hub)");
+	/* two exits that send through each other: what one forwards would loop */
+	EXPECT_ONLY_ERROR(GROUP("k", "  members: [{host: x4}]\n") DOC GROUP("j", "  members: [{host: x3}, {host: x1}]\n")
+			  DOC "apiVersion: wgf/v1\nkind: Host\nmetadata: {name: x3}\n"
+			  "spec: {role: exit, publicKey: I6OkHgtCPh2pjt/cgmQbwc5seW6z/kHM4dygnK8rV04=, "
+			  "endpoint: \"203.0.113.1:51820\", addresses: [10.1.0.4/24], exit: k}\n"
+			  DOC "apiVersion: wgf/v1\nkind: Host\nmetadata: {name: x4}\n"
+			  "spec: {role: exit, publicKey: 7zzVKmHSIy4UqVVx3LmjuFPkzC8MS6jJ0vuUXc9mPHE=, "
+			  "endpoint: \"203.0.113.2:51820\", addresses: [10.1.0.6/24], exit: j}\n", 21, 140,
+			  "exit: exits send their traffic through each other (\"x3\" -> \"x4\" -> \"x3\"): what one "
+			  "forwards would come back to it; give one of them \"exit: direct\" or a group without the others");
 	/* multi-hop: an exit sends its own traffic through a group of other exits */
 	model_free(EXPECT_LOADS(GROUP("g", "  members: [{host: x1}]\n") DOC
 				"apiVersion: wgf/v1\nkind: Host\nmetadata: {name: x3}\n"
