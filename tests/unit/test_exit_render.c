@@ -282,6 +282,27 @@ static void test_client_configs(void)
 	model_free(m);
 }
 
+/* An IPv6-only peer's full tunnel still lists 0.0.0.0/0: its IPv4 goes into the
+ * tunnel and is dropped, never around it; except 0.0.0.0/0 lets IPv4 go direct. */
+static void test_client_config_ipv6_only(void)
+{
+	struct model *m = load(NET HUB EXA EXB GROUP_EU
+			       DOC("Peer", "six", "publicKey: " K6 ", addresses: [\"fd09::1:6\"], hubs: [hub], exit: eu")
+			       DOC("Peer", "six4", "publicKey: " K7 ", addresses: [\"fd09::1:7\"], hubs: [hub], "
+				   "exit: {group: eu, except: [0.0.0.0/0]}"));
+	char *c;
+
+	if (!m)
+		return;
+	c = config_of(m, "six");
+	CHECK(c && strstr(c, "Address = fd09::1:6/128\n") && strstr(c, "AllowedIPs = 0.0.0.0/0, ::/0\n"));
+	free(c);
+	c = config_of(m, "six4");
+	CHECK(c && strstr(c, "::/0") && !strstr(c, "0.0.0.0/0") && !strstr(c, "128.0.0.0/1"));
+	free(c);
+	model_free(m);
+}
+
 static void test_prefix_subtract(void)
 {
 	struct wgf_prefix all = { .family = AF_INET }, minus[2], *v = NULL;
@@ -454,6 +475,7 @@ int main(void)
 	RUN(test_hub_tables_and_rules);
 	RUN(test_exit_side);
 	RUN(test_client_configs);
+	RUN(test_client_config_ipv6_only);
 	RUN(test_prefix_subtract);
 	RUN(test_stability);
 	RUN(test_evaluate_exit);
