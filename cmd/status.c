@@ -6,12 +6,15 @@
 
 #include "cmd/wgf.h"
 #include "reconcile/host/loopstate.h"
+#include "reconcile/plan/plan_json.h"
 
 static const char help[] =
 	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
 	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
 	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
-	"allowed IPs, latest handshake and transfer; and whether the nftables table\n"
+	"allowed IPs, latest handshake and transfer; its DNS as the resolver has it\n"
+	"(servers, search and ~routing domains, whether it is the default DNS route,\n"
+	"and systemd-resolved or resolvconf); and whether the nftables table\n"
 	"inet wgf is as wgf applied it; and where the reconcile loop stands (the last\n"
 	"applied and attempted revision, signer, outcome, failures, next attempt, a\n"
 	"suspension). With a repository (PATH or --repo), peers are\n"
@@ -185,6 +188,40 @@ static bool loop_ran(const struct loopstate *ls)
 	return ls->remote || ls->suspended;
 }
 
+/* A link's DNS as systemd-resolved or resolvconf has it; only resolved knows a default route. */
+static void print_dns(const struct host_state *hs, const char *ifname)
+{
+	const struct hs_dns *d = hoststate_find_dns(hs, ifname);
+	char buf[PREFIX_STRLEN];
+
+	if (!d)
+		return;
+	printf("  dns:        ");
+	for (size_t i = 0; i < d->n_servers; i++)
+		printf(" %s", prefix_format_addr(&d->servers[i], buf));
+	if (d->n_search)
+		printf("%s search", d->n_servers ? ";" : "");
+	for (size_t i = 0; i < d->n_search; i++)
+		printf(" %s", d->search[i]);
+	if (d->n_routing)
+		printf("%s routing", d->n_servers || d->n_search ? ";" : "");
+	for (size_t i = 0; i < d->n_routing; i++)
+		printf(" ~%s", d->routing[i]);
+	if (hs->dns_manager == HS_DNS_MANAGER_RESOLVED)
+		printf("; default route %s", hs_dns_route_name(d->default_route));
+	printf(" (%s)\n", hs_dns_manager_name(hs->dns_manager));
+}
+
+static json_object *dns_json(const struct host_state *hs, const char *ifname)
+{
+	const struct hs_dns *d = hoststate_find_dns(hs, ifname);
+	json_object *o = d ? plan_dns_json(d) : NULL;
+
+	if (o)
+		json_object_object_add(o, "manager", json_object_new_string(hs_dns_manager_name(hs->dns_manager)));
+	return o;
+}
+
 static void print_text(const struct host_state *hs, const struct model *m, const char *host,
 		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
 {
@@ -206,6 +243,7 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 		for (size_t j = 0; j < d->n_addresses; j++)
 			printf(" %s", prefix_format(&d->addresses[j], buf));
 		putchar('\n');
+		print_dns(hs, d->ifname);
 		if (device_capacity(m, d, host, &cap))
 			print_capacity(&cap);
 		printf("  peers:       %zu\n", d->n_peers);
@@ -261,6 +299,7 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 		for (size_t j = 0; j < d->n_addresses; j++)
 			json_object_array_add(addrs, json_object_new_string(prefix_format(&d->addresses[j], buf)));
 		json_object_object_add(jd, "addresses", addrs);
+		json_object_object_add(jd, "dns", dns_json(hs, d->ifname));
 		if (device_capacity(m, d, host, &cap))
 			json_object_object_add(jd, "capacity", capacity_json(&cap));
 		for (size_t j = 0; j < d->n_peers; j++) {

@@ -281,6 +281,9 @@ int hs_dns_copy(struct hs_dns *dst, const struct hs_dns *src);
 struct hs_dns *hoststate_find_dns(const struct host_state *hs, const char *ifname);
 /* The same settings (origin aside); default_route is compared as given. */
 bool hs_dns_equal(const struct hs_dns *a, const struct hs_dns *b);
+/* What systemd-resolved makes of default_route: as given, or for auto, yes
+ * when the link has servers and no routing-only domains but the root ("~."). */
+enum hs_dns_route hs_dns_route_effective(const struct hs_dns *d);
 /* Sorts the list by ifname and each routing list (no duplicates). */
 void hoststate_normalize_dns(struct host_state *hs);
 void hoststate_dns_free(struct host_state *hs);

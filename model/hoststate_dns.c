@@ -175,6 +175,18 @@ static int from_name(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
+enum hs_dns_route hs_dns_route_effective(const struct hs_dns *d)
+{
+	if (d->default_route != HS_DNS_ROUTE_AUTO)
+		return d->default_route;
+	if (!d->n_servers)
+		return HS_DNS_ROUTE_NO;
+	for (size_t i = 0; i < d->n_routing; i++)
+		if (!d->routing[i][0] || !strcmp(d->routing[i], "."))
+			return HS_DNS_ROUTE_YES;
+	return d->n_routing ? HS_DNS_ROUTE_NO : HS_DNS_ROUTE_YES;
+}
+
 const char *hs_dns_route_name(enum hs_dns_route r)
 {
 	return (size_t)r < sizeof(route_names) / sizeof(route_names[0]) ? route_names[r] : "?";

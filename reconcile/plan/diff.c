@@ -637,14 +637,14 @@ static int diff_firewall(struct diff_ctx *c)
 	return push(c, B_FIREWALL, &a, r);
 }
 
-/* Is have what want asks? defaultRoute "auto" leaves it to the manager, and
- * only systemd-resolved reports it. */
+/* Is have what want asks? Only systemd-resolved reports defaultRoute, as what
+ * is in effect: "auto" is satisfied by what resolved makes of it, so an
+ * explicit value left behind (the YAML went back to auto) is a change. */
 static bool dns_satisfied(const struct hs_dns *want, const struct hs_dns *have, enum hs_dns_manager m)
 {
 	struct hs_dns w = *want;
 
-	if (want->default_route == HS_DNS_ROUTE_AUTO || m != HS_DNS_MANAGER_RESOLVED)
-		w.default_route = have->default_route;
+	w.default_route = m == HS_DNS_MANAGER_RESOLVED ? hs_dns_route_effective(want) : have->default_route;
 	return hs_dns_equal(&w, have);
 }
 

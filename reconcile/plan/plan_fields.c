@@ -181,7 +181,8 @@ static void dns_fields(const struct plan_action *a, struct fields *f)
 	if (create ? d->n_routing > 0 : !names_equal(d->routing, d->n_routing, o->routing, o->n_routing))
 		add(f, "routing", create ? v_none() : v_names(o->routing, o->n_routing),
 		    v_names(d->routing, d->n_routing));
-	if (d->default_route != HS_DNS_ROUTE_AUTO && (create || d->default_route != o->default_route))
+	if (d->default_route != HS_DNS_ROUTE_AUTO ? create || d->default_route != o->default_route :
+	    !create && o->default_route != HS_DNS_ROUTE_AUTO && o->default_route != hs_dns_route_effective(d))
 		add(f, "default_route", create ? v_none() : v_text(hs_dns_route_name(o->default_route)),
 		    v_text(hs_dns_route_name(d->default_route)));
 }

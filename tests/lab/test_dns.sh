@@ -159,6 +159,14 @@ check "hub: dnsmasq's log shows gw's queries from its tunnel address" grep -qE '
 wgf_on gw plan "$repo" >"$LAB_DIR/plan2" 2>&1; rc=$?
 check "gw: converged: plan exits 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/#   /' "$LAB_DIR/plan2"
+wgf_on gw status --no-color "$repo" >"$LAB_DIR/status" 2>&1
+grep dns: "$LAB_DIR/status" | sed 's/^/#   /'
+check "gw: wgf status shows wdwg0's DNS as resolvconf has it" grep -qE \
+	'^  dns: +10\.61\.0\.1; search corp\.test \(resolvconf\)$' "$LAB_DIR/status"
+wgf_on gw status --json "$repo" >"$LAB_DIR/status.json" 2>/dev/null
+check "gw: wgf status --json: the interface's dns, with its manager" bash -c "jq -e '.interfaces[]
+	| select(.interface == \"wdwg0\") | .dns.servers == [\"10.61.0.1\"] and .dns.search == [\"corp.test\"]
+	and .dns.manager == \"resolvconf\"' '$LAB_DIR/status.json' >/dev/null"
 
 # --- drift by hand -----------------------------------------------------------------------
 check "gw: drift by hand: resolvconf -a wdwg0 with another server" in_host gw sh -c \

@@ -244,6 +244,30 @@ static void test_update_and_delete(void)
 	p = plan_for(f, want, no_owned);
 	CHECK(p && plan_is_empty(p));
 	plan_free(p);
+	/* defaultRoute yes in the YAML, then auto again: resolved keeps the explicit
+	 * yes, which auto (routing-only domains: not the default route) is not */
+	d = hoststate_find_dns(want, "wg0");
+	if (d)
+		d->default_route = HS_DNS_ROUTE_YES;
+	p = plan_for(f, want, no_owned);
+	CHECK_INT(apply(f, p, &res), 0);
+	plan_free(p);
+	apply_result_clear(&res);
+	if (d)
+		d->default_route = HS_DNS_ROUTE_AUTO;
+	p = plan_for(f, want, no_owned);
+	CHECK_INT(count(p, PLAN_OBJ_DNS, PLAN_UPDATE), 1);
+	text = p ? plan_text(p) : NULL;
+	CHECK(text && strstr(text, "  ~ dns wg0\n      ~ default_route: yes → auto\n"));
+	free(text);
+	CHECK_INT(apply(f, p, &res), 0);
+	plan_free(p);
+	apply_result_clear(&res);
+	p = plan_for(f, want, no_owned);
+	CHECK(p && plan_is_empty(p));
+	plan_free(p);
+	if (d)
+		d->default_route = HS_DNS_ROUTE_NO;
 	/* no longer wanted: removed, before anything else */
 	hs_firewall_clear(&none->firewall);
 	hoststate_find_device(none, "wg0")->mtu = 1400;
