@@ -26,7 +26,7 @@ static const char help[] =
 	"or a running WireGuard device of this host (interface IF) into a wgf repository in\n"
 	"DIR: a Network (pools from the addresses, port, MTU, keepalive, DNS), a Host per\n"
 	"server (a file with a ListenPort or peers without an Endpoint; role hub, exit when\n"
-	"PostUp masquerades), hosts that list each other in the mesh (or hubs and links),\n"
+	"PostUp masquerades; its DNS = line its dns), hosts that list each other in the mesh (or hubs and links),\n"
 	"every other [Peer] a Peer (names from comments such as `# Name = x`, else\n"
 	"peer-<key>), preshared keys sealed to their hub and to the Operator. No private\n"
 	"key is written: the output says how to install each host's as /etc/wgf/private.key.\n"

@@ -566,9 +566,6 @@ static void warn_differences(struct imp *im, const struct wgquick_conf *c, bool 
 	if (c->has_save_config && c->save_config)
 		diag_warn(im->d, &c->save_config_loc, "SaveConfig = true: wgf never writes the running state back; "
 			  "the repository is the configuration: change it there");
-	if (server && (c->n_dns_servers || c->n_dns_search))
-		diag_warn(im->d, &c->dns_loc, "DNS of a host: wgf does not set a host's own resolver yet; "
-			  "it is not imported (keep the host's resolver as it is)");
 	if (c->has_fwmark && server && c->fwmark != im->fwmark)
 		diag_warn(im->d, &c->fwmark_loc, "FwMark %u: the Network has one fwmark for every host (%u)",
 			  c->fwmark, im->fwmark);

@@ -158,6 +158,8 @@ static int write_host(const struct imp *im, const struct imp_host *h, struct imp
 		fprintf(y.f, "  masquerade: true\n");
 	put_names(y.f, "hubs", im, h->hubs, h->n_hubs);
 	put_names(y.f, "links", im, h->links, h->n_links);
+	if (c->n_dns_servers || c->n_dns_search)
+		put_dns(y.f, c);
 	return add_file(out, &y, str_printf("hosts/%s.yaml", h->name));
 }
 

@@ -52,6 +52,7 @@ static size_t three(struct wgquick_conf **c, struct diag *d)
 		hub.priv64, site.pub64, laptop.pub64, psk64, phone.pub64), d);
 	c[1] = conf("site/wg0.conf", str_printf(
 		"[Interface]\n# Name = site\nPrivateKey = %s\nAddress = 10.40.0.2/24\nListenPort = 51820\n"
+		"DNS = 10.40.0.1, site.example\n"
 		"[Peer]\nPublicKey = %s\nAllowedIPs = 10.40.0.0/24\nEndpoint = 192.0.2.1:51820\nPersistentKeepalive = 15\n",
 		site.priv64, hub.pub64), d);
 	c[2] = conf("laptop.conf", str_printf(
@@ -132,6 +133,11 @@ static void test_import_three(void)
 	CHECK(strstr(file_text(&r, "hosts/hub.yaml"), "endpoint: \"192.0.2.1:51820\"") != NULL);
 	CHECK(strstr(file_text(&r, "hosts/site.yaml"), "role: router") != NULL);
 	CHECK(strstr(file_text(&r, "hosts/site.yaml"), "- 192.168.2.0/24") != NULL);
+	/* a server's own DNS is the Host's dns (wg-quick gave it to resolvconf; wgf does too) */
+	CHECK(strstr(file_text(&r, "hosts/site.yaml"), "  dns:\n    servers: [10.40.0.1]\n    search: [\"site.example\"]\n"));
+	CHECK(!strstr(file_text(&r, "hosts/hub.yaml"), "dns:"));
+	CHECK(!has_warning(&d, "site/wg0.conf", 0, 0, "DNS"));
+	CHECK(m && model_find_host(m, "site") && model_find_host(m, "site")->dns.n_servers == 1);
 	CHECK(file_text(&r, "peers/alice.yaml") && file_text(&r, "peers/alice-2.yaml"));
 	CHECK(file_text(&r, "operators/alice.yaml") != NULL);
 	/* the PSK opens with the hub's sealing key and with the operator's, and its id is the PSK's */
@@ -156,7 +162,7 @@ static void test_import_three(void)
 	c[0]->peers[1].psk[0] ^= 1;
 	CHECK(m && import_check_adoption(m, c, n, &d) == 0);
 	CHECK(has_warning(&d, "hub/wg0.conf", 14, 16, "on host hub, wgf gives this peer another preshared key"));
-	CHECK(has_warning(&d, "site/wg0.conf", 8, 14, "wgf gives this peer AllowedIPs 10.40.0.1/32, 10.40.0.10/32"));
+	CHECK(has_warning(&d, "site/wg0.conf", 9, 14, "wgf gives this peer AllowedIPs 10.40.0.1/32, 10.40.0.10/32"));
 	model_free(m);
 	import_result_clear(&r);
 	free_confs(c, n);
