@@ -128,6 +128,23 @@ lab_wg_up() {
 	fi
 }
 
+# lab_wg_stop HOST: every WireGuard device of HOST stops carrying traffic: its
+# wireguard-go processes are killed, or (kernel WireGuard, no process) its
+# WireGuard links are set down.
+lab_wg_stop() {
+	local p l
+	if [ "$LAB_WG" = kernel ]; then
+		for l in $(in_host "$1" ip -o link show type wireguard | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			in_host "$1" ip link set "$l" down
+		done
+	else
+		for p in $(ip netns pids "$(lab_ns "$1")"); do
+			[ "$(cat /proc/"$p"/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
+		done
+	fi
+	return 0
+}
+
 # wgf_traced HOST OUT SUBCOMMAND [ARGS...]: wgf_on under strace, which records in
 # OUT what wgf sends (writes and netlink messages); wg_writes OUT reads it.
 # (LeakSanitizer cannot run under ptrace: leak checks are off for the traced runs only)

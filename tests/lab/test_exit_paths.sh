@@ -238,10 +238,6 @@ done
 check "plan is empty on the exits, the hub and rt (watch running on the hub and rt)" test $conv = 1
 lab_converged exm "$repo" "exm (an exit with an exit group of its own)"
 
-# wg_pid HOST: HOST's wireguard-go (the first one, its main interface's)
-wg_pids() { ip netns pids "$(lab_ns "$1")" | while read -r p; do
-	[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && echo "$p"; done; }
-
 # the tunnel to a member has no address: traffic to it must leave from the tunnel address
 check "the hub reaches exa's and exb's tunnel addresses (through its tunnels to them)" bash -c '
 	pings hub 10.78.0.2 && pings hub 10.78.0.3'
@@ -317,8 +313,8 @@ check "wgf test: each rr peer's exit (what inet saw) is the one wgf predicts" te
 rr_policy "$LAB_DIR/repo-f" p1
 "$WGF" test "$LAB_DIR/repo-f" >"$LAB_DIR/wgftest-f" 2>&1; rc=$?
 check "wgf test fails when one peer's test names the other exit" test $rc -ne 0
-# exb's WireGuard killed: its peers move to exa; exa's never leave it
-for p in $(wg_pids exb); do kill "$p"; done
+# exb's WireGuard stopped (lab_wg_stop): its peers move to exa; exa's never leave it
+lab_wg_stop exb
 moved=1 stayed=1
 for p in $PEERS; do
 	if [ "${RR[$p]}" = 203.0.113.3 ]; then
@@ -344,8 +340,8 @@ sed 's/^/#   rt: /' "$LAB_DIR/rt.rules"
 check "rt's tunnel to the hub stays up: it pings the hub's tunnel address" pings rt 10.78.0.1
 check "the hub reaches rt's LAN host through rt" pings hub 192.168.78.2
 hs0=$(in_host rt wg show "$IF" latest-handshakes | awk '{print $2}')
-# exa's WireGuard killed: pg is all down, blackhole
-for p in $(wg_pids exa); do kill "$p"; done
+# exa's WireGuard stopped: pg is all down, blackhole
+lab_wg_stop exa
 check "exa down: rt's table for pg becomes a blackhole" retry 40 bash -c \
 	"in_host rt ip route show table all | grep -q '^blackhole default'"
 in_host rt ip route show table all | grep -E '^(blackhole|unreachable|throw)? ?default' | sed 's/^/#   rt: /'

@@ -182,10 +182,8 @@ policy "$LAB_DIR/repo-f" exb
 "$WGF" test "$LAB_DIR/repo-f" >"$LAB_DIR/wgftest-f" 2>&1; rc=$?
 check "wgf test fails when the test names exb as v1's exit" test $rc -ne 0
 
-# exa's WireGuard killed: watch (IPv6 probes) moves g6 to exb
-for p in $(ip netns pids "$(lab_ns exa)"); do
-	[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && kill "$p"
-done
+# exa's WireGuard stopped (lab_wg_stop): watch (IPv6 probes) moves g6 to exb
+lab_wg_stop exa
 check "exa down: v1 moves to exb (watch probes over IPv6)" retry 40 bash -c 'test "$(whoami v1)" = 2001:db8:ff::3'
 check "the journal records the switch" grep -q 'exit-switched' "$LAB_DIR/state-hub/journal"
 
