@@ -119,6 +119,16 @@ static void test_validation(void)
 		model_free(m);
 		diag_free(&d);
 	}
+	/* what "only"/"except" or whenAllDown: direct would send directly is dropped: warnings */
+	EXPECT_DIAG(true, NET("") HOSTS GUEST("}\nspec: {access: internet-only, publicKey: " K4 ", addresses: "
+					      "[10.9.1.9], hubs: [hub], exit: {group: eu, only: [203.0.113.0/24]}"), 29, 130,
+		    "access internet-only: Peer \"guest\"'s exit sends what is not in \"only\" directly from hub \"hub\", "
+		    "which lets an internet-only peer out only through a member of ExitGroup \"eu\": that traffic is "
+		    "dropped");
+	EXPECT_DIAG(true, NET("") HOSTS DOC("ExitGroup", "d", "network: net, members: [{host: exa}], whenAllDown: direct")
+		    GUEST("}\nspec: {access: internet-only, publicKey: " K4 ", addresses: [10.9.1.9], hubs: [hub], exit: d"),
+		    34, 16, "access internet-only: ExitGroup \"d\" has whenAllDown: direct, but hub \"hub\" lets Peer "
+		    "\"guest\" out only through a member: while every member is down it reaches nothing");
 	/* DNS on its first hub: nothing to say; on a member exit: out of reach, a warning */
 	m = load_clean(NET(", dns: {servers: [10.9.0.1]}") HOSTS FULL
 		       GUEST(", labels: {plan: guest}}\nspec: {access: internet-only, publicKey: " K4 ", "
