@@ -3,7 +3,7 @@
  * Layout (sets and maps first, then chains, as `nft list` prints them):
  *   s<k>_tun4/6, s<k>_lan4/6   scope k's tunnel space and LANs (0 = shared)
  *   c<j>_lan4/6                lan-only class j's own LANs
- *   c<j>_dns4/6                internet-only class j's DNS servers (on its exits)
+ *   c<j>_dns4/6                internet-only class j's DNS servers (on its exits or group hub)
  *   internet_only4/6           internet-only peers' addresses: only policy rules reach them
  *   r<n>_src4/6, r<n>_dst4/6   policy rule n's selectors
  *   internal4/6, own_lans4/6   not-the-internet (exits), this router's LANs
