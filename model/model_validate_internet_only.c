@@ -76,23 +76,19 @@ static void refuse(struct loader *l, const struct wgf_loc *loc, const struct mod
 }
 
 /* On a hub that is not an exit, p leaves only through a member's tunnel
- * (render/firewall_nft.c): what would leave the hub directly is dropped. */
+ * (render/firewall_nft.c): "direct" while every member is down leaves from the
+ * hub itself, which drops it. ("only" and "except" are the client's: what they
+ * leave out never enters the tunnel.) */
 static void check_direct(struct loader *l, const struct wgf_loc *loc, const struct model_peer *p,
 			 const struct model_exit_use *e)
 {
 	const struct model *m = l->m;
 	const struct model_exit_group *g = &m->exit_groups[e->group];
-	const char *hub = display_name(&m->hosts[p->hubs[0]].meta);
 
-	if (e->n_only || e->n_except)
-		diag_warn(l->d, e->loc.line ? &e->loc : loc, "access internet-only: Peer %s's exit sends %s directly "
-			  "from hub %s, which lets an internet-only peer out only through a member of ExitGroup %s: "
-			  "that traffic is dropped", display_name(&p->meta),
-			  e->n_only ? "what is not in \"only\"" : "what is in \"except\"", hub, display_name(&g->meta));
 	if (g->all_down == EXIT_ALL_DOWN_DIRECT)
 		diag_warn(l->d, loc, "access internet-only: ExitGroup %s has whenAllDown: direct, but hub %s lets Peer "
 			  "%s out only through a member: while every member is down it reaches nothing",
-			  display_name(&g->meta), hub, display_name(&p->meta));
+			  display_name(&g->meta), display_name(&m->hosts[p->hubs[0]].meta), display_name(&p->meta));
 }
 
 static void check_peer(struct loader *l, size_t pi)
