@@ -407,6 +407,10 @@ struct model_rotation model_host_rotation(const struct model *m, const struct mo
  * MODEL_NONE is "direct". */
 const struct model_exit_use *model_peer_exit(const struct model *m, const struct model_peer *p);
 const struct model_exit_group *model_find_exit_group(const struct model *m, const char *name);
+/* Does hub p->hubs[j] answer the DNS of p when p has access internet-only: an
+ * exit among its hubs, or its first hub when its exit is a group (it enters the
+ * network there; README "Access levels"). */
+bool model_internet_only_dns_hub(const struct model *m, const struct model_peer *p, size_t j);
 const char *exit_strategy_name(enum exit_strategy s);   /* "priority", "round-robin", "latency" */
 const char *exit_all_down_name(enum exit_all_down a);   /* "blackhole", "direct" */
 

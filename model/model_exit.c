@@ -59,6 +59,18 @@ const struct model_exit_use *model_peer_exit(const struct model *m, const struct
 	return NULL;
 }
 
+bool model_internet_only_dns_hub(const struct model *m, const struct model_peer *p, size_t j)
+{
+	const struct model_exit_use *e;
+
+	if (j >= p->n_hubs || p->hubs[j] >= m->n_hosts)
+		return false;
+	if (m->hosts[p->hubs[j]].role == HOST_ROLE_EXIT)
+		return true;
+	e = model_peer_exit(m, p);
+	return j == 0 && e && e->group != MODEL_NONE;
+}
+
 const struct model_exit_group *model_find_exit_group(const struct model *m, const char *name)
 {
 	size_t lo = 0, hi = m->n_exit_groups;

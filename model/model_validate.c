@@ -12,6 +12,7 @@
 #include "model/model_validate_access.h"
 #include "model/model_validate_capacity.h"
 #include "model/model_validate_exit.h"
+#include "model/model_validate_internet_only.h"
 #include "model/model_validate_overlap.h"
 #include "model/model_validate_secrets.h"
 #include "model/model_validate_topology.h"
@@ -299,6 +300,8 @@ void model_validate(struct loader *l)
 	if (l->oom)
 		goto out;
 	validate_exits(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies }, &groups);
+	if (!l->oom)
+		validate_internet_only(l);
 	validate_secrets(l, &(struct kind_indexes){ &nets, &hosts, &peers, &tenants, &policies }, &ops);
 out:
 	if (l->oom)

@@ -316,76 +316,6 @@ static void check_access_lans(struct loader *l, const struct name_index *hosts, 
 	}
 }
 
-/* --- internet-only ------------------------------------------------------ */
-
-static bool is_exit(const struct loader *l, size_t h)
-{
-	return !l->host_x[h].failed && l->m->hosts[h].role == HOST_ROLE_EXIT;
-}
-
-/* A DNS server inside the network that is not on one of the peer's exits is out of
- * an internet-only peer's reach (a policy may still open it: a warning). */
-static void check_internet_only_dns(struct loader *l, const struct model_peer *p)
-{
-	const struct model *m = l->m;
-	const struct model_dns *dns = model_peer_dns(m, p);
-	const struct model_network *n = &m->networks[p->network];
-	char b[PREFIX_STRLEN];
-
-	for (size_t i = 0; dns && i < dns->n_servers; i++) {
-		const struct wgf_prefix *s = &dns->servers[i], *pool = pool_for(n, s->family);
-		bool on_exit = false;
-
-		for (size_t j = 0; j < p->n_hubs && !on_exit; j++)
-			on_exit = is_exit(l, p->hubs[j]) && model_host_has_address(&m->hosts[p->hubs[j]], s);
-		if (on_exit || !((pool && prefix_contains(pool, s)) || lan_host(m, p->network, s) != MODEL_NONE))
-			continue;
-		diag_warn(l->d, dns->loc.line ? &dns->loc : &p->meta.loc,
-			  "DNS server %s is inside the network but not on an exit of Peer %s: access internet-only "
-			  "reaches only DNS on its exits (add a Policy to allow it)", prefix_format_addr(s, b),
-			  display_name(&p->meta));
-	}
-}
-
-/* Its traffic goes to its first hub, which routes it to the internet only as an exit. */
-static void check_internet_only(struct loader *l, const struct model_peer *p, const struct obj_extra *x)
-{
-	const struct model *m = l->m;
-	const struct wgf_loc *loc = x->access_loc.line ? &x->access_loc : &p->meta.loc;
-	size_t exit = MODEL_NONE;
-
-	if (p->access != ACCESS_INTERNET_ONLY || x->failed || !x->network_ok)
-		return;
-	for (size_t j = 0; j < p->n_hubs; j++) {
-		const struct model_host *h = &m->hosts[p->hubs[j]];
-
-		if (l->host_x[p->hubs[j]].failed || !host_role_takes_peers(h->role) || h->network != p->network)
-			return;   /* reported with its hubs */
-		if (exit == MODEL_NONE && h->role == HOST_ROLE_EXIT)
-			exit = p->hubs[j];
-	}
-	if (!p->n_hubs)
-		return;
-	if (exit == MODEL_NONE) {
-		validate_err(l, loc, "access internet-only needs a hub with role exit: none of Peer %s's hubs is one "
-			     "(the internet is reached only through an exit)", display_name(&p->meta));
-		return;
-	}
-	if (p->hubs[0] != exit) {
-		validate_err(l, loc, "access internet-only: Peer %s's first hub %s has role %s, and its traffic goes "
-			     "to its first hub: list an exit (%s) first", display_name(&p->meta),
-			     display_name(&m->hosts[p->hubs[0]].meta), host_role_name(m->hosts[p->hubs[0]].role),
-			     display_name(&m->hosts[exit].meta));
-		return;
-	}
-	for (size_t j = 1; j < p->n_hubs; j++)
-		if (!is_exit(l, p->hubs[j]))
-			diag_warn(l->d, loc, "access internet-only: Peer %s reaches nothing while it fails over to "
-				  "hub %s, which is not an exit", display_name(&p->meta),
-				  display_name(&m->hosts[p->hubs[j]].meta));
-	check_internet_only_dns(l, p);
-}
-
 void model_validate_access(struct loader *l, const struct name_index *nets, const struct name_index *hosts,
 			   const struct name_index *peers, const struct name_index *tenants)
 {
@@ -413,8 +343,6 @@ void model_validate_access(struct loader *l, const struct name_index *nets, cons
 	}
 	for (size_t i = 0; i < m->n_peers && !l->oom; i++)
 		check_access_lans(l, hosts, &m->peers[i], &l->peer_x[i]);
-	for (size_t i = 0; i < m->n_peers; i++)
-		check_internet_only(l, &m->peers[i], &l->peer_x[i]);
 	if (l->oom)
 		return;
 	validate_host_access(l, peers, hosts);

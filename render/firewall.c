@@ -422,7 +422,8 @@ static int class_qsort_cmp(const void *a, const void *b)
 	return class_cmp(a, b);
 }
 
-/* An internet-only peer's DNS servers that are on one of its exits (tunnel addresses). */
+/* An internet-only peer's DNS servers that are on a hub answering its DNS: an exit
+ * among its hubs, or its first hub when its exit is a group (tunnel addresses). */
 static int internet_only_dns(const struct fw_network *fw, const struct model_peer *pe, struct fw_pset *out)
 {
 	const struct model *m = fw->m;
@@ -432,9 +433,7 @@ static int internet_only_dns(const struct fw_network *fw, const struct model_pee
 		struct wgf_prefix s = prefix_host(&dns->servers[i]);
 
 		for (size_t j = 0; j < pe->n_hubs; j++) {
-			const struct model_host *h = pe->hubs[j] < m->n_hosts ? &m->hosts[pe->hubs[j]] : NULL;
-
-			if (h && h->role == HOST_ROLE_EXIT && model_host_has_address(h, &s)) {
+			if (model_internet_only_dns_hub(m, pe, j) && model_host_has_address(&m->hosts[pe->hubs[j]], &s)) {
 				int r = fw_pset_add(out, &s);
 				if (r < 0)
 					return r;

@@ -3,7 +3,7 @@
  * Layout (sets and maps first, then chains, as `nft list` prints them):
  *   s<k>_tun4/6, s<k>_lan4/6   scope k's tunnel space and LANs (0 = shared)
  *   c<j>_lan4/6                lan-only class j's own LANs
- *   c<j>_dns4/6                internet-only class j's DNS servers (on its exits)
+ *   c<j>_dns4/6                internet-only class j's DNS servers (on its exits or group hub)
  *   internet_only4/6           internet-only peers' addresses: only policy rules reach them
  *   r<n>_src4/6, r<n>_dst4/6   policy rule n's selectors
  *   internal4/6, own_lans4/6   not-the-internet (exits), this router's LANs
@@ -32,7 +32,7 @@ struct nft_ctx {
 	const struct model_host *h;
 	bool exit;
 	struct fw_pset via;            /* sources it sends through exit groups (not an exit itself) */
-	struct render_exits tunnels;   /* an exit's own exit groups (multi-hop): not its internet */
+	struct render_exits tunnels;   /* its exit groups (an exit's, multi-hop: not its internet) */
 	FILE *f;
 	bool *need_tun, *need_lan;     /* per scope: some class chain reads the set */
 };
@@ -306,19 +306,67 @@ static void print_forward_map(struct nft_ctx *c, int family, bool keep)
 	fputs(" }\n\t}\n\n", c->f);
 }
 
+static bool tunnel_seen(const struct render_exits *ex, size_t g, size_t i)
+{
+	for (size_t k = 0; k <= g; k++)
+		for (size_t j = 0; j < (k == g ? i : ex->groups[k].n_members); j++)
+			if (!strcmp(ex->groups[k].members[j].ifname, ex->groups[g].members[i].ifname))
+				return true;
+	return false;
+}
+
+/* The host's interface first (when given), then its tunnels to the members of
+ * its exit groups, each once: one name bare, more as a set (as nft lists them). */
+static void print_ifnames(struct nft_ctx *c, const char *first)
+{
+	const struct render_exits *ex = &c->tunnels;
+	size_t n = first != NULL;
+
+	for (size_t g = 0; g < ex->n_groups; g++)
+		for (size_t i = 0; i < ex->groups[g].n_members; i++)
+			n += !tunnel_seen(ex, g, i);
+	if (n > 1)
+		fputs("{ ", c->f);
+	if (first)
+		fprintf(c->f, "\"%s\"", first);
+	for (size_t g = 0, k = first != NULL; g < ex->n_groups; g++)
+		for (size_t i = 0; i < ex->groups[g].n_members; i++)
+			if (!tunnel_seen(ex, g, i))
+				fprintf(c->f, "%s\"%s\"", k++ ? ", " : "", ex->groups[g].members[i].ifname);
+	if (n > 1)
+		fputs(" }", c->f);
+}
+
+static bool has_tunnels(const struct render_exits *ex)
+{
+	for (size_t g = 0; g < ex->n_groups; g++)
+		if (ex->groups[g].n_members)
+			return true;
+	return false;
+}
+
 /* An exit sends its peers to the internet; a host using exit groups only the
- * sources it routes into them. */
-static void print_internet_accept(struct nft_ctx *c, int fam)
+ * sources it routes into them, and an internet-only peer's only out of a member's
+ * tunnel (not directly, not to the host's other networks). */
+static void print_internet_accept(struct nft_ctx *c, int fam, bool tunnels_only)
 {
 	if (!fw_family_internal(c->fw, fam))
 		return;
-	if (c->exit)
+	if (c->exit) {
 		fprintf(c->f, "\t\t%s daddr != @internal%s accept comment \"internet\"\n", fam_ip(fam),
 			fam_digit(fam));
-	else if (fw_pset_has_family(&c->via, fam))
-		fprintf(c->f, "\t\t%s saddr @via_exit%s %s daddr != @internal%s accept comment "
-			"\"internet through an exit group\"\n", fam_ip(fam), fam_digit(fam), fam_ip(fam),
-			fam_digit(fam));
+		return;
+	}
+	if (!fw_pset_has_family(&c->via, fam) || (tunnels_only && !has_tunnels(&c->tunnels)))
+		return;
+	fprintf(c->f, "\t\t%s saddr @via_exit%s %s daddr != @internal%s ", fam_ip(fam), fam_digit(fam), fam_ip(fam),
+		fam_digit(fam));
+	if (tunnels_only) {
+		fputs("oifname ", c->f);
+		print_ifnames(c, NULL);
+		fputc(' ', c->f);
+	}
+	fputs("accept comment \"internet through an exit group\"\n", c->f);
 }
 
 static void print_class_chain(struct nft_ctx *c, size_t j)
@@ -340,7 +388,7 @@ static void print_class_chain(struct nft_ctx *c, size_t j)
 			if (fw_pset_has_family(&cl->dns, fam))
 				fprintf(c->f, "\t\t%s daddr @c%zu_dns%s meta l4proto { tcp, udp } th dport %d accept "
 					"comment \"DNS\"\n", fam_ip(fam), j, fam_digit(fam), FW_DNS_PORT);
-			print_internet_accept(c, fam);
+			print_internet_accept(c, fam, true);
 			continue;
 		}
 		if (cl->own_lans) {
@@ -357,7 +405,7 @@ static void print_class_chain(struct nft_ctx *c, size_t j)
 				fprintf(c->f, "\t\t%s daddr @s%zu_lan%s accept\n", fam_ip(fam), s, fam_digit(fam));
 		}
 		if (cl->level == ACCESS_FULL)
-			print_internet_accept(c, fam);
+			print_internet_accept(c, fam, false);
 	}
 	fputs("\t}\n\n", c->f);
 }
@@ -486,31 +534,11 @@ static bool lans_have_family(const struct model_host *h, int family)
 	return false;
 }
 
-static bool tunnel_seen(const struct render_exits *ex, size_t g, size_t i)
-{
-	for (size_t k = 0; k <= g; k++)
-		for (size_t j = 0; j < (k == g ? i : ex->groups[k].n_members); j++)
-			if (!strcmp(ex->groups[k].members[j].ifname, ex->groups[g].members[i].ifname))
-				return true;
-	return false;
-}
-
 /* What an exit does not masquerade into: its own interface, and the tunnels
  * to the members of its own exit groups (they carry its tunnel addresses). */
 static void print_not_internet(struct nft_ctx *c)
 {
-	const struct render_exits *ex = &c->tunnels;
-
-	if (!ex->n_groups) {
-		fprintf(c->f, "\"%s\"", c->h->ifname);
-		return;
-	}
-	fprintf(c->f, "{ \"%s\"", c->h->ifname);
-	for (size_t g = 0; g < ex->n_groups; g++)
-		for (size_t i = 0; i < ex->groups[g].n_members; i++)
-			if (!tunnel_seen(ex, g, i))
-				fprintf(c->f, ", \"%s\"", ex->groups[g].members[i].ifname);
-	fputs(" }", c->f);
+	print_ifnames(c, c->h->ifname);
 }
 
 static void print_nat_chains(struct nft_ctx *c)
@@ -785,7 +813,9 @@ int fw_render_host(const struct fw_network *fw, const struct model_host *h, stru
 	if (h->network != fw->network || !ifname_safe(h->ifname))
 		goto out;
 	c.exit = h->role == HOST_ROLE_EXIT;
-	r = c.exit ? render_exits(fw->m, h, &c.tunnels) : via_exit_sources(fw, h, &c.via);
+	r = render_exits(fw->m, h, &c.tunnels);
+	if (r >= 0 && !c.exit)
+		r = via_exit_sources(fw, h, &c.via);
 	if (r < 0)
 		goto out;
 	r = -ENOMEM;

@@ -147,12 +147,14 @@ static void test_internet_only_validation(void)
 	EXPECT_CLEAN(10, "10.40.0.1, \"fd40::1\"", "");
 	/* no exit among its hubs, at "access" (extra.yaml:5:10) */
 	EXPECT_DIAG(false, 10, "", PEER("g3", K8, "10.40.0.60", ", access: internet-only, hubs: [edge]"),
-		    "extra.yaml", 5, 98, "access internet-only needs a hub with role exit: none of Peer \"g3\"'s hubs "
-		    "is one (the internet is reached only through an exit)");
+		    "extra.yaml", 5, 98, "access internet-only: Peer \"g3\" reaches the internet through nothing: its "
+		    "first hub \"edge\" has role hub and its exit is not set; add \"exit: GROUP\" naming an ExitGroup, "
+		    "or list a hub with role exit first");
 	/* an exit, but not first: its traffic goes to its first hub */
 	EXPECT_DIAG(false, 10, "", PEER("g3", K8, "10.40.0.60", ", access: internet-only, hubs: [edge, core]"),
 		    "extra.yaml", 5, 98, "access internet-only: Peer \"g3\"'s first hub \"edge\" has role hub, and its "
-		    "traffic goes to its first hub: list an exit (\"core\") first");
+		    "traffic goes to its first hub: list an exit (\"core\") first, or add \"exit: GROUP\" naming an "
+		    "ExitGroup");
 	/* failing over to a plain hub: a warning */
 	EXPECT_DIAG(true, 10, "", PEER("g3", K8, "10.40.0.60", ", access: internet-only, hubs: [core, edge]"),
 		    "extra.yaml", 5, 98, "access internet-only: Peer \"g3\" reaches nothing while it fails over to hub "
