@@ -256,6 +256,7 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 				fprintf(stderr, "wgf watch: keeping what it watched before\n");
 				continue;
 			}
+			exit_watch_carry(x.w, wt->cur.w);
 			watched_clear(&wt->cur);
 			wt->cur = x;
 			continue;

@@ -618,6 +618,22 @@ fail:
 	return r;
 }
 
+void exit_watch_carry(struct exit_watch *w, struct exit_watch *from)
+{
+	for (size_t i = 0; i < w->n; i++)
+		for (size_t j = 0; j < from->n; j++)
+			if (!strcmp(w->g[i].group.meta.name, from->g[j].group.meta.name))
+				exit_group_state_carry(&w->st[i], &from->st[j]);
+	for (size_t i = 0; i < from->n_pending; i++) {
+		if (w->n_pending == PENDING_MAX) {
+			pending_free(&from->pending[i]);
+			continue;
+		}
+		w->pending[w->n_pending++] = from->pending[i];
+	}
+	from->n_pending = 0;
+}
+
 void exit_watch_free(struct exit_watch *w)
 {
 	if (!w)
