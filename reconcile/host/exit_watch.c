@@ -20,7 +20,7 @@
 /* A member's tunnel while it is down: a stale session (the exit restarted)
  * would keep it so for 15 s, until WireGuard itself starts a new handshake. */
 struct member_watch {
-	bool failed;                   /* its last probe failed */
+	bool failed;                   /* its probe failed this round */
 	bool said;                     /* this outage's first reset is logged, the rest not */
 	int64_t reset_at;              /* monotonic ms of its last reset; EXIT_SINCE_START: none */
 };
@@ -453,14 +453,15 @@ static void reset_down_members(struct exit_watch *w, int64_t now)
 			struct member_watch *m = &g->mw[mi];
 			const char *ifname = g->use.members[mi].ifname;
 			struct wgf_error err = {0};
-			bool said = m->said;
+			bool said = m->said, failed = m->failed;
 
+			m->failed = false;             /* a group not due this round has no new probe */
 			if (w->st[gi].members[mi].up) {
 				m->said = false;
 				m->reset_at = EXIT_SINCE_START;
 				continue;
 			}
-			if (!m->failed || (m->reset_at != EXIT_SINCE_START && now - m->reset_at < every) ||
+			if (!failed || (m->reset_at != EXIT_SINCE_START && now - m->reset_at < every) ||
 			    ifname_busy(w, ifname))
 				continue;
 			if (peer_reset(w, ifname, &err) < 0 && !said)
