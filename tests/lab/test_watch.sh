@@ -276,6 +276,14 @@ if ! "$WGF" validate "$REPO" >"$LAB_DIR/validate" 2>&1; then
 	lab_done; exit
 fi
 exit_up xa 10.77.0.2 wwa-i 172.31.77.1 || fail "restarting exit A"
+# xa handshaken with before watch starts: the hub's peer, reset by watch_check
+# while xa was down, would take up to WireGuard's 5 s retry (a packet starts it)
+hs_xa() { in_host hub wg show ${W}xa latest-handshakes | awk '{print $2; exit}'; }
+for i in $(seq 100); do
+	[ "$(hs_xa)" -gt 0 ] 2>/dev/null && break
+	in_host hub ping -c 1 -W 0.1 -m 51820 -I ${W}xa 10.77.0.2 >/dev/null 2>&1
+done
+check "the hub's tunnel to xa has a handshake again" test "$(hs_xa)" -gt 0
 LOG2=$LAB_DIR/watch2.log
 (exec nsenter --net="/run/netns/$(lab_ns hub)" --mount="$LAB_DIR/mnt/hub" -- env NO_COLOR=1 "$WGF" watch "$REPO" \
 	--key-file "$LAB_DIR/hub.key" --state-dir "$STATE2" 2>"$LOG2") &
@@ -303,6 +311,7 @@ ms=$(wait_route "dev ${W}xb" 10000) && ok "wgf watch: xa down, table $T moved to
 	fail "wgf watch: no switch to ${W}xb: $(route_dev) ($(tail -3 "$LOG2"))"
 # a reload with an unrelated change (a label on the hub) keeps what watch knows:
 # xa down since it went, the table's switch, the table on xb
+for i in $(seq 50); do jq -e '.groups[0].members[0].up == false' "$STATE2/exits.json" >/dev/null 2>&1 && break; sleep 0.1; done
 before=$(jq -c '[.groups[0].members[] | {name, up, since_ms}] + [.groups[0].tables[0] | {member, switched_ms}]' \
 	"$STATE2/exits.json" 2>/dev/null)
 sed -i 's/^metadata: {name: hub}$/metadata: {name: hub, labels: {site: lab}}/' "$REPO/net.yaml"
