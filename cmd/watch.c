@@ -29,7 +29,10 @@ static const char help[] =
 	"The repository is PATH or --repo/--ref; without them, the revision `wgf\n"
 	"reconcile` last applied (<state-dir>/mirror.git). It runs until SIGTERM or\n"
 	"SIGINT (exit 0) and reads the repository again on SIGHUP, and (following\n"
-	"reconcile) within 10 s of reconcile applying another revision.\n\n"
+	"reconcile) within 10 s of reconcile applying another revision; the members\n"
+	"still there keep their health, each table its member. A member that is down\n"
+	"and used by no table has its peer reset to the same settings (at most every\n"
+	"`failures` intervals), so a restarted exit is handshaken with at once.\n\n"
 	"  --once             one probe round, then exit (with --json: print the state)\n"
 	"  --interval-scale F multiply every health duration (interval, timeout, hold)\n"
 	"                     by F, e.g. 0.1 (tests)\n"
@@ -256,6 +259,7 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 				fprintf(stderr, "wgf watch: keeping what it watched before\n");
 				continue;
 			}
+			exit_watch_carry(x.w, wt->cur.w);
 			watched_clear(&wt->cur);
 			wt->cur = x;
 			continue;

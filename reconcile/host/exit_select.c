@@ -28,10 +28,10 @@ int exit_group_state_init(struct exit_group_state *g, const struct exit_group_us
 		exit_group_state_clear(g);
 		return -ENOMEM;
 	}
-	g->started = EXIT_SINCE_START;
 	for (size_t i = 0; i < use->n_members; i++) {
 		g->members[i].up = true;
 		g->members[i].since = EXIT_SINCE_START;
+		g->members[i].first = EXIT_SINCE_START;
 		g->members[i].handshake_age_s = -1;
 	}
 	for (size_t i = 0; i < use->n_tables; i++) {
@@ -49,6 +49,34 @@ void exit_group_state_clear(struct exit_group_state *g)
 	free(g->members);
 	free(g->tables);
 	memset(g, 0, sizeof(*g));
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/* The table's slot member's name; NULL: the group's only table. */
+static const char *slot_name(const struct exit_group_state *g, size_t t)
+{
+	size_t slot = g->tables[t].slot;
+
+	return slot < g->use->n_members ? g->use->members[slot].name : NULL;
+}
+
+void exit_group_state_carry(struct exit_group_state *g, const struct exit_group_state *from)
+{
+	for (size_t i = 0; i < g->use->n_members; i++)
+		for (size_t j = 0; j < from->use->n_members; j++)
+			if (same_name(g->use->members[i].name, from->use->members[j].name))
+				g->members[i] = from->members[j];
+	for (size_t i = 0; i < g->use->n_tables; i++)
+		for (size_t j = 0; j < from->use->n_tables; j++) {
+			const char *a = slot_name(g, i), *b = slot_name(from, j);
+
+			if (g->tables[i].table == from->tables[j].table && (a == b || same_name(a, b)))
+				g->tables[i].switched_at = from->tables[j].switched_at;
+		}
 }
 
 void exit_select_set_route(struct exit_group_state *g, size_t table, const struct exit_route *r)
@@ -84,6 +112,8 @@ static void member_observe(struct exit_member_health *h, const struct model_exit
 	bool stale = p->handshake_age_s >= 0 && cfg->handshake_max && (uint64_t)p->handshake_age_s > cfg->handshake_max;
 	bool ok = p->answered && !stale;
 
+	if (h->first == EXIT_SINCE_START)
+		h->first = now;
 	h->probes++;
 	h->handshake_age_s = p->handshake_age_s;
 	if (p->answered) {
@@ -122,19 +152,16 @@ static void member_observe(struct exit_member_health *h, const struct model_exit
 
 void exit_select_observe(struct exit_group_state *g, const struct exit_probe *p, int64_t now)
 {
-	if (g->started == EXIT_SINCE_START)
-		g->started = now;
 	for (size_t i = 0; i < g->use->n_members; i++)
 		member_observe(&g->members[i], &g->use->group->health, &p[i], now);
 }
 
-/* Up, and for hold already. A member up from the start counts from the first
+/* Up, and for hold already. A member up from the start counts from its first
  * round: a watch that (re)starts takes no member back at once, so a table it
  * finds on a stand-in stays there until the better member has proved itself. */
-static bool settled(const struct exit_group_state *g, const struct exit_member_health *h, uint32_t hold_ms,
-		    int64_t now)
+static bool settled(const struct exit_member_health *h, uint32_t hold_ms, int64_t now)
 {
-	int64_t since = h->since == EXIT_SINCE_START ? g->started : h->since;
+	int64_t since = h->since == EXIT_SINCE_START ? h->first : h->since;
 
 	return h->up && since != EXIT_SINCE_START && now - since >= (int64_t)hold_ms;
 }
@@ -185,7 +212,7 @@ static size_t first_up(const struct exit_group_state *g, const size_t *order, si
 	uint32_t hold = g->use->group->health.hold_ms;
 
 	for (size_t i = 0; i < n; i++)
-		if (settled(g, &g->members[order[i]], hold, now))
+		if (settled(&g->members[order[i]], hold, now))
 			return order[i];
 	for (size_t i = 0; i < n; i++)
 		if (g->members[order[i]].up)
@@ -219,7 +246,7 @@ static void pick_priority(const struct exit_group_state *g, const struct exit_ta
 		return;
 	}
 	for (size_t i = 0; i < t->route.member; i++) {
-		if (!settled(g, &g->members[i], hold, now))
+		if (!settled(&g->members[i], hold, now))
 			continue;
 		snprintf(c->why, sizeof(c->why), "%s (priority %d) comes before %s (priority %d) and has been up "
 			 "for %u ms", u->members[i].name, u->members[i].priority, u->members[t->route.member].name,
@@ -238,7 +265,7 @@ static size_t fastest_up(const struct exit_group_state *g, bool settled_only, in
 	for (size_t i = 0; i < g->use->n_members; i++) {
 		const struct exit_member_health *h = &g->members[i];
 
-		if (!h->up || (settled_only && !settled(g, h, hold, now)))
+		if (!h->up || (settled_only && !settled(h, hold, now)))
 			continue;
 		if (best == SIZE_MAX || (h->has_rtt && !g->members[best].has_rtt) ||
 		    (h->has_rtt && h->rtt_ms < g->members[best].rtt_ms))
@@ -291,7 +318,7 @@ static void pick_round_robin(const struct exit_group_state *g, const struct exit
 
 	c->route = t->route;
 	if (g->members[own].up && !on_own &&
-	    (settled(g, &g->members[own], hold, now) || !route_usable(g, &t->route))) {
+	    (settled(&g->members[own], hold, now) || !route_usable(g, &t->route))) {
 		if (route_usable(g, &t->route))
 			snprintf(c->why, sizeof(c->why), "%s (this table's own member) has been up again for %u ms",
 				 u->members[own].name, hold);

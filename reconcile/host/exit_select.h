@@ -28,6 +28,7 @@ struct exit_member_health {
 	bool up;                       /* starts up: a member is trusted until it fails */
 	uint32_t fails, oks;           /* consecutive failed and answered probes */
 	int64_t since;                 /* ms when up last changed; EXIT_SINCE_START */
+	int64_t first;                 /* ms of its first round; EXIT_SINCE_START: none yet */
 	bool has_rtt;
 	double rtt_ms;                 /* running average (EWMA) of answered probes */
 	uint32_t last_rtt_us;
@@ -60,7 +61,6 @@ struct exit_group_state {
 	const struct exit_group_use *use;      /* borrowed: the render_exits it was made from */
 	struct exit_member_health *members;    /* use->n_members */
 	struct exit_table_state *tables;       /* use->n_tables */
-	int64_t started;                       /* ms of the first round; EXIT_SINCE_START: none yet */
 };
 
 /* A switch of one table: from what it used to what it uses now, and why. */
@@ -75,6 +75,12 @@ struct exit_decision {
  * route not known. 0 or -ENOMEM. */
 int exit_group_state_init(struct exit_group_state *g, const struct exit_group_use *use);
 void exit_group_state_clear(struct exit_group_state *g);
+/* After the repository was read again (the same group in g and from): each
+ * member of g that from has too (by name) takes its health from there, so a
+ * hold, a latency average, a member down go on; each table that from has too
+ * (the same number and slot member) its last switch. g's routes stay as they
+ * are (read from the kernel: what is in use); a member new to g starts afresh. */
+void exit_group_state_carry(struct exit_group_state *g, const struct exit_group_state *from);
 
 /* What the table uses now (as found in the kernel): decisions start from it. */
 void exit_select_set_route(struct exit_group_state *g, size_t table, const struct exit_route *r);

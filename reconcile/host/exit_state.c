@@ -403,7 +403,7 @@ int exit_state_save(const char *state_dir, const struct exit_state *s)
 		return -ENOMEM;
 	r = fileio_mkdir(state_dir);
 	if (r == 0)
-		r = fileio_write(path, text, strlen(text), 0644);
+		r = fileio_write_volatile(path, text, strlen(text), 0644);
 	free(text);
 	return r;
 }

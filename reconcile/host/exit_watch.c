@@ -13,11 +13,23 @@
 #include "reconcile/host/statedir.h"
 
 #define PENDING_MAX 256                /* journal entries kept while the state lock is busy */
+/* A member that is down has its peer reset at most this often (and at most
+ * every `failures` intervals): WireGuard's own retry is 5 s apart. */
+#define RESET_MIN_MS 2000
+
+/* A member's tunnel while it is down: a stale session (the exit restarted)
+ * would keep it so for 15 s, until WireGuard itself starts a new handshake. */
+struct member_watch {
+	bool failed;                   /* its probe failed this round */
+	bool said;                     /* this outage's first reset is logged, the rest not */
+	int64_t reset_at;              /* monotonic ms of its last reset; EXIT_SINCE_START: none */
+};
 
 struct watched_group {
 	struct model_exit_group group; /* the model's, durations scaled */
 	struct exit_group_use use;     /* render's, pointing at group */
 	int64_t due;                   /* monotonic ms of its next round */
+	struct member_watch *mw;       /* use.n_members */
 };
 
 /* A switch for the journal: reason, group, from, to (owned), when (unix s). */
@@ -349,8 +361,10 @@ static int group_round(struct exit_watch *w, size_t gi, const struct ping_target
 		free(d);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < g->use.n_members; i++)
+	for (size_t i = 0; i < g->use.n_members; i++) {
 		member_probe(w, g, i, t, &s[i], wall, &p[i]);
+		g->mw[i].failed = !p[i].answered;
+	}
 	exit_select_observe(&w->st[gi], p, now);
 	n = exit_select_decide(&w->st[gi], now, d);
 	if (n && !*listed) {
@@ -366,6 +380,101 @@ static int group_round(struct exit_watch *w, size_t gi, const struct ping_target
 	free(p);
 	free(d);
 	return switched;
+}
+
+/* ---- a fresh handshake with a member that is down ---- */
+
+/* Removes the one peer of ifname and adds it back with the same settings, in
+ * one request: the new peer has no session, so the next probe starts a
+ * handshake at once. The configuration after it is the same (plan is empty). */
+static int peer_reset(struct exit_watch *w, const char *ifname, struct wgf_error *err)
+{
+	enum hs_backend b = kernel_wg_backend_detect(w->k, ifname);
+	struct wg_peer_set ps[2] = {0};
+	struct wg_device_set set = { .peers = ps, .n_peers = 2 };
+	struct hs_device d = {0};
+	int r = kernel_wg_get_device(w->k, ifname, b, &d, err);
+
+	if (r < 0)
+		goto out;
+	if (d.n_peers != 1) {
+		r = wgf_error_set(err, -ENOTUNIQ, "%zu peers on %s, not one", d.n_peers, ifname);
+		goto out;
+	}
+	ps[0].peer = ps[1].peer = &d.peers[0];
+	ps[0].remove = true;
+	ps[1].send = (struct hs_peer_fields){ .set_psk = true, .set_endpoint = d.peers[0].endpoint.family != 0,
+					      .set_keepalive = true, .replace_allowed_ips = true };
+	r = kernel_wg_set_device(w->k, ifname, b, &set, err);
+out:
+	hs_device_clear(&d);
+	return r;
+}
+
+/* Is the interface up or in use in any group? Then it is left alone. */
+static bool ifname_busy(const struct exit_watch *w, const char *ifname)
+{
+	for (size_t gi = 0; gi < w->n; gi++) {
+		const struct exit_group_state *st = &w->st[gi];
+
+		for (size_t mi = 0; mi < w->g[gi].use.n_members; mi++)
+			if (!strcmp(w->g[gi].use.members[mi].ifname, ifname) && st->members[mi].up)
+				return true;
+		for (size_t ti = 0; ti < w->g[gi].use.n_tables; ti++)
+			if (st->tables[ti].route.kind == EXIT_ROUTE_MEMBER &&
+			    !strcmp(w->g[gi].use.members[st->tables[ti].route.member].ifname, ifname))
+				return true;
+	}
+	return false;
+}
+
+/* Marks every member on ifname (one tunnel may serve several groups) reset at now. */
+static void mark_reset(struct exit_watch *w, const char *ifname, int64_t now)
+{
+	for (size_t gi = 0; gi < w->n; gi++)
+		for (size_t mi = 0; mi < w->g[gi].use.n_members; mi++)
+			if (!strcmp(w->g[gi].use.members[mi].ifname, ifname)) {
+				w->g[gi].mw[mi].reset_at = now;
+				w->g[gi].mw[mi].said = true;
+			}
+}
+
+/* Each member down whose probe failed this round, in use nowhere: its peer
+ * reset, at most every max(failures * interval, RESET_MIN_MS). */
+static void reset_down_members(struct exit_watch *w, int64_t now)
+{
+	for (size_t gi = 0; gi < w->n; gi++) {
+		struct watched_group *g = &w->g[gi];
+		int64_t every = (int64_t)g->group.health.failures * g->group.health.interval_ms;
+
+		if (every < RESET_MIN_MS)
+			every = RESET_MIN_MS;
+		for (size_t mi = 0; mi < g->use.n_members; mi++) {
+			struct member_watch *m = &g->mw[mi];
+			const char *ifname = g->use.members[mi].ifname;
+			struct wgf_error err = {0};
+			bool said = m->said, failed = m->failed;
+
+			m->failed = false;             /* a group not due this round has no new probe */
+			if (w->st[gi].members[mi].up) {
+				m->said = false;
+				m->reset_at = EXIT_SINCE_START;
+				continue;
+			}
+			if (!failed || (m->reset_at != EXIT_SINCE_START && now - m->reset_at < every) ||
+			    ifname_busy(w, ifname))
+				continue;
+			if (peer_reset(w, ifname, &err) < 0 && !said)
+				say(w, "exit group %s: %s is down: resetting its peer on %s: %s", g->group.meta.name,
+				    g->use.members[mi].name, ifname, wgf_error_message(&err));
+			else if (!said)
+				say(w, "exit group %s: %s is down: re-handshake (its peer on %s reset, again every "
+				    "%lld ms while it stays down)", g->group.meta.name, g->use.members[mi].name, ifname,
+				    (long long)every);
+			wgf_error_clear(&err);
+			mark_reset(w, ifname, now);
+		}
+	}
 }
 
 static int save_state(struct exit_watch *w, int64_t now, int64_t wall)
@@ -422,6 +531,7 @@ int exit_watch_round(struct exit_watch *w, int64_t now, int64_t wall)
 			goto out;
 		switched += r;
 	}
+	reset_down_members(w, now);
 	journal_flush(w);
 	r = save_state(w, now, wall);
 out:
@@ -490,8 +600,16 @@ int exit_watch_new(struct kernel *k, const struct model *m, const struct model_h
 		hh->hold_ms = scaled(hh->hold_ms, f);
 		g->use = e->groups[i];
 		g->use.group = &g->group;
-		if ((r = exit_group_state_init(&w->st[i], &g->use)) < 0)
+		if (!(g->mw = calloc(g->use.n_members + 1, sizeof(*g->mw)))) {
+			r = -ENOMEM;
 			goto fail;
+		}
+		for (size_t mi = 0; mi < g->use.n_members; mi++)
+			g->mw[mi].reset_at = EXIT_SINCE_START;
+		if ((r = exit_group_state_init(&w->st[i], &g->use)) < 0) {
+			free(g->mw);
+			goto fail;
+		}
 	}
 	read_routes(w);
 	*out = w;
@@ -501,12 +619,30 @@ fail:
 	return r;
 }
 
+void exit_watch_carry(struct exit_watch *w, struct exit_watch *from)
+{
+	for (size_t i = 0; i < w->n; i++)
+		for (size_t j = 0; j < from->n; j++)
+			if (!strcmp(w->g[i].group.meta.name, from->g[j].group.meta.name))
+				exit_group_state_carry(&w->st[i], &from->st[j]);
+	for (size_t i = 0; i < from->n_pending; i++) {
+		if (w->n_pending == PENDING_MAX) {
+			pending_free(&from->pending[i]);
+			continue;
+		}
+		w->pending[w->n_pending++] = from->pending[i];
+	}
+	from->n_pending = 0;
+}
+
 void exit_watch_free(struct exit_watch *w)
 {
 	if (!w)
 		return;
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		exit_group_state_clear(&w->st[i]);
+		free(w->g[i].mw);
+	}
 	for (size_t i = 0; i < w->n_pending; i++)
 		pending_free(&w->pending[i]);
 	free(w->pending);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ int fileio_write_fd(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int fileio_write(const char *path, const void *data, size_t len, unsigned mode)
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, bool durable)
 {
 	char tmp[PATH_MAX];
 	int fd, r;
@@ -63,7 +64,7 @@ int fileio_write(const char *path, const void *data, size_t len, unsigned mode)
 	if (fd < 0)
 		return -errno;
 	r = fileio_write_fd(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && !r)
 		r = -errno;
@@ -72,6 +73,16 @@ int fileio_write(const char *path, const void *data, size_t len, unsigned mode)
 	if (r)
 		unlink(tmp);
 	return r;
+}
+
+int fileio_write(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_atomic(path, data, len, mode, true);
+}
+
+int fileio_write_volatile(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_atomic(path, data, len, mode, false);
 }
 
 int fileio_read(const char *path, char **out, size_t *out_len)

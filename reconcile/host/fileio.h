@@ -16,3 +16,6 @@ int fileio_write_fd(int fd, const void *data, size_t len);
 /* Writes data to path atomically (temp file in the same directory, fsync, rename),
  * with the given mode. */
 int fileio_write(const char *path, const void *data, size_t len, unsigned mode);
+/* The same without the fsync, for a status file rewritten every second: a
+ * reader sees the old or the new file whole, but a crash may lose the last one. */
+int fileio_write_volatile(const char *path, const void *data, size_t len, unsigned mode);

@@ -14,7 +14,8 @@
 # down: a blackhole, and nothing leaves. Every switch is in the journal, the
 # state in exits.json. Then `wgf watch` itself on a repository naming the
 # same tunnels (Hosts, an ExitGroup): its Host found by its key, its table,
-# wgf status, SIGHUP, a switch, SIGTERM, --once --json. (The repository part
+# wgf status, SIGHUP, a switch, a reload (an unrelated change) that keeps the
+# members' health, SIGTERM, --once --json. (The repository part
 # needs the ExitGroup kind in the loader; a build without it skips it.)
 # WATCH_TRIALS=10 adds ten failovers and prints their median and worst.
 # usage: tests/lab/test_watch.sh [BUILD_DIR]
@@ -26,6 +27,8 @@ lab_need wireguard-go wg nft jq ping
 lab_need_bin "$BUILD/lab/watch_check"
 
 TABLE=52000
+# the WireGuard interfaces' prefix (WATCH_IF: a run of its own beside another)
+W=${WATCH_IF:-ww}
 STATE=$LAB_DIR/state-hub
 
 for h in hub xa xb inet; do lab_host $h || { fail "namespace $h"; lab_done; exit 1; }; done
@@ -46,7 +49,7 @@ for k in hub xa xb; do (umask 077; wg genkey >"$LAB_DIR/$k.key"); wg pubkey <"$L
 
 # exit_up X ADDR UPLINK INET_GW: exit X's WireGuard (wwe<X>) for the hub, forwarding, masquerade
 exit_up() {
-	local x=$1 addr=$2 up=$3 gw=$4 ifn=wwe${1#x}
+	local x=$1 addr=$2 up=$3 gw=$4 ifn=${W}e${1#x}
 	lab_wg_up "$x" "$ifn" || return 1
 	in_host "$x" wg set "$ifn" private-key "$LAB_DIR/$x.key" listen-port 51820 \
 		peer "$(cat "$LAB_DIR/hub.pub")" allowed-ips 10.77.0.1/32 || return 1
@@ -67,11 +70,11 @@ exit_up xa 10.77.0.2 wwa-i 172.31.77.1 && exit_up xb 10.77.0.3 wwb-i 172.31.78.1
 # the hub: its tunnel address, one interface per member (all of the internet to it), the rule
 in_host hub ip addr add 10.77.0.1/32 dev lo
 for x in a b; do
-	lab_wg_up hub wwx$x || { fail "hub wwx$x"; lab_done; exit 1; }
+	lab_wg_up hub ${W}x$x || { fail "hub ${W}x$x"; lab_done; exit 1; }
 	ep=192.168.7$([ $x = a ] && echo 7 || echo 8).2
-	in_host hub wg set wwx$x private-key "$LAB_DIR/hub.key" fwmark 51820 peer "$(cat "$LAB_DIR/x$x.pub")" \
+	in_host hub wg set ${W}x$x private-key "$LAB_DIR/hub.key" fwmark 51820 peer "$(cat "$LAB_DIR/x$x.pub")" \
 		endpoint "$ep:51820" persistent-keepalive 25 allowed-ips 0.0.0.0/0
-	in_host hub ip link set wwx$x up
+	in_host hub ip link set ${W}x$x up
 done
 # the design's pair for a host's own traffic (wg-quick's): connected routes of
 # main win, the rest goes by the group's table but for the tunnels' own packets
@@ -105,13 +108,13 @@ through() { in_host hub ping -c 1 -W 1 -s 200 -I 10.77.0.1 198.18.77.77 >/dev/nu
 LOG=$LAB_DIR/watch.log
 # (exec: $! is watch_check itself, for the SIGTERM at the end)
 (exec nsenter --net="/run/netns/$(lab_ns hub)" --mount="$LAB_DIR/mnt/hub" -- "$BUILD/lab/watch_check" "$STATE" \
-	10.77.0.1 $TABLE priority blackhole 1 198.18.77.77 a-east:wwxa:10.77.0.2 b-west:wwxb:10.77.0.3 2>"$LOG") &
+	10.77.0.1 $TABLE priority blackhole 1 198.18.77.77 a-east:${W}xa:10.77.0.2 b-west:${W}xb:10.77.0.3 2>"$LOG") &
 WATCH=$!
 
-ms=$(wait_route "dev wwxa" 5000) && ok "watch sets the table's first route: out of the first member (wwxa, ${ms} ms)" ||
-	fail "no route out of wwxa in table $TABLE: $(route_dev)"
+ms=$(wait_route "dev ${W}xa" 5000) && ok "watch sets the table's first route: out of the first member (${W}xa, ${ms} ms)" ||
+	fail "no route out of ${W}xa in table $TABLE: $(route_dev)"
 check "the route carries wgf's protocol (157)" \
-	sh -c "ip netns exec $(lab_ns hub) ip -4 route show table $TABLE default proto 157 | grep -q 'dev wwxa'"
+	sh -c "ip netns exec $(lab_ns hub) ip -4 route show table $TABLE default proto 157 | grep -q 'dev ${W}xa'"
 check "the route's prefsrc is the hub's tunnel address" \
 	sh -c "ip netns exec $(lab_ns hub) ip -4 route show table $TABLE default | grep -q 'src 10.77.0.1'"
 sleep 3
@@ -124,28 +127,28 @@ a1=$(seen a); b1=$(seen b)
 # exit A's WireGuard process dies
 pid_a=$(ip netns pids "$(lab_ns xa)")
 kill $pid_a
-if ms=$(wait_route "dev wwxb" 10000); then
-	ok "exit A down: the route moved to wwxb in ${ms} ms (within 10 s)"
+if ms=$(wait_route "dev ${W}xb" 10000); then
+	ok "exit A down: the route moved to ${W}xb in ${ms} ms (within 10 s)"
 	note "failover: ${ms} ms"
 else
-	fail "the route did not move to wwxb within 10 s: $(route_dev)"
+	fail "the route did not move to ${W}xb within 10 s: $(route_dev)"
 fi
 b0=$(seen b)
 for i in 1 2 3; do through && break; sleep 0.5; done
 b1=$(seen b)
 [ "${b1:-0}" -gt "${b0:-0}" ] && ok "traffic resumed through exit B (internet saw B: ${b0:-0} -> $b1)" ||
 	fail "no traffic through B (B ${b0:-?} -> ${b1:-?})"
-grep -q "a-east -> b-west: a-east is down: no reply from 10.77.0.2 through wwxa" "$LOG" &&
+grep -q "a-east -> b-west: a-east is down: no reply from 10.77.0.2 through ${W}xa" "$LOG" &&
 	ok "the switch is logged with its reason" || fail "switch log: $(tail -3 "$LOG")"
 
 # A comes back: taken back only after the hold (60 s up)
 exit_up xa 10.77.0.2 wwa-i 172.31.77.1 || fail "restarting exit A"
-if ms=$(wait_route "dev wwxa" 85000); then
+if ms=$(wait_route "dev ${W}xa" 85000); then
 	[ "$ms" -ge 60000 ] && ok "exit A back: the route returned after ${ms} ms (not before the 60 s hold)" ||
 		fail "the route returned after ${ms} ms, before the hold"
 	note "return after A came back: ${ms} ms"
 else
-	fail "the route did not return to wwxa within 85 s: $(route_dev)"
+	fail "the route did not return to ${W}xa within 85 s: $(route_dev)"
 fi
 check "traffic leaves through A again" through
 
@@ -185,7 +188,7 @@ if [ "${WATCH_TRIALS:-0}" -gt 0 ]; then
 		other=$([ $cur = a ] && echo b || echo a)
 		member_up $other 60 || { fail "trial $i: exit $other did not come up"; break; }
 		kill $(ip netns pids "$(lab_ns x$cur)")
-		ms=$(wait_route "dev wwx$other" 10000) || { fail "trial $i: no failover to wwx$other within 10 s"; break; }
+		ms=$(wait_route "dev ${W}x$other" 10000) || { fail "trial $i: no failover to ${W}x$other within 10 s"; break; }
 		times+=("$ms")
 		restart_exit $cur || { fail "trial $i: restarting exit $cur"; break; }
 		cur=$other
@@ -213,8 +216,8 @@ through; b1=$(seen b)
 	fail "traffic leaked by the hub's own default route (internet saw B's underlay: ${b0:-?} -> ${b1:-?})"
 # B comes back: the probes (marked, so the blackhole does not catch them) see it, the route follows
 exit_up xb 10.77.0.3 wwb-i 172.31.78.1 || fail "restarting exit B"
-ms=$(wait_route "dev wwxb" 20000) && ok "from the blackhole to exit B once it answers again (${ms} ms)" ||
-	fail "no route to wwxb after B came back: $(route_dev)"
+ms=$(wait_route "dev ${W}xb" 20000) && ok "from the blackhole to exit B once it answers again (${ms} ms)" ||
+	fail "no route to ${W}xb after B came back: $(route_dev)"
 
 kill -TERM $WATCH; wait $WATCH
 check "watch_check ends on SIGTERM with status 0" test $? -eq 0
@@ -249,7 +252,7 @@ spec:
   publicKey: $(cat "$LAB_DIR/xa.pub")
   endpoint: 192.168.77.2:51820
   addresses: [10.77.0.2/24]
-  exitInterface: wwxa
+  exitInterface: ${W}xa
 ---
 apiVersion: wgf/v1
 kind: Host
@@ -259,7 +262,7 @@ spec:
   publicKey: $(cat "$LAB_DIR/xb.pub")
   endpoint: 192.168.78.2:51820
   addresses: [10.77.0.3/24]
-  exitInterface: wwxb
+  exitInterface: ${W}xb
 ---
 apiVersion: wgf/v1
 kind: ExitGroup
@@ -273,6 +276,14 @@ if ! "$WGF" validate "$REPO" >"$LAB_DIR/validate" 2>&1; then
 	lab_done; exit
 fi
 exit_up xa 10.77.0.2 wwa-i 172.31.77.1 || fail "restarting exit A"
+# xa handshaken with before watch starts: the hub's peer, reset by watch_check
+# while xa was down, would take up to WireGuard's 5 s retry (a packet starts it)
+hs_xa() { in_host hub wg show ${W}xa latest-handshakes | awk '{print $2; exit}'; }
+for i in $(seq 100); do
+	[ "$(hs_xa)" -gt 0 ] 2>/dev/null && break
+	in_host hub ping -c 1 -W 0.1 -m 51820 -I ${W}xa 10.77.0.2 >/dev/null 2>&1
+done
+check "the hub's tunnel to xa has a handshake again" test "$(hs_xa)" -gt 0
 LOG2=$LAB_DIR/watch2.log
 (exec nsenter --net="/run/netns/$(lab_ns hub)" --mount="$LAB_DIR/mnt/hub" -- env NO_COLOR=1 "$WGF" watch "$REPO" \
 	--key-file "$LAB_DIR/hub.key" --state-dir "$STATE2" 2>"$LOG2") &
@@ -282,11 +293,11 @@ T=$(jq -r '.groups[0].tables[0].table' "$STATE2/exits.json" 2>/dev/null)
 check "wgf watch found its Host by its key and the group's table ($T, in 52000-52999)" \
 	test "${T:-0}" -ge 52000 -a "${T:-0}" -le 52999
 TABLE=$T
-ms=$(wait_route "dev wwxa" 5000) && ok "wgf watch: table $T goes out of xa's interface (${ms} ms)" ||
+ms=$(wait_route "dev ${W}xa" 5000) && ok "wgf watch: table $T goes out of xa's interface (${ms} ms)" ||
 	fail "wgf watch: table $T: $(route_dev) ($(cat "$LOG2"))"
 st=$(env WGF_STATE_DIR="$STATE2" NO_COLOR=1 "$WGF" status 2>&1)
 echo "$st" | grep -q "^exit group lab-out (priority, whenAllDown: blackhole): wgf watch updated" &&
-	echo "$st" | grep -qE "^  member xa +wwxa +up since watch started, latency [0-9.]+ ms, handshake [0-9]+s ago" &&
+	echo "$st" | grep -qE "^  member xa +${W}xa +up since watch started, latency [0-9.]+ ms, handshake [0-9]+s ago" &&
 	echo "$st" | grep -q "^  table $T: xa$" && ok "wgf status shows the group, its members' health and the member in use" ||
 	fail "wgf status: $st"
 env WGF_STATE_DIR="$STATE2" "$WGF" status --json 2>/dev/null |
@@ -296,8 +307,27 @@ kill -HUP $WATCH2
 for i in $(seq 30); do grep -q "reading the repository again" "$LOG2" && break; sleep 0.1; done
 check "SIGHUP reads the repository again" grep -q "reading the repository again" "$LOG2"
 kill $(ip netns pids "$(lab_ns xa)")
-ms=$(wait_route "dev wwxb" 10000) && ok "wgf watch: xa down, table $T moved to xb in ${ms} ms" ||
-	fail "wgf watch: no switch to wwxb: $(route_dev) ($(tail -3 "$LOG2"))"
+ms=$(wait_route "dev ${W}xb" 10000) && ok "wgf watch: xa down, table $T moved to xb in ${ms} ms" ||
+	fail "wgf watch: no switch to ${W}xb: $(route_dev) ($(tail -3 "$LOG2"))"
+# a reload with an unrelated change (a label on the hub) keeps what watch knows:
+# xa down since it went, the table's switch, the table on xb
+for i in $(seq 50); do jq -e '.groups[0].members[0].up == false' "$STATE2/exits.json" >/dev/null 2>&1 && break; sleep 0.1; done
+before=$(jq -c '[.groups[0].members[] | {name, up, since_ms}] + [.groups[0].tables[0] | {member, switched_ms}]' \
+	"$STATE2/exits.json" 2>/dev/null)
+sed -i 's/^metadata: {name: hub}$/metadata: {name: hub, labels: {site: lab}}/' "$REPO/net.yaml"
+kill -HUP $WATCH2
+t_hup=$(date +%s%3N)
+for i in $(seq 50); do
+	[ "$(grep -c "reading the repository again" "$LOG2")" -ge 2 ] &&
+		[ "$(jq -r .updated_ms "$STATE2/exits.json" 2>/dev/null || echo 0)" -gt $((t_hup + 1000)) ] && break
+	sleep 0.1
+done
+after=$(jq -c '[.groups[0].members[] | {name, up, since_ms}] + [.groups[0].tables[0] | {member, switched_ms}]' \
+	"$STATE2/exits.json" 2>/dev/null)
+echo "$before" | jq -e '.[0].up == false and (.[0].since_ms | type) == "number" and .[2].member == "xb"' >/dev/null &&
+	[ "$after" = "$before" ] && [ "$(grep -c "reading the repository again" "$LOG2")" -ge 2 ] &&
+	ok "a reload (SIGHUP, an unrelated change) keeps the members' health and since_ms, the table on xb" ||
+	fail "reload lost the state: before $before, after $after"
 kill -TERM $WATCH2; wait $WATCH2
 check "wgf watch ends on SIGTERM with status 0" test $? -eq 0
 sleep 3.2

@@ -507,6 +507,72 @@ static void test_set_route_bounds(void)
 	CHECK_STR(exit_route_kind_name((enum exit_route_kind)42), "?");
 }
 
+/* The repository read again: members kept (by name, in another order) go on
+ * with their health and the table with its last switch; a new member starts
+ * afresh (up, but not taken before a hold from its own first round). */
+static void test_carry_over_reload(void)
+{
+	static char d_name[] = "d-south";
+	struct exit_member_use m2[3];
+	struct exit_table t2 = { 52000, SIZE_MAX };
+	struct exit_group_use u2;
+	struct exit_group_state s2;
+	struct exit_route r = { EXIT_ROUTE_MEMBER, 2 };
+	struct exit_decision d;
+	int64_t t = 0, up_at, switched, reload;
+	double rtt;
+
+	group(EXIT_STRATEGY_PRIORITY, 3);
+	tick(t += SEC, NULL);
+	member_alive(0, false);
+	for (int i = 0; i < 3; i++)
+		tick(t += SEC, NULL);
+	CHECK(uses(0, 1));
+	switched = st.tables[0].switched_at;
+	member_alive(0, true);
+	for (int i = 0; i < 3; i++)
+		tick(t += SEC, NULL);
+	up_at = st.members[0].since;
+	CHECK_INT(up_at, t);
+	rtt = st.members[1].rtt_ms;
+	for (int i = 0; i < 30; i++)
+		tick(t += SEC, NULL);
+	/* the new repository: d-south first (priority 5), then a-east, b-west; c-north gone */
+	m2[0] = members[0];
+	m2[0].name = d_name;
+	m2[0].priority = 5;
+	m2[1] = members[0];
+	m2[2] = members[1];
+	u2 = (struct exit_group_use){ .group = &grp, .members = m2, .n_members = 3, .tables = &t2, .n_tables = 1 };
+	CHECK_INT(exit_group_state_init(&s2, &u2), 0);
+	r.member = 2;                          /* the kernel's route: b-west */
+	exit_select_set_route(&s2, 0, &r);
+	exit_group_state_carry(&s2, &st);
+	CHECK_INT(s2.members[1].since, up_at);
+	CHECK(s2.members[1].up && s2.members[2].up);
+	CHECK(s2.members[2].has_rtt && s2.members[2].rtt_ms == rtt);
+	CHECK_INT(s2.members[2].probes, st.members[1].probes);
+	CHECK_INT(s2.members[0].since, EXIT_SINCE_START);
+	CHECK_INT(s2.members[0].first, EXIT_SINCE_START);
+	CHECK_INT(s2.members[0].probes, 0);
+	CHECK_INT(s2.tables[0].switched_at, switched);
+	CHECK(s2.tables[0].route.kind == EXIT_ROUTE_MEMBER && s2.tables[0].route.member == 2);
+	exit_group_state_clear(&st);
+	st = s2;
+	reload = t + SEC;
+	/* a-east is taken back a hold after it came up, not a hold after the reload */
+	while (t < up_at + HOLD - SEC)
+		CHECK_INT(tick(t += SEC, NULL), 0);
+	CHECK_INT(tick(t += SEC, &d), 1);
+	CHECK(uses(0, 1));
+	/* d-south, new, only a hold after its own first round */
+	while (t < reload + HOLD - SEC)
+		CHECK_INT(tick(t += SEC, NULL), 0);
+	CHECK_INT(tick(t += SEC, &d), 1);
+	CHECK(uses(0, 0));
+	exit_group_state_clear(&st);
+}
+
 int main(void)
 {
 	RUN(test_health_failures_and_successes);
@@ -525,6 +591,7 @@ int main(void)
 	RUN(test_rr_slot_moves_and_comes_back);
 	RUN(test_rr_stand_in_fails);
 	RUN(test_set_route_bounds);
+	RUN(test_carry_over_reload);
 	exit_group_state_clear(&st);
 	UNIT_DONE();
 }

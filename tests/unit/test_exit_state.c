@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "reconcile/host/exit_state.h"
+#include "reconcile/host/fileio.h"
 #include "tests/unit/tmpdir.h"
 #include "tests/unit/unit.h"
 
@@ -120,7 +121,7 @@ static void test_refused(void)
 
 static void test_save_load(void)
 {
-	char dir[UNIT_TMPDIR_LEN], path[128];
+	char dir[UNIT_TMPDIR_LEN], path[128], victim[128];
 	struct exit_group_state st;
 	struct exit_state s, back;
 	struct wgf_error err = {0};
@@ -138,8 +139,17 @@ static void test_save_load(void)
 	CHECK_INT(back.n_groups, 1);
 	CHECK_INT(back.groups[0].n_members, 2);
 	CHECK(back.groups[0].members[0].up);
-	exit_state_clear(&s);
 	exit_state_clear(&back);
+	/* a link planted in its place is replaced, never followed */
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	CHECK_INT(fileio_write(victim, "keep\n", 5, 0600), 0);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(symlink(victim, path), 0);
+	CHECK_INT(exit_state_save(dir, &s), 0);
+	CHECK(lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0777) == 0644);
+	CHECK(stat(victim, &sb) == 0 && sb.st_size == 5);
+	CHECK_INT(unlink(victim), 0);
+	exit_state_clear(&s);
 	exit_group_state_clear(&st);
 	unit_tmpdir_remove(dir);
 }

@@ -295,6 +295,102 @@ static void test_all_down_blackhole_then_back(void)
 	teardown();
 }
 
+/* wg_set_device calls on ifname since the log was reset. */
+static size_t resets(const char *ifname)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_calls; i++)
+		n += f->calls[i].op == KF_WG_SET_DEVICE && !strcmp(f->calls[i].what, ifname) &&
+		     f->calls[i].n_peers == 2 && f->calls[i].n_removed == 1 && !f->calls[i].device;
+	return n;
+}
+
+/* The fake kernel's WireGuard links and their peers (the routes left out). */
+static char *links_dump(void)
+{
+	char *d = kernel_fake_dump(f), *route = d ? strstr(d, "route ") : NULL;
+
+	if (route)
+		*route = '\0';
+	return d;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A member that is down and does not answer: its one peer removed and added
+ * back as it was (so the next probe starts a fresh handshake), at most every
+ * failures * interval, only while it is in use nowhere; logged once. */
+static void test_down_member_peer_reset(void)
+{
+	struct hs_peer *p;
+	struct wgf_prefix all;
+	char *before, *after;
+	int64_t t = 1000;
+
+	setup();
+	p = &hoststate_find_device(f->hs, "wgx-a")->peers[0];
+	p->keepalive = 25;
+	p->has_psk = true;
+	memset(p->psk, 7, sizeof(p->psk));
+	CHECK(endpoint_parse("192.0.2.2:51820", &p->endpoint));
+	prefix_parse("0.0.0.0/0", false, &all);
+	CHECK_INT(hs_peer_add_allowed_ip(p, &all), 0);
+	p->last_handshake_sec = 0;
+	hoststate_find_device(f->hs, "wgx-b")->peers[0].last_handshake_sec = 0;
+	before = links_dump();
+	CHECK_INT(round_at(t), 1);
+	prefix_parse("10.9.0.2", true, &f->unreachable[0]);
+	f->n_unreachable = 1;
+	kernel_fake_reset_log(f);
+	/* two misses: still up, left alone */
+	round_at(t += 1000);
+	round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 0);
+	/* the third takes it down, but the route cannot move: still in use, left alone */
+	kernel_fake_fail(f, KF_ROUTE_REPLACE, 1, -EPERM, "Operation not permitted");
+	CHECK_INT(round_at(t += 1000), 0);
+	CHECK(routed("wgx-a"));
+	CHECK_INT(resets("wgx-a"), 0);
+	/* the route moves: reset at once, then not again within 3 s */
+	CHECK_INT(round_at(t += 1000), 1);
+	CHECK(routed("wgx-b"));
+	CHECK_INT(resets("wgx-a"), 1);
+	round_at(t += 1000);
+	round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 1);
+	round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 2);
+	CHECK_INT(resets("wgx-b"), 0);             /* up and in use: never */
+	CHECK_INT(count(logbuf, "re-handshake"), 1);
+	CHECK(strstr(logbuf, "exit group us: a-east is down: re-handshake (its peer on wgx-a reset, again every "
+			     "3000 ms while it stays down)") != NULL);
+	/* the same settings: nothing for a plan to see */
+	after = links_dump();
+	CHECK(before && after && !strcmp(before, after));
+	/* answering again (down until `successes`): no more resets */
+	f->n_unreachable = 0;
+	for (int i = 0; i < 6; i++)
+		round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 2);
+	/* a new outage is logged again */
+	f->n_unreachable = 1;
+	for (int i = 0; i < 3; i++)
+		round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 3);
+	CHECK_INT(count(logbuf, "re-handshake"), 2);
+	free(before);
+	free(after);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_first_route_and_failover);
@@ -302,5 +398,6 @@ int main(void)
 	RUN(test_stale_handshake_and_missing_device);
 	RUN(test_starts_from_the_kernels_route);
 	RUN(test_all_down_blackhole_then_back);
+	RUN(test_down_member_peer_reset);
 	UNIT_DONE();
 }
