@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/dns_name.h"
 #include "model/model_load_value.h"
 
 void model_dns_clear(struct model_dns *d)
@@ -39,28 +40,6 @@ static void load_dns_servers(struct loader *l, const struct ynode *seq, struct m
 	}
 }
 
-/* A DNS name as resolv.conf's "search" takes it: labels of letters, digits and
- * hyphens (not at either end), 1..63 each, 253 in all; a trailing dot is dropped. */
-static bool domain_ok(const char *s, size_t len)
-{
-	size_t label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (label == 0 || label > 63 || s[i - 1] == '-' || s[i - label] == '-')
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* A list of domains into *out (lower-case, no trailing dot); what names them in messages. */
 static void load_dns_domains(struct loader *l, const struct ynode *seq, const char *field, const char *what,
 			     char ***out, size_t *n_out)
@@ -80,7 +59,7 @@ static void load_dns_domains(struct loader *l, const struct ynode *seq, const ch
 		len = strlen(s);
 		if (len > 1 && s[len - 1] == '.')
 			len--;
-		if (!domain_ok(s, len)) {
+		if (!dns_name_ok(s, len)) {
 			load_err(l, seq->items[i], "%s %s is not a DNS name", what, diag_quote(s));
 			continue;
 		}

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model/dns_name.h"
+
 #define RECORD_MAX 65536
 
 static const char *const record_dirs[] = { "/run/resolvconf/interface", "/run/resolvconf/interfaces" };
@@ -25,27 +27,6 @@ const char *resolvconf_path(void)
 		if (access(paths[i], X_OK) == 0)
 			return paths[i];
 	return NULL;
-}
-
-/* A DNS name as resolv.conf's search takes it (the loader's rule), lower-cased. */
-static bool domain_ok(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (label == 0 || label > 63)
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return true;
 }
 
 static int parse_line(char *line, struct hs_dns *out)
@@ -74,7 +55,7 @@ static int parse_line(char *line, struct hs_dns *out)
 			w[len - 1] = '\0';
 		for (char *c = w; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		if (domain_ok(w))
+		if (dns_name_ok(w, strlen(w)))
 			r = hs_dns_add_search(out, w);
 		if (!search)
 			break;

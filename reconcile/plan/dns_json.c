@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "model/dns_name.h"
 #include "reconcile/plan/json_put.h"
 
 static struct json_object *strings_json(char *const *v, size_t n)
@@ -43,28 +44,14 @@ fail:
 	return NULL;
 }
 
-/* What the loader accepts for a domain: letters, digits, "-" and "_" in labels
- * of 1..63, 253 in all, lower-case, no trailing dot. Nothing else may reach
+/* What the loader keeps: a DNS name, lower-case. Nothing else may reach
  * resolvconf's input or resolved. */
 static bool domain_ok(const char *s)
 {
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (label == 0 || label > 63)
-				return false;
-			label = 0;
-		} else if (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-' ||
-			   s[i] == '_') {
-			label++;
-		} else {
+	for (const char *c = s; *c; c++)
+		if (isupper((unsigned char)*c))
 			return false;
-		}
-	}
-	return true;
+	return dns_name_ok(s, strlen(s));
 }
 
 static bool read_names(struct json_object *o, const char *key, struct hs_dns *out, bool routing, const char **why)

@@ -447,7 +447,7 @@ static void test_saved_and_snapshot(void)
 static void test_resolvconf_parse(void)
 {
 	static const char text[] = "# by hand\nnameserver 10.10.0.53\nnameserver  fd10::53 \n"
-				   "nameserver not-an-address\nsearch Corp.Test. b.test bad..name\n"
+				   "nameserver not-an-address\nsearch Corp.Test. b.test bad..name -dash.test dash-.test\n"
 				   "domain x.test\noptions rotate\n\nnameserver\n";
 	struct hs_dns d = {0};
 
