@@ -440,15 +440,16 @@ static void mark_reset(struct exit_watch *w, const char *ifname, int64_t now)
 }
 
 /* Each member down whose probe failed this round, in use nowhere: its peer
- * reset, at most every max(failures * interval, RESET_MIN_MS). */
+ * reset, at most every max(failures * interval, RESET_MIN_MS), both scaled. */
 static void reset_down_members(struct exit_watch *w, int64_t now)
 {
 	for (size_t gi = 0; gi < w->n; gi++) {
 		struct watched_group *g = &w->g[gi];
 		int64_t every = (int64_t)g->group.health.failures * g->group.health.interval_ms;
+		int64_t least = scaled(RESET_MIN_MS, w->o.time_scale > 0 ? w->o.time_scale : 1);
 
-		if (every < RESET_MIN_MS)
-			every = RESET_MIN_MS;
+		if (every < least)
+			every = least;
 		for (size_t mi = 0; mi < g->use.n_members; mi++) {
 			struct member_watch *m = &g->mw[mi];
 			const char *ifname = g->use.members[mi].ifname;
