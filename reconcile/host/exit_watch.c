@@ -620,12 +620,23 @@ fail:
 	return r;
 }
 
+/* A member's last peer reset, so a reload neither resets it again at once nor says it twice. */
+static void member_watch_carry(struct watched_group *g, const struct watched_group *from)
+{
+	for (size_t i = 0; i < g->use.n_members; i++)
+		for (size_t j = 0; j < from->use.n_members; j++)
+			if (!strcmp(g->use.members[i].name, from->use.members[j].name))
+				g->mw[i] = from->mw[j];
+}
+
 void exit_watch_carry(struct exit_watch *w, struct exit_watch *from)
 {
 	for (size_t i = 0; i < w->n; i++)
 		for (size_t j = 0; j < from->n; j++)
-			if (!strcmp(w->g[i].group.meta.name, from->g[j].group.meta.name))
+			if (!strcmp(w->g[i].group.meta.name, from->g[j].group.meta.name)) {
 				exit_group_state_carry(&w->st[i], &from->st[j]);
+				member_watch_carry(&w->g[i], &from->g[j]);
+			}
 	for (size_t i = 0; i < from->n_pending; i++) {
 		if (w->n_pending == PENDING_MAX) {
 			pending_free(&from->pending[i]);

@@ -33,7 +33,8 @@ int exit_watch_new(struct kernel *k, const struct model *m, const struct model_h
 void exit_watch_free(struct exit_watch *w);
 /* After the repository was read again (w new, from the watcher before it): each
  * group of w that from watched too (by name) goes on with from's health of the
- * members both have and its tables' last switches (exit_group_state_carry);
+ * members both have (and when each was last reset) and its tables' last
+ * switches (exit_group_state_carry);
  * the journal entries from holds for the state lock move to w. */
 void exit_watch_carry(struct exit_watch *w, struct exit_watch *from);
 

@@ -77,6 +77,19 @@ static void setup(void)
 		abort();
 }
 
+/* What cmd/watch.c does on SIGHUP: a new watcher that goes on from the old one. */
+static void reload(void)
+{
+	struct exit_watch_opts o = { .time_scale = 1, .log = log_line, .state_dir = dir };
+	struct exit_watch *fresh;
+
+	if (exit_watch_new(&f->k, NULL, &host, &e, &o, &fresh) < 0)
+		abort();
+	exit_watch_carry(fresh, w);
+	exit_watch_free(w);
+	w = fresh;
+}
+
 static void teardown(void)
 {
 	exit_watch_free(w);
@@ -372,6 +385,11 @@ static void test_down_member_peer_reset(void)
 	CHECK_INT(count(logbuf, "re-handshake"), 1);
 	CHECK(strstr(logbuf, "exit group us: a-east is down: re-handshake (its peer on wgx-a reset, again every "
 			     "3000 ms while it stays down)") != NULL);
+	/* a reload (SIGHUP) goes on from the last reset: not again at once, not said twice */
+	reload();
+	round_at(t += 1000);
+	CHECK_INT(resets("wgx-a"), 2);
+	CHECK_INT(count(logbuf, "re-handshake"), 1);
 	/* the same settings: nothing for a plan to see */
 	after = links_dump();
 	CHECK(before && after && !strcmp(before, after));
