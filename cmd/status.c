@@ -7,9 +7,11 @@
 #include "cmd/wgf.h"
 #include "reconcile/host/loopstate.h"
 #include "reconcile/plan/plan_json.h"
+#include "render/health.h"
 
 static const char help[] =
-	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
+	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--stale-after DURATION]\n"
+	"                  [--state-dir DIR]\n\n"
 	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
 	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
 	"allowed IPs, latest handshake and transfer; its DNS as the resolver has it\n"
@@ -25,8 +27,21 @@ static const char help[] =
 	"routes through is shown as `wgf watch` last saw it: its members' health (up or\n"
 	"down since when, and why), latency and handshake age, and the member each\n"
 	"table uses (\"WATCH NOT RUNNING\" when watch has not written for 3 intervals).\n\n"
+	"Each peer gets a verdict: online (a handshake within --stale-after), stale,\n"
+	"never (no handshake since the interface came up, with a likely reason where\n"
+	"wgf can tell), and with a repository disabled, expired (should not be on the\n"
+	"interface) and unknown (a key the repository does not name). A peer with a\n"
+	"keepalive on either side is expected up: stale or never makes the host\n"
+	"unhealthy; a road warrior without keepalive may sleep and never does. Each\n"
+	"host gets healthy, degraded (reconcile backing off, suspended or refused, wgf\n"
+	"watch not running, an exit member down, a peer that should not be there) or\n"
+	"unhealthy (an interface missing or down, a peer expected up stale or never, an\n"
+	"exit group with every member down).\n\n"
+	"Exit status: 0 healthy or degraded, 1 error, 4 unhealthy.\n\n"
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
+	"  --no-color      no colours (also NO_COLOR=1)\n"
+	"  --stale-after D a handshake older than D is stale (default 3m; 90s, 5m, …)\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
@@ -119,6 +134,88 @@ static json_object *capacity_json(const struct capacity *c)
 	json_object_object_add(o, "max_peers", c->max ? json_object_new_int64(c->max) : NULL);
 	json_object_object_add(o, "utilisation", c->max ? json_object_new_double((double)c->peers / c->max) : NULL);
 	return o;
+}
+
+/* What the printers need to give verdicts, and what they count for the host's. */
+struct health_ctx {
+	const struct model *m;
+	const char *host;
+	int64_t now;
+	uint32_t stale_after;
+	bool color;
+	struct health_host_facts facts;
+};
+
+static const char *verdict_color(const struct health_peer *h)
+{
+	if (h->unhealthy)
+		return "\033[1;31m";
+	return h->verdict == HEALTH_ONLINE ? "\033[32m" : "\033[33m";
+}
+
+static const char *level_color(enum health_level l)
+{
+	return l == HEALTH_HEALTHY ? "\033[32m" : l == HEALTH_DEGRADED ? "\033[33m" : "\033[1;31m";
+}
+
+static void health_count(struct health_host_facts *f, const struct health_peer *h)
+{
+	switch (h->verdict) {
+	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
+	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
+	case HEALTH_UNKNOWN: f->unknown++; break;
+	case HEALTH_DISABLED: f->disabled++; break;
+	case HEALTH_EXPIRED: f->expired++; break;
+	case HEALTH_ONLINE: break;
+	}
+}
+
+static void health_of(const struct health_ctx *hc, const struct hs_device *d, const struct hs_peer *p,
+		      struct health_peer *out)
+{
+	health_peer_eval(hc->m, device_host(hc->m, d, hc->host), d, p, hc->now, hc->stale_after, out);
+}
+
+/* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
+static enum health_level health_collect(struct health_ctx *hc, const struct host_state *hs, const struct loopstate *ls,
+					const char *state_dir, char *why, size_t len)
+{
+	const struct model_host *self = hc->m && hc->host ? model_find_host(hc->m, hc->host) : NULL;
+	struct health_host_facts *f = &hc->facts;
+
+	if (self) {
+		const struct hs_device *d = hoststate_find_device(hs, self->ifname);
+		f->ifaces_missing += !d || !d->exists;
+	}
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		const struct hs_device *d = &hs->devices[i];
+		f->ifaces_down += d->exists && !d->up;
+		for (size_t j = 0; j < d->n_peers; j++) {
+			struct health_peer h;
+			health_of(hc, d, &d->peers[j], &h);
+			health_count(f, &h);
+		}
+	}
+	f->loop_backoff = ls->consecutive_failures > 0;
+	f->loop_suspended = ls->suspended;
+	f->loop_refused = ls->last_attempt.outcome == LOOP_REFUSED;
+	cmd_status_exits_facts(state_dir, hc->now * 1000, f);
+	return health_host_eval(f, why, len);
+}
+
+static json_object *host_health_json(enum health_level l, const char *why)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verdict", json_object_new_string(health_level_name(l)));
+	json_object_object_add(o, "why", *why ? json_object_new_string(why) : NULL);
+	return o;
+}
+
+static void print_host_health(const struct health_ctx *hc, enum health_level l, const char *why)
+{
+	printf("health: %s%s%s%s%s\n", hc->color ? level_color(l) : "", health_level_name(l), hc->color ? "\033[0m" : "",
+	       *why ? " — " : "", why);
 }
 
 static int64_t now_ms(void)
@@ -222,9 +319,23 @@ static json_object *dns_json(const struct host_state *hs, const char *ifname)
 	return o;
 }
 
-static void print_text(const struct host_state *hs, const struct model *m, const char *host,
+static void print_peer_health(const struct health_ctx *hc, const struct health_peer *h)
+{
+	printf(": %s%s%s", hc->color ? verdict_color(h) : "", health_verdict_name(h->verdict), hc->color ? "\033[0m" : "");
+	if (h->verdict == HEALTH_STALE || h->verdict == HEALTH_NEVER)
+		printf(" (%s)", h->expected_up ? "expected up: unhealthy" : "no keepalive: may be asleep");
+	if (h->reason == HEALTH_REASON_PEER_KEY)
+		printf(" (the repository's %s has another key)", h->name);
+	putchar('\n');
+	if (h->reason)
+		printf("    why: %s\n", health_reason_text(h->reason));
+}
+
+static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
 {
+	const struct model *m = hc->m;
+	const char *host = hc->host;
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
 	if (hs->n_devices == 0)
@@ -251,8 +362,11 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
 			char fp[WG_KEY_FP_LEN];
+			struct health_peer h;
+			health_of(hc, d, p, &h);
 			ago(p->last_handshake_sec, when, sizeof(when));
-			printf("  peer %s (%s)\n", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
+			printf("  peer %s (%s)", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
+			print_peer_health(hc, &h);
 			printf("    endpoint: %s  handshake: %s  transfer: %llu B received, %llu B sent\n",
 			       endpoint_format(&p->endpoint, ep), when,
 			       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
@@ -275,10 +389,25 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 		print_loop(ls);
 }
 
-static void print_json(const struct host_state *hs, const struct model *m, const char *host,
-		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
-		       json_object *exits)
+static json_object *peer_health_json(const struct health_peer *h)
 {
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verdict", json_object_new_string(health_verdict_name(h->verdict)));
+	json_object_object_add(o, "expected_up", json_object_new_boolean(h->expected_up));
+	json_object_object_add(o, "unhealthy", json_object_new_boolean(h->unhealthy));
+	json_object_object_add(o, "reason", h->reason ? json_object_new_string(health_reason_name(h->reason)) : NULL);
+	json_object_object_add(o, "why", h->reason ? json_object_new_string(health_reason_text(h->reason)) : NULL);
+	json_object_object_add(o, "owner", h->reason == HEALTH_REASON_PEER_KEY ? json_object_new_string(h->name) : NULL);
+	return o;
+}
+
+static void print_json(const struct host_state *hs, const struct health_ctx *hc,
+		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
+		       json_object *exits, json_object *health)
+{
+	const struct model *m = hc->m;
+	const char *host = hc->host;
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
 
@@ -306,6 +435,8 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
 			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
+			struct health_peer h;
+			health_of(hc, d, p, &h);
 			json_object_object_add(jp, "name", name ? json_object_new_string(name) : NULL);
 			json_object_object_add(jp, "public_key", json_object_new_string(key_to_base64(p->public_key, b64)));
 			json_object_object_add(jp, "endpoint", p->endpoint.family ?
@@ -317,6 +448,7 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 			for (size_t k = 0; k < p->n_allowed_ips; k++)
 				json_object_array_add(ips, json_object_new_string(prefix_format(&p->allowed_ips[k], buf)));
 			json_object_object_add(jp, "allowed_ips", ips);
+			json_object_object_add(jp, "health", peer_health_json(&h));
 			json_object_array_add(peers, jp);
 		}
 		json_object_object_add(jd, "peers", peers);
@@ -332,16 +464,49 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 	}
 	json_object_object_add(o, "reconcile", loop_ran(ls) ? loopstate_to_json(ls) : NULL);
 	json_object_object_add(o, "exit_groups", exits);
+	json_object_object_add(o, "health", health);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
-int cmd_status(int argc, char **argv)
+enum { OPT_STALE_AFTER = 0x200 };
+
+/* 1 to go on, 0 after --help, -1 on a bad option. */
+static int status_parse(struct cmd_ctx *c, uint32_t *stale_after, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "stale-after", required_argument, NULL, OPT_STALE_AFTER },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (opt == OPT_STALE_AFTER) {
+			if (!model_duration_parse(optarg, stale_after) || !*stale_after) {
+				cmd_error("--stale-after takes a duration above 0 (90s, 3m, 1h), not \"%s\"", optarg);
+				return -1;
+			}
+			continue;
+		}
+		r = cmd_ctx_option(c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return -1;
+		}
+	}
+	cmd_key_paths(c);
+	return 1;
+}
+
+int cmd_status(int argc, char **argv)
+{
 	struct cmd_ctx c;
 	struct model *m = NULL;
 	struct host_state *hs = NULL;
@@ -349,12 +514,15 @@ int cmd_status(int argc, char **argv)
 	const char **names = NULL;
 	struct key_name *idx = NULL;
 	struct loopstate ls = {0};
+	struct health_ctx hc = { .stale_after = HEALTH_STALE_AFTER_DEFAULT };
+	enum health_level level;
+	char why[512];
 	size_t n = 0, n_idx = 0;
 	int r, fw_drift, ret = EXIT_ERROR;
 	bool have_source;
 
 	cmd_ctx_init(&c, "status");
-	r = cmd_parse(&c, argc, argv, opts, help, false);
+	r = status_parse(&c, &hc.stale_after, argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	have_source = optind < argc || c.repo;
@@ -382,14 +550,20 @@ int cmd_status(int argc, char **argv)
 		wgf_error_clear(&err);
 	}
 	idx = names_index(m, &n_idx);
+	hc.m = m;
+	hc.host = c.host;
+	hc.now = now_ms() / 1000;
+	hc.color = c.color;
+	level = health_collect(&hc, hs, &ls, c.state_dir, why, sizeof(why));
 	if (c.json) {
-		print_json(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
-			   cmd_status_exits_json(c.state_dir, now_ms()));
+		print_json(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
+			   cmd_status_exits_json(c.state_dir, now_ms()), host_health_json(level, why));
 	} else {
-		print_text(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		print_text(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 		cmd_status_exits_print(c.state_dir, now_ms());
+		print_host_health(&hc, level, why);
 	}
-	ret = EXIT_OK;
+	ret = level == HEALTH_UNHEALTHY ? EXIT_UNHEALTHY : EXIT_OK;
 out:
 	wgf_error_clear(&err);
 	free(names);
