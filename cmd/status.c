@@ -163,7 +163,7 @@ static void health_count(struct health_host_facts *f, const struct health_peer *
 	switch (h->verdict) {
 	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
 	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
-	case HEALTH_UNKNOWN: f->unknown++; break;
+	case HEALTH_UNKNOWN: *(h->unhealthy ? &f->wrong_key_expected : &f->unknown) += 1; break;
 	case HEALTH_DISABLED: f->disabled++; break;
 	case HEALTH_EXPIRED: f->expired++; break;
 	case HEALTH_ONLINE: break;
@@ -488,8 +488,8 @@ static int status_parse(struct cmd_ctx *c, uint32_t *stale_after, int argc, char
 			return 0;
 		}
 		if (opt == OPT_STALE_AFTER) {
-			if (!model_duration_parse(optarg, stale_after) || !*stale_after) {
-				cmd_error("--stale-after takes a duration above 0 (90s, 3m, 1h), not \"%s\"", optarg);
+			if (!health_duration_parse(optarg, stale_after)) {
+				cmd_error("--stale-after takes a duration above 0 and at most a week (90s, 3m, 1h), not \"%s\"", optarg);
 				return -1;
 			}
 			continue;

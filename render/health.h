@@ -53,6 +53,7 @@ struct health_host_facts {
 	size_t ifaces_missing;         /* repository interfaces that are not there */
 	size_t ifaces_down;
 	size_t stale_expected, never_expected;   /* peers expected up */
+	size_t wrong_key_expected;               /* a peer's key is not the repository's, expected up */
 	size_t stale_idle, never_idle;           /* road warriors: reported, not unhealthy */
 	size_t unknown, disabled, expired;       /* on the interface, should not be */
 	bool loop_backoff;             /* consecutive reconcile failures */
@@ -65,8 +66,11 @@ struct health_host_facts {
 
 /* The level and, into buf, why ("2 peers stale (expected up), reconcile backing off";
  * "" when healthy). Unhealthy: an interface missing or down, a peer expected up
- * stale or never, an exit group with every member down. Degraded: anything else counted. */
+ * stale, never or with a wrong key, an exit group with every member down. Degraded: anything else counted. */
 enum health_level health_host_eval(const struct health_host_facts *f, char *buf, size_t len);
+
+/* "90s", "3m", "1h" (or bare seconds) -> seconds, above 0 and at most a week. */
+bool health_duration_parse(const char *s, uint32_t *out);
 
 const char *health_verdict_name(enum health_verdict v);   /* "online", … */
 const char *health_reason_name(enum health_reason r);     /* NULL for none; "interface-down", … */

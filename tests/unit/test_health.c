@@ -247,6 +247,9 @@ static void test_host(void)
 	CHECK_STR(why, "2 peers stale (expected up), reconcile backing off");
 	f = (struct health_host_facts){ .never_expected = 1 };
 	CHECK_INT(health_host_eval(&f, why, sizeof(why)), HEALTH_UNHEALTHY);
+	f = (struct health_host_facts){ .wrong_key_expected = 1, .unknown = 1 };
+	CHECK_INT(health_host_eval(&f, why, sizeof(why)), HEALTH_UNHEALTHY);
+	CHECK_STR(why, "1 peer with a wrong key (expected up), 1 unknown key");
 	f = (struct health_host_facts){ .ifaces_missing = 1 };
 	CHECK_INT(health_host_eval(&f, why, sizeof(why)), HEALTH_UNHEALTHY);
 	CHECK_STR(why, "1 interface missing");
@@ -259,6 +262,25 @@ static void test_host(void)
 	f = (struct health_host_facts){ .stale_expected = 2, .loop_backoff = true };
 	CHECK_INT(health_host_eval(&f, why, 8), HEALTH_UNHEALTHY);
 	CHECK_STR(why, "2 peers");
+}
+
+static void test_duration(void)
+{
+	uint32_t d = 0;
+
+	CHECK(health_duration_parse("5s", &d) && d == 5);
+	CHECK(health_duration_parse("90", &d) && d == 90);
+	CHECK(health_duration_parse("3m", &d) && d == 180);
+	CHECK(health_duration_parse("2h", &d) && d == 7200);
+	CHECK(health_duration_parse("168h", &d) && d == 7 * 86400);
+	CHECK(!health_duration_parse("169h", &d));
+	CHECK(!health_duration_parse("0s", &d));
+	CHECK(!health_duration_parse("", &d));
+	CHECK(!health_duration_parse("s", &d));
+	CHECK(!health_duration_parse("5x", &d));
+	CHECK(!health_duration_parse("5ms", &d));
+	CHECK(!health_duration_parse("-5s", &d));
+	CHECK(!health_duration_parse("99999999s", &d));
 }
 
 static void test_names(void)
@@ -280,6 +302,7 @@ int main(void)
 	RUN(test_repository_verdicts);
 	RUN(test_reasons);
 	RUN(test_host);
+	RUN(test_duration);
 	RUN(test_names);
 	UNIT_DONE();
 }
