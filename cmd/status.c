@@ -41,7 +41,8 @@ static const char help[] =
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
 	"  --no-color      no colours (also NO_COLOR=1)\n"
-	"  --stale-after D a handshake older than D is stale (default 3m; 90s, 5m, …)\n"
+	"  --stale-after D a handshake older than D is stale (whole seconds: 90s, 5m, 1h;\n"
+	"                  default the Network's health.staleAfter, else 3m)\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
@@ -141,7 +142,7 @@ struct health_ctx {
 	const struct model *m;
 	const char *host;
 	int64_t now;
-	uint32_t stale_after;
+	uint32_t stale_after;          /* --stale-after; 0: the Network's health.staleAfter, else the default */
 	bool color;
 	struct health_host_facts facts;
 };
@@ -173,7 +174,13 @@ static void health_count(struct health_host_facts *f, const struct health_peer *
 static void health_of(const struct health_ctx *hc, const struct hs_device *d, const struct hs_peer *p,
 		      struct health_peer *out)
 {
-	health_peer_eval(hc->m, device_host(hc->m, d, hc->host), d, p, hc->now, hc->stale_after, out);
+	const struct model_host *self = device_host(hc->m, d, hc->host);
+	uint32_t stale_after = hc->stale_after;
+
+	if (!stale_after)
+		stale_after = self && hc->m->networks[self->network].stale_after ?
+			      hc->m->networks[self->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
+	health_peer_eval(hc->m, self, d, p, hc->now, stale_after, out);
 }
 
 /* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
@@ -488,10 +495,12 @@ static int status_parse(struct cmd_ctx *c, uint32_t *stale_after, int argc, char
 			return 0;
 		}
 		if (opt == OPT_STALE_AFTER) {
-			if (!health_duration_parse(optarg, stale_after)) {
-				cmd_error("--stale-after takes a duration above 0 and at most a week (90s, 3m, 1h), not \"%s\"", optarg);
+			uint32_t ms;
+			if (!model_duration_ms_parse(optarg, &ms) || !model_stale_after_ok(ms)) {
+				cmd_error("--stale-after takes whole seconds, at least 1s and at most 168h (90s, 3m, 1h), not \"%s\"", optarg);
 				return -1;
 			}
+			*stale_after = ms / 1000;
 			continue;
 		}
 		r = cmd_ctx_option(c, opt, optarg);
@@ -514,7 +523,7 @@ int cmd_status(int argc, char **argv)
 	const char **names = NULL;
 	struct key_name *idx = NULL;
 	struct loopstate ls = {0};
-	struct health_ctx hc = { .stale_after = HEALTH_STALE_AFTER_DEFAULT };
+	struct health_ctx hc = {0};
 	enum health_level level;
 	char why[512];
 	size_t n = 0, n_idx = 0;

@@ -1,5 +1,4 @@
 /* Health verdicts for `wgf status` (render/health.h). */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,25 +31,6 @@ const char *health_verdict_name(enum health_verdict v) { return verdict_names[v]
 const char *health_reason_name(enum health_reason r) { return reasons[r].name; }
 const char *health_reason_text(enum health_reason r) { return reasons[r].text; }
 const char *health_level_name(enum health_level l) { return level_names[l]; }
-
-bool health_duration_parse(const char *s, uint32_t *out)
-{
-	static const struct { char unit; uint32_t secs; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 } };
-	uint64_t v = 0;
-	size_t i = 0;
-
-	for (; isdigit((unsigned char)s[i]) && i < 7; i++)
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	if (i == 0 || v == 0 || (s[i] && s[i + 1]))
-		return false;
-	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		if ((s[i] == units[u].unit || (!s[i] && u == 0)) && v * units[u].secs <= 7 * 86400) {
-			*out = (uint32_t)(v * units[u].secs);
-			return true;
-		}
-	}
-	return false;
-}
 
 static const struct model_peer *peer_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN])
 {

@@ -69,9 +69,6 @@ struct health_host_facts {
  * stale, never or with a wrong key, an exit group with every member down. Degraded: anything else counted. */
 enum health_level health_host_eval(const struct health_host_facts *f, char *buf, size_t len);
 
-/* "90s", "3m", "1h" (or bare seconds) -> seconds, above 0 and at most a week. */
-bool health_duration_parse(const char *s, uint32_t *out);
-
 const char *health_verdict_name(enum health_verdict v);   /* "online", … */
 const char *health_reason_name(enum health_reason r);     /* NULL for none; "interface-down", … */
 const char *health_reason_text(enum health_reason r);     /* a sentence for people; NULL for none */

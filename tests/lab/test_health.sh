@@ -94,8 +94,10 @@ check "--json: dave never, not expected up, no reason" sj "$(pv dave) | .verdict
 cp -r "$repo" "$LAB_DIR/repo-badkey"
 set_public_key "$LAB_DIR/repo-badkey" hub "$(cat "$LAB_DIR/other.pub")"
 wgf_on hub status --json "$LAB_DIR/repo-badkey" >"$LAB_DIR/s-badkey.json" 2>/dev/null
+# jqf FILTER FILE: a jq test on a saved status --json
+jqf() { jq -e "$1" "$2" >/dev/null; }
 check "a wrong host key: dave's never says why (host-key-mismatch)" \
-	jq -e "$(pv dave) | .verdict == \"never\" and .reason == \"host-key-mismatch\"" "$LAB_DIR/s-badkey.json" >/dev/null
+	jqf "$(pv dave) | .verdict == \"never\" and .reason == \"host-key-mismatch\"" "$LAB_DIR/s-badkey.json"
 wgf_on hub status --host hub "$LAB_DIR/repo-badkey" >"$LAB_DIR/s-badkey" 2>&1
 check "... and in text" grep -qx "    why: the interface's public key is not this Host's publicKey in the repository" "$LAB_DIR/s-badkey"
 in_host hub ip link set hlw0 down
@@ -128,6 +130,14 @@ check "router stopped: stale, expected up" grep -qE '^  peer router \(.*\): stal
 check "router stopped: the host is unhealthy and says why" grep -qE '^health: unhealthy — [0-9]+ peers? stale \(expected up\)' "$LAB_DIR/s-stale"
 check "--json: router stale and unhealthy" sj5 "$(pv router) | .verdict == \"stale\" and .unhealthy"
 check "--json: the host is unhealthy, why" sj5 '.health.verdict == "unhealthy" and (.health.why | test("stale \\(expected up\\)"))'
+# the same threshold from the repository: Network health.staleAfter; the command line wins
+cp -r "$repo" "$LAB_DIR/repo-5s"
+printf '  health:\n    staleAfter: 5s\n' >>"$LAB_DIR/repo-5s/network.yaml"
+wgf_on hub status --json "$LAB_DIR/repo-5s" >"$LAB_DIR/s-5s.json" 2>/dev/null; rc=$?
+check "Network health.staleAfter: 5s: exit 4, router stale" \
+	bash -c "[ $rc -eq 4 ] && jq -e '$(pv router) | .verdict == \"stale\"' '$LAB_DIR/s-5s.json' >/dev/null"
+wgf_on hub status --stale-after 3m "$LAB_DIR/repo-5s" >/dev/null 2>&1; rc=$?
+check "--stale-after 3m overrides the Network's 5s: exit 0" test $rc -eq 0
 st "$LAB_DIR/s-default"
 check "within the default 3m the router's last handshake is still recent: exit 0" rc_is 0 "$LAB_DIR/s-default"
 wgf_on hub status --stale-after 0 "$repo" >/dev/null 2>&1; rc=$?

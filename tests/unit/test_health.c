@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "render/health.h"
+#include "tests/unit/diag_check.h"
 #include "tests/unit/unit.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
@@ -264,23 +265,64 @@ static void test_host(void)
 	CHECK_STR(why, "2 peers");
 }
 
-static void test_duration(void)
+/* Network health.staleAfter: seconds; errors at file:line:col. */
+static int load_net(const char *health, struct model **out, struct diag *d)
 {
-	uint32_t d = 0;
+	char text[512];
+	const char *name = "net.yaml", *buf = text;
+	size_t len;
 
-	CHECK(health_duration_parse("5s", &d) && d == 5);
-	CHECK(health_duration_parse("90", &d) && d == 90);
-	CHECK(health_duration_parse("3m", &d) && d == 180);
-	CHECK(health_duration_parse("2h", &d) && d == 7200);
-	CHECK(health_duration_parse("168h", &d) && d == 7 * 86400);
-	CHECK(!health_duration_parse("169h", &d));
-	CHECK(!health_duration_parse("0s", &d));
-	CHECK(!health_duration_parse("", &d));
-	CHECK(!health_duration_parse("s", &d));
-	CHECK(!health_duration_parse("5x", &d));
-	CHECK(!health_duration_parse("5ms", &d));
-	CHECK(!health_duration_parse("-5s", &d));
-	CHECK(!health_duration_parse("99999999s", &d));
+	snprintf(text, sizeof(text), "apiVersion: wgf/v1\nkind: Network\nmetadata: {name: n}\nspec:\n"
+		 "  addressPools: {ipv4: 10.1.0.0/16}\n%s", health);
+	len = strlen(text);
+	diag_init(d);
+	return model_load_buffers(&name, &buf, &len, 1, out, d);
+}
+
+static void expect_stale_after(const char *health, uint32_t secs)
+{
+	struct model *mm = NULL;
+	struct diag d;
+
+	CHECK(load_net(health, &mm, &d) == 0 && mm && mm->n_networks == 1);
+	if (mm)
+		CHECK_INT(mm->networks[0].stale_after, secs);
+	if (d.n)
+		dump(&d);
+	model_free(mm);
+	diag_free(&d);
+}
+
+static void expect_load_error(const char *health, unsigned line, unsigned col, const char *sub)
+{
+	struct model *mm = NULL;
+	struct diag d;
+
+	CHECK(load_net(health, &mm, &d) < 0 && !mm);
+	if (!has_error(&d, "net.yaml", line, col, sub)) {
+		fprintf(stderr, "#  expected net.yaml:%u:%u: %s, got:\n", line, col, sub);
+		dump(&d);
+		unit_failed_checks++;
+	}
+	model_free(mm);
+	diag_free(&d);
+}
+
+static void test_yaml_stale_after(void)
+{
+	expect_stale_after("", 0);
+	expect_stale_after("  health: {}\n", 0);
+	expect_stale_after("  health: {staleAfter: 3m}\n", 180);
+	expect_stale_after("  health:\n    staleAfter: 90s\n", 90);
+	expect_stale_after("  health: {staleAfter: 2000ms}\n", 2);
+	expect_stale_after("  health: {staleAfter: 168h}\n", MODEL_STALE_AFTER_MAX);
+	expect_load_error("  health: {staleAfter: 169h}\n", 6, 24, "\"staleAfter\" must be whole seconds");
+	expect_load_error("  health: {staleAfter: 1500ms}\n", 6, 24, "\"staleAfter\" must be whole seconds");
+	expect_load_error("  health: {staleAfter: 0s}\n", 6, 24, "\"staleAfter\" must be whole seconds");
+	expect_load_error("  health: {staleAfter: 180}\n", 6, 24, "must be a duration");
+	expect_load_error("  health: {staleAfter: 3 m}\n", 6, 24, "must be a duration");
+	expect_load_error("  health: {stale: 3m}\n", 6, 12, "unknown field \"stale\"");
+	expect_load_error("  health: 3m\n", 6, 11, "health");
 }
 
 static void test_names(void)
@@ -302,7 +344,7 @@ int main(void)
 	RUN(test_repository_verdicts);
 	RUN(test_reasons);
 	RUN(test_host);
-	RUN(test_duration);
+	RUN(test_yaml_stale_after);
 	RUN(test_names);
 	UNIT_DONE();
 }
