@@ -50,6 +50,7 @@ static const char help[] =
 struct key_name {
 	const uint8_t *key;
 	const char *name;
+	struct health_who who;
 };
 
 static int key_name_cmp(const void *a, const void *b)
@@ -65,20 +66,26 @@ static struct key_name *names_index(const struct model *m, size_t *n)
 	if (!m || !(idx = calloc(m->n_hosts + m->n_peers + 1, sizeof(*idx))))
 		return NULL;
 	for (size_t i = 0; i < m->n_hosts; i++)
-		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name };
+		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name, { &m->hosts[i], NULL } };
 	for (size_t i = 0; i < m->n_peers; i++)
-		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name };
+		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name, { NULL, &m->peers[i] } };
 	qsort(idx, *n, sizeof(*idx), key_name_cmp);
 	return idx;
 }
 
-static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
+static const struct key_name *key_find(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
 {
-	struct key_name k = { pub, NULL }, *hit;
+	struct key_name k = { .key = pub };
 
 	if (!idx || !n)
 		return NULL;
-	hit = bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
+	return bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
+}
+
+static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
+{
+	const struct key_name *hit = key_find(idx, n, pub);
+
 	return hit ? hit->name : NULL;
 }
 
@@ -141,6 +148,8 @@ static json_object *capacity_json(const struct capacity *c)
 struct health_ctx {
 	const struct model *m;
 	const char *host;
+	const struct key_name *idx;    /* names_index */
+	size_t n_idx;
 	int64_t now;
 	uint32_t stale_after;          /* --stale-after; 0: the Network's health.staleAfter, else the default */
 	bool color;
@@ -171,16 +180,17 @@ static void health_count(struct health_host_facts *f, const struct health_peer *
 	}
 }
 
-static void health_of(const struct health_ctx *hc, const struct hs_device *d, const struct hs_peer *p,
-		      struct health_peer *out)
+/* self: the repository's Host that d is (device_host), found once per device. */
+static void health_of(const struct health_ctx *hc, const struct model_host *self, const struct hs_device *d,
+		      const struct hs_peer *p, struct health_peer *out)
 {
-	const struct model_host *self = device_host(hc->m, d, hc->host);
+	const struct key_name *k = key_find(hc->idx, hc->n_idx, p->public_key);
 	uint32_t stale_after = hc->stale_after;
 
 	if (!stale_after)
 		stale_after = self && hc->m->networks[self->network].stale_after ?
 			      hc->m->networks[self->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
-	health_peer_eval(hc->m, self, d, p, hc->now, stale_after, out);
+	health_peer_eval(hc->m, self, k ? k->who : (struct health_who){0}, d, p, hc->now, stale_after, out);
 }
 
 /* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
@@ -196,10 +206,11 @@ static enum health_level health_collect(struct health_ctx *hc, const struct host
 	}
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(hc->m, d, hc->host);
 		f->ifaces_down += d->exists && !d->up;
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct health_peer h;
-			health_of(hc, d, &d->peers[j], &h);
+			health_of(hc, self_of, d, &d->peers[j], &h);
 			health_count(f, &h);
 		}
 	}
@@ -349,6 +360,7 @@ static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 		puts("No wgf interfaces on this host.");
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(m, d, host);
 		struct capacity cap;
 		uint8_t pub[WG_KEY_LEN];
 		printf("interface %s: %s, %s, mtu %u\n", d->ifname,
@@ -370,7 +382,7 @@ static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 			const char *name = name_for(idx, n_idx, p->public_key);
 			char fp[WG_KEY_FP_LEN];
 			struct health_peer h;
-			health_of(hc, d, p, &h);
+			health_of(hc, self_of, d, p, &h);
 			ago(p->last_handshake_sec, when, sizeof(when));
 			printf("  peer %s (%s)", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
 			print_peer_health(hc, &h);
@@ -420,6 +432,7 @@ static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(m, d, host);
 		json_object *jd = json_object_new_object(), *addrs = json_object_new_array(),
 			    *peers = json_object_new_array();
 		struct capacity cap;
@@ -443,7 +456,7 @@ static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 			const char *name = name_for(idx, n_idx, p->public_key);
 			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
 			struct health_peer h;
-			health_of(hc, d, p, &h);
+			health_of(hc, self_of, d, p, &h);
 			json_object_object_add(jp, "name", name ? json_object_new_string(name) : NULL);
 			json_object_object_add(jp, "public_key", json_object_new_string(key_to_base64(p->public_key, b64)));
 			json_object_object_add(jp, "endpoint", p->endpoint.family ?
@@ -561,6 +574,8 @@ int cmd_status(int argc, char **argv)
 	idx = names_index(m, &n_idx);
 	hc.m = m;
 	hc.host = c.host;
+	hc.idx = idx;
+	hc.n_idx = n_idx;
 	hc.now = now_ms() / 1000;
 	hc.color = c.color;
 	level = health_collect(&hc, hs, &ls, c.state_dir, why, sizeof(why));

@@ -32,12 +32,14 @@ const char *health_reason_name(enum health_reason r) { return reasons[r].name; }
 const char *health_reason_text(enum health_reason r) { return reasons[r].text; }
 const char *health_level_name(enum health_level l) { return level_names[l]; }
 
-static const struct model_peer *peer_by_key(const struct model *m, const uint8_t pub[WG_KEY_LEN])
+struct health_who health_who_find(const struct model *m, const uint8_t pub[WG_KEY_LEN])
 {
-	for (size_t i = 0; m && i < m->n_peers; i++)
+	struct health_who w = { m ? model_find_host_by_key(m, pub) : NULL, NULL };
+
+	for (size_t i = 0; m && !w.host && i < m->n_peers; i++)
 		if (!memcmp(m->peers[i].public_key, pub, WG_KEY_LEN))
-			return &m->peers[i];
-	return NULL;
+			w.peer = &m->peers[i];
+	return w;
 }
 
 static bool allows_any(const struct hs_peer *p, const struct wgf_prefix *a, size_t n)
@@ -96,11 +98,12 @@ static enum health_reason never_reason(const struct model_host *self, const stru
 	return HEALTH_REASON_NONE;
 }
 
-void health_peer_eval(const struct model *m, const struct model_host *self, const struct hs_device *d,
-		      const struct hs_peer *p, int64_t now, uint32_t stale_after, struct health_peer *out)
+void health_peer_eval(const struct model *m, const struct model_host *self, struct health_who who,
+		      const struct hs_device *d, const struct hs_peer *p, int64_t now, uint32_t stale_after,
+		      struct health_peer *out)
 {
-	const struct model_host *xh = m ? model_find_host_by_key(m, p->public_key) : NULL;
-	const struct model_peer *xp = m && !xh ? peer_by_key(m, p->public_key) : NULL;
+	const struct model_host *xh = m ? who.host : NULL;
+	const struct model_peer *xp = m && !xh ? who.peer : NULL;
 	bool other_ep = false;
 
 	*out = (struct health_peer){ .expected_up = p->keepalive > 0 };

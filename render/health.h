@@ -36,11 +36,22 @@ struct health_peer {
 	bool unhealthy;
 };
 
-/* The verdict for observed peer p of observed device d. m and self (the
- * repository's Host that d is) may be NULL: then disabled, expired, unknown and
- * the reasons that need the repository are not given. */
-void health_peer_eval(const struct model *m, const struct model_host *self, const struct hs_device *d,
-		      const struct hs_peer *p, int64_t now, uint32_t stale_after, struct health_peer *out);
+/* What the repository says a public key is: one of its Hosts, one of its Peers, or neither. */
+struct health_who {
+	const struct model_host *host;
+	const struct model_peer *peer;
+};
+
+/* A linear search of m (NULL: neither); a caller with many peers indexes the keys itself. */
+struct health_who health_who_find(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
+
+/* The verdict for observed peer p of observed device d; who is what the
+ * repository says p's key is. m and self (the repository's Host that d is) may
+ * be NULL: then disabled, expired, unknown and the reasons that need the
+ * repository are not given. */
+void health_peer_eval(const struct model *m, const struct model_host *self, struct health_who who,
+		      const struct hs_device *d, const struct hs_peer *p, int64_t now, uint32_t stale_after,
+		      struct health_peer *out);
 
 enum health_level {
 	HEALTH_HEALTHY = 0,

@@ -90,7 +90,7 @@ static struct health_peer eval_on(const struct model *mm, const struct model_hos
 {
 	struct health_peer h;
 
-	health_peer_eval(mm, self, d, p, NOW, STALE, &h);
+	health_peer_eval(mm, self, health_who_find(mm, p->public_key), d, p, NOW, STALE, &h);
 	return h;
 }
 
