@@ -7,9 +7,11 @@
 #include "cmd/wgf.h"
 #include "reconcile/host/loopstate.h"
 #include "reconcile/plan/plan_json.h"
+#include "render/health.h"
 
 static const char help[] =
-	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--state-dir DIR]\n\n"
+	"Usage: wgf status [PATH | --repo DIR --ref REF] [--json] [--stale-after DURATION]\n"
+	"                  [--state-dir DIR]\n\n"
 	"Shows the WireGuard interfaces wgf manages on this host as the kernel has them:\n"
 	"backend (kernel or userspace), listen port, addresses, and each peer's endpoint,\n"
 	"allowed IPs, latest handshake and transfer; its DNS as the resolver has it\n"
@@ -25,8 +27,22 @@ static const char help[] =
 	"routes through is shown as `wgf watch` last saw it: its members' health (up or\n"
 	"down since when, and why), latency and handshake age, and the member each\n"
 	"table uses (\"WATCH NOT RUNNING\" when watch has not written for 3 intervals).\n\n"
+	"Each peer gets a verdict: online (a handshake within --stale-after), stale,\n"
+	"never (no handshake since the interface came up, with a likely reason where\n"
+	"wgf can tell), and with a repository disabled, expired (should not be on the\n"
+	"interface) and unknown (a key the repository does not name). A peer with a\n"
+	"keepalive on either side is expected up: stale or never makes the host\n"
+	"unhealthy; a road warrior without keepalive may sleep and never does. Each\n"
+	"host gets healthy, degraded (reconcile backing off, suspended or refused, wgf\n"
+	"watch not running, an exit member down, a peer that should not be there) or\n"
+	"unhealthy (an interface missing or down, a peer expected up stale or never, an\n"
+	"exit group with every member down).\n\n"
+	"Exit status: 0 healthy or degraded, 1 error, 4 unhealthy.\n\n"
 	"  --allow-empty   a repository with no YAML documents is not an error\n"
 	"  --json          print as JSON\n"
+	"  --no-color      no colours (also NO_COLOR=1)\n"
+	"  --stale-after D a handshake older than D is stale (whole seconds: 90s, 5m, 1h;\n"
+	"                  default the Network's health.staleAfter, else 3m)\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
@@ -34,6 +50,7 @@ static const char help[] =
 struct key_name {
 	const uint8_t *key;
 	const char *name;
+	struct health_who who;
 };
 
 static int key_name_cmp(const void *a, const void *b)
@@ -49,20 +66,26 @@ static struct key_name *names_index(const struct model *m, size_t *n)
 	if (!m || !(idx = calloc(m->n_hosts + m->n_peers + 1, sizeof(*idx))))
 		return NULL;
 	for (size_t i = 0; i < m->n_hosts; i++)
-		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name };
+		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name, { &m->hosts[i], NULL } };
 	for (size_t i = 0; i < m->n_peers; i++)
-		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name };
+		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name, { NULL, &m->peers[i] } };
 	qsort(idx, *n, sizeof(*idx), key_name_cmp);
 	return idx;
 }
 
-static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
+static const struct key_name *key_find(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
 {
-	struct key_name k = { pub, NULL }, *hit;
+	struct key_name k = { .key = pub };
 
 	if (!idx || !n)
 		return NULL;
-	hit = bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
+	return bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
+}
+
+static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
+{
+	const struct key_name *hit = key_find(idx, n, pub);
+
 	return hit ? hit->name : NULL;
 }
 
@@ -119,6 +142,98 @@ static json_object *capacity_json(const struct capacity *c)
 	json_object_object_add(o, "max_peers", c->max ? json_object_new_int64(c->max) : NULL);
 	json_object_object_add(o, "utilisation", c->max ? json_object_new_double((double)c->peers / c->max) : NULL);
 	return o;
+}
+
+/* What the printers need to give verdicts, and what they count for the host's. */
+struct health_ctx {
+	const struct model *m;
+	const char *host;
+	const struct key_name *idx;    /* names_index */
+	size_t n_idx;
+	int64_t now;
+	uint32_t stale_after;          /* --stale-after; 0: the Network's health.staleAfter, else the default */
+	bool color;
+	struct health_host_facts facts;
+};
+
+static const char *verdict_color(const struct health_peer *h)
+{
+	if (h->unhealthy)
+		return "\033[1;31m";
+	return h->verdict == HEALTH_ONLINE ? "\033[32m" : "\033[33m";
+}
+
+static const char *level_color(enum health_level l)
+{
+	return l == HEALTH_HEALTHY ? "\033[32m" : l == HEALTH_DEGRADED ? "\033[33m" : "\033[1;31m";
+}
+
+static void health_count(struct health_host_facts *f, const struct health_peer *h)
+{
+	switch (h->verdict) {
+	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
+	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
+	case HEALTH_UNKNOWN: *(h->unhealthy ? &f->wrong_key_expected : &f->unknown) += 1; break;
+	case HEALTH_DISABLED: f->disabled++; break;
+	case HEALTH_EXPIRED: f->expired++; break;
+	case HEALTH_ONLINE: break;
+	}
+}
+
+/* self: the repository's Host that d is (device_host), found once per device. */
+static void health_of(const struct health_ctx *hc, const struct model_host *self, const struct hs_device *d,
+		      const struct hs_peer *p, struct health_peer *out)
+{
+	const struct key_name *k = key_find(hc->idx, hc->n_idx, p->public_key);
+	uint32_t stale_after = hc->stale_after;
+
+	if (!stale_after)
+		stale_after = self && hc->m->networks[self->network].stale_after ?
+			      hc->m->networks[self->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
+	health_peer_eval(hc->m, self, k ? k->who : (struct health_who){0}, d, p, hc->now, stale_after, out);
+}
+
+/* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
+static enum health_level health_collect(struct health_ctx *hc, const struct host_state *hs, const struct loopstate *ls,
+					const char *state_dir, char *why, size_t len)
+{
+	const struct model_host *self = hc->m && hc->host ? model_find_host(hc->m, hc->host) : NULL;
+	struct health_host_facts *f = &hc->facts;
+
+	if (self) {
+		const struct hs_device *d = hoststate_find_device(hs, self->ifname);
+		f->ifaces_missing += !d || !d->exists;
+	}
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(hc->m, d, hc->host);
+		f->ifaces_down += d->exists && !d->up;
+		for (size_t j = 0; j < d->n_peers; j++) {
+			struct health_peer h;
+			health_of(hc, self_of, d, &d->peers[j], &h);
+			health_count(f, &h);
+		}
+	}
+	f->loop_backoff = ls->consecutive_failures > 0;
+	f->loop_suspended = ls->suspended;
+	f->loop_refused = ls->last_attempt.outcome == LOOP_REFUSED;
+	cmd_status_exits_facts(state_dir, hc->now * 1000, f);
+	return health_host_eval(f, why, len);
+}
+
+static json_object *host_health_json(enum health_level l, const char *why)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verdict", json_object_new_string(health_level_name(l)));
+	json_object_object_add(o, "why", *why ? json_object_new_string(why) : NULL);
+	return o;
+}
+
+static void print_host_health(const struct health_ctx *hc, enum health_level l, const char *why)
+{
+	printf("health: %s%s%s%s%s\n", hc->color ? level_color(l) : "", health_level_name(l), hc->color ? "\033[0m" : "",
+	       *why ? " — " : "", why);
 }
 
 static int64_t now_ms(void)
@@ -222,15 +337,30 @@ static json_object *dns_json(const struct host_state *hs, const char *ifname)
 	return o;
 }
 
-static void print_text(const struct host_state *hs, const struct model *m, const char *host,
+static void print_peer_health(const struct health_ctx *hc, const struct health_peer *h)
+{
+	printf(": %s%s%s", hc->color ? verdict_color(h) : "", health_verdict_name(h->verdict), hc->color ? "\033[0m" : "");
+	if (h->verdict == HEALTH_STALE || h->verdict == HEALTH_NEVER)
+		printf(" (%s)", h->expected_up ? "expected up: unhealthy" : "no keepalive: may be asleep");
+	if (h->reason == HEALTH_REASON_PEER_KEY)
+		printf(" (the repository's %s has another key)", h->name);
+	putchar('\n');
+	if (h->reason)
+		printf("    why: %s\n", health_reason_text(h->reason));
+}
+
+static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
 {
+	const struct model *m = hc->m;
+	const char *host = hc->host;
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN], when[32];
 
 	if (hs->n_devices == 0)
 		puts("No wgf interfaces on this host.");
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(m, d, host);
 		struct capacity cap;
 		uint8_t pub[WG_KEY_LEN];
 		printf("interface %s: %s, %s, mtu %u\n", d->ifname,
@@ -251,8 +381,11 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
 			char fp[WG_KEY_FP_LEN];
+			struct health_peer h;
+			health_of(hc, self_of, d, p, &h);
 			ago(p->last_handshake_sec, when, sizeof(when));
-			printf("  peer %s (%s)\n", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
+			printf("  peer %s (%s)", name ? name : "(unknown)", key_fingerprint(p->public_key, fp));
+			print_peer_health(hc, &h);
 			printf("    endpoint: %s  handshake: %s  transfer: %llu B received, %llu B sent\n",
 			       endpoint_format(&p->endpoint, ep), when,
 			       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
@@ -275,15 +408,31 @@ static void print_text(const struct host_state *hs, const struct model *m, const
 		print_loop(ls);
 }
 
-static void print_json(const struct host_state *hs, const struct model *m, const char *host,
-		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
-		       json_object *exits)
+static json_object *peer_health_json(const struct health_peer *h)
 {
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verdict", json_object_new_string(health_verdict_name(h->verdict)));
+	json_object_object_add(o, "expected_up", json_object_new_boolean(h->expected_up));
+	json_object_object_add(o, "unhealthy", json_object_new_boolean(h->unhealthy));
+	json_object_object_add(o, "reason", h->reason ? json_object_new_string(health_reason_name(h->reason)) : NULL);
+	json_object_object_add(o, "why", h->reason ? json_object_new_string(health_reason_text(h->reason)) : NULL);
+	json_object_object_add(o, "owner", h->reason == HEALTH_REASON_PEER_KEY ? json_object_new_string(h->name) : NULL);
+	return o;
+}
+
+static void print_json(const struct host_state *hs, const struct health_ctx *hc,
+		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
+		       json_object *exits, json_object *health)
+{
+	const struct model *m = hc->m;
+	const char *host = hc->host;
 	json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	char b64[WG_KEY_B64_LEN], buf[PREFIX_STRLEN], ep[ENDPOINT_STRLEN];
 
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
+		const struct model_host *self_of = device_host(m, d, host);
 		json_object *jd = json_object_new_object(), *addrs = json_object_new_array(),
 			    *peers = json_object_new_array();
 		struct capacity cap;
@@ -306,6 +455,8 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 			const struct hs_peer *p = &d->peers[j];
 			const char *name = name_for(idx, n_idx, p->public_key);
 			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
+			struct health_peer h;
+			health_of(hc, self_of, d, p, &h);
 			json_object_object_add(jp, "name", name ? json_object_new_string(name) : NULL);
 			json_object_object_add(jp, "public_key", json_object_new_string(key_to_base64(p->public_key, b64)));
 			json_object_object_add(jp, "endpoint", p->endpoint.family ?
@@ -317,6 +468,7 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 			for (size_t k = 0; k < p->n_allowed_ips; k++)
 				json_object_array_add(ips, json_object_new_string(prefix_format(&p->allowed_ips[k], buf)));
 			json_object_object_add(jp, "allowed_ips", ips);
+			json_object_object_add(jp, "health", peer_health_json(&h));
 			json_object_array_add(peers, jp);
 		}
 		json_object_object_add(jd, "peers", peers);
@@ -332,16 +484,51 @@ static void print_json(const struct host_state *hs, const struct model *m, const
 	}
 	json_object_object_add(o, "reconcile", loop_ran(ls) ? loopstate_to_json(ls) : NULL);
 	json_object_object_add(o, "exit_groups", exits);
+	json_object_object_add(o, "health", health);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
-int cmd_status(int argc, char **argv)
+enum { OPT_STALE_AFTER = 0x200 };
+
+/* 1 to go on, 0 after --help, -1 on a bad option. */
+static int status_parse(struct cmd_ctx *c, uint32_t *stale_after, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "stale-after", required_argument, NULL, OPT_STALE_AFTER },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (opt == OPT_STALE_AFTER) {
+			uint32_t ms;
+			if (!model_duration_ms_parse(optarg, &ms) || !model_stale_after_ok(ms)) {
+				cmd_error("--stale-after takes whole seconds, at least 1s and at most 168h (90s, 3m, 1h), not \"%s\"", optarg);
+				return -1;
+			}
+			*stale_after = ms / 1000;
+			continue;
+		}
+		r = cmd_ctx_option(c, opt, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs(help, stderr);
+			return -1;
+		}
+	}
+	cmd_key_paths(c);
+	return 1;
+}
+
+int cmd_status(int argc, char **argv)
+{
 	struct cmd_ctx c;
 	struct model *m = NULL;
 	struct host_state *hs = NULL;
@@ -349,12 +536,15 @@ int cmd_status(int argc, char **argv)
 	const char **names = NULL;
 	struct key_name *idx = NULL;
 	struct loopstate ls = {0};
+	struct health_ctx hc = {0};
+	enum health_level level;
+	char why[512];
 	size_t n = 0, n_idx = 0;
 	int r, fw_drift, ret = EXIT_ERROR;
 	bool have_source;
 
 	cmd_ctx_init(&c, "status");
-	r = cmd_parse(&c, argc, argv, opts, help, false);
+	r = status_parse(&c, &hc.stale_after, argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_ERROR : EXIT_OK;
 	have_source = optind < argc || c.repo;
@@ -382,14 +572,22 @@ int cmd_status(int argc, char **argv)
 		wgf_error_clear(&err);
 	}
 	idx = names_index(m, &n_idx);
+	hc.m = m;
+	hc.host = c.host;
+	hc.idx = idx;
+	hc.n_idx = n_idx;
+	hc.now = now_ms() / 1000;
+	hc.color = c.color;
+	level = health_collect(&hc, hs, &ls, c.state_dir, why, sizeof(why));
 	if (c.json) {
-		print_json(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
-			   cmd_status_exits_json(c.state_dir, now_ms()));
+		print_json(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
+			   cmd_status_exits_json(c.state_dir, now_ms()), host_health_json(level, why));
 	} else {
-		print_text(hs, m, c.host, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		print_text(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 		cmd_status_exits_print(c.state_dir, now_ms());
+		print_host_health(&hc, level, why);
 	}
-	ret = EXIT_OK;
+	ret = level == HEALTH_UNHEALTHY ? EXIT_UNHEALTHY : EXIT_OK;
 out:
 	wgf_error_clear(&err);
 	free(names);

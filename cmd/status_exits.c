@@ -7,6 +7,7 @@
 
 #include "cmd/wgf.h"
 #include "reconcile/host/exit_state.h"
+#include "render/health.h"
 
 /* 0 and *s when there is a state file; 1 when none; -1 after a warning. */
 static int load(const char *state_dir, struct exit_state *s)
@@ -119,4 +120,24 @@ struct json_object *cmd_status_exits_json(const char *state_dir, int64_t now)
 	free(text);
 	exit_state_clear(&s);
 	return o;
+}
+
+void cmd_status_exits_facts(const char *state_dir, int64_t now, struct health_host_facts *f)
+{
+	struct exit_state s;
+
+	if (load(state_dir, &s) != 0)
+		return;
+	f->watch_stale = s.n_groups && !exit_state_fresh(&s, now);
+	for (size_t i = 0; i < s.n_groups; i++) {
+		size_t down = 0;
+
+		for (size_t j = 0; j < s.groups[i].n_members; j++)
+			down += !s.groups[i].members[j].up;
+		if (down && down == s.groups[i].n_members)
+			f->groups_all_down++;
+		else
+			f->members_down += down;
+	}
+	exit_state_clear(&s);
 }

@@ -16,6 +16,7 @@
 #define EXIT_ERROR 1
 #define EXIT_CHANGES 2
 #define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
+#define EXIT_UNHEALTHY 4    /* status: something is unhealthy (README "wgf status") */
 #define EXIT_OVERDUE 2      /* keys --fail-on-overdue: a key is overdue (like plan's 2: something to do) */
 
 struct cmd {
@@ -217,6 +218,9 @@ int cmd_plan_key_check(const struct cmd_ctx *c, const struct model *m, const cha
  * nothing when there is none. now: unix ms. */
 void cmd_status_exits_print(const char *state_dir, int64_t now);
 struct json_object *cmd_status_exits_json(const char *state_dir, int64_t now);
+/* Adds the exit groups' health (watch running, members down) to f. */
+struct health_host_facts;
+void cmd_status_exits_facts(const char *state_dir, int64_t now, struct health_host_facts *f);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -108,6 +108,7 @@ struct model_network {
 	uint16_t listen_port;          /* default 51820 */
 	uint32_t mtu;                  /* default 1420 */
 	uint16_t keepalive;            /* host-to-host persistent keepalive, default 0 */
+	uint32_t stale_after;          /* health.staleAfter: seconds; 0 = status's default */
 	uint32_t fwmark;               /* default 0 */
 	bool has_pool4, has_pool6;
 	struct wgf_prefix pool4, pool6;    /* network prefixes */
@@ -423,6 +424,14 @@ const struct model_sealed *model_psk_sealed_to_operator(const struct model_psk *
 static inline bool model_operator_reads(const struct model_operator *o, size_t network) { return o->network == network; }
 /* "90d", "12w", "36h" into seconds; false for anything else (0, overflow, other units). */
 bool model_duration_parse(const char *s, uint32_t *out);
+/* "500ms", "1s", "2m", "1h" into milliseconds; false for anything else. */
+bool model_duration_ms_parse(const char *s, uint32_t *out);
+/* A Network's health.staleAfter (and status --stale-after): whole seconds, 1 s to 7 days. */
+#define MODEL_STALE_AFTER_MAX (7 * 86400)
+static inline bool model_stale_after_ok(uint32_t ms)
+{
+	return ms % 1000 == 0 && ms >= 1000 && ms / 1000 <= MODEL_STALE_AFTER_MAX;
+}
 
 /* A hub's load: the enabled Peers that list model host `hub` among their hubs
  * (failover can put them all on it); *primary (may be NULL): those listing it first. */

@@ -28,6 +28,7 @@ static const struct spec_field network_fields[] = {
 	{ "addressPools", network_pools, true, 0, 0, 0 },
 	{ "dns", spec_load_dns, false, NET(dns), 0, 0 },
 	{ "rotation", spec_load_rotation, false, NET(rotation), 0, 0 },
+	{ "health", spec_load_health, false, NET(stale_after), 0, 0 },
 };
 
 static void network_clear(void *obj)

@@ -198,7 +198,7 @@ bool want_choice(struct loader *l, const struct ynode *n, const char *field, con
 }
 
 /* "500ms", "1s", "2m", "1h" into milliseconds; false for anything else or more than UINT32_MAX ms. */
-static bool duration_ms_parse(const char *s, uint32_t *out)
+bool model_duration_ms_parse(const char *s, uint32_t *out)
 {
 	static const struct { const char *unit; uint32_t ms; } units[] = {
 		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
@@ -225,7 +225,7 @@ bool want_duration_ms(struct loader *l, const struct ynode *n, const char *field
 
 	if (!want_string(l, n, field, &s))
 		return false;
-	if (duration_ms_parse(s, out))
+	if (model_duration_ms_parse(s, out))
 		return true;
 	load_err(l, n, "\"%s\" must be a duration: a whole number and ms, s, m or h (\"500ms\", \"1s\", \"2m\", "
 		 "\"1h\"), got %s", field, diag_quote(s));

@@ -183,6 +183,30 @@ SPEC_LOADER(spec_load_rotation)
 	return true;
 }
 
+SPEC_LOADER(spec_load_health)
+{
+	static const char *const fields[] = { "staleAfter" };
+	uint32_t *stale_after = (uint32_t *)(void *)((char *)obj + f->offset), ms;
+	const struct ynode *v;
+
+	(void)x;
+	if (!want_type(l, n, f->name, YNODE_MAPPING))
+		return false;
+	check_fields(l, n, &NAME_LIST(fields), "health");
+	v = ynode_get(n, "staleAfter");
+	if (!v)
+		return true;
+	if (!want_duration_ms(l, v, "health.staleAfter", &ms))
+		return false;
+	if (!model_stale_after_ok(ms)) {
+		load_err(l, v, "\"staleAfter\" must be whole seconds, at least 1s and at most 168h, got %s",
+			 diag_quote(v->value));
+		return false;
+	}
+	*stale_after = ms / 1000;
+	return true;
+}
+
 SPEC_LOADER(spec_load_key_created)
 {
 	int64_t *t = (int64_t *)(void *)((char *)obj + f->offset);

@@ -5,6 +5,7 @@
 
 SPEC_LOADER(spec_load_dns);            /* struct model_dns */
 SPEC_LOADER(spec_load_rotation);       /* struct model_rotation */
+SPEC_LOADER(spec_load_health);         /* health.staleAfter: uint32_t seconds at f->offset */
 SPEC_LOADER(spec_load_key_created);    /* a date: int64_t at f->offset, and true into the bool at f->min */
 SPEC_LOADER(spec_load_sealing_key);    /* uint8_t[WG_KEY_LEN] at f->offset; true into the bool at f->min (0: none) */
 
