@@ -17,6 +17,7 @@
 #define EXIT_CHANGES 2
 #define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
 #define EXIT_OVERDUE 2      /* keys --fail-on-overdue: a key is overdue (like plan's 2: something to do) */
+#define EXIT_BROKEN 3       /* journal export: exported, but the journal's chain is broken */
 
 struct cmd {
 	const char *name;
