@@ -232,7 +232,7 @@ int cmd_journal(int argc, char **argv)
 	};
 	struct cmd_ctx c;
 	struct journal_export_args ex = {0};
-	const char *sub = "journal", *anchor = NULL;
+	const char *sub = "journal", *what, *anchor = NULL;
 	size_t last = 0;
 	bool has_n = false;
 	int opt;
@@ -267,8 +267,9 @@ int cmd_journal(int argc, char **argv)
 		cmd_error("journal: unexpected argument \"%s\" (see wgf journal --help)", argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (strcmp(sub, "export") && (misplaced(sub, ex.since, "--since") < 0 || misplaced(sub, ex.until, "--until") < 0 ||
-				      misplaced(sub, ex.format, "--format") < 0))
+	what = !strcmp(sub, "verify") ? "journal verify" : "journal";
+	if (strcmp(sub, "export") && (misplaced(what, ex.since, "--since") < 0 ||
+				      misplaced(what, ex.until, "--until") < 0 || misplaced(what, ex.format, "--format") < 0))
 		return EXIT_ERROR;
 	if (!strcmp(sub, "export")) {
 		if (misplaced("journal export", has_n, "-n") < 0 || misplaced("journal export", anchor, "--head") < 0)

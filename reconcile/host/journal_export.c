@@ -166,20 +166,25 @@ static struct json_object *summary_json(const struct journal_export *x)
 	return o;
 }
 
-/* json: the summary's members, one a line (the keys are this file's own
- * words: nothing to escape), then the entries, one a line. */
-static int write_json(FILE *f, const struct journal_export *x, struct json_object *summary)
+/* pre, then o as one line of JSON (NULL: null), then post. */
+static int write_value(FILE *f, const char *pre, struct json_object *o, const char *post)
 {
-	const char *sep = "\n  ";
+	const char *text = o ? json_object_to_json_string_ext(o, JSON_FLAGS) : "null";
 
-	fputs("{", f);
-	json_object_object_foreach(summary, key, val) {
-		fprintf(f, "%s\"%s\": %s", sep, key, val ? json_object_to_json_string_ext(val, JSON_FLAGS) : "null");
-		sep = ",\n  ";
-	}
-	fputs(",\n  \"entries\": [", f);
-	sep = "\n    ";
-	for (size_t i = 0; i < x->journal->n; i++) {
+	if (!text)
+		return -ENOMEM;
+	fprintf(f, "%s%s%s", pre, text, post);
+	return 0;
+}
+
+/* The entries of the window, each as one line of JSON between pre and post. */
+static int write_entries(FILE *f, const struct journal_export *x, const char *first, const char *pre,
+			 const char *post)
+{
+	bool any = false;
+	int r = 0;
+
+	for (size_t i = 0; i < x->journal->n && r == 0; i++) {
 		const struct journal_entry *e = &x->journal->entries[i];
 		struct json_object *o;
 
@@ -187,30 +192,41 @@ static int write_json(FILE *f, const struct journal_export *x, struct json_objec
 			continue;
 		if (!(o = journal_entry_json(e)))
 			return -ENOMEM;
-		fprintf(f, "%s%s", sep, json_object_to_json_string_ext(o, JSON_FLAGS));
+		r = write_value(f, any ? pre : first, o, post);
 		json_object_put(o);
-		sep = ",\n    ";
+		any = true;
 	}
-	fprintf(f, "%s]\n}\n", *sep == ',' ? "\n  " : "");
+	return r < 0 ? r : any;
+}
+
+/* json: the summary's members, one a line (the keys are this file's own
+ * words: nothing to escape), then the entries, one a line. */
+static int write_json(FILE *f, const struct journal_export *x, struct json_object *summary)
+{
+	const char *sep = "{\n  ";
+	char pre[64];
+	int r = 0;
+
+	json_object_object_foreach(summary, key, val) {
+		snprintf(pre, sizeof(pre), "%s\"%s\": ", sep, key);
+		if ((r = write_value(f, pre, val, "")) < 0)
+			return r;
+		sep = ",\n  ";
+	}
+	fputs(",\n  \"entries\": [", f);
+	r = write_entries(f, x, "\n    ", ",\n    ", "");
+	if (r < 0)
+		return r;
+	fputs(r ? "\n  ]\n}\n" : "]\n}\n", f);
 	return 0;
 }
 
 /* jsonl: an entry a line, the summary last. */
 static int write_jsonl(FILE *f, const struct journal_export *x, struct json_object *summary)
 {
-	for (size_t i = 0; i < x->journal->n; i++) {
-		const struct journal_entry *e = &x->journal->entries[i];
-		struct json_object *o;
+	int r = write_entries(f, x, "", "", "\n");
 
-		if (!journal_window_holds(&x->window, e->time))
-			continue;
-		if (!(o = journal_entry_json(e)))
-			return -ENOMEM;
-		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
-		json_object_put(o);
-	}
-	fprintf(f, "%s\n", json_object_to_json_string_ext(summary, JSON_FLAGS));
-	return 0;
+	return r < 0 ? r : write_value(f, "", summary, "\n");
 }
 
 int journal_export_write(FILE *f, const struct journal_export *x, enum journal_export_format fmt)

@@ -16,6 +16,8 @@
 #include "model/error.h"
 #include "reconcile/host/journal.h"
 
+struct json_object;
+
 #define JOURNAL_EXPORT_KIND "wgf-journal-export"
 
 enum journal_export_format { JOURNAL_EXPORT_JSON, JOURNAL_EXPORT_JSONL };

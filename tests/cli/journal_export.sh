@@ -135,7 +135,7 @@ xerr "--head" '--head is not an option of journal export (see wgf journal --help
 r=$(run3 "$WGF" journal --since 7d --state-dir "$jdir")
 check "journal --since without export: exit 1, says so" bash -c "test $r -eq 1 && grep -qx 'wgf: --since is not an option of journal (see wgf journal --help)' '$tmp/e'"
 r=$(run3 "$WGF" journal verify --format jsonl --state-dir "$jdir")
-check "journal verify --format: exit 1" bash -c "test $r -eq 1 && grep -qx 'wgf: --format is not an option of verify (see wgf journal --help)' '$tmp/e'"
+check "journal verify --format: exit 1" bash -c "test $r -eq 1 && grep -qx 'wgf: --format is not an option of journal verify (see wgf journal --help)' '$tmp/e'"
 rm -rf "$je/fifo"; mkdir -p "$je/fifo"; mkfifo "$je/fifo/journal"
 r=$(run3 timeout 10 "$WGF" journal export --state-dir "$je/fifo")
 check "journal export: an unreadable journal (a FIFO) is an error, nothing written" \
