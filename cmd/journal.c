@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/wgf.h"
+#include "cmd/journal.h"
 #include "reconcile/host/journal.h"
+#include "reconcile/host/journal_export.h"
 
 static const char help[] =
 	"Usage: wgf journal [--json] [-n N] [--state-dir DIR]\n"
-	"       wgf journal verify [--head HASH] [--json] [--state-dir DIR]\n\n"
+	"       wgf journal verify [--head HASH] [--json] [--state-dir DIR]\n"
+	"       wgf journal export [--since DATE] [--until DATE] [--format json|jsonl] [--state-dir DIR]\n\n"
 	"Shows the journal of this host, oldest first: every apply that changed something\n"
 	"or failed, every commit `wgf reconcile` refused, every switch to a prepared\n"
 	"key (`wgf host rotate`) and every exit-group switch of `wgf watch`. One line\n"
@@ -22,13 +24,26 @@ static const char help[] =
 	"The hashes have no key: keep the head that verify prints somewhere else, and\n"
 	"--head HASH later checks that the journal still holds that line, so nothing up\n"
 	"to it was rewritten.\n\n"
+	"`export` writes the entries from --since to --until (the start included, the\n"
+	"end not) for an audit, with the verification of the whole chain: json, one\n"
+	"document {\"kind\": \"wgf-journal-export\", \"host\", \"exported_at\", \"since\",\n"
+	"\"until\", \"verification\": {\"intact\", \"head\", \"entries\", \"broken_at\",\n"
+	"\"why\", ...}, \"entries\": [...]}; jsonl, one entry a line and that object\n"
+	"without \"entries\" as the last line. A broken chain is exported all the same.\n\n"
 	"  -n N            the last N entries only\n"
 	"  --head HASH     verify: a head printed earlier must still be in the chain\n"
+	"  --since DATE    export: entries at or after DATE: YYYY-MM-DD (00:00 UTC),\n"
+	"                  YYYY-MM-DDThh:mm:ssZ (RFC 3339, or +hh:mm), or a time ago\n"
+	"                  (24h, 7d, 2w)\n"
+	"  --until DATE    export: entries before DATE\n"
+	"  --format F      export: json (the default) or jsonl\n"
 	"  --json          print as JSON\n"
 	"  --state-dir DIR wgf's records (default /var/lib/wgf, $WGF_STATE_DIR)\n"
 	"  --no-color      no colours (also NO_COLOR=1)\n"
 	"  -h, --help      this help\n\n"
-	"Exit: 0 shown, or the chain is intact; 1 the chain is broken, or an error.\n";
+	"Exit: 0 shown, the chain is intact, or exported and intact; 1 the chain is\n"
+	"broken (verify), or an error (nothing exported); 3 exported, but the chain is\n"
+	"broken (the verification says where).\n";
 
 #define C_RESET  "\033[0m"
 #define C_GREEN  "\033[32m"
@@ -76,57 +91,6 @@ static void print_entry(const struct journal_entry *e, bool color)
 	putchar('\n');
 }
 
-static int put_hash(struct json_object *o, const char *key, const uint8_t h[JOURNAL_HASH_LEN])
-{
-	char hex[JOURNAL_HASH_HEX_LEN];
-
-	for (size_t i = 0; i < JOURNAL_HASH_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	return json_object_object_add(o, key, json_object_new_string(hex));
-}
-
-static struct json_object *entry_json(const struct journal_entry *e)
-{
-	struct json_object *o = json_object_new_object(), *signer = NULL;
-	char ts[JOURNAL_TIME_LEN];
-
-	if (!o)
-		return NULL;
-	if (e->signer_principal || e->signer_fingerprint) {
-		signer = json_object_new_object();
-		json_object_object_add(signer, "principal",
-				       e->signer_principal ? json_object_new_string(e->signer_principal) : NULL);
-		json_object_object_add(signer, "fingerprint",
-				       e->signer_fingerprint ? json_object_new_string(e->signer_fingerprint) : NULL);
-	}
-	json_object_object_add(o, "line", json_object_new_int64((int64_t)e->line));
-	json_object_object_add(o, "seq", e->seq ? json_object_new_int64((int64_t)e->seq) : NULL);
-	json_object_object_add(o, "time", json_object_new_string(journal_time_format(e->time, ts)));
-	json_object_object_add(o, "host", e->host ? json_object_new_string(e->host) : NULL);
-	json_object_object_add(o, "source", e->source ? json_object_new_string(e->source) : NULL);
-	json_object_object_add(o, "revision", e->revision ? json_object_new_string(e->revision) : NULL);
-	json_object_object_add(o, "signer", signer);
-	json_object_object_add(o, "result", json_object_new_string(e->result));
-	json_object_object_add(o, "create", json_object_new_int64((int64_t)e->n_create));
-	json_object_object_add(o, "update", json_object_new_int64((int64_t)e->n_update));
-	json_object_object_add(o, "delete", json_object_new_int64((int64_t)e->n_delete));
-	json_object_object_add(o, "reason", e->reason ? json_object_new_string(e->reason) : NULL);
-	if (e->exit_group) {
-		json_object *x = json_object_new_object();
-
-		json_object_object_add(x, "group", json_object_new_string(e->exit_group));
-		json_object_object_add(x, "from", json_object_new_string(e->exit_from ? e->exit_from : ""));
-		json_object_object_add(x, "to", json_object_new_string(e->exit_to ? e->exit_to : ""));
-		json_object_object_add(o, "exit", x);   /* only exit-switched entries have it */
-	}
-	if (e->seq)
-		put_hash(o, "prev", e->prev);
-	else
-		json_object_object_add(o, "prev", NULL);
-	put_hash(o, "hash", e->hash);
-	return o;
-}
-
 static void print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -147,8 +111,20 @@ static int show(const struct cmd_ctx *c, size_t last)
 	}
 	if (c->json) {
 		arr = json_object_new_array();
-		for (size_t i = 0; i < j.n; i++)
-			json_object_array_add(arr, entry_json(&j.entries[i]));
+		for (size_t i = 0; i < j.n && arr; i++) {
+			struct json_object *e = journal_entry_json(&j.entries[i]);
+
+			if (!e || json_object_array_add(arr, e) < 0) {
+				json_object_put(e);
+				json_object_put(arr);
+				arr = NULL;
+			}
+		}
+		if (!arr) {
+			cmd_error("%s", strerror(ENOMEM));
+			journal_clear(&j);
+			return EXIT_ERROR;
+		}
 		print_json(arr);
 		json_object_put(arr);
 	} else if (j.n == 0 && !j.n_damaged) {
@@ -233,16 +209,30 @@ static bool parse_count(const char *s, size_t *out)
 	return true;
 }
 
+/* What a subcommand does not take: -1 after saying so. */
+static int misplaced(const char *sub, bool given, const char *opt)
+{
+	if (!given)
+		return 0;
+	cmd_error("%s is not an option of %s (see wgf journal --help)", opt, sub);
+	return -1;
+}
+
 int cmd_journal(int argc, char **argv)
 {
+	enum { OPT_SINCE = 0x200, OPT_UNTIL, OPT_FORMAT };
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "head", required_argument, NULL, 'H' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		CMD_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct cmd_ctx c;
-	const char *sub_verify = NULL, *anchor = NULL;
+	struct journal_export_args ex = {0};
+	const char *sub = "journal", *what, *anchor = NULL;
 	size_t last = 0;
 	bool has_n = false;
 	int opt;
@@ -250,15 +240,15 @@ int cmd_journal(int argc, char **argv)
 	cmd_ctx_init(&c, "journal");
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
-		if (opt == 'h') {
+		switch (opt) {
+		case 'h':
 			fputs(help, stdout);
 			return EXIT_OK;
-		}
-		if (opt == 'H') {
-			anchor = optarg;
-			continue;
-		}
-		if (opt == 'n') {
+		case 'H': anchor = optarg; continue;
+		case OPT_SINCE: ex.since = optarg; continue;
+		case OPT_UNTIL: ex.until = optarg; continue;
+		case OPT_FORMAT: ex.format = optarg; continue;
+		case 'n':
 			if (!parse_count(optarg, &last)) {
 				cmd_error("-n takes a number of entries, not \"%s\"", optarg);
 				return EXIT_ERROR;
@@ -271,13 +261,22 @@ int cmd_journal(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind < argc && !strcmp(argv[optind], "verify"))
-		sub_verify = argv[optind++];
+	if (optind < argc && (!strcmp(argv[optind], "verify") || !strcmp(argv[optind], "export")))
+		sub = argv[optind++];
 	if (optind < argc) {
 		cmd_error("journal: unexpected argument \"%s\" (see wgf journal --help)", argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (sub_verify) {
+	what = !strcmp(sub, "verify") ? "journal verify" : "journal";
+	if (strcmp(sub, "export") && (misplaced(what, ex.since, "--since") < 0 ||
+				      misplaced(what, ex.until, "--until") < 0 || misplaced(what, ex.format, "--format") < 0))
+		return EXIT_ERROR;
+	if (!strcmp(sub, "export")) {
+		if (misplaced("journal export", has_n, "-n") < 0 || misplaced("journal export", anchor, "--head") < 0)
+			return EXIT_ERROR;
+		return cmd_journal_export(&c, &ex);
+	}
+	if (!strcmp(sub, "verify")) {
 		if (has_n) {
 			cmd_error("journal verify checks the whole journal: -n does not apply");
 			return EXIT_ERROR;

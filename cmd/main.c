@@ -18,7 +18,7 @@ static const struct cmd commands[] = {
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them, with health verdicts" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },
-	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it" },
+	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it, `journal export` for audits" },
 	{ "peer",     cmd_peer,     "the devices: `peer config` prints a wg-quick config (or QR code), `peer new`, `peer rotate`" },
 	{ "secret",   cmd_secret,   "preshared keys sealed in the repository: `secret psk PEER`, `secret reseal`" },
 	{ "operator", cmd_operator, "your Operator identity, that sealed secrets are sealed to: `operator init`" },

@@ -18,6 +18,7 @@
 #define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
 #define EXIT_UNHEALTHY 4    /* status: something is unhealthy (README "wgf status") */
 #define EXIT_OVERDUE 2      /* keys --fail-on-overdue: a key is overdue (like plan's 2: something to do) */
+#define EXIT_BROKEN 3       /* journal export: exported, but the journal's chain is broken */
 
 struct cmd {
 	const char *name;

@@ -887,6 +887,36 @@ int journal_verify(const char *state_dir, struct journal_status *st, struct wgf_
 	return r;
 }
 
+int journal_read_verified(const char *state_dir, struct journal *out, struct journal_status *st, int *verified,
+			  struct wgf_error *verr, struct wgf_error *err)
+{
+	char *text = NULL, *head = NULL;
+	size_t len = 0, head_len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(st, 0, sizeof(*st));
+	*verified = 0;
+	/* the head first, as journal_verify */
+	r = read_state_file(state_dir, JOURNAL_HEAD_FILE, HEAD_READ_MAX, &head, &head_len, err);
+	if (r == 0)
+		r = read_state_file(state_dir, JOURNAL_FILE, JOURNAL_READ_MAX, &text, &len, err);
+	if (r < 0)
+		goto out;
+	*verified = journal_verify_text(text ? text : "", len, head, head_len, st, verr);
+	if (*verified < 0 && *verified != -EBADMSG) {
+		r = wgf_error_set(err, *verified, NULL);
+		goto out;
+	}
+	r = journal_parse(text ? text : "", len, 0, out);
+	if (r < 0)
+		wgf_error_set(err, r, NULL);
+out:
+	free(text);
+	free(head);
+	return r;
+}
+
 int journal_find(const char *state_dir, const char *hex, size_t *line, struct wgf_error *err)
 {
 	uint8_t want[JOURNAL_HASH_LEN], h[JOURNAL_HASH_LEN];

@@ -119,6 +119,13 @@ int journal_verify(const char *state_dir, struct journal_status *st, struct wgf_
 int journal_verify_text(const char *text, size_t len, const char *head, size_t head_len,
 			struct journal_status *st, struct wgf_error *err);
 
+/* journal_read (every entry) and journal_verify of the same bytes, read once,
+ * so that the entries and the verdict agree while wgf appends. 0 with
+ * *verified 0 (intact) or -EBADMSG (where and how in verr); or a negative
+ * errno with err set when a file cannot be read. */
+int journal_read_verified(const char *state_dir, struct journal *out, struct journal_status *st, int *verified,
+			  struct wgf_error *verr, struct wgf_error *err);
+
 /* The line of <state_dir>/journal whose hash is hex (a head recorded earlier,
  * elsewhere): with an intact chain, everything up to it is as it was then.
  * 0 and *line, -ENOENT (no such line: rewritten, or another journal), -EINVAL
