@@ -53,6 +53,11 @@ struct exit_watch {
 	size_t n;
 	struct pending_switch *pending; /* journal entries waiting for the state lock */
 	size_t n_pending;
+	/* wall clock minus monotonic clock, as exits.json converts times: sampled
+	 * once and kept until the wall clock steps, since two fresh samples differ
+	 * by a millisecond now and then and a stored time would flicker */
+	int64_t wall_offset;
+	bool has_wall_offset;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -478,10 +483,19 @@ static void reset_down_members(struct exit_watch *w, int64_t now)
 	}
 }
 
+#define WALL_STEP_MS 1000
+
 static int save_state(struct exit_watch *w, int64_t now, int64_t wall)
 {
 	struct exit_state s;
-	int r = exit_state_from_select(w->host->meta.name, w->st, w->n, now, wall, &s);
+	int64_t off = wall - now;
+	int r;
+
+	if (!w->has_wall_offset || llabs(off - w->wall_offset) >= WALL_STEP_MS) {
+		w->wall_offset = off;
+		w->has_wall_offset = true;
+	}
+	r = exit_state_from_select(w->host->meta.name, w->st, w->n, now, now + w->wall_offset, &s);
 
 	if (r < 0)
 		return r;
@@ -631,6 +645,8 @@ static void member_watch_carry(struct watched_group *g, const struct watched_gro
 
 void exit_watch_carry(struct exit_watch *w, struct exit_watch *from)
 {
+	w->wall_offset = from->wall_offset;
+	w->has_wall_offset = from->has_wall_offset;
 	for (size_t i = 0; i < w->n; i++)
 		for (size_t j = 0; j < from->n; j++)
 			if (!strcmp(w->g[i].group.meta.name, from->g[j].group.meta.name)) {
