@@ -109,11 +109,20 @@ $(O)/cli/%: tests/cli/%.c $(CMD_LIB_OBJ) $(O)/libwgf.a
 
 # libFuzzer harnesses (clang): make fuzz, then e.g. build/fuzz/fuzz_model -max_total_time=60
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard model/*.h render/*.h reconcile/*/*.h tests/fuzz/*.h)
+# the library once, instrumented for coverage and the sanitizers; each harness then only links
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(O)/fuzz-obj/%.o)
+$(O)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWGF_VERSION='"$(VERSION)"' -I. \
-		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(O)/libwgf-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libwgf-fuzz.a $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(O)/libwgf-fuzz.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -161,4 +170,4 @@ install: $(O)/wgf
 clean:
 	rm -rf $(O)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FAKE_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
