@@ -1,8 +1,9 @@
 # wgf — build, test, demo.  `make help` lists the targets.
 O        ?= build
 CC       ?= cc
-# libsystemd: sd-bus, to talk to systemd-resolved (D-Bus by hand would be worse)
-PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto libqrencode libpng libsystemd
+# libsystemd: sd-bus, to talk to systemd-resolved (D-Bus by hand would be worse);
+# libmicrohttpd: the metrics endpoint; libcurl: webhooks over HTTPS (hand-written HTTP would be worse)
+PKGS     := yaml-0.1 libgit2 libmnl libsodium libnftables json-c libssh2 libcrypto libqrencode libpng libsystemd libmicrohttpd libcurl
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # systemd's directory for units of locally installed software (beside /usr/local/sbin);
 # /etc/systemd/system stays the administrator's, for drop-ins (systemctl edit)
@@ -44,7 +45,8 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             iputils-ping socat netcat-openbsd python3 python3-jsonschema git valgrind procps \
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod jq openssh-server openssh-client openssl \
-            mmdebstrap e2fsprogs chromium libqrencode-dev libpng-dev zbar-tools libsystemd-dev dnsmasq-base
+            mmdebstrap e2fsprogs chromium libqrencode-dev libpng-dev zbar-tools libsystemd-dev dnsmasq-base \
+            libmicrohttpd-dev libcurl4-openssl-dev prometheus prometheus-node-exporter
 
 .PHONY: labbins all deps check check-layers unit lab vm guest test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf $(CLI_BIN)
