@@ -43,10 +43,10 @@ static void print_text(const struct cmd_ctx *c, const struct doctor_result *res)
 {
 	for (size_t i = 0; i < doctor_n_checks; i++) {
 		const struct doctor_result *r = &res[i];
-		printf("%s%-8s%s %-22s %s\n", c->color ? status_color(r->status) : "", doctor_status_name(r->status),
+		printf("%s%-8s%s %-21s %s\n", c->color ? status_color(r->status) : "", doctor_status_name(r->status),
 		       c->color ? "\033[0m" : "", doctor_checks[i].title, r->message);
 		if (r->status != DOCTOR_OK && *r->hint)
-			printf("%-8s %-22s → %s\n", "", "", r->hint);
+			printf("%-8s %-21s → %s\n", "", "", r->hint);
 	}
 }
 

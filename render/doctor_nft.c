@@ -22,6 +22,9 @@ struct nft_chain {
 	json_object **rules;           /* the rules' "expr" arrays, in order */
 	uint64_t *handles;
 	size_t n_rules;
+	/* Per hook: the chain's verdict once known (jumps to it are not walked
+	 * again, so chains jumping to chains stay linear); busy on a jump loop. */
+	struct { bool busy, done; enum nft_verdict v; uint64_t handle; } memo[3];
 };
 
 struct nft_set {
@@ -185,7 +188,7 @@ static enum nft_verdict rule_eval(const struct nft_set *s, const struct nft_chai
 }
 
 /* The first deciding rule's verdict (its handle into *handle), else V_NONE. */
-static enum nft_verdict chain_eval(const struct nft_set *s, const struct nft_chain *ch, enum nft_hook hook,
+static enum nft_verdict chain_walk(const struct nft_set *s, const struct nft_chain *ch, enum nft_hook hook,
 				   unsigned depth, uint64_t *handle)
 {
 	for (size_t i = 0; i < ch->n_rules; i++) {
@@ -197,6 +200,26 @@ static enum nft_verdict chain_eval(const struct nft_set *s, const struct nft_cha
 			return v;
 	}
 	return V_NONE;
+}
+
+static enum nft_verdict chain_eval(const struct nft_set *s, const struct nft_chain *ch, enum nft_hook hook,
+				   unsigned depth, uint64_t *handle)
+{
+	struct nft_chain *c = (struct nft_chain *)ch;
+	uint64_t h = 0;
+
+	if (c->memo[hook].busy)
+		return V_NONE;
+	if (!c->memo[hook].done) {
+		c->memo[hook].busy = true;
+		c->memo[hook].v = chain_walk(s, ch, hook, depth, &h);
+		c->memo[hook].handle = h;
+		c->memo[hook].busy = false;
+		c->memo[hook].done = true;
+	}
+	if (!*handle)
+		*handle = c->memo[hook].handle;
+	return c->memo[hook].v;
 }
 
 static bool finding_put(const struct nft_chain *ch, enum doctor_nft_kind kind, uint64_t handle,

@@ -79,6 +79,9 @@ void doctor_check_endpoints(const struct doctor_ctx *c, struct doctor_result *r)
 		doctor_hint(r, "add a route to the underlay for these endpoints (or fix the endpoints in the repository)");
 		return;
 	}
-	doctor_say(r, DOCTOR_OK, "%zu endpoint%s, each with a route (the repository's endpoints are addresses: "
-		   "nothing to resolve)", n, n == 1 ? "" : "s");
+	if (!n)
+		doctor_say(r, DOCTOR_OK, "no peer endpoint to reach: its peers connect to it");
+	else
+		doctor_say(r, DOCTOR_OK, "%zu endpoint%s, each with a route (the repository's endpoints are addresses: "
+			   "nothing to resolve)", n, n == 1 ? "" : "s");
 }

@@ -27,7 +27,7 @@ void doctor_check_forwarding(const struct doctor_ctx *c, struct doctor_result *r
 		doctor_append(r, "%s = %s", s->key, v);
 		if (strcmp(v, s->value)) {
 			doctor_raise(r, DOCTOR_PROBLEM);
-			doctor_hint(r, "a %s forwards: wgf apply sets %s = %s (something turned it off), or sysctl -w %s=%s",
+			doctor_hint(r, "a %s forwards: wgf apply sets %s = %s (when it did, something turned it off since), or sysctl -w %s=%s",
 				    host_role_name(c->host->role), s->key, s->value, s->key, s->value);
 		}
 	}

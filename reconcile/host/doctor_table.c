@@ -7,7 +7,7 @@ const struct doctor_check doctor_checks[] = {
 	{ "forwarding", "IP forwarding", doctor_check_forwarding },
 	{ "rp-filter", "reverse-path filter", doctor_check_rp_filter },
 	{ "firewall", "other firewall tables", doctor_check_firewall },
-	{ "mtu", "MTU against the underlay", doctor_check_mtu },
+	{ "mtu", "underlay MTU", doctor_check_mtu },
 	{ "listen-port", "listen port", doctor_check_port },
 	{ "endpoints", "endpoints", doctor_check_endpoints },
 	{ "clock", "clock", doctor_check_clock },
