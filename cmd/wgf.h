@@ -16,7 +16,7 @@
 #define EXIT_ERROR 1
 #define EXIT_CHANGES 2
 #define EXIT_REFUSED 3      /* reconcile: an untrusted revision, nothing changed */
-#define EXIT_UNHEALTHY 4    /* status: something is unhealthy (README "wgf status") */
+#define EXIT_UNHEALTHY 4    /* status: something is unhealthy (README "wgf status"); doctor: a problem */
 #define EXIT_OVERDUE 2      /* keys --fail-on-overdue: a key is overdue (like plan's 2: something to do) */
 #define EXIT_BROKEN 3       /* journal export: exported, but the journal's chain is broken */
 
@@ -30,6 +30,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_journal(int argc, char **argv);

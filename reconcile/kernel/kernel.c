@@ -181,6 +181,17 @@ static int real_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
 	return nft_ruleset_stamp(out);
 }
 
+static int real_route_get(struct kernel *k, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
+			  struct wgf_error *err)
+{
+	return rtnl_route_get(((struct kernel_real *)k)->rt, dst, out, err);
+}
+
+static int real_nft_ruleset_json(struct kernel *k, char **json, struct wgf_error *err)
+{
+	return nft_ruleset_get_json(json, err);
+}
+
 static int dns_of(struct kernel *k, struct dns **out, struct wgf_error *err)
 {
 	struct kernel_real *kr = (struct kernel_real *)k;
@@ -271,6 +282,8 @@ static const struct kernel_ops real_ops = {
 	.dns_delete = real_dns_delete,
 	.ping = real_ping,
 	.ping_many = real_ping_many,
+	.route_get = real_route_get,
+	.nft_ruleset_json = real_nft_ruleset_json,
 };
 
 int kernel_open(struct kernel **out, struct wgf_error *err)

@@ -80,6 +80,12 @@ struct kernel_ops {
 		    unsigned timeout_ms, bool *alive);
 	/* Echoes to many at once (ping_probe_many); NULL: cannot probe (-EOPNOTSUPP) */
 	int (*ping_many)(struct kernel *k, struct ping_target *t, size_t n, unsigned timeout_ms);
+
+	/* wgf doctor: the route to dst (rtnl_route_get), and the whole ruleset as
+	 * `nft -j list ruleset` prints it (nft_ruleset_get_json). NULL: -EOPNOTSUPP */
+	int (*route_get)(struct kernel *k, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
+			 struct wgf_error *err);
+	int (*nft_ruleset_json)(struct kernel *k, char **json, struct wgf_error *err);
 };
 
 /* An implementation embeds this first in its own state. Not for concurrent use:
@@ -261,6 +267,22 @@ static inline int kernel_nft_table_delete(struct kernel *k, const char *family, 
 					  struct wgf_error *err)
 {
 	return k->ops->nft_table_delete(k, family, name, err);
+}
+
+static inline int kernel_route_get(struct kernel *k, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
+				   struct wgf_error *err)
+{
+	if (!k->ops->route_get)
+		return wgf_error_set(err, -EOPNOTSUPP, NULL);
+	return k->ops->route_get(k, dst, out, err);
+}
+
+static inline int kernel_nft_ruleset_json(struct kernel *k, char **json, struct wgf_error *err)
+{
+	*json = NULL;
+	if (!k->ops->nft_ruleset_json)
+		return wgf_error_set(err, -EOPNOTSUPP, NULL);
+	return k->ops->nft_ruleset_json(k, json, err);
 }
 
 static inline int kernel_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)

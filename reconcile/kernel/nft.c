@@ -280,6 +280,12 @@ int nft_table_get_json(const char *family, const char *name, char **json, struct
 	return nft_table_list(family, name, NFT_CTX_OUTPUT_JSON, json, err);
 }
 
+int nft_ruleset_get_json(char **json, struct wgf_error *err)
+{
+	*json = NULL;
+	return nft_run("list ruleset", NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_STATELESS, false, json, err);
+}
+
 static int nft_table_load(const char *family, const char *name, const char *body,
 			  bool dry_run, struct wgf_error *err)
 {

@@ -29,6 +29,8 @@ int nft_table_get(const char *family, const char *name, char **text, struct wgf_
 /* The same as JSON (`nft -s -j`); note that JSON carries handles, which change on
  * every replace. */
 int nft_table_get_json(const char *family, const char *name, char **json, struct wgf_error *err);
+/* Every table of this network namespace, as `nft -j list ruleset` prints it. */
+int nft_ruleset_get_json(char **json, struct wgf_error *err);
 /* One transaction: `add table` + `delete table` + `table FAMILY NAME { BODY }`.
  * All or nothing: when the kernel or libnftables refuses the body, the table stays
  * as it was (or absent). -EINVAL without a kernel call for a bad family, name or

@@ -1003,3 +1003,73 @@ out:
 	free(gone.v);
 	return ret;
 }
+
+struct route_get_data {
+	struct rtnl_route_info *out;
+	bool found;
+};
+
+static int route_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_get_data *d = data;
+	const struct nlattr *tb[RTA_MAX + 1], *mx[RTAX_MAX + 1];
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct attr_table t = { .tb = mx, .max = RTAX_MAX };
+	uint32_t oif = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return 0;
+	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
+	d->found = true;
+	d->out->type = rtm->rtm_type;
+	if (attr_u32(tb[RTA_OIF], &oif))
+		d->out->oif = (int)oif;
+	if (tb[RTA_METRICS] && mnl_attr_validate(tb[RTA_METRICS], MNL_TYPE_NESTED) >= 0) {
+		memset(mx, 0, sizeof(mx));
+		mnl_attr_parse_nested(tb[RTA_METRICS], attr_table_cb, &t);
+		attr_u32(mx[RTAX_MTU], &d->out->route_mtu);
+	}
+	return 0;
+}
+
+static int link_by_index(struct rtnl *r, int ifindex, struct rtnl_link_info *out, struct wgf_error *err)
+{
+	struct nlmsghdr *nlh = rtnl_msg(r, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return rtnl_talk(r, nlh, link_get_cb, out, err);
+}
+
+int rtnl_route_get(struct rtnl *r, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
+		   struct wgf_error *err)
+{
+	struct route_get_data d = { .out = out };
+	struct rtnl_link_info link = {0};
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t alen;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return wgf_error_set(err, -EAFNOSUPPORT, NULL);
+	alen = prefix_addr_len(dst->family);
+	nlh = rtnl_msg(r, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = (unsigned char)(alen * 8);
+	mnl_attr_put(nlh, RTA_DST, alen, dst->addr);
+	ret = rtnl_talk(r, nlh, route_get_cb, &d, err);
+	if (ret == 0 && !d.found)
+		ret = wgf_error_set(err, -ENETUNREACH, NULL);
+	if (ret == 0 && out->oif > 0 && link_by_index(r, out->oif, &link, NULL) == 0) {
+		snprintf(out->ifname, sizeof(out->ifname), "%s", link.ifname);
+		out->link_mtu = link.mtu;
+	}
+	if (ret < 0)
+		memset(out, 0, sizeof(*out));
+	return ret;
+}

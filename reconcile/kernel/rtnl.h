@@ -64,3 +64,15 @@ int rtnl_rule_add(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *
 /* Deletes exactly that rule of wgf's (every attribute matches); -ENOENT when it
  * is not there. */
 int rtnl_rule_del(struct rtnl *r, const struct hs_rule *rule, struct wgf_error *err);
+
+/* The route the kernel would take to dst (ip route get): its output link and
+ * MTUs; route_mtu is the route's mtu metric (0: none), link_mtu the output
+ * link's. -ENETUNREACH, -EHOSTUNREACH, … when there is none. */
+struct rtnl_route_info {
+	int oif;
+	char ifname[IFNAMSIZ];
+	uint8_t type;          /* RTN_UNICAST, RTN_LOCAL, … */
+	uint32_t route_mtu, link_mtu;
+};
+int rtnl_route_get(struct rtnl *r, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
+		   struct wgf_error *err);
