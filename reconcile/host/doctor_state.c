@@ -1,6 +1,7 @@
 /* wgf doctor: the state directory, the clock against the times recorded in
  * it, and the reconcile timer with the loop's state. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,18 +95,29 @@ void doctor_check_state_dir(const struct doctor_ctx *c, struct doctor_result *r)
 		doctor_append(r, "its files owned by root, none writable by others");
 }
 
-/* Enabled: the unit's link in timers.target.wants, where systemctl enable puts it. */
-static bool timer_enabled(void)
+static void timer_state(const struct doctor_ctx *c, struct doctor_result *r)
 {
-	static const char *const dirs[] = { "/etc/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system" };
-	char path[256];
+	struct systemd_unit_state u;
+	struct wgf_error err = {0};
+	char t[LOOPSTATE_TIME_LEN];
+	int e = kernel_unit_get(c->k, TIMER_UNIT, &u, &err);
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/timers.target.wants/" TIMER_UNIT, dirs[i]);
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
+	if (e == -ENOENT)
+		doctor_say(r, DOCTOR_WARNING, "not installed: systemd is not running here");
+	else if (e < 0)
+		doctor_say(r, DOCTOR_WARNING, "%s", wgf_error_message(&err));
+	else if (strcmp(u.load, "loaded"))
+		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is not installed (%s)", u.load);
+	else if (strncmp(u.file, "enabled", 7))
+		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is %s, not enabled", *u.file ? u.file : "not enabled");
+	else if (strcmp(u.active, "active"))
+		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is enabled but %s", u.active);
+	else
+		doctor_say(r, DOCTOR_OK, TIMER_UNIT " is enabled and active, next run %s",
+			   u.next_elapse_us ? loopstate_time((int64_t)(u.next_elapse_us / 1000000), t) : "not planned");
+	if (r->status != DOCTOR_OK)
+		doctor_hint(r, "make install, then systemctl enable --now " TIMER_UNIT " (or run wgf reconcile from cron)");
+	wgf_error_clear(&err);
 }
 
 void doctor_check_timer(const struct doctor_ctx *c, struct doctor_result *r)
@@ -113,14 +125,7 @@ void doctor_check_timer(const struct doctor_ctx *c, struct doctor_result *r)
 	char t[LOOPSTATE_TIME_LEN];
 	struct loopstate ls = {0};
 
-	if (access("/run/systemd/system", F_OK) < 0)
-		doctor_say(r, DOCTOR_WARNING, "not installed: systemd is not running here");
-	else if (!timer_enabled())
-		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is not enabled");
-	else
-		doctor_say(r, DOCTOR_OK, TIMER_UNIT " is enabled");
-	if (r->status != DOCTOR_OK)
-		doctor_hint(r, "make install, then systemctl enable --now " TIMER_UNIT " (or run wgf reconcile from cron)");
+	timer_state(c, r);
 	if (loopstate_load(c->state_dir, &ls, NULL) < 0)
 		return;
 	if (ls.suspended) {

@@ -187,6 +187,12 @@ static int real_route_get(struct kernel *k, const struct wgf_endpoint *dst, stru
 	return rtnl_route_get(((struct kernel_real *)k)->rt, dst, out, err);
 }
 
+static int real_unit_get(struct kernel *k, const char *unit, struct systemd_unit_state *out,
+			 struct wgf_error *err)
+{
+	return systemd_unit_get(unit, out, err);
+}
+
 static int real_nft_ruleset_json(struct kernel *k, char **json, struct wgf_error *err)
 {
 	return nft_ruleset_get_json(json, err);
@@ -284,6 +290,7 @@ static const struct kernel_ops real_ops = {
 	.ping_many = real_ping_many,
 	.route_get = real_route_get,
 	.nft_ruleset_json = real_nft_ruleset_json,
+	.unit_get = real_unit_get,
 };
 
 int kernel_open(struct kernel **out, struct wgf_error *err)

@@ -18,6 +18,7 @@
 #include "model/prefix.h"
 #include "reconcile/kernel/ping.h"
 #include "reconcile/kernel/rtnl.h"
+#include "reconcile/kernel/systemd_unit.h"
 #include "reconcile/kernel/wg_device.h"
 
 struct kernel;
@@ -86,6 +87,8 @@ struct kernel_ops {
 	int (*route_get)(struct kernel *k, const struct wgf_endpoint *dst, struct rtnl_route_info *out,
 			 struct wgf_error *err);
 	int (*nft_ruleset_json)(struct kernel *k, char **json, struct wgf_error *err);
+	/* wgf doctor: a systemd unit's state (systemd_unit_get). NULL: -ENOENT, no systemd */
+	int (*unit_get)(struct kernel *k, const char *unit, struct systemd_unit_state *out, struct wgf_error *err);
 };
 
 /* An implementation embeds this first in its own state. Not for concurrent use:
@@ -283,6 +286,14 @@ static inline int kernel_nft_ruleset_json(struct kernel *k, char **json, struct 
 	if (!k->ops->nft_ruleset_json)
 		return wgf_error_set(err, -EOPNOTSUPP, NULL);
 	return k->ops->nft_ruleset_json(k, json, err);
+}
+
+static inline int kernel_unit_get(struct kernel *k, const char *unit, struct systemd_unit_state *out,
+				  struct wgf_error *err)
+{
+	if (!k->ops->unit_get)
+		return -ENOENT;
+	return k->ops->unit_get(k, unit, out, err);
 }
 
 static inline int kernel_nft_ruleset_stamp(struct kernel *k, struct hs_fw_stamp *out)
