@@ -186,3 +186,18 @@ int notify_event_json(const struct notify_event *e, char **out)
 	json_object_put(j);
 	return r;
 }
+
+int notify_peer_transition(const char *prev, enum health_verdict cur)
+{
+	bool was_online, was_down;
+
+	if (!prev)
+		return 0;
+	was_online = !strcmp(prev, "online");
+	was_down = !strcmp(prev, "stale") || !strcmp(prev, "never");
+	if (was_online && (cur == HEALTH_STALE || cur == HEALTH_NEVER))
+		return NOTIFY_PEER_OFFLINE;
+	if (was_down && cur == HEALTH_ONLINE)
+		return NOTIFY_PEER_ONLINE;
+	return 0;
+}

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "render/health.h"
+
 enum notify_event_type {
 	NOTIFY_APPLY_COMPLETED,
 	NOTIFY_APPLY_FAILED,
@@ -68,6 +70,12 @@ int notify_event_add_bool(struct notify_event *e, const char *name, bool value);
 /* The payload (one line, no newline; the caller frees *out). 0, -EINVAL (an
  * undeclared detail, a time out of range) or -ENOMEM. */
 int notify_event_json(const struct notify_event *e, char **out);
+/* Whether a peer expected up went offline or came back: prev is the verdict
+ * name the last run stored ("online", "stale", "never"), cur this run's.
+ * online -> stale/never: NOTIFY_PEER_OFFLINE; stale/never -> online:
+ * NOTIFY_PEER_ONLINE; anything else: 0 (no event; NOTIFY_PEER_* are never 0). */
+int notify_peer_transition(const char *prev, enum health_verdict cur);
+
 /* "2026-12-01T06:30:00Z" (buf: at least NOTIFY_TIME_LEN bytes). */
 #define NOTIFY_TIME_LEN 128
 const char *notify_time_format(int64_t t, char *buf);
