@@ -120,6 +120,8 @@ void notify_target_name(const char *url, char *buf, size_t len)
 		snprintf(buf, len, "%s", url);
 		return;
 	}
+	if (*rest == ':')
+		rest += 1 + strspn(rest + 1, "0123456789");
 	snprintf(buf, len, "%.*s%s", (int)(rest - url), url, *rest && strcmp(rest, "/") ? "/…" : "/");
 }
 
