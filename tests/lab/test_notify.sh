@@ -126,10 +126,12 @@ s.socket = ctx.wrap_socket(s.socket, server_side=True)
 s.serve_forever()
 PY
 RX_PID=
+# rx_start [HOST PORT DIR]: the receiver (default: the hub's, PORT, RX)
 rx_start() {
-	in_host hub python3 "$LAB_DIR/rx.py" $PORT "$LAB_DIR/rx.crt" "$LAB_DIR/rx.key" "$RX" >"$LAB_DIR/rx.log" 2>&1 &
+	local h=${1:-hub} port=${2:-$PORT} dir=${3:-$RX}
+	in_host "$h" python3 "$LAB_DIR/rx.py" "$port" "$LAB_DIR/rx.crt" "$LAB_DIR/rx.key" "$dir" >"$dir.log" 2>&1 &
 	RX_PID=$!
-	retry 20 in_host hub bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null
+	retry 20 in_host "$h" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 }
 # (the PID python wrote: $! is the shell that runs in_host)
 rx_stop() {
@@ -199,6 +201,7 @@ wait_count() { local i; for ((i = 0; i < 100; i++)); do [ "$(count "$1")" -ge "$
 last() { local f l=; for f in "$RX"/*.body; do [ -f "$f" ] && [ "$(jq -r .event "$f")" = "$1" ] && l=${f%.body}; done; echo "$l"; }
 # hdr FILE NAME: a header of that request
 hdr() { jq -r --arg h "$2" '.headers[$h] // empty' "$1.hdr"; }
+jq_q() { jq -e "$@" >/dev/null; }
 sig_of() { openssl dgst -sha256 -hmac "$1" -r <"$2" | cut -d' ' -f1; }
 
 # payload_ok TYPE JQ: the last TYPE: the common fields, the headers, the
@@ -208,8 +211,8 @@ payload_ok() {
 	local type=$1 test=$2 f sig want
 	f=$(last "$type")
 	[ -n "$f" ] || { echo "#   no $type request"; return 1; }
-	jq -e --arg t "$type" '.event == $t and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
-		and .host == "hub" and (.summary | length > 0) and (.id | test("^[0-9a-f]{32}$"))
+	jq -e --arg t "$type" --arg h "${PHOST:-hub}" '.event == $t and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
+		and .host == $h and (.summary | length > 0) and (.id | test("^[0-9a-f]{32}$"))
 		and (.details | type == "object") and (keys == ["details","event","host","id","revision","summary","time"])' \
 		"$f.body" >/dev/null || { echo "#   $type: common fields wrong:"; sed 's/^/#     /' "$f.body"; return 1; }
 	jq -e "$test" "$f.body" >/dev/null || { echo "#   $type: details fail $test:"; sed 's/^/#     /' "$f.body"; return 1; }
@@ -322,17 +325,94 @@ check "receiver down: reconcile ends within notify-timeout + 3 s ($MS ms)" test 
 sleep 5   # the retries: 1 s and 2 s after a refused connection
 in_host hub env NO_COLOR=1 "$WGF" status --json --state-dir "$STATE" >"$LAB_DIR/status.json" 2>"$LAB_DIR/status.err"
 # (this run's events: apply-completed for carol, and key-due for carol's new key)
-check "status --json: the webhook's last failure (event, error), its URL cut after the port" jq -e \
+check "status --json: the webhook's last failure (event, error), its URL cut after the port" jq_q \
 	--arg t "https://127.0.0.1:$PORT/…" '.notifications[$t].last_failure | (.event == "apply-completed" or .event == "key-due")
 	 and (.error | test("attempts"))' \
-	"$LAB_DIR/status.json" >/dev/null
-check "status --json: its last delivery too" jq -e --arg t "https://127.0.0.1:$PORT/…" \
-	'.notifications[$t].last_delivery.event | length > 0' "$LAB_DIR/status.json" >/dev/null
+	"$LAB_DIR/status.json"
+check "status --json: its last delivery too" jq_q --arg t "https://127.0.0.1:$PORT/…" \
+	'.notifications[$t].last_delivery.event | length > 0' "$LAB_DIR/status.json"
 in_host hub env NO_COLOR=1 "$WGF" status --state-dir "$STATE" >"$LAB_DIR/status.txt" 2>&1
 check "status (text): notifications, last failure" grep -qE "last failure: .*(apply-completed|key-due).*attempts" "$LAB_DIR/status.txt"
 check "the hook still got it" bash -c "cat $HOOKOUT/*-apply-completed.json | jq -s -e 'map(select(.revision == \"$C3\")) | length == 1' >/dev/null"
 check "nothing reached the stopped receiver" test "$(ls "$RX"/*.body | wc -l)" -eq "$n_before"
 
 # --- 6: exit-failover from wgf watch --------------------------------------------------
+# A second lab on the same switch: host hx routes its own traffic through exit
+# group eu (xa, then xb); `wgf watch` there, with a receiver in hx's namespace.
+for h in hx xa xb; do lab_host "$h" || fail "namespace $h"; done
+lab_port hx 198.51.100.20/24
+lab_port xa 198.51.100.21/24
+lab_port xb 198.51.100.22/24
+repo=$LAB_DIR/exrepo
+mkdir -p "$repo/hosts"
+cat >"$repo/network.yaml" <<EOF
+apiVersion: wgf/v1
+kind: Network
+metadata:
+  name: exnet
+spec:
+  interface: nfw2
+  listenPort: 51830
+  addressPools:
+    ipv4: 10.78.0.0/24
+---
+apiVersion: wgf/v1
+kind: ExitGroup
+metadata:
+  name: eu
+spec:
+  network: exnet
+  members:
+    - {host: xa, priority: 10}
+    - {host: xb, priority: 20}
+  health:
+    hold: 5s
+EOF
+exhost() {   # exhost NAME ROLE N [EXIT]
+	cat >"$repo/hosts/$1.yaml" <<EOF
+apiVersion: wgf/v1
+kind: Host
+metadata:
+  name: $1
+spec:
+  role: $2
+  publicKey: $(wgf_host_key "$1" 2>/dev/null)
+  endpoint: 198.51.100.$3:51830
+  addresses: [10.78.0.$3/24]
+EOF
+	[ "$2" = exit ] && echo "  exitInterface: nf$1" >>"$repo/hosts/$1.yaml"
+	[ -n "${4:-}" ] && echo "  exit: $4" >>"$repo/hosts/$1.yaml"
+}
+exhost xa exit 21
+exhost xb exit 22
+exhost hx hub 20 eu
+check "the exit group repository is valid" "$WGF" validate "$repo"
+for h in xa xb hx; do
+	wgf_on "$h" apply --yes "$repo" >"$LAB_DIR/apply.$h" 2>&1 ||
+		{ fail "apply on $h"; sed 's/^/#   /' "$LAB_DIR/apply.$h" | tail -n 8; }
+done
+RX2=$LAB_DIR/rx2
+mkdir -p "$RX2"
+check "a receiver in hx's namespace (127.0.0.1:19392)" rx_start hx 19392 "$RX2"
+sed -e "s|127.0.0.1:$PORT|127.0.0.1:19392|" -e '/^hooks-dir/d' "$CONF" >"$etc/watch.conf"
+nsenter --net="/run/netns/$(lab_ns hx)" --mount="$LAB_DIR/mnt/hx" -- \
+	env WGF_KEY_FILE="$LAB_DIR/hx.key" WGF_STATE_DIR="$LAB_DIR/state-hx" NO_COLOR=1 \
+	"$WGF" watch --host hx --config "$etc/watch.conf" --interval-scale 0.2 "$repo" >"$LAB_DIR/watch.log" 2>&1 &
+WATCH_PID=$!
+watch_says() { grep -qE "$1" "$LAB_DIR/watch.log" 2>/dev/null; }
+check "watch runs on hx: exit group eu" retry 20 watch_says 'host "hx", exit group eu: 2 members'
+check "eu's table goes out of xa" retry 20 bash -c "ip -n $(lab_ns hx) route show table all | grep -q 'default dev nfxa'"
+lab_wg_stop xa
+check "xa's wireguard-go killed: watch switches eu to xb" retry 40 watch_says 'exit group eu, table [0-9]+: xa -> xb'
+
+RX_SAVE=$RX; RX=$RX2
+check "exit-failover delivered" wait_count exit-failover 1
+PHOST=hx
+check "exit-failover: group eu, xa -> xb, the table, why; signed" payload_ok exit-failover \
+	'.details.group == "eu" and .details.from == "xa" and .details.to == "xb" and .details.table > 0
+	 and (.details.why | length > 0) and .revision == null'
+RX=$RX_SAVE PHOST=hub
+kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null
+sed 's/^/#   watch: /' "$LAB_DIR/watch.log"
 
 lab_done
