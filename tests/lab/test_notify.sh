@@ -134,11 +134,13 @@ rx_start() {
 	retry 20 in_host "$h" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 }
 # (the PID python wrote: $! is the shell that runs in_host)
+# rx_stop [HOST PORT DIR]: stops the receiver rx_start started with the same
 rx_stop() {
-	local p; p=$(cat "$RX.pid" 2>/dev/null)
+	local h=${1:-hub} port=${2:-$PORT} dir=${3:-$RX} p
+	p=$(cat "$dir.pid" 2>/dev/null)
 	[ -n "$p" ] && kill "$p" 2>/dev/null
 	wait "$RX_PID" 2>/dev/null; RX_PID=
-	! in_host hub bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null
+	! in_host "$h" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 }
 check "the HTTPS receiver listens on 127.0.0.1:$PORT in the hub" rx_start
 
@@ -412,6 +414,16 @@ check "exit-failover: group eu, xa -> xb, the table, why; signed" payload_ok exi
 	'.details.group == "eu" and .details.from == "xa" and .details.to == "xb" and .details.table > 0
 	 and (.details.why | length > 0) and .revision == null'
 RX=$RX_SAVE PHOST=hub
+# the receiver down: watch's rounds go on (it never waits for a delivery)
+check "hx's receiver is stopped" rx_stop hx 19392 "$RX2"
+wgf_on xa apply --yes "$repo" >"$LAB_DIR/apply.xa2" 2>&1 || fail "xa's WireGuard again"
+t0=$(date +%s%N)
+check "xa back, receiver down: watch still switches eu back to xa (after the hold)" \
+	retry 60 watch_says 'exit group eu, table [0-9]+: xb -> xa'
+note "switch back with the receiver down after $(ms_since "$t0") ms (hold 5 s x 0.2)"
+check "watch says the failed delivery on stderr" retry 20 watch_says 'notify: exit-failover [0-9a-f]{32} \(https://127.0.0.1:19392/…\): .*attempts'
+check "and records it in hx's notify.json" retry 20 jq_q \
+	'.targets["https://127.0.0.1:19392/…"].last_failure.event == "exit-failover"' "$LAB_DIR/state-hx/notify.json"
 kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null
 sed 's/^/#   watch: /' "$LAB_DIR/watch.log"
 
