@@ -23,8 +23,6 @@ int cmd_notify_init(struct cmd_notify *n, const struct hostconf *hc, const char 
 		.state_dir = state_dir, .hooks_dir = hc->hooks_dir, .secret_file = hc->webhook_secret_file,
 		.ca_file = hc->webhook_ca_file, .timeout = hc->notify_timeout, .retries = hc->notify_retries,
 	};
-	if (getenv("WGF_NOTIFY_BACKOFF_MS"))   /* tests: the retries' backoff in ms */
-		n->conf.backoff_ms = (unsigned)atoi(getenv("WGF_NOTIFY_BACKOFF_MS"));
 	if (hc->webhooks && !(n->webhooks = strdup(hc->webhooks)))
 		return -ENOMEM;
 	r = notify_conf_webhooks(&n->conf, n->webhooks, &err);
@@ -205,6 +203,10 @@ static void keys_check(struct cmd_notify *n, const struct cmd_ctx *c, const stru
 	struct key_ages a = {0};
 	int64_t today = c->now / KEY_AGE_DAY;
 
+	/* once a day: the key ages walk the repository's history */
+	if (json_object_object_get_ex(st, "keys_checked", &v) && json_object_get_int64(v) == today)
+		return;
+	json_object_object_add(st, "keys_checked", json_object_new_int64(today));
 	if (cmd_key_want_of_host(m, h, &wh, &wp) < 0 || cmd_key_ages(c, m, wh, wp, CMD_NOTIFY_KEY_DUE_WITHIN, &a) < 0)
 		goto out;
 	for (size_t i = 0; i < a.n; i++) {

@@ -90,11 +90,13 @@ static int hook_run(const struct notify_conf *c, const char *path, const struct 
 	int64_t deadline;
 	pid_t pid, w;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return snprintf(why, len, "pipe: %m"), -errno;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -EIO;
+	}
 	pid = fork();
 	if (pid < 0) {
-		snprintf(why, len, "fork: %m");
+		snprintf(why, len, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -EAGAIN;
@@ -219,8 +221,10 @@ static int webhook_post(const struct notify_conf *c, const char *url, const stru
 	long code = 0;
 	CURLcode rc;
 
-	if (!h)
-		return snprintf(why, len, "out of memory"), -ENOMEM;
+	if (!h) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
