@@ -42,7 +42,7 @@ int cmd_key_ages(const struct cmd_ctx *c, const struct model *m, const bool *wan
 }
 
 /* Which keys concern one host: its own and those of the Peers it takes. */
-static int want_of_host(const struct model *m, const struct model_host *h, bool **wh, bool **wp)
+int cmd_key_want_of_host(const struct model *m, const struct model_host *h, bool **wh, bool **wp)
 {
 	size_t hi = model_host_index(m, h);
 
@@ -64,7 +64,7 @@ int cmd_key_warnings(const struct cmd_ctx *c, const struct model *m, const char 
 	struct key_ages a = {0};
 	int r = 0;
 
-	if (h && want_of_host(m, h, &wh, &wp) < 0) {
+	if (h && cmd_key_want_of_host(m, h, &wh, &wp) < 0) {
 		fprintf(stderr, "wgf: key ages: %s\n", strerror(ENOMEM));
 		r = -ENOMEM;
 		goto out;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/wgf.h"
+#include "cmd/notify.h"
 #include "reconcile/host/allowed_signers.h"
 #include "reconcile/host/converged.h"
 #include "reconcile/host/keyfile.h"
@@ -44,6 +45,11 @@ static const char help[] =
 	"  --allow-rewind          apply a revision that does not descend from the last applied one\n"
 	"  --force                 run even while backing off after failures\n"
 	"  --dry-run               fetch, verify and plan; change nothing, record nothing\n"
+	"  --hooks-dir DIR, --webhook URL (repeatable), --webhook-secret-file FILE,\n"
+	"  --webhook-ca-file FILE, --notify-timeout SECONDS, --notify-retries N\n"
+	"                          notifications (README \"Notifications\"): the run's events\n"
+	"                          go to the hooks and webhooks; reconcile waits for their\n"
+	"                          delivery at most --notify-timeout (default 5) at its end\n"
 	"  --host NAME, --key-file FILE, --next-key-file FILE, --sealing-key-file FILE,\n"
 	"  --state-dir DIR, --backend B, --wireguard-go P\n"
 	"                          as for `wgf apply` (a commit that declares the prepared\n"
@@ -72,6 +78,8 @@ struct rc {
 	struct plan *plan;
 	char *source;
 	struct timespec t0;            /* CLOCK_MONOTONIC at the start of the run */
+	struct cmd_notify nt;          /* the run's events */
+	bool drift;                    /* changes at the revision last applied */
 };
 
 /* The clock at the end of the run: the backoff counts from there, so a fetch
@@ -146,6 +154,10 @@ static int rc_parse(struct rc *rc, int argc, char **argv)
 		{ "token-file", required_argument, NULL, OPT_HC }, { "token-user", required_argument, NULL, OPT_HC },
 		{ "ca-file", required_argument, NULL, OPT_HC }, { "fetch-timeout", required_argument, NULL, OPT_HC },
 		{ "interval", required_argument, NULL, OPT_HC }, { "backoff-max", required_argument, NULL, OPT_HC },
+		{ "hooks-dir", required_argument, NULL, OPT_HC }, { "webhook", required_argument, NULL, OPT_HC },
+		{ "webhook-secret-file", required_argument, NULL, OPT_HC },
+		{ "webhook-ca-file", required_argument, NULL, OPT_HC },
+		{ "notify-timeout", required_argument, NULL, OPT_HC }, { "notify-retries", required_argument, NULL, OPT_HC },
 		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT_NEW },
 		{ "allow-rewind", no_argument, NULL, OPT_ALLOW_REWIND },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -306,6 +318,8 @@ static int rc_apply(struct rc *rc, int *lock, enum loop_outcome *outcome, struct
 	rc->source = NULL;
 	if (!rc->c.json)
 		plan_print_text(rc->plan, &po, stdout);
+	rc->drift = !plan_is_empty(rc->plan) && rc->ls.last_applied.revision &&
+		    !strcmp(rc->ls.last_applied.revision, rc->v.commit);
 	if (rc->dry_run) {
 		*outcome = plan_is_empty(rc->plan) ? LOOP_NO_CHANGES : LOOP_APPLIED;
 		goto out;
@@ -518,6 +532,102 @@ static enum loop_outcome rc_run(struct rc *rc, int *lock, struct wgf_error *why)
 	return o;
 }
 
+static const char *rc_host(const struct rc *rc)
+{
+	return rc->plan && rc->plan->host_name ? rc->plan->host_name : rc->c.host;
+}
+
+static void rc_notify_counts(struct notify_event *e, const struct plan *p)
+{
+	notify_event_add_int(e, "create", (int64_t)p->n_create);
+	notify_event_add_int(e, "update", (int64_t)p->n_update);
+	notify_event_add_int(e, "delete", (int64_t)p->n_delete);
+}
+
+/* drift-detected and -repaired, apply-completed and -failed, commit-refused */
+static void rc_notify_outcome(struct rc *rc, enum loop_outcome o, const struct wgf_error *why)
+{
+	const char *rev = rc->v.commit[0] ? rc->v.commit : rc->fetched[0] ? rc->fetched : NULL;
+	struct notify_event *e;
+	const struct plan *p = rc->plan;
+
+	if (rc->drift && p && (e = cmd_notify_event(&rc->nt, NOTIFY_DRIFT_DETECTED, rc->c.now, rc_host(rc), rev))) {
+		notify_event_summary(e, "drift on host %s at the applied commit %.12s: %zu to add, %zu to change, "
+				     "%zu to destroy", rc_host(rc), rev, p->n_create, p->n_update, p->n_delete);
+		rc_notify_counts(e, p);
+		notify_event_add_int(e, "items", (int64_t)(p->n_create + p->n_update + p->n_delete));
+	}
+	if (o == LOOP_APPLIED && rc->drift &&
+	    (e = cmd_notify_event(&rc->nt, NOTIFY_DRIFT_REPAIRED, rc->c.now, rc_host(rc), rev))) {
+		notify_event_summary(e, "drift on host %s repaired (commit %.12s)", rc_host(rc), rev);
+		rc_notify_counts(e, p);
+	}
+	if (o == LOOP_APPLIED && (e = cmd_notify_event(&rc->nt, NOTIFY_APPLY_COMPLETED, rc->c.now, rc_host(rc), rev))) {
+		notify_event_summary(e, "host %s reconciled to %s: %zu added, %zu changed, %zu destroyed", rc_host(rc),
+				     p->source, p->n_create, p->n_update, p->n_delete);
+		notify_event_add_string(e, "source", p->source);
+		notify_event_add_string(e, "signer", rc->v.principal);
+		rc_notify_counts(e, p);
+	}
+	if ((o == LOOP_FAILED || o == LOOP_FETCH_FAILED) &&
+	    (e = cmd_notify_event(&rc->nt, NOTIFY_APPLY_FAILED, rc->c.now, rc_host(rc), rev))) {
+		notify_event_summary(e, "reconcile on host %s failed: %s", rc_host(rc) ? rc_host(rc) : "?",
+				     wgf_error_message(why));
+		notify_event_add_string(e, "outcome", loop_outcome_name(o));
+		notify_event_add_string(e, "reason", wgf_error_message(why));
+		notify_event_add_int(e, "consecutive_failures", rc->ls.consecutive_failures);
+	}
+	if (o == LOOP_REFUSED && (e = cmd_notify_event(&rc->nt, NOTIFY_COMMIT_REFUSED, rc->c.now, rc_host(rc), rev))) {
+		notify_event_summary(e, "refused commit %.12s (%s): %s", rev ? rev : "?", rc->hc.ref,
+				     wgf_error_message(why));
+		notify_event_add_string(e, "ref", rc->hc.ref);
+		notify_event_add_string(e, "reason", wgf_error_message(why));
+		notify_event_add_string(e, "signer", rc->v.principal);
+		notify_event_add_string(e, "fingerprint", rc->v.signed_ ? rc->v.fingerprint : NULL);
+	}
+}
+
+/* reconcile-backoff: a second failure in a row, and every one after it */
+static void rc_notify_backoff(struct rc *rc, enum loop_outcome o, const struct wgf_error *why)
+{
+	char t[LOOPSTATE_TIME_LEN];
+	struct notify_event *e;
+
+	if (!loop_outcome_failed(o) || rc->ls.consecutive_failures < 2 ||
+	    !(e = cmd_notify_event(&rc->nt, NOTIFY_RECONCILE_BACKOFF, rc->c.now, rc_host(rc), NULL)))
+		return;
+	loopstate_time(rc->ls.next_attempt, t);
+	notify_event_summary(e, "reconcile on host %s backing off after %u failures; next attempt at %s",
+			     rc_host(rc) ? rc_host(rc) : "?", rc->ls.consecutive_failures, t);
+	notify_event_add_int(e, "consecutive_failures", rc->ls.consecutive_failures);
+	notify_event_add_string(e, "next_attempt", cmd_notify_keep(&rc->nt, t));
+	notify_event_add_string(e, "outcome", loop_outcome_name(o));
+	notify_event_add_string(e, "reason", wgf_error_message(why));
+}
+
+/* peer-offline/-online, key-due: from the trusted commit this run reached */
+static void rc_notify_health(struct rc *rc)
+{
+	struct wgf_error err = {0};
+	struct pipeline_host ph = {0};
+	struct pipeline_opts po;
+	struct model *m = NULL;
+
+	if (!notify_enabled(&rc->nt.conf) || !rc->v.commit[0])
+		return;
+	rc->c.repo = rc->mirror;
+	rc->c.ref = rc->v.commit;
+	if (cmd_load_model(&rc->c, &m) < 0)
+		return;
+	cmd_pipeline_opts(&rc->c, &po);
+	if (pipeline_identify(m, &po, &ph, &err) == 0)
+		cmd_notify_health(&rc->nt, &rc->c, m, ph.host);
+	sodium_memzero(ph.private_key, sizeof(ph.private_key));
+	wgf_error_clear(&err);
+	pipeline_host_clear(&ph);
+	model_free(m);
+}
+
 static void rc_clear(struct rc *rc)
 {
 	hostconf_clear(&rc->hc);
@@ -526,6 +636,7 @@ static void rc_clear(struct rc *rc)
 	trust_verdict_clear(&rc->v);
 	plan_free(rc->plan);
 	free(rc->source);
+	cmd_notify_clear(&rc->nt);
 }
 
 int cmd_reconcile(int argc, char **argv)
@@ -547,6 +658,8 @@ int cmd_reconcile(int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
+	if (cmd_notify_init(&rc.nt, &rc.hc, rc.c.state_dir) < 0)
+		goto out;
 	if ((size_t)snprintf(rc.mirror, sizeof(rc.mirror), "%s/mirror.git", rc.c.state_dir) >= sizeof(rc.mirror)) {
 		cmd_error("state directory path too long");
 		goto out;
@@ -571,8 +684,15 @@ int cmd_reconcile(int argc, char **argv)
 		r = loopstate_save(rc.c.state_dir, &rc.ls);
 		if (r < 0)
 			cmd_error("warning: recording the loop's state in %s: %s", rc.c.state_dir, strerror(-r));
+		rc_notify_outcome(&rc, o, &why);
+		rc_notify_backoff(&rc, o, &why);
+		if (o == LOOP_APPLIED || o == LOOP_NO_CHANGES)
+			rc_notify_health(&rc);
 	}
 	rc_print(&rc, o, &why);
+	statedir_unlock(lock);
+	lock = -1;
+	cmd_notify_flush(&rc.nt, rc.hc.notify_timeout * 1000);
 	ret = o == LOOP_REFUSED ? EXIT_REFUSED : loop_outcome_failed(o) ? EXIT_ERROR : EXIT_OK;
 out:
 	wgf_error_clear(&why);

@@ -26,7 +26,9 @@ static const char help[] =
 	"without one, the interfaces wgf created are shown. Each exit group this host\n"
 	"routes through is shown as `wgf watch` last saw it: its members' health (up or\n"
 	"down since when, and why), latency and handshake age, and the member each\n"
-	"table uses (\"WATCH NOT RUNNING\" when watch has not written for 3 intervals).\n\n"
+	"table uses (\"WATCH NOT RUNNING\" when watch has not written for 3 intervals).\n"
+	"Each notification target (hook, webhook) shows its last delivery and last\n"
+	"failure (README \"Notifications\").\n\n"
 	"Each peer gets a verdict: online (a handshake within --stale-after), stale,\n"
 	"never (no handshake since the interface came up, with a likely reason where\n"
 	"wgf can tell), and with a repository disabled, expired (should not be on the\n"
@@ -423,7 +425,7 @@ static json_object *peer_health_json(const struct health_peer *h)
 
 static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
-		       json_object *exits, json_object *health)
+		       json_object *exits, json_object *health, json_object *notify)
 {
 	const struct model *m = hc->m;
 	const char *host = hc->host;
@@ -485,6 +487,7 @@ static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 	json_object_object_add(o, "reconcile", loop_ran(ls) ? loopstate_to_json(ls) : NULL);
 	json_object_object_add(o, "exit_groups", exits);
 	json_object_object_add(o, "health", health);
+	json_object_object_add(o, "notifications", notify);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
@@ -581,10 +584,12 @@ int cmd_status(int argc, char **argv)
 	level = health_collect(&hc, hs, &ls, c.state_dir, why, sizeof(why));
 	if (c.json) {
 		print_json(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
-			   cmd_status_exits_json(c.state_dir, now_ms()), host_health_json(level, why));
+			   cmd_status_exits_json(c.state_dir, now_ms()), host_health_json(level, why),
+			   cmd_status_notify_json(c.state_dir));
 	} else {
 		print_text(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 		cmd_status_exits_print(c.state_dir, now_ms());
+		cmd_status_notify_print(c.state_dir);
 		print_host_health(&hc, level, why);
 	}
 	ret = level == HEALTH_UNHEALTHY ? EXIT_UNHEALTHY : EXIT_OK;

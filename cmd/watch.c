@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cmd/wgf.h"
+#include "cmd/notify.h"
+#include "reconcile/host/fileio.h"
 #include "reconcile/host/exit_state.h"
 #include "reconcile/host/exit_watch.h"
 #include "reconcile/host/loopstate.h"
@@ -40,11 +42,14 @@ static const char help[] =
 	"                     the repository, as for `wgf apply`\n"
 	"  --host NAME, --key-file FILE, --state-dir DIR\n"
 	"                     as for `wgf apply` (the Host is found by its key)\n"
+	"  --config FILE      notifications: the hooks-dir, webhook and notify-* settings\n"
+	"                     of this file (default " WGF_DEFAULT_HOSTCONF " when it is\n"
+	"                     there, $WGF_CONFIG): each switch is an exit-failover event\n"
 	"  --json             --once: print the state as JSON on stdout\n"
 	"  -h, --help         this help\n\n"
 	"Exit: 0 stopped by a signal, or --once done; 1 error.\n";
 
-enum { OPT_ONCE = 0x300, OPT_SCALE };
+enum { OPT_ONCE = 0x300, OPT_SCALE, OPT_WCONFIG };
 
 /* What one reading of the repository gives. */
 struct watched {
@@ -61,6 +66,10 @@ struct watch {
 	char mirror[PATH_MAX];
 	char revision[64];
 	struct watched cur;
+	const char *config;
+	bool config_given;
+	struct hostconf hc;
+	struct cmd_notify nt;          /* exit-failover events of a round */
 };
 
 static void watch_log(const char *msg)
@@ -80,7 +89,7 @@ static int watch_parse(struct watch *wt, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_OUTPUT_OPTIONS,
-		{ "once", no_argument, NULL, OPT_ONCE }, { "interval-scale", required_argument, NULL, OPT_SCALE },
+		{ "once", no_argument, NULL, OPT_ONCE }, { "config", required_argument, NULL, OPT_WCONFIG }, { "interval-scale", required_argument, NULL, OPT_SCALE },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	int opt, r;
@@ -92,6 +101,7 @@ static int watch_parse(struct watch *wt, int argc, char **argv)
 		switch (opt) {
 		case 'h': fputs(help, stdout); return 0;
 		case OPT_ONCE: wt->once = true; continue;
+		case OPT_WCONFIG: wt->config = optarg; wt->config_given = true; continue;
 		case OPT_SCALE:
 			errno = 0;
 			wt->scale = strtod(optarg, &end);
@@ -111,6 +121,61 @@ static int watch_parse(struct watch *wt, int argc, char **argv)
 	cmd_key_paths(&wt->c);
 	wt->from_mirror = optind >= argc && !wt->c.repo;
 	return cmd_ctx_positional(&wt->c, argc, argv) < 0 ? -1 : 1;
+}
+
+/* The notification settings of the reconcile settings file. */
+static int watch_notify_init(struct watch *wt)
+{
+	struct wgf_error err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (hostconf_init(&wt->hc) < 0)
+		return -ENOMEM;
+	if (!wt->config_given && getenv("WGF_CONFIG")) {
+		wt->config = getenv("WGF_CONFIG");
+		wt->config_given = true;
+	}
+	if (!wt->config)
+		wt->config = WGF_DEFAULT_HOSTCONF;
+	r = fileio_read(wt->config, &text, &len);
+	if (r == -ENOENT && !wt->config_given)
+		return cmd_notify_init(&wt->nt, &wt->hc, wt->c.state_dir);
+	if (r < 0) {
+		cmd_error("reading %s: %s", wt->config, strerror(-r));
+		return r;
+	}
+	r = hostconf_parse(&wt->hc, text, len, wt->config, &err);
+	free(text);
+	if (r < 0) {
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return r;
+	}
+	return cmd_notify_init(&wt->nt, &wt->hc, wt->c.state_dir);
+}
+
+static void watch_on_switch(void *ctx, const char *group, uint32_t table, const char *from, const char *to,
+			    const char *why)
+{
+	struct watch *wt = ctx;
+	struct cmd_notify *n = &wt->nt;
+	const char *host = wt->cur.ph.host ? wt->cur.ph.host->meta.name : NULL;
+	struct timespec ts;
+	struct notify_event *e;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e = cmd_notify_event(n, NOTIFY_EXIT_FAILOVER, ts.tv_sec, cmd_notify_keep(n, host),
+			     wt->revision[0] ? wt->revision : NULL);
+	if (!e)
+		return;
+	notify_event_summary(e, "exit group %s, table %u: %s -> %s: %s", group, table, from, to, why);
+	notify_event_add_string(e, "group", cmd_notify_keep(n, group));
+	notify_event_add_int(e, "table", table);
+	notify_event_add_string(e, "from", cmd_notify_keep(n, from));
+	notify_event_add_string(e, "to", cmd_notify_keep(n, to));
+	notify_event_add_string(e, "why", cmd_notify_keep(n, why));
 }
 
 /* How often a watch that follows reconcile's revision looks for a new one. */
@@ -157,7 +222,8 @@ static void watched_clear(struct watched *x)
 /* Loads the repository, finds this Host and its groups, starts watching them. */
 static int watch_load(struct watch *wt, struct kernel *k, struct watched *x)
 {
-	struct exit_watch_opts wo = { .state_dir = wt->c.state_dir, .time_scale = wt->scale, .log = watch_log };
+	struct exit_watch_opts wo = { .state_dir = wt->c.state_dir, .time_scale = wt->scale, .log = watch_log,
+				      .on_switch = watch_on_switch, .ctx = wt };
 	struct wgf_error err = {0};
 	struct pipeline_opts po;
 	int r;
@@ -268,6 +334,7 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 			cmd_error("watch: out of memory");
 			return -1;
 		}
+		cmd_notify_flush(&wt->nt, 0);   /* never waits: the next round is due */
 	}
 }
 
@@ -288,6 +355,8 @@ int cmd_watch(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	if (watch_notify_init(&wt) < 0)
+		goto out;
 	if (kernel_open(&k, &err) < 0) {
 		cmd_error("watch: %s", wgf_error_message(&err));
 		goto out;
@@ -296,6 +365,7 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	if (wt.once) {
 		r = exit_watch_round(wt.cur.w, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_REALTIME));
+		cmd_notify_flush(&wt.nt, wt.hc.notify_timeout * 1000);
 		if (r >= 0 && wt.c.json)
 			r = watch_print_state(&wt);
 	} else {
@@ -304,6 +374,9 @@ int cmd_watch(int argc, char **argv)
 	ret = r < 0 ? EXIT_ERROR : EXIT_OK;
 out:
 	wgf_error_clear(&err);
+	cmd_notify_flush(&wt.nt, wt.hc.notify_timeout * 1000);
+	cmd_notify_clear(&wt.nt);
+	hostconf_clear(&wt.hc);
 	watched_clear(&wt.cur);
 	kernel_free(k);
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);

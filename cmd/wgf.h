@@ -207,6 +207,9 @@ struct json_object *fleet_to_json(const char *head, const char *base, const stru
 /* Key ages (cmd/key_ages.c): from git history with --repo, else keyCreated;
  * want_*: only those (NULL: all). -errno after saying why. */
 struct key_ages;
+/* Which keys concern host h: its own and those of the Peers it takes (the
+ * caller frees both). 0 or -ENOMEM. */
+int cmd_key_want_of_host(const struct model *m, const struct model_host *h, bool **wh, bool **wp);
 int cmd_key_ages(const struct cmd_ctx *c, const struct model *m, const bool *want_hosts,
 		 const bool *want_peers, uint32_t due_within, struct key_ages *out);
 /* validate, plan: the overdue keys (host: only its own and its Peers'; NULL:
@@ -220,6 +223,9 @@ int cmd_plan_key_check(const struct cmd_ctx *c, const struct model *m, const cha
  * nothing when there is none. now: unix ms. */
 void cmd_status_exits_print(const char *state_dir, int64_t now);
 struct json_object *cmd_status_exits_json(const char *state_dir, int64_t now);
+/* notify.json's targets (NULL: none), and as text (nothing when none). */
+void cmd_status_notify_print(const char *state_dir);
+struct json_object *cmd_status_notify_json(const char *state_dir);
 /* Adds the exit groups' health (watch running, members down) to f. */
 struct health_host_facts;
 void cmd_status_exits_facts(const char *state_dir, int64_t now, struct health_host_facts *f);

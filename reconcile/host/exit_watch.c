@@ -258,6 +258,8 @@ static int apply_decision(struct exit_watch *w, size_t gi, const struct exit_dec
 		const char *text[4] = { reason, g->group.meta.name, journal_word(&g->use, &d->from, from),
 					journal_word(&g->use, &d->to, to) };
 		journal_queue(w, text, wall);
+		if (w->o.on_switch)
+			w->o.on_switch(w->o.ctx, g->group.meta.name, t->table, text[2], text[3], d->why);
 	}
 	return 0;
 }

@@ -20,6 +20,11 @@ struct exit_watch_opts {
 	/* Says what happened: each switch, a probe that could not be sent, a
 	 * route that could not be set. */
 	void (*log)(const char *msg);
+	/* Told of each switch it journals (NULL: nobody): the group, its table,
+	 * what the table used before and uses now (as in the journal), why. */
+	void (*on_switch)(void *ctx, const char *group, uint32_t table, const char *from, const char *to,
+			  const char *why);
+	void *ctx;
 };
 
 struct exit_watch;

@@ -6,7 +6,7 @@
 
 #include "reconcile/host/hostconf.h"
 
-enum hc_type { HC_STRING, HC_SECONDS, HC_VERIFY };
+enum hc_type { HC_STRING, HC_SECONDS, HC_VERIFY, HC_LIST, HC_COUNT };
 
 static const struct hc_key {
 	const char *name;
@@ -31,6 +31,12 @@ static const struct hc_key {
 	{ "state-dir",       HC_STRING,  offsetof(struct hostconf, state_dir),       NULL },
 	{ "backend",         HC_STRING,  offsetof(struct hostconf, backend),         NULL },
 	{ "wireguard-go",    HC_STRING,  offsetof(struct hostconf, wireguard_go),    NULL },
+	{ "hooks-dir",       HC_STRING,  offsetof(struct hostconf, hooks_dir),       NULL },
+	{ "webhook",         HC_LIST,    offsetof(struct hostconf, webhooks),        NULL },
+	{ "webhook-secret-file", HC_STRING, offsetof(struct hostconf, webhook_secret_file), NULL },
+	{ "webhook-ca-file", HC_STRING,  offsetof(struct hostconf, webhook_ca_file), NULL },
+	{ "notify-timeout",  HC_SECONDS, offsetof(struct hostconf, notify_timeout),  "5" },
+	{ "notify-retries",  HC_COUNT,   offsetof(struct hostconf, notify_retries),  "3" },
 };
 
 static const char *const verify_names[] = {
@@ -102,6 +108,21 @@ int hostconf_set(struct hostconf *c, const char *key, const char *value, struct 
 			return wgf_error_set(err, -EINVAL, "%s takes whole seconds from 1 to 2592000 (30 days), not \"%s\"",
 					     key, value);
 		return 0;
+	case HC_LIST:
+		/* given more than once: each adds one, space-separated */
+		if (!*value || strpbrk(value, " \t"))
+			return wgf_error_set(err, -EINVAL, "%s takes one value without spaces (give it again for more)", key);
+		if (asprintf(&copy, "%s%s%s", *(char **)((char *)c + k->off) ? *(char **)((char *)c + k->off) : "",
+			     *(char **)((char *)c + k->off) ? " " : "", value) < 0)
+			return wgf_error_set(err, -ENOMEM, NULL);
+		free(*(char **)((char *)c + k->off));
+		*(char **)((char *)c + k->off) = copy;
+		return 0;
+	case HC_COUNT:
+		if (!((value[0] >= '0' && value[0] <= '9' && !value[1]) || !strcmp(value, "10")))
+			return wgf_error_set(err, -EINVAL, "%s takes a whole number from 0 to 10, not \"%s\"", key, value);
+		*(unsigned *)((char *)c + k->off) = (unsigned)atoi(value);
+		return 0;
 	case HC_VERIFY:
 		for (size_t i = 0; i < sizeof(verify_names) / sizeof(verify_names[0]); i++)
 			if (!strcmp(verify_names[i], value)) {
@@ -127,7 +148,7 @@ int hostconf_init(struct hostconf *c)
 void hostconf_clear(struct hostconf *c)
 {
 	for (size_t i = 0; i < sizeof(hc_keys) / sizeof(hc_keys[0]); i++)
-		if (hc_keys[i].type == HC_STRING)
+		if (hc_keys[i].type == HC_STRING || hc_keys[i].type == HC_LIST)
 			free(*(char **)((char *)c + hc_keys[i].off));
 	memset(c, 0, sizeof(*c));
 }

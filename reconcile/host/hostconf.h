@@ -31,6 +31,12 @@ struct hostconf {
 	unsigned backoff_max;          /* seconds */
 	/* as the flags of `wgf apply`; NULL: not set here */
 	char *host, *key_file, *state_dir, *backend, *wireguard_go;
+	/* notifications (README "Notifications"); NULL: none */
+	char *hooks_dir;
+	char *webhooks;                /* URLs, space-separated: `webhook` may be given more than once */
+	char *webhook_secret_file, *webhook_ca_file;
+	unsigned notify_timeout;       /* seconds */
+	unsigned notify_retries;
 };
 
 /* Defaults for every key. 0 or -ENOMEM. */
