@@ -19,6 +19,9 @@
 #include "reconcile/host/fileio.h"
 
 #define SECRET_MAX 4096
+/* A burst of events to a receiver that is down must not leave a process
+ * retrying into the next runs: what is not sent by then is given up, and said. */
+#define DELIVERY_MAX_MS (300 * 1000)
 
 struct delivery {
 	const struct notify_conf *c;
@@ -28,6 +31,7 @@ struct delivery {
 	bool have_secret;
 	char secret_error[256];
 	int failed;
+	int64_t deadline;              /* CLOCK_MONOTONIC ms */
 };
 
 static int64_t mono_ms(void)
@@ -139,8 +143,12 @@ static void hooks_deliver(struct delivery *d, const struct notify_event *e, cons
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->c->hooks_dir, names[i]);
 		snprintf(target, sizeof(target), "hook %s", names[i]);
-		r = hook_run(d->c, path, e, body, why, sizeof(why));
-		outcome(d, target, e, r < 0 ? why : NULL);
+		if (mono_ms() >= d->deadline) {
+			outcome(d, target, e, "not run: the delivery ran out of its 300 s");
+		} else {
+			r = hook_run(d->c, path, e, body, why, sizeof(why));
+			outcome(d, target, e, r < 0 ? why : NULL);
+		}
 		free(names[i]);
 	}
 	free(names);
@@ -257,6 +265,7 @@ static void webhook_deliver(struct delivery *d, const char *url, const struct no
 {
 	char why[CURL_ERROR_SIZE + 64] = "", target[300], sig[65];
 	struct curl_slist *hdr;
+	unsigned tries = 0;
 	int r = -EIO;
 
 	notify_target_name(url, target, sizeof(target));
@@ -273,13 +282,19 @@ static void webhook_deliver(struct delivery *d, const char *url, const struct no
 	for (unsigned a = 0; a <= d->c->retries; a++) {
 		if (a)
 			sleep_ms((int64_t)(d->c->backoff_ms ? d->c->backoff_ms : 1000) << (a - 1));
+		if (mono_ms() >= d->deadline) {
+			if (!a)
+				snprintf(why, sizeof(why), "not sent: the delivery ran out of its 300 s");
+			break;
+		}
+		tries++;
 		if ((r = webhook_post(d->c, url, hdr, body, why, sizeof(why))) == 0)
 			break;
 	}
 	curl_slist_free_all(hdr);
-	if (r < 0) {
+	if (r < 0 && tries) {
 		size_t n = strlen(why);
-		snprintf(why + n, sizeof(why) - n, " (%u attempt%s)", d->c->retries + 1, d->c->retries ? "s" : "");
+		snprintf(why + n, sizeof(why) - n, " (%u attempt%s)", tries, tries > 1 ? "s" : "");
 	}
 	outcome(d, target, e, r < 0 ? why : NULL);
 }
@@ -287,7 +302,7 @@ static void webhook_deliver(struct delivery *d, const char *url, const struct no
 int notify_deliver(const struct notify_conf *c, struct notify_event *const *ev, size_t n,
 		   void (*log)(const char *msg))
 {
-	struct delivery d = { .c = c, .log = log };
+	struct delivery d = { .c = c, .log = log, .deadline = mono_ms() + DELIVERY_MAX_MS };
 
 	if (c->n_webhooks) {
 		secret_load(&d);
