@@ -597,6 +597,17 @@ if [ "$JN" -ge 6 ]; then
 	check "... and says where it breaks" says "journal:[0-9]+: "
 	in_host hub env NO_COLOR=1 "$WGF" journal verify --state-dir "$STATE" >/dev/null 2>&1
 	check "the real journal still verifies" test $? -eq 0
+	# the audit export of what this lab's runs journaled: every entry, the chain intact
+	in_host hub "$WGF" journal export --since 1d --state-dir "$STATE" >"$LAB_DIR/export.json" 2>"$LAB_DIR/export.err"
+	check "wgf journal export --since 1d: exit 0, every entry of the runs, the chain verified intact" \
+		jq -e --argjson n "$JN" --arg c2 "$C2" '.kind == "wgf-journal-export" and .verification.intact == true and
+			.verification.entries == $n and (.entries | length) == $n and
+			any(.entries[]; .result == "applied" and .revision == $c2 and .signer.principal == "admin@example.org")
+			and any(.entries[]; .result == "refused")' "$LAB_DIR/export.json"
+	in_host hub "$WGF" journal export --format jsonl --state-dir "$LAB_DIR/tamper-edit" >"$LAB_DIR/export-bad.jsonl" 2>/dev/null
+	check "wgf journal export of the edited journal: exit 3, all its entries, the break at line 3 or 4 in the last line" \
+		bash -c "test $? -eq 3 && test \$(wc -l <'$LAB_DIR/export-bad.jsonl') -eq $((JN + 1)) &&
+			tail -n 1 '$LAB_DIR/export-bad.jsonl' | jq -e '.verification.intact == false and (.verification.broken_at == 3 or .verification.broken_at == 4)' >/dev/null"
 else
 	fail "the journal has $JN entries, too few to tamper with (want 6 or more)"
 fi
