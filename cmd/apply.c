@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/notify.h"
 #include "cmd/wgf.h"
 #include "reconcile/host/pipeline.h"
 
@@ -42,12 +43,54 @@ static const char help[] =
 	"  --json             print the plan and the result as one JSON object\n"
 	"  --no-color         no colours (also NO_COLOR=1)\n"
 	"  -h, --help         this help\n\n"
+	"An apply that changed something, or failed, is announced as apply-completed or\n"
+	"apply-failed to the hooks and webhooks of " WGF_DEFAULT_HOSTCONF " ($WGF_CONFIG),\n"
+	"as `wgf reconcile` does (README, Notifications).\n\n"
 	"Exit: 0 applied (or nothing to do), 1 error (a saved plan that is malformed\n"
 	"included), 3 a saved plan or a --pack commit refused (nothing changed).\n";
 
 static void apply_warn(const char *msg)
 {
 	cmd_error("warning: %s", msg);
+}
+
+/* apply-completed or apply-failed, when the host's settings file sets up
+ * notifications; a broken file is said and the apply stands. */
+static void apply_notify(const struct cmd_ctx *c, const struct plan *p, int r, const struct apply_result *res)
+{
+	const char *config = getenv("WGF_CONFIG");
+	struct cmd_notify n;
+	struct hostconf hc;
+	struct notify_event *e;
+
+	if (hostconf_init(&hc) < 0)
+		return;
+	if (cmd_notify_from_config(&n, &hc, config ? config : WGF_DEFAULT_HOSTCONF, config != NULL, c->state_dir) < 0) {
+		cmd_error("warning: no notification of this apply");
+		goto out;
+	}
+	e = cmd_notify_event(&n, r < 0 ? NOTIFY_APPLY_FAILED : NOTIFY_APPLY_COMPLETED, c->now, p->host_name,
+			     p->commit);
+	if (e && r < 0) {
+		notify_event_summary(e, "wgf apply on host %s failed: %s", p->host_name,
+				     wgf_error_message(&res->error));
+		notify_event_add_string(e, "source", p->source);
+		notify_event_add_string(e, "outcome", res->rolled_back ? "rolled-back" : "failed");
+		notify_event_add_string(e, "reason", wgf_error_message(&res->error));
+	} else if (e) {
+		notify_event_summary(e, "wgf apply on host %s: %s: %zu added, %zu changed, %zu destroyed",
+				     p->host_name, p->source, p->n_create, p->n_update, p->n_delete);
+		notify_event_add_string(e, "source", p->source);
+		notify_event_add_int(e, "create", (int64_t)p->n_create);
+		notify_event_add_int(e, "update", (int64_t)p->n_update);
+		notify_event_add_int(e, "delete", (int64_t)p->n_delete);
+	}
+	if (e)
+		notify_event_add_string(e, "by", "wgf apply");
+	cmd_notify_flush(&n, hc.notify_timeout * 1000);
+out:
+	cmd_notify_clear(&n);
+	hostconf_clear(&hc);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -117,6 +160,9 @@ int cmd_apply(int argc, char **argv)
 	if (ao.log)
 		fputs("\n", ao.log);
 	r = pipeline_apply(k, p, &ao, apply_warn, &res);
+	statedir_unlock(lock);
+	lock = -1;
+	apply_notify(&c, p, r, &res);
 	if (c.json) {
 		cmd_apply_print_json(p, &res, r, NULL);
 	} else if (r == 0) {

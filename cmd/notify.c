@@ -35,6 +35,33 @@ int cmd_notify_init(struct cmd_notify *n, const struct hostconf *hc, const char 
 	return r;
 }
 
+int cmd_notify_from_config(struct cmd_notify *n, struct hostconf *hc, const char *config, bool given,
+			   const char *state_dir)
+{
+	struct wgf_error err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = fileio_read(config, &text, &len);
+	if (r == -ENOENT && !given)
+		return cmd_notify_init(n, hc, state_dir);
+	if (r < 0) {
+		memset(n, 0, sizeof(*n));
+		cmd_error("reading %s: %s", config, strerror(-r));
+		return r;
+	}
+	r = hostconf_parse(hc, text, len, config, &err);
+	free(text);
+	if (r < 0) {
+		memset(n, 0, sizeof(*n));
+		cmd_error("%s", wgf_error_message(&err));
+		wgf_error_clear(&err);
+		return r;
+	}
+	return cmd_notify_init(n, hc, state_dir);
+}
+
 struct notify_event *cmd_notify_event(struct cmd_notify *n, enum notify_event_type t, int64_t time,
 				      const char *host, const char *revision)
 {

@@ -23,6 +23,10 @@ struct cmd_notify {
 
 /* From the settings; state_dir is borrowed. 0, or -EINVAL after saying why. */
 int cmd_notify_init(struct cmd_notify *n, const struct hostconf *hc, const char *state_dir);
+/* The notification settings of the settings file config (missing and not
+ * given: none) into hc (hostconf_init'ed), then cmd_notify_init. */
+int cmd_notify_from_config(struct cmd_notify *n, struct hostconf *hc, const char *config, bool given,
+			   const char *state_dir);
 /* A new event (owned by n), or NULL when full or out of memory (or nothing
  * is configured): callers skip the details then. */
 struct notify_event *cmd_notify_event(struct cmd_notify *n, enum notify_event_type t, int64_t time,

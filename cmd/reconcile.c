@@ -568,6 +568,7 @@ static void rc_notify_outcome(struct rc *rc, enum loop_outcome o, const struct w
 		notify_event_add_string(e, "source", p->source);
 		notify_event_add_string(e, "signer", rc->v.principal);
 		rc_notify_counts(e, p);
+		notify_event_add_string(e, "by", "wgf reconcile");
 	}
 	if ((o == LOOP_FAILED || o == LOOP_FETCH_FAILED) &&
 	    (e = cmd_notify_event(&rc->nt, NOTIFY_APPLY_FAILED, rc->c.now, rc_host(rc), rev))) {
@@ -576,6 +577,7 @@ static void rc_notify_outcome(struct rc *rc, enum loop_outcome o, const struct w
 		notify_event_add_string(e, "outcome", loop_outcome_name(o));
 		notify_event_add_string(e, "reason", wgf_error_message(why));
 		notify_event_add_int(e, "consecutive_failures", rc->ls.consecutive_failures);
+		notify_event_add_string(e, "by", "wgf reconcile");
 	}
 	if (o == LOOP_REFUSED && (e = cmd_notify_event(&rc->nt, NOTIFY_COMMIT_REFUSED, rc->c.now, rc_host(rc), rev))) {
 		notify_event_summary(e, "refused commit %.12s (%s): %s", rev ? rev : "?", rc->hc.ref,

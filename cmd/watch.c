@@ -126,34 +126,14 @@ static int watch_parse(struct watch *wt, int argc, char **argv)
 /* The notification settings of the reconcile settings file. */
 static int watch_notify_init(struct watch *wt)
 {
-	struct wgf_error err = {0};
-	char *text = NULL;
-	size_t len = 0;
-	int r;
-
 	if (hostconf_init(&wt->hc) < 0)
 		return -ENOMEM;
 	if (!wt->config_given && getenv("WGF_CONFIG")) {
 		wt->config = getenv("WGF_CONFIG");
 		wt->config_given = true;
 	}
-	if (!wt->config)
-		wt->config = WGF_DEFAULT_HOSTCONF;
-	r = fileio_read(wt->config, &text, &len);
-	if (r == -ENOENT && !wt->config_given)
-		return cmd_notify_init(&wt->nt, &wt->hc, wt->c.state_dir);
-	if (r < 0) {
-		cmd_error("reading %s: %s", wt->config, strerror(-r));
-		return r;
-	}
-	r = hostconf_parse(&wt->hc, text, len, wt->config, &err);
-	free(text);
-	if (r < 0) {
-		cmd_error("%s", wgf_error_message(&err));
-		wgf_error_clear(&err);
-		return r;
-	}
-	return cmd_notify_init(&wt->nt, &wt->hc, wt->c.state_dir);
+	return cmd_notify_from_config(&wt->nt, &wt->hc, wt->config ? wt->config : WGF_DEFAULT_HOSTCONF,
+				      wt->config_given, wt->c.state_dir);
 }
 
 static void watch_on_switch(void *ctx, const char *group, uint32_t table, const char *from, const char *to,

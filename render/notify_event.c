@@ -12,8 +12,8 @@ static const struct notify_type {
 	const char *name;
 	const char *details[NOTIFY_DETAILS_MAX + 1];
 } notify_types[NOTIFY_N_EVENTS] = {
-	[NOTIFY_APPLY_COMPLETED]   = { "apply-completed", { "source", "signer", "create", "update", "delete" } },
-	[NOTIFY_APPLY_FAILED]      = { "apply-failed", { "source", "outcome", "reason", "consecutive_failures" } },
+	[NOTIFY_APPLY_COMPLETED]   = { "apply-completed", { "source", "signer", "create", "update", "delete", "by" } },
+	[NOTIFY_APPLY_FAILED]      = { "apply-failed", { "source", "outcome", "reason", "consecutive_failures", "by" } },
 	[NOTIFY_DRIFT_DETECTED]    = { "drift-detected", { "create", "update", "delete", "items" } },
 	[NOTIFY_DRIFT_REPAIRED]    = { "drift-repaired", { "create", "update", "delete" } },
 	[NOTIFY_COMMIT_REFUSED]    = { "commit-refused", { "ref", "reason", "signer", "fingerprint" } },

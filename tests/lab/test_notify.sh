@@ -304,6 +304,29 @@ check "reconcile-backoff delivered (second failure in a row)" wait_count reconci
 check "reconcile-backoff: 2 failures, the next attempt; signed" payload_ok reconcile-backoff \
 	'.details.consecutive_failures == 2 and (.details.next_attempt | test("Z$"))'
 
+# --- 4b: wgf apply by hand announces itself too ($WGF_CONFIG) ----------------------------
+(umask 077; wg genkey | wg pubkey >"$LAB_DIR/dave.pub")
+cat >"$work/peers/dave.yaml" <<EOF
+apiVersion: wgf/v1
+kind: Peer
+metadata:
+  name: dave
+spec:
+  publicKey: $(cat "$LAB_DIR/dave.pub")
+  addresses: [10.10.0.13]
+  hubs: [hub]
+EOF
+n_done=$(count apply-completed)
+in_host hub env NO_COLOR=1 WGF_CONFIG="$CONF" "$WGF" apply --yes "$work" --host hub --key-file "$LAB_DIR/hub.key" \
+	--state-dir "$STATE" >"$LAB_DIR/apply-hand.out" 2>&1
+RC=$? OUT=$LAB_DIR/apply-hand.out
+check "wgf apply (a working tree, dave added): exit 0" rc_is 0
+check "wgf apply: apply-completed delivered" wait_count apply-completed $((n_done + 1))
+check "wgf apply: apply-completed says wgf apply, one peer added, the working tree as source; signed" payload_ok \
+	apply-completed ".revision == null and .details.by == \"wgf apply\" and .details.create == 1 and
+		(.details.source | test(\"$(basename "$work")\"))"
+rm -f "$work/peers/dave.yaml"
+
 # --- 5: the receiver is down -----------------------------------------------------------
 check "the receiver is stopped (nothing listens on $PORT)" rx_stop
 n_before=$(ls "$RX"/*.body | wc -l)
