@@ -31,6 +31,7 @@ static const struct hc_key {
 	{ "state-dir",       HC_STRING,  offsetof(struct hostconf, state_dir),       NULL },
 	{ "backend",         HC_STRING,  offsetof(struct hostconf, backend),         NULL },
 	{ "wireguard-go",    HC_STRING,  offsetof(struct hostconf, wireguard_go),    NULL },
+	{ "metrics-textfile", HC_STRING, offsetof(struct hostconf, metrics_textfile), NULL },
 };
 
 static const char *const verify_names[] = {

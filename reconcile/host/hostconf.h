@@ -31,6 +31,7 @@ struct hostconf {
 	unsigned backoff_max;          /* seconds */
 	/* as the flags of `wgf apply`; NULL: not set here */
 	char *host, *key_file, *state_dir, *backend, *wireguard_go;
+	char *metrics_textfile;        /* a directory: <dir>/wgf.prom after every run; NULL: none */
 };
 
 /* Defaults for every key. 0 or -ENOMEM. */
