@@ -224,7 +224,7 @@ struct json_object *cmd_status_exits_json(const char *state_dir, int64_t now);
 struct health_host_facts;
 void cmd_status_exits_facts(const char *state_dir, int64_t now, struct health_host_facts *f);
 
-/* wgf metrics (cmd/metrics.c): the host's exposition now (c->now), m may be
+/* wgf metrics (cmd/metrics_collect.c): the host's exposition now (c->now), m may be
  * NULL; 0, or < 0 after a message. */
 int cmd_metrics_text(const struct cmd_ctx *c, const struct model *m, uint32_t stale_after, char **out, size_t *len);
 /* DIR/wgf.prom, atomically, 0644. */
