@@ -6,8 +6,9 @@
 # second. PromQL over its HTTP API: names and health of the peers, receive
 # bytes grown by at least what alice pinged, no drift after a converged
 # reconcile, drift items after a peer removed by hand (and repaired), the
-# loop's outcome and times; promtool check metrics on the endpoint's and the
-# textfile's output; 404, IPv6, SIGTERM ends it with 0.
+# loop's outcome and times; an exit failover under `wgf watch` (exa's underlay
+# cut: the member in use changes to exb); promtool check metrics on the
+# endpoint's and the textfile's output; 404, IPv6, SIGTERM ends it with 0.
 set -u
 LAB_RUN=${LAB_RUN:-mt$$}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,16 +72,49 @@ spec:
   addresses: [10.62.0.10]
   hubs: [hub]
   persistentKeepalive: 25
+  exit: eu
+Y
+# two exits for alice's group eu (priority: exa, then exb); the hub's tunnels to them: mtxa, mtxb
+for x in a:3 b:4; do
+	cat >"$repo/hosts/ex${x%:*}.yaml" <<Y
+apiVersion: wgf/v1
+kind: Host
+metadata:
+  name: ex${x%:*}
+spec:
+  role: exit
+  publicKey: PLACEHOLDER
+  endpoint: 198.51.100.${x#*:}:51820
+  addresses: [10.62.0.${x#*:}/24]
+  exitInterface: mtx${x%:*}
+Y
+done
+cat >"$repo/exits.yaml" <<'Y'
+apiVersion: wgf/v1
+kind: ExitGroup
+metadata:
+  name: eu
+spec:
+  network: mtnet
+  members:
+    - {host: exa, priority: 10}
+    - {host: exb, priority: 20}
+  health:
+    hold: 5s
 Y
 
 lab_switch
-for h in hub router alice; do lab_host "$h"; done
+for h in hub router alice exa exb; do lab_host "$h"; done
 lab_port hub 198.51.100.1/24
 lab_port router 198.51.100.2/24
 lab_port alice 198.51.100.10/24
+lab_port exa 198.51.100.3/24
+lab_port exb 198.51.100.4/24
 
 set_public_key "$repo" hub "$(wgf_host_key hub)"
 set_public_key "$repo" router "$(wgf_host_key router)"
+set_public_key "$repo" exa "$(wgf_host_key exa)"
+set_public_key "$repo" exb "$(wgf_host_key exb)"
 (umask 077; wg genkey >"$LAB_DIR/alice.key")
 ALICEPUB=$(wg pubkey <"$LAB_DIR/alice.key")
 set_public_key "$repo" alice "$ALICEPUB"
@@ -88,6 +122,8 @@ HUBPUB=$(WGF_KEY_FILE=$LAB_DIR/hub.key "$WGF" host pubkey)
 git -C "$repo" init -q -b main && git -C "$repo" add -A &&
 	git -C "$repo" -c user.name=lab -c user.email=lab@example.org commit -qm net
 
+check "apply on exa" wgf_on exa apply --yes "$repo"
+check "apply on exb" wgf_on exb apply --yes "$repo"
 check "apply on hub" wgf_on hub apply --yes "$repo"
 check "apply on router" wgf_on router apply --yes "$repo"
 lab_wg_up alice mtw0
@@ -154,9 +190,11 @@ pq() {
 	in_host hub curl -s --data-urlencode "query=$1" "http://127.0.0.1:$P_PROM/api/v1/query" |
 		jq -r '.data.result[0].value[1] // empty'
 }
-# pq_is QUERY VALUE: waits (10 s) for the query to give VALUE
-pq_is() { local i; for ((i = 0; i < 40; i++)); do [ "$(pq "$1")" = "$2" ] && return 0; sleep 0.25; done
+# pq_is QUERY VALUE: waits (10 s, or PQ_TRIES x 0.25 s) for the query to give VALUE
+pq_is() { local i; for ((i = 0; i < ${PQ_TRIES:-40}; i++)); do [ "$(pq "$1")" = "$2" ] && return 0; sleep 0.25; done
 	echo "#   $1 = '$(pq "$1")', want '$2'" >&2; return 1; }
+# pq_wait SECONDS QUERY VALUE: pq_is, waiting up to SECONDS
+pq_wait() { PQ_TRIES=$(($1 * 4)) pq_is "$2" "$3"; }
 check "Prometheus scrapes wgf metrics" pq_is 'up{job="wgf"}' 1
 check "Prometheus scrapes node_exporter" pq_is 'up{job="node"}' 1
 check "node_exporter read wgf.prom (no textfile error)" pq_is 'node_textfile_scrape_error{job="node"}' 0
@@ -165,7 +203,7 @@ check "textfile: alice named in wireguard_peer_info" pq_is 'wireguard_peer_info{
 check "endpoint: the hub's device with its public key" pq_is "wireguard_device_info{job=\"wgf\",device=\"mtw0\",public_key=\"$HUBPUB\"}" 1
 check "alice is online" pq_is 'wgf_peer_health{job="wgf",name="alice",verdict="online"}' 1
 check "the router is online" pq_is 'wgf_peer_health{job="wgf",name="router",verdict="online"}' 1
-check "2 peers on mtw0" pq_is 'wgf_peers{job="wgf",interface="mtw0"}' 2
+check "the peers on mtw0, as wg shows them" pq_is 'wgf_peers{job="wgf",interface="mtw0"}' "$(in_host hub wg show mtw0 peers | wc -l)"
 check "1 peer assigned to the hub by the repository" pq_is 'wgf_peers_assigned{job="wgf",interface="mtw0"}' 1
 check "the hub's capacity: maxPeers 10" pq_is 'wgf_peers_capacity{job="wgf",interface="mtw0"}' 10
 check "the host is healthy" pq_is 'wgf_host_health{job="wgf",level="healthy"}' 1
@@ -199,6 +237,23 @@ check "the loop's last outcome: applied" pq_is 'wgf_reconcile_outcome{job="wgf",
 check "alice pings the hub again (a new handshake)" retry 40 in_host alice ping -c 1 -W 1 10.62.0.1
 check "reconcile once more: converged" rec 4
 check "drift back to 0" pq_is 'sum(wgf_drift_items{job="node"})' 0
+
+# exit failover: wgf watch on the hub; exa's underlay cut: exb takes over
+spawn watch env WGF_KEY_FILE="$LAB_DIR/hub.key" WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 \
+	"$WGF" watch --host hub "$repo"
+INUSE='sum(wgf_exit_member_in_use{job="wgf",group="eu",member="%s"}) > bool 0'
+# shellcheck disable=SC2059
+check "watch running: exa is the member in use (priority)" pq_wait 30 "$(printf "$INUSE" exa)" 1
+check "... exb is not" pq_is "$(printf "$INUSE" exb)" 0
+check "... both members up" pq_is 'sum(wgf_exit_member_up{job="wgf",group="eu"})' 2
+check "... watch is running" pq_is 'wgf_exit_watch_running{job="wgf"}' 1
+in_host exa ip link set eth0 down
+check "exa cut off: exb becomes the member in use" pq_wait 40 "$(printf "$INUSE" exb)" 1
+check "... exa is no longer in use" pq_is "$(printf "$INUSE" exa)" 0
+check "... and down" pq_is 'wgf_exit_member_up{job="wgf",group="eu",member="exa"}' 0
+check "Prometheus saw the member in use change (exa then exb, over 2 minutes)" \
+	pq_is 'sum(max_over_time(wgf_exit_member_in_use{job="wgf",group="eu",member="exa"}[2m])) + sum(max_over_time(wgf_exit_member_in_use{job="wgf",group="eu",member="exb"}[2m]))' 2
+kill -TERM "$PID_watch"; wait "$PID_watch"
 
 # IPv6 loopback, and SIGTERM ends the server with 0
 spawn wgf6 env WGF_STATE_DIR="$LAB_DIR/state-hub" "$WGF" metrics --listen "[::1]:$P_WGF6"
