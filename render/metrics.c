@@ -101,18 +101,6 @@ static uint32_t stale_after(const struct metrics_input *in, const struct model_h
 	return HEALTH_STALE_AFTER_DEFAULT;
 }
 
-static void facts_count(struct health_host_facts *f, const struct health_peer *h)
-{
-	switch (h->verdict) {
-	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
-	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
-	case HEALTH_UNKNOWN: *(h->unhealthy ? &f->wrong_key_expected : &f->unknown) += 1; break;
-	case HEALTH_DISABLED: f->disabled++; break;
-	case HEALTH_EXPIRED: f->expired++; break;
-	case HEALTH_ONLINE: break;
-	}
-}
-
 /* Every observed peer with its name and verdict, and the host's facts. */
 static int collect(struct mctx *c, struct health_host_facts *facts)
 {
@@ -141,7 +129,7 @@ static int collect(struct mctx *c, struct health_host_facts *facts)
 			mp->name = who.host ? who.host->meta.name : who.peer ? who.peer->meta.name : NULL;
 			key_to_base64(mp->p->public_key, mp->pub);
 			health_peer_eval(in->m, self, who, d, mp->p, in->now, stale_after(in, self), &mp->h);
-			facts_count(facts, &mp->h);
+			health_host_count(facts, &mp->h);
 		}
 	}
 	return 0;
