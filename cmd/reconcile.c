@@ -585,6 +585,8 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	}
 	if (rc_should_skip(&rc)) {
+		if (rc.hc.metrics_textfile && !rc.dry_run)
+			cmd_metrics_after_reconcile(&rc.c, rc.hc.metrics_textfile, rc.mirror, rc.ls.last_applied.revision);
 		ret = EXIT_OK;
 		goto out;
 	}

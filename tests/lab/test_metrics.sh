@@ -237,6 +237,12 @@ check "the loop's last outcome: applied" pq_is 'wgf_reconcile_outcome{job="wgf",
 check "alice pings the hub again (a new handshake)" retry 40 in_host alice ping -c 1 -W 1 10.62.0.1
 check "reconcile once more: converged" rec 4
 check "drift back to 0" pq_is 'sum(wgf_drift_items{job="node"})' 0
+# a suspended loop: the skipped run still writes the textfile, which says so
+check "wgf suspend on the hub" in_host hub env WGF_STATE_DIR="$LAB_DIR/state-hub" "$WGF" suspend --reason maintenance
+check "a skipped (suspended) reconcile exits 0" rec 5
+check "textfile: the loop is suspended" pq_is 'wgf_reconcile_suspended{job="node"}' 1
+check "endpoint: the host is degraded (the loop is suspended)" pq_is 'wgf_host_health{job="wgf",level="degraded"}' 1
+check "wgf resume on the hub" in_host hub env WGF_STATE_DIR="$LAB_DIR/state-hub" "$WGF" resume
 
 # exit failover: wgf watch on the hub; exa's underlay cut: exb takes over
 spawn watch env WGF_KEY_FILE="$LAB_DIR/hub.key" WGF_STATE_DIR="$LAB_DIR/state-hub" NO_COLOR=1 \
