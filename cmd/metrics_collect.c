@@ -90,7 +90,7 @@ static int ifnames_of(const struct model *m, const char *host, const char ***nam
 	return 0;
 }
 
-static void warn(struct wgf_error *err)
+static void warn_clear(struct wgf_error *err)
 {
 	cmd_error("warning: %s", wgf_error_message(err));
 	wgf_error_clear(err);
@@ -120,13 +120,15 @@ int cmd_metrics_text(const struct cmd_ctx *c, const struct model *m, uint32_t st
 		goto out;
 	}
 	if (loopstate_load(c->state_dir, &ls, &err) < 0)
-		warn(&err);
+		warn_clear(&err);
 	loop_of(&ls, &lp, counts);
 	r = exit_state_load(c->state_dir, &es, &err);
-	if (r == 0 && (r = exits_of(&es, c->now, &ev)) < 0)
+	if (r == 0 && (r = exits_of(&es, c->now, &ev)) < 0) {
+		cmd_error("metrics: %s", strerror(-r));
 		goto out;
+	}
 	if (r < 0 && r != -ENOENT)
-		warn(&err);
+		warn_clear(&err);
 	wgf_error_clear(&err);
 	if (m && cmd_key_ages(c, m, NULL, NULL, 0, &ka) == 0)
 		in.keys = &ka;
