@@ -17,6 +17,7 @@ static const struct cmd commands[] = {
 	{ "watch",    cmd_watch,    "keep exit groups on healthy members: probe, switch routes, journal (the wgf-watch service)" },
 	{ "status",   cmd_status,   "show wgf's interfaces and peers as the kernel has them, with health verdicts" },
 	{ "doctor",   cmd_doctor,   "check what keeps this host's tunnel from working, and say what to do" },
+	{ "metrics",  cmd_metrics,  "this host in Prometheus' text format: stdout, --textfile DIR (node_exporter), --listen ADDR:PORT" },
 	{ "observe",  cmd_observe,  "write what plan reads from this host as JSON, to plan elsewhere" },
 	{ "keys",     cmd_keys,     "every key's age and rotation due date (git history or keyCreated)" },
 	{ "journal",  cmd_journal,  "show the hash-chained journal of applies; `journal verify` checks it, `journal export` for audits" },

@@ -42,6 +42,8 @@ static const char help[] =
 	"  --fetch-timeout SECONDS the fetch is killed after this (default 60)\n"
 	"  --interval SECONDS      the timer's interval, where the backoff starts (default 300)\n"
 	"  --backoff-max SECONDS   the longest wait after failures (default 3600)\n"
+	"  --metrics-textfile DIR  after every run, write DIR/wgf.prom (wgf metrics) for\n"
+	"                          node_exporter's textfile collector\n"
 	"  --allow-rewind          apply a revision that does not descend from the last applied one\n"
 	"  --force                 run even while backing off after failures\n"
 	"  --dry-run               fetch, verify and plan; change nothing, record nothing\n"
@@ -158,6 +160,7 @@ static int rc_parse(struct rc *rc, int argc, char **argv)
 		{ "webhook-secret-file", required_argument, NULL, OPT_HC },
 		{ "webhook-ca-file", required_argument, NULL, OPT_HC },
 		{ "notify-timeout", required_argument, NULL, OPT_HC }, { "notify-retries", required_argument, NULL, OPT_HC },
+		{ "metrics-textfile", required_argument, NULL, OPT_HC },
 		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT_NEW },
 		{ "allow-rewind", no_argument, NULL, OPT_ALLOW_REWIND },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -356,6 +359,25 @@ out:
 	return r;
 }
 
+/* What this run's plan changes, by kind of object; a run that found the host
+ * converged without planning changes nothing; one that did not plan keeps the last. */
+static void rc_record_drift(struct rc *rc, enum loop_outcome outcome)
+{
+	struct loop_drift d[PLAN_OBJ_DNS + 1];
+	size_t n = 0;
+
+	if (!rc->plan && outcome != LOOP_NO_CHANGES)
+		return;
+	for (int k = PLAN_OBJ_LINK; k <= PLAN_OBJ_DNS; k++) {
+		d[n] = (struct loop_drift){ (char *)plan_obj_name((enum plan_obj)k), 0 };
+		for (size_t i = 0; rc->plan && i < rc->plan->n_actions; i++)
+			d[n].n += rc->plan->actions[i].obj == (enum plan_obj)k;
+		n++;
+	}
+	if (loopstate_set_drift(&rc->ls, d, n) < 0)
+		cmd_error("warning: recording drift: %s", strerror(ENOMEM));
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s && *s ? strdup(s) : NULL;
@@ -388,6 +410,7 @@ static void rc_record(struct rc *rc, enum loop_outcome outcome, const struct wgf
 								 rc->hc.backoff_max);
 	} else {
 		ls->consecutive_failures = 0;
+		ls->last_success = run->time;
 		ls->next_attempt = rc_end_time(rc) + rc->hc.interval;
 		/* the same revision again: it was applied when it first was */
 		if (ls->last_applied.revision && run->revision && !strcmp(ls->last_applied.revision, run->revision))
@@ -677,11 +700,14 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	}
 	if (rc_should_skip(&rc)) {
+		if (rc.hc.metrics_textfile && !rc.dry_run)
+			cmd_metrics_after_reconcile(&rc.c, rc.hc.metrics_textfile, rc.mirror, rc.ls.last_applied.revision);
 		ret = EXIT_OK;
 		goto out;
 	}
 	o = rc_run(&rc, &lock, &why);
 	if (!rc.dry_run) {
+		rc_record_drift(&rc, o);
 		rc_record(&rc, o, &why);
 		r = loopstate_save(rc.c.state_dir, &rc.ls);
 		if (r < 0)
@@ -690,6 +716,8 @@ int cmd_reconcile(int argc, char **argv)
 		rc_notify_backoff(&rc, o, &why);
 		if (o == LOOP_APPLIED || o == LOOP_NO_CHANGES)
 			rc_notify_health(&rc);
+		if (rc.hc.metrics_textfile)
+			cmd_metrics_after_reconcile(&rc.c, rc.hc.metrics_textfile, rc.mirror, rc.ls.last_applied.revision);
 	}
 	rc_print(&rc, o, &why);
 	statedir_unlock(lock);

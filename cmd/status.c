@@ -170,18 +170,6 @@ static const char *level_color(enum health_level l)
 	return l == HEALTH_HEALTHY ? "\033[32m" : l == HEALTH_DEGRADED ? "\033[33m" : "\033[1;31m";
 }
 
-static void health_count(struct health_host_facts *f, const struct health_peer *h)
-{
-	switch (h->verdict) {
-	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
-	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
-	case HEALTH_UNKNOWN: *(h->unhealthy ? &f->wrong_key_expected : &f->unknown) += 1; break;
-	case HEALTH_DISABLED: f->disabled++; break;
-	case HEALTH_EXPIRED: f->expired++; break;
-	case HEALTH_ONLINE: break;
-	}
-}
-
 /* self: the repository's Host that d is (device_host), found once per device. */
 static void health_of(const struct health_ctx *hc, const struct model_host *self, const struct hs_device *d,
 		      const struct hs_peer *p, struct health_peer *out)
@@ -213,7 +201,7 @@ static enum health_level health_collect(struct health_ctx *hc, const struct host
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct health_peer h;
 			health_of(hc, self_of, d, &d->peers[j], &h);
-			health_count(f, &h);
+			health_host_count(f, &h);
 		}
 	}
 	f->loop_backoff = ls->consecutive_failures > 0;

@@ -31,6 +31,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_observe(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
@@ -229,6 +230,16 @@ struct json_object *cmd_status_notify_json(const char *state_dir);
 /* Adds the exit groups' health (watch running, members down) to f. */
 struct health_host_facts;
 void cmd_status_exits_facts(const char *state_dir, int64_t now, struct health_host_facts *f);
+
+/* wgf metrics (cmd/metrics_collect.c): the host's exposition now (c->now), m may be
+ * NULL; 0, or < 0 after a message. */
+int cmd_metrics_text(const struct cmd_ctx *c, const struct model *m, uint32_t stale_after, char **out, size_t *len);
+/* DIR/wgf.prom, atomically, 0644. */
+int cmd_metrics_textfile(const char *dir, const char *text, size_t len);
+/* reconcile's metrics-textfile: the repository at revision (NULL: none) names the peers. */
+void cmd_metrics_after_reconcile(struct cmd_ctx *c, const char *dir, const char *mirror, const char *revision);
+/* --listen (cmd/metrics_http.c): serves until SIGTERM/SIGINT. */
+int cmd_metrics_serve(const struct cmd_ctx *c, const struct model *m, uint32_t stale_after, const char *listen);
 
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_lock_error(const struct cmd_ctx *c, int r);

@@ -149,6 +149,18 @@ static void say(char *buf, size_t len, size_t *at, size_t n, const char *one, co
 		*at += (size_t)w;
 }
 
+void health_host_count(struct health_host_facts *f, const struct health_peer *h)
+{
+	switch (h->verdict) {
+	case HEALTH_STALE: *(h->expected_up ? &f->stale_expected : &f->stale_idle) += 1; break;
+	case HEALTH_NEVER: *(h->expected_up ? &f->never_expected : &f->never_idle) += 1; break;
+	case HEALTH_UNKNOWN: *(h->unhealthy ? &f->wrong_key_expected : &f->unknown) += 1; break;
+	case HEALTH_DISABLED: f->disabled++; break;
+	case HEALTH_EXPIRED: f->expired++; break;
+	case HEALTH_ONLINE: break;
+	}
+}
+
 enum health_level health_host_eval(const struct health_host_facts *f, char *buf, size_t len)
 {
 	size_t at = 0;

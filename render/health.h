@@ -75,6 +75,9 @@ struct health_host_facts {
 	size_t members_down;           /* exit members down in groups with one up */
 };
 
+/* Counts one peer's verdict into f (what health_host_eval weighs). */
+void health_host_count(struct health_host_facts *f, const struct health_peer *h);
+
 /* The level and, into buf, why ("2 peers stale (expected up), reconcile backing off";
  * "" when healthy). Unhealthy: an interface missing or down, a peer expected up
  * stale, never or with a wrong key, an exit group with every member down. Degraded: anything else counted. */

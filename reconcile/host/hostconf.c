@@ -37,6 +37,7 @@ static const struct hc_key {
 	{ "webhook-ca-file", HC_STRING,  offsetof(struct hostconf, webhook_ca_file), NULL },
 	{ "notify-timeout",  HC_SECONDS, offsetof(struct hostconf, notify_timeout),  "5" },
 	{ "notify-retries",  HC_COUNT,   offsetof(struct hostconf, notify_retries),  "3" },
+	{ "metrics-textfile", HC_STRING, offsetof(struct hostconf, metrics_textfile), NULL },
 };
 
 static const char *const verify_names[] = {

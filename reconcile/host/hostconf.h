@@ -37,6 +37,7 @@ struct hostconf {
 	char *webhook_secret_file, *webhook_ca_file;
 	unsigned notify_timeout;       /* seconds */
 	unsigned notify_retries;
+	char *metrics_textfile;        /* a directory: <dir>/wgf.prom after every run; NULL: none */
 };
 
 /* Defaults for every key. 0 or -ENOMEM. */

@@ -39,6 +39,8 @@ void loop_run_clear(struct loop_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void drift_free(struct loop_drift *d, size_t n);
+
 void loopstate_clear(struct loopstate *ls)
 {
 	free(ls->remote);
@@ -48,7 +50,34 @@ void loopstate_clear(struct loopstate *ls)
 	loop_run_clear(&ls->last_applied);
 	free(ls->suspended_by);
 	free(ls->suspended_reason);
+	drift_free(ls->drift, ls->n_drift);
 	memset(ls, 0, sizeof(*ls));
+}
+
+static void drift_free(struct loop_drift *d, size_t n)
+{
+	for (size_t i = 0; d && i < n; i++)
+		free(d[i].kind);
+	free(d);
+}
+
+int loopstate_set_drift(struct loopstate *ls, const struct loop_drift *d, size_t n)
+{
+	struct loop_drift *c = calloc(n + 1, sizeof(*c));
+
+	for (size_t i = 0; c && i < n; i++)
+		if (!(c[i].kind = strdup(d[i].kind))) {
+			drift_free(c, i);
+			c = NULL;
+		} else {
+			c[i].n = d[i].n;
+		}
+	if (!c)
+		return -ENOMEM;
+	drift_free(ls->drift, ls->n_drift);
+	ls->drift = c;
+	ls->n_drift = n;
+	return 0;
 }
 
 int64_t loopstate_backoff(unsigned n, unsigned interval, unsigned cap)
@@ -125,6 +154,20 @@ static struct json_object *run_to_json(const struct loop_run *r)
 	return o;
 }
 
+static struct json_object *drift_to_json(const struct loopstate *ls)
+{
+	struct json_object *o;
+
+	if (!(o = json_object_new_object()))
+		return NULL;
+	for (size_t i = 0; i < ls->n_drift; i++)
+		if (json_put(o, ls->drift[i].kind, json_object_new_int64(ls->drift[i].n))) {
+			json_object_put(o);
+			return NULL;
+		}
+	return o;
+}
+
 struct json_object *loopstate_to_json(const struct loopstate *ls)
 {
 	struct json_object *o = json_object_new_object(), *s = NULL;
@@ -138,6 +181,8 @@ struct json_object *loopstate_to_json(const struct loopstate *ls)
 	e |= json_put(o, "last_attempt", run_to_json(&ls->last_attempt));
 	e |= json_put(o, "last_applied", run_to_json(&ls->last_applied));
 	e |= json_put(o, "consecutive_failures", json_object_new_int64(ls->consecutive_failures));
+	e |= put_time(o, "last_success", ls->last_success);
+	e |= ls->drift ? json_put(o, "drift", drift_to_json(ls)) : json_put_null(o, "drift");
 	e |= put_time(o, "next_attempt", ls->next_attempt);
 	if (ls->suspended) {
 		if ((s = json_object_new_object())) {
@@ -214,6 +259,28 @@ out:
 	return e;
 }
 
+/* {"peer": 1, "route": 0, …}: at most LOOPSTATE_MAX_DRIFT_KINDS counts. */
+static int drift_from_json(struct json_object *o, struct loopstate *ls)
+{
+	size_t n = 0;
+
+	if (!json_object_is_type(o, json_type_object) || json_object_object_length(o) > LOOPSTATE_MAX_DRIFT_KINDS)
+		return -EBADMSG;
+	if (!(ls->drift = calloc((size_t)json_object_object_length(o) + 1, sizeof(*ls->drift))))
+		return -ENOMEM;
+	json_object_object_foreach(o, k, v) {
+		int64_t x = json_object_get_int64(v);
+
+		if (!*k || !json_object_is_type(v, json_type_int) || x < 0 || x > INT_MAX)
+			return -EBADMSG;
+		if (!(ls->drift[n].kind = strdup(k)))
+			return -ENOMEM;
+		ls->drift[n++].n = (unsigned)x;
+		ls->n_drift = n;
+	}
+	return 0;
+}
+
 static int from_json(struct json_object *o, struct loopstate *ls)
 {
 	struct json_object *v;
@@ -222,7 +289,10 @@ static int from_json(struct json_object *o, struct loopstate *ls)
 	if (!json_object_is_type(o, json_type_object))
 		return -EBADMSG;
 	if ((e = get_str(o, "remote", &ls->remote)) || (e = get_str(o, "ref", &ls->ref)) ||
-	    (e = get_str(o, "verify", &ls->verify)) || (e = get_time(o, "next_attempt", &ls->next_attempt)))
+	    (e = get_str(o, "verify", &ls->verify)) || (e = get_time(o, "next_attempt", &ls->next_attempt)) ||
+	    (e = get_time(o, "last_success", &ls->last_success)))
+		return e;
+	if (json_object_object_get_ex(o, "drift", &v) && v && (e = drift_from_json(v, ls)))
 		return e;
 	if (json_object_object_get_ex(o, "last_attempt", &v) && (e = run_from_json(v, &ls->last_attempt)))
 		return e;

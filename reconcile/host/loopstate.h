@@ -30,9 +30,20 @@ struct loop_run {
 	char *principal, *fingerprint; /* the verified signer; NULL: none */
 };
 
+/* How many changes of one kind of object a run planned (plan_obj_name). */
+struct loop_drift {
+	char *kind;
+	unsigned n;
+};
+#define LOOPSTATE_MAX_DRIFT_KINDS 32
+
 struct loopstate {
 	char *remote, *ref, *verify;   /* the settings of the last run */
 	struct loop_run last_attempt, last_applied;
+	int64_t last_success;          /* unix seconds of the last run that did not fail; 0: never */
+	/* what the last run that planned found to change, by kind; drift NULL: never recorded */
+	struct loop_drift *drift;
+	size_t n_drift;
 	unsigned consecutive_failures;
 	int64_t next_attempt;          /* unix seconds; 0: any time */
 	bool suspended;
@@ -45,6 +56,8 @@ int loopstate_load(const char *state_dir, struct loopstate *out, struct wgf_erro
 int loopstate_save(const char *state_dir, const struct loopstate *ls);
 void loopstate_clear(struct loopstate *ls);
 void loop_run_clear(struct loop_run *r);
+/* Replaces ls's drift with n kinds (copied). 0 or -ENOMEM. */
+int loopstate_set_drift(struct loopstate *ls, const struct loop_drift *d, size_t n);
 
 /* The file's JSON (times as ISO 8601 UTC), and back. */
 struct json_object;

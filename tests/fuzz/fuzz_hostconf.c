@@ -66,8 +66,12 @@ static void check_loopstate(const uint8_t *data, size_t size)
 		abort();
 	if (loopstate_parse(text, strlen(text), &back, NULL) < 0 ||
 	    back.consecutive_failures != ls.consecutive_failures || back.suspended != ls.suspended ||
-	    back.last_attempt.outcome != ls.last_attempt.outcome)
+	    back.last_attempt.outcome != ls.last_attempt.outcome || back.last_success != ls.last_success ||
+	    !back.drift != !ls.drift || back.n_drift != ls.n_drift)
 		abort();
+	for (size_t i = 0; i < ls.n_drift; i++)
+		if (strcmp(back.drift[i].kind, ls.drift[i].kind) || back.drift[i].n != ls.drift[i].n)
+			abort();
 	json_object_put(o);
 	loopstate_clear(&back);
 	loopstate_clear(&ls);
