@@ -170,6 +170,7 @@ static void peers_check(struct cmd_notify *n, const struct cmd_ctx *c, const str
 	json_object *peers = member(st, "peers"), *now = json_object_new_object(), *prev;
 	struct wgf_error err = {0};
 	struct host_state *hs = NULL;
+	struct health_index ix;
 	uint32_t stale_after = m->networks[h->network].stale_after ? m->networks[h->network].stale_after :
 			       HEALTH_STALE_AFTER_DEFAULT;
 	int fw;
@@ -180,6 +181,11 @@ static void peers_check(struct cmd_notify *n, const struct cmd_ctx *c, const str
 		json_object_put(now);
 		return;
 	}
+	if (health_index_build(m, &ix) < 0) {
+		json_object_put(now);
+		hoststate_free(hs);
+		return;
+	}
 	for (size_t i = 0; i < hs->n_devices; i++)
 		for (size_t j = 0; j < hs->devices[i].n_peers; j++) {
 			const struct hs_device *d = &hs->devices[i];
@@ -188,7 +194,7 @@ static void peers_check(struct cmd_notify *n, const struct cmd_ctx *c, const str
 			char b64[WG_KEY_B64_LEN], key[IFNAMSIZ + WG_KEY_B64_LEN + 2];
 			const char *was;
 
-			health_peer_eval(m, h, health_who_find(m, p->public_key), d, p, c->now, stale_after, &hp);
+			health_peer_eval(m, h, health_index_find(&ix, p->public_key), d, p, c->now, stale_after, &hp);
 			if (!hp.expected_up)
 				continue;
 			snprintf(key, sizeof(key), "%s/%s", d->ifname, key_to_base64(p->public_key, b64));
@@ -200,6 +206,7 @@ static void peers_check(struct cmd_notify *n, const struct cmd_ctx *c, const str
 				peer_event(n, c, h, d, p, &hp, was);
 		}
 	json_object_object_add(st, "peers", now);
+	health_index_clear(&ix);
 	hoststate_free(hs);
 }
 

@@ -48,49 +48,6 @@ static const char help[] =
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
-/* Public key -> model name, sorted once so thousands of peers are named in O(n log n). */
-struct key_name {
-	const uint8_t *key;
-	const char *name;
-	struct health_who who;
-};
-
-static int key_name_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct key_name *)a)->key, ((const struct key_name *)b)->key, WG_KEY_LEN);
-}
-
-static struct key_name *names_index(const struct model *m, size_t *n)
-{
-	struct key_name *idx;
-
-	*n = 0;
-	if (!m || !(idx = calloc(m->n_hosts + m->n_peers + 1, sizeof(*idx))))
-		return NULL;
-	for (size_t i = 0; i < m->n_hosts; i++)
-		idx[(*n)++] = (struct key_name){ m->hosts[i].public_key, m->hosts[i].meta.name, { &m->hosts[i], NULL } };
-	for (size_t i = 0; i < m->n_peers; i++)
-		idx[(*n)++] = (struct key_name){ m->peers[i].public_key, m->peers[i].meta.name, { NULL, &m->peers[i] } };
-	qsort(idx, *n, sizeof(*idx), key_name_cmp);
-	return idx;
-}
-
-static const struct key_name *key_find(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
-{
-	struct key_name k = { .key = pub };
-
-	if (!idx || !n)
-		return NULL;
-	return bsearch(&k, idx, n, sizeof(*idx), key_name_cmp);
-}
-
-static const char *name_for(const struct key_name *idx, size_t n, const uint8_t pub[WG_KEY_LEN])
-{
-	const struct key_name *hit = key_find(idx, n, pub);
-
-	return hit ? hit->name : NULL;
-}
-
 /* The repository's Host a device is: by its public key, else by --host and its interface. */
 static const struct model_host *device_host(const struct model *m, const struct hs_device *d, const char *host)
 {
@@ -150,8 +107,7 @@ static json_object *capacity_json(const struct capacity *c)
 struct health_ctx {
 	const struct model *m;
 	const char *host;
-	const struct key_name *idx;    /* names_index */
-	size_t n_idx;
+	const struct health_index *ix;
 	int64_t now;
 	uint32_t stale_after;          /* --stale-after; 0: the Network's health.staleAfter, else the default */
 	bool color;
@@ -174,13 +130,12 @@ static const char *level_color(enum health_level l)
 static void health_of(const struct health_ctx *hc, const struct model_host *self, const struct hs_device *d,
 		      const struct hs_peer *p, struct health_peer *out)
 {
-	const struct key_name *k = key_find(hc->idx, hc->n_idx, p->public_key);
 	uint32_t stale_after = hc->stale_after;
 
 	if (!stale_after)
 		stale_after = self && hc->m->networks[self->network].stale_after ?
 			      hc->m->networks[self->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
-	health_peer_eval(hc->m, self, k ? k->who : (struct health_who){0}, d, p, hc->now, stale_after, out);
+	health_peer_eval(hc->m, self, health_index_find(hc->ix, p->public_key), d, p, hc->now, stale_after, out);
 }
 
 /* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
@@ -340,7 +295,7 @@ static void print_peer_health(const struct health_ctx *hc, const struct health_p
 }
 
 static void print_text(const struct host_state *hs, const struct health_ctx *hc,
-		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls)
+		       const struct health_index *ix, const char *fw_state, const struct loopstate *ls)
 {
 	const struct model *m = hc->m;
 	const char *host = hc->host;
@@ -369,7 +324,7 @@ static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 		printf("  peers:       %zu\n", d->n_peers);
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
-			const char *name = name_for(idx, n_idx, p->public_key);
+			const char *name = health_index_name(ix, p->public_key);
 			char fp[WG_KEY_FP_LEN];
 			struct health_peer h;
 			health_of(hc, self_of, d, p, &h);
@@ -412,7 +367,7 @@ static json_object *peer_health_json(const struct health_peer *h)
 }
 
 static void print_json(const struct host_state *hs, const struct health_ctx *hc,
-		       const struct key_name *idx, size_t n_idx, const char *fw_state, const struct loopstate *ls,
+		       const struct health_index *ix, const char *fw_state, const struct loopstate *ls,
 		       json_object *exits, json_object *health, json_object *notify)
 {
 	const struct model *m = hc->m;
@@ -443,7 +398,7 @@ static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 			json_object_object_add(jd, "capacity", capacity_json(&cap));
 		for (size_t j = 0; j < d->n_peers; j++) {
 			const struct hs_peer *p = &d->peers[j];
-			const char *name = name_for(idx, n_idx, p->public_key);
+			const char *name = health_index_name(ix, p->public_key);
 			json_object *jp = json_object_new_object(), *ips = json_object_new_array();
 			struct health_peer h;
 			health_of(hc, self_of, d, p, &h);
@@ -525,12 +480,12 @@ int cmd_status(int argc, char **argv)
 	struct host_state *hs = NULL;
 	struct wgf_error err = {0};
 	const char **names = NULL;
-	struct key_name *idx = NULL;
+	struct health_index ix = {0};
 	struct loopstate ls = {0};
 	struct health_ctx hc = {0};
 	enum health_level level;
 	char why[512];
-	size_t n = 0, n_idx = 0;
+	size_t n = 0;
 	int r, fw_drift, ret = EXIT_ERROR;
 	bool have_source;
 
@@ -562,20 +517,22 @@ int cmd_status(int argc, char **argv)
 		cmd_error("warning: %s", wgf_error_message(&err));
 		wgf_error_clear(&err);
 	}
-	idx = names_index(m, &n_idx);
+	if (health_index_build(m, &ix) < 0) {
+		cmd_error("%s", strerror(ENOMEM));
+		goto out;
+	}
 	hc.m = m;
 	hc.host = c.host;
-	hc.idx = idx;
-	hc.n_idx = n_idx;
+	hc.ix = &ix;
 	hc.now = now_ms() / 1000;
 	hc.color = c.color;
 	level = health_collect(&hc, hs, &ls, c.state_dir, why, sizeof(why));
 	if (c.json) {
-		print_json(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
+		print_json(hs, &hc, &ix, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls,
 			   cmd_status_exits_json(c.state_dir, now_ms()), host_health_json(level, why),
 			   cmd_status_notify_json(c.state_dir));
 	} else {
-		print_text(hs, &hc, idx, n_idx, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
+		print_text(hs, &hc, &ix, fw_drift < 0 ? NULL : fw_drift_name(fw_drift), &ls);
 		cmd_status_exits_print(c.state_dir, now_ms());
 		cmd_status_notify_print(c.state_dir);
 		print_host_health(&hc, level, why);
@@ -584,7 +541,7 @@ int cmd_status(int argc, char **argv)
 out:
 	wgf_error_clear(&err);
 	free(names);
-	free(idx);
+	health_index_clear(&ix);
 	hoststate_free(hs);
 	loopstate_clear(&ls);
 	model_free(m);

@@ -1,5 +1,7 @@
 /* Health verdicts for `wgf status` (render/health.h). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render/health.h"
@@ -40,6 +42,62 @@ struct health_who health_who_find(const struct model *m, const uint8_t pub[WG_KE
 		if (!memcmp(m->peers[i].public_key, pub, WG_KEY_LEN))
 			w.peer = &m->peers[i];
 	return w;
+}
+
+static int health_key_cmp(const void *a, const void *b)
+{
+	const struct health_key *x = a, *y = b;
+	int c = memcmp(x->key, y->key, WG_KEY_LEN);
+
+	return c ? c : (y->who.host != NULL) - (x->who.host != NULL);
+}
+
+int health_index_build(const struct model *m, struct health_index *out)
+{
+	out->keys = NULL;
+	out->n = 0;
+	if (!m)
+		return 0;
+	if (!(out->keys = calloc(m->n_hosts + m->n_peers + 1, sizeof(*out->keys))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		out->keys[out->n++] = (struct health_key){ m->hosts[i].public_key, { &m->hosts[i], NULL } };
+	for (size_t i = 0; i < m->n_peers; i++)
+		out->keys[out->n++] = (struct health_key){ m->peers[i].public_key, { NULL, &m->peers[i] } };
+	qsort(out->keys, out->n, sizeof(*out->keys), health_key_cmp);
+	return 0;
+}
+
+struct health_who health_index_find(const struct health_index *ix, const uint8_t pub[WG_KEY_LEN])
+{
+	size_t lo = 0, hi = ix->n;
+
+	/* the first entry not below pub: a Host sorts before a Peer of the same key */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(ix->keys[mid].key, pub, WG_KEY_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ix->n && !memcmp(ix->keys[lo].key, pub, WG_KEY_LEN))
+		return ix->keys[lo].who;
+	return (struct health_who){ NULL, NULL };
+}
+
+const char *health_index_name(const struct health_index *ix, const uint8_t pub[WG_KEY_LEN])
+{
+	struct health_who w = health_index_find(ix, pub);
+
+	return w.host ? w.host->meta.name : w.peer ? w.peer->meta.name : NULL;
+}
+
+void health_index_clear(struct health_index *ix)
+{
+	free(ix->keys);
+	ix->keys = NULL;
+	ix->n = 0;
 }
 
 static bool allows_any(const struct hs_peer *p, const struct wgf_prefix *a, size_t n)

@@ -42,8 +42,26 @@ struct health_who {
 	const struct model_peer *peer;
 };
 
-/* A linear search of m (NULL: neither); a caller with many peers indexes the keys itself. */
+/* A linear search of m (NULL: neither); for many keys, health_index. */
 struct health_who health_who_find(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
+
+/* The repository's keys sorted once, so that the peers of a hub with thousands
+ * are each found in O(log n). A Host wins over a Peer with the same key, as in
+ * health_who_find. */
+struct health_key {
+	const uint8_t *key;
+	struct health_who who;
+};
+struct health_index {
+	struct health_key *keys;
+	size_t n;
+};
+/* m NULL: an empty index. 0 or -ENOMEM. */
+int health_index_build(const struct model *m, struct health_index *out);
+struct health_who health_index_find(const struct health_index *ix, const uint8_t pub[WG_KEY_LEN]);
+/* The Host's or Peer's name for pub, or NULL. */
+const char *health_index_name(const struct health_index *ix, const uint8_t pub[WG_KEY_LEN]);
+void health_index_clear(struct health_index *ix);
 
 /* The verdict for observed peer p of observed device d; who is what the
  * repository says p's key is. m and self (the repository's Host that d is) may

@@ -20,6 +20,7 @@ struct mctx {
 	FILE *f;
 	struct mpeer *peers;
 	size_t n_peers;
+	struct health_index ix;        /* the repository's keys */
 };
 
 void metrics_label_value(FILE *f, const char *v)
@@ -110,7 +111,7 @@ static int collect(struct mctx *c, struct health_host_facts *facts)
 
 	for (size_t i = 0; i < hs->n_devices; i++)
 		n += hs->devices[i].n_peers;
-	if (!(c->peers = calloc(n + 1, sizeof(*c->peers))))
+	if (!(c->peers = calloc(n + 1, sizeof(*c->peers))) || health_index_build(in->m, &c->ix) < 0)
 		return -ENOMEM;
 	if (in->m && in->host) {
 		const struct model_host *self = model_find_host(in->m, in->host);
@@ -123,7 +124,7 @@ static int collect(struct mctx *c, struct health_host_facts *facts)
 		facts->ifaces_down += d->exists && !d->up;
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct mpeer *mp = &c->peers[c->n_peers++];
-			struct health_who who = health_who_find(in->m, d->peers[j].public_key);
+			struct health_who who = health_index_find(&c->ix, d->peers[j].public_key);
 			mp->d = d;
 			mp->p = &d->peers[j];
 			mp->name = who.host ? who.host->meta.name : who.peer ? who.peer->meta.name : NULL;
@@ -365,8 +366,12 @@ int metrics_render(const struct metrics_input *in, FILE *f)
 	struct health_host_facts facts = in->facts;
 	int r;
 
-	if ((r = collect(&c, &facts)) < 0)
+	r = collect(&c, &facts);
+	health_index_clear(&c.ix);
+	if (r < 0) {
+		free(c.peers);
 		return r;
+	}
 	head(f, "wgf_build_info", "gauge", "The version of wgf that wrote these metrics.");
 	put_i(f, "wgf_build_info", (const char *[]){ "version", in->version ? in->version : "", NULL }, 1);
 	devices(&c);

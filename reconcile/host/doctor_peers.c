@@ -9,6 +9,7 @@ void doctor_check_peers(const struct doctor_ctx *c, struct doctor_result *r)
 	const struct hs_device *d = doctor_observed_device(c);
 	uint32_t stale = c->stale_after ? c->stale_after : c->m->networks[c->host->network].stale_after ?
 			 c->m->networks[c->host->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
+	struct health_index ix;
 	size_t online = 0;
 
 	if (!d) {
@@ -16,11 +17,15 @@ void doctor_check_peers(const struct doctor_ctx *c, struct doctor_result *r)
 		doctor_hint(r, "wgf apply");
 		return;
 	}
+	if (health_index_build(c->m, &ix) < 0) {
+		doctor_say(r, DOCTOR_WARNING, "out of memory");
+		return;
+	}
 	doctor_say(r, DOCTOR_OK, "%s", "");
 	for (size_t i = 0; i < d->n_peers; i++) {
 		struct health_peer h;
 		char fp[WG_KEY_FP_LEN];
-		health_peer_eval(c->m, c->host, health_who_find(c->m, d->peers[i].public_key), d, &d->peers[i], c->now,
+		health_peer_eval(c->m, c->host, health_index_find(&ix, d->peers[i].public_key), d, &d->peers[i], c->now,
 				 stale, &h);
 		if (h.verdict == HEALTH_ONLINE) {
 			online++;
@@ -33,6 +38,7 @@ void doctor_check_peers(const struct doctor_ctx *c, struct doctor_result *r)
 			      health_verdict_name(h.verdict), h.reason ? ": " : h.expected_up ? " (expected up)" : " (no keepalive: may be asleep)",
 			      h.reason ? health_reason_text(h.reason) : "");
 	}
+	health_index_clear(&ix);
 	if (r->status != DOCTOR_OK) {
 		doctor_hint(r, "wgf status shows each peer; check the other side's endpoint, key and firewall (wgf doctor there)");
 		return;

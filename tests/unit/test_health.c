@@ -336,6 +336,39 @@ static void test_names(void)
 		CHECK(health_reason_name(r) && health_reason_text(r));
 }
 
+/* The sorted index finds what the linear search finds, for every key and for
+ * none; a Peer that reuses a Host's key is the Host, as in health_who_find. */
+static void test_index(void)
+{
+	struct health_index ix;
+	uint8_t none[WG_KEY_LEN], saved[WG_KEY_LEN];
+
+	CHECK_INT(health_index_build(&m, &ix), 0);
+	CHECK_INT(ix.n, N_HOSTS + N_PEERS);
+	for (int i = 0; i < N_HOSTS; i++) {
+		CHECK(health_index_find(&ix, hosts[i].public_key).host == &hosts[i]);
+		CHECK_STR(health_index_name(&ix, hosts[i].public_key), hosts[i].meta.name);
+	}
+	for (int i = 0; i < N_PEERS; i++) {
+		struct health_who w = health_index_find(&ix, peers[i].public_key);
+		CHECK(w.peer == &peers[i] && !w.host);
+	}
+	key(none, 99);
+	CHECK(!health_index_find(&ix, none).host && !health_index_find(&ix, none).peer);
+	CHECK(health_index_name(&ix, none) == NULL);
+	health_index_clear(&ix);
+	memcpy(saved, peers[P_BOB].public_key, WG_KEY_LEN);
+	memcpy(peers[P_BOB].public_key, hosts[H_ROUTER].public_key, WG_KEY_LEN);
+	CHECK_INT(health_index_build(&m, &ix), 0);
+	CHECK(health_index_find(&ix, hosts[H_ROUTER].public_key).host == &hosts[H_ROUTER]);
+	CHECK(health_who_find(&m, hosts[H_ROUTER].public_key).host == &hosts[H_ROUTER]);
+	health_index_clear(&ix);
+	memcpy(peers[P_BOB].public_key, saved, WG_KEY_LEN);
+	CHECK_INT(health_index_build(NULL, &ix), 0);
+	CHECK(ix.n == 0 && !health_index_find(&ix, none).host);
+	health_index_clear(&ix);
+}
+
 int main(void)
 {
 	setup();
@@ -346,5 +379,6 @@ int main(void)
 	RUN(test_host);
 	RUN(test_yaml_stale_after);
 	RUN(test_names);
+	RUN(test_index);
 	UNIT_DONE();
 }
