@@ -71,6 +71,9 @@ struct hs_device {
 	struct wgf_prefix *addresses;  /* interface addresses with their prefix length */
 	size_t n_addresses;
 	int ifindex;                   /* observed */
+	/* observed by pipeline_status when a peer never handshook: another
+	 * nftables table drops UDP to listen_port (render/doctor's analysis) */
+	bool port_blocked;
 };
 
 /* Which settings of a WireGuard device a change sends: diff decides, apply and

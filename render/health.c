@@ -23,6 +23,8 @@ static const struct {
 		"this key is not the one the repository has for the peer these allowed IPs belong to" },
 	[HEALTH_REASON_NO_ENDPOINT] = { "no-endpoint",
 		"neither side has an endpoint (both behind NAT?): nobody can start a handshake" },
+	[HEALTH_REASON_PORT_BLOCKED] = { "port-blocked",
+		"another nftables table drops UDP to the listen port (wgf doctor names it)" },
 };
 
 static const char *const level_names[] = {
@@ -151,6 +153,8 @@ static enum health_reason never_reason(const struct model_host *self, const stru
 		return HEALTH_REASON_INTERFACE_DOWN;
 	if (self && device_key(d, pub) && memcmp(self->public_key, pub, WG_KEY_LEN))
 		return HEALTH_REASON_HOST_KEY;
+	if (d->port_blocked)
+		return HEALTH_REASON_PORT_BLOCKED;
 	if (self && !p->endpoint.family && !other_has_endpoint && !self->endpoint.family)
 		return HEALTH_REASON_NO_ENDPOINT;
 	return HEALTH_REASON_NONE;

@@ -26,6 +26,7 @@ enum health_reason {
 	HEALTH_REASON_HOST_KEY,        /* the interface's key is not the Host's publicKey */
 	HEALTH_REASON_PEER_KEY,        /* the peer's allowed IPs are a repository peer's, its key is not */
 	HEALTH_REASON_NO_ENDPOINT,     /* neither side has an endpoint: nobody can start a handshake */
+	HEALTH_REASON_PORT_BLOCKED,    /* another nftables table drops UDP to the listen port */
 };
 
 struct health_peer {

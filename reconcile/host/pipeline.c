@@ -1,4 +1,5 @@
 #include "reconcile/host/pipeline.h"
+#include "render/doctor.h"
 #include "render/exits.h"
 
 #include <errno.h>
@@ -974,6 +975,31 @@ int pipeline_apply(struct kernel *k, const struct plan *p, const struct apply_op
 	return 0;
 }
 
+/* A peer that never handshook on a device whose listen port another table
+ * drops has its likely reason; the ruleset is listed only then. */
+static void observe_port_blocked(struct kernel *k, struct host_state *hs)
+{
+	struct doctor_nft_finding f[DOCTOR_NFT_MAX_FINDINGS];
+	char *json = NULL;
+
+	for (size_t i = 0; i < hs->n_devices; i++) {
+		struct hs_device *d = &hs->devices[i];
+		bool never = false;
+		int n;
+
+		for (size_t j = 0; j < d->n_peers && !never; j++)
+			never = !d->peers[j].last_handshake_sec;
+		if (!never || !d->listen_port)
+			continue;
+		if (!json && kernel_nft_ruleset_json(k, &json, NULL) < 0)
+			break;
+		n = doctor_nft_analyse(json, strlen(json), d->ifname, d->listen_port, f, DOCTOR_NFT_MAX_FINDINGS);
+		for (int x = 0; x < n; x++)
+			d->port_blocked |= f[x].kind == DOCTOR_NFT_INPUT_POLICY || f[x].kind == DOCTOR_NFT_INPUT_RULE;
+	}
+	free(json);
+}
+
 int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames,
 		    struct host_state **out, int *fw_drift, struct wgf_error *err)
 {
@@ -1021,6 +1047,7 @@ int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_
 		goto out;
 	if (r == 0)
 		*fw_drift = (int)fw_record_drift(&(*out)->firewall, rec);
+	observe_port_blocked(k, *out);
 	r = 0;
 out:
 	if (r == -ENOMEM)

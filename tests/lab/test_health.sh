@@ -100,6 +100,17 @@ check "a wrong host key: dave's never says why (host-key-mismatch)" \
 	jqf "$(pv dave) | .verdict == \"never\" and .reason == \"host-key-mismatch\"" "$LAB_DIR/s-badkey.json"
 wgf_on hub status --host hub "$LAB_DIR/repo-badkey" >"$LAB_DIR/s-badkey" 2>&1
 check "... and in text" grep -qx "    why: the interface's public key is not this Host's publicKey in the repository" "$LAB_DIR/s-badkey"
+# another table drops the listen port (an input policy drop, as a host firewall has it):
+# dave's never names it; removed again, no reason
+in_host hub nft add table inet hltest
+in_host hub nft 'add chain inet hltest in { type filter hook input priority 0; policy drop; }'
+check "another table drops the listen port: dave's never says why (port-blocked)" \
+	sj "$(pv dave) | .verdict == \"never\" and .reason == \"port-blocked\""
+wgf_on hub status "$repo" >"$LAB_DIR/s-blocked" 2>&1
+check "... and in text, pointing at wgf doctor" \
+	grep -qx "    why: another nftables table drops UDP to the listen port (wgf doctor names it)" "$LAB_DIR/s-blocked"
+in_host hub nft delete table inet hltest
+check "the table gone: no reason again" sj "$(pv dave) | .verdict == \"never\" and .reason == null"
 in_host hub ip link set hlw0 down
 st "$LAB_DIR/s-down"
 check "interface down: exit 4" rc_is 4 "$LAB_DIR/s-down"

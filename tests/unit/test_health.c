@@ -187,6 +187,13 @@ static void test_reasons(void)
 	CHECK_INT(eval_on(&m, &hosts[H_HUB], &d, &p).reason, HEALTH_REASON_HOST_KEY);
 	d = dev(&hosts[H_HUB], true);
 	CHECK_INT(eval_on(&m, &hosts[H_HUB], &d, &p).reason, HEALTH_REASON_NONE);
+	/* another table drops the listen port: after a down interface and a wrong key */
+	d.port_blocked = true;
+	CHECK_INT(eval_on(&m, &hosts[H_HUB], &d, &p).reason, HEALTH_REASON_PORT_BLOCKED);
+	CHECK_STR(health_reason_name(HEALTH_REASON_PORT_BLOCKED), "port-blocked");
+	d.up = false;
+	CHECK_INT(eval_on(&m, &hosts[H_HUB], &d, &p).reason, HEALTH_REASON_INTERFACE_DOWN);
+	d = dev(&hosts[H_HUB], true);
 	/* a real private key: its public half is compared */
 	d = (struct hs_device){ .up = true, .exists = true, .has_private_key = true };
 	memset(d.private_key, 0x42, WG_KEY_LEN);
