@@ -46,7 +46,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libmnl-dev libsod
             util-linux hyperfine strace python3-yaml clang libclang-rt-14-dev man-db time \
             qemu-system-x86 busybox cpio kmod jq openssh-server openssh-client openssl \
             mmdebstrap e2fsprogs chromium libqrencode-dev libpng-dev zbar-tools libsystemd-dev dnsmasq-base \
-            libmicrohttpd-dev libcurl4-openssl-dev prometheus prometheus-node-exporter
+            libmicrohttpd-dev libcurl4-openssl-dev prometheus prometheus-node-exporter iptables
 
 .PHONY: labbins all deps check check-layers unit lab vm guest test demo bench bench-vm clean help install fuzz
 all: $(O)/wgf $(CLI_BIN)

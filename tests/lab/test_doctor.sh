@@ -129,6 +129,27 @@ check "an accept for drw0 in that chain: firewall ok again" is firewall ok "$LAB
 in_host hub nft delete table inet drtest
 check "table removed: alice reaches the spoke again" pings alice 10.62.0.2
 
+# the same from real iptables (Debian's: the nf_tables backend, so table ip filter)
+if iptables --version 2>/dev/null | grep -q nf_tables; then
+	in_host hub iptables -P FORWARD DROP
+	dr "$LAB_DIR/ipt.json"
+	check "iptables -P FORWARD DROP: exit 4" rc_is 4
+	check "iptables -P FORWARD DROP: firewall names table ip filter chain FORWARD" \
+		says firewall 'table ip filter chain FORWARD \(forward hook, policy drop' "$LAB_DIR/ipt.json"
+	check "iptables: it really drops: alice cannot reach the spoke" bash -c "! ip netns exec $(lab_ns alice) ping -c 1 -W 1 10.62.0.2 >/dev/null 2>&1"
+	in_host hub iptables -P FORWARD ACCEPT
+	in_host hub iptables -A INPUT -p udp --dport 19490 -j DROP
+	dr "$LAB_DIR/ipt2.json"
+	check "iptables -A INPUT -p udp --dport 19490 -j DROP: named as a rule of table ip filter chain INPUT" \
+		says firewall 'table ip filter chain INPUT \(input hook, a rule drops the listen port' "$LAB_DIR/ipt2.json"
+	in_host hub iptables -D INPUT -p udp --dport 19490 -j DROP
+	dr "$LAB_DIR/ipt3.json"
+	check "iptables rules gone (the table stays): firewall ok" is firewall ok "$LAB_DIR/ipt3.json"
+	in_host hub nft delete table ip filter
+else
+	skip "iptables with the nf_tables backend is not installed (make deps installs it)"
+fi
+
 # strict reverse-path filtering on the hub
 in_host hub sysctl -qw net.ipv4.conf.all.rp_filter=1
 dr "$LAB_DIR/rp.json"
