@@ -112,6 +112,9 @@ static void timer_state(const struct doctor_ctx *c, struct doctor_result *r)
 		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is %s, not enabled", *u.file ? u.file : "not enabled");
 	else if (strcmp(u.active, "active"))
 		doctor_say(r, DOCTOR_WARNING, TIMER_UNIT " is enabled but %s", u.active);
+	/* while the unit it started runs, a timer of OnUnitActiveSec= has no next run yet */
+	else if (!u.next_elapse_us && !strcmp(u.sub, "running"))
+		doctor_say(r, DOCTOR_OK, TIMER_UNIT " is enabled and active, a run going on now");
 	else
 		doctor_say(r, DOCTOR_OK, TIMER_UNIT " is enabled and active, next run %s",
 			   u.next_elapse_us ? loopstate_time((int64_t)(u.next_elapse_us / 1000000), t) : "not planned");

@@ -93,6 +93,8 @@ int systemd_unit_get(const char *unit, struct systemd_unit_state *out, struct wg
 	if (r >= 0)
 		r = get_string(b, path, UNIT, "ActiveState", out->active, sizeof(out->active), &e);
 	if (r >= 0)
+		r = get_string(b, path, UNIT, "SubState", out->sub, sizeof(out->sub), &e);
+	if (r >= 0)
 		r = get_string(b, path, UNIT, "UnitFileState", out->file, sizeof(out->file), &e);
 	if (r >= 0 && strlen(unit) > 6 && !strcmp(unit + strlen(unit) - 6, ".timer") &&
 	    !strcmp(out->load, "loaded"))

@@ -7,6 +7,7 @@
 struct systemd_unit_state {
 	char load[16];                 /* "loaded", "not-found", … */
 	char active[16];               /* "active", "inactive", "failed", … */
+	char sub[16];                  /* timers: "waiting", "running" (its unit runs now), "elapsed", … */
 	char file[24];                 /* "enabled", "disabled", "static", … ("" when none) */
 	uint64_t next_elapse_us;       /* timers: the next run, unix µs; 0: none */
 	uint64_t last_trigger_us;      /* timers: the last run, unix µs; 0: never */
