@@ -115,7 +115,7 @@ int cmd_metrics_text(const struct cmd_ctx *c, const struct model *m, uint32_t st
 	*out = NULL;
 	if ((r = ifnames_of(m, c->host, &names, &n)) < 0)
 		goto out;
-	if ((r = pipeline_status(c->state_dir, names, n, &hs, &fw, &err)) < 0) {
+	if ((r = pipeline_status(c->state_dir, names, n, false, &hs, &fw, &err)) < 0) {
 		cmd_error("%s", wgf_error_message(&err));
 		goto out;
 	}

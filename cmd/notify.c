@@ -171,11 +171,10 @@ static void peers_check(struct cmd_notify *n, const struct cmd_ctx *c, const str
 	struct wgf_error err = {0};
 	struct host_state *hs = NULL;
 	struct health_index ix;
-	uint32_t stale_after = m->networks[h->network].stale_after ? m->networks[h->network].stale_after :
-			       HEALTH_STALE_AFTER_DEFAULT;
+	uint32_t stale_after = health_stale_after(m, h, 0);
 	int fw;
 
-	if (pipeline_status(c->state_dir, &ifname, 1, &hs, &fw, &err) < 0) {
+	if (pipeline_status(c->state_dir, &ifname, 1, false, &hs, &fw, &err) < 0) {
 		cmd_error("notify: peer health: %s", wgf_error_message(&err));
 		wgf_error_clear(&err);
 		json_object_put(now);

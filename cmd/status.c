@@ -48,21 +48,6 @@ static const char help[] =
 	"  --state-dir DIR wgf's records (default /var/lib/wgf)\n"
 	"  -h, --help      this help\n";
 
-/* The repository's Host a device is: by its public key, else by --host and its interface. */
-static const struct model_host *device_host(const struct model *m, const struct hs_device *d, const char *host)
-{
-	const struct model_host *h = NULL;
-	uint8_t pub[WG_KEY_LEN];
-
-	if (!m)
-		return NULL;
-	if (d->has_private_key && key_public_from_private(pub, d->private_key) == 0)
-		h = model_find_host_by_key(m, pub);
-	if (!h && host && (h = model_find_host(m, host)) && strcmp(h->ifname, d->ifname))
-		h = NULL;
-	return h;
-}
-
 /* A hub's load; false when the device is no hub of the repository. */
 struct capacity {
 	const char *host;
@@ -72,7 +57,7 @@ struct capacity {
 
 static bool device_capacity(const struct model *m, const struct hs_device *d, const char *host, struct capacity *c)
 {
-	const struct model_host *h = device_host(m, d, host);
+	const struct model_host *h = health_device_host(m, d, host);
 
 	if (!h || !host_role_takes_peers(h->role))
 		return false;
@@ -126,16 +111,12 @@ static const char *level_color(enum health_level l)
 	return l == HEALTH_HEALTHY ? "\033[32m" : l == HEALTH_DEGRADED ? "\033[33m" : "\033[1;31m";
 }
 
-/* self: the repository's Host that d is (device_host), found once per device. */
+/* self: the repository's Host that d is (health_device_host), found once per device. */
 static void health_of(const struct health_ctx *hc, const struct model_host *self, const struct hs_device *d,
 		      const struct hs_peer *p, struct health_peer *out)
 {
-	uint32_t stale_after = hc->stale_after;
-
-	if (!stale_after)
-		stale_after = self && hc->m->networks[self->network].stale_after ?
-			      hc->m->networks[self->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
-	health_peer_eval(hc->m, self, health_index_find(hc->ix, p->public_key), d, p, hc->now, stale_after, out);
+	health_peer_eval(hc->m, self, health_index_find(hc->ix, p->public_key), d, p, hc->now,
+			 health_stale_after(hc->m, self, hc->stale_after), out);
 }
 
 /* The host's facts: its interfaces, peers, reconcile loop and exit groups. */
@@ -151,7 +132,7 @@ static enum health_level health_collect(struct health_ctx *hc, const struct host
 	}
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
-		const struct model_host *self_of = device_host(hc->m, d, hc->host);
+		const struct model_host *self_of = health_device_host(hc->m, d, hc->host);
 		f->ifaces_down += d->exists && !d->up;
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct health_peer h;
@@ -305,7 +286,7 @@ static void print_text(const struct host_state *hs, const struct health_ctx *hc,
 		puts("No wgf interfaces on this host.");
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
-		const struct model_host *self_of = device_host(m, d, host);
+		const struct model_host *self_of = health_device_host(m, d, host);
 		struct capacity cap;
 		uint8_t pub[WG_KEY_LEN];
 		printf("interface %s: %s, %s, mtu %u\n", d->ifname,
@@ -377,7 +358,7 @@ static void print_json(const struct host_state *hs, const struct health_ctx *hc,
 
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
-		const struct model_host *self_of = device_host(m, d, host);
+		const struct model_host *self_of = health_device_host(m, d, host);
 		json_object *jd = json_object_new_object(), *addrs = json_object_new_array(),
 			    *peers = json_object_new_array();
 		struct capacity cap;
@@ -509,7 +490,7 @@ int cmd_status(int argc, char **argv)
 			if (!h || h == &m->hosts[i])
 				names[n++] = m->hosts[i].ifname;
 	}
-	if (pipeline_status(c.state_dir, names, n, &hs, &fw_drift, &err) < 0) {
+	if (pipeline_status(c.state_dir, names, n, true, &hs, &fw_drift, &err) < 0) {
 		cmd_error("%s", wgf_error_message(&err));
 		goto out;
 	}

@@ -133,7 +133,7 @@ static bool host_keeps_alive(const struct model *m, const struct model_host *sel
 	return self && (self->n_hubs || x->n_hubs) && (!self->endpoint.family) != (!x->endpoint.family);
 }
 
-static bool device_key(const struct hs_device *d, uint8_t pub[WG_KEY_LEN])
+bool health_device_key(const struct hs_device *d, uint8_t pub[WG_KEY_LEN])
 {
 	if (!d->has_private_key)
 		return false;
@@ -144,6 +144,29 @@ static bool device_key(const struct hs_device *d, uint8_t pub[WG_KEY_LEN])
 	return key_public_from_private(pub, d->private_key) == 0;
 }
 
+const struct model_host *health_device_host(const struct model *m, const struct hs_device *d, const char *host)
+{
+	const struct model_host *h = NULL;
+	uint8_t pub[WG_KEY_LEN];
+
+	if (!m)
+		return NULL;
+	if (health_device_key(d, pub))
+		h = model_find_host_by_key(m, pub);
+	if (!h && host && (h = model_find_host(m, host)) && strcmp(h->ifname, d->ifname))
+		h = NULL;
+	return h;
+}
+
+uint32_t health_stale_after(const struct model *m, const struct model_host *self, uint32_t override)
+{
+	if (override)
+		return override;
+	if (m && self && m->networks[self->network].stale_after)
+		return m->networks[self->network].stale_after;
+	return HEALTH_STALE_AFTER_DEFAULT;
+}
+
 static enum health_reason never_reason(const struct model_host *self, const struct hs_device *d,
 				       const struct hs_peer *p, bool other_has_endpoint)
 {
@@ -151,7 +174,7 @@ static enum health_reason never_reason(const struct model_host *self, const stru
 
 	if (!d->up)
 		return HEALTH_REASON_INTERFACE_DOWN;
-	if (self && device_key(d, pub) && memcmp(self->public_key, pub, WG_KEY_LEN))
+	if (self && health_device_key(d, pub) && memcmp(self->public_key, pub, WG_KEY_LEN))
 		return HEALTH_REASON_HOST_KEY;
 	if (d->port_blocked)
 		return HEALTH_REASON_PORT_BLOCKED;

@@ -43,6 +43,15 @@ struct health_who {
 	const struct model_peer *peer;
 };
 
+/* The public half of d's key (the snapshot's when the key is withheld); false: none. */
+bool health_device_key(const struct hs_device *d, uint8_t pub[WG_KEY_LEN]);
+/* The repository's Host that device d is: by its key, else Host host (NULL: none)
+ * when its interface is d's. NULL when m is. */
+const struct model_host *health_device_host(const struct model *m, const struct hs_device *d, const char *host);
+/* The stale threshold: override (0: none), else self's Network's
+ * health.staleAfter, else HEALTH_STALE_AFTER_DEFAULT. */
+uint32_t health_stale_after(const struct model *m, const struct model_host *self, uint32_t override);
+
 /* A linear search of m (NULL: neither); for many keys, health_index. */
 struct health_who health_who_find(const struct model *m, const uint8_t pub[WG_KEY_LEN]);
 

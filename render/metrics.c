@@ -67,41 +67,6 @@ static void put_u(FILE *f, const char *name, const char *const *l, uint64_t v)
 	fprintf(f, " %" PRIu64 "\n", v);
 }
 
-static bool device_pub(const struct hs_device *d, uint8_t pub[WG_KEY_LEN])
-{
-	if (!d->has_private_key)
-		return false;
-	if (d->private_key_withheld) {
-		memcpy(pub, d->public_key, WG_KEY_LEN);
-		return true;
-	}
-	return key_public_from_private(pub, d->private_key) == 0;
-}
-
-/* The repository's Host a device is: by its public key, else by in->host and its interface. */
-static const struct model_host *device_host(const struct metrics_input *in, const struct hs_device *d)
-{
-	const struct model_host *h = NULL;
-	uint8_t pub[WG_KEY_LEN];
-
-	if (!in->m)
-		return NULL;
-	if (device_pub(d, pub))
-		h = model_find_host_by_key(in->m, pub);
-	if (!h && in->host && (h = model_find_host(in->m, in->host)) && strcmp(h->ifname, d->ifname))
-		h = NULL;
-	return h;
-}
-
-static uint32_t stale_after(const struct metrics_input *in, const struct model_host *self)
-{
-	if (in->stale_after)
-		return in->stale_after;
-	if (self && in->m->networks[self->network].stale_after)
-		return in->m->networks[self->network].stale_after;
-	return HEALTH_STALE_AFTER_DEFAULT;
-}
-
 /* Every observed peer with its name and verdict, and the host's facts. */
 static int collect(struct mctx *c, struct health_host_facts *facts)
 {
@@ -120,7 +85,7 @@ static int collect(struct mctx *c, struct health_host_facts *facts)
 	}
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
-		const struct model_host *self = device_host(in, d);
+		const struct model_host *self = health_device_host(in->m, d, in->host);
 		facts->ifaces_down += d->exists && !d->up;
 		for (size_t j = 0; j < d->n_peers; j++) {
 			struct mpeer *mp = &c->peers[c->n_peers++];
@@ -129,7 +94,8 @@ static int collect(struct mctx *c, struct health_host_facts *facts)
 			mp->p = &d->peers[j];
 			mp->name = who.host ? who.host->meta.name : who.peer ? who.peer->meta.name : NULL;
 			key_to_base64(mp->p->public_key, mp->pub);
-			health_peer_eval(in->m, self, who, d, mp->p, in->now, stale_after(in, self), &mp->h);
+			health_peer_eval(in->m, self, who, d, mp->p, in->now, health_stale_after(in->m, self, in->stale_after),
+					 &mp->h);
 			health_host_count(facts, &mp->h);
 		}
 	}
@@ -145,7 +111,7 @@ static void devices(const struct mctx *c)
 	head(c->f, "wireguard_device_info", "gauge", "Metadata about a device.");
 	for (size_t i = 0; i < hs->n_devices; i++) {
 		const struct hs_device *d = &hs->devices[i];
-		const char *l[] = { "device", d->ifname, "public_key", device_pub(d, pub) ? key_to_base64(pub, b64) : "",
+		const char *l[] = { "device", d->ifname, "public_key", health_device_key(d, pub) ? key_to_base64(pub, b64) : "",
 				    NULL };
 		put_i(c->f, "wireguard_device_info", l, 1);
 	}
@@ -168,7 +134,7 @@ static void capacity(const struct mctx *c)
 
 	head(c->f, "wgf_peers_assigned", "gauge", "The repository's enabled Peers that list this hub among their hubs.");
 	for (size_t i = 0; i < in->hs->n_devices; i++) {
-		const struct model_host *h = device_host(in, &in->hs->devices[i]);
+		const struct model_host *h = health_device_host(in->m, &in->hs->devices[i], in->host);
 		const char *l[] = { "interface", in->hs->devices[i].ifname, NULL };
 		size_t first;
 		if (h && host_role_takes_peers(h->role))
@@ -176,7 +142,7 @@ static void capacity(const struct mctx *c)
 	}
 	head(c->f, "wgf_peers_capacity", "gauge", "The hub's maxPeers in the repository (absent: no limit).");
 	for (size_t i = 0; i < in->hs->n_devices; i++) {
-		const struct model_host *h = device_host(in, &in->hs->devices[i]);
+		const struct model_host *h = health_device_host(in->m, &in->hs->devices[i], in->host);
 		const char *l[] = { "interface", in->hs->devices[i].ifname, NULL };
 		if (h && host_role_takes_peers(h->role) && h->max_peers)
 			put_u(c->f, "wgf_peers_capacity", l, h->max_peers);

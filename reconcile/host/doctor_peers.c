@@ -7,8 +7,7 @@
 void doctor_check_peers(const struct doctor_ctx *c, struct doctor_result *r)
 {
 	const struct hs_device *d = doctor_observed_device(c);
-	uint32_t stale = c->stale_after ? c->stale_after : c->m->networks[c->host->network].stale_after ?
-			 c->m->networks[c->host->network].stale_after : HEALTH_STALE_AFTER_DEFAULT;
+	uint32_t stale = health_stale_after(c->m, c->host, c->stale_after);
 	struct health_index ix;
 	size_t online = 0;
 

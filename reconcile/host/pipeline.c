@@ -1000,7 +1000,7 @@ static void observe_port_blocked(struct kernel *k, struct host_state *hs)
 	free(json);
 }
 
-int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames,
+int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames, bool why_never,
 		    struct host_state **out, int *fw_drift, struct wgf_error *err)
 {
 	struct statedir_owned owned = {0};
@@ -1047,7 +1047,8 @@ int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_
 		goto out;
 	if (r == 0)
 		*fw_drift = (int)fw_record_drift(&(*out)->firewall, rec);
-	observe_port_blocked(k, *out);
+	if (why_never)
+		observe_port_blocked(k, *out);
 	r = 0;
 out:
 	if (r == -ENOMEM)

@@ -122,6 +122,7 @@ int pipeline_converged_check(const char *state_dir, const struct converged *c, b
 
 /* What `wgf status` shows: these interfaces and those wgf owns, as the kernel
  * has them, and wgf's nftables table against its record (*fw_drift stays -1
- * when the table cannot be read). */
-int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames,
+ * when the table cannot be read). With why_never, a device where a peer never
+ * handshook also gets port_blocked (the whole ruleset is listed for it). */
+int pipeline_status(const char *state_dir, const char *const *ifnames, size_t n_ifnames, bool why_never,
 		    struct host_state **out, int *fw_drift, struct wgf_error *err);
