@@ -255,19 +255,25 @@ plain_peer() {
 
 # lab_whoami HOST [6]: a TCP server on HOST, port 8080 (IPv4, or IPv6 with 6),
 # that answers each connection with the address it came from: which exit a
-# flow left through. Sets WHOAMI_PID (lab_cleanup ends it with the namespace's
+# flow left through; on port 8081 it answers each line of a connection held
+# open with that address (tests/lab/tcp_stream.py's stream). Sets WHOAMI_PID (lab_cleanup ends it with the namespace's
 # other processes too).
 lab_whoami() {
 	local fam=AF_INET bind=0.0.0.0
 	[ "${2:-}" = 6 ] && fam=AF_INET6 bind=::
 	cat >"$LAB_DIR/whoami.py" <<PY
-import socket, socketserver
+import socket, socketserver, threading
 class S(socketserver.ThreadingTCPServer):
     address_family = socket.$fam
     allow_reuse_address = True
 class H(socketserver.BaseRequestHandler):
     def handle(self):
         self.request.sendall((self.client_address[0] + "\n").encode())
+class E(socketserver.StreamRequestHandler):
+    def handle(self):
+        for _ in self.rfile:
+            self.wfile.write((self.client_address[0] + "\n").encode())
+threading.Thread(target=S(("$bind", 8081), E).serve_forever, daemon=True).start()
 S(("$bind", 8080), H).serve_forever()
 PY
 	nsenter --net="/run/netns/$(lab_ns "$1")" -- python3 "$LAB_DIR/whoami.py" >/dev/null 2>&1 &

@@ -13,6 +13,11 @@
 #     over EXIT_TRIALS trials (default 10) is reported (median, worst) and each
 #     trial must resume within 10 s (the issue's target with default health
 #     settings); exa back: traffic returns to it, not before the hold time;
+#   - a TCP stream (tests/lab/tcp_stream.py) held by lap in each trial: its
+#     connection through exa cannot survive the switch (inet would see exb's
+#     address on it: it resets it), so it resumes on a new connection through
+#     exb within 10 s; that one is held, unbroken, while exa comes back and
+#     until the switch back after the hold time;
 #   - 20% loss on exa's underlay for 30 s: switches at most as often as the
 #     hold time allows;
 #   - latency: netem delays on the exits' underlays; near uses the closer exit
@@ -232,12 +237,32 @@ if best is None:
 print("%.3f" % (best[1] - t))
 PY
 }
+# stream_through LOG T ADDR: seconds from T (epoch s) to the first answer of
+# tcp_stream.py's stream seen coming from ADDR after T
+stream_through() {
+	awk -v t="$2" -v a="$3" '$2 == "ok" && $4 == a {
+		ts = substr($1, 2, length($1) - 2) + 0
+		if (ts > t) { printf "%.3f\n", ts - t; found = 1; exit } }
+		END { exit !found }' "$1"
+}
+stream_seen() { stream_through "$@" >/dev/null; }
+# stream_held LOG ADDR: every answer from ADDR came on one connection, and no
+# connection was lost between the first and the last of them
+stream_held() {
+	awk -v a="$2" '$2 == "ok" && $4 == a { if (n == "") n = $3; else if ($3 != n) bad = 1; last = NR; seen = 1 }
+		$2 == "lost" && seen { lost[NR] = 1 }
+		END { for (l in lost) if (l + 0 < last) bad = 1; exit (bad || !seen) }' "$1"
+}
 : >"$LAB_DIR/trials"
 for ((i = 1; i <= TRIALS; i++)); do
 	nsenter --net="/run/netns/$(lab_ns lap)" --mount="$LAB_DIR/mnt/lap" -- \
 		ping -D -i 0.1 -W 1 203.0.113.100 >"$LAB_DIR/ping.$i" 2>&1 &
 	PING_PID=$!
+	nsenter --net="/run/netns/$(lab_ns lap)" -- \
+		python3 "$LAB_LIB_DIR/tcp_stream.py" 203.0.113.100 8081 >"$LAB_DIR/stream.$i" 2>&1 &
+	STREAM_PID=$!
 	sleep 1
+	retry 20 grep -q ' ok [0-9]* 203\.0\.113\.2$' "$LAB_DIR/stream.$i"
 	how=kill
 	T=$(date +%s.%N)
 	if [ "$i" -eq "$TRIALS" ]; then
@@ -253,9 +278,15 @@ for ((i = 1; i <= TRIALS; i++)); do
 	gap=$(resumed_after "$LAB_DIR/ping.$i" "$T")
 	kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
 	src=$(whoami lap)
-	echo "$i $how ${gap:-none} $src" >>"$LAB_DIR/trials"
+	retry 30 stream_seen "$LAB_DIR/stream.$i" "$T" 203.0.113.3
+	tgap=$(stream_through "$LAB_DIR/stream.$i" "$T" 203.0.113.3)
+	echo "$i $how ${gap:-none} $src ${tgap:-none}" >>"$LAB_DIR/trials"
 	check "trial $i ($how exa): traffic resumes through exb within 10 s (${gap:-never} s)" \
 		bash -c "test -n '$gap' && test '$src' = 203.0.113.3 && python3 -c 'import sys; sys.exit(0 if $gap <= 10 else 1)'"
+	# the stream's connection through exa cannot survive (exb's address is not
+	# exa's: inet resets it); the stream opens a new one, through exb
+	check "trial $i: lap's TCP stream resumes through exb within 10 s (${tgap:-never} s)" \
+		bash -c "test -n '$tgap' && python3 -c 'import sys; sys.exit(0 if $tgap <= 10 else 1)'"
 	if [ "$i" -eq 1 ]; then
 		# exa down: watch resets the hub's peer on its tunnel (a fresh handshake
 		# once exa answers again) to the same settings: nothing for plan to see
@@ -279,6 +310,12 @@ for ((i = 1; i <= TRIALS; i++)); do
 	# resets the hub's stale session), not after WireGuard's own 15 s
 	check "trial $i: traffic returns to exa, not before the hold time and within hold + 10 s ($back s, hold ${HOLD} s)" \
 		python3 -c "import sys; sys.exit(0 if $HOLD <= $back <= $HOLD + 10 else 1)"
+	retry 30 stream_seen "$LAB_DIR/stream.$i" "$T" 203.0.113.2
+	kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null
+	check "trial $i: the stream held one connection through exb while exa came back, until the switch back" \
+		stream_held "$LAB_DIR/stream.$i" 203.0.113.3
+	check "trial $i: the stream goes on through exa after the switch back" \
+		stream_seen "$LAB_DIR/stream.$i" "$T" 203.0.113.2
 done
 python3 - "$LAB_DIR/trials" <<'PY' | sed 's/^/# /'
 import statistics, sys
@@ -287,8 +324,12 @@ gaps = [float(r[2]) for r in rows if r[2] != "none"]
 if gaps:
     print("failover over %d trials: median %.2f s, worst %.2f s, best %.2f s" % (
         len(gaps), statistics.median(gaps), max(gaps), min(gaps)))
+tgaps = [float(r[4]) for r in rows if len(r) > 4 and r[4] != "none"]
+if tgaps:
+    print("TCP stream through exb after %d trials: median %.2f s, worst %.2f s, best %.2f s" % (
+        len(tgaps), statistics.median(tgaps), max(tgaps), min(tgaps)))
 for how in sorted({r[1] for r in rows}):
-    back = [float(r[4]) for r in rows if r[1] == how and len(r) > 4]
+    back = [float(r[5]) for r in rows if r[1] == how and len(r) > 5]
     if back:
         print("return after %s (hold included) over %d trials: median %.1f s, worst %.1f s" % (
             how, len(back), statistics.median(back), max(back)))
