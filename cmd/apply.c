@@ -56,7 +56,8 @@ static void apply_warn(const char *msg)
 
 /* apply-completed or apply-failed, when the host's settings file sets up
  * notifications; a broken file is said and the apply stands. */
-static void apply_notify(const struct cmd_ctx *c, const struct plan *p, int r, const struct apply_result *res)
+static void apply_notify(const struct cmd_ctx *c, const struct plan *p, int r, const struct apply_result *res,
+			 const char *by)
 {
 	const char *config = getenv("WGF_CONFIG");
 	struct cmd_notify n;
@@ -72,98 +73,82 @@ static void apply_notify(const struct cmd_ctx *c, const struct plan *p, int r, c
 	e = cmd_notify_event(&n, r < 0 ? NOTIFY_APPLY_FAILED : NOTIFY_APPLY_COMPLETED, c->now, p->host_name,
 			     p->commit);
 	if (e && r < 0) {
-		notify_event_summary(e, "wgf apply on host %s failed: %s", p->host_name,
+		notify_event_summary(e, "%s on host %s failed: %s", by, p->host_name,
 				     wgf_error_message(&res->error));
 		notify_event_add_string(e, "source", p->source);
 		notify_event_add_string(e, "outcome", res->rolled_back ? "rolled-back" : "failed");
 		notify_event_add_string(e, "reason", wgf_error_message(&res->error));
 	} else if (e) {
-		notify_event_summary(e, "wgf apply on host %s: %s: %zu added, %zu changed, %zu destroyed",
-				     p->host_name, p->source, p->n_create, p->n_update, p->n_delete);
+		notify_event_summary(e, "%s on host %s: %s: %zu added, %zu changed, %zu destroyed",
+				     by, p->host_name, p->source, p->n_create, p->n_update, p->n_delete);
 		notify_event_add_string(e, "source", p->source);
 		notify_event_add_int(e, "create", (int64_t)p->n_create);
 		notify_event_add_int(e, "update", (int64_t)p->n_update);
 		notify_event_add_int(e, "delete", (int64_t)p->n_delete);
 	}
 	if (e)
-		notify_event_add_string(e, "by", "wgf apply");
+		notify_event_add_string(e, "by", by);
 	cmd_notify_flush(&n, hc.notify_timeout * 1000);
 out:
 	cmd_notify_clear(&n);
 	hostconf_clear(&hc);
 }
 
-int cmd_apply(int argc, char **argv)
+int cmd_apply_run(struct cmd_ctx *c, const char *by)
 {
-	static const struct option opts[] = {
-		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
-		{ "yes", no_argument, NULL, 'y' },
-		CMD_PACK_OPTION,
-		{ "help", no_argument, NULL, 'h' }, { 0 }
-	};
 	struct plan_print_opts po = {0};
 	struct apply_opts ao = {0};
 	struct apply_result res = {0};
-	struct cmd_ctx c;
 	struct plan *p = NULL;
 	struct kernel *k = NULL;
-	struct stat st;
-	int r, lock = -1, ret = EXIT_ERROR;
+	int r, lock, ret = EXIT_ERROR;
 
-	cmd_ctx_init(&c, "apply");
-	r = cmd_parse(&c, argc, argv, opts, help, true);
-	if (r <= 0)
-		return r < 0 ? EXIT_ERROR : EXIT_OK;
-	if (!strcmp(c.path, "-") || (!c.repo && stat(c.path, &st) == 0 && S_ISREG(st.st_mode)))
-		return cmd_apply_saved(&c);
-	if (c.pack && (r = cmd_take_pack(&c)) < 0)
-		return r == -EPERM ? EXIT_REFUSED : EXIT_ERROR;
 	/* A first apply finds no lock to take: the state directory is made only once
 	 * the repository has loaded, so a broken one leaves the host as it was. */
-	lock = statedir_lock(c.state_dir, false);
+	lock = statedir_lock(c->state_dir, false);
 	if (lock < 0 && lock != -ENOENT) {
-		cmd_lock_error(&c, lock);
+		cmd_lock_error(c, lock);
 		return EXIT_ERROR;
 	}
-	c.lock = &lock;
-	if (cmd_make_plan(&c, true, &p, &k) < 0)
+	c->lock = &lock;
+	if (cmd_make_plan(c, true, &p, &k) < 0)
 		goto out;
-	ao.backend = c.backend;
-	ao.wireguard_go = c.wireguard_go;
-	ao.state_dir = c.state_dir;
+	ao.backend = c->backend;
+	ao.wireguard_go = c->wireguard_go;
+	ao.state_dir = c->state_dir;
 	ao.revision = p->commit;
-	ao.key_file = c.key_file;
-	ao.next_key_file = c.next_key_file;
-	ao.signer_principal = c.pack_signer[0] ? c.pack_signer : NULL;
-	ao.signer_fingerprint = c.pack_signer_fp[0] ? c.pack_signer_fp : NULL;
+	ao.key_file = c->key_file;
+	ao.next_key_file = c->next_key_file;
+	ao.signer_principal = c->pack_signer[0] ? c->pack_signer : NULL;
+	ao.signer_fingerprint = c->pack_signer_fp[0] ? c->pack_signer_fp : NULL;
 	if (plan_is_empty(p)) {
 		pipeline_apply(k, p, &ao, apply_warn, &res);
-		if (c.json)
+		if (c->json)
 			cmd_apply_print_json(p, &res, 0, NULL);
 		else
 			plan_print_text(p, &po, stdout);
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (!c.json) {
-		po.color = c.color;
+	if (!c->json) {
+		po.color = c->color;
 		plan_print_text(p, &po, stdout);
 		fflush(stdout);
 	}
-	if (!c.yes && !c.json && isatty(STDIN_FILENO) && !cmd_apply_confirm()) {
+	if (!c->yes && !c->json && isatty(STDIN_FILENO) && !cmd_apply_confirm()) {
 		fputs("Apply cancelled; nothing was changed.\n", stderr);
 		goto out;
 	}
-	ao.log = c.json ? NULL : stdout;
-	ao.color = c.color;
+	ao.log = c->json ? NULL : stdout;
+	ao.color = c->color;
 	ao.progress = isatty(STDERR_FILENO);
 	if (ao.log)
 		fputs("\n", ao.log);
 	r = pipeline_apply(k, p, &ao, apply_warn, &res);
 	statedir_unlock(lock);
 	lock = -1;
-	apply_notify(&c, p, r, &res);
-	if (c.json) {
+	apply_notify(c, p, r, &res, by);
+	if (c->json) {
 		cmd_apply_print_json(p, &res, r, NULL);
 	} else if (r == 0) {
 		printf("\nApply complete: %zu added, %zu changed, %zu destroyed.\n", p->n_create, p->n_update, p->n_delete);
@@ -180,9 +165,34 @@ int cmd_apply(int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
+	fflush(stdout);
+	c->lock = NULL;
 	apply_result_clear(&res);
 	plan_free(p);
 	kernel_free(k);
 	statedir_unlock(lock);
 	return ret;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_SOURCE_OPTIONS, CMD_HOST_OPTIONS, CMD_NOTICE_OPTIONS, CMD_OUTPUT_OPTIONS,
+		{ "yes", no_argument, NULL, 'y' },
+		CMD_PACK_OPTION,
+		{ "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	struct cmd_ctx c;
+	struct stat st;
+	int r;
+
+	cmd_ctx_init(&c, "apply");
+	r = cmd_parse(&c, argc, argv, opts, help, true);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_OK;
+	if (!strcmp(c.path, "-") || (!c.repo && stat(c.path, &st) == 0 && S_ISREG(st.st_mode)))
+		return cmd_apply_saved(&c);
+	if (c.pack && (r = cmd_take_pack(&c)) < 0)
+		return r == -EPERM ? EXIT_REFUSED : EXIT_ERROR;
+	return cmd_apply_run(&c, "wgf apply");
 }

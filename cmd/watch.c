@@ -13,6 +13,7 @@
 #include "reconcile/host/fileio.h"
 #include "reconcile/host/exit_state.h"
 #include "reconcile/host/exit_watch.h"
+#include "reconcile/host/hub_watch.h"
 #include "reconcile/host/loopstate.h"
 #include "render/exits.h"
 
@@ -35,6 +36,11 @@ static const char help[] =
 	"still there keep their health, each table its member. A member that is down\n"
 	"and used by no table has its peer reset to the same settings (at most every\n"
 	"`failures` intervals), so a restarted exit is handshaken with at once.\n\n"
+	"On a host attached to more than one hub it also pings each hub through the\n"
+	"host's interface every second (3 misses: down, 3 answers: up); when one goes\n"
+	"down or comes back it applies the repository as `wgf apply --yes` does (the\n"
+	"plan moves the network to the first hub that answers), prints the apply,\n"
+	"and tries a failed one again 10 s later.\n\n"
 	"  --once             one probe round, then exit (with --json: print the state)\n"
 	"  --interval-scale F multiply every health duration (interval, timeout, hold)\n"
 	"                     by F, e.g. 0.1 (tests)\n"
@@ -57,6 +63,7 @@ struct watched {
 	struct pipeline_host ph;
 	struct render_exits e;
 	struct exit_watch *w;
+	struct hub_watch *hubs;        /* an attached host's hubs (NULL: fewer than two) */
 };
 
 struct watch {
@@ -70,6 +77,7 @@ struct watch {
 	bool config_given;
 	struct hostconf hc;
 	struct cmd_notify nt;          /* exit-failover events of a round */
+	int64_t hub_retry;             /* monotonic ms: no hub failover apply before */
 };
 
 static void watch_log(const char *msg)
@@ -192,6 +200,7 @@ static int watch_source(struct watch *wt)
 
 static void watched_clear(struct watched *x)
 {
+	hub_watch_free(x->hubs);
 	exit_watch_free(x->w);
 	render_exits_clear(&x->e);
 	pipeline_host_clear(&x->ph);
@@ -199,11 +208,21 @@ static void watched_clear(struct watched *x)
 	memset(x, 0, sizeof(*x));
 }
 
+static uint32_t watch_scaled(uint32_t ms, double f)
+{
+	double v = ms * f;
+
+	return v < 1 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 /* Loads the repository, finds this Host and its groups, starts watching them. */
 static int watch_load(struct watch *wt, struct kernel *k, struct watched *x)
 {
 	struct exit_watch_opts wo = { .state_dir = wt->c.state_dir, .time_scale = wt->scale, .log = watch_log,
 				      .on_switch = watch_on_switch, .ctx = wt };
+	struct hub_watch_opts ho = { .interval_ms = watch_scaled(HUB_WATCH_INTERVAL_MS, wt->scale),
+				     .timeout_ms = watch_scaled(HUB_WATCH_TIMEOUT_MS, wt->scale),
+				     .failures = HUB_WATCH_FAILURES, .successes = HUB_WATCH_SUCCESSES, .log = watch_log };
 	struct wgf_error err = {0};
 	struct pipeline_opts po;
 	int r;
@@ -224,14 +243,19 @@ static int watch_load(struct watch *wt, struct kernel *k, struct watched *x)
 	r = render_exits(x->m, x->ph.host, &x->e);
 	if (r == 0)
 		r = exit_watch_new(k, x->m, x->ph.host, &x->e, &wo, &x->w);
+	if (r == 0 && !wt->once)
+		r = hub_watch_new(k, x->m, x->ph.host, &ho, &x->hubs);
 	if (r < 0) {
 		cmd_error("watch: %s", strerror(-r));
 		watched_clear(x);
 		return r;
 	}
-	if (x->e.n_groups == 0)
-		fprintf(stderr, "wgf watch: host \"%s\" routes through no exit group: nothing to watch\n",
-			x->ph.host->meta.name);
+	if (x->e.n_groups == 0 && !x->hubs)
+		fprintf(stderr, "wgf watch: host \"%s\" routes through no exit group%s: nothing to watch\n",
+			x->ph.host->meta.name, wt->once ? "" : " and has one hub at most");
+	if (x->hubs)
+		fprintf(stderr, "wgf watch: host \"%s\": %zu hubs, the network on the first that is up\n",
+			x->ph.host->meta.name, x->hubs->n);
 	for (size_t i = 0; i < x->e.n_groups; i++)
 		fprintf(stderr, "wgf watch: host \"%s\", exit group %s: %zu member%s, %zu table%s\n",
 			x->ph.host->meta.name, x->e.groups[i].group->meta.name, x->e.groups[i].n_members,
@@ -275,6 +299,41 @@ static bool applied_moved(const struct watch *wt)
 	return moved;
 }
 
+/* How long after a hub failover apply another may start (one that failed is
+ * tried again after this). */
+#define WATCH_HUB_RETRY_MS 10000
+
+/* A round of the hubs, when due; when one went down or came back, `wgf apply`
+ * (its plan probes the hubs again, puts the network on the first that answers
+ * and the other routers' LANs behind hubs that do). */
+static int watch_hubs(struct watch *wt)
+{
+	struct hub_watch *hw = wt->cur.hubs;
+	int64_t now = clock_ms(CLOCK_MONOTONIC);
+	struct cmd_ctx ac;
+	int r;
+
+	if (!hw || (r = hub_watch_round(hw, now)) <= 0)
+		return hw ? r : 0;
+	if (now < wt->hub_retry)
+		return 0;
+	wt->hub_retry = now + (int64_t)watch_scaled(WATCH_HUB_RETRY_MS, wt->scale);
+	fprintf(stderr, "wgf watch: the hubs changed: applying (the network on hub %s)\n",
+		wt->cur.m->hosts[hub_watch_serving(hw)].meta.name);
+	ac = wt->c;
+	ac.yes = true;
+	ac.json = false;
+	ac.color = false;
+	if (!getenv("WGF_NOW"))
+		ac.now = clock_ms(CLOCK_REALTIME) / 1000;
+	if (cmd_apply_run(&ac, "wgf watch") == EXIT_OK)
+		hub_watch_applied(hw);
+	else
+		fprintf(stderr, "wgf watch: the apply failed; trying again in %u s\n",
+			watch_scaled(WATCH_HUB_RETRY_MS, wt->scale) / 1000);
+	return 0;
+}
+
 /* Rounds until SIGTERM or SIGINT; SIGHUP loads the repository again, and so
  * does a revision reconcile applied since (checked every WATCH_FOLLOW_MS). */
 static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
@@ -285,10 +344,17 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 		/* no group: only a signal (or reconcile, when following it) wakes it */
 		int64_t idle = wt->from_mirror ? WATCH_FOLLOW_MS : 3600000;
 		int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, clock_ms(CLOCK_MONOTONIC)) : idle;
+
+		if (wt->cur.hubs) {
+			int64_t hn = hub_watch_next(wt->cur.hubs, clock_ms(CLOCK_MONOTONIC));
+
+			next = hn < next ? hn : next;
+		}
 		struct timespec ts = { .tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000 };
 		int sig = sigtimedwait(sigs, NULL, &ts);
 		int64_t now = clock_ms(CLOCK_MONOTONIC);
 		bool moved = false;
+		int r = 0;
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return 0;
@@ -306,11 +372,16 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 				continue;
 			}
 			exit_watch_carry(x.w, wt->cur.w);
+			hub_watch_carry(x.hubs, wt->cur.hubs);
 			watched_clear(&wt->cur);
 			wt->cur = x;
 			continue;
 		}
-		if (exit_watch_round(wt->cur.w, clock_ms(CLOCK_MONOTONIC), clock_ms(CLOCK_REALTIME)) < 0) {
+		/* woken for the hubs: the groups' round only when one is due */
+		now = clock_ms(CLOCK_MONOTONIC);
+		if (wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, now) <= 1 : !wt->cur.hubs)
+			r = exit_watch_round(wt->cur.w, now, clock_ms(CLOCK_REALTIME));
+		if (r < 0 || watch_hubs(wt) < 0) {
 			cmd_error("watch: out of memory");
 			return -1;
 		}

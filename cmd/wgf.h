@@ -170,6 +170,11 @@ int cmd_make_plan(const struct cmd_ctx *c, bool need_key, struct plan **plan, st
 /* plan --out: the plans (each made with its fingerprint) as one saved plan,
  * written to c->out (cmd/plan_save.c). -1 after saying why. */
 int cmd_save_plans(const struct cmd_ctx *c, struct plan *const *plans, size_t n);
+/* Plans this host from c's source and applies the plan under the state lock,
+ * printing it and the result on stdout (asking first only when c->yes is not
+ * set on a terminal); an apply that changed something or failed is announced
+ * with "by" (wgf apply, wgf watch). Returns the exit code. */
+int cmd_apply_run(struct cmd_ctx *c, const char *by);
 /* apply FILE: a saved plan, exactly (cmd/apply_saved.c). Returns the exit code. */
 int cmd_apply_saved(struct cmd_ctx *c);
 /* Asks on stderr whether to apply; only "yes" on stdin is a yes. */

@@ -280,6 +280,26 @@ PY
 	WHOAMI_PID=$!
 }
 
+# lab_resumed_after LOG T: seconds from T (epoch s) to the end of the outage that
+# follows it: the first reply after the longest silence (over 0.5 s: pings go
+# every 0.1 or 0.2 s, `ping -D`) among the replies from T on (replies in flight
+# at T come first)
+lab_resumed_after() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+t = float(sys.argv[2])
+ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from", open(sys.argv[1]).read(), re.M)]
+ts = [x for x in ts if x > t - 1]
+best = None
+for a, b in zip([t] + ts, ts):
+    if b > t and b - max(a, t) > 0.5 and (best is None or b - max(a, t) > best[0]):
+        best = (b - max(a, t), b)
+if best is None:
+    sys.exit(1)
+print("%.3f" % (best[1] - t))
+PY
+}
+
 # ms_since T0: milliseconds since T0 (a `date +%s%N` reading)
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 

@@ -140,4 +140,66 @@ for h in hub-a hub-b branch-1 branch-2; do
 	check "converged again: the plan on $h is empty" test $? -eq 0
 done
 
+# --- wgf watch: the same failover within seconds, nothing applied by hand -----
+# watch on both routers: branch-1 moves its network, branch-2 the route to
+# branch-1's LAN (homed on hub-a)
+jrn() { in_host branch-1 env NO_COLOR=1 "$WGF" journal --state-dir "$LAB_DIR/state-branch-1" | grep -c ' applied '; }
+applied0=$(jrn)
+WATCH_PIDS=()
+for i in 1 2; do
+	nsenter --net="/run/netns/$(lab_ns branch-$i)" --mount="$LAB_DIR/mnt/branch-$i" -- \
+		env WGF_KEY_FILE="$LAB_DIR/branch-$i.key" WGF_STATE_DIR="$LAB_DIR/state-branch-$i" NO_COLOR=1 \
+		"$WGF" watch --host "branch-$i" "$repo" >"$LAB_DIR/watch.$i" 2>&1 &
+	WATCH_PIDS+=($!)
+done
+check "watch on branch-1 watches its two hubs" retry 10 grep -q 'host "branch-1": 2 hubs' "$LAB_DIR/watch.1"
+nsenter --net="/run/netns/$(lab_ns lan1)" -- ping -D -i 0.2 -W 1 192.168.52.10 >"$LAB_DIR/ping.watch" 2>&1 &
+PING_PID=$!
+sleep 4   # watch's first rounds: both hubs answer
+check "watch: nothing applied while both hubs answer" bash -c "! grep -q 'applying' '$LAB_DIR/watch.1' '$LAB_DIR/watch.2'"
+T=$(date +%s.%N)
+in_host hub-a ip link set "$HUBA_PORT" down
+check "watch: hub-a cut, branch-1 moves the network to hub-b by itself" \
+	retry 40 carries branch-1 hub-b 10.77.0.0/24 192.168.52.0/24
+moved=$(python3 -c "import time; print('%.1f' % (time.time() - $T))")
+check "watch: branch-2 routes branch-1's LAN through hub-b by itself" retry 20 carries branch-2 hub-b 192.168.51.0/24
+check "watch: LAN 1 reaches LAN 2 again" lan_ping
+retry 20 lab_resumed_after "$LAB_DIR/ping.watch" "$T" >/dev/null
+gap=$(lab_resumed_after "$LAB_DIR/ping.watch" "$T")
+note "hub failover under wgf watch: the network on hub-b after ${moved} s, LAN 1 to LAN 2 back after ${gap:-never} s"
+check "watch: LAN traffic resumed within 15 s of the cut (${gap:-never} s: 3 missed probes, the apply's own probe, the apply)" \
+	bash -c "test -n '$gap' && python3 -c 'import sys; sys.exit(0 if $gap <= 15 else 1)'"
+check "watch: branch-1's log says why and shows the apply" bash -c \
+	"grep -q 'hub hub-a is down (no reply from 10.77.0.1 through wgtp0)' '$LAB_DIR/watch.1' &&
+	 grep -q 'the hubs changed: applying (the network on hub hub-b)' '$LAB_DIR/watch.1' &&
+	 grep -q '^Apply complete' '$LAB_DIR/watch.1'"
+check "watch: its apply is in branch-1's journal" test "$(jrn)" -gt "$applied0"
+for h in branch-1 branch-2; do
+	wgf_on "$h" plan "$repo" >"$LAB_DIR/plan-watch.$h" 2>&1
+	check "watch: $h converged on hub-b (plan exit 0)" test $? -eq 0
+done
+
+# hub-a back: watch moves back once it has answered three probes in a row
+T=$(date +%s.%N)
+in_host hub-a ip link set "$HUBA_PORT" up
+check "watch: hub-a back, branch-1 moves back to it by itself" \
+	retry 40 carries branch-1 hub-a 10.77.0.0/24 192.168.52.0/24
+back=$(python3 -c "import time; print('%.1f' % (time.time() - $T))")
+note "hub-a back: branch-1 on it again after ${back} s"
+check "watch: branch-2 routes branch-1's LAN through hub-a again" retry 20 carries branch-2 hub-a 192.168.51.0/24
+check "watch: LAN 1 reaches LAN 2 through hub-a" lan_ping
+before=$(rx_a)
+in_host lan1 ping -c 5 -i 0.2 -W 1 192.168.52.10 >/dev/null 2>&1
+check "watch: the traffic goes through hub-a again" test "$(rx_a)" -gt "$before"
+kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
+for h in hub-a hub-b branch-1 branch-2; do
+	wgf_on "$h" plan "$repo" >"$LAB_DIR/plan4.$h" 2>&1
+	check "after watch: the plan on $h is empty" test $? -eq 0
+done
+for p in "${WATCH_PIDS[@]}"; do
+	kill "$p" 2>/dev/null; wait "$p"; rc=$?
+	check "watch (pid $p) exits 0 on SIGTERM" test $rc -eq 0
+done
+sed 's/^/#   watch.1: /' "$LAB_DIR/watch.1" | grep -v '^#   watch.1:  ' | head -n 20
+
 lab_done

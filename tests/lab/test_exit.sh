@@ -219,24 +219,6 @@ fi
 # exa_wg_pid: exa's wireguard-go (its only WireGuard process)
 exa_wg_pid() { ip netns pids "$(lab_ns exa)" | while read -r p; do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && echo "$p"; done | head -n 1; }
-# resumed_after LOG T: seconds from T (epoch s) to the end of the outage that
-# follows it: the first reply after the longest silence (over 0.5 s, pings go
-# every 0.1 s) among the replies from T on (replies in flight at T come first)
-resumed_after() {
-	python3 - "$1" "$2" <<'PY'
-import re, sys
-t = float(sys.argv[2])
-ts = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\] \d+ bytes from", open(sys.argv[1]).read(), re.M)]
-ts = [x for x in ts if x > t - 1]
-best = None
-for a, b in zip([t] + ts, ts):
-    if b > t and b - max(a, t) > 0.5 and (best is None or b - max(a, t) > best[0]):
-        best = (b - max(a, t), b)
-if best is None:
-    sys.exit(1)
-print("%.3f" % (best[1] - t))
-PY
-}
 # stream_through LOG T ADDR: seconds from T (epoch s) to the first answer of
 # tcp_stream.py's stream seen coming from ADDR after T
 stream_through() {
@@ -274,8 +256,8 @@ for ((i = 1; i <= TRIALS; i++)); do
 	else
 		kill "$(exa_wg_pid)"
 	fi
-	retry 40 resumed_after "$LAB_DIR/ping.$i" "$T" >/dev/null
-	gap=$(resumed_after "$LAB_DIR/ping.$i" "$T")
+	retry 40 lab_resumed_after "$LAB_DIR/ping.$i" "$T" >/dev/null
+	gap=$(lab_resumed_after "$LAB_DIR/ping.$i" "$T")
 	kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
 	src=$(whoami lap)
 	retry 30 stream_seen "$LAB_DIR/stream.$i" "$T" 203.0.113.3

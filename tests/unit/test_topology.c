@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "model/prefix.h"
 #include "reconcile/host/hub_probe.h"
+#include "reconcile/host/hub_watch.h"
 #include "render/render.h"
 #include "tests/unit/diag_check.h"
 #include "tests/unit/kernel_fake.h"
@@ -376,6 +377,98 @@ out:
 	model_free(m);
 }
 
+static char hub_said[256];
+
+static void hub_say(const char *msg)
+{
+	snprintf(hub_said, sizeof(hub_said), "%s", msg);
+}
+
+/* wgf watch's view of the hubs (hub_watch.h) against the fake kernel: down after
+ * three misses, up after three answers, and an apply wanted from each change
+ * until one succeeded */
+static void test_hub_watch(void)
+{
+	struct model *m = LOAD_OK(FLEET);
+	struct kernel_fake *f = kernel_fake_new();
+	struct hub_watch_opts o = { .interval_ms = 1000, .timeout_ms = 1000, .failures = 3, .successes = 3,
+				    .log = hub_say };
+	struct hub_watch *hw = NULL, *again = NULL;
+	int64_t now = 5000;
+
+	if (!m || !f)
+		goto out;
+	CHECK_INT(hub_watch_new(&f->k, m, model_find_host(m, "m"), &o, &hw), 0);
+	CHECK(hw == NULL);   /* a mesh host has no hub to fail over to */
+	CHECK_INT(hub_watch_new(&f->k, m, model_find_host(m, "r1"), &o, &hw), 0);
+	if (!hw)
+		goto out;
+	CHECK_INT(hw->n, 2);
+	CHECK(hw->slots[0].host == idx(m, "hub-a") && hw->slots[1].host == idx(m, "hub-b"));
+	/* no device yet: nothing to tell, and the next round a second later */
+	CHECK(prefix_parse("10.9.0.1", true, &f->unreachable[f->n_unreachable++]));
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(hub_watch_round(hw, now += 1000), 0);
+	CHECK(!hw->slots[0].down);
+	CHECK_INT(hub_watch_next(hw, now), 1000);
+	CHECK_INT(hub_watch_next(hw, now + 1000), 0);
+	CHECK_INT(hub_watch_round(hw, now + 999), 0);   /* not due: no probe */
+	CHECK(!hw->slots[0].misses);
+	/* the device up, both hubs answer: nothing to do */
+	f->n_unreachable = 0;
+	CHECK(hoststate_add_device(f->hs, "wg0") != NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(hub_watch_round(hw, now += 1000), 0);
+	CHECK_STR(hub_said, "");
+	CHECK_INT(hub_watch_serving(hw), idx(m, "hub-a"));
+	/* hub-a stops answering: down at the third miss, and an apply is wanted */
+	CHECK(prefix_parse("10.9.0.1", true, &f->unreachable[f->n_unreachable++]));
+	CHECK_INT(hub_watch_round(hw, now += 1000), 0);
+	CHECK_INT(hub_watch_round(hw, now += 1000), 0);
+	CHECK(!hw->slots[0].down && hw->slots[0].misses == 2);
+	CHECK_INT(hub_watch_round(hw, now += 1000), 1);
+	CHECK_STR(hub_said, "hub hub-a is down (no reply from 10.9.0.1 through wg0)");
+	CHECK(hw->down[idx(m, "hub-a")] && !hw->down[idx(m, "hub-b")]);
+	CHECK_INT(hub_watch_serving(hw), idx(m, "hub-b"));
+	/* wanted until an apply succeeded; then nothing more */
+	CHECK_INT(hub_watch_round(hw, now += 1000), 1);
+	hub_watch_applied(hw);
+	CHECK_INT(hub_watch_round(hw, now += 1000), 0);
+	/* a reload keeps what watch knew of each hub */
+	CHECK_INT(hub_watch_new(&f->k, m, model_find_host(m, "r1"), &o, &again), 0);
+	hub_watch_carry(again, hw);
+	CHECK(again && again->slots[0].down && again->down[idx(m, "hub-a")] && again->slots[0].misses == 3);
+	if (!again)
+		goto out;
+	CHECK_INT(hub_watch_round(again, now), 0);   /* carried: not due before the next interval */
+	/* one answer is not enough: up at the third in a row, and an apply is wanted again */
+	f->n_unreachable = 0;
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	f->n_unreachable = 1;
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	f->n_unreachable = 0;
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	CHECK(again->slots[0].down);
+	CHECK_INT(hub_watch_round(again, now += 1000), 1);
+	CHECK_STR(hub_said, "hub hub-a is up (replies from 10.9.0.1 through wg0)");
+	CHECK_INT(hub_watch_serving(again), idx(m, "hub-a"));
+	hub_watch_applied(again);
+	/* every hub down: the primary carries the network, as render decides */
+	CHECK(prefix_parse("10.9.0.2", true, &f->unreachable[f->n_unreachable++]));
+	CHECK(prefix_parse("10.9.0.1", true, &f->unreachable[f->n_unreachable++]));
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	CHECK_INT(hub_watch_round(again, now += 1000), 0);
+	CHECK_INT(hub_watch_round(again, now += 1000), 1);
+	CHECK(again->slots[0].down && again->slots[1].down);
+	CHECK_INT(hub_watch_serving(again), idx(m, "hub-a"));
+out:
+	hub_watch_free(again);
+	hub_watch_free(hw);
+	kernel_fake_free(f);
+	model_free(m);
+}
+
 static const char *agg(const char *const *in)
 {
 	static char buf[512];
@@ -454,6 +547,7 @@ int main(void)
 	RUN(test_hub_and_mesh_entries);
 	RUN(test_failover_choice);
 	RUN(test_hub_health);
+	RUN(test_hub_watch);
 	RUN(test_prefix_aggregate);
 	RUN(test_many_routers_few_routes);
 	UNIT_DONE();
