@@ -313,10 +313,11 @@ static int watch_hubs(struct watch *wt)
 	struct cmd_ctx ac;
 	int r;
 
-	if (!hw || (r = hub_watch_round(hw, now)) <= 0)
-		return hw ? r : 0;
-	if (now < wt->hub_retry)
+	if (!hw)
 		return 0;
+	r = hub_watch_round(hw, now);
+	if (r <= 0 || now < wt->hub_retry)
+		return r < 0 ? r : 0;
 	wt->hub_retry = now + (int64_t)watch_scaled(WATCH_HUB_RETRY_MS, wt->scale);
 	fprintf(stderr, "wgf watch: the hubs changed: applying (the network on hub %s)\n",
 		wt->cur.m->hosts[hub_watch_serving(hw)].meta.name);
@@ -334,6 +335,19 @@ static int watch_hubs(struct watch *wt)
 	return 0;
 }
 
+/* Milliseconds until a round is due: the groups', the hubs'; with neither, only
+ * a signal (or reconcile, when following it) wakes it. */
+static int64_t watch_next(const struct watch *wt)
+{
+	int64_t now = clock_ms(CLOCK_MONOTONIC);
+	int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, now) :
+		       wt->from_mirror ? WATCH_FOLLOW_MS : 3600000;
+
+	if (wt->cur.hubs && hub_watch_next(wt->cur.hubs, now) < next)
+		next = hub_watch_next(wt->cur.hubs, now);
+	return next;
+}
+
 /* Rounds until SIGTERM or SIGINT; SIGHUP loads the repository again, and so
  * does a revision reconcile applied since (checked every WATCH_FOLLOW_MS). */
 static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
@@ -341,15 +355,7 @@ static int watch_loop(struct watch *wt, struct kernel *k, const sigset_t *sigs)
 	int64_t followed = clock_ms(CLOCK_MONOTONIC);
 
 	for (;;) {
-		/* no group: only a signal (or reconcile, when following it) wakes it */
-		int64_t idle = wt->from_mirror ? WATCH_FOLLOW_MS : 3600000;
-		int64_t next = wt->cur.e.n_groups ? exit_watch_next(wt->cur.w, clock_ms(CLOCK_MONOTONIC)) : idle;
-
-		if (wt->cur.hubs) {
-			int64_t hn = hub_watch_next(wt->cur.hubs, clock_ms(CLOCK_MONOTONIC));
-
-			next = hn < next ? hn : next;
-		}
+		int64_t next = watch_next(wt);
 		struct timespec ts = { .tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000 };
 		int sig = sigtimedwait(sigs, NULL, &ts);
 		int64_t now = clock_ms(CLOCK_MONOTONIC);
