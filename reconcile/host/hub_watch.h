@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/hoststate.h"
 #include "model/model.h"
 
 struct kernel;
@@ -21,7 +20,7 @@ struct hub_watch_opts {
 	void (*log)(const char *msg);  /* each hub going down or up */
 };
 
-/* The defaults (an ExitGroup's health defaults, README "Topology: failover"). */
+/* The settings: an ExitGroup's health defaults (README "Failover of attached hosts"). */
 #define HUB_WATCH_INTERVAL_MS 1000
 #define HUB_WATCH_TIMEOUT_MS 1000
 #define HUB_WATCH_FAILURES 3
