@@ -362,10 +362,12 @@ lab_converged() {
 # named labmonN, added and deleted) shows up in FILE: the monitor is listening.
 # mon_stop FILE: a second sentinel; once it shows up, every event before it has
 # been written too; then the monitor is stopped. Both return 1 when their sentinel
-# does not show up within 5 s. mon_events FILE: the events, sentinels removed.
+# does not show up within 10 s (mon_start) or 20 s (mon_stop: the monitor may
+# still be printing a whole table's replace, slowly in the emulated vm guest).
+# mon_events FILE: the events, sentinels removed.
 LAB_MON_PID= LAB_MON_HOST= LAB_MON_KIND=
-mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for TRIES x 0.05 s (100)
-	local name i n=${2:-100}
+mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for TRIES x 0.05 s (400)
+	local name i n=${2:-400}
 	LAB_MON=$((LAB_MON + 1)); name=labmon$LAB_MON
 	if [ "$LAB_MON_KIND" = ip ]; then
 		in_host "$LAB_MON_HOST" ip link add "$name" type veth peer name "${name}p" &&
@@ -378,7 +380,7 @@ mon_sentinel() {   # mon_sentinel FILE [TRIES]: one sentinel event, waited for T
 		kill -0 "$LAB_MON_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	[ "$n" -lt 100 ] || echo "#   monitor: sentinel $name never showed up in ${1##*/}" >&2
+	[ "$n" -lt 400 ] || echo "#   monitor: sentinel $name never showed up in ${1##*/}" >&2
 	return 1
 }
 mon_start() {
@@ -393,7 +395,7 @@ mon_start() {
 	esac
 	# the monitor subscribes some time after it starts: sentinels until one shows up
 	local i
-	for ((i = 0; i < 20; i++)); do
+	for ((i = 0; i < 40; i++)); do
 		mon_sentinel "$3" 5 && return 0
 		kill -0 "$LAB_MON_PID" 2>/dev/null || break
 	done

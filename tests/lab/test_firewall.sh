@@ -34,15 +34,19 @@ has() { grep -qF -- "$2" "$LAB_DIR/$1" || { sed 's/^/#   /' "$LAB_DIR/$1"; retur
 # listening before CMD and had written everything after it, else FILE.bad exists.
 watch() {
 	local out=$LAB_DIR/$1 rc; shift
-	rm -f "$out.bad"
-	mon_start vps nft "$out" || touch "$out.bad"
+	rm -f "$out.bad" "$out.why"
+	mon_start vps nft "$out" 2>>"$out.why" || touch "$out.bad"
 	"$@"; rc=$?
-	mon_stop "$out" || touch "$out.bad"
+	mon_stop "$out" 2>>"$out.why" || touch "$out.bad"
 	return $rc
 }
 # events FILE: the monitor's events (sentinels removed); fails when it did not run
 events() {
-	[ ! -e "$LAB_DIR/$1.bad" ] || { echo "#   nft monitor did not prove it ran (sentinel missing)" >&2; return 1; }
+	[ ! -e "$LAB_DIR/$1.bad" ] || {
+		echo "#   nft monitor did not prove it ran (sentinel missing)" >&2
+		cat "$LAB_DIR/$1.why" >&2
+		return 1
+	}
 	mon_events "$LAB_DIR/$1"
 }
 
