@@ -131,9 +131,15 @@ plan drift1; rc=$?
 check "rule added by hand: plan exits 2" test $rc -eq 2
 check "... and names the rule" has drift1 "      ! changed outside wgf: + chain from_tunnel: tcp dport 22 accept"
 check "... as one change" grep -qx "Plan: 0 to add, 1 to change, 0 to destroy." "$LAB_DIR/drift1"
-watch mon3 wgf_on vps apply --yes "$repo" >/dev/null 2>&1
+thandle() { nft_vps -a list table inet wgf | sed -n '1s/.*# handle \([0-9]*\).*/\1/p'; }
+th=$(thandle)
+# (the table's handle, not nft monitor: the replace defines the table's maps with
+# their elements, and nft 1.0.6's monitor can crash printing element events of
+# concatenated interval maps: the emulated vm guest met it)
+wgf_on vps apply --yes "$repo" >/dev/null 2>&1
 check "... apply restores the table (listing as recorded)" same "$(listing)" "$L1"
-check "... nft monitor saw that apply replace the table" grep -q "inet wgf" <<<"$(events mon3)"
+check "... by replacing it: the table has a new handle ($th, then $(thandle))" \
+	bash -c "test -n '$th' && test -n \"\$1\" && test '$th' != \"\$1\"" _ "$(thandle)"
 plan drift1b
 check "... and converges" test $? -eq 0
 
