@@ -8,8 +8,7 @@
 #include "reconcile/kernel/kernel.h"
 #include "render/render.h"
 
-/* The hub's first tunnel address of a family h has too (h could not send to another). */
-static bool probe_address(const struct model_host *h, const struct model_host *hub, struct wgf_prefix *out)
+bool hub_probe_address(const struct model_host *h, const struct model_host *hub, struct wgf_prefix *out)
 {
 	for (size_t i = 0; i < hub->n_addresses; i++)
 		for (size_t j = 0; j < h->n_addresses; j++)
@@ -38,7 +37,7 @@ int hub_health(struct kernel *k, const struct model *m, const struct model_host 
 		struct wgf_prefix a;
 		bool alive = false;
 
-		if (!probe_address(h, hub, &a))
+		if (!hub_probe_address(h, hub, &a))
 			continue;
 		r = kernel_ping(k, h->ifname, &a, HUB_PROBE_TRIES, HUB_PROBE_TIMEOUT_MS, &alive);
 		if (r == -ENODEV) {
@@ -57,7 +56,7 @@ int hub_health(struct kernel *k, const struct model *m, const struct model_host 
 		char msg[3 * MODEL_NAME_MAX + PREFIX_STRLEN + 160], abuf[PREFIX_STRLEN];
 		struct wgf_prefix a;
 
-		if (!(*down)[h->hubs[i]] || !probe_address(h, hub, &a))
+		if (!(*down)[h->hubs[i]] || !hub_probe_address(h, hub, &a))
 			continue;
 		snprintf(msg, sizeof(msg), "hub \"%s\" is unreachable (no reply from %s through %s), %s \"%s\"",
 			 hub->meta.name, prefix_format_addr(&a, abuf), h->ifname,

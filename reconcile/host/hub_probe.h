@@ -15,5 +15,8 @@
  * unreachable …, using hub \"b\""). *down stays NULL otherwise (every hub
  * healthy: a host whose device is not up yet cannot tell). 0 or -ENOMEM. */
 struct kernel;
+/* The address to probe hub at: its first tunnel address of a family h has too
+ * (h could not send to another), as a single address. false: none. */
+bool hub_probe_address(const struct model_host *h, const struct model_host *hub, struct wgf_prefix *out);
 int hub_health(struct kernel *k, const struct model *m, const struct model_host *h, void (*warn)(const char *msg),
 	       bool **down);

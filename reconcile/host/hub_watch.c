@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/host/hub_probe.h"
 #include "reconcile/kernel/kernel.h"
 #include "render/render.h"
 
@@ -36,13 +37,7 @@ int hub_watch_new(struct kernel *k, const struct model *m, const struct model_ho
 		struct hub_slot *s = &hw->slots[i];
 
 		s->host = h->hubs[i];
-		/* the hub's first tunnel address of a family h has (as hub_probe.c) */
-		for (size_t a = 0; !s->probe && a < hub->n_addresses; a++)
-			for (size_t b = 0; !s->probe && b < h->n_addresses; b++)
-				if (hub->addresses[a].family == h->addresses[b].family) {
-					s->addr = prefix_host(&hub->addresses[a]);
-					s->probe = true;
-				}
+		s->probe = hub_probe_address(h, hub, &s->addr);
 	}
 	*out = hw;
 	return 0;
